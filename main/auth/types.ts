@@ -1,0 +1,30 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Scopes a client may hold. `mcp:read` sees only read-only tools; `mcp:full` sees everything. */
+export const SCOPE_READ = 'mcp:read';
+export const SCOPE_FULL = 'mcp:full';
+
+/** Who is calling, as established by the public listener's auth hook. */
+export interface Principal {
+  kind: 'oauth' | 'anonymous' | 'local';
+  clientId?: string;
+  clientName?: string;
+  grantId?: string;
+  scopes: readonly string[];
+}
+
+export type AuthDecision =
+  | { ok: true; principal: Principal }
+  | { ok: false; status: number; headers?: Record<string, string>; body?: unknown };
+
+/**
+ * The seam between the public listener (gateway/front) and auth/.
+ * The front calls `handle` first for every request: auth/ serves its own routes (well-known metadata,
+ * /oauth/*, the approval page) and returns true. For the MCP path the front calls `authenticate`.
+ */
+export interface PublicAuthHook {
+  /** Paths at which MCP is served (e.g. ['/mcp'] or ['/s/<secret>/mcp'] for `--auth none`). */
+  mcpPaths(): readonly string[];
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  authenticate(req: IncomingMessage, url: URL): Promise<AuthDecision>;
+}

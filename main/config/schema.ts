@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+/** Default public-listener port (`tunnelgate serve --port`). Documented in README.md. */
+export const DEFAULT_PORT = 8740;
+
+const toolFilter = z
+  .object({
+    /** Only these upstream tool names are exposed (glob `*` allowed). */
+    allow: z.array(z.string()).optional(),
+    /** These upstream tool names are hidden (glob `*` allowed); wins over allow. */
+    deny: z.array(z.string()).optional(),
+    /** Tools the owner marks safe for read-only clients even without `readOnlyHint: true`. */
+    readOnly: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const common = {
+  /** Prefix of exposed names: `prefix__tool`. Default: the server's key; "" means no prefix. */
+  prefix: z.string().regex(/^[a-zA-Z0-9_-]*$/, 'only letters, digits, "_" and "-"').optional(),
+  enabled: z.boolean().optional(),
+  tools: toolFilter.optional(),
+  /** Per-call timeout in ms (reset by progress notifications). */
+  timeoutMs: z.number().int().positive().optional(),
+};
+
+/** A local program spoken to over stdio (Claude Desktop's format). */
+export const stdioServerSchema = z
+  .object({
+    type: z.literal('stdio').optional(),
+    command: z.string().min(1, 'must not be empty'),
+    args: z.array(z.string()).optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    cwd: z.string().optional(),
+    ...common,
+  })
+  .strict();
+
+/** A remote server over Streamable HTTP (`http`) or the legacy HTTP+SSE transport (`sse`). */
+export const remoteServerSchema = z
+  .object({
+    type: z.enum(['http', 'sse', 'streamable-http']).optional(),
+    url: z.string().refine((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u), 'not a URL'),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** Upstream OAuth sign-in options (used when the server answers 401). */
+    oauth: z
+      .object({
+        clientId: z.string().optional(),
+        scopes: z.array(z.string()).optional(),
+        /** Fixed loopback port for the redirect, when the provider needs a pre-registered one. */
+        redirectPort: z.number().int().min(0).max(65535).optional(),
+      })
+      .strict()
+      .optional(),
+    ...common,
+  })
+  .strict();
+
+export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    mcpServers: z.record(z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'server names use letters, digits, ".", "_" and "-" (1-64)'), serverSchema).default({}),
+    gateway: z
+      .object({
+        port: z.number().int().min(0).max(65535).optional(),
+        auth: z.enum(['oauth', 'none']).optional(),
+        publicUrl: z.string().optional(),
+        callTimeoutMs: z.number().int().positive().optional(),
+        maxBodyBytes: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    tunnel: z
+      .object({
+        mode: z.enum(['off', 'quick', 'named']).optional(),
+        cloudflaredPath: z.string().optional(),
+        /** Named tunnel: public hostname configured in Cloudflare's dashboard. */
+        hostname: z.string().optional(),
+        /** Named tunnel: name of the keychain secret holding the tunnel token. */
+        tokenSecret: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    activity: z
+      .object({
+        retentionDays: z.number().int().positive().optional(),
+        maxFileBytes: z.number().int().positive().optional(),
+        ringSize: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
+export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
+export type TunnelgateConfig = z.infer<typeof configSchema>;
+
+export function isStdioServer(s: ServerConfig): s is StdioServerConfig {
+  return 'command' in s;
+}

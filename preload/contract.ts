@@ -1,0 +1,167 @@
+/**
+ * The one typed contract between the window and the main process (CONVENTIONS.md #1).
+ * Types only: main/control implements `TunnelgateApi`; preload/index.ts exposes it over IPC as
+ * `window.tunnelgate`; the headless dashboard reaches the same methods over loopback HTTP + SSE.
+ */
+import type { ActivityEvent } from '../main/activity/types.js';
+import type { TunnelState } from '../main/tunnel/tunnel-state.js';
+
+export type { ActivityEvent, TunnelState };
+
+export type Unsubscribe = () => void;
+
+export interface GatewayView {
+  running: boolean;
+  port: number | null;
+  /** http://127.0.0.1:PORT/mcp (or the secret path for auth none). */
+  localUrl: string | null;
+  /** What to paste into ChatGPT: the public URL + MCP path, when public. */
+  connectorUrl: string | null;
+  authMode: 'oauth' | 'none';
+  error?: string;
+}
+
+export interface ChecklistView {
+  gatewayRunning: boolean;
+  tunnelReady: boolean;
+  reachable: boolean;
+  clientApproved: boolean;
+}
+
+export interface AppStatus {
+  gateway: GatewayView;
+  tunnel: TunnelState;
+  checklist: ChecklistView;
+  pendingApprovals: number;
+  /** Set when the public URL changed since the user last acknowledged it. */
+  urlChanged?: { previous: string; current: string };
+  keychain: { available: boolean; reason?: string };
+}
+
+export interface ToolView {
+  /** Name at the upstream. */
+  name: string;
+  /** Name exposed to clients (prefix__name, shortened when needed). */
+  exposedName: string;
+  title?: string;
+  description?: string;
+  enabled: boolean;
+  readOnly: boolean;
+}
+
+export interface ServerView {
+  name: string;
+  transport: 'stdio' | 'http' | 'sse' | 'builtin';
+  enabled: boolean;
+  status: string;
+  error?: string;
+  restarts: number;
+  toolCount: number;
+  tools: ToolView[];
+  needsSignIn: boolean;
+  missingSecrets: string[];
+  /** The server's config entry as in the file (secret references, never values). */
+  config: Record<string, unknown>;
+}
+
+export interface ApprovalRequestView {
+  id: string;
+  pairingCode: string;
+  clientId: string;
+  clientName: string;
+  redirectHost: string;
+  /** Set when the client identified itself with a Client ID Metadata Document. */
+  cimdUrl?: string;
+  requestedScopes: string[];
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface GrantView {
+  id: string;
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  createdAt: number;
+  lastUsedAt?: number;
+  redirectHost: string;
+}
+
+export interface SettingsView {
+  port: number;
+  authMode: 'oauth' | 'none';
+  tunnelMode: 'off' | 'quick' | 'named';
+  tunnelHostname?: string;
+  /** Whether a named-tunnel token is stored (never the token). */
+  tunnelTokenStored: boolean;
+  launchAtLogin: boolean;
+  logRetentionDays: number;
+}
+
+export interface ImportResult {
+  source: string;
+  added: string[];
+  skipped: { name: string; reason: string }[];
+}
+
+export interface ActivityQuery {
+  limit?: number;
+  /** Events with id below this (paging back). */
+  beforeId?: number;
+}
+
+export interface TunnelgateApi {
+  getStatus(): Promise<AppStatus>;
+  startGateway(): Promise<void>;
+  stopGateway(): Promise<void>;
+  acknowledgeUrlChange(): Promise<void>;
+
+  listServers(): Promise<ServerView[]>;
+  /** Adds or replaces a server entry (Claude Desktop format plus prefix/enabled/tools). */
+  saveServer(name: string, config: Record<string, unknown>): Promise<void>;
+  removeServer(name: string): Promise<void>;
+  setServerEnabled(name: string, enabled: boolean): Promise<void>;
+  restartServer(name: string): Promise<void>;
+  setToolEnabled(server: string, tool: string, enabled: boolean): Promise<void>;
+  importClaudeConfig(path?: string): Promise<ImportResult>;
+  signIn(server: string): Promise<void>;
+
+  listSecrets(): Promise<string[]>;
+  setSecret(name: string, value: string): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
+
+  listApprovals(): Promise<ApprovalRequestView[]>;
+  approve(id: string, scopes: string[]): Promise<void>;
+  deny(id: string): Promise<void>;
+  listGrants(): Promise<GrantView[]>;
+  revokeGrant(id: string): Promise<void>;
+
+  getActivity(query?: ActivityQuery): Promise<ActivityEvent[]>;
+  clearActivity(): Promise<void>;
+  /** Returns the whole retained log as JSONL text. */
+  exportActivity(): Promise<string>;
+
+  startTunnel(): Promise<void>;
+  stopTunnel(): Promise<void>;
+
+  getSettings(): Promise<SettingsView>;
+  updateSettings(patch: Partial<SettingsView> & { tunnelToken?: string }): Promise<SettingsView>;
+
+  onStatus(listener: (status: AppStatus) => void): Unsubscribe;
+  onServers(listener: (servers: ServerView[]) => void): Unsubscribe;
+  onActivity(listener: (event: ActivityEvent) => void): Unsubscribe;
+  onApprovals(listener: (pending: ApprovalRequestView[]) => void): Unsubscribe;
+}
+
+/** Method names, for IPC channel registration and the HTTP flavour of the contract. */
+export const API_METHODS = [
+  'getStatus', 'startGateway', 'stopGateway', 'acknowledgeUrlChange',
+  'listServers', 'saveServer', 'removeServer', 'setServerEnabled', 'restartServer', 'setToolEnabled',
+  'importClaudeConfig', 'signIn',
+  'listSecrets', 'setSecret', 'deleteSecret',
+  'listApprovals', 'approve', 'deny', 'listGrants', 'revokeGrant',
+  'getActivity', 'clearActivity', 'exportActivity',
+  'startTunnel', 'stopTunnel', 'getSettings', 'updateSettings',
+] as const satisfies readonly Exclude<keyof TunnelgateApi, `on${string}`>[];
+
+export const API_EVENTS = ['status', 'servers', 'activity', 'approvals'] as const;
