@@ -10,6 +10,10 @@ export type { ActivityEvent, TunnelState };
 
 export type Unsubscribe = () => void;
 
+/** Scopes the owner can grant (same values as main/auth/types.ts, which the renderer cannot import). */
+export const SCOPE_READ = 'mcp:read';
+export const SCOPE_FULL = 'mcp:full';
+
 export interface GatewayView {
   running: boolean;
   port: number | null;

@@ -1,0 +1,246 @@
+/**
+ * The control service: one object implementing the window contract (preload/contract.ts) on top of
+ * the other services. Served over IPC by main/app and over loopback HTTP + SSE by http-listener.ts.
+ */
+import type { ActivityEvent } from '../activity/types.js';
+import {
+  SCOPE_FULL,
+  SCOPE_READ,
+  type AppStatus,
+  type ApprovalRequestView,
+  type ServerView,
+  type TunnelgateApi,
+} from '../../preload/contract.js';
+import { withServer, withServerEnabled, withToolEnabled, withoutServer } from './config-edits.js';
+import { createCoalescer, createListenerSet } from './listener-set.js';
+import type { ControlDeps } from './ports.js';
+import { buildServerViews } from './server-views.js';
+import { applySettingsPatch, buildSettingsView, tunnelTokenSecretName, type SettingsPatch } from './settings.js';
+import { buildStatus, joinUrl } from './status-view.js';
+
+export type ControlService = TunnelgateApi & { close(): void };
+
+/** Most events one getActivity call returns (the renderer pages for more). */
+export const MAX_ACTIVITY_PAGE = 100_000;
+const SECRET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** How long a keychain availability answer is trusted before asking the OS again. */
+const KEYCHAIN_RECHECK_MS = 60_000;
+
+export function createControlService(deps: ControlDeps): ControlService {
+  const log = deps.log ?? (() => {});
+  const onListenerError = (err: unknown): void => log(`control: a listener failed: ${String(err)}`);
+  const statusListeners = createListenerSet<AppStatus>(onListenerError);
+  const serverListeners = createListenerSet<ServerView[]>(onListenerError);
+  const activityListeners = createListenerSet<ActivityEvent>(onListenerError);
+  const approvalListeners = createListenerSet<ApprovalRequestView[]>(onListenerError);
+
+  let urlChanged: AppStatus['urlChanged'];
+  let keychain: { value: AppStatus['keychain']; at: number } | undefined;
+
+  async function keychainState(): Promise<AppStatus['keychain']> {
+    if (keychain && Date.now() - keychain.at < KEYCHAIN_RECHECK_MS) return keychain.value;
+    let value: AppStatus['keychain'];
+    try {
+      const a = await deps.secrets.availability();
+      value = a.reason ? { available: a.available, reason: a.reason } : { available: a.available };
+    } catch (err) {
+      value = { available: false, reason: err instanceof Error ? err.message : String(err) };
+    }
+    keychain = { value, at: Date.now() };
+    return value;
+  }
+
+  async function secretNames(): Promise<string[]> {
+    try {
+      return await deps.secrets.list();
+    } catch {
+      return []; // keychain unavailable: every referenced secret shows as missing, which is true
+    }
+  }
+
+  async function getStatus(): Promise<AppStatus> {
+    return buildStatus({
+      gatewayRunning: deps.gateway.running(),
+      gatewayPort: deps.gateway.port(),
+      mcpPath: deps.gateway.mcpPath(),
+      authMode: deps.gateway.authMode(),
+      gatewayError: deps.gateway.error(),
+      configuredPublicUrl: deps.config.read().gateway?.publicUrl,
+      tunnel: deps.tunnel.state(),
+      pendingApprovals: deps.auth.listPending().length,
+      grants: deps.auth.listGrants().length,
+      urlChanged,
+      keychain: await keychainState(),
+    });
+  }
+
+  async function listServers(): Promise<ServerView[]> {
+    return buildServerViews({
+      config: deps.config.read(),
+      states: deps.upstreams.states(),
+      tools: (n) => deps.upstreams.tools(n),
+      exposedToolName: (s, t) => deps.gateway.exposedToolName(s, t),
+      secretNames: await secretNames(),
+    });
+  }
+
+  async function getSettings() {
+    return buildSettingsView({
+      config: deps.config.read(),
+      gatewayPort: deps.gateway.port(),
+      gatewayAuthMode: deps.gateway.authMode(),
+      tunnelMode: deps.tunnel.state().mode,
+      secretNames: await secretNames(),
+      launchAtLogin: deps.platform?.getLaunchAtLogin() ?? false,
+    });
+  }
+
+  const report = (what: string) => (err: unknown) => log(`control: could not build ${what} update: ${String(err)}`);
+  const statusPush = createCoalescer(() => {
+    if (statusListeners.size) getStatus().then((s) => statusListeners.emit(s), report('status'));
+  });
+  const serversPush = createCoalescer(() => {
+    if (serverListeners.size) listServers().then((s) => serverListeners.emit(s), report('servers'));
+  });
+  const approvalsPush = createCoalescer(() => {
+    if (approvalListeners.size) approvalListeners.emit(deps.auth.listPending());
+  });
+
+  async function writeConfig(edit: (c: ReturnType<ControlDeps['config']['read']>) => ReturnType<ControlDeps['config']['read']>) {
+    await deps.config.write(edit(deps.config.read()));
+    serversPush.request();
+    statusPush.request();
+  }
+
+  const subscriptions = [
+    deps.config.onChange(() => {
+      serversPush.request();
+      statusPush.request();
+    }),
+    deps.upstreams.onChange(() => serversPush.request()),
+    deps.gateway.onChange(() => {
+      statusPush.request();
+      serversPush.request();
+    }),
+    deps.auth.onChange(() => {
+      approvalsPush.request();
+      statusPush.request();
+    }),
+    deps.tunnel.onState(() => statusPush.request()),
+    deps.tunnel.onUrlChanged(({ previous, url }) => {
+      // A new quick-tunnel URL means the connector in ChatGPT must be re-created (PROTOCOL.md).
+      if (previous && url && previous !== url) {
+        const path = deps.gateway.mcpPath();
+        urlChanged = { previous: urlChanged?.previous ?? joinUrl(previous, path), current: joinUrl(url, path) };
+      }
+      statusPush.request();
+    }),
+    deps.activity.subscribe((e) => activityListeners.emit(e)),
+  ];
+
+  return {
+    getStatus,
+    startGateway: () => deps.gateway.start(),
+    stopGateway: () => deps.gateway.stop(),
+    async acknowledgeUrlChange() {
+      urlChanged = undefined;
+      statusPush.request();
+    },
+
+    listServers,
+    saveServer: (name, config) => writeConfig((c) => withServer(c, name, config)),
+    removeServer: (name) => writeConfig((c) => withoutServer(c, name)),
+    setServerEnabled: (name, enabled) => writeConfig((c) => withServerEnabled(c, name, enabled)),
+    restartServer: (name) => deps.upstreams.restart(name),
+    setToolEnabled: (server, tool, enabled) => writeConfig((c) => withToolEnabled(c, server, tool, enabled)),
+    async importClaudeConfig(path) {
+      const result = await deps.config.importClaude(path);
+      serversPush.request();
+      return result;
+    },
+    signIn: (server) => deps.upstreams.signIn(server),
+
+    listSecrets: secretNames,
+    async setSecret(name, value) {
+      if (!SECRET_NAME.test(name)) {
+        throw new Error(`Secret name '${name}' is not allowed: use letters, digits, ".", "_" or "-" (as in \${secret:NAME}).`);
+      }
+      if (typeof value !== 'string' || value.length === 0) {
+        throw new Error(`The value for secret '${name}' is empty; paste the token or key and save again.`);
+      }
+      try {
+        await deps.secrets.set(name, value);
+      } finally {
+        keychain = undefined; // a failure may mean the keychain went away: ask again
+      }
+      serversPush.request();
+      statusPush.request();
+    },
+    async deleteSecret(name) {
+      if (!(await deps.secrets.delete(name))) {
+        throw new Error(`No secret named '${name}' in the keychain; nothing was deleted.`);
+      }
+      serversPush.request();
+    },
+
+    listApprovals: async () => deps.auth.listPending(),
+    async approve(id, scopes) {
+      const allowed = [SCOPE_READ, SCOPE_FULL];
+      if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => !allowed.includes(s))) {
+        throw new Error(`Approve: scopes must be '${SCOPE_READ}' (read-only) or '${SCOPE_FULL}' (all tools); got ${JSON.stringify(scopes)}.`);
+      }
+      await deps.auth.approve(id, scopes);
+      approvalsPush.request();
+      statusPush.request();
+    },
+    async deny(id) {
+      await deps.auth.deny(id);
+      approvalsPush.request();
+      statusPush.request();
+    },
+    listGrants: async () => deps.auth.listGrants(),
+    async revokeGrant(id) {
+      await deps.auth.revokeGrant(id);
+      statusPush.request();
+    },
+
+    async getActivity(query) {
+      const limit = Math.min(Math.max(Math.trunc(query?.limit ?? 1000), 1), MAX_ACTIVITY_PAGE);
+      const q: { limit: number; beforeId?: number } = { limit };
+      if (typeof query?.beforeId === 'number') q.beforeId = query.beforeId;
+      return deps.activity.recent(q);
+    },
+    clearActivity: () => deps.activity.clear(),
+    exportActivity: () => deps.activity.exportJsonl(),
+
+    startTunnel: () => deps.tunnel.start(),
+    stopTunnel: () => deps.tunnel.stop(),
+
+    getSettings,
+    async updateSettings(patch: SettingsPatch) {
+      if (patch.launchAtLogin !== undefined && !deps.platform) {
+        throw new Error('Launch at login is available in the desktop app only; the headless gateway is started by you (or your service manager).');
+      }
+      const next = applySettingsPatch(deps.config.read(), patch);
+      if (patch.tunnelToken !== undefined) {
+        if (patch.tunnelToken.trim() === '') throw new Error('Named-tunnel token: empty. Paste the token from Cloudflare’s dashboard (Zero Trust → Tunnels).');
+        await deps.secrets.set(tunnelTokenSecretName(next), patch.tunnelToken.trim());
+      }
+      await deps.config.write(next);
+      if (patch.launchAtLogin !== undefined) deps.platform?.setLaunchAtLogin(patch.launchAtLogin);
+      statusPush.request();
+      return getSettings();
+    },
+
+    onStatus: (l) => statusListeners.add(l),
+    onServers: (l) => serverListeners.add(l),
+    onActivity: (l) => activityListeners.add(l),
+    onApprovals: (l) => approvalListeners.add(l),
+
+    close() {
+      for (const off of subscriptions) off();
+      for (const c of [statusPush, serversPush, approvalsPush]) c.cancel();
+      for (const s of [statusListeners, serverListeners, activityListeners, approvalListeners]) s.clear();
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The narrow ports the control service needs from the other services. Each one is what control/
+ * uses, nothing more, so tests drive the service with small fakes and main/bootstrap.ts adapts the
+ * real config store, upstream manager, gateway, auth service, secret store, tunnel manager and
+ * activity log to them (see adapters.ts for the adapters that exist).
+ */
+import type { ActivityEvent } from '../activity/types.js';
+import type { TunnelgateConfig } from '../config/schema.js';
+import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
+import type { TunnelState } from '../tunnel/tunnel-state.js';
+import type { ApprovalRequestView, GrantView, ImportResult, Unsubscribe } from '../../preload/contract.js';
+
+/** The config file: the source of truth for servers and settings (no secret values in it). */
+export interface ControlConfigPort {
+  /** The current, validated config. */
+  read(): TunnelgateConfig;
+  /** Validates and saves; the config store's watcher applies it (hot reload). */
+  write(next: TunnelgateConfig): Promise<void>;
+  /** Imports Claude Desktop's `mcpServers` (from `path`, or the platform's default location). */
+  importClaude(path?: string): Promise<ImportResult>;
+  /** Called after the config changed (by us or by an edit of the file). */
+  onChange(listener: () => void): Unsubscribe;
+}
+
+/** Live upstream connections (one per configured server). */
+export interface ControlUpstreamsPort {
+  states(): UpstreamState[];
+  /** Raw tool objects from the upstream's last list (all of them, before the config's filter). */
+  tools(name: string): readonly RawObject[];
+  restart(name: string): Promise<void>;
+  /** Starts the upstream OAuth sign-in (opens the system browser). */
+  signIn(name: string): Promise<void>;
+  /** Called when a state or a tool list changed. */
+  onChange(listener: () => void): Unsubscribe;
+}
+
+/** What the gateway exposes: the public listener and the router's names. */
+export interface ControlGatewayPort {
+  running(): boolean;
+  port(): number | null;
+  /** Path of the MCP endpoint: '/mcp', or '/s/<secret>/mcp' in auth none. */
+  mcpPath(): string;
+  authMode(): 'oauth' | 'none';
+  /** The last start error, in words. */
+  error(): string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Exposed name of an upstream tool (prefix__name, shortened), when the router exposes it. */
+  exposedToolName(server: string, tool: string): string | undefined;
+  onChange(listener: () => void): Unsubscribe;
+}
+
+/** Owner approval and grants (auth/). */
+export interface ControlAuthPort {
+  listPending(): ApprovalRequestView[];
+  approve(id: string, scopes: string[]): Promise<void>;
+  deny(id: string): Promise<void>;
+  listGrants(): GrantView[];
+  revokeGrant(id: string): Promise<void>;
+  /** Pending requests or grants changed. */
+  onChange(listener: () => void): Unsubscribe;
+}
+
+/** The OS keychain (names only ever leave it through list()). */
+export interface ControlSecretsPort {
+  availability(): Promise<{ available: boolean; reason?: string }>;
+  list(): Promise<string[]>;
+  set(name: string, value: string): Promise<void>;
+  delete(name: string): Promise<boolean>;
+}
+
+/** The cloudflared tunnel. */
+export interface ControlTunnelPort {
+  state(): TunnelState;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onState(listener: (state: TunnelState) => void): Unsubscribe;
+  onUrlChanged(listener: (change: { previous: string | null; url: string | null }) => void): Unsubscribe;
+}
+
+/** The tool-call log. */
+export interface ControlActivityPort {
+  /** Newest last; at most `limit`, only ids below `beforeId` when given. */
+  recent(query: { limit?: number; beforeId?: number }): ActivityEvent[];
+  subscribe(listener: (event: ActivityEvent) => void): Unsubscribe;
+  clear(): Promise<void>;
+  exportJsonl(): Promise<string>;
+}
+
+/** OS integration only the app has; headless leaves it out. */
+export interface ControlPlatformPort {
+  getLaunchAtLogin(): boolean;
+  setLaunchAtLogin(enabled: boolean): void;
+}
+
+export interface ControlDeps {
+  config: ControlConfigPort;
+  upstreams: ControlUpstreamsPort;
+  gateway: ControlGatewayPort;
+  auth: ControlAuthPort;
+  secrets: ControlSecretsPort;
+  tunnel: ControlTunnelPort;
+  activity: ControlActivityPort;
+  platform?: ControlPlatformPort;
+  /** For reporting failures of background work (never secret values). */
+  log?: (message: string) => void;
+}

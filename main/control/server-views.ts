@@ -1,0 +1,86 @@
+/**
+ * Builds what the Servers page shows from the config (what the user asked for) and the upstream
+ * manager (what is running), so a configured-but-stopped server and a built-in one both appear.
+ */
+import { isStdioServer, type ServerConfig, type TunnelgateConfig } from '../config/schema.js';
+import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
+import type { ServerView, ToolView } from '../../preload/contract.js';
+import { isToolEnabled, isToolMarkedReadOnly, secretReferences } from './config-edits.js';
+
+export interface ServerViewInputs {
+  config: TunnelgateConfig;
+  states: readonly UpstreamState[];
+  tools: (server: string) => readonly RawObject[];
+  exposedToolName: (server: string, tool: string) => string | undefined;
+  secretNames: readonly string[];
+}
+
+function transportOf(entry: ServerConfig): ServerView['transport'] {
+  if (isStdioServer(entry)) return 'stdio';
+  return entry.type === 'sse' ? 'sse' : 'http';
+}
+
+/** The name a client would see when the router has not said (not running, or tool disabled). */
+function fallbackExposedName(server: string, entry: ServerConfig | undefined, tool: string): string {
+  const prefix = entry?.prefix ?? server;
+  return prefix === '' ? tool : `${prefix}__${tool}`;
+}
+
+function toolView(server: string, entry: ServerConfig | undefined, raw: RawObject, inputs: ServerViewInputs): ToolView | null {
+  const name = raw.name;
+  if (typeof name !== 'string') return null;
+  const annotations = (raw.annotations ?? {}) as Record<string, unknown>;
+  const view: ToolView = {
+    name,
+    exposedName: inputs.exposedToolName(server, name) ?? fallbackExposedName(server, entry, name),
+    enabled: isToolEnabled(entry, name),
+    readOnly: annotations.readOnlyHint === true || isToolMarkedReadOnly(entry, name),
+  };
+  const title = typeof raw.title === 'string' ? raw.title : annotations.title;
+  if (typeof title === 'string') view.title = title;
+  if (typeof raw.description === 'string') view.description = raw.description;
+  return view;
+}
+
+/** Status shown for a configured server with no live upstream yet. */
+function idleStatus(entry: ServerConfig): string {
+  return entry.enabled === false ? 'disabled' : 'stopped';
+}
+
+/** Every configured server (config order) followed by live ones that are not in the file (built-ins). */
+export function buildServerViews(inputs: ServerViewInputs): ServerView[] {
+  const byName = new Map(inputs.states.map((s) => [s.name, s]));
+  const names = [...Object.keys(inputs.config.mcpServers)];
+  for (const s of inputs.states) if (!names.includes(s.name)) names.push(s.name);
+  const secretSet = new Set(inputs.secretNames);
+
+  return names.map((name) => {
+    const entry = inputs.config.mcpServers[name];
+    const state = byName.get(name);
+    const disabled = entry?.enabled === false;
+    const tools = disabled
+      ? []
+      : inputs
+          .tools(name)
+          .map((t) => toolView(name, entry, t, inputs))
+          .filter((t): t is ToolView => t !== null);
+    const missingSecrets = entry ? secretReferences(entry).filter((n) => !secretSet.has(n)) : [];
+    const view: ServerView = {
+      name,
+      transport: state?.transport ?? (entry ? transportOf(entry) : 'builtin'),
+      enabled: !disabled,
+      status: disabled ? 'disabled' : (state?.status ?? (entry ? idleStatus(entry) : 'stopped')),
+      restarts: state?.restarts ?? 0,
+      toolCount: tools.filter((t) => t.enabled).length,
+      tools,
+      needsSignIn: state?.status === 'needs-auth',
+      missingSecrets,
+      config: entry ? { ...entry } : {},
+    };
+    if (state?.error && !disabled) view.error = state.error;
+    else if (missingSecrets.length > 0 && !disabled) {
+      view.error = `Missing secret${missingSecrets.length > 1 ? 's' : ''} ${missingSecrets.map((n) => `'${n}'`).join(', ')}: enter ${missingSecrets.length > 1 ? 'them' : 'it'} below to start this server.`;
+    }
+    return view;
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * Settings as the window shows them, and the validation of a patch from the window into config
+ * edits. Secret values (the named-tunnel token) go to the keychain, never into the config.
+ */
+import { DEFAULT_PORT, type TunnelgateConfig } from '../config/schema.js';
+import type { SettingsView } from '../../preload/contract.js';
+
+/** Default keychain entry for the named-tunnel token when the config names none. */
+export const DEFAULT_TUNNEL_TOKEN_SECRET = 'cloudflared-tunnel-token';
+/** Days of tool-call log kept on disk when the config says nothing. */
+export const DEFAULT_LOG_RETENTION_DAYS = 14;
+
+export type SettingsPatch = Partial<SettingsView> & { tunnelToken?: string };
+
+export function tunnelTokenSecretName(config: TunnelgateConfig): string {
+  return config.tunnel?.tokenSecret ?? DEFAULT_TUNNEL_TOKEN_SECRET;
+}
+
+export interface SettingsInputs {
+  config: TunnelgateConfig;
+  gatewayPort: number | null;
+  gatewayAuthMode: 'oauth' | 'none';
+  tunnelMode: SettingsView['tunnelMode'];
+  secretNames: readonly string[];
+  launchAtLogin: boolean;
+}
+
+export function buildSettingsView(i: SettingsInputs): SettingsView {
+  const view: SettingsView = {
+    port: i.config.gateway?.port ?? i.gatewayPort ?? DEFAULT_PORT,
+    authMode: i.config.gateway?.auth ?? i.gatewayAuthMode,
+    tunnelMode: i.config.tunnel?.mode ?? i.tunnelMode,
+    tunnelTokenStored: i.secretNames.includes(tunnelTokenSecretName(i.config)),
+    launchAtLogin: i.launchAtLogin,
+    logRetentionDays: i.config.activity?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+  };
+  if (i.config.tunnel?.hostname) view.tunnelHostname = i.config.tunnel.hostname;
+  return view;
+}
+
+function shown(v: unknown): string {
+  return typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+}
+
+/** Applies the config part of a patch; throws naming the field when a value is out of range. */
+export function applySettingsPatch(config: TunnelgateConfig, patch: SettingsPatch): TunnelgateConfig {
+  const gateway = { ...(config.gateway ?? {}) };
+  const tunnel = { ...(config.tunnel ?? {}) };
+  const activity = { ...(config.activity ?? {}) };
+  if (patch.port !== undefined) {
+    if (!Number.isInteger(patch.port) || patch.port < 0 || patch.port > 65535) {
+      throw new Error(`Port: must be a whole number from 0 to 65535 (got ${shown(patch.port)}); 0 picks a free port.`);
+    }
+    gateway.port = patch.port;
+  }
+  if (patch.authMode !== undefined) {
+    if (patch.authMode !== 'oauth' && patch.authMode !== 'none') {
+      throw new Error(`Auth mode: must be 'oauth' or 'none' (got ${shown(patch.authMode)}).`);
+    }
+    gateway.auth = patch.authMode;
+  }
+  if (patch.tunnelMode !== undefined) {
+    if (!['off', 'quick', 'named'].includes(patch.tunnelMode)) {
+      throw new Error(`Tunnel mode: must be 'off', 'quick' or 'named' (got ${shown(patch.tunnelMode)}).`);
+    }
+    tunnel.mode = patch.tunnelMode;
+  }
+  if (patch.tunnelHostname !== undefined) {
+    const host = patch.tunnelHostname.trim();
+    if (host !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(host)) {
+      throw new Error(`Tunnel hostname: expected a host name like 'mcp.example.com' (got ${shown(patch.tunnelHostname)}).`);
+    }
+    if (host === '') delete tunnel.hostname;
+    else tunnel.hostname = host;
+  }
+  if (patch.tunnelToken !== undefined && !tunnel.tokenSecret) tunnel.tokenSecret = DEFAULT_TUNNEL_TOKEN_SECRET;
+  if (patch.logRetentionDays !== undefined) {
+    if (!Number.isInteger(patch.logRetentionDays) || patch.logRetentionDays < 1 || patch.logRetentionDays > 3650) {
+      throw new Error(`Log retention: must be a whole number of days from 1 to 3650 (got ${shown(patch.logRetentionDays)}).`);
+    }
+    activity.retentionDays = patch.logRetentionDays;
+  }
+  const next: TunnelgateConfig = { ...config };
+  if (Object.keys(gateway).length) next.gateway = gateway;
+  if (Object.keys(tunnel).length) next.tunnel = tunnel;
+  if (Object.keys(activity).length) next.activity = activity;
+  return next;
+}

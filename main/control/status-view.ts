@@ -1,0 +1,60 @@
+/**
+ * The Connect page's status: where the gateway listens, the URL to paste into ChatGPT, and the
+ * checklist (gateway running, tunnel ready, reachable from the internet, a client approved).
+ */
+import type { TunnelState } from '../tunnel/tunnel-state.js';
+import type { AppStatus, GatewayView } from '../../preload/contract.js';
+
+export interface StatusInputs {
+  gatewayRunning: boolean;
+  gatewayPort: number | null;
+  mcpPath: string;
+  authMode: 'oauth' | 'none';
+  gatewayError: string | undefined;
+  /** `gateway.publicUrl` from the config, used when no tunnel is up (own reverse proxy, tests). */
+  configuredPublicUrl: string | undefined;
+  tunnel: TunnelState;
+  pendingApprovals: number;
+  grants: number;
+  urlChanged: AppStatus['urlChanged'];
+  keychain: AppStatus['keychain'];
+}
+
+/** Public origin the connector URL is built on: the ready tunnel, else the configured public URL. */
+function publicOrigin(i: StatusInputs): string | null {
+  if (i.tunnel.phase === 'ready' && i.tunnel.url) return i.tunnel.url;
+  if (i.configuredPublicUrl) return i.configuredPublicUrl;
+  return null;
+}
+
+/** Joins an origin (maybe with a trailing slash) and the MCP path. */
+export function joinUrl(origin: string, path: string): string {
+  return origin.replace(/\/+$/, '') + path;
+}
+
+export function buildStatus(i: StatusInputs): AppStatus {
+  const origin = publicOrigin(i);
+  const gateway: GatewayView = {
+    running: i.gatewayRunning,
+    port: i.gatewayPort,
+    localUrl: i.gatewayRunning && i.gatewayPort !== null ? `http://127.0.0.1:${i.gatewayPort}${i.mcpPath}` : null,
+    connectorUrl: i.gatewayRunning && origin ? joinUrl(origin, i.mcpPath) : null,
+    authMode: i.authMode,
+  };
+  if (i.gatewayError) gateway.error = i.gatewayError;
+  const status: AppStatus = {
+    gateway,
+    tunnel: i.tunnel,
+    checklist: {
+      gatewayRunning: i.gatewayRunning,
+      tunnelReady: i.tunnel.phase === 'ready' && i.tunnel.url !== null,
+      reachable: i.tunnel.reachable === 'yes',
+      // With auth none there is nobody to approve: the secret URL is the key.
+      clientApproved: i.authMode === 'none' || i.grants > 0,
+    },
+    pendingApprovals: i.pendingApprovals,
+    keychain: i.keychain,
+  };
+  if (i.urlChanged) status.urlChanged = i.urlChanged;
+  return status;
+}
