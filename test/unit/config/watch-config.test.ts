@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, watchConfig, type ConfigWatcher, type LoadedConfig } from '../../../main/config/index.js';
+import { loadConfig, watchConfig, type ConfigError, type ConfigWatcher, type LoadedConfig } from '../../../main/config/index.js';
 
 const cfg = (servers: Record<string, unknown>): string => JSON.stringify({ mcpServers: servers }, null, 2);
 
