@@ -13,6 +13,7 @@ fi
 if [ -n "${TUNNELGATE_IN_DBUS:-}" ] && [ -z "${TUNNELGATE_KEYRING_UP:-}" ]; then
   export TUNNELGATE_KEYRING_UP=1
   export XDG_DATA_HOME="$(mktemp -d)"   # a fresh keyring file, never the user's
+  keyring_dir="$XDG_DATA_HOME"
   echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
   gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1 || true
 fi
@@ -29,5 +30,13 @@ done
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found in: $*" >&2; exit 1; fi
 
 export NODE_ENV=test
+if [ -n "${keyring_dir:-}" ]; then
+  # Not exec: the throw-away keyring folder is removed once the tests end.
+  status=0
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
+    --test-timeout="${TEST_TIMEOUT_MS:-120000}" "${files[@]}" || status=$?
+  rm -rf "$keyring_dir"
+  exit "$status"
+fi
 exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
   --test-timeout="${TEST_TIMEOUT_MS:-120000}" "${files[@]}"
