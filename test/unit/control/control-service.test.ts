@@ -127,7 +127,7 @@ describe('control service: servers', () => {
     await assert.rejects(svc.saveServer('s', { command: '' }), /mcpServers\.s\.command: must not be empty/);
 
     await svc.setServerEnabled('memory', false);
-    assert.equal(f.config.current.mcpServers.memory?.enabled, false);
+    assert.equal((f.config.current.mcpServers.memory as { enabled?: boolean } | undefined)?.enabled, false);
     await assert.rejects(svc.setServerEnabled('nope', true), /No server named 'nope'/);
     await svc.removeServer('memory');
     assert.deepEqual(f.config.current.mcpServers, {});
