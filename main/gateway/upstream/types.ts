@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerConfig } from '../../config/schema.js';
 
 /** A JSON object as received: never re-parsed through SDK schemas, so unknown fields survive. */
 export type RawObject = Record<string, unknown>;
@@ -63,6 +65,8 @@ export interface ServerRequestContext {
   upstream: string;
   /** Gateway-side key of the in-flight call that caused it, when known (see CallOptions.callKey). */
   callKey?: string;
+  /** Aborted when the upstream cancels its request (`notifications/cancelled`) or goes away. */
+  signal?: AbortSignal;
 }
 
 export interface CallOptions {
@@ -101,4 +105,43 @@ export interface Upstream extends EventEmitter {
    * Set by the router; when unset such requests get a JSON-RPC error.
    */
   setServerRequestHandler(handler: ((req: JsonRpcRequest, ctx: ServerRequestContext) => Promise<RawObject>) | undefined): void;
+}
+
+/**
+ * JSON-RPC error codes the gateway uses for errors it makes about an upstream (JSON-RPC 2.0 section 5.1
+ * leaves -32000..-32099 to implementations). -32000 and -32001 match the SDK's ConnectionClosed and
+ * RequestTimeout; -32800 is the "request cancelled" code used by LSP and several MCP clients.
+ */
+export const UPSTREAM_ERROR = {
+  connectionClosed: -32000,
+  timeout: -32001,
+  unavailable: -32003,
+  needsAuth: -32004,
+  cancelled: -32800,
+  methodNotFound: -32601,
+  internal: -32603,
+} as const;
+
+/** Transport of one upstream; `builtin` is an in-process server. */
+export type UpstreamKind = 'stdio' | 'http' | 'sse' | 'builtin';
+
+/** Makes the client end of an in-process transport pair (e.g. the SDK's InMemoryTransport) for a builtin server. */
+export type BuiltinFactory = () => Transport | Promise<Transport>;
+
+/** What createUpstream needs: `config` with every `${secret:...}` reference already resolved. */
+export interface UpstreamSpec {
+  name: string;
+  config: ServerConfig;
+  kind: UpstreamKind;
+  builtin?: BuiltinFactory;
+}
+
+/** One connection made by createUpstream: not supervised, started once, closed once. */
+export interface UpstreamConnection extends Upstream {
+  /** Spawns/connects, initializes and fetches all lists; rejects with an Error that says why. */
+  start(): Promise<void>;
+  /** Stops the connection (stdio: stdin closed, SIGTERM, then SIGKILL); resolves once the process is gone. */
+  close(): Promise<void>;
+  /** Process id of a stdio upstream while it runs. */
+  readonly pid: number | undefined;
 }

@@ -1,0 +1,298 @@
+import { EventEmitter } from 'node:events';
+import { ListCache, type ListKind } from './list-cache.js';
+import { PendingCalls, type PendingCall } from './pending-calls.js';
+import { createTransport } from './create-transport.js';
+import { describeFailure, isPermanent, isRequest, isResponse, errorFromResponse, plainError, StartError } from './messages.js';
+import { handleServerRequest, type ServerRequestHandler } from './server-requests.js';
+import type { UpstreamAuth } from './upstream-auth.js';
+import type { WireTransport, ShutdownTiming } from './wire-transport.js';
+import {
+  UpstreamError,
+  UPSTREAM_ERROR,
+  type CallOptions,
+  type JsonRpcId,
+  type RawObject,
+  type UpstreamConnection,
+  type UpstreamSpec,
+  type UpstreamState,
+  type UpstreamStatus,
+} from './types.js';
+
+/** Protocol revisions we accept in an initialize answer (newest first; we ask for the first). */
+export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
+
+/**
+ * What the gateway advertises to upstreams: it relays all of these to its clients (design.md,
+ * PROTOCOL.md "Pass-through"). Shapes per spec 2025-11-25 ClientCapabilities; MCP Apps (SEP-1865)
+ * is announced under `extensions`.
+ */
+export const RELAY_CAPABILITIES: RawObject = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+  extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
+};
+
+export interface UpstreamDeps {
+  /** Remote upstreams: the Authorization header source and 401 handler. */
+  auth?: UpstreamAuth;
+  /** Our version in clientInfo. */
+  clientVersion?: string;
+  /** Default per-call timeout (ms), when neither the call nor the config sets one. */
+  callTimeoutMs?: number;
+  /** How long initialize + the first list fetches may take (ms). */
+  startTimeoutMs?: number;
+  /** Overrides RELAY_CAPABILITIES (e.g. to mirror a client's). */
+  clientCapabilities?: RawObject;
+  /** Stdio shutdown timing. */
+  shutdown?: ShutdownTiming;
+  /** Streamable HTTP: open the optional GET stream for server messages (default true). */
+  openGetStream?: boolean;
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+const LIST_KINDS: Record<string, ListKind[]> = {
+  'notifications/tools/list_changed': ['tools'],
+  'notifications/prompts/list_changed': ['prompts'],
+  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
+};
+
+/**
+ * One initialized raw JSON-RPC connection to one upstream (not supervised: see supervised-upstream.ts).
+ * Objects are forwarded as received; we own id correlation, progress tokens, timeouts and cancellation.
+ */
+export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): UpstreamConnection {
+  const { name } = spec;
+  const emitter = new EventEmitter();
+  const calls = new PendingCalls('tg-');
+  const serverAborts = new Map<JsonRpcId, AbortController>();
+  let handler: ServerRequestHandler | undefined;
+  let status: UpstreamStatus = 'stopped';
+  let error: string | undefined;
+  let since = Date.now();
+  let info: Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'> = {};
+  let transport: WireTransport | undefined;
+  let started = false;
+  const configTimeout = spec.config.timeoutMs;
+  const lists = new ListCache((method, params) => send(method, params, { internal: true }));
+
+  function setStatus(next: UpstreamStatus, err?: string): void {
+    if (status === next && error === err) return;
+    status = next;
+    error = err;
+    since = Date.now();
+    emitter.emit('state', api.state());
+  }
+
+  function send(method: string, params: RawObject | undefined, opts: CallOptions & { internal?: boolean }): Promise<RawObject> {
+    const t = transport;
+    if (!t || (!opts.internal && status !== 'ready')) {
+      const why = status === 'ready' ? 'not connected' : `status: ${status}${error ? `; ${error}` : ''}`;
+      return Promise.reject(new UpstreamError(UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (${why}). Its tools are unavailable until it is back.`));
+    }
+    if (opts.signal?.aborted) return Promise.reject(cancelledError(method, opts.signal.reason));
+    const id = calls.allocateId();
+    const mapped = calls.mapProgressToken(params);
+    const timeoutMs = opts.timeoutMs ?? configTimeout ?? deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    return new Promise<RawObject>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const onAbort = () => abandon(cancelledError(method, opts.signal?.reason), String(opts.signal?.reason ?? 'cancelled by the client'));
+      const abandon = (err: UpstreamError, reason: string) => {
+        if (!calls.take(id)) return;
+        // Spec: Utilities/Cancellation: tell the server it may stop; its late answer is ignored.
+        transport?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }).catch(() => {});
+        reject(err);
+      };
+      const call: PendingCall = {
+        id,
+        method,
+        callKey: opts.callKey,
+        internal: opts.internal === true,
+        resolve,
+        reject,
+        originalToken: mapped.original,
+        mappedToken: mapped.mapped,
+        onProgress: opts.onProgress,
+        touch() {
+          if (timer) clearTimeout(timer);
+          timer = setTimeout(
+            () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, `Upstream '${name}' did not answer ${method} within ${timeoutMs} ms (no progress either); the call was cancelled. Raise mcpServers.${name}.timeoutMs if it needs longer.`), 'timed out'),
+            timeoutMs,
+          );
+        },
+        dispose() {
+          if (timer) clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      calls.add(call);
+      call.touch();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      const message: RawObject = { jsonrpc: '2.0', id, method };
+      if (mapped.params !== undefined) message.params = mapped.params;
+      t.send(message).catch((err: unknown) => {
+        if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Could not send ${method} to upstream '${name}': ${plainError(err)}`));
+      });
+    });
+  }
+
+  function cancelledError(method: string, reason: unknown): UpstreamError {
+    const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
+    return new UpstreamError(UPSTREAM_ERROR.cancelled, `The ${method} call to upstream '${name}' was cancelled${why ? ` (${why})` : ''}.`);
+  }
+
+  function onMessage(msg: RawObject, origin?: JsonRpcId): void {
+    if (isResponse(msg)) {
+      const call = calls.take(msg.id as JsonRpcId);
+      if (!call) return; // late answer to a cancelled or timed-out call
+      if ('error' in msg) call.reject(errorFromResponse(msg.error, name, call.method));
+      else call.resolve(msg.result !== null && typeof msg.result === 'object' ? (msg.result as RawObject) : {});
+      return;
+    }
+    if (typeof msg.method !== 'string') return;
+    if (isRequest(msg)) {
+      const related = origin !== undefined ? calls.get(origin) : undefined;
+      const callKey = (related && !related.internal ? related.callKey : undefined) ?? (origin === undefined ? calls.soleExternal()?.callKey : undefined);
+      handleServerRequest({ name, msg, callKey, handler, aborts: serverAborts, reply: (m) => transport?.send(m) ?? Promise.resolve() });
+      return;
+    }
+    const params = (msg.params ?? {}) as RawObject;
+    if (msg.method === 'notifications/progress') {
+      const call = calls.byProgressToken(params.progressToken);
+      if (call) {
+        call.touch();
+        call.onProgress?.({ ...params, progressToken: call.originalToken });
+        return;
+      }
+    } else if (msg.method === 'notifications/cancelled') {
+      const id = params.requestId as JsonRpcId;
+      serverAborts.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the upstream'));
+      serverAborts.delete(id);
+      return;
+    } else if (LIST_KINDS[msg.method]) {
+      void refreshLists(LIST_KINDS[msg.method]!);
+      return;
+    }
+    emitter.emit('notification', msg);
+  }
+
+  async function refreshLists(kinds: ListKind[]): Promise<void> {
+    try {
+      await Promise.all(kinds.map((k) => lists.refresh(k)));
+      emitter.emit('list-changed', kinds[0] === 'resourceTemplates' ? 'resources' : kinds[0]);
+    } catch {
+      // A failed refetch keeps the previous list; the next list_changed tries again.
+    }
+  }
+
+  function onTransportClose(reason: string, detail?: string): void {
+    const text = `Upstream '${name}' ${reason}`;
+    const tail = detail ? `: ${detail.replace(/\.+$/, '')}` : '';
+    calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.connectionClosed, `${text} while ${c.method} was in flight${tail}.`));
+    for (const a of serverAborts.values()) a.abort(new Error(text));
+    serverAborts.clear();
+    transport = undefined;
+    if (status !== 'stopped') setStatus('failed', text + tail);
+  }
+
+  async function initialize(): Promise<void> {
+    const result = await send(
+      'initialize',
+      {
+        protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0],
+        capabilities: deps.clientCapabilities ?? RELAY_CAPABILITIES,
+        clientInfo: { name: 'tunnelgate', version: deps.clientVersion ?? '0.1.0' },
+      },
+      { internal: true, timeoutMs: deps.startTimeoutMs ?? 30_000 },
+    );
+    acceptInitResult(result);
+    await transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  }
+
+  function acceptInitResult(result: RawObject): void {
+    const version = result.protocolVersion;
+    if (typeof version !== 'string' || !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
+      throw new StartError(`Upstream '${name}' answered initialize with protocol version '${String(version)}', which the gateway does not speak (it speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}). Update the server or use another one.`, true);
+    }
+    info = {
+      protocolVersion: version,
+      serverInfo: (result.serverInfo ?? undefined) as RawObject | undefined,
+      capabilities: (result.capabilities ?? {}) as RawObject,
+      instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
+    };
+  }
+
+  async function fetchLists(): Promise<void> {
+    const caps = info.capabilities ?? {};
+    const kinds: ListKind[] = [];
+    if (caps.tools) kinds.push('tools');
+    if (caps.prompts) kinds.push('prompts');
+    if (caps.resources) kinds.push('resources', 'resourceTemplates');
+    await Promise.all(kinds.map((k) => lists.refresh(k)));
+  }
+
+  const api = Object.assign(emitter, {
+    name,
+    state(): UpstreamState {
+      return { name, transport: spec.kind, status, ...(error ? { error } : {}), since, restarts: 0, ...info };
+    },
+    request(method: string, params: RawObject | undefined, options: CallOptions = {}) {
+      return send(method, params, options);
+    },
+    async notify(method: string, params?: RawObject) {
+      if (!transport || status !== 'ready') throw new UpstreamError(UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (status: ${status}).`);
+      await transport.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+    },
+    tools: () => lists.get('tools'),
+    prompts: () => lists.get('prompts'),
+    resources: () => lists.get('resources'),
+    resourceTemplates: () => lists.get('resourceTemplates'),
+    setServerRequestHandler(h: ServerRequestHandler | undefined) {
+      handler = h;
+    },
+    async start() {
+      if (started) throw new Error(`Upstream '${name}' was already started; create a new connection to restart it.`);
+      started = true;
+      setStatus('starting');
+      const t = createTransport(spec, deps);
+      t.onmessage = onMessage;
+      t.onclose = onTransportClose;
+      t.onrequestlost = (id, reason) => calls.take(id)?.reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}': ${reason}`));
+      t.onneedsauth = (reason) => {
+        calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.needsAuth, `Upstream '${name}' needs you to sign in (${reason}); ${c.method} could not be sent. Sign in from the Servers page.`));
+        setStatus('needs-auth', `Upstream '${name}' needs you to sign in: ${reason}`);
+      };
+      t.onreinitialized = (result) => {
+        acceptInitResult(result);
+        void fetchLists().then(() => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)), () => {});
+      };
+      transport = t;
+      try {
+        await t.start();
+        await initialize();
+        await fetchLists();
+      } catch (err) {
+        const wasNeedsAuth = (status as UpstreamStatus) === 'needs-auth';
+        const message = describeFailure(name, err, error);
+        await t.close().catch(() => {});
+        transport = undefined;
+        if (!wasNeedsAuth && (status as UpstreamStatus) !== 'stopped') setStatus('failed', message);
+        throw wasNeedsAuth ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message) : new StartError(message, isPermanent(err));
+      }
+      if ((status as UpstreamStatus) === 'starting') setStatus('ready');
+    },
+    async close() {
+      const t = transport;
+      transport = undefined;
+      if (status !== 'stopped') setStatus('stopped');
+      calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}' was stopped while ${c.method} was in flight.`));
+      for (const a of serverAborts.values()) a.abort(new Error(`Upstream '${name}' was stopped`));
+      serverAborts.clear();
+      lists.clear();
+      await t?.close();
+    },
+  });
+  // A getter (Object.assign would copy its value once).
+  Object.defineProperty(api, 'pid', { get: () => transport?.pid, enumerable: true });
+  return api as unknown as UpstreamConnection;
+}

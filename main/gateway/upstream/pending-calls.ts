@@ -1,0 +1,98 @@
+import type { UpstreamError} from './types.js';
+import { type JsonRpcId, type RawObject } from './types.js';
+
+/** One request we sent upstream and wait on. */
+export interface PendingCall {
+  id: number;
+  method: string;
+  callKey: string | undefined;
+  /** Internal calls (initialize, list fetches) never count as "the only call in flight". */
+  internal: boolean;
+  resolve(result: RawObject): void;
+  reject(err: UpstreamError): void;
+  /** The caller's progress token and ours, when the call asked for progress. */
+  originalToken?: string | number;
+  mappedToken?: string;
+  onProgress?: (params: RawObject) => void;
+  /** Restarts the per-call timeout (called on each progress notification). */
+  touch(): void;
+  /** Clears the timer and the abort listener. */
+  dispose(): void;
+}
+
+/**
+ * Id and progress-token rewriting for one upstream. Upstream ids are our own counter: many client
+ * sessions share one upstream connection, so their ids could collide. Progress tokens are rewritten
+ * for the same reason (spec: Utilities/Progress, "tokens MUST be unique across active requests").
+ */
+export class PendingCalls {
+  private nextId = 1;
+  private nextToken = 1;
+  private readonly byId = new Map<number, PendingCall>();
+  private readonly byToken = new Map<string, PendingCall>();
+
+  constructor(private readonly tokenPrefix: string) {}
+
+  allocateId(): number {
+    return this.nextId++;
+  }
+
+  /**
+   * Returns params with `_meta.progressToken` replaced by a fresh token, and the original; the rest
+   * of params (including other `_meta` keys) is passed through by reference, unchanged.
+   */
+  mapProgressToken(params: RawObject | undefined): { params: RawObject | undefined; original?: string | number; mapped?: string } {
+    const meta = params?._meta;
+    if (!params || meta === null || typeof meta !== 'object' || Array.isArray(meta)) return { params };
+    const token = (meta as RawObject).progressToken;
+    if (typeof token !== 'string' && typeof token !== 'number') return { params };
+    const mapped = `${this.tokenPrefix}${this.nextToken++}`;
+    return { params: { ...params, _meta: { ...(meta as RawObject), progressToken: mapped } }, original: token, mapped };
+  }
+
+  add(call: PendingCall): void {
+    this.byId.set(call.id, call);
+    if (call.mappedToken !== undefined) this.byToken.set(call.mappedToken, call);
+  }
+
+  get(id: JsonRpcId): PendingCall | undefined {
+    return typeof id === 'number' ? this.byId.get(id) : this.byId.get(Number(id));
+  }
+
+  /** Removes and returns the call (answered, failed, cancelled or timed out). */
+  take(id: JsonRpcId): PendingCall | undefined {
+    const call = this.get(id);
+    if (!call) return undefined;
+    this.byId.delete(call.id);
+    if (call.mappedToken !== undefined) this.byToken.delete(call.mappedToken);
+    call.dispose();
+    return call;
+  }
+
+  byProgressToken(token: unknown): PendingCall | undefined {
+    return typeof token === 'string' || typeof token === 'number' ? this.byToken.get(String(token)) : undefined;
+  }
+
+  /** The caller-visible call that is alone in flight, if exactly one (stdio/SSE attribution). */
+  soleExternal(): PendingCall | undefined {
+    let found: PendingCall | undefined;
+    for (const c of this.byId.values()) {
+      if (c.internal) continue;
+      if (found) return undefined;
+      found = c;
+    }
+    return found;
+  }
+
+  /** Rejects every pending call; `describe(method)` words the error for each. */
+  rejectAll(make: (call: PendingCall) => UpstreamError): void {
+    for (const call of [...this.byId.values()]) {
+      this.take(call.id);
+      call.reject(make(call));
+    }
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}

@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { StdioServerConfig } from '../../config/schema.js';
+import type { RawObject } from './types.js';
+import { DEFAULT_SHUTDOWN, makeRedactor, parseMessage, type ShutdownTiming, type WireTransport } from './wire-transport.js';
+import { StderrTail } from './stderr-tail.js';
+import { StartError } from './messages.js';
+
+export interface StdioTransportOptions {
+  name: string;
+  config: StdioServerConfig;
+  shutdown?: ShutdownTiming;
+  /** Largest single line accepted on stdout (bytes); a longer one kills the link. */
+  maxLineBytes?: number;
+}
+
+/** Extra surface of the stdio link: the captured stderr, for error messages and the Servers page. */
+export interface StdioTransport extends WireTransport {
+  stderrLines(): string[];
+}
+
+const isWindows = process.platform === 'win32';
+
+/**
+ * MCP stdio transport (spec "Transports: stdio"): newline-delimited JSON on stdin/stdout, stderr is
+ * free-form logging that we keep (last lines) to explain failures. The child runs in its own process
+ * group so that close() also stops whatever it spawned (npx -> node, uvx -> python).
+ */
+export function createStdioTransport(opts: StdioTransportOptions): StdioTransport {
+  const { config, name } = opts;
+  const shutdown = opts.shutdown ?? DEFAULT_SHUTDOWN;
+  const maxLine = opts.maxLineBytes ?? 64 * 1024 * 1024;
+  const redact = makeRedactor(Object.values(config.env ?? {}));
+  const stderr = new StderrTail(50, redact);
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let closing = false;
+  let buffer = '';
+
+  const transport: StdioTransport = {
+    get pid() {
+      return child?.exitCode === null && child.signalCode === null ? child.pid : undefined;
+    },
+    stderrLines: () => stderr.lines(),
+    start() {
+      return new Promise<void>((resolve, reject) => {
+        let proc: ChildProcess;
+        try {
+          proc = spawn(config.command, config.args ?? [], {
+            // The SDK's default keeps only a safe subset of our environment (HOME, PATH, USER, ...):
+            // gateway secrets in process.env must not leak into every child.
+            env: { ...getDefaultEnvironment(), ...config.env },
+            cwd: config.cwd,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            shell: false,
+            detached: !isWindows,
+            windowsHide: true,
+          });
+        } catch (err) {
+          reject(spawnError(name, config, err));
+          return;
+        }
+        child = proc;
+        let spawned = false;
+        exited = new Promise<void>((done) => {
+          proc.once('close', (code, signal) => {
+            child = proc; // keep for exitCode checks
+            done();
+            if (spawned && !closing) transport.onclose?.(signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`, stderr.summary(signal !== null));
+          });
+        });
+        proc.once('error', (err) => {
+          if (!spawned) reject(spawnError(name, config, err));
+          else stderr.push(`[tunnelgate] process error: ${err.message}`);
+        });
+        proc.once('spawn', () => {
+          spawned = true;
+          resolve();
+        });
+        proc.stdin?.on('error', () => {}); // EPIPE after exit: reported through 'close'
+        proc.stderr?.setEncoding('utf8');
+        proc.stderr?.on('data', (chunk: string) => stderr.write(chunk));
+        proc.stdout?.setEncoding('utf8');
+        proc.stdout?.on('data', (chunk: string) => {
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).replace(/\r$/, '');
+            buffer = buffer.slice(nl + 1);
+            if (line.trim() === '') continue;
+            const msg = parseMessage(line);
+            if (msg) transport.onmessage?.(msg);
+            else stderr.push(`[tunnelgate] ignored a line on stdout that is not JSON-RPC: ${line.slice(0, 200)}`);
+          }
+          if (buffer.length > maxLine) {
+            stderr.push(`[tunnelgate] a message on stdout exceeded ${maxLine} bytes; stopping the server`);
+            buffer = '';
+            killGroup(proc, 'SIGKILL');
+          }
+        });
+      });
+    },
+    send(message: RawObject) {
+      const proc = child;
+      if (!proc?.stdin || proc.exitCode !== null || proc.signalCode !== null || !proc.stdin.writable) {
+        return Promise.reject(new Error(`Upstream '${name}' is not running`));
+      }
+      const line = JSON.stringify(message) + '\n';
+      return new Promise<void>((resolve, reject) => {
+        proc.stdin!.write(line, (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    async close() {
+      closing = true;
+      const proc = child;
+      if (!proc) return;
+      const alive = () => proc.exitCode === null && proc.signalCode === null;
+      if (alive()) {
+        // Spec (stdio shutdown): close stdin, wait, then SIGTERM, then SIGKILL.
+        proc.stdin?.end();
+        await raceTimeout(exited, shutdown.stdinGraceMs);
+        if (alive()) {
+          killGroup(proc, 'SIGTERM');
+          await raceTimeout(exited, shutdown.termGraceMs);
+        }
+        if (alive()) killGroup(proc, 'SIGKILL');
+      }
+      await exited;
+      // Children the server left behind in its process group go too.
+      killGroup(proc, 'SIGKILL');
+    },
+  };
+  return transport;
+}
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
+  if (proc.pid === undefined) return;
+  try {
+    if (isWindows) proc.kill(signal);
+    else process.kill(-proc.pid, signal);
+  } catch {
+    // ESRCH: already gone
+  }
+}
+
+function raceTimeout(p: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    void p.then(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+function spawnError(name: string, config: StdioServerConfig, err: unknown): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') {
+    const where = config.cwd && !existsDirSync(config.cwd) ? `the folder '${config.cwd}' (mcpServers.${name}.cwd) does not exist` : `command '${config.command}' was not found`;
+    return new StartError(`Upstream '${name}' could not start: ${where}. Check mcpServers.${name}.command and that the program is installed and on PATH.`, true);
+  }
+  if (code === 'EACCES') {
+    return new StartError(`Upstream '${name}' could not start: '${config.command}' is not executable (EACCES). Check mcpServers.${name}.command and the file's permissions.`, true);
+  }
+  return new StartError(`Upstream '${name}' could not start '${config.command}': ${(err as Error).message}`, false);
+}
+
+function existsDirSync(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+

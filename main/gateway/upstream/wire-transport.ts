@@ -1,0 +1,52 @@
+import type { JsonRpcId, RawObject } from './types.js';
+
+/**
+ * The byte-level link under one upstream connection. Messages are plain parsed JSON (never passed
+ * through SDK schemas). `origin` is the id of our request whose HTTP response stream carried the
+ * message (Streamable HTTP only), so server-to-client requests can be tied to the call that caused them.
+ */
+export interface WireTransport {
+  start(): Promise<void>;
+  send(message: RawObject): Promise<void>;
+  /** Stops the link; resolves once any child process has exited. */
+  close(): Promise<void>;
+  onmessage?: (message: RawObject, origin?: JsonRpcId) => void;
+  /**
+   * The link died on its own. `reason` completes "Upstream 'x' ...", e.g. "exited with code 1";
+   * `detail` explains it when known, e.g. the server's last error line on stderr.
+   */
+  onclose?: (reason: string, detail?: string) => void;
+  /** A request's response can no longer arrive (e.g. its HTTP stream broke); reject that call. */
+  onrequestlost?: (id: JsonRpcId, reason: string) => void;
+  /** Remote upstream needs the user to sign in; the connection moves to 'needs-auth'. */
+  onneedsauth?: (reason: string) => void;
+  /** The Streamable HTTP session was re-created (404): the new initialize result. */
+  onreinitialized?: (result: RawObject) => void;
+  readonly pid?: number | undefined;
+}
+
+/** Timing of process shutdown; tests shorten it. */
+export interface ShutdownTiming {
+  /** After closing stdin, how long to wait before SIGTERM. */
+  stdinGraceMs: number;
+  /** After SIGTERM, how long to wait before SIGKILL. */
+  termGraceMs: number;
+}
+
+export const DEFAULT_SHUTDOWN: ShutdownTiming = { stdinGraceMs: 1000, termGraceMs: 2000 };
+
+/** Parses one JSON-RPC message; undefined when it is not a JSON object. */
+export function parseMessage(text: string): RawObject | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as RawObject) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces every occurrence of a sensitive value (env and header values from the config) with "***". */
+export function makeRedactor(values: Iterable<string>): (text: string) => string {
+  const secrets = [...new Set([...values].filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
+  return (text) => secrets.reduce((acc, v) => acc.split(v).join('***'), text);
+}
