@@ -1,0 +1,7 @@
+/** Activity: the tool-call log (bus, ring buffer, rotating JSONL files, redaction) and its readers. */
+export type { ActivityEvent, ActivitySink } from './types.js';
+export { createActivityLog, type ActivityLog, type ActivityLogOptions } from './activity-log.js';
+export { createRedactor, isSecretKey, REDACTED, type Redactor, type RedactorOptions } from './redact.js';
+export { followActivity, readRecentEvents, type FollowOptions } from './log-reader.js';
+export { formatEventLine, formatHeaderLine, formatTime } from './format-event.js';
+export { activityFileName, listActivityFiles, parseActivityFileName, utcDay, type ActivityFile } from './log-files.js';

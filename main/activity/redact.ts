@@ -1,0 +1,120 @@
+/** Replacement for a redacted value. */
+export const REDACTED = '[redacted]';
+
+export interface RedactorOptions {
+  /** Strings longer than this are cut, with a marker saying how much was dropped. */
+  maxStringLength?: number;
+  /** Deeper nesting is replaced by a marker. */
+  maxDepth?: number;
+  /** Arrays keep this many items, then a marker. */
+  maxArrayItems?: number;
+  /** Objects keep this many keys, then a marker key. */
+  maxKeys?: number;
+  /** Rough budget of characters per redacted value; beyond it the rest is replaced by markers. */
+  maxTotalChars?: number;
+}
+
+/**
+ * Removes credentials from what goes into the activity log: values under credential-like keys, and
+ * any occurrence of a secret value the secrets module resolved (registered with addSecretValues),
+ * wherever it appears. Big payloads are truncated with a marker so one call cannot flood the log.
+ */
+export interface Redactor {
+  redact(value: unknown): unknown;
+  /** Replaces registered secret values inside free text (error messages, targets). */
+  redactText(text: string): string;
+  addSecretValues(values: Iterable<string>): void;
+}
+
+// Exact credential-like keys, compared with case, "-" and "_" ignored (authorization, api_key, ...).
+const SECRET_KEYS = new Set([
+  'authorization', 'proxyauthorization', 'token', 'accesstoken', 'refreshtoken', 'idtoken', 'password',
+  'passwd', 'secret', 'clientsecret', 'apikey', 'xapikey', 'cookie', 'setcookie', 'privatekey',
+  'credentials', 'credential', 'passphrase',
+]);
+// Keys that end like a credential but are protocol fields worth seeing (MCP progress tokens, limits).
+const KEEP_KEYS = new Set(['progresstoken', 'maxtokens', 'nextcursor', 'cursor']);
+
+/** Whether a key names a credential (authorization, token, access_token, GITHUB_TOKEN, x-api-key, ...). */
+export function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-_]/g, '');
+  if (KEEP_KEYS.has(k)) return false;
+  if (SECRET_KEYS.has(k)) return true;
+  return /(token|secret|password|apikey)$/.test(k);
+}
+
+// Shorter values would redact ordinary words and numbers everywhere; a real secret is longer.
+const MIN_SECRET_LENGTH = 6;
+
+/** Creates a redactor; secret values are held in memory only and never written anywhere. */
+export function createRedactor(options: RedactorOptions = {}): Redactor {
+  const maxString = options.maxStringLength ?? 4000;
+  const maxDepth = options.maxDepth ?? 10;
+  const maxItems = options.maxArrayItems ?? 200;
+  const maxKeys = options.maxKeys ?? 200;
+  const maxTotal = options.maxTotalChars ?? 64_000;
+  const secrets = new Set<string>();
+  // Longest first, so a secret containing another is replaced whole.
+  let ordered: string[] = [];
+
+  const redactText = (text: string): string => {
+    let out = text;
+    for (const s of ordered) if (out.includes(s)) out = out.split(s).join(REDACTED);
+    return out;
+  };
+
+  const redact = (value: unknown): unknown => {
+    let budget = maxTotal;
+    const visit = (v: unknown, depth: number): unknown => {
+      if (budget <= 0) return '[truncated]';
+      if (typeof v === 'string') {
+        // Secrets first, then cut: a cut must never leave half a secret behind.
+        let s = redactText(v);
+        const limit = Math.min(maxString, Math.max(budget, 0));
+        if (s.length > limit) s = `${s.slice(0, limit)}...[truncated ${s.length - limit} chars]`;
+        budget -= s.length;
+        return s;
+      }
+      if (v === null || typeof v !== 'object') {
+        budget -= 8;
+        return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+      }
+      if (depth >= maxDepth) return '[truncated: nested too deeply]';
+      if (Array.isArray(v)) {
+        const out: unknown[] = [];
+        for (let i = 0; i < v.length && i < maxItems; i++) {
+          if (budget <= 0) {
+            out.push(`[truncated ${v.length - i} more items]`);
+            return out;
+          }
+          out.push(visit(v[i], depth + 1));
+        }
+        if (v.length > maxItems) out.push(`[truncated ${v.length - maxItems} more items]`);
+        return out;
+      }
+      const out: Record<string, unknown> = {};
+      const entries = Object.entries(v as Record<string, unknown>);
+      let n = 0;
+      for (const [key, val] of entries) {
+        if (n >= maxKeys || budget <= 0) {
+          out['[truncated]'] = `${entries.length - n} more keys`;
+          break;
+        }
+        n++;
+        budget -= key.length + 4;
+        out[key] = isSecretKey(key) && val !== null && val !== undefined && val !== '' ? REDACTED : visit(val, depth + 1);
+      }
+      return out;
+    };
+    return visit(value, 0);
+  };
+
+  return {
+    redact,
+    redactText,
+    addSecretValues(values) {
+      for (const v of values) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) secrets.add(v);
+      ordered = [...secrets].sort((a, b) => b.length - a.length);
+    },
+  };
+}

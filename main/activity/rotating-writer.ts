@@ -1,0 +1,163 @@
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { activityFileName, listActivityFiles, utcDay } from './log-files.js';
+
+export interface RotatingWriterOptions {
+  dir: string;
+  /** A file that would grow past this starts the next one (activity-DAY-N.jsonl). */
+  maxFileBytes: number;
+  /** Files of days older than this are deleted. */
+  retentionDays: number;
+  clock: () => number;
+  /** Delay that groups appends into one write. */
+  flushDelayMs?: number;
+  /** Lines kept waiting while the disk is slow or failing; older ones are dropped beyond it. */
+  maxPendingLines?: number;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * Append-only JSONL files with rotation by size and by day, and retention by age. append() only
+ * queues (the call path never waits on the disk); a timer writes batches in order.
+ */
+export interface RotatingWriter {
+  append(line: string): void;
+  /** Resolves once everything appended so far is on disk. */
+  flush(): Promise<void>;
+  /** Deletes every activity file (after writing what is queued, so nothing reappears later). */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DAY_MS = 86_400_000;
+
+export function createRotatingWriter(options: RotatingWriterOptions): RotatingWriter {
+  const { dir, maxFileBytes, retentionDays, clock } = options;
+  const flushDelay = options.flushDelayMs ?? 50;
+  const maxPending = options.maxPendingLines ?? 100_000;
+  let pending: string[] = [];
+  let dropped = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let chain: Promise<void> = Promise.resolve();
+  let handle: FileHandle | undefined;
+  let current: { day: string; index: number; size: number } | undefined;
+  let closed = false;
+  let prunedDay: string | undefined;
+
+  const report = (err: unknown): void => options.onError?.(err instanceof Error ? err : new Error(String(err)));
+
+  const prune = async (today: string): Promise<void> => {
+    if (prunedDay === today) return;
+    prunedDay = today;
+    const oldest = utcDay(Date.parse(`${today}T00:00:00Z`) - retentionDays * DAY_MS);
+    for (const f of await listActivityFiles(dir)) if (f.day < oldest) await rm(f.path, { force: true });
+  };
+
+  const openFor = async (day: string): Promise<void> => {
+    if (!current || current.day !== day) {
+      await handle?.close();
+      handle = undefined;
+      // Continue the last file of the day after a restart rather than starting a new one.
+      const todays = (await listActivityFiles(dir)).filter((f) => f.day === day);
+      const last = todays[todays.length - 1];
+      const size = last ? (await stat(last.path)).size : 0;
+      current = { day, index: last?.index ?? 0, size };
+    }
+    // 0600: arguments and results may be private even with credentials redacted.
+    handle ??= await open(join(dir, activityFileName(day, current.index)), 'a', 0o600);
+  };
+
+  const rotate = async (): Promise<void> => {
+    await handle?.close();
+    handle = undefined;
+    current = { day: current!.day, index: current!.index + 1, size: 0 };
+    await openFor(current.day);
+  };
+
+  const writeBatch = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    const lines = pending;
+    pending = [];
+    if (dropped > 0) {
+      const message = `${dropped} events were not written (the disk was too slow or failing)`;
+      lines.unshift(JSON.stringify({ kind: 'system', time: clock(), method: 'activity/dropped', outcome: 'error', error: { message } }));
+      dropped = 0;
+    }
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const day = utcDay(clock());
+    await prune(day);
+    await openFor(day);
+    // Rotation happens between lines, never inside one; a line bigger than a file gets a file of its own.
+    let batch = '';
+    let batchBytes = 0;
+    const writeOut = async (): Promise<void> => {
+      if (batchBytes === 0) return;
+      await handle!.write(batch);
+      current!.size += batchBytes;
+      batch = '';
+      batchBytes = 0;
+    };
+    for (const line of lines) {
+      const text = `${line}\n`;
+      const bytes = Buffer.byteLength(text);
+      const used = current!.size + batchBytes;
+      if (used > 0 && used + bytes > maxFileBytes) {
+        await writeOut();
+        await rotate();
+      }
+      batch += text;
+      batchBytes += bytes;
+    }
+    await writeOut();
+  };
+
+  const enqueueWrite = (): Promise<void> => {
+    chain = chain.then(writeBatch).catch((err) => {
+      // A broken handle (file deleted under us, disk full) is reopened on the next batch.
+      void handle?.close().catch(() => undefined);
+      handle = undefined;
+      current = undefined;
+      report(err);
+    });
+    return chain;
+  };
+
+  return {
+    append(line) {
+      if (closed) return;
+      pending.push(line);
+      if (pending.length > maxPending) {
+        pending.shift();
+        dropped++;
+      }
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        void enqueueWrite();
+      }, flushDelay);
+    },
+    flush() {
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      return enqueueWrite();
+    },
+    async clear() {
+      await this.flush();
+      chain = chain.then(async () => {
+        await handle?.close();
+        handle = undefined;
+        current = undefined;
+        for (const f of await listActivityFiles(dir)) await rm(f.path, { force: true });
+      });
+      await chain;
+    },
+    async close() {
+      await this.flush();
+      closed = true;
+      await chain;
+      await handle?.close().catch(() => undefined);
+      handle = undefined;
+    },
+  };
+}
