@@ -2,6 +2,16 @@
 export type TunnelMode = 'off' | 'quick' | 'named';
 export type TunnelPhase = 'stopped' | 'starting' | 'ready' | 'reconnecting' | 'failed';
 
+/** Machine-readable cause next to `error`, so the window can offer the right button (e.g. Download). */
+export type TunnelErrorCode =
+  | 'binary-missing'
+  | 'no-token'
+  | 'no-hostname'
+  | 'exited'
+  | 'no-url'
+  | 'not-ready'
+  | 'spawn-failed';
+
 export interface TunnelState {
   mode: TunnelMode;
   phase: TunnelPhase;
@@ -14,5 +24,8 @@ export interface TunnelState {
   pid?: number;
   binaryPath?: string;
   download?: { receivedBytes: number; totalBytes?: number };
+  /** Set with `error`; see TunnelErrorCode. */
+  errorCode?: TunnelErrorCode;
+  /** Restarts after crashes since the last explicit start. */
+  restarts?: number;
 }
-
