@@ -59,6 +59,6 @@ describe('reading and following the activity files', () => {
       outcome: 'error',
       error: { message: 'no such\nfile' },
     });
-    assert.match(line, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}  ChatGPT\s+tools\/call\s+fs__read_file\s+fs\s+12ms  error  no such file$/);
+    assert.match(line, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} {2}ChatGPT\s+tools\/call\s+fs__read_file\s+fs\s+12ms {2}error {2}no such file$/);
   });
 });
