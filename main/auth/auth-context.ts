@@ -1,0 +1,28 @@
+import type { ClientRegistry } from './client-registry.js';
+import type { CodeStore } from './code-store.js';
+import type { GrantStore } from './grant-store.js';
+import type { PendingRequests } from './pending-requests.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { TokenCodec } from './token-codec.js';
+import type { Clock } from './types.js';
+
+/** The parts the OAuth endpoints share; built once by createAuthService. */
+export interface AuthContext {
+  clock: Clock;
+  /** The public origin now (no trailing slash), or null when unknown. */
+  origin(): string | null;
+  clients: ClientRegistry;
+  pending: PendingRequests;
+  codes: CodeStore;
+  grants: GrantStore;
+  codec: TokenCodec;
+  accessTokenTtlSec: number;
+  limits: {
+    /** Failed authentications (bad tokens, bad codes) per IP. */
+    failures: RateLimiter;
+    /** MCP calls per OAuth client. */
+    calls: RateLimiter;
+    /** Registrations and authorization requests per IP. */
+    requests: RateLimiter;
+  };
+}

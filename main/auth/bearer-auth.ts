@@ -1,0 +1,57 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthContext } from './auth-context.js';
+import { clientIp, header } from './http-util.js';
+import { sameResource, SCOPES_SUPPORTED } from './metadata.js';
+import { SCOPE_FULL, type AuthDecision } from './types.js';
+
+/** The challenge parameter value, quoted per RFC 6750 §3 (no quotes or backslashes inside). */
+const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
+
+/**
+ * Checks the bearer token of an MCP request (RFC 6750, MCP authorization spec). The token is only
+ * read here: the front never passes client headers to an upstream, so a client's token is never
+ * forwarded (MCP spec: token passthrough is forbidden).
+ */
+export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): AuthDecision {
+  const origin = ctx.origin();
+  const metadataUrl = `${origin ?? ''}/.well-known/oauth-protected-resource/mcp`;
+  const challenge = (extra: string) => `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
+  const ip = clientIp(req);
+  const wait = ctx.limits.failures.retryAfter(ip);
+  if (wait > 0) {
+    return { ok: false, status: 429, headers: { 'Retry-After': String(wait) }, body: { error: 'too_many_requests', error_description: 'Too many failed authentications from this address; retry later.' } };
+  }
+  const auth = header(req, 'authorization');
+  const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(auth ?? '');
+  if (!auth) {
+    // RFC 6750 §3.1: no credentials at all: a bare challenge, no error code (and no penalty).
+    return { ok: false, status: 401, headers: { 'WWW-Authenticate': challenge('') }, body: { error: 'unauthorized', error_description: 'This MCP server requires OAuth; see the resource metadata.' } };
+  }
+  const invalid = (why: string): AuthDecision => {
+    ctx.limits.failures.take(ip);
+    return {
+      ok: false,
+      status: 401,
+      headers: { 'WWW-Authenticate': challenge(`error="invalid_token", error_description=${q(why)}, `) },
+      body: { error: 'invalid_token', error_description: why },
+    };
+  };
+  if (!m || !origin) return invalid('The Authorization header is not a bearer token.');
+  const claims = ctx.codec.verify(m[1]!);
+  if (!claims) return invalid('The access token is not valid.');
+  if (claims.exp <= ctx.clock.now() / 1000) return invalid('The access token expired.');
+  if (claims.iss !== origin || !sameResource(claims.aud, `${origin}/mcp`)) {
+    return invalid('The access token was issued for another server address; the public URL changed, so connect again.');
+  }
+  const grant = ctx.grants.get(claims.sub);
+  if (!grant || grant.clientId !== claims.client_id) return invalid('The access was revoked by the owner.');
+  if (ctx.grants.isJtiRevoked(claims.jti)) return invalid('The access token was revoked.');
+  const waitCalls = ctx.limits.calls.take(grant.clientId);
+  if (waitCalls > 0) {
+    return { ok: false, status: 429, headers: { 'Retry-After': String(waitCalls) }, body: { error: 'too_many_requests', error_description: 'Too many calls from this client; retry later.' } };
+  }
+  ctx.grants.touch(grant.id);
+  // The owner's grant caps the token's scopes (a refresh may have narrowed them further).
+  const scopes = claims.scope.split(' ').filter((s) => grant.scopes.includes(s) && SCOPES_SUPPORTED.includes(s));
+  return { ok: true, principal: { kind: 'oauth', clientId: grant.clientId, clientName: grant.clientName, grantId: grant.id, scopes } };
+}

@@ -1,0 +1,69 @@
+import { hashToken, randomToken } from './token-codec.js';
+import type { Clock } from './types.js';
+
+/** What an authorization code stands for; stored under the code's hash. */
+export interface CodeGrantInfo {
+  clientId: string;
+  clientName: string;
+  cimdUrl?: string;
+  redirectUri: string;
+  codeChallenge: string;
+  resource: string;
+  scopes: string[];
+}
+
+interface CodeRecord extends CodeGrantInfo {
+  expiresAt: number;
+  used: boolean;
+  /** Set once exchanged, so a second use can revoke what the first one issued (OAuth 2.1 §4.1.3). */
+  grantId?: string;
+}
+
+export type RedeemResult =
+  | { ok: true; info: CodeGrantInfo; markIssued(grantId: string): void }
+  | { ok: false; reason: 'unknown' | 'expired' }
+  | { ok: false; reason: 'reused'; grantId?: string };
+
+/** Single-use, short-lived authorization codes, in memory (a restart simply invalidates them). */
+export function createCodeStore(deps: { clock: Clock; ttlMs?: number }) {
+  const ttlMs = deps.ttlMs ?? 2 * 60_000;
+  const codes = new Map<string, CodeRecord>();
+
+  function sweep(): void {
+    const now = deps.clock.now();
+    // Used codes are kept a while longer so that a replay is recognised and punished.
+    for (const [k, c] of codes) if (c.expiresAt + 10 * 60_000 <= now) codes.delete(k);
+  }
+
+  return {
+    issue(info: CodeGrantInfo): string {
+      sweep();
+      const code = randomToken();
+      codes.set(hashToken(code), { ...info, expiresAt: deps.clock.now() + ttlMs, used: false });
+      return code;
+    },
+
+    /** Consumes a code. The caller checks client, redirect URI and PKCE before issuing tokens. */
+    redeem(code: string): RedeemResult {
+      sweep();
+      const rec = codes.get(hashToken(code));
+      if (!rec) return { ok: false, reason: 'unknown' };
+      if (rec.used) return { ok: false, reason: 'reused', grantId: rec.grantId };
+      rec.used = true;
+      if (rec.expiresAt <= deps.clock.now()) return { ok: false, reason: 'expired' };
+      return {
+        ok: true,
+        info: rec,
+        markIssued: (grantId) => {
+          rec.grantId = grantId;
+        },
+      };
+    },
+
+    close(): void {
+      codes.clear();
+    },
+  };
+}
+
+export type CodeStore = ReturnType<typeof createCodeStore>;

@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** A request body larger than the endpoint accepts. */
+export class BodyTooLargeError extends Error {
+  constructor(limit: number) {
+    super(`The request body is larger than ${limit} bytes, which this endpoint does not accept.`);
+    this.name = 'BodyTooLargeError';
+  }
+}
+
+/** Reads the whole body as UTF-8, refusing more than `limit` bytes (OAuth bodies are small). */
+export async function readBody(req: IncomingMessage, limit = 16 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLargeError(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses an application/x-www-form-urlencoded body; a repeated parameter is an error (RFC 6749 §3.1). */
+export function parseForm(body: string): { params: Map<string, string>; repeated?: string } {
+  const params = new Map<string, string>();
+  for (const [key, value] of new URLSearchParams(body)) {
+    if (params.has(key)) return { params, repeated: key };
+    params.set(key, value);
+  }
+  return { params };
+}
+
+/** The media type of the request without parameters, lower-cased. */
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+/** Sends a JSON body. `noStore` for anything carrying tokens or codes (RFC 6749 §5.1). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  options: { headers?: Record<string, string>; noStore?: boolean; head?: boolean } = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'X-Content-Type-Options': 'nosniff',
+    ...(options.noStore ? NO_STORE : {}),
+    ...options.headers,
+  });
+  res.end(options.head ? undefined : text);
+}
+
+/** An OAuth error response (RFC 6749 §5.2), never cached. */
+export function sendOAuthError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  description: string,
+  headers?: Record<string, string>,
+): void {
+  sendJson(res, status, { error, error_description: description }, { noStore: true, headers });
+}
+
+/** Cross-origin access to the OAuth JSON endpoints: they carry no cookies, so any origin may call them. */
+export const CORS_HEADERS: Record<string, string> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, HEAD, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type, MCP-Protocol-Version',
+  'Access-Control-Max-Age': '600',
+};
+
+/** Answers a CORS preflight. */
+export function sendPreflight(res: ServerResponse): void {
+  res.writeHead(204, CORS_HEADERS);
+  res.end();
+}
+
+/**
+ * The caller's address. Behind the tunnel every request comes from 127.0.0.1, so cloudflared's
+ * Cf-Connecting-Ip (set by Cloudflare's edge, which overwrites any client value) comes first, then
+ * the left-most X-Forwarded-For, then the socket.
+ */
+export function clientIp(req: IncomingMessage): string {
+  const cf = header(req, 'cf-connecting-ip');
+  if (cf) return cf.trim();
+  const xff = header(req, 'x-forwarded-for');
+  if (xff) {
+    const first = xff.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** A single header value (first one if repeated). */
+export function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Whether the request arrived straight from this machine rather than through the tunnel. */
+export function isDirectLoopback(req: IncomingMessage): boolean {
+  if (header(req, 'cf-connecting-ip') || header(req, 'x-forwarded-for') || header(req, 'cf-ray')) return false;
+  const remote = req.socket.remoteAddress ?? '';
+  if (!(remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1')) return false;
+  const host = (header(req, 'host') ?? '').toLowerCase();
+  return /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

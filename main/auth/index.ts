@@ -1,0 +1,325 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import type { AuthContext } from './auth-context.js';
+import { handleApprovalPage, handleApprovalStatus, handleAuthorize, withParams } from './authorize-endpoint.js';
+import { authenticateBearer } from './bearer-auth.js';
+import { createCimdResolver } from './cimd.js';
+import { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
+import { createClientRegistry } from './client-registry.js';
+import { createCodeStore } from './code-store.js';
+import { createGrantStore } from './grant-store.js';
+import { CORS_HEADERS, isDirectLoopback, sendJson, sendPreflight } from './http-util.js';
+import { authorizationServerMetadata, LEGACY_ALIASES, OAUTH_PATHS, protectedResourceMetadata, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
+import { createPendingRequests } from './pending-requests.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { redirectHost } from './redirect-uri.js';
+import { handleRegister } from './register-endpoint.js';
+import { handleRevoke } from './revoke-endpoint.js';
+import { createTokenCodec } from './token-codec.js';
+import { handleToken } from './token-endpoint.js';
+import { systemClock, type AuthDecision, type Clock, type PublicAuthHook } from './types.js';
+
+export { createConcurrencyCap, type ConcurrencyCap } from './concurrency-cap.js';
+export { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
+
+/** SecretStore names this service owns (":" marks names Tunnelgate makes itself). */
+export const SIGNING_KEY_SECRET = 'auth:signing-key';
+export const NONE_PATH_SECRET = 'auth:none-path';
+
+export interface AuthServiceDeps {
+  mode: 'oauth' | 'none';
+  /** Current public origin (https://x.trycloudflare.com, or http://127.0.0.1:PORT locally); null if unknown. */
+  publicOrigin(): string | null;
+  secrets: SecretStore;
+  /** Folder for non-secret grant and client metadata (`<dataDir>/auth/*.json`). */
+  dataDir: string;
+  clock?: Clock;
+  /** Network for Client ID Metadata Documents; tests inject one so nothing leaves the machine. */
+  cimdTransport?: CimdTransport;
+  /** Mode 'none' only: also serve plain `/mcp` to requests made directly on this machine (not via the tunnel). */
+  exposeLocal?: boolean;
+  accessTokenTtlSec?: number;
+  pendingTtlMs?: number;
+  limits?: { failedAuthPerMinute?: number; callsPerMinute?: number; requestsPerMinute?: number };
+}
+
+export interface AuthEvents {
+  pending: ApprovalRequestView[];
+  grants: GrantView[];
+  'url-changed': { previous: string; current: string };
+}
+
+/** The public auth hook plus the owner's controls (called by the control service, never by the public side). */
+export interface AuthService extends PublicAuthHook {
+  readonly mode: 'oauth' | 'none';
+  /** Problems the owner should see (e.g. keychain unavailable: grants will not survive a restart). */
+  readonly warnings: readonly string[];
+  listPending(): ApprovalRequestView[];
+  approve(id: string, scopes: string[]): Promise<void>;
+  deny(id: string): Promise<void>;
+  listGrants(): GrantView[];
+  revokeGrant(id: string): Promise<void>;
+  /** Re-reads the public origin now (call when the tunnel URL changes); emits 'url-changed'. */
+  refreshOrigin(): string | null;
+  on<E extends keyof AuthEvents>(event: E, listener: (payload: AuthEvents[E]) => void): () => void;
+  close(): Promise<void>;
+}
+
+async function loadOrCreateSecret(secrets: SecretStore, name: string, warnings: string[], what: string): Promise<string> {
+  const existing = await secrets.get(name).catch(() => undefined);
+  if (existing) return existing;
+  const value = randomBytes(32).toString('base64url');
+  try {
+    await secrets.set(name, value);
+  } catch (err) {
+    warnings.push(`${what} could not be saved in the keychain (${(err as Error).message}); it lasts until Tunnelgate quits.`);
+  }
+  return value;
+}
+
+/**
+ * Builds the ChatGPT-facing authorization side: OAuth 2.1 authorization server with owner approval
+ * (mode 'oauth') or the secret-path check (mode 'none'). Async because keys come from the keychain
+ * and grants from the data folder.
+ */
+export async function createAuthService(deps: AuthServiceDeps): Promise<AuthService> {
+  const clock = deps.clock ?? systemClock;
+  const warnings: string[] = [];
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const emit = <E extends keyof AuthEvents>(event: E, payload: AuthEvents[E]) => {
+    for (const l of listeners.get(event) ?? []) {
+      try {
+        l(payload);
+      } catch {
+        // A listener's failure must not break the auth path.
+      }
+    }
+  };
+
+  let lastOrigin: string | null = null;
+  const origin = (): string | null => {
+    const raw = deps.publicOrigin();
+    let current: string | null = null;
+    if (raw) {
+      try {
+        current = new URL(raw).origin;
+      } catch {
+        current = null;
+      }
+    }
+    if (current && lastOrigin && current !== lastOrigin) emit('url-changed', { previous: lastOrigin, current });
+    if (current) lastOrigin = current;
+    return current;
+  };
+
+  const noneSecret = deps.mode === 'none' ? await loadOrCreateSecret(deps.secrets, NONE_PATH_SECRET, warnings, 'The secret URL path') : '';
+  const secretPath = `/s/${noneSecret}/mcp`;
+  const key = deps.mode === 'oauth' ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key') : randomBytes(32).toString('base64url');
+
+  const cimd = createCimdResolver({ transport: deps.cimdTransport ?? createHttpsCimdTransport(), clock });
+  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd });
+  const grants = await createGrantStore({ dataDir: deps.dataDir, clock, onChange: () => emit('grants', listGrants()) });
+  const pending = createPendingRequests({ clock, ttlMs: deps.pendingTtlMs, onChange: () => emit('pending', listPending()) });
+  const minute = 60_000;
+  const ctx: AuthContext = {
+    clock,
+    origin,
+    clients,
+    pending,
+    codes: createCodeStore({ clock }),
+    grants,
+    codec: createTokenCodec(Buffer.from(key, 'base64url')),
+    accessTokenTtlSec: deps.accessTokenTtlSec ?? 3600,
+    limits: {
+      failures: createRateLimiter({ limit: deps.limits?.failedAuthPerMinute ?? 30, windowMs: minute, clock }),
+      calls: createRateLimiter({ limit: deps.limits?.callsPerMinute ?? 600, windowMs: minute, clock }),
+      requests: createRateLimiter({ limit: deps.limits?.requestsPerMinute ?? 30, windowMs: minute, clock }),
+    },
+  };
+  origin();
+  const sweeper = setInterval(() => pending.sweep(), 15_000);
+  sweeper.unref();
+
+  function listPending(): ApprovalRequestView[] {
+    return pending.list().map((r) => ({
+      id: r.id,
+      pairingCode: r.pairingCode,
+      clientId: r.client.clientId,
+      clientName: r.client.clientName,
+      redirectHost: redirectHost(r.redirectUri),
+      ...(r.client.cimdUrl ? { cimdUrl: r.client.cimdUrl } : {}),
+      requestedScopes: r.requestedScopes,
+      createdAt: r.createdAt,
+      expiresAt: r.expiresAt,
+    }));
+  }
+
+  function listGrants(): GrantView[] {
+    return grants.list().map((g) => ({
+      id: g.id,
+      clientId: g.clientId,
+      clientName: g.clientName,
+      scopes: g.scopes,
+      createdAt: g.createdAt,
+      ...(g.lastUsedAt !== undefined ? { lastUsedAt: g.lastUsedAt } : {}),
+      redirectHost: g.redirectHost,
+    }));
+  }
+
+  function openRequest(id: string) {
+    const r = pending.get(id);
+    if (!r || r.status !== 'pending') {
+      throw new Error(`No connection request with id ${id} is waiting (it was decided, expired after ${Math.round((deps.pendingTtlMs ?? 600_000) / 60_000)} min, or Tunnelgate restarted). Ask the client to connect again.`);
+    }
+    return r;
+  }
+
+  async function handleOAuth(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    const isMetadata = path.startsWith('/.well-known/');
+    if (method === 'OPTIONS' && (isMetadata || [OAUTH_PATHS.token, OAUTH_PATHS.register, OAUTH_PATHS.revoke].includes(path as never))) {
+      sendPreflight(res);
+      return true;
+    }
+    if (isMetadata && method !== 'GET' && method !== 'HEAD') {
+      sendJson(res, 405, { error: 'method_not_allowed' }, { headers: { ...CORS_HEADERS, Allow: 'GET, HEAD, OPTIONS' } });
+      return true;
+    }
+    const head = method === 'HEAD';
+    const current = origin();
+    const meta = (body: () => Record<string, unknown>) => {
+      if (!current) sendJson(res, 404, { error: 'not_found', error_description: 'The public URL is not known yet.' }, { headers: CORS_HEADERS, head });
+      else sendJson(res, 200, body(), { headers: { ...CORS_HEADERS, 'Cache-Control': 'no-cache' }, head });
+    };
+    switch (path) {
+      case '/.well-known/oauth-protected-resource':
+      case '/.well-known/oauth-protected-resource/mcp':
+        meta(() => protectedResourceMetadata(current!));
+        return true;
+      case '/.well-known/oauth-authorization-server':
+      case '/.well-known/oauth-authorization-server/mcp':
+        meta(() => authorizationServerMetadata(current!));
+        return true;
+      case '/.well-known/openid-configuration':
+      case '/.well-known/openid-configuration/mcp':
+        // Not an OpenID provider; a clean 404 lets clients fall back to RFC 8414 (never a 5xx).
+        sendJson(res, 404, { error: 'not_found', error_description: 'Not an OpenID provider; use /.well-known/oauth-authorization-server.' }, { headers: CORS_HEADERS, head });
+        return true;
+      case OAUTH_PATHS.authorize:
+        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET');
+        await handleAuthorize(ctx, req, res, new URL(req.url ?? '/', 'http://x'));
+        return true;
+      case OAUTH_PATHS.approval:
+        handleApprovalPage(ctx, res, new URL(req.url ?? '/', 'http://x'));
+        return true;
+      case OAUTH_PATHS.approvalStatus:
+        await handleApprovalStatus(ctx, res, new URL(req.url ?? '/', 'http://x'));
+        return true;
+      case OAUTH_PATHS.token:
+        await handleToken(ctx, req, res);
+        return true;
+      case OAUTH_PATHS.register:
+        await handleRegister(ctx, req, res);
+        return true;
+      case OAUTH_PATHS.revoke:
+        await handleRevoke(ctx, req, res);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  const service: AuthService = {
+    mode: deps.mode,
+    warnings,
+
+    mcpPaths() {
+      if (deps.mode === 'oauth') return ['/mcp'];
+      return deps.exposeLocal ? [secretPath, '/mcp'] : [secretPath];
+    },
+
+    async handle(req, res, url) {
+      if (deps.mode !== 'oauth') return false;
+      const path = LEGACY_ALIASES[url.pathname] ?? url.pathname;
+      try {
+        return await handleOAuth(req, res, path);
+      } catch {
+        if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'The authorization server failed; try again.' }, { noStore: true });
+        else res.destroy();
+        return true;
+      }
+    },
+
+    async authenticate(req, url): Promise<AuthDecision> {
+      const notFound: AuthDecision = { ok: false, status: 404, body: { error: 'not_found' } };
+      if (deps.mode === 'none') {
+        if (url.pathname === secretPath) return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
+        if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req)) return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
+        return notFound;
+      }
+      if (url.pathname !== '/mcp') return notFound;
+      return authenticateBearer(ctx, req);
+    },
+
+    listPending,
+
+    async approve(id, scopes) {
+      const r = openRequest(id);
+      const bad = scopes.filter((s) => !SCOPES_SUPPORTED.includes(s));
+      if (scopes.length === 0 || bad.length) {
+        throw new Error(`approve: scopes must be a non-empty subset of ${SCOPES_SUPPORTED.join(', ')} (got ${JSON.stringify(scopes)}).`);
+      }
+      const code = ctx.codes.issue({
+        clientId: r.client.clientId,
+        clientName: r.client.clientName,
+        cimdUrl: r.client.cimdUrl,
+        redirectUri: r.redirectUri,
+        codeChallenge: r.codeChallenge,
+        resource: r.resource,
+        scopes: [...new Set(scopes)],
+      });
+      pending.decide(id, 'approved', withParams(r.redirectUri, { code, state: r.state }));
+    },
+
+    async deny(id) {
+      const r = openRequest(id);
+      pending.decide(id, 'denied', withParams(r.redirectUri, { error: 'access_denied', error_description: 'The owner denied this request in Tunnelgate.', state: r.state }));
+    },
+
+    listGrants,
+
+    async revokeGrant(id) {
+      if (!(await grants.revoke(id))) throw new Error(`No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`);
+    },
+
+    refreshOrigin: origin,
+
+    on(event, listener) {
+      let set = listeners.get(event);
+      if (!set) listeners.set(event, (set = new Set()));
+      set.add(listener as (p: unknown) => void);
+      return () => set!.delete(listener as (p: unknown) => void);
+    },
+
+    async close() {
+      clearInterval(sweeper);
+      pending.close();
+      ctx.codes.close();
+      cimd.close();
+      for (const l of Object.values(ctx.limits)) l.close();
+      await grants.close();
+      await clients.close();
+      listeners.clear();
+    },
+  };
+  return service;
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string): boolean {
+  sendJson(res, 405, { error: 'method_not_allowed' }, { headers: { Allow: allow } });
+  return true;
+}
+
+export { resourceFor };

@@ -1,0 +1,63 @@
+import { SCOPE_FULL, SCOPE_READ } from './types.js';
+
+/** Paths of the authorization server's endpoints on the public origin. */
+export const OAUTH_PATHS = {
+  authorize: '/oauth/authorize',
+  token: '/oauth/token',
+  register: '/oauth/register',
+  revoke: '/oauth/revoke',
+  approval: '/oauth/approval',
+  approvalStatus: '/oauth/approval/status',
+} as const;
+
+/** Older clients (MCP 2025-03-26 without discovery) fall back to these default paths. */
+export const LEGACY_ALIASES: Record<string, string> = {
+  '/authorize': OAUTH_PATHS.authorize,
+  '/token': OAUTH_PATHS.token,
+  '/register': OAUTH_PATHS.register,
+};
+
+export const SCOPES_SUPPORTED = [SCOPE_READ, SCOPE_FULL];
+
+/** The resource identifier (RFC 8707) of the MCP endpoint on `origin`. */
+export function resourceFor(origin: string): string {
+  return `${origin}/mcp`;
+}
+
+/** RFC 9728 protected-resource metadata. */
+export function protectedResourceMetadata(origin: string): Record<string, unknown> {
+  return {
+    resource: resourceFor(origin),
+    authorization_servers: [origin],
+    scopes_supported: SCOPES_SUPPORTED,
+    bearer_methods_supported: ['header'],
+    resource_name: 'Tunnelgate',
+  };
+}
+
+/**
+ * RFC 8414 authorization-server metadata. No `authorization_response_iss_parameter_supported`:
+ * redirects do not carry `iss` (RFC 9207), and advertising it without sending it breaks clients.
+ */
+export function authorizationServerMetadata(origin: string): Record<string, unknown> {
+  return {
+    issuer: origin,
+    authorization_endpoint: `${origin}${OAUTH_PATHS.authorize}`,
+    token_endpoint: `${origin}${OAUTH_PATHS.token}`,
+    registration_endpoint: `${origin}${OAUTH_PATHS.register}`,
+    revocation_endpoint: `${origin}${OAUTH_PATHS.revoke}`,
+    scopes_supported: SCOPES_SUPPORTED,
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
+    token_endpoint_auth_methods_supported: ['none'],
+    revocation_endpoint_auth_methods_supported: ['none'],
+    code_challenge_methods_supported: ['S256'],
+    client_id_metadata_document_supported: true,
+  };
+}
+
+/** Accepts the resource with or without a trailing slash (RFC 8707 §2; clients differ). */
+export function sameResource(given: string, expected: string): boolean {
+  return given === expected || given === `${expected}/`;
+}

@@ -1,0 +1,123 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { ClientRecord } from './client-record.js';
+import type { Clock } from './types.js';
+
+/** An authorization request waiting for the owner's decision in the app. */
+export interface PendingRequest {
+  /** Unguessable (128-bit): the approval page's address, the only handle the public side has. */
+  id: string;
+  /** Short code shown both on the page and in the app so the owner can tell requests apart. */
+  pairingCode: string;
+  client: ClientRecord;
+  redirectUri: string;
+  state?: string;
+  codeChallenge: string;
+  resource: string;
+  requestedScopes: string[];
+  createdAt: number;
+  expiresAt: number;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  /** Where the browser goes once decided: the redirect URI with `code` or `error`. */
+  redirectTo?: string;
+}
+
+const PAIRING_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I/L: read aloud easily
+
+function pairingCode(): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += PAIRING_ALPHABET[randomInt(PAIRING_ALPHABET.length)];
+  return `${s.slice(0, 3)}-${s.slice(3)}`;
+}
+
+/** Pending requests in memory: they expire (10 min by default) and are not worth a restart. */
+export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxPending?: number; maxPerClient?: number; onChange?: () => void }) {
+  const ttlMs = deps.ttlMs ?? 10 * 60_000;
+  const maxPending = deps.maxPending ?? 50;
+  const maxPerClient = deps.maxPerClient ?? 5;
+  const requests = new Map<string, PendingRequest>();
+  const waiters = new Map<string, Set<() => void>>();
+
+  function wake(id: string): void {
+    const set = waiters.get(id);
+    waiters.delete(id);
+    for (const w of set ?? []) w();
+  }
+
+  /** Marks due requests expired and forgets decided ones an expiry period later. */
+  function sweep(): boolean {
+    const now = deps.clock.now();
+    let changed = false;
+    for (const r of requests.values()) {
+      if (r.status === 'pending' && r.expiresAt <= now) {
+        r.status = 'expired';
+        changed = true;
+        wake(r.id);
+      } else if (r.status !== 'pending' && r.expiresAt + ttlMs <= now) {
+        requests.delete(r.id);
+      }
+    }
+    if (changed) deps.onChange?.();
+    return changed;
+  }
+
+  const pending = () => [...requests.values()].filter((r) => r.status === 'pending');
+
+  return {
+    /** Null when too many requests already wait (the owner should not be flooded). */
+    create(input: Omit<PendingRequest, 'id' | 'pairingCode' | 'createdAt' | 'expiresAt' | 'status'>): PendingRequest | null {
+      sweep();
+      const open = pending();
+      if (open.length >= maxPending || open.filter((r) => r.client.clientId === input.client.clientId).length >= maxPerClient) return null;
+      const now = deps.clock.now();
+      const req: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), pairingCode: pairingCode(), createdAt: now, expiresAt: now + ttlMs, status: 'pending' };
+      requests.set(req.id, req);
+      deps.onChange?.();
+      return req;
+    },
+
+    get(id: string): PendingRequest | undefined {
+      sweep();
+      return requests.get(id);
+    },
+
+    list(): PendingRequest[] {
+      sweep();
+      return pending().sort((a, b) => a.createdAt - b.createdAt);
+    },
+
+    /** Records the decision; `redirectTo` is computed by the caller (it mints the code). */
+    decide(id: string, status: 'approved' | 'denied', redirectTo: string): void {
+      const r = requests.get(id);
+      if (!r) return;
+      r.status = status;
+      r.redirectTo = redirectTo;
+      wake(id);
+      deps.onChange?.();
+    },
+
+    /** Resolves when the request changes state or after `timeoutMs` (long-poll). */
+    waitForChange(id: string, timeoutMs: number): Promise<void> {
+      return new Promise((resolve) => {
+        let set = waiters.get(id);
+        if (!set) waiters.set(id, (set = new Set()));
+        const done = () => {
+          clearTimeout(timer);
+          set!.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, timeoutMs);
+        timer.unref();
+        set.add(done);
+      });
+    },
+
+    sweep,
+
+    close(): void {
+      for (const id of [...waiters.keys()]) wake(id);
+      requests.clear();
+    },
+  };
+}
+
+export type PendingRequests = ReturnType<typeof createPendingRequests>;

@@ -1,0 +1,152 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthContext } from './auth-context.js';
+import type { Grant } from './grant-store.js';
+import { BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
+import { sameResource } from './metadata.js';
+import { redirectHost, redirectUriMatches } from './redirect-uri.js';
+
+/** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
+export function pkceMatches(verifier: string, challenge: string): boolean {
+  if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
+  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
+  const expected = Buffer.from(challenge);
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
+}
+
+/** Public clients may also put their client_id in HTTP Basic (no secret); body wins if both. */
+function basicClientId(req: IncomingMessage): string | undefined {
+  const auth = header(req, 'authorization');
+  const m = /^Basic\s+(.+)$/i.exec(auth ?? '');
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const id = decoded.split(':')[0];
+  return id ? decodeURIComponent(id) : undefined;
+}
+
+/** Reads and checks a form POST; answers the error itself and returns null when it is not one. */
+export async function readTokenForm(req: IncomingMessage, res: ServerResponse): Promise<Map<string, string> | null> {
+  const err = (d: string) => (sendOAuthError(res, 400, 'invalid_request', d, CORS_HEADERS), null);
+  if (req.method !== 'POST') return err('Use POST with an application/x-www-form-urlencoded body.');
+  if (mediaType(req) !== 'application/x-www-form-urlencoded') return err('The body must be application/x-www-form-urlencoded (RFC 6749 §3.2).');
+  let body: string;
+  try {
+    body = await readBody(req);
+  } catch (e) {
+    return err(e instanceof BodyTooLargeError ? e.message : 'The body could not be read.');
+  }
+  const { params, repeated } = parseForm(body);
+  if (repeated) return err(`The parameter "${repeated}" appears more than once.`);
+  return params;
+}
+
+/**
+ * POST /oauth/token (OAuth 2.1 §3.2): authorization_code with PKCE, and refresh_token with rotation.
+ * Every answer is `Cache-Control: no-store` (RFC 6749 §5.1); errors follow §5.2.
+ */
+export async function handleToken(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const ip = clientIp(req);
+  const wait = ctx.limits.failures.retryAfter(ip);
+  if (wait > 0) return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
+  const params = await readTokenForm(req, res);
+  if (!params) return;
+  const origin = ctx.origin();
+  if (!origin) return sendOAuthError(res, 400, 'invalid_request', 'The server does not know its public URL yet; retry once the tunnel is up.', CORS_HEADERS);
+  const clientId = params.get('client_id') ?? basicClientId(req);
+  const fail = (error: string, description: string, status = 400) => {
+    ctx.limits.failures.take(ip);
+    sendOAuthError(res, status, error, description, CORS_HEADERS);
+  };
+  const grantType = params.get('grant_type');
+  if (grantType === 'authorization_code') return exchangeCode(ctx, res, origin, params, clientId, fail);
+  if (grantType === 'refresh_token') return refresh(ctx, res, origin, params, clientId, fail);
+  if (!grantType) return fail('invalid_request', 'grant_type is required.');
+  fail('unsupported_grant_type', `grant_type "${grantType.slice(0, 60)}" is not supported; use authorization_code or refresh_token.`);
+}
+
+type Fail = (error: string, description: string, status?: number) => void;
+
+async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: string, params: Map<string, string>, clientId: string | undefined, fail: Fail) {
+  const code = params.get('code');
+  if (!code) return fail('invalid_request', 'code is required.');
+  const verifier = params.get('code_verifier');
+  if (!verifier) return fail('invalid_request', 'code_verifier is required (PKCE).');
+  const redeemed = ctx.codes.redeem(code);
+  if (!redeemed.ok) {
+    if (redeemed.reason === 'reused') {
+      // OAuth 2.1 §4.1.3: a code used twice may be stolen: revoke what the first use issued.
+      if (redeemed.grantId) await ctx.grants.revoke(redeemed.grantId);
+      return fail('invalid_grant', 'This authorization code was already used; the tokens issued from it are revoked. Connect again.');
+    }
+    return fail('invalid_grant', redeemed.reason === 'expired' ? 'The authorization code expired. Connect again.' : 'The authorization code is not valid.');
+  }
+  const info = redeemed.info;
+  if (!clientId) return fail('invalid_request', 'client_id is required for public clients (OAuth 2.1 §3.2.1).');
+  if (clientId !== info.clientId) return fail('invalid_grant', 'The authorization code was issued to another client.');
+  const redirectUri = params.get('redirect_uri');
+  // Present in the authorization request, so it must match here when sent (RFC 6749 §4.1.3);
+  // PKCE already binds the code to the client that started the flow.
+  if (redirectUri !== undefined && redirectUri !== info.redirectUri && !redirectUriMatches([info.redirectUri], redirectUri)) {
+    return fail('invalid_grant', 'redirect_uri does not match the one in the authorization request.');
+  }
+  if (!pkceMatches(verifier, info.codeChallenge)) return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');
+  const resource = params.get('resource');
+  if (resource !== undefined && !sameResource(resource, info.resource)) return fail('invalid_target', `resource must be ${info.resource}.`);
+  const { grant, refreshToken } = await ctx.grants.create({
+    clientId: info.clientId,
+    clientName: info.clientName,
+    cimdUrl: info.cimdUrl,
+    redirectHost: redirectHost(info.redirectUri),
+    scopes: info.scopes,
+    resource: info.resource,
+  });
+  redeemed.markIssued(grant.id);
+  sendTokens(ctx, res, origin, grant, refreshToken);
+}
+
+async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, params: Map<string, string>, clientId: string | undefined, fail: Fail) {
+  const token = params.get('refresh_token');
+  if (!token) return fail('invalid_request', 'refresh_token is required.');
+  const current = ctx.grants.grantOfRefreshToken(token);
+  if (current && clientId !== undefined && clientId !== current.clientId) return fail('invalid_grant', 'The refresh token was issued to another client.');
+  const resource = params.get('resource');
+  if (current && resource !== undefined && !sameResource(resource, current.resource)) return fail('invalid_target', `resource must be ${current.resource}.`);
+  const rotated = await ctx.grants.rotate(token);
+  if (!rotated.ok) {
+    if (rotated.reason === 'replayed' && rotated.grant) {
+      // OAuth 2.1 §4.3.1 / RFC 9700 §4.14.2: a rotated-out token came back: someone has a copy. Revoke the grant.
+      await ctx.grants.revoke(rotated.grant.id);
+      return fail('invalid_grant', 'This refresh token was already used; the grant is revoked. Connect again.');
+    }
+    return fail('invalid_grant', rotated.reason === 'expired' ? 'The refresh token expired. Connect again.' : 'The refresh token is not valid (revoked or unknown). Connect again.');
+  }
+  let grant = rotated.grant;
+  const scope = params.get('scope');
+  if (scope !== undefined) {
+    const asked = scope.split(/\s+/).filter(Boolean);
+    if (asked.some((s) => !grant.scopes.includes(s))) return fail('invalid_scope', `scope may only narrow the granted scopes (${grant.scopes.join(' ')}).`);
+    if (asked.length) grant = { ...grant, scopes: asked };
+  }
+  sendTokens(ctx, res, origin, grant, rotated.refreshToken);
+}
+
+function sendTokens(ctx: AuthContext, res: ServerResponse, origin: string, grant: Grant, refreshToken: string): void {
+  const now = Math.floor(ctx.clock.now() / 1000);
+  const scope = grant.scopes.join(' ');
+  const accessToken = ctx.codec.sign({
+    iss: origin,
+    aud: grant.resource,
+    sub: grant.id,
+    client_id: grant.clientId,
+    scope,
+    iat: now,
+    exp: now + ctx.accessTokenTtlSec,
+    jti: randomBytes(12).toString('base64url'),
+  });
+  sendJson(
+    res,
+    200,
+    { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.accessTokenTtlSec, refresh_token: refreshToken, scope },
+    { noStore: true, headers: CORS_HEADERS },
+  );
+}
