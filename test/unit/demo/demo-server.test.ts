@@ -76,17 +76,14 @@ window.addEventListener('message', (e) => {
 </script></body>`;
     const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(host));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    let browser: Browser | undefined;
-    t.after(async () => {
-      await browser?.close();
-      server.close();
-    });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], timeout: 30_000 });
+    t.after(() => server.close());
+    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], timeout: 30_000 });
+    t.after(() => browser.close());
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => (window as unknown as { initialized: boolean }).initialized, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => (globalThis as unknown as { initialized: boolean }).initialized, undefined, { timeout: 10_000 });
     const frame = page.frameLocator('#f');
     await frame.locator('#zone').filter({ hasText: 'Time in Asia/Tokyo' }).waitFor({ timeout: 10_000 });
     assert.match(await frame.locator('#time').innerText(), /\d{1,2}:\d{2}:\d{2}/);
