@@ -73,6 +73,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   let info: Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'> = {};
   let transport: WireTransport | undefined;
   let started = false;
+  /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
+  let startBlocker: StartError | undefined;
   const configTimeout = spec.config.timeoutMs;
   const lists = new ListCache((method, params) => send(method, params, { internal: true }));
 
@@ -131,7 +133,10 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       const message: RawObject = { jsonrpc: '2.0', id, method };
       if (mapped.params !== undefined) message.params = mapped.params;
       t.send(message).catch((err: unknown) => {
-        if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Could not send ${method} to upstream '${name}': ${plainError(err)}`));
+        if (err instanceof StartError) startBlocker = err;
+        const text = plainError(err);
+        const words = text.startsWith(`Upstream '${name}'`) ? text : `Could not send ${method} to upstream '${name}': ${text}`;
+        if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, words));
       });
     });
   }
@@ -273,11 +278,11 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         await fetchLists();
       } catch (err) {
         const wasNeedsAuth = (status as UpstreamStatus) === 'needs-auth';
-        const message = describeFailure(name, err, error);
+        const message = startBlocker?.message ?? describeFailure(name, err, error);
         await t.close().catch(() => {});
         transport = undefined;
         if (!wasNeedsAuth && (status as UpstreamStatus) !== 'stopped') setStatus('failed', message);
-        throw wasNeedsAuth ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message) : new StartError(message, isPermanent(err));
+        throw wasNeedsAuth ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message) : new StartError(message, isPermanent(err) || startBlocker !== undefined);
       }
       if ((status as UpstreamStatus) === 'starting') setStatus('ready');
     },

@@ -1,5 +1,8 @@
 import { isStdioServer } from '../../config/schema.js';
 import { createBuiltinTransport } from './builtin-transport.js';
+import { createHttpTransport } from './http-transport.js';
+import { StartError } from './messages.js';
+import { createSseTransport } from './sse-transport.js';
 import { createStdioTransport } from './stdio-transport.js';
 import type { UpstreamDeps } from './connection.js';
 import type { UpstreamSpec } from './types.js';
@@ -12,10 +15,13 @@ export function createTransport(spec: UpstreamSpec, deps: UpstreamDeps): WireTra
     case 'builtin':
       return createBuiltinTransport(name, spec.builtin);
     case 'stdio':
-      if (!isStdioServer(config)) throw new Error(`mcpServers.${name}: a stdio server needs "command".`);
+      if (!isStdioServer(config)) throw new StartError(`mcpServers.${name}: a stdio server needs "command".`, true);
       return createStdioTransport({ name, config, shutdown: deps.shutdown });
     case 'http':
-    case 'sse':
-      throw new Error(`mcpServers.${name}: ${spec.kind} upstreams are not implemented yet.`);
+    case 'sse': {
+      if (isStdioServer(config)) throw new StartError(`mcpServers.${name}: a remote server needs "url".`, true);
+      const common = { name, url: config.url, headers: config.headers, auth: deps.auth };
+      return spec.kind === 'http' ? createHttpTransport({ ...common, openGetStream: deps.openGetStream }) : createSseTransport(common);
+    }
   }
 }

@@ -99,7 +99,11 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
     c.on('state', (s: UpstreamState) => {
       if (gen !== generation || status !== 'ready') return;
       if (s.status === 'failed') scheduleRetry(gen, s.error ?? `Upstream '${name}' stopped`, false);
-      else if (s.status === 'needs-auth') set('needs-auth', s.error);
+      else if (s.status === 'needs-auth') {
+        conn = undefined;
+        void c.close().catch(() => {});
+        set('needs-auth', s.error);
+      }
     });
     try {
       await c.start();

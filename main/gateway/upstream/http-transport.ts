@@ -1,0 +1,259 @@
+import { isRequest, isResponse, plainError } from './messages.js';
+import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
+import { readSseEvents } from './sse-parser.js';
+import type { UpstreamAuth } from './upstream-auth.js';
+import type { JsonRpcId, RawObject } from './types.js';
+import { parseMessage, type WireTransport } from './wire-transport.js';
+
+export interface HttpTransportOptions {
+  name: string;
+  url: string;
+  headers?: Record<string, string>;
+  auth?: UpstreamAuth;
+  /** Open the optional GET stream for server-initiated messages (default true). */
+  openGetStream?: boolean;
+  fetch?: typeof fetch;
+}
+
+const ACCEPT_BOTH = 'application/json, text/event-stream';
+const MAX_RESUMES = 3;
+
+/**
+ * Streamable HTTP client (spec 2025-11-25 "Transports: Streamable HTTP"): every message is a POST;
+ * a request's answer comes as JSON or as an SSE stream that may carry server-to-client requests tied to
+ * that call (hence `origin`); Mcp-Session-Id and MCP-Protocol-Version go on every later request; an
+ * optional GET stream carries unrelated server messages; 404 on a session means it expired, so we
+ * initialize again and retry once; DELETE ends the session.
+ */
+export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
+  const { name, url } = opts;
+  const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, fetch: opts.fetch });
+  const lifetime = new AbortController();
+  let sessionId: string | undefined;
+  let protocolVersion: string | undefined;
+  let initMessage: RawObject | undefined;
+  let reinit: Promise<void> | undefined;
+  let getStream: AbortController | undefined;
+  let closed = false;
+  let dead = false;
+
+  const sessionHeaders = (): Record<string, string> => ({
+    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+    ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
+  });
+
+  function die(reason: string): void {
+    if (dead || closed) return;
+    dead = true;
+    lifetime.abort();
+    transport.onclose?.(reason);
+  }
+
+  function deliver(msg: RawObject, origin?: JsonRpcId): void {
+    if (initMessage && isResponse(msg) && msg.id === initMessage.id) {
+      const v = (msg.result as RawObject | undefined)?.protocolVersion;
+      if (typeof v === 'string') protocolVersion = v;
+    }
+    transport.onmessage?.(msg, origin);
+  }
+
+  /** Reads an SSE response body; resolves true if the answer to `id` arrived. */
+  async function consume(body: ReadableStream<Uint8Array>, id: JsonRpcId | undefined, onId: (eventId: string) => void, onRetry?: (ms: number) => void): Promise<boolean> {
+    try {
+      for await (const ev of readSseEvents(body, onId)) {
+        if (ev.retry !== undefined) onRetry?.(ev.retry);
+        if (ev.event !== 'message') continue;
+        const msg = parseMessage(ev.data);
+        if (!msg) continue;
+        deliver(msg, id);
+        if (id !== undefined && isResponse(msg) && msg.id === id) {
+          await body.cancel().catch(() => {});
+          return true;
+        }
+      }
+    } catch {
+      // The stream broke (server gone, proxy cut it): the caller resumes or reports the call lost.
+    }
+    return false;
+  }
+
+  async function post(message: RawObject, retried: boolean): Promise<void> {
+    const id = isRequest(message) ? (message.id as JsonRpcId) : undefined;
+    const method = typeof message.method === 'string' ? message.method : 'a response';
+    const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: lifetime.signal }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+    if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
+      await res.body?.cancel().catch(() => {});
+      await reinitialize();
+      return post(message, true);
+    }
+    if (method === 'initialize' && res.ok) sessionId = res.headers.get('mcp-session-id') ?? undefined;
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      const answer = parseMessage(text);
+      // A JSON-RPC error in an HTTP error (e.g. 400) is still the answer to this request.
+      if (id !== undefined && answer && isResponse(answer) && answer.id === id) return deliver(answer, id);
+      const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
+      throw new Error(`Upstream '${name}' answered HTTP ${res.status} to ${method} at ${safeUrl(url)}${excerpt ? `: ${excerpt}` : ''}`);
+    }
+    if (id === undefined) {
+      await res.body?.cancel().catch(() => {});
+      return;
+    }
+    const type = res.headers.get('content-type') ?? '';
+    if (type.includes('text/event-stream') && res.body) {
+      void streamAnswer(res.body, id, method);
+      return;
+    }
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const messages = Array.isArray(parsed) ? parsed : [parsed];
+    let answered = false;
+    for (const m of messages) {
+      if (m === null || typeof m !== 'object') continue;
+      deliver(m as RawObject, id);
+      if (isResponse(m as RawObject) && (m as RawObject).id === id) answered = true;
+    }
+    if (!answered) transport.onrequestlost?.(id, `the server answered ${method} with HTTP ${res.status} but no JSON-RPC response`);
+  }
+
+  /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
+  async function streamAnswer(body: ReadableStream<Uint8Array>, id: JsonRpcId, method: string): Promise<void> {
+    let lastEventId: string | undefined;
+    let retryMs = 500;
+    if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
+    for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead; i++) {
+      await sleep(Math.min(retryMs, 5000), lifetime.signal);
+      let res: Response;
+      try {
+        res = await remoteFetch(url, { method: 'GET', signal: lifetime.signal }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
+      } catch (err) {
+        if (err instanceof UnreachableError) die(err.message);
+        break;
+      }
+      if (!res.ok || !res.body) {
+        await res.body?.cancel().catch(() => {});
+        break;
+      }
+      if (await consume(res.body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
+    }
+    if (!closed && !dead) transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
+  }
+
+  /** The optional GET stream (spec: "Listening for Messages from the Server"); 405 means none. */
+  async function runGetStream(): Promise<void> {
+    const ctl = new AbortController();
+    getStream?.abort();
+    getStream = ctl;
+    const signal = AbortSignal.any([lifetime.signal, ctl.signal]);
+    let lastEventId: string | undefined;
+    let retryMs = 1000;
+    while (!signal.aborted) {
+      let res: Response;
+      try {
+        res = await remoteFetch(url, { method: 'GET', signal }, { ...sessionHeaders(), accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) });
+      } catch (err) {
+        if (err instanceof UnreachableError) die(err.message);
+        else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
+        return;
+      }
+      if (res.status === 404 && sessionId) {
+        await res.body?.cancel().catch(() => {});
+        void reinitialize().catch(() => {});
+        return;
+      }
+      if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        await res.body?.cancel().catch(() => {});
+        return; // 405 or anything else: the server offers no GET stream; POST streams still work.
+      }
+      await consume(res.body, undefined, (e) => (lastEventId = e), (ms) => (retryMs = ms));
+      await sleep(Math.min(retryMs, 30_000), signal);
+    }
+  }
+
+  /** The session expired (404): initialize again with the same request, then reopen the GET stream. */
+  function reinitialize(): Promise<void> {
+    reinit ??= (async () => {
+      getStream?.abort();
+      sessionId = undefined;
+      protocolVersion = undefined;
+      const init = initMessage;
+      if (!init) throw new Error(`Upstream '${name}' lost its session before it was initialized`);
+      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(init), signal: lifetime.signal }, { accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+      if (!res.ok) throw new Error(`Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`);
+      sessionId = res.headers.get('mcp-session-id') ?? undefined;
+      const result = await readInitAnswer(res, init.id as JsonRpcId);
+      protocolVersion = typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
+      await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, true);
+      transport.onreinitialized?.(result);
+      if (opts.openGetStream !== false) void runGetStream();
+    })().finally(() => {
+      reinit = undefined;
+    });
+    return reinit;
+  }
+
+  const transport: WireTransport = {
+    async start() {
+      if (!URL.canParse(url)) throw new Error(`mcpServers.${name}.url: not a URL`);
+    },
+    async send(message) {
+      if (closed || dead) throw new Error(`Upstream '${name}' is not connected`);
+      if (message.method === 'initialize') initMessage = message;
+      try {
+        await post(message, false);
+      } catch (err) {
+        if (err instanceof UnreachableError) die(err.message);
+        else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
+        throw err;
+      }
+      if (message.method === 'notifications/initialized' && opts.openGetStream !== false) void runGetStream();
+    },
+    async close() {
+      closed = true;
+      lifetime.abort();
+      if (!sessionId || dead) return;
+      // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
+      try {
+        const res = await remoteFetch(url, { method: 'DELETE', signal: AbortSignal.timeout(2000) }, sessionHeaders());
+        await res.body?.cancel().catch(() => {});
+      } catch {
+        // The server may already be gone.
+      }
+    },
+  };
+  return transport;
+}
+
+async function readInitAnswer(res: Response, id: JsonRpcId): Promise<RawObject> {
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('text/event-stream') && res.body) {
+    for await (const ev of readSseEvents(res.body)) {
+      const msg = parseMessage(ev.data);
+      if (msg && isResponse(msg) && msg.id === id) {
+        await res.body.cancel().catch(() => {});
+        return answerResult(msg);
+      }
+    }
+    throw new Error('the server closed the initialize stream without an answer');
+  }
+  const msg = parseMessage(await res.text());
+  if (!msg || !isResponse(msg)) throw new Error('the server answered initialize without a JSON-RPC response');
+  return answerResult(msg);
+}
+
+function answerResult(msg: RawObject): RawObject {
+  if ('error' in msg) throw new Error(`initialize failed: ${plainError((msg.error as RawObject)?.message)}`);
+  return (msg.result ?? {}) as RawObject;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
