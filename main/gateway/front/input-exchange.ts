@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import type { RawObject } from '../upstream/types.js';
+import type { Outcome } from './observe.js';
+
+/** How long an `input_required` answer waits for the client's retry before the call is abandoned. */
+const EXCHANGE_TTL_MS = 10 * 60_000;
+
+interface Pending {
+  resolve(r: RawObject): void;
+  reject(e: Error): void;
+}
+
+/**
+ * One call in the 2026-07-28 multi-round-trip flow: there is no server-to-client request channel, so
+ * a sampling/elicitation/roots request from the upstream is returned to the client inside an
+ * `input_required` result, and the client retries the same request with `inputResponses` and the
+ * `requestState` we gave it. The upstream call stays open meanwhile.
+ */
+export class InputExchange {
+  readonly ctrl = new AbortController();
+  private readonly pending = new Map<string, Pending>();
+  private fresh: Record<string, RawObject> = {};
+  private settled?: Outcome;
+  private wake?: () => void;
+  private seq = 0;
+  token?: string;
+  timer?: NodeJS.Timeout;
+
+  constructor(
+    readonly owner: string,
+    readonly method: string,
+  ) {}
+
+  /** Feeds the router call's eventual outcome in. */
+  track(outcome: Promise<Outcome>): void {
+    void outcome.then((o) => {
+      this.settled = o;
+      this.wake?.();
+    });
+  }
+
+  /** Called by the router (ctx.ask) when the upstream asks the client something. */
+  ask(method: string, params: RawObject): Promise<RawObject> {
+    const id = `in${++this.seq}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.fresh[id] = { method, params };
+      this.wake?.();
+    });
+  }
+
+  /** Delivers the client's answers from a retry. */
+  answer(responses: RawObject): void {
+    for (const [id, result] of Object.entries(responses)) {
+      const p = this.pending.get(id);
+      if (p === undefined) continue;
+      this.pending.delete(id);
+      p.resolve(result as RawObject);
+    }
+  }
+
+  /** Waits until the call finishes or the upstream has new questions (gathered for one tick). */
+  next(): Promise<{ kind: 'final'; outcome: Outcome } | { kind: 'input'; requests: Record<string, RawObject> }> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        this.wake = undefined;
+        if (this.settled !== undefined) return resolve({ kind: 'final', outcome: this.settled });
+        if (Object.keys(this.fresh).length > 0) {
+          setImmediate(() => {
+            if (this.settled !== undefined) return resolve({ kind: 'final', outcome: this.settled });
+            const requests = this.fresh;
+            this.fresh = {};
+            resolve({ kind: 'input', requests });
+          });
+          return;
+        }
+        this.wake = check;
+      };
+      check();
+    });
+  }
+
+  abandon(reason: string): void {
+    this.ctrl.abort();
+    for (const p of this.pending.values()) p.reject(new Error(reason));
+    this.pending.clear();
+  }
+}
+
+/** Open exchanges by their unguessable requestState token. */
+export function createExchangeTable() {
+  const table = new Map<string, InputExchange>();
+  return {
+    park(ex: InputExchange): string {
+      ex.token ??= randomBytes(18).toString('base64url');
+      clearTimeout(ex.timer);
+      ex.timer = setTimeout(() => {
+        table.delete(ex.token!);
+        ex.abandon('the client did not answer the input request in time');
+      }, EXCHANGE_TTL_MS);
+      ex.timer.unref();
+      table.set(ex.token, ex);
+      return ex.token;
+    },
+    take(token: string, owner: string, method: string): InputExchange | undefined {
+      const ex = table.get(token);
+      if (ex === undefined || ex.owner !== owner || ex.method !== method) return undefined;
+      table.delete(token);
+      clearTimeout(ex.timer);
+      return ex;
+    },
+    close(): void {
+      for (const ex of table.values()) {
+        clearTimeout(ex.timer);
+        ex.abandon('the gateway is shutting down');
+      }
+      table.clear();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ActivitySink } from '../../activity/types.js';
+import type { Principal } from '../../auth/types.js';
+import type { Router } from '../router/router.js';
+import type { HostOriginPolicy } from './host-origin.js';
+import { readBody } from './body.js';
+import { headerValue, sendRpcError } from './http-util.js';
+import { classifyMessage, metaOf } from './messages.js';
+import type { Classified } from './messages.js';
+import { createModernEra } from './modern-era.js';
+import { createSessionEra } from './session-era.js';
+import type { SessionStore } from './sessions.js';
+import {
+  INVALID_PARAMS,
+  INVALID_REQUEST,
+  isModernVersion,
+  META_PROTOCOL_VERSION,
+  PARSE_ERROR,
+  SESSION_VERSIONS,
+  TRANSPORT_ERROR,
+} from './protocol.js';
+
+export interface EndpointDeps {
+  router: Router;
+  sessions: SessionStore;
+  policy: HostOriginPolicy;
+  activity?: ActivitySink;
+  maxBodyBytes: number;
+}
+
+/** Streamable HTTP at the MCP path: POST (both eras, chosen per request), GET and DELETE (sessions). */
+export function createMcpEndpoint(deps: EndpointDeps) {
+  const sessionEra = createSessionEra(deps);
+  const modernEra = createModernEra(deps);
+
+  async function post(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    const type = headerValue(req.headers['content-type']);
+    if (type !== undefined && !/^application\/json\b/i.test(type)) {
+      sendRpcError(res, 415, TRANSPORT_ERROR, `Unsupported Media Type: POST bodies must be application/json (got '${type}')`);
+      return;
+    }
+    const body = await readBody(req, deps.maxBodyBytes);
+    if (!body.ok) {
+      if (body.reason === 'too-large')
+        sendRpcError(res, 413, TRANSPORT_ERROR, `Request body too large: the limit is ${deps.maxBodyBytes} bytes (gateway.maxBodyBytes in the config)`, null, { Connection: 'close' });
+      else res.destroy();
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch (err) {
+      sendRpcError(res, 400, PARSE_ERROR, `Parse error: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      return;
+    }
+    if (Array.isArray(parsed)) {
+      sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per POST');
+      return;
+    }
+    const m = classifyMessage(parsed);
+    if (m.kind === 'invalid') {
+      sendRpcError(res, 400, INVALID_REQUEST, `Invalid Request: ${m.reason}`);
+      return;
+    }
+    await route(m, req, res, principal, body.bytes);
+  }
+
+  /** Chooses the era per request, as the 2026-07-28 transport describes: the body's envelope decides. */
+  async function route(m: Exclude<Classified, { kind: 'invalid' }>, req: IncomingMessage, res: ServerResponse, principal: Principal, bytes: number): Promise<void> {
+    const headerVersion = headerValue(req.headers['mcp-protocol-version'])?.trim();
+    const params = m.kind === 'response' ? undefined : m.msg.params;
+    const meta = metaOf(params);
+    const claim = meta !== undefined && META_PROTOCOL_VERSION in meta ? meta[META_PROTOCOL_VERSION] : undefined;
+    const id = m.kind === 'request' ? m.msg.id : null;
+
+    if (claim !== undefined) {
+      await modernEra.handle(m, claim, headerVersion, req, res, principal, bytes);
+      return;
+    }
+    if (headerVersion !== undefined && isModernVersion(headerVersion) && m.kind !== 'response') {
+      sendRpcError(res, 400, INVALID_PARAMS, `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but params._meta lacks '${META_PROTOCOL_VERSION}' (required on every 2026-07-28 message)`, id);
+      return;
+    }
+    if (m.kind === 'request' && m.msg.method === 'initialize') {
+      sessionEra.initialize(m.msg, req, res, principal, bytes);
+      return;
+    }
+    if (m.kind === 'request' && m.msg.method === 'server/discover') {
+      // Answered without a session: clients probe it before deciding which era to speak.
+      modernEra.discover(m.msg, res);
+      return;
+    }
+    if (headerVersion !== undefined && !(SESSION_VERSIONS as readonly string[]).includes(headerVersion)) {
+      sendRpcError(res, 400, INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version '${headerVersion}' (supported: ${SESSION_VERSIONS.join(', ')}, 2026-07-28)`, id);
+      return;
+    }
+    const session = sessionEra.lookup(req, res, principal, id);
+    if (session === undefined) return;
+    await sessionEra.handle(session, m, req, res, bytes);
+  }
+
+  return {
+    async handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+      switch (req.method) {
+        case 'POST':
+          return post(req, res, principal);
+        case 'GET':
+          return sessionEra.get(req, res, principal);
+        case 'DELETE':
+          return sessionEra.delete(req, res, principal);
+        default:
+          sendRpcError(res, 405, TRANSPORT_ERROR, `Method not allowed: ${req.method} (use POST, GET or DELETE)`, null, { Allow: 'GET, POST, DELETE' });
+      }
+    },
+    close(): void {
+      modernEra.close();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/** Session-era revisions served with `initialize` + Mcp-Session-Id, newest first. */
+export const SESSION_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05'] as const;
+export const LATEST_SESSION_VERSION = SESSION_VERSIONS[0];
+/** Stateless revisions (no initialize, no session; version and client info in each request's `_meta`). */
+export const MODERN_VERSIONS = ['2026-07-28'] as const;
+
+/** Reserved `_meta` keys of the 2026-07-28 per-request envelope. */
+export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
+export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
+export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
+export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
+
+/** Revisions ordered as ISO dates: 2026-07-28 and later are the stateless era. */
+export function isModernVersion(v: string): boolean {
+  return v >= '2026-07-28';
+}
+export function isSupportedVersion(v: string): boolean {
+  return (SESSION_VERSIONS as readonly string[]).includes(v) || (MODERN_VERSIONS as readonly string[]).includes(v);
+}
+
+/** JSON-RPC codes used by the front (JSON-RPC 2.0 section 5.1; MCP 2026-07-28 for -32022). */
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const METHOD_NOT_FOUND = -32601;
+export const INVALID_PARAMS = -32602;
+export const INTERNAL_ERROR = -32603;
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+/** Transport-level refusals (bad host, too large, unknown session) in the implementation range. */
+export const TRANSPORT_ERROR = -32000;

@@ -1,0 +1,58 @@
+import type { ServerResponse } from 'node:http';
+
+/** Headers for every SSE response: no caching, and no proxy buffering (nginx, cloudflared). */
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+};
+
+export function sseEvent(data: string, id?: number): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: message\ndata: ${data}\n\n`;
+}
+
+/**
+ * The answer to one POSTed request: plain JSON when nothing else needs to be said before the result,
+ * switched to an SSE stream the moment a notification (progress) or a server-to-client request has to
+ * go out first (Streamable HTTP: "either Content-Type: text/event-stream ... or application/json").
+ */
+export function createResponseStream(res: ServerResponse, opts: { sseAllowed: boolean; headers?: Record<string, string> }) {
+  let sse = false;
+  let finished = false;
+  const startSse = (): boolean => {
+    if (sse) return true;
+    if (!opts.sseAllowed || res.headersSent || res.destroyed) return false;
+    res.writeHead(200, { ...SSE_HEADERS, ...opts.headers });
+    res.flushHeaders();
+    sse = true;
+    return true;
+  };
+  return {
+    get finished(): boolean {
+      return finished;
+    },
+    /** Streams a message before the result; false when the client cannot take a stream. */
+    event(message: unknown): boolean {
+      if (finished || !startSse()) return false;
+      res.write(sseEvent(JSON.stringify(message)));
+      return true;
+    },
+    /** Sends the final message (the response) and ends; returns its size in bytes. */
+    finish(message: unknown, status = 200): number {
+      if (finished) return 0;
+      finished = true;
+      const text = JSON.stringify(message);
+      const bytes = Buffer.byteLength(text);
+      if (res.destroyed) return bytes;
+      if (sse) {
+        res.end(sseEvent(text));
+      } else {
+        res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes), ...opts.headers });
+        res.end(text);
+      }
+      return bytes;
+    },
+  };
+}
+export type ResponseStream = ReturnType<typeof createResponseStream>;

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import type { Principal } from '../../auth/types.js';
+import type { JsonRpcId, RawObject } from '../upstream/types.js';
+import type { ClientView, NotificationListener } from '../router/types.js';
+import { SSE_HEADERS, sseEvent } from './response-stream.js';
+import type { ResponseStream } from './response-stream.js';
+
+const EVENT_BUFFER = 200;
+
+interface PendingAsk {
+  resolve(result: RawObject): void;
+  reject(err: Error): void;
+}
+
+/** One session-era client (MCP 2025-03-26..2025-11-25): created by initialize, ended by DELETE. */
+export interface Session {
+  readonly id: string;
+  readonly client: ClientView;
+  readonly listener: NotificationListener;
+  lastSeen: number;
+  /** Requests in flight by JSON-RPC id, so notifications/cancelled can abort them. */
+  readonly inflight: Map<JsonRpcId, AbortController>;
+  readonly pendingAsks: Map<string, PendingAsk>;
+  /** Notifications not tied to a request, kept for the GET stream (with ids for Last-Event-ID). */
+  readonly events: { id: number; text: string }[];
+  nextEventId: number;
+  delivered: number;
+  getStream?: ServerResponse;
+  detach?: () => void;
+}
+
+/** Who owns a session: a request with the same id from another client is treated as unknown. */
+export function principalKey(p: Principal): string {
+  return `${p.kind}:${p.clientId ?? ''}:${p.grantId ?? ''}`;
+}
+
+export class UnsupportedAskError extends Error {}
+
+/** Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping. */
+export function createSessionStore(opts: { idleMs?: number; maxSessions?: number; onEnd?: (s: Session) => void } = {}) {
+  const idleMs = opts.idleMs ?? 60 * 60_000;
+  const maxSessions = opts.maxSessions ?? 1000;
+  const sessions = new Map<string, Session & { owner: string }>();
+  let askSeq = 0;
+
+  const end = (s: Session): void => {
+    if (!sessions.delete(s.id)) return;
+    for (const c of s.inflight.values()) c.abort();
+    for (const a of s.pendingAsks.values()) a.reject(new Error('session ended'));
+    s.pendingAsks.clear();
+    s.getStream?.end();
+    s.detach?.();
+    opts.onEnd?.(s);
+  };
+
+  const sweep = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const s of sessions.values()) if (s.lastSeen < cutoff && s.inflight.size === 0 && s.getStream === undefined) end(s);
+  }, Math.min(idleMs, 60_000));
+  sweep.unref();
+
+  const push = (s: Session, message: RawObject): void => {
+    const id = ++s.nextEventId;
+    const text = JSON.stringify(message);
+    s.events.push({ id, text });
+    if (s.events.length > EVENT_BUFFER) s.events.shift();
+    if (s.getStream !== undefined && !s.getStream.destroyed) {
+      s.getStream.write(sseEvent(text, id));
+      s.delivered = id;
+    }
+  };
+
+  return {
+    get size(): number {
+      return sessions.size;
+    },
+    create(principal: Principal, protocolVersion: string, params: RawObject): Session {
+      if (sessions.size >= maxSessions) {
+        // Drop the least recently used idle session rather than refusing a new client.
+        const oldest = [...sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
+        if (oldest !== undefined) end(oldest);
+      }
+      // 128 bits from the CSPRNG (Streamable HTTP: session ids must be globally unique and secure).
+      const id = randomBytes(16).toString('hex');
+      const client: ClientView = {
+        sessionId: id,
+        protocolVersion,
+        principal,
+        clientInfo: params['clientInfo'] as RawObject | undefined,
+        capabilities: (params['capabilities'] as RawObject | undefined) ?? {},
+      };
+      const s: Session & { owner: string } = {
+        id,
+        owner: principalKey(principal),
+        client,
+        listener: { id, send: (method, p) => push(s, p === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: p }) },
+        lastSeen: Date.now(),
+        inflight: new Map(),
+        pendingAsks: new Map(),
+        events: [],
+        nextEventId: 0,
+        delivered: 0,
+      };
+      sessions.set(id, s);
+      return s;
+    },
+    /** The session, if it exists and belongs to this principal. */
+    get(id: string, principal: Principal): Session | undefined {
+      const s = sessions.get(id);
+      if (s === undefined || s.owner !== principalKey(principal)) return undefined;
+      s.lastSeen = Date.now();
+      return s;
+    },
+    end,
+    /**
+     * Opens the session's GET stream: a priming event (id + retry, SSE spec), then what the client has
+     * not seen. When `hold` is false the stream closes right away: quick tunnels hold back a
+     * long-lived SSE response (cloudflared issues 1449, 1496), so the client reconnects with
+     * Last-Event-ID instead (PROTOCOL.md).
+     */
+    openGetStream(s: Session, res: ServerResponse, lastEventId: string | undefined, hold: boolean, retryMs: number): void {
+      if (s.getStream !== undefined && s.getStream !== res) s.getStream.end();
+      res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': s.id });
+      const after = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : s.delivered;
+      let out = `id: ${s.nextEventId}\nretry: ${retryMs}\ndata: \n\n`;
+      for (const e of s.events) if (e.id > after) out += sseEvent(e.text, e.id);
+      s.delivered = s.nextEventId;
+      if (!hold) {
+        res.end(out);
+        return;
+      }
+      res.write(out);
+      s.getStream = res;
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+      keepAlive.unref();
+      res.on('close', () => {
+        clearInterval(keepAlive);
+        if (s.getStream === res) s.getStream = undefined;
+      });
+    },
+    /** Sends a server-to-client request over the call's own stream and waits for the client's answer. */
+    ask(s: Session, stream: ResponseStream, method: string, params: RawObject, signal: AbortSignal): Promise<RawObject> {
+      const id = `tg-${++askSeq}`;
+      return new Promise<RawObject>((resolve, reject) => {
+        if (!stream.event({ jsonrpc: '2.0', id, method, params })) {
+          reject(new UnsupportedAskError(`the client's request did not accept text/event-stream, so ${method} cannot be sent to it`));
+          return;
+        }
+        const onAbort = (): void => {
+          s.pendingAsks.delete(id);
+          reject(new Error(`${method} abandoned: the call was cancelled`));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        s.pendingAsks.set(id, {
+          resolve: (r) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(r);
+          },
+          reject: (e) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(e);
+          },
+        });
+      });
+    },
+    close(): void {
+      clearInterval(sweep);
+      for (const s of [...sessions.values()]) end(s);
+    },
+  };
+}
+export type SessionStore = ReturnType<typeof createSessionStore>;

@@ -1,0 +1,39 @@
+import { UpstreamError } from '../upstream/types.js';
+import type { UpstreamState } from '../upstream/types.js';
+
+/** JSON-RPC error codes the router uses (server-defined range, JSON-RPC 2.0 section 5.1). */
+export const ERR_METHOD_NOT_FOUND = -32601;
+export const ERR_INVALID_PARAMS = -32602;
+export const ERR_INTERNAL = -32603;
+/** The upstream that owns the name is not connected right now. */
+export const ERR_UPSTREAM_UNAVAILABLE = -32004;
+/** The caller's scopes do not allow this (e.g. a read-only client calling a write tool). */
+export const ERR_FORBIDDEN = -32003;
+
+/** A clear error for a call to an upstream that is not ready, naming it and what happens next. */
+export function unavailableError(state: UpstreamState, now = Date.now()): UpstreamError {
+  const name = state.name;
+  let text: string;
+  switch (state.status) {
+    case 'restarting': {
+      const wait = state.nextRetryAt === undefined ? undefined : Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000));
+      text = `Upstream '${name}' is restarting${wait === undefined ? '' : ` (next attempt in ${wait} s)`}`;
+      break;
+    }
+    case 'starting':
+      text = `Upstream '${name}' is starting; try again in a moment`;
+      break;
+    case 'needs-auth':
+      text = `Upstream '${name}' needs you to sign in: open Tunnelgate's Servers page and choose Sign in`;
+      break;
+    case 'disabled':
+    case 'stopped':
+      text = `Upstream '${name}' is ${state.status}; enable it in the config to use its tools`;
+      break;
+    default:
+      text = `Upstream '${name}' is not available (${state.status})`;
+  }
+  if (state.error !== undefined && state.status !== 'restarting') text += `: ${state.error}`;
+  else if (state.error !== undefined) text += `; last error: ${state.error}`;
+  return new UpstreamError(ERR_UPSTREAM_UNAVAILABLE, text, { upstream: name, status: state.status, nextRetryAt: state.nextRetryAt });
+}

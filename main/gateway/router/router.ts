@@ -1,0 +1,330 @@
+import { EventEmitter } from 'node:events';
+import { SCOPE_FULL } from '../../auth/types.js';
+import type { Principal } from '../../auth/types.js';
+import type { ActivitySink } from '../../activity/types.js';
+import type { ServerConfig } from '../../config/schema.js';
+import { UpstreamError } from '../upstream/types.js';
+import type { JsonRpcNotification, JsonRpcRequest, RawObject, ServerRequestContext, Upstream } from '../upstream/types.js';
+import { buildCatalog, resourceOwner } from './catalog.js';
+import type { Catalog, ServerView } from './catalog.js';
+import { ERR_FORBIDDEN, ERR_INVALID_PARAMS, ERR_METHOD_NOT_FOUND, unavailableError } from './errors.js';
+import { createSubscriptions } from './subscriptions.js';
+import type { NotificationListener, RouteContext, UpstreamSource } from './types.js';
+import { createServerRequestRelay } from './server-requests.js';
+import { buildInitializeResult, buildDiscoverResult } from './server-identity.js';
+
+export interface RouterDeps {
+  upstreams: UpstreamSource;
+  /** mcpServers from the config, for prefixes, tool filters and per-server timeouts (order matters). */
+  servers?: Record<string, ServerConfig>;
+  callTimeoutMs?: number;
+  activity?: ActivitySink;
+  serverInfo?: RawObject;
+}
+
+/** Session-era log levels, least to most severe (RFC 5424 names, MCP logging spec). */
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Whether this principal may see and call tools that are not read-only. */
+export function hasFullAccess(p: Principal): boolean {
+  return p.kind === 'local' || p.scopes.includes(SCOPE_FULL);
+}
+
+export type Router = ReturnType<typeof createRouter>;
+
+/**
+ * The router: one merged MCP view over every ready upstream. `request` answers one client request
+ * (the front has already dealt with transport, sessions and eras). Events: 'list-changed' (kind),
+ * 'warnings' (Map server -> messages).
+ */
+export function createRouter(deps: RouterDeps) {
+  const events = new EventEmitter();
+  let servers: Record<string, ServerConfig> = deps.servers ?? {};
+  const attached = new Map<string, { upstream: Upstream; detach: () => void }>();
+  const listeners = new Map<string, NotificationListener>();
+  const lastKnownOwner = new Map<string, string>();
+  let catalog: Catalog | undefined;
+  let published = { tools: '', prompts: '', resources: '' };
+  let publishedWarnings = '';
+  let checkScheduled = false;
+  let closed = false;
+
+  const getUpstream = (name: string): Upstream | undefined => attached.get(name)?.upstream;
+  const subs = createSubscriptions(getUpstream);
+  const relay = createServerRequestRelay({ activity: deps.activity });
+
+  const orderedViews = (): ServerView[] => {
+    const keys = Object.keys(servers);
+    const ups = [...attached.values()].map((a) => a.upstream);
+    ups.sort((a, b) => rank(keys, a.name) - rank(keys, b.name));
+    return ups.map((upstream) => {
+      const cfg = servers[upstream.name];
+      return { name: upstream.name, upstream, prefix: cfg?.prefix ?? upstream.name, allow: cfg?.tools?.allow, deny: cfg?.tools?.deny, readOnly: cfg?.tools?.readOnly };
+    });
+  };
+
+  const getCatalog = (): Catalog => {
+    if (catalog === undefined) {
+      catalog = buildCatalog(orderedViews());
+      for (const [exposed, e] of catalog.tools) lastKnownOwner.set(`tool:${exposed}`, e.upstream);
+      for (const [exposed, e] of catalog.prompts) lastKnownOwner.set(`prompt:${exposed}`, e.upstream);
+    }
+    return catalog;
+  };
+
+  /** Something changed upstream: rebuild lazily, and tell listeners which lists really changed. */
+  const invalidate = (): void => {
+    catalog = undefined;
+    if (checkScheduled || closed) return;
+    checkScheduled = true;
+    setImmediate(() => {
+      checkScheduled = false;
+      if (closed) return;
+      const cat = getCatalog();
+      for (const kind of ['tools', 'prompts', 'resources'] as const) {
+        if (cat.fingerprints[kind] === published[kind]) continue;
+        for (const l of listeners.values()) if (l.wantsListChanged?.(kind) !== false) l.send(`notifications/${kind}/list_changed`);
+        events.emit('list-changed', kind);
+      }
+      published = { ...cat.fingerprints };
+      const w = JSON.stringify([...cat.warnings]);
+      if (w !== publishedWarnings) {
+        publishedWarnings = w;
+        events.emit('warnings', cat.warnings);
+        for (const [server, list] of cat.warnings) {
+          for (const message of list) deps.activity?.record({ time: Date.now(), kind: 'system', method: 'gateway/naming', upstream: server, outcome: 'error', error: { message } });
+        }
+      }
+    });
+  };
+
+  const onUpstreamNotification = (upstream: Upstream, n: JsonRpcNotification): void => {
+    if (n.method === 'notifications/resources/updated') {
+      const uri = n.params?.['uri'];
+      if (typeof uri !== 'string') return;
+      for (const id of subs.listeners(upstream.name, uri) ?? []) listeners.get(id)?.send(n.method, n.params);
+    } else if (n.method === 'notifications/message') {
+      const level = LOG_LEVELS.indexOf(String(n.params?.['level']));
+      for (const l of listeners.values()) {
+        if (l.logLevel !== undefined && level >= LOG_LEVELS.indexOf(l.logLevel)) l.send(n.method, n.params);
+      }
+    }
+  };
+
+  const attach = (upstream: Upstream): void => {
+    const onState = (): void => {
+      if (upstream.state().status === 'ready') subs.renew(upstream);
+      invalidate();
+    };
+    const onList = (): void => invalidate();
+    const onNote = (n: JsonRpcNotification): void => onUpstreamNotification(upstream, n);
+    upstream.on('state', onState);
+    upstream.on('list-changed', onList);
+    upstream.on('notification', onNote);
+    upstream.setServerRequestHandler((req: JsonRpcRequest, ctx: ServerRequestContext) => relay.handle(req, ctx));
+    attached.set(upstream.name, {
+      upstream,
+      detach: () => {
+        upstream.off('state', onState);
+        upstream.off('list-changed', onList);
+        upstream.off('notification', onNote);
+        upstream.setServerRequestHandler(undefined);
+      },
+    });
+  };
+
+  /** Re-reads the manager's upstream list: attaches new ones, detaches those that left. */
+  const sync = (): void => {
+    const current = new Map(deps.upstreams.list().map((u) => [u.name, u]));
+    for (const [name, a] of attached) {
+      if (current.get(name) !== a.upstream) {
+        a.detach();
+        attached.delete(name);
+      }
+    }
+    for (const [name, u] of current) if (!attached.has(name)) attach(u);
+    invalidate();
+  };
+  const managerEvents = ['added', 'removed', 'state', 'list-changed'] as const;
+  for (const e of managerEvents) deps.upstreams.on(e, sync);
+  sync();
+
+  const readyUpstream = (name: string): Upstream => {
+    const up = getUpstream(name);
+    if (up === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `Server '${name}' is not configured`);
+    const state = up.state();
+    if (state.status !== 'ready') throw unavailableError(state);
+    return up;
+  };
+
+  /** The error for a name not in the merged view: its server is down, or the name is unknown. */
+  const missing = (kind: 'tool' | 'prompt', exposed: string): UpstreamError => {
+    let owner = lastKnownOwner.get(`${kind}:${exposed}`);
+    if (owner === undefined) {
+      for (const [name] of attached) {
+        const prefix = servers[name]?.prefix ?? name;
+        if (prefix !== '' && exposed.startsWith(`${prefix}__`)) owner = name;
+      }
+    }
+    const up = owner === undefined ? undefined : getUpstream(owner);
+    if (up !== undefined && up.state().status !== 'ready') return unavailableError(up.state());
+    return new UpstreamError(ERR_INVALID_PARAMS, `Unknown ${kind} '${exposed}'. Call ${kind}s/list to see what is on offer.`);
+  };
+
+  const callOptions = (ctx: RouteContext, upstream: string, progressToken: unknown) => ({
+    signal: ctx.signal,
+    timeoutMs: servers[upstream]?.timeoutMs ?? deps.callTimeoutMs,
+    onProgress:
+      progressToken === undefined
+        ? undefined
+        : (p: RawObject) => ctx.notify('notifications/progress', p['progressToken'] === progressToken ? p : { ...p, progressToken }),
+  });
+
+  const forward = async (ctx: RouteContext, upstreamName: string, method: string, params: RawObject | undefined): Promise<RawObject> => {
+    const up = readyUpstream(upstreamName);
+    ctx.upstream = upstreamName;
+    const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
+    const callKey = relay.register(ctx);
+    try {
+      return await up.request(method, params, { ...callOptions(ctx, upstreamName, token), callKey });
+    } finally {
+      relay.unregister(callKey);
+    }
+  };
+
+  const readResource = async (ctx: RouteContext, params: RawObject): Promise<RawObject> => {
+    const uri = String(params['uri']);
+    ctx.target = uri;
+    const owner = resourceOwner(getCatalog(), uri);
+    if (owner !== undefined) return forward(ctx, owner, 'resources/read', params);
+    // Not listed and no template matches (e.g. a ui:// widget): ask each server that has resources.
+    let lastError: unknown;
+    for (const { upstream } of orderedViews()) {
+      if (upstream.state().status !== 'ready' || upstream.state().capabilities?.['resources'] === undefined) continue;
+      try {
+        return await forward(ctx, upstream.name, 'resources/read', params);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    if (lastError instanceof UpstreamError) throw lastError;
+    throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, { uri });
+  };
+
+  async function request(method: string, params: RawObject | undefined, ctx: RouteContext): Promise<RawObject> {
+    const p = params ?? {};
+    switch (method) {
+      case 'ping':
+        return {};
+      case 'tools/list': {
+        const cat = getCatalog();
+        return { tools: hasFullAccess(ctx.client.principal) ? cat.toolList : cat.readOnlyToolList };
+      }
+      case 'tools/call': {
+        const exposed = String(p['name']);
+        ctx.target = exposed;
+        const entry = getCatalog().tools.get(exposed);
+        if (entry === undefined) throw missing('tool', exposed);
+        if (!entry.readOnly && !hasFullAccess(ctx.client.principal)) {
+          ctx.denied = true;
+          throw new UpstreamError(ERR_FORBIDDEN, `Tool '${exposed}' can change things, and this client was granted read-only access (mcp:read). Reconnect it with full access to call this tool.`);
+        }
+        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+      }
+      case 'prompts/list':
+        return { prompts: getCatalog().promptList };
+      case 'prompts/get': {
+        const exposed = String(p['name']);
+        ctx.target = exposed;
+        const entry = getCatalog().prompts.get(exposed);
+        if (entry === undefined) throw missing('prompt', exposed);
+        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+      }
+      case 'resources/list':
+        return { resources: getCatalog().resourceList };
+      case 'resources/templates/list':
+        return { resourceTemplates: getCatalog().templateList };
+      case 'resources/read':
+        return readResource(ctx, p);
+      case 'resources/subscribe':
+      case 'resources/unsubscribe': {
+        const uri = String(p['uri']);
+        ctx.target = uri;
+        const owner = resourceOwner(getCatalog(), uri);
+        if (owner === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, { uri });
+        ctx.upstream = owner;
+        const listenerId = ctx.client.sessionId;
+        if (listenerId === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `${method} needs a session (protocol 2025-11-25 or earlier); on 2026-07-28 use subscriptions/listen`);
+        if (method === 'resources/subscribe') await subs.add(listenerId, readyUpstream(owner).name, uri);
+        else subs.remove(listenerId, owner, uri);
+        return {};
+      }
+      case 'completion/complete': {
+        const ref = (p['ref'] ?? {}) as RawObject;
+        if (ref['type'] === 'ref/prompt') {
+          const entry = getCatalog().prompts.get(String(ref['name']));
+          if (entry === undefined) throw missing('prompt', String(ref['name']));
+          ctx.target = entry.exposed;
+          return forward(ctx, entry.upstream, method, { ...p, ref: { ...ref, name: entry.name } });
+        }
+        const uri = String(ref['uri']);
+        ctx.target = uri;
+        const owner = resourceOwner(getCatalog(), uri);
+        if (owner === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `No connected server offers a resource template matching '${uri}'`);
+        return forward(ctx, owner, method, p);
+      }
+      case 'logging/setLevel': {
+        const level = String(p['level']);
+        if (!LOG_LEVELS.includes(level)) throw new UpstreamError(ERR_INVALID_PARAMS, `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')} (got '${level}')`);
+        const l = ctx.client.sessionId === undefined ? undefined : listeners.get(ctx.client.sessionId);
+        if (l !== undefined) l.logLevel = level;
+        await Promise.all(
+          [...attached.values()]
+            .map((a) => a.upstream)
+            .filter((u) => u.state().status === 'ready' && u.state().capabilities?.['logging'] !== undefined)
+            .map((u) => u.request('logging/setLevel', { level }).catch(() => ({}))),
+        );
+        return {};
+      }
+      default:
+        throw new UpstreamError(ERR_METHOD_NOT_FOUND, `Method not found: '${method}'`);
+    }
+  }
+
+  return {
+    request,
+    /** Forwards a client notification that concerns every upstream (roots/list_changed). */
+    broadcastNotification(method: string, params?: RawObject): void {
+      for (const { upstream } of attached.values()) if (upstream.state().status === 'ready') upstream.notify(method, params).catch(() => {});
+    },
+    initializeResult: (protocolVersion: string) => buildInitializeResult(protocolVersion, orderedViews(), deps.serverInfo),
+    discoverResult: (supportedVersions: readonly string[]) => buildDiscoverResult(supportedVersions, orderedViews(), deps.serverInfo),
+    addListener(listener: NotificationListener): () => void {
+      listeners.set(listener.id, listener);
+      return () => {
+        listeners.delete(listener.id);
+        subs.removeListener(listener.id);
+      };
+    },
+    setServers(next: Record<string, ServerConfig>): void {
+      servers = next;
+      invalidate();
+    },
+    /** Current naming warnings per server (collisions, renamed names). */
+    warnings: (): ReadonlyMap<string, readonly string[]> => getCatalog().warnings,
+    on: events.on.bind(events),
+    off: events.off.bind(events),
+    close(): void {
+      closed = true;
+      for (const e of managerEvents) deps.upstreams.off(e, sync);
+      for (const a of attached.values()) a.detach();
+      attached.clear();
+      listeners.clear();
+    },
+  };
+}
+
+function rank(keys: readonly string[], name: string): number {
+  const i = keys.indexOf(name);
+  return i === -1 ? keys.length : i;
+}
