@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { binaryMissingMessage, findCloudflared } from './binary.js';
 import { findFreePort } from './free-port.js';
-import { explainFailure, extractQuickTunnelUrl, isConnectionLost, isConnectionRegistered, summarizeTail } from './log-parser.js';
+import { explainFailure, extractQuickTunnelUrl, isConnectionLost, isConnectionRegistered, isPermanentFailure, summarizeTail } from './log-parser.js';
 import { createMetricsClient, type MetricsClient } from './metrics-client.js';
 import { createWatchdogSpawner } from './process-spawner.js';
 import { probeReachability } from './reachability.js';
@@ -241,6 +241,10 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     readyAt = null;
     child = null;
     metrics = null;
+    if (isPermanentFailure(tail)) {
+      void fail(g, 'exited', reason);
+      return;
+    }
     if (failures > r.maxAttempts) {
       void fail(g, 'exited', `${reason} Gave up after ${r.maxAttempts} restart${r.maxAttempts === 1 ? '' : 's'}.`);
       return;

@@ -53,6 +53,8 @@ export function isShutdownNotice(raw: string): boolean {
 interface KnownFailure {
   test: RegExp;
   words: string;
+  /** Restarting cannot help (the same input fails the same way): fail at once. */
+  permanent?: boolean;
 }
 
 const KNOWN_FAILURES: KnownFailure[] = [
@@ -71,6 +73,7 @@ const KNOWN_FAILURES: KnownFailure[] = [
     words:
       'Cloudflare rejected the named-tunnel token. Copy the token again from the Cloudflare dashboard ' +
       '(Networks > Tunnels > your tunnel) and save it in Settings > Tunnel.',
+    permanent: true,
   },
   {
     test: /address already in use/i,
@@ -90,6 +93,11 @@ export function explainFailure(lines: readonly string[]): string | null {
     if (hit) return hit.words;
   }
   return null;
+}
+
+/** True when the given lines show a failure that a restart would only repeat (e.g. a rejected token). */
+export function isPermanentFailure(lines: readonly string[]): boolean {
+  return lines.some((line) => KNOWN_FAILURES.some((f) => f.permanent === true && f.test.test(line)));
 }
 
 /** Last lines worth showing to a person: errors and warnings first, else the tail. */
