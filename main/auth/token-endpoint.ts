@@ -111,6 +111,10 @@ async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, pa
   if (current && clientId !== undefined && clientId !== current.clientId) return fail('invalid_grant', 'The refresh token was issued to another client.');
   const resource = params.get('resource');
   if (current && resource !== undefined && !sameResource(resource, current.resource)) return fail('invalid_target', `resource must be ${current.resource}.`);
+  const scope = params.get('scope');
+  const asked = (scope ?? '').split(/\s+/).filter(Boolean);
+  // Checked before rotating: a refused request must leave the current refresh token usable.
+  if (current && asked.some((s) => !current.scopes.includes(s))) return fail('invalid_scope', `scope may only narrow the granted scopes (${current.scopes.join(' ')}).`);
   const rotated = await ctx.grants.rotate(token);
   if (!rotated.ok) {
     if (rotated.reason === 'replayed' && rotated.grant) {
@@ -120,13 +124,7 @@ async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, pa
     }
     return fail('invalid_grant', rotated.reason === 'expired' ? 'The refresh token expired. Connect again.' : 'The refresh token is not valid (revoked or unknown). Connect again.');
   }
-  let grant = rotated.grant;
-  const scope = params.get('scope');
-  if (scope !== undefined) {
-    const asked = scope.split(/\s+/).filter(Boolean);
-    if (asked.some((s) => !grant.scopes.includes(s))) return fail('invalid_scope', `scope may only narrow the granted scopes (${grant.scopes.join(' ')}).`);
-    if (asked.length) grant = { ...grant, scopes: asked };
-  }
+  const grant = asked.length ? { ...rotated.grant, scopes: rotated.grant.scopes.filter((s) => asked.includes(s)) } : rotated.grant;
   sendTokens(ctx, res, origin, grant, rotated.refreshToken);
 }
 
