@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ActivityEvent } from '../../../main/activity/types.js';
+import type { Principal } from '../../../main/auth/types.js';
+import { createRouter } from '../../../main/gateway/router/router.js';
+import type { NotificationListener, RouteContext } from '../../../main/gateway/router/types.js';
+import { UpstreamError } from '../../../main/gateway/upstream/types.js';
+import type { RawObject } from '../../../main/gateway/upstream/types.js';
+import { FakeUpstream, FakeUpstreamSource } from '../../helpers/mcp-fake-upstream.js';
+import { buildTestServer } from '../../helpers/mcp-test-server.js';
+
+const local: Principal = { kind: 'local', scopes: ['mcp:full'] };
+const readOnly: Principal = { kind: 'oauth', clientId: 'c1', scopes: ['mcp:read'] };
+
+function ctx(principal: Principal = local, extra: Partial<RouteContext> = {}): RouteContext {
+  return {
+    client: { protocolVersion: '2025-11-25', principal, capabilities: {}, sessionId: 's1' },
+    signal: new AbortController().signal,
+    notify: () => {},
+    ask: () => Promise.reject(new Error('no ask')),
+    ...extra,
+  };
+}
+
+async function setup(servers: Record<string, RawObject> = {}) {
+  const source = new FakeUpstreamSource();
+  const a = await new FakeUpstream('a', () => buildTestServer('a')).start();
+  const b = await new FakeUpstream('b', () => buildTestServer('b')).start();
+  source.add(a);
+  source.add(b);
+  const events: Omit<ActivityEvent, 'id'>[] = [];
+  const router = createRouter({ upstreams: source, servers: servers as never, activity: { record: (e) => events.push(e) } });
+  return { source, a, b, router, events };
+}
+
+test('merged tools are prefixed, raw objects keep every field except name', async () => {
+  const { a, router } = await setup();
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  const names = tools.map((t) => t['name']);
+  assert.ok(names.includes('a__echo') && names.includes('b__echo') && names.includes('a__slow'));
+  const exposed = tools.find((t) => t['name'] === 'a__echo')!;
+  const original = a.tools().find((t) => t['name'] === 'echo')!;
+  assert.deepEqual({ ...exposed, name: 'echo' }, original);
+  assert.deepEqual(exposed['_meta'], { 'openai/outputTemplate': 'ui://widget/echo.html', 'openai/widgetAccessible': true, custom: { nested: [1, 2] } });
+  router.close();
+});
+
+test('tools/call goes to the owner with the upstream name; arguments, _meta and result pass unchanged', async () => {
+  const { b, router } = await setup();
+  const r = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'hi' }, _meta: { 'openai/subject': 'x' } }, ctx());
+  assert.deepEqual(r['content'], [{ type: 'text', text: 'hi' }]);
+  assert.deepEqual(r['structuredContent'], { echoed: 'hi' });
+  assert.deepEqual((r['_meta'] as RawObject)['openai/widgetState'], { seen: 'hi' });
+  assert.deepEqual((r['_meta'] as RawObject)['requestMeta'], { 'openai/subject': 'x' });
+  const call = b.sent.find((m) => m['method'] === 'tools/call')!;
+  assert.deepEqual(call['params'], { name: 'echo', arguments: { text: 'hi' }, _meta: { 'openai/subject': 'x' } });
+  router.close();
+});
+
+test('prefix "" exposes bare names; a collision keeps the first server and renames the later one', async () => {
+  const { router, events } = await setup({ a: { command: 'x', prefix: '' }, b: { command: 'x', prefix: '' } });
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  const names = tools.map((t) => String(t['name']));
+  assert.ok(names.includes('echo'));
+  const renamed = names.filter((n) => /^echo_[0-9a-f]{8}$/.test(n));
+  assert.equal(renamed.length, 1);
+  assert.equal(new Set(names).size, names.length, 'names are unique');
+  const r = await router.request('tools/call', { name: 'echo', arguments: { text: 'first' } }, ctx());
+  assert.deepEqual(r['content'], [{ type: 'text', text: 'first' }]);
+  assert.match(router.warnings().get('b')!.join('\n'), /already used by server 'a'/);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(events.some((e) => e.kind === 'system' && e.upstream === 'b' && /already used/.test(e.error?.message ?? '')));
+  router.close();
+});
+
+test('allow/deny filter and read-only scope', async () => {
+  const { router } = await setup({ a: { command: 'x', tools: { allow: ['echo', 'write', 'slow'], deny: ['slow'], readOnly: ['write'] } }, b: { command: 'x', tools: { allow: ['nothing'] } } });
+  const full = ((await router.request('tools/list', {}, ctx())) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  assert.deepEqual(full.sort(), ['a__echo', 'a__write']);
+  const { router: r2 } = await setup();
+  const ro = ((await r2.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  assert.deepEqual(ro.sort(), ['a__echo', 'b__echo'], 'only readOnlyHint tools for mcp:read');
+  const c = ctx(readOnly);
+  await assert.rejects(r2.request('tools/call', { name: 'a__write', arguments: { value: 'v' } }, c), (e: UpstreamError) => e.code === -32003 && /read-only/.test(e.message));
+  assert.equal(c.denied, true);
+  const owner = ((await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  assert.deepEqual(owner.sort(), ['a__echo', 'a__write'], "owner's readOnly list counts as read-only");
+  router.close();
+  r2.close();
+});
+
+test('a crashed upstream: tools vanish with list_changed, calls fail at once naming it, others keep serving', async () => {
+  const { a, router } = await setup();
+  const got: string[] = [];
+  const listener: NotificationListener = { id: 's1', send: (m) => got.push(m) };
+  router.addListener(listener);
+  await router.request('tools/list', {}, ctx());
+  await new Promise((r) => setImmediate(r));
+  got.length = 0;
+  const inflight = router.request('tools/call', { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } }, ctx());
+  await new Promise((r) => setTimeout(r, 30));
+  a.crash();
+  await assert.rejects(inflight, /exited while the call was in flight/);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(got.includes('notifications/tools/list_changed'));
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  assert.ok(!tools.some((t) => String(t['name']).startsWith('a__')));
+  await assert.rejects(router.request('tools/call', { name: 'a__echo', arguments: { text: 'x' } }, ctx()), (e: UpstreamError) => /Upstream 'a' is restarting \(next attempt in \d s\)/.test(e.message));
+  const ok = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'still' } }, ctx());
+  assert.deepEqual(ok['content'], [{ type: 'text', text: 'still' }]);
+  await assert.rejects(router.request('tools/call', { name: 'nope', arguments: {} }, ctx()), /Unknown tool 'nope'/);
+  router.close();
+});
+
+test('prompts, resources (listed and by template), completion routing, ping, unknown method', async () => {
+  const { router } = await setup();
+  const prompts = (await router.request('prompts/list', {}, ctx()))['prompts'] as RawObject[];
+  assert.ok(prompts.some((p) => p['name'] === 'b__greet' && p['title'] === 'Greeting'));
+  const got = await router.request('prompts/get', { name: 'b__greet', arguments: { name: 'Ann' } }, ctx());
+  assert.deepEqual((got['messages'] as RawObject[])[0], { role: 'user', content: { type: 'text', text: 'Hello Ann' } });
+  const resources = (await router.request('resources/list', {}, ctx()))['resources'] as RawObject[];
+  assert.equal(resources.filter((r) => r['uri'] === 'test://doc').length, 1, 'duplicate URI listed once (first server)');
+  const doc = await router.request('resources/read', { uri: 'test://doc' }, ctx());
+  assert.equal((doc['contents'] as RawObject[])[0]!['text'], 'doc of a');
+  const c = ctx();
+  const widget = await router.request('resources/read', { uri: 'ui://widget/x.html' }, c);
+  assert.equal((widget['contents'] as RawObject[])[0]!['mimeType'], 'text/html;profile=mcp-app');
+  assert.equal(c.upstream, 'a');
+  assert.deepEqual(await router.request('ping', {}, ctx()), {});
+  await assert.rejects(router.request('server/unknown', {}, ctx()), (e: UpstreamError) => e.code === -32601);
+  router.close();
+});
+
+test('progress is relayed with the client token; abort cancels the upstream call', async () => {
+  const { a, router } = await setup();
+  const progress: RawObject[] = [];
+  const ac = new AbortController();
+  const p = router.request('tools/call', { name: 'a__slow', arguments: { steps: 100, delayMs: 20 }, _meta: { progressToken: 'tok-1' } }, ctx(local, { signal: ac.signal, notify: (_m, params) => progress.push(params) }));
+  while (progress.length < 2) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(progress[0]!['progressToken'], 'tok-1');
+  ac.abort();
+  await assert.rejects(p, /cancelled/i);
+  assert.ok(a.sent.some((m) => m['method'] === 'notifications/cancelled'), 'upstream told to cancel');
+  router.close();
+});
+
+test('sampling and elicitation go back to the calling client, or fail clearly without the capability', async () => {
+  const { router, events } = await setup();
+  const asked: string[] = [];
+  const withCaps = ctx(local, {
+    ask: async (method) => {
+      asked.push(method);
+      return method === 'sampling/createMessage' ? { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'm' } : { action: 'accept', content: { name: 'Ann' } };
+    },
+  });
+  withCaps.client.capabilities = { sampling: {}, elicitation: {} };
+  const s = await router.request('tools/call', { name: 'a__sample', arguments: { question: 'q' } }, withCaps);
+  assert.deepEqual(s['content'], [{ type: 'text', text: 'model said: forty-two' }]);
+  const e = await router.request('tools/call', { name: 'b__elicit', arguments: {} }, withCaps);
+  assert.deepEqual(e['content'], [{ type: 'text', text: 'accept: {"name":"Ann"}' }]);
+  assert.deepEqual(asked, ['sampling/createMessage', 'elicitation/create']);
+  const none = await router.request('tools/call', { name: 'a__sample', arguments: { question: 'q' } }, ctx()).catch((err: Error) => ({ error: err.message }));
+  assert.match(JSON.stringify(none), /did not declare the 'sampling' capability/);
+  assert.ok(events.some((ev) => ev.kind === 'server-request' && ev.outcome === 'ok'));
+  router.close();
+});
+
+test('resource subscriptions are ref-counted and updates reach subscribers only; logging follows setLevel', async () => {
+  const { a, router } = await setup();
+  const s1: string[] = [];
+  const s2: string[] = [];
+  router.addListener({ id: 's1', send: (m) => s1.push(m) });
+  const detach2 = router.addListener({ id: 's2', send: (m) => s2.push(m) });
+  const s3: string[] = [];
+  router.addListener({ id: 's3', send: (m) => s3.push(m) });
+  await router.request('resources/subscribe', { uri: 'test://doc' }, ctx());
+  const c3 = ctx();
+  c3.client.sessionId = 's3';
+  await router.request('resources/subscribe', { uri: 'test://doc' }, c3);
+  await router.request('logging/setLevel', { level: 'warning' }, ctx());
+  await router.request('tools/call', { name: 'a__touch', arguments: {} }, ctx());
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(s1.includes('notifications/resources/updated'));
+  assert.ok(s1.includes('notifications/message'));
+  assert.ok(s3.includes('notifications/resources/updated'));
+  assert.ok(!s2.includes('notifications/resources/updated'));
+  assert.ok(!s2.includes('notifications/message'), 'no level set, no log messages');
+  detach2();
+  const subs = a.sent.filter((m) => m['method'] === 'resources/subscribe');
+  assert.equal(subs.length, 1);
+  router.close();
+});
+
+test('initialize result: identity, capabilities, merged instructions', async () => {
+  const { router } = await setup();
+  const r = router.initializeResult('2025-06-18');
+  assert.equal(r['protocolVersion'], '2025-06-18');
+  assert.equal((r['serverInfo'] as RawObject)['name'], 'tunnelgate');
+  assert.deepEqual((r['capabilities'] as RawObject)['resources'], { subscribe: true, listChanged: true });
+  assert.match(String(r['instructions']), /Instructions of a\.[\s\S]*Instructions of b\./);
+  router.close();
+});
