@@ -11,7 +11,13 @@ export interface UpstreamAuth {
    * 'retry': send the request again once. 'needs-sign-in': the user must sign in; the connection goes
    * to status 'needs-auth' and the 401 never reaches the client as a 401.
    */
-  unauthorized(info: { url: string; wwwAuthenticate?: string; status: number }): Promise<'retry' | 'needs-sign-in'>;
+  unauthorized(info: {
+    url: string;
+    wwwAuthenticate?: string;
+    status: number;
+    /** The Authorization header the rejected request carried, if any: tells a stale token apart from a rejected fresh one. */
+    authorization?: string;
+  }): Promise<'retry' | 'needs-sign-in'>;
   /** Interactive sign-in: opens the system browser and resolves once tokens are stored. */
   signIn(): Promise<void>;
   /** Forget tokens (sign out). */

@@ -1,0 +1,74 @@
+import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import { describeError, isNetworkError, UpstreamAuthError, UpstreamAuthTransientError } from './errors.js';
+
+export interface UpstreamAuthDiscovery {
+  /** Where the authorization server metadata was found (the issuer). */
+  authorizationServerUrl: string;
+  metadata: AuthorizationServerMetadata;
+  /** RFC 8707 resource indicator sent in authorization and token requests. */
+  resource: string;
+  scopesSupported?: string[];
+}
+
+/**
+ * MCP authorization discovery (spec 2025-06-18+ "Authorization Server Discovery"): RFC 9728
+ * protected-resource metadata (the URL from WWW-Authenticate first, then the well-known paths),
+ * then RFC 8414 / OpenID Connect metadata of the first authorization server it names. Servers
+ * without RFC 9728 fall back to their own origin as authorization server (2025-03-26 behaviour).
+ * The SDK helpers swallow network failures into "not found", so fetch is wrapped to tell a network
+ * problem (transient) from a server that really has no metadata (permanent).
+ */
+export async function discoverUpstreamAuth(
+  serverName: string,
+  serverUrl: string,
+  options: { resourceMetadataUrl?: string; fetchFn: typeof fetch },
+): Promise<UpstreamAuthDiscovery> {
+  let networkError: unknown;
+  const fetchFn: typeof fetch = async (input, init) => {
+    try {
+      return await options.fetchFn(input, init);
+    } catch (err) {
+      if (isNetworkError(err)) networkError = err;
+      throw err;
+    }
+  };
+  const transient = (what: string, cause: unknown) =>
+    new UpstreamAuthTransientError(`Could not reach "${serverName}" to look up how to sign in (${what}: ${describeError(cause)}). Will retry.`, { cause });
+
+  let prm: OAuthProtectedResourceMetadata | undefined;
+  try {
+    prm = await discoverOAuthProtectedResourceMetadata(serverUrl, { resourceMetadataUrl: options.resourceMetadataUrl }, fetchFn);
+  } catch (err) {
+    if (networkError) throw transient('protected resource metadata', networkError);
+    if (err instanceof Error && /HTTP 5\d\d/.test(err.message)) throw transient('protected resource metadata', err);
+    prm = undefined;
+  }
+
+  if (prm && !checkResourceAllowed({ requestedResource: serverUrl, configuredResource: prm.resource })) {
+    // RFC 9728 §7.3: metadata for another resource must not be used (token phishing).
+    throw new UpstreamAuthError(`"${serverName}" published OAuth metadata for a different resource (${prm.resource}) than its URL ${serverUrl}; sign-in is refused for safety. Check servers.${serverName}.url.`);
+  }
+  const authorizationServerUrl = prm?.authorization_servers?.[0] ?? new URL('/', serverUrl).origin;
+
+  let metadata: AuthorizationServerMetadata | undefined;
+  try {
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
+  } catch (err) {
+    if (networkError || (err instanceof Error && /HTTP 5\d\d/.test(err.message))) throw transient('authorization server metadata', networkError ?? err);
+    throw new UpstreamAuthError(`The authorization server of "${serverName}" (${authorizationServerUrl}) published unusable metadata: ${describeError(err)}.`, { cause: err });
+  }
+  if (!metadata) {
+    if (networkError) throw transient('authorization server metadata', networkError);
+    throw new UpstreamAuthError(
+      `"${serverName}" answered 401 but offers no OAuth sign-in (no RFC 9728 or RFC 8414 metadata at ${authorizationServerUrl}). If it takes an API key, put it in servers.${serverName}.headers as \${secret:NAME}.`,
+    );
+  }
+  return {
+    authorizationServerUrl,
+    metadata,
+    resource: prm?.resource ?? resourceUrlFromServerUrl(serverUrl).href,
+    scopesSupported: prm?.scopes_supported,
+  };
+}
