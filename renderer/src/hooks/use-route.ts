@@ -1,0 +1,20 @@
+import { useEffect, useState } from 'react';
+
+export const ROUTES = ['connect', 'servers', 'activity', 'approvals', 'settings'] as const;
+export type Route = (typeof ROUTES)[number];
+
+function current(): Route {
+  const name = window.location.hash.replace(/^#\/?/, '');
+  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'connect';
+}
+
+/** Hash routes (#/servers): they work the same from file:// in Electron and over HTTP. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState<Route>(current);
+  useEffect(() => {
+    const on = () => setRoute(current());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}

@@ -1,0 +1,158 @@
+import { useEffect, useMemo, useState } from 'react';
+import { api } from '../api';
+import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits';
+import { VirtualList } from '../components/virtual-list';
+import { useAction } from '../hooks/use-action';
+import { useActivityLog } from '../hooks/use-activity-log';
+import { NO_FILTERS, clientLabel, filtersActive, type ActivityFilters } from '../lib/activity-filter';
+import { formatBytes, formatDuration, formatTime } from '../lib/format';
+import { ActivityDetail } from './activity-detail';
+
+const ROW_HEIGHT = 34;
+
+function download(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function stamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** The text filter applies after typing pauses, so every keystroke does not rescan the log. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export function ActivityPage() {
+  const [form, setForm] = useState<ActivityFilters>(NO_FILTERS);
+  const text = useDebounced(form.text, 150);
+  const tool = useDebounced(form.tool, 150);
+  const { upstream, client, outcome } = form;
+  const filters = useMemo<ActivityFilters>(() => ({ upstream, client, outcome, text, tool }), [upstream, client, outcome, text, tool]);
+  const log = useActivityLog(filters);
+  const [selectedId, setSelectedId] = useState<number | null>(null);
+  const action = useAction();
+  const selectedRow = selectedId === null ? null : log.rowOf(selectedId);
+  const selected = selectedRow === null ? undefined : log.at(selectedRow);
+  const set = (k: keyof ActivityFilters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
+
+  return (
+    <section className="page page-full" data-testid="activity-page">
+      <PageHeader
+        title="Activity"
+        subtitle={
+          log.loading ? 'Loading the log…' : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}calls, newest first`
+        }
+        actions={
+          <>
+            <button type="button" className={`btn${log.paused ? ' btn-primary' : ''}`} onClick={() => log.setPaused(!log.paused)} aria-pressed={log.paused}>
+              {log.paused ? `Resume${log.queued ? ` (${log.queued} new)` : ''}` : 'Pause'}
+            </button>
+            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(async () => download(`tunnelgate-activity-${stamp()}.jsonl`, await api().exportActivity()))}>
+              Export
+            </button>
+            <button
+              type="button"
+              className="btn btn-danger-quiet"
+              disabled={action.busy || log.total === 0}
+              onClick={() => window.confirm('Clear the whole activity log, including the files on disk?') && action.run(async () => {
+                await log.clear();
+                setSelectedId(null);
+              })}
+            >
+              Clear
+            </button>
+          </>
+        }
+      />
+      <ErrorBanner message={log.error ?? action.error} onDismiss={action.clearError} />
+      <div className="filters" role="search">
+        <input aria-label="Search" className="filter-text" placeholder="Search calls, arguments, results…" value={form.text} onChange={set('text')} />
+        <input aria-label="Tool" placeholder="Tool" value={form.tool} onChange={set('tool')} />
+        <select aria-label="Server" value={form.upstream} onChange={set('upstream')}>
+          <option value="">All servers</option>
+          {log.upstreams.map((u) => (
+            <option key={u}>{u}</option>
+          ))}
+        </select>
+        <select aria-label="Client" value={form.client} onChange={set('client')}>
+          <option value="">All clients</option>
+          {log.clients.map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+        <select aria-label="Outcome" value={form.outcome} onChange={set('outcome')}>
+          <option value="">Any outcome</option>
+          {['ok', 'error', 'denied', 'timeout', 'cancelled'].map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+        {filtersActive(form) && (
+          <button type="button" className="btn btn-quiet" onClick={() => setForm(NO_FILTERS)}>
+            Reset
+          </button>
+        )}
+      </div>
+      <div className={`activity${selected ? ' has-detail' : ''}`}>
+        <div className="log">
+          <div className="log-head" role="presentation">
+            <span>Time</span>
+            <span>Outcome</span>
+            <span>Tool / method</span>
+            <span>Server</span>
+            <span>Client</span>
+            <span className="num">Duration</span>
+            <span className="num">Size</span>
+          </div>
+          {log.loading ? (
+            <Loading what="activity" />
+          ) : log.count === 0 ? (
+            <EmptyState title={log.total === 0 ? 'No calls yet' : 'Nothing matches'}>
+              {log.total === 0 ? 'Calls from ChatGPT and other clients appear here as they happen.' : 'Change or reset the filters to see more.'}
+            </EmptyState>
+          ) : (
+            <VirtualList
+              label="Activity log"
+              count={log.count}
+              rowHeight={ROW_HEIGHT}
+              selected={selectedRow}
+              onSelect={(row) => setSelectedId(log.at(row)?.id ?? null)}
+              renderRow={(row) => {
+                const e = log.at(row);
+                if (!e) return null;
+                return (
+                  <div className="log-row" data-event-id={e.id}>
+                    <span className="mono muted">{formatTime(e.time)}</span>
+                    <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
+                    <span className="mono ellipsis" title={e.target ?? e.method}>
+                      {e.target ?? e.method}
+                      {e.target && <span className="muted"> · {e.method}</span>}
+                    </span>
+                    <span className="ellipsis">{e.upstream ?? '—'}</span>
+                    <span className="ellipsis">{clientLabel(e) || '—'}</span>
+                    <span className="num mono">{formatDuration(e.durationMs)}</span>
+                    <span className="num mono muted">{formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0))}</span>
+                  </div>
+                );
+              }}
+            />
+          )}
+        </div>
+        {selected && <ActivityDetail event={selected} onClose={() => setSelectedId(null)} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,152 @@
+import { useEffect, useState } from 'react';
+import { SCOPE_FULL, SCOPE_READ, type ApprovalRequestView, type GrantView } from '../../../preload/contract';
+import { api } from '../api';
+import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits';
+import { useAction } from '../hooks/use-action';
+import { useLive } from '../hooks/use-live';
+import { formatDateTime, formatRelative } from '../lib/format';
+
+function scopeWords(scopes: readonly string[]): string {
+  if (scopes.includes(SCOPE_FULL)) return 'All tools';
+  if (scopes.includes(SCOPE_READ)) return 'Read-only tools';
+  return scopes.length ? scopes.join(', ') : 'not stated';
+}
+
+/** Re-renders every second so expiry countdowns stay true. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+function PendingCard({ request, now, onDone }: { request: ApprovalRequestView; now: number; onDone(): void }) {
+  const action = useAction();
+  const decide = (fn: () => Promise<void>) => action.run(async () => {
+    await fn();
+    onDone();
+  });
+  const expired = request.expiresAt <= now;
+  return (
+    <article className="card pending" data-request={request.id} aria-label={`Request from ${request.clientName}`}>
+      <div className="pending-main">
+        <div>
+          <h3>{request.clientName || 'Unnamed client'}</h3>
+          <dl className="facts facts-tight">
+            <dt>Returns to</dt>
+            <dd className="mono">{request.redirectHost}</dd>
+            <dt>Identified by</dt>
+            <dd className="mono small ellipsis">{request.cimdUrl ?? `registration ${request.clientId}`}</dd>
+            <dt>Asks for</dt>
+            <dd>{scopeWords(request.requestedScopes)}</dd>
+            <dt>Expires</dt>
+            <dd>{expired ? 'expired' : formatRelative(request.expiresAt, now)}</dd>
+          </dl>
+        </div>
+        <div className="pairing">
+          <span className="eyebrow">Pairing code</span>
+          <span className="pairing-code" data-testid="pairing-code">
+            {request.pairingCode}
+          </span>
+          <span className="muted small">Check it matches the code on the sign-in page.</span>
+        </div>
+      </div>
+      <ErrorBanner message={action.error} onDismiss={action.clearError} />
+      <div className="button-row">
+        <button type="button" className="btn btn-primary" disabled={action.busy || expired} onClick={() => decide(() => api().approve(request.id, [SCOPE_FULL]))}>
+          Approve all tools
+        </button>
+        <button type="button" className="btn" disabled={action.busy || expired} onClick={() => decide(() => api().approve(request.id, [SCOPE_READ]))}>
+          Approve read-only
+        </button>
+        <button type="button" className="btn btn-danger-quiet" disabled={action.busy} onClick={() => decide(() => api().deny(request.id))}>
+          Deny
+        </button>
+      </div>
+    </article>
+  );
+}
+
+function GrantRow({ grant, onDone }: { grant: GrantView; onDone(): void }) {
+  const action = useAction();
+  return (
+    <tr data-grant={grant.id}>
+      <td>
+        <div>{grant.clientName}</div>
+        <div className="muted small mono ellipsis">{grant.clientId}</div>
+      </td>
+      <td>{scopeWords(grant.scopes)}</td>
+      <td className="mono small">{grant.redirectHost}</td>
+      <td>{formatDateTime(grant.createdAt)}</td>
+      <td>{grant.lastUsedAt ? formatDateTime(grant.lastUsedAt) : 'never'}</td>
+      <td className="num">
+        <button
+          type="button"
+          className="btn btn-small btn-danger-quiet"
+          disabled={action.busy}
+          onClick={() => window.confirm(`Revoke ${grant.clientName}? Its next call fails and it must ask again.`) && action.run(async () => {
+            await api().revokeGrant(grant.id);
+            onDone();
+          })}
+        >
+          Revoke
+        </button>
+        {action.error && <div className="text-bad small">{action.error}</div>}
+      </td>
+    </tr>
+  );
+}
+
+export function ApprovalsPage() {
+  const pending = useLive(() => api().listApprovals(), (l) => api().onApprovals(l));
+  const grants = useLive(() => api().listGrants(), null);
+  const now = useNow();
+  const refresh = () => {
+    pending.reload();
+    grants.reload();
+  };
+  // A decision made elsewhere (tray, CLI) changes the pending list: keep grants in step with it.
+  const pendingCount = pending.data?.length;
+  useEffect(() => grants.reload(), [pendingCount]);
+
+  return (
+    <section className="page" data-testid="approvals-page">
+      <PageHeader title="Approvals" subtitle="Clients that want to use your tools wait here for you. Nobody can approve from the public side." />
+      <ErrorBanner message={pending.error ?? grants.error} />
+      <h2 className="section-title">Waiting for you</h2>
+      {!pending.data && !pending.error && <Loading what="requests" />}
+      {pending.data?.length === 0 && (
+        <EmptyState title="No pending requests">When ChatGPT or another client asks to connect, its request appears here with a pairing code.</EmptyState>
+      )}
+      {pending.data?.map((r) => (
+        <PendingCard key={r.id} request={r} now={now} onDone={refresh} />
+      ))}
+      <h2 className="section-title">Approved clients</h2>
+      {!grants.data && !grants.error && <Loading what="clients" />}
+      {grants.data?.length === 0 && <EmptyState title="No approved clients">Approved clients are listed here; you can revoke any of them at once.</EmptyState>}
+      {grants.data && grants.data.length > 0 && (
+        <div className="card table-card">
+          <table className="table" aria-label="Approved clients">
+            <thead>
+              <tr>
+                <th>Client</th>
+                <th>Access</th>
+                <th>Returns to</th>
+                <th>Approved</th>
+                <th>Last used</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {grants.data.map((g) => (
+                <GrantRow key={g.id} grant={g} onDone={refresh} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,195 @@
+import type { AppStatus, ChecklistView } from '../../../preload/contract';
+import { api } from '../api';
+import { CopyButton } from '../components/copy-button';
+import { ErrorBanner, Loading, Notice, PageHeader, StatusPill } from '../components/bits';
+import { useAction } from '../hooks/use-action';
+
+const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
+  { key: 'gatewayRunning', label: 'Gateway running', hint: 'The local MCP endpoint accepts requests.' },
+  { key: 'tunnelReady', label: 'Tunnel ready', hint: 'cloudflared gave the gateway a public HTTPS address.' },
+  { key: 'reachable', label: 'Reachable from the internet', hint: 'The gateway fetched its own public address through the tunnel.' },
+  { key: 'clientApproved', label: 'A client approved', hint: 'You approved ChatGPT (or another client) on the Approvals page.' },
+];
+
+function TunnelLine({ status }: { status: AppStatus }) {
+  const t = status.tunnel;
+  const text: Record<typeof t.phase, string> = {
+    stopped: t.mode === 'off' ? 'Tunnel is off in Settings' : 'Tunnel stopped',
+    starting: t.download ? `Downloading cloudflared… ${Math.round((t.download.receivedBytes / (t.download.totalBytes ?? t.download.receivedBytes * 2)) * 100)}%` : 'Starting cloudflared…',
+    ready: `Public at ${t.url ?? ''}`,
+    reconnecting: 'Tunnel reconnecting…',
+    failed: 'Tunnel failed',
+  };
+  return (
+    <div className="tunnel-line">
+      <StatusPill status={t.phase === 'stopped' ? 'stopped' : t.phase} label={text[t.phase]} />
+      {t.reachable === 'checking' && <span className="muted">Checking reachability…</span>}
+      {t.reachable === 'no' && <span className="text-bad">Not reachable from the internet{t.reachableDetail ? `: ${t.reachableDetail}` : ''}</span>}
+      {t.error && <span className="text-bad">{t.error}</span>}
+    </div>
+  );
+}
+
+export function ConnectPage({ status, error }: { status: AppStatus | null; error: string | null }) {
+  const action = useAction();
+  if (!status) {
+    return (
+      <section className="page">
+        <PageHeader title="Connect" />
+        {error ? <ErrorBanner message={error} /> : <Loading what="status" />}
+      </section>
+    );
+  }
+  const g = status.gateway;
+  const t = status.tunnel;
+  const tunnelBusy = t.phase === 'starting' || t.phase === 'reconnecting';
+  const url = g.connectorUrl;
+  return (
+    <section className="page" data-testid="connect-page">
+      <PageHeader title="Connect" subtitle="Paste this URL into ChatGPT as a custom connector." />
+      <ErrorBanner message={error ?? action.error} onDismiss={action.clearError} />
+      {status.urlChanged && (
+        <Notice tone="warn">
+          <div className="notice-body">
+            <strong>The public URL changed.</strong> ChatGPT still knows the old one ({status.urlChanged.previous}): edit or re-create the connector with
+            the new URL below.
+          </div>
+          <button type="button" className="btn btn-small" onClick={() => action.run(() => api().acknowledgeUrlChange())}>
+            Got it
+          </button>
+        </Notice>
+      )}
+      {!status.keychain.available && (
+        <Notice tone="warn">
+          <div className="notice-body">
+            <strong>The OS keychain is not available</strong>
+            {status.keychain.reason ? `: ${status.keychain.reason}` : ''}. Servers that need a secret cannot start, and secrets cannot be saved (they are
+            never stored in plain text).
+          </div>
+        </Notice>
+      )}
+
+      <div className="card url-card">
+        <div className="url-card-head">
+          <span className="eyebrow">Connector URL</span>
+          <span className={`pill ${g.authMode === 'oauth' ? 'tone-good' : 'tone-warn'}`} data-testid="auth-mode">
+            {g.authMode === 'oauth' ? 'OAuth with your approval' : 'No authentication'}
+          </span>
+        </div>
+        {url ? (
+          <div className="url-row">
+            <code className="url-big" data-testid="connector-url">
+              {url}
+            </code>
+            <CopyButton text={url} label="Copy URL" className="btn-primary" />
+          </div>
+        ) : (
+          <div className="url-row">
+            <span className="url-placeholder">
+              {!g.running ? 'Start the gateway to get a URL.' : 'No public URL yet: start the tunnel to get one.'}
+            </span>
+          </div>
+        )}
+        {g.authMode === 'none' && url && (
+          <p className="warn-text">
+            With no authentication, <strong>this URL is the key</strong>: anyone who has it can call your tools. Share it with nobody, and switch to OAuth
+            in Settings when you can.
+          </p>
+        )}
+        <dl className="facts">
+          <dt>Local endpoint</dt>
+          <dd>
+            <code data-testid="local-url">{g.localUrl ?? 'not listening'}</code>
+          </dd>
+          <dt>Gateway</dt>
+          <dd>
+            {g.running ? <StatusPill status="ready" label={`Running on port ${g.port ?? '?'}`} /> : <StatusPill status="stopped" />}
+            {g.error && <span className="text-bad"> {g.error}</span>}
+          </dd>
+          <dt>Tunnel</dt>
+          <dd>
+            <TunnelLine status={status} />
+          </dd>
+        </dl>
+        <div className="button-row">
+          {g.running ? (
+            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(() => api().stopGateway())}>
+              Stop gateway
+            </button>
+          ) : (
+            <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => action.run(() => api().startGateway())}>
+              Start gateway
+            </button>
+          )}
+          {t.phase === 'stopped' || t.phase === 'failed' ? (
+            <button type="button" className="btn btn-primary" disabled={action.busy || !g.running || t.mode === 'off'} onClick={() => action.run(() => api().startTunnel())}>
+              {t.phase === 'failed' ? 'Retry tunnel' : 'Go public (start tunnel)'}
+            </button>
+          ) : (
+            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(() => api().stopTunnel())}>
+              {tunnelBusy ? 'Cancel tunnel' : 'Stop tunnel'}
+            </button>
+          )}
+        </div>
+      </div>
+
+      <div className="two-col">
+        <div className="card">
+          <h2>Checklist</h2>
+          <ul className="checklist" data-testid="checklist">
+            {CHECKS.map((c) => {
+              const done = status.checklist[c.key];
+              return (
+                <li key={c.key} className={done ? 'is-done' : ''} data-check={c.key} data-done={done ? 'yes' : 'no'}>
+                  <span className="check-mark" aria-hidden="true">
+                    {done ? '✓' : ''}
+                  </span>
+                  <div>
+                    <div className="check-label">
+                      {c.label}
+                      {c.key === 'clientApproved' && g.authMode === 'none' ? ' (not needed without authentication)' : ''}
+                      {c.key === 'clientApproved' && status.pendingApprovals > 0 && (
+                        <a href="#/approvals" className="inline-link">
+                          {' '}
+                          {status.pendingApprovals} waiting
+                        </a>
+                      )}
+                    </div>
+                    <div className="check-hint">{c.hint}</div>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+        </div>
+        <div className="card">
+          <h2>Add it in ChatGPT</h2>
+          <ol className="steps">
+            <li>
+              Open <strong>Settings → Apps &amp; Connectors</strong>.
+            </li>
+            <li>
+              Under <strong>Advanced settings</strong>, turn on <strong>Developer mode</strong>.
+            </li>
+            <li>
+              Click <strong>Create</strong>, give it a name, and paste the connector URL.
+            </li>
+            <li>
+              {g.authMode === 'oauth' ? (
+                <>
+                  Choose <strong>OAuth</strong> as authentication and connect; then approve the request on the <a href="#/approvals">Approvals</a> page
+                  (check that the pairing code matches).
+                </>
+              ) : (
+                <>
+                  Choose <strong>No authentication</strong> and connect.
+                </>
+              )}
+            </li>
+            <li>In a new chat, pick the connector from the tools menu and ask for something your servers can do.</li>
+          </ol>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,145 @@
+import { useState, type FormEvent } from 'react';
+import type { ImportResult } from '../../../preload/contract';
+import { api } from '../api';
+import { EmptyState, ErrorBanner, Loading, Notice, PageHeader } from '../components/bits';
+import { useAction } from '../hooks/use-action';
+import { useLive } from '../hooks/use-live';
+import { ServerCard } from './server-card';
+import { ServerEditor, type EditorTarget } from './server-editor';
+
+function SecretsPanel() {
+  const secrets = useLive(() => api().listSecrets(), null);
+  const [name, setName] = useState('');
+  const [value, setValue] = useState('');
+  const action = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      await api().setSecret(name.trim(), value);
+      setName('');
+      setValue('');
+      secrets.reload();
+    });
+  };
+  return (
+    <div className="card">
+      <h2>Secrets</h2>
+      <p className="muted">
+        Tokens and keys live in the OS keychain, never in the config file. Refer to one in a server&apos;s environment or headers as{' '}
+        <code>{'${secret:NAME}'}</code>.
+      </p>
+      <ErrorBanner message={secrets.error ?? action.error} onDismiss={action.clearError} />
+      {secrets.data && secrets.data.length > 0 ? (
+        <ul className="secret-list">
+          {secrets.data.map((n) => (
+            <li key={n}>
+              <code>{n}</code>
+              <span className="muted small">stored</span>
+              <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => window.confirm(`Delete secret ${n} from the keychain?`) && action.run(async () => {
+                await api().deleteSecret(n);
+                secrets.reload();
+              })}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        secrets.data && <p className="muted small">No secrets stored yet.</p>
+      )}
+      <form className="inline-form" onSubmit={submit}>
+        <input aria-label="Secret name" value={name} onChange={(e) => setName(e.target.value)} placeholder="name, e.g. github" autoComplete="off" />
+        <input aria-label="Secret value" type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="value" autoComplete="off" />
+        <button type="submit" className="btn btn-primary" disabled={action.busy || !name.trim() || !value}>
+          Save secret
+        </button>
+      </form>
+    </div>
+  );
+}
+
+function ImportSummary({ result, onClose }: { result: ImportResult; onClose(): void }) {
+  return (
+    <Notice tone={result.added.length ? 'good' : 'info'}>
+      <div className="notice-body">
+        <strong>Imported from {result.source}:</strong> {result.added.length ? result.added.join(', ') : 'no new servers'}.
+        {result.skipped.length > 0 && (
+          <ul className="compact">
+            {result.skipped.map((s) => (
+              <li key={s.name}>
+                Skipped {s.name}: {s.reason}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <button type="button" className="btn btn-small" onClick={onClose}>
+        OK
+      </button>
+    </Notice>
+  );
+}
+
+export function ServersPage() {
+  const servers = useLive(() => api().listServers(), (l) => api().onServers(l));
+  const [editing, setEditing] = useState<EditorTarget | 'new' | null>(null);
+  const [imported, setImported] = useState<ImportResult | null>(null);
+  const action = useAction();
+
+  const importClaude = () =>
+    action.run(async () => {
+      setImported(await api().importClaudeConfig());
+      servers.reload();
+    });
+
+  return (
+    <section className="page" data-testid="servers-page">
+      <PageHeader
+        title="Servers"
+        subtitle="The MCP servers behind your connector. Changes apply at once."
+        actions={
+          <>
+            <button type="button" className="btn" disabled={action.busy} onClick={importClaude}>
+              Import Claude Desktop config
+            </button>
+            <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+              Add server
+            </button>
+          </>
+        }
+      />
+      <ErrorBanner message={servers.error ?? action.error} onDismiss={action.clearError} />
+      {imported && <ImportSummary result={imported} onClose={() => setImported(null)} />}
+      {editing && (
+        <ServerEditor
+          key={editing === 'new' ? 'new' : editing.name}
+          target={editing === 'new' ? null : editing}
+          onDone={(saved) => {
+            setEditing(null);
+            if (saved) servers.reload();
+          }}
+        />
+      )}
+      {!servers.data && !servers.error && <Loading what="servers" />}
+      {servers.data && servers.data.length === 0 && !editing && (
+        <EmptyState
+          title="No servers yet"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
+              Add your first server
+            </button>
+          }
+        >
+          Add a local program (like <code>npx -y @modelcontextprotocol/server-memory</code>) or a remote MCP URL, or import the servers you already use in
+          Claude Desktop.
+        </EmptyState>
+      )}
+      <div className="server-list">
+        {servers.data?.map((s) => (
+          <ServerCard key={s.name} server={s} onEdit={() => setEditing({ name: s.name, config: s.config })} />
+        ))}
+      </div>
+      <SecretsPanel />
+    </section>
+  );
+}
