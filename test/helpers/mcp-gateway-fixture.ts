@@ -1,0 +1,42 @@
+import type { ActivityEvent } from '../../main/activity/types.js';
+import { createGateway } from '../../main/gateway/index.js';
+import type { GatewayDeps } from '../../main/gateway/index.js';
+import { FakeUpstream, FakeUpstreamSource } from './mcp-fake-upstream.js';
+import { buildTestServer } from './mcp-test-server.js';
+
+/** A listening gateway on 127.0.0.1 over two in-process SDK servers ('a' and 'b'). */
+export async function startFakeGateway(extra: Partial<GatewayDeps> = {}) {
+  const source = new FakeUpstreamSource();
+  const a = await new FakeUpstream('a', () => buildTestServer('a')).start();
+  const b = await new FakeUpstream('b', () => buildTestServer('b')).start();
+  source.add(a);
+  source.add(b);
+  const events: Omit<ActivityEvent, 'id'>[] = [];
+  const gateway = createGateway({ upstreams: source, activity: { record: (e) => events.push(e) }, ...extra });
+  const { port } = await gateway.listen(0);
+  return { gateway, port, url: new URL(`http://127.0.0.1:${port}/mcp`), a, b, source, events };
+}
+
+/** POSTs one raw message; returns status, headers and the parsed body (JSON or the SSE messages). */
+export async function rawPost(url: URL | string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    json = text
+      .split('\n')
+      .filter((l) => l.startsWith('data: ') && l.length > 6)
+      .map((l) => JSON.parse(l.slice(6)) as unknown);
+  } else if (text !== '') json = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: json as Record<string, unknown>, text };
+}
+
+/** Initializes a session by hand; returns its id. */
+export async function rawInitialize(url: URL | string, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}) {
+  const r = await rawPost(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities, clientInfo: { name: 'raw', version: '1' } } });
+  return { sessionId: r.headers.get('mcp-session-id') ?? '', result: r.body['result'] as Record<string, unknown>, status: r.status };
+}
