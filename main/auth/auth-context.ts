@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { ClientRegistry } from './client-registry.js';
 import type { CodeStore } from './code-store.js';
 import type { GrantStore } from './grant-store.js';
@@ -9,8 +10,11 @@ import type { Clock } from './types.js';
 /** The parts the OAuth endpoints share; built once by createAuthService. */
 export interface AuthContext {
   clock: Clock;
-  /** The public origin now (no trailing slash), or null when unknown. */
-  origin(): string | null;
+  /**
+   * The public origin now (no trailing slash), or null when unknown. Before the public URL is known,
+   * a request made directly on this machine gets its own loopback origin, so local clients work.
+   */
+  origin(req?: IncomingMessage): string | null;
   clients: ClientRegistry;
   pending: PendingRequests;
   codes: CodeStore;

@@ -30,7 +30,7 @@ export function parseScopes(scope: string | null | undefined): string[] {
  * Everything else becomes a pending request that only the owner, in the app, can approve.
  */
 export async function handleAuthorize(ctx: AuthContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const origin = ctx.origin();
+  const origin = ctx.origin(req);
   if (!origin) return sendErrorPage(res, 503, 'Tunnelgate does not know its public URL yet.', 'Wait until the tunnel is up, then connect again.');
   if (ctx.limits.requests.take(clientIp(req)) > 0) {
     return sendErrorPage(res, 429, 'Too many authorization requests from this address.', 'Wait a minute and try again.');

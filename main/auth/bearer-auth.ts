@@ -13,7 +13,7 @@ const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
  * forwarded (MCP spec: token passthrough is forbidden).
  */
 export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): AuthDecision {
-  const origin = ctx.origin();
+  const origin = ctx.origin(req);
   const metadataUrl = `${origin ?? ''}/.well-known/oauth-protected-resource/mcp`;
   const challenge = (extra: string) => `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
   const ip = clientIp(req);

@@ -99,7 +99,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   };
 
   let lastOrigin: string | null = null;
-  const origin = (): string | null => {
+  const origin = (req?: IncomingMessage): string | null => {
     const raw = deps.publicOrigin();
     let current: string | null = null;
     if (raw) {
@@ -111,6 +111,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     }
     if (current && lastOrigin && current !== lastOrigin) emit('url-changed', { previous: lastOrigin, current });
     if (current) lastOrigin = current;
+    if (!current && req && isDirectLoopback(req)) return `http://${(req.headers.host ?? '').toLowerCase()}`;
     return current;
   };
 
@@ -188,7 +189,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       return true;
     }
     const head = method === 'HEAD';
-    const current = origin();
+    const current = origin(req);
     const meta = (body: () => Record<string, unknown>) => {
       if (!current) sendJson(res, 404, { error: 'not_found', error_description: 'The public URL is not known yet.' }, { headers: CORS_HEADERS, head });
       else sendJson(res, 200, body(), { headers: { ...CORS_HEADERS, 'Cache-Control': 'no-cache' }, head });
@@ -294,7 +295,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       if (!(await grants.revoke(id))) throw new Error(`No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`);
     },
 
-    refreshOrigin: origin,
+    refreshOrigin: () => origin(),
 
     on(event, listener) {
       let set = listeners.get(event);

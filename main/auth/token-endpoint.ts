@@ -50,7 +50,7 @@ export async function handleToken(ctx: AuthContext, req: IncomingMessage, res: S
   if (wait > 0) return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
   const params = await readTokenForm(req, res);
   if (!params) return;
-  const origin = ctx.origin();
+  const origin = ctx.origin(req);
   if (!origin) return sendOAuthError(res, 400, 'invalid_request', 'The server does not know its public URL yet; retry once the tunnel is up.', CORS_HEADERS);
   const clientId = params.get('client_id') ?? basicClientId(req);
   const fail = (error: string, description: string, status = 400) => {

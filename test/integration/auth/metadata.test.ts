@@ -78,6 +78,18 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     }
   });
 
+  it('before the public URL is known, serves direct local requests with their loopback origin only', async () => {
+    h.setOrigin(null);
+    try {
+      const direct = await fetch(`${h.base}/.well-known/oauth-authorization-server`);
+      assert.equal(((await direct.json()) as { issuer: string }).issuer, h.base);
+      const tunnelled = await fetch(`${h.base}/.well-known/oauth-authorization-server`, { headers: { 'Cf-Connecting-Ip': '203.0.113.1' } });
+      assert.equal(tunnelled.status, 404);
+    } finally {
+      h.setOrigin(undefined);
+    }
+  });
+
   it('does not claim paths outside the OAuth surface', async () => {
     assert.equal((await fetch(`${h.base}/admin`)).status, 404);
     assert.equal((await fetch(`${h.base}/.well-known/other`)).status, 404);
