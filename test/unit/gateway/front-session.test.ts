@@ -74,7 +74,7 @@ test('sampling and elicitation round trips reach the calling client', async (t) 
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
     role: 'assistant',
     model: 'test-model',
-    content: { type: 'text', text: `echo:${req.params.messages[0]?.content.type === 'text' ? req.params.messages[0].content.text : ''}` },
+    content: { type: 'text', text: `echo:${JSON.stringify(req.params.messages[0]?.content).match(/"text":"([^"]*)"/)?.[1] ?? ''}` },
   }));
   client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Zoe' } }));
   const s = await client.callTool({ name: 'a__sample', arguments: { question: 'why' } });

@@ -4,7 +4,7 @@ import type { ActivityEvent } from '../../../main/activity/types.js';
 import type { Principal } from '../../../main/auth/types.js';
 import { createRouter } from '../../../main/gateway/router/router.js';
 import type { NotificationListener, RouteContext } from '../../../main/gateway/router/types.js';
-import { UpstreamError } from '../../../main/gateway/upstream/types.js';
+import type { UpstreamError } from '../../../main/gateway/upstream/types.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 import { FakeUpstream, FakeUpstreamSource } from '../../helpers/mcp-fake-upstream.js';
 import { buildTestServer } from '../../helpers/mcp-test-server.js';
