@@ -17,6 +17,8 @@ export interface ConfigEditor {
   setServerEnabled(name: string, enabled: boolean): Promise<LoadedConfig>;
   /** Per-tool switch: disabling adds the tool to `tools.deny`; enabling removes it (and allows it). */
   setToolEnabled(server: string, tool: string, enabled: boolean): Promise<LoadedConfig>;
+  /** Replaces the whole config (validated first); used by the control service's edits. */
+  replace(next: Record<string, unknown>): Promise<LoadedConfig>;
   /** Merges Claude Desktop's `mcpServers` (found on this machine unless `from` is given). */
   importClaude(from?: string): Promise<ClaudeImportResult>;
   close(): void;
@@ -114,6 +116,11 @@ export function createConfigEditor(deps: ConfigEditorDeps): ConfigEditor {
         if (Object.keys(tools).length === 0) delete entry.tools;
         else entry.tools = tools;
         return write(raw);
+      }),
+    replace: (next) =>
+      serial(async () => {
+        await readRaw(); // a file broken by hand is reported, not overwritten
+        return write(structuredClone(next));
       }),
     importClaude: (from) =>
       serial(async () => {

@@ -1,0 +1,181 @@
+/**
+ * Adapters from the real services to the control service's narrow ports (main/control/ports.ts).
+ * Kept apart from bootstrap.ts so the wiring order there stays readable.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActivityLog } from './activity/index.js';
+import type { AuthService } from './auth/index.js';
+import type { ConfigEditor, TunnelgateConfig } from './config/index.js';
+import type { ControlDeps, ControlTunnelPort } from './control/ports.js';
+import type { Gateway } from './gateway/index.js';
+import type { UpstreamManager } from './gateway/upstream/index.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import { createTunnelManager, type CloudflaredTunnelManager, type TunnelManagerDeps } from './tunnel/index.js';
+import type { TunnelState } from './tunnel/tunnel-state.js';
+
+/** The tunnel manager, created on first start (the app never starts a tunnel by itself). */
+export interface TunnelHolder {
+  manager: CloudflaredTunnelManager | undefined;
+  /** `--auth none` on loopback only: going public is refused (nothing would guard /mcp). */
+  localOnly: boolean;
+}
+
+export interface GatewayControl {
+  current(): Gateway | undefined;
+  port(): number | null;
+  error(): string | undefined;
+  authMode: 'oauth' | 'none';
+  auth: AuthService | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onChange(listener: () => void): () => void;
+}
+
+export interface PortsInputs {
+  editor: ConfigEditor;
+  currentConfig(): TunnelgateConfig;
+  onConfigChange(listener: () => void): () => void;
+  upstreams: UpstreamManager;
+  gateway: GatewayControl;
+  auth: AuthService | undefined;
+  secrets: SecretStore;
+  tunnel: TunnelHolder;
+  makeTunnel(mode: 'quick' | 'named'): TunnelManagerDeps;
+  tunnelMode(): 'quick' | 'named';
+  /** The tunnel's public origin became known or changed (null: gone). */
+  onTunnelUrl(url: string | null): void;
+  activity: ActivityLog;
+  log(message: string): void;
+}
+
+/** The built renderer for the headless dashboard: dist/renderer from either main/ (tsx) or dist/main/. */
+export function rendererDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = basename(here) === 'main' && basename(dirname(here)) === 'dist'
+    ? [resolve(here, '..', 'renderer')]
+    : [resolve(here, '..', 'dist', 'renderer'), resolve(here, '..', 'renderer')];
+  return candidates.find((c) => existsSync(join(c, 'index.html'))) ?? candidates[0]!;
+}
+
+const STOPPED: TunnelState = { mode: 'off', phase: 'stopped', url: null, reachable: 'unknown' };
+
+function tunnelPort(i: PortsInputs): ControlTunnelPort {
+  const stateListeners = new Set<(s: TunnelState) => void>();
+  const urlListeners = new Set<(c: { previous: string | null; url: string | null }) => void>();
+  const ensure = (): CloudflaredTunnelManager => {
+    if (i.tunnel.localOnly) {
+      throw new Error(
+        'This gateway runs with --auth none on 127.0.0.1 only, so it cannot go public: nothing would guard /mcp. ' +
+          'Restart it with --auth oauth (or --auth none without --no-tunnel, which adds a secret URL path).',
+      );
+    }
+    if (i.tunnel.manager) return i.tunnel.manager;
+    const m = createTunnelManager(i.makeTunnel(i.tunnelMode()));
+    let lastUrl: string | null = null;
+    m.on('state', (s: TunnelState) => {
+      const url = s.phase === 'ready' ? s.url : null;
+      if (url !== lastUrl && (url !== null || s.phase === 'stopped' || s.phase === 'failed')) {
+        lastUrl = url;
+        i.onTunnelUrl(url);
+      }
+      for (const l of stateListeners) l(s);
+    });
+    m.on('url-changed', (c: { previous: string; url: string }) => {
+      for (const l of urlListeners) l(c);
+    });
+    i.tunnel.manager = m;
+    return m;
+  };
+  return {
+    state: () => i.tunnel.manager?.state() ?? STOPPED,
+    start: async () => {
+      await ensure().start();
+      const s = i.tunnel.manager?.state();
+      if (s?.phase === 'failed') throw new Error(s.error ?? 'The tunnel failed to start.');
+    },
+    stop: async () => {
+      await i.tunnel.manager?.stop();
+    },
+    onState: (l) => {
+      stateListeners.add(l);
+      return () => stateListeners.delete(l);
+    },
+    onUrlChanged: (l) => {
+      urlListeners.add(l);
+      return () => urlListeners.delete(l);
+    },
+  };
+}
+
+/** Builds the control service's dependencies from the running services. */
+export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunnelPort } {
+  const { upstreams, auth, gateway } = i;
+  const upstreamEvents = ['state', 'list-changed', 'added', 'removed'] as const;
+  return {
+    config: {
+      read: i.currentConfig,
+      write: async (next) => {
+        await i.editor.replace(next as Record<string, unknown>);
+      },
+      importClaude: (path) => i.editor.importClaude(path),
+      onChange: i.onConfigChange,
+    },
+    upstreams: {
+      states: () => upstreams.states(),
+      tools: (name) => upstreams.get(name)?.tools() ?? [],
+      restart: (name) => upstreams.restart(name),
+      signIn: (name) => upstreams.signIn(name),
+      onChange: (l) => {
+        for (const e of upstreamEvents) upstreams.on(e, l);
+        return () => {
+          for (const e of upstreamEvents) upstreams.off(e, l);
+        };
+      },
+    },
+    gateway: {
+      running: () => gateway.current() !== undefined,
+      port: gateway.port,
+      mcpPath: () => auth?.mcpPaths()[0] ?? '/mcp',
+      authMode: () => gateway.authMode,
+      error: gateway.error,
+      start: gateway.start,
+      stop: gateway.stop,
+      // TODO(gateway/router): the router exposes no name lookup yet; the control service then falls
+      // back to `prefix__name`, which differs only for shortened or collided names.
+      exposedToolName: () => undefined,
+      onChange: gateway.onChange,
+    },
+    auth: {
+      listPending: () => auth?.listPending() ?? [],
+      listGrants: () => auth?.listGrants() ?? [],
+      approve: async (id, scopes) => {
+        if (!auth) throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
+        await auth.approve(id, scopes);
+      },
+      deny: async (id) => {
+        if (!auth) throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
+        await auth.deny(id);
+      },
+      revokeGrant: async (id) => {
+        if (!auth) throw new Error('No grants here: this gateway runs with --auth none on 127.0.0.1 only.');
+        await auth.revokeGrant(id);
+      },
+      onChange: (l) => {
+        if (!auth) return () => undefined;
+        const offs = [auth.on('pending', l), auth.on('grants', l)];
+        return () => offs.forEach((off) => off());
+      },
+    },
+    secrets: i.secrets,
+    tunnel: tunnelPort(i),
+    activity: {
+      recent: (q) => i.activity.recent(q),
+      subscribe: (l) => i.activity.subscribe(l),
+      clear: () => i.activity.clear(),
+      exportJsonl: () => i.activity.exportJsonl(),
+    },
+    log: i.log,
+  };
+}

@@ -1,0 +1,365 @@
+/**
+ * Wires Tunnelgate's services together; shared by the CLI (`tunnelgate serve`) and the Electron app.
+ * Order at start: config -> secrets -> activity -> upstreams -> auth -> gateway (listen) -> config
+ * watcher -> tunnel -> control service (+ headless dashboard). Stop runs the reverse, bounded in time.
+ */
+import { join } from 'node:path';
+import { createActivityLog, type ActivityLog } from './activity/index.js';
+import { createAuthService, type AuthService } from './auth/index.js';
+import {
+  ConfigError,
+  DEFAULT_PORT,
+  createConfigEditor,
+  currentPlatform,
+  dataDir as defaultDataDir,
+  findClaudeDesktopConfig,
+  loadConfig,
+  readClaudeServers,
+  resolveConfigPath,
+  watchConfig,
+  type ConfigEditor,
+  type ConfigWatcher,
+  type LoadedConfig,
+  type PlatformEnv,
+  type ServerConfig,
+  type TunnelgateConfig,
+} from './config/index.js';
+import { configSchema } from './config/schema.js';
+import { createControlService, type ControlService } from './control/control-service.js';
+import { createControlHttpListener, type ControlHttpListener } from './control/http-listener.js';
+import { removeControlConnection, writeControlConnection } from './control/connection-file.js';
+import { generateControlToken } from './control/http-guard.js';
+import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
+import { createGateway, type Gateway } from './gateway/index.js';
+import { createUpstreamManager, type ResolveResult, type UpstreamManager } from './gateway/upstream/index.js';
+import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
+import { resolveSecretRefs } from './secrets/secret-refs.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import { buildPorts, rendererDir, type TunnelHolder } from './bootstrap-ports.js';
+
+/** User-facing output: `info` for what the user asked for (URLs), `warn` for problems. */
+export interface BootstrapLog {
+  info(line: string): void;
+  warn(line: string): void;
+}
+
+export interface TunnelgateOptions {
+  /** `--config FILE`; else TUNNELGATE_CONFIG, else the OS config folder. */
+  configPath?: string;
+  /** `--port N` (0: a free port); else `gateway.port`, else DEFAULT_PORT. */
+  port?: number;
+  /** Start the tunnel now (`--no-tunnel`: false). Default: unless `tunnel.mode` is "off". */
+  tunnel?: boolean;
+  /** `--auth`; default `gateway.auth`, else oauth when reachable from outside, none otherwise. */
+  auth?: 'none' | 'oauth';
+  /** `--public-url`: public origin (or http loopback origin) the auth issuer follows. */
+  publicUrl?: string;
+  /** Serve the headless dashboard on a second loopback listener (the CLI does; the app uses IPC). */
+  dashboard?: boolean;
+  /** Data folder (activity logs, control file, auth metadata); default the OS data folder. */
+  dataDir?: string;
+  /** Default: the OS keychain. Tests pass createMemorySecretStore(). */
+  secretStore?: SecretStore;
+  platform?: PlatformEnv;
+  log?: BootstrapLog;
+}
+
+export interface TunnelgateServices {
+  configPath: string;
+  config(): TunnelgateConfig;
+  editor: ConfigEditor;
+  secrets: SecretStore;
+  activity: ActivityLog;
+  upstreams: UpstreamManager;
+  gateway(): Gateway | undefined;
+  auth: AuthService | undefined;
+  tunnel: TunnelHolder;
+  control: ControlService;
+}
+
+export interface StartInfo {
+  port: number;
+  /** `http://127.0.0.1:N/mcp`. */
+  endpoint: string;
+  demo: boolean;
+  dashboardUrl?: string;
+}
+
+export interface Tunnelgate {
+  start(): Promise<StartInfo>;
+  /** Ordered shutdown: stop accepting, stop the tunnel, close upstreams, flush activity; within 5 s. */
+  stop(): Promise<void>;
+  readonly services: TunnelgateServices;
+}
+
+const STOP_BUDGET_MS = 4500;
+
+/** Creates the services (nothing runs until start()). Throws ConfigError for an invalid config. */
+export async function createTunnelgate(options: TunnelgateOptions = {}): Promise<Tunnelgate> {
+  const platform = options.platform ?? currentPlatform();
+  const log: BootstrapLog = options.log ?? { info: (l) => console.log(l), warn: (l) => console.error(l) };
+  const { path: configPath } = resolveConfigPath(options.configPath, platform);
+  const dataDir = options.dataDir ?? defaultDataDir(platform);
+
+  let loaded: LoadedConfig | undefined = await loadConfig(configPath);
+  const emptyConfig = configSchema.parse({});
+  const currentConfig = (): TunnelgateConfig => loaded?.config ?? emptyConfig;
+  const initial = currentConfig();
+
+  const secrets = options.secretStore ?? createKeychainSecretStore();
+  const activity = createActivityLog({
+    dir: join(dataDir, 'activity'),
+    ringSize: initial.activity?.ringSize,
+    maxFileBytes: initial.activity?.maxFileBytes,
+    retentionDays: initial.activity?.retentionDays,
+    onError: (err) => log.warn(`Activity log: ${err.message}`),
+  });
+  const systemEvent = (method: string, message: string, outcome: 'ok' | 'error' = 'error'): void =>
+    activity.record({ time: Date.now(), kind: 'system', method, outcome, ...(outcome === 'error' ? { error: { message } } : { target: message }) });
+
+  const upstreams = createUpstreamManager({
+    resolve: async (name, config): Promise<ResolveResult> => {
+      const r = await resolveSecretRefs(config, secrets, { serverName: name, onSecretValues: (v) => activity.addSecretValues(v) });
+      return r.missingSecrets ? { missingSecrets: r.missingSecrets } : { config: r.config };
+    },
+    builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
+    callTimeoutMs: initial.gateway?.callTimeoutMs,
+    // TODO(auth/upstream): pass `authFor` (UpstreamAuthFactory) once main/auth/upstream exports one.
+  });
+
+  const publicUrlOption = options.publicUrl ?? initial.gateway?.publicUrl;
+  const autoTunnel = options.tunnel ?? (initial.tunnel?.mode ?? 'quick') !== 'off';
+  const authMode = options.auth ?? initial.gateway?.auth ?? (autoTunnel || publicUrlOption ? 'oauth' : 'none');
+  // `--auth none` with nothing public: loopback only, no auth hook (issue 2); the tunnel then stays off.
+  const localOnly = authMode === 'none' && !autoTunnel && !publicUrlOption;
+  let port = options.port ?? initial.gateway?.port ?? DEFAULT_PORT;
+
+  const tunnel: TunnelHolder = { manager: undefined, localOnly };
+  const publicOrigin = (): string | null => {
+    if (publicUrlOption) return publicUrlOption;
+    const s = tunnel.manager?.state();
+    return s?.phase === 'ready' && s.url ? s.url : null;
+  };
+  const auth = localOnly
+    ? undefined
+    : await createAuthService({ mode: authMode, publicOrigin, secrets, dataDir, exposeLocal: true });
+  for (const w of auth?.warnings ?? []) log.warn(w);
+
+  const editor = createConfigEditor({ path: configPath, platform });
+  let watcher: ConfigWatcher | undefined;
+  let gateway: Gateway | undefined;
+  let gatewayError: string | undefined;
+  let dashboard: ControlHttpListener | undefined;
+  const changeListeners = new Set<() => void>();
+  const gatewayListeners = new Set<() => void>();
+
+  const serversOf = (c: LoadedConfig | undefined): Record<string, ServerConfig> => c?.config.mcpServers ?? {};
+  const applyConfig = async (next: LoadedConfig | undefined): Promise<void> => {
+    loaded = next;
+    const servers = serversOf(next);
+    gateway?.setServers(servers);
+    await upstreams.apply(servers, { builtins: next ? [] : [DEMO_SERVER_NAME] });
+  };
+
+  const makeGateway = async (): Promise<Gateway> => {
+    const g = createGateway({
+      upstreams,
+      auth,
+      activity,
+      servers: serversOf(loaded),
+      maxBodyBytes: currentConfig().gateway?.maxBodyBytes,
+      callTimeoutMs: currentConfig().gateway?.callTimeoutMs,
+    });
+    try {
+      ({ port } = await g.listen(port));
+    } catch (err) {
+      await g.close().catch(() => undefined);
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new Error(
+        code === 'EADDRINUSE'
+          ? `Port ${port} on 127.0.0.1 is already in use (another Tunnelgate?). Stop that program or pick another port with --port N (0 picks a free one).`
+          : `The gateway could not listen on 127.0.0.1:${port}: ${(err as Error).message}`,
+      );
+    }
+    // The Host allow-list follows the public URL; never in local-only mode (nothing guards /mcp there).
+    if (!localOnly) g.setPublicOrigin(publicOrigin());
+    return g;
+  };
+
+  const ports = buildPorts({
+    editor,
+    currentConfig,
+    onConfigChange: (l) => {
+      changeListeners.add(l);
+      return () => changeListeners.delete(l);
+    },
+    upstreams,
+    gateway: {
+      current: () => gateway,
+      port: () => (gateway ? port : null),
+      error: () => gatewayError,
+      authMode,
+      auth,
+      start: async () => {
+        if (gateway) return;
+        try {
+          gateway = await makeGateway();
+          gatewayError = undefined;
+        } catch (err) {
+          gatewayError = (err as Error).message;
+          throw err;
+        } finally {
+          for (const l of gatewayListeners) l();
+        }
+      },
+      stop: async () => {
+        const g = gateway;
+        gateway = undefined;
+        await g?.close();
+        for (const l of gatewayListeners) l();
+      },
+      onChange: (l) => {
+        gatewayListeners.add(l);
+        return () => gatewayListeners.delete(l);
+      },
+    },
+    auth,
+    secrets,
+    tunnel,
+    makeTunnel: (mode) => ({
+      mode,
+      localPort: port,
+      cloudflaredPath: currentConfig().tunnel?.cloudflaredPath,
+      hostname: currentConfig().tunnel?.hostname,
+      token: async () => secrets.get(currentConfig().tunnel?.tokenSecret ?? 'cloudflared-tunnel-token'),
+      dataDir,
+    }),
+    tunnelMode: () => (currentConfig().tunnel?.mode === 'named' ? 'named' : 'quick'),
+    onTunnelUrl: (url) => {
+      if (!localOnly) gateway?.setPublicOrigin(publicUrlOption ?? url);
+      auth?.refreshOrigin();
+      if (url) log.info(`Connector URL: ${url.replace(/\/+$/, '')}${auth?.mcpPaths()[0] ?? '/mcp'}`);
+    },
+    activity,
+    log: (m) => log.warn(m),
+  });
+  const control = createControlService(ports);
+
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    services: {
+      configPath,
+      config: currentConfig,
+      editor,
+      secrets,
+      activity,
+      upstreams,
+      gateway: () => gateway,
+      auth,
+      tunnel,
+      control,
+    },
+
+    async start() {
+      if (started) throw new Error('Tunnelgate is already started.');
+      started = true;
+      const availability = await secrets.availability().catch((err: unknown) => ({ available: false, reason: String(err) }));
+      if (!availability.available) {
+        log.warn(
+          `The OS keychain is not available (${availability.reason ?? 'unknown reason'}). Servers that need no secret run; ` +
+            'secrets cannot be stored until a keychain (Secret Service) is running.',
+        );
+      }
+      gateway = await makeGateway();
+      const demo = !loaded;
+      if (demo) await announceDemo(configPath, platform, log);
+      // Upstreams start after the port is ours (so a port conflict fails fast, before any child runs).
+      await applyConfig(loaded);
+
+      watcher = watchConfig(configPath, { initial: loaded });
+      watcher.on('change', (next: LoadedConfig | undefined) => {
+        log.info(next ? `Config reloaded from ${configPath}.` : `Config ${configPath} was removed: running the demo server.`);
+        systemEvent('config/reloaded', configPath, 'ok');
+        applyConfig(next).catch((err: unknown) => log.warn(`Config reload failed: ${(err as Error).message}`));
+        for (const l of changeListeners) l();
+      });
+      watcher.on('error', (err: ConfigError) => {
+        log.warn(`Config not applied (the previous one stays in force):\n${err.message}`);
+        systemEvent('config/invalid', err.message);
+      });
+
+      const endpoint = `http://127.0.0.1:${port}/mcp`;
+      log.info(`MCP endpoint: ${endpoint}`);
+      if (auth?.mode === 'oauth' && publicUrlOption) log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}/mcp`);
+
+      let dashboardUrl: string | undefined;
+      if (options.dashboard) {
+        const token = generateControlToken();
+        dashboard = createControlHttpListener({ service: control, token, staticDir: rendererDir(), log: (m) => log.warn(m) });
+        ({ dashboardUrl } = await dashboard.listen(0));
+        await writeControlConnection(dataDir, { port: dashboard.port()!, token, pid: process.pid });
+        log.info(`Dashboard: ${dashboardUrl}`);
+      }
+
+      if (autoTunnel && !localOnly) {
+        // Not awaited: the URL is printed when cloudflared is ready (onTunnelUrl), serving goes on meanwhile.
+        ports.tunnel.start().catch((err: unknown) => log.warn(`Tunnel: ${(err as Error).message}`));
+      }
+      return { port, endpoint, demo, ...(dashboardUrl ? { dashboardUrl } : {}) };
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        const deadline = Date.now() + STOP_BUDGET_MS;
+        const step = async (what: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
+          const left = Math.max(100, deadline - Date.now());
+          let timer: NodeJS.Timeout | undefined;
+          try {
+            await Promise.race([
+              Promise.resolve().then(fn),
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`${what} did not finish in time`)), left);
+              }),
+            ]);
+          } catch (err) {
+            log.warn(`Shutdown: ${(err as Error).message}`);
+          } finally {
+            clearTimeout(timer);
+          }
+        };
+        watcher?.close();
+        await step('closing the gateway', async () => {
+          const g = gateway;
+          gateway = undefined;
+          await g?.close();
+        });
+        await step('closing the dashboard', () => dashboard?.close());
+        await step('stopping the tunnel', async () => {
+          await tunnel.manager?.stop();
+          await tunnel.manager?.close();
+        });
+        await step('stopping the upstream servers', () => upstreams.close());
+        await step('closing the control service', () => control.close());
+        await step('closing the auth service', () => auth?.close());
+        await step('writing the activity log', () => activity.close());
+        editor.close();
+        if (options.dashboard) await step('removing the control file', () => removeControlConnection(dataDir));
+        if ('close' in secrets && typeof secrets.close === 'function') (secrets as { close(): void }).close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function announceDemo(configPath: string, platform: PlatformEnv, log: BootstrapLog): Promise<void> {
+  log.info(
+    `No config found at ${configPath}: serving the built-in demo server (tools demo__echo, demo__current_time, demo__show_clock).`,
+  );
+  log.info(`To add your own MCP servers, create that file with {"mcpServers": {...}} (Claude Desktop's format); it is applied without restart.`);
+  const claude = await findClaudeDesktopConfig(platform);
+  if (!claude) return;
+  const count = await readClaudeServers(claude).then((s) => Object.keys(s).length, () => 0);
+  log.info(`Found a Claude Desktop config at ${claude}${count ? ` with ${count} server${count > 1 ? 's' : ''}` : ''}: run "tunnelgate config import-claude" to import it.`);
+}

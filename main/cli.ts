@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * The `tunnelgate` command: serve | logs | secrets | config | approvals | approve | deny.
+ * Exit codes: 0 ok, 1 the command failed, 2 a usage error (unknown command or option).
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from './cli/args.js';
+import { runApprovals } from './cli/approvals-command.js';
+import { runConfig } from './cli/config-command.js';
+import { line, type CliIo } from './cli/io.js';
+import { runLogs } from './cli/logs-command.js';
+import { runServe } from './cli/serve-command.js';
+import { USAGE, type CommandName } from './cli/usage.js';
+import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
+import { runSecretsCommand } from './secrets/secrets-cli.js';
+
+async function runSecrets(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h')) {
+    line(io.stdout, USAGE.secrets);
+    return 0;
+  }
+  const store = createKeychainSecretStore();
+  try {
+    return await runSecretsCommand(argv, { store, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, isTTY: io.stdin.isTTY === true });
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs one command line; resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  let usage: CommandName = 'main';
+  try {
+    switch (command) {
+      case undefined:
+        line(io.stderr, USAGE.main);
+        return 2;
+      case '--help':
+      case '-h':
+      case 'help':
+        line(io.stdout, USAGE.main);
+        return 0;
+      case 'serve':
+        usage = 'serve';
+        return await runServe(rest, io);
+      case 'logs':
+        usage = 'logs';
+        return await runLogs(rest, io);
+      case 'secrets':
+        usage = 'secrets';
+        return await runSecrets(rest, io);
+      case 'config':
+        usage = 'config';
+        return await runConfig(rest, io);
+      case 'approvals':
+      case 'approve':
+      case 'deny':
+        usage = command;
+        return await runApprovals(command, rest, io);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      line(io.stderr, `tunnelgate: ${err.message}`);
+      line(io.stderr, USAGE[usage]);
+      return 2;
+    }
+    line(io.stderr, `tunnelgate: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+/** Whether this module is the program being run (not imported by a test). */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      // Exit naturally so piped output drains; force it if some handle (a keychain call, stdin) lingers.
+      process.exitCode = code;
+      setTimeout(() => process.exit(code), 2000).unref();
+    },
+    (err: unknown) => {
+      process.stderr.write(`tunnelgate: ${String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,55 @@
+import { DEFAULT_PORT } from '../config/schema.js';
+
+/** Help texts, one per command; printed for `--help` and after a usage error. */
+export const USAGE = {
+  main: `Usage: tunnelgate <command> [options]
+
+Commands:
+  serve                 run the gateway (MCP at http://127.0.0.1:${DEFAULT_PORT}/mcp by default)
+  logs                  print the tool-call log
+  secrets set|list|delete   manage secrets in the OS keychain
+  config path|validate|import-claude   the config file
+  approvals             list clients waiting for approval (of a running gateway)
+  approve ID            approve a pending client
+  deny ID               deny a pending client
+
+Run "tunnelgate <command> --help" for a command's options.`,
+  serve: `Usage: tunnelgate serve [--config FILE] [--port N] [--no-tunnel] [--auth none|oauth] [--public-url URL]
+
+Runs the MCP gateway on 127.0.0.1 and, unless --no-tunnel, a cloudflared tunnel to it.
+  --config FILE      config file (default: $TUNNELGATE_CONFIG, else the OS config folder)
+  --port N           port of the MCP endpoint (default ${DEFAULT_PORT}; 0 picks a free one)
+  --no-tunnel        do not start the cloudflared tunnel
+  --auth none|oauth  client authorization (default: oauth when public, none on loopback only)
+  --public-url URL   public origin in front of the gateway (your own proxy, or http://127.0.0.1:PORT)
+Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.`,
+  logs: `Usage: tunnelgate logs [--follow] [--json] [--limit N]
+
+Prints the tool-call log from the data folder: one line per call (time, client, method, target,
+upstream, duration, outcome), or the raw events as JSON Lines with --json.
+  -f, --follow   keep printing new events as they happen
+  --json         print JSON Lines
+  --limit N      how many of the latest events to print first (default 50)`,
+  secrets: `Usage:
+  tunnelgate secrets set NAME      store a secret; the value is read from standard input (not echoed)
+  tunnelgate secrets list          list the names of stored secrets (never their values)
+  tunnelgate secrets delete NAME   delete a secret
+Refer to a secret in the config as \${secret:NAME}.`,
+  config: `Usage:
+  tunnelgate config path [--config FILE]              print which config file is used
+  tunnelgate config validate [--config FILE]          check the config and name any field at fault
+  tunnelgate config import-claude [--from FILE] [--config FILE]
+                                                       add Claude Desktop's mcpServers to the config`,
+  approvals: `Usage: tunnelgate approvals
+
+Lists the clients waiting for your approval at the running gateway (tunnelgate serve).`,
+  approve: `Usage: tunnelgate approve ID [--read-only]
+
+Approves a pending client (ID or pairing code, from "tunnelgate approvals").
+  --read-only   grant only the read-only scope (tools the server marks read-only)`,
+  deny: `Usage: tunnelgate deny ID
+
+Denies a pending client (ID or pairing code, from "tunnelgate approvals").`,
+} as const;
+
+export type CommandName = keyof typeof USAGE;
