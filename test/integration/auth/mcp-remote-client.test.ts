@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const browser = join(root, 'test/fixtures/auth/headless-browser.mjs');
+const mcpRemoteClient = join(root, 'node_modules/mcp-remote/dist/client.js');
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Runs mcp-remote-client to completion (it connects, lists tools and resources, then exits). */
+function runClient(url: string, callbackPort: number, home: string, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    MCP_REMOTE_CONFIG_DIR: join(home, 'mcp-auth'),
+    // No desktop: xdg-open (bundled with `open`) falls back to $BROWSER, our headless browser.
+    BROWSER: browser,
+    HEADLESS_BROWSER_LOG: join(home, 'browser.log'),
+  };
+  const child = spawn(process.execPath, [mcpRemoteClient, url, String(callbackPort), '--host', '127.0.0.1'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Keep stdin open: mcp-remote-client shuts down when its stdin ends.
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolveRun) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, output });
+    });
+  });
+}
+
+describe('mcp-remote-client (third-party OAuth client: DCR + PKCE) through the real gateway', { timeout: 120_000 }, () => {
+  let gw: Awaited<ReturnType<typeof startAuthGateway>>;
+  let home: string;
+  before(async () => {
+    gw = await startAuthGateway();
+    home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-'));
+  });
+  after(async () => {
+    await gw.close();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('registers, waits for the owner, gets tokens and lists the tools; the token then calls a tool', async () => {
+    const owner = gw.autoApprove(['mcp:full']);
+    const { code, output } = await runClient(`${gw.base}/mcp`, await freePort(), home);
+    owner.off();
+    const browserLog = await readFile(join(home, 'browser.log'), 'utf8').catch(() => '(no browser log)');
+    assert.equal(code, 0, `${output}\n--- browser ---\n${browserLog}`);
+    assert.equal(owner.approved.length, 1, 'exactly one approval by the owner');
+    assert.match(output, /memory__read_graph/);
+    assert.match(browserLog, /302 .*\/oauth\/approval\?request=.* -> http:\/\/127\.0\.0\.1:\d+\/oauth\/callback\?code=/);
+    const grants = gw.auth.listGrants();
+    assert.equal(grants.length, 1);
+    assert.equal(grants[0]!.redirectHost.startsWith('127.0.0.1:'), true);
+
+    // The tokens mcp-remote stored are ordinary bearer tokens for this gateway: use one to call a tool.
+    const files = await readdir(join(home, 'mcp-auth'), { recursive: true });
+    const tokenFile = files.find((f) => String(f).endsWith('_tokens.json'));
+    assert.ok(tokenFile, files.join(', '));
+    const tokens = JSON.parse(await readFile(join(home, 'mcp-auth', String(tokenFile)), 'utf8')) as { access_token: string };
+    const client = new Client({ name: 'token-reuse', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.base}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${tokens.access_token}` } } }));
+    try {
+      const result = await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'oauth', entityType: 'test', observations: ['called with an owner-approved token'] }] } });
+      assert.notEqual(result.isError, true, JSON.stringify(result));
+      const graph = await client.callTool({ name: 'memory__read_graph', arguments: {} });
+      assert.match(JSON.stringify(graph), /owner-approved token/);
+    } finally {
+      await client.close();
+    }
+    assert.ok(gw.auth.listGrants()[0]!.lastUsedAt !== undefined);
+  });
+});
