@@ -6,8 +6,9 @@
 import { join } from 'node:path';
 import { createActivityLog, type ActivityLog } from './activity/index.js';
 import { createAuthService, type AuthService } from './auth/index.js';
+import type {
+  ConfigError} from './config/index.js';
 import {
-  ConfigError,
   DEFAULT_PORT,
   createConfigEditor,
   currentPlatform,
