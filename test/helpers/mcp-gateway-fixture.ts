@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { ActivityEvent } from '../../main/activity/types.js';
 import { createGateway } from '../../main/gateway/index.js';
 import type { GatewayDeps } from '../../main/gateway/index.js';
@@ -39,4 +40,18 @@ export async function rawPost(url: URL | string, body: unknown, headers: Record<
 export async function rawInitialize(url: URL | string, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}) {
   const r = await rawPost(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities, clientInfo: { name: 'raw', version: '1' } } });
   return { sessionId: r.headers.get('mcp-session-id') ?? '', result: r.body['result'] as Record<string, unknown>, status: r.status };
+}
+
+/** A request with full control of headers (fetch cannot set Host); resolves with the whole answer. */
+export function rawHttp(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }) {
+  return new Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; text: string }>((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
 }

@@ -1,0 +1,153 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PublicAuthHook } from '../../../main/auth/types.js';
+import { rawHttp, rawInitialize, rawPost, startFakeGateway } from '../../helpers/mcp-gateway-fixture.js';
+
+const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+function errorOf(text: string): { code: number; message: string } {
+  return (JSON.parse(text) as { error: { code: number; message: string } }).error;
+}
+
+test('malformed JSON, wrong shapes, batches and oversized bodies get clear errors; the gateway stays up', async (t) => {
+  const fx = await startFakeGateway({ maxBodyBytes: 1024 });
+  t.after(() => fx.gateway.close());
+  const host = `127.0.0.1:${fx.port}`;
+  const broken = await rawHttp(fx.port, { headers: { ...json, host }, body: '{"jsonrpc":"2.0",' });
+  assert.equal(broken.status, 400);
+  assert.equal(errorOf(broken.text).code, -32700);
+  assert.match(errorOf(broken.text).message, /not valid JSON/);
+  const shape = await rawHttp(fx.port, { headers: { ...json, host }, body: '{"jsonrpc":"1.0","id":1,"method":"x"}' });
+  assert.equal(shape.status, 400);
+  assert.match(errorOf(shape.text).message, /"jsonrpc" must be "2.0"/);
+  const batch = await rawHttp(fx.port, { headers: { ...json, host }, body: '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' });
+  assert.equal(batch.status, 400);
+  assert.match(errorOf(batch.text).message, /batches are not supported/);
+  const big = await rawHttp(fx.port, { headers: { ...json, host }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }) });
+  assert.equal(big.status, 413);
+  assert.match(errorOf(big.text).message, /limit is 1024 bytes/);
+  const type = await rawHttp(fx.port, { headers: { 'content-type': 'text/plain', host }, body: 'hi' });
+  assert.equal(type.status, 415);
+  const ok = await rawInitialize(fx.url);
+  assert.equal(ok.status, 200, 'still serving');
+});
+
+test('sessions: missing id 400, unknown id 404, bad version header 400, DELETE ends it, notifications 202', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const missing = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  assert.equal(missing.status, 400);
+  assert.match(String((missing.body['error'] as Record<string, unknown>)['message']), /Mcp-Session-Id header is required/);
+  const unknown = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': 'deadbeef' });
+  assert.equal(unknown.status, 404);
+  const { sessionId, result } = await rawInitialize(fx.url, '1999-01-01');
+  assert.equal(result['protocolVersion'], '2025-11-25', 'unsupported client version: our latest');
+  const badHeader = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' });
+  assert.equal(badHeader.status, 400);
+  const note = await rawPost(fx.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId });
+  assert.equal(note.status, 202);
+  assert.equal(note.text, '');
+  const unknownMethod = await rawPost(fx.url, { jsonrpc: '2.0', id: 9, method: 'nope/nothing' }, { 'mcp-session-id': sessionId });
+  assert.equal((unknownMethod.body['error'] as Record<string, unknown>)['code'], -32601);
+  assert.equal(fx.gateway.sessionCount, 1);
+  const del = await rawHttp(fx.port, { method: 'DELETE', headers: { host: `127.0.0.1:${fx.port}`, 'mcp-session-id': sessionId } });
+  assert.equal(del.status, 200);
+  assert.equal(fx.gateway.sessionCount, 0);
+  const after = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId });
+  assert.equal(after.status, 404);
+});
+
+test('Host and Origin allow-lists (DNS rebinding); public host added by setPublicOrigin; other paths 404', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'server/discover' });
+  const at = (headers: Record<string, string>) => rawHttp(fx.port, { headers: { ...json, ...headers }, body });
+  assert.equal((await at({ host: `127.0.0.1:${fx.port}` })).status, 200);
+  assert.equal((await at({ host: `localhost:${fx.port}` })).status, 200);
+  assert.equal((await at({ host: `[::1]:${fx.port}` })).status, 200);
+  assert.equal((await at({ host: 'evil.example:80' })).status, 403);
+  assert.equal((await at({ host: `127.0.0.1:${fx.port + 1}` })).status, 403);
+  assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
+  fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
+  assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 200);
+  assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://chatgpt.com' })).status, 200);
+  assert.equal((await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' })).status, 200);
+  const evil = await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://evil.example' });
+  assert.equal(evil.status, 403);
+  assert.match(errorOf(evil.text).message, /Origin 'https:\/\/evil.example'/);
+  fx.gateway.setPublicOrigin(null);
+  assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
+  const other = await rawHttp(fx.port, { method: 'GET', path: '/', headers: { host: `127.0.0.1:${fx.port}` } });
+  assert.equal(other.status, 404);
+  const put = await rawHttp(fx.port, { method: 'PUT', headers: { host: `127.0.0.1:${fx.port}` } });
+  assert.equal(put.status, 405);
+});
+
+test('GET stream: priming event then close through the tunnel host, held open on loopback; never 405', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
+  const { sessionId } = await rawInitialize(fx.url);
+  // Something for the session to pick up: the merged tool list changes.
+  fx.a.crash();
+  await new Promise((r) => setTimeout(r, 20));
+  const viaTunnel = await rawHttp(fx.port, { method: 'GET', headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+  assert.equal(viaTunnel.status, 200);
+  assert.equal(viaTunnel.headers['content-type'], 'text/event-stream');
+  assert.equal(viaTunnel.headers['cache-control'], 'no-cache');
+  assert.equal(viaTunnel.headers['x-accel-buffering'], 'no');
+  assert.match(viaTunnel.text, /^id: \d+\nretry: \d+\ndata: \n\n/);
+  assert.match(viaTunnel.text, /notifications\/tools\/list_changed/);
+  const lastId = /id: (\d+)\nevent: message/.exec(viaTunnel.text)?.[1];
+  assert.ok(lastId !== undefined);
+  const replay = await rawHttp(fx.port, { method: 'GET', headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': String(Number(lastId) - 1) } });
+  assert.match(replay.text, /notifications\/tools\/list_changed/, 'Last-Event-ID replays what came after it');
+  const noSession = await rawHttp(fx.port, { method: 'GET', headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream' } });
+  assert.equal(noSession.status, 400);
+
+  const ac = new AbortController();
+  const held = await fetch(fx.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId }, signal: ac.signal });
+  assert.equal(held.status, 200);
+  const reader = held.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  assert.match(first, /^id: \d+\nretry: 1000/);
+  const racing = await Promise.race([reader.read().then(() => 'more'), new Promise((r) => setTimeout(() => r('still open'), 100))]);
+  assert.equal(racing, 'still open');
+  ac.abort();
+});
+
+test('auth hook: its routes first, its MCP paths, its refusals, the principal it returns', async (t) => {
+  const seen: string[] = [];
+  const auth: PublicAuthHook = {
+    mcpPaths: () => ['/s/secret/mcp'],
+    async handle(_req: IncomingMessage, res: ServerResponse, url: URL) {
+      if (url.pathname !== '/.well-known/oauth-protected-resource') return false;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"resource":"x"}');
+      return true;
+    },
+    async authenticate(req) {
+      if (req.headers.authorization !== 'Bearer good') return { ok: false, status: 401, headers: { 'WWW-Authenticate': 'Bearer resource_metadata="x"' }, body: { error: 'invalid_token' } };
+      seen.push('ok');
+      return { ok: true, principal: { kind: 'oauth', clientId: 'chatgpt', scopes: ['mcp:read'] } };
+    },
+  };
+  const fx = await startFakeGateway({ auth });
+  t.after(() => fx.gateway.close());
+  const host = `127.0.0.1:${fx.port}`;
+  assert.equal((await rawHttp(fx.port, { method: 'GET', path: '/.well-known/oauth-protected-resource', headers: { host } })).status, 200);
+  const plain = await rawHttp(fx.port, { path: '/mcp', headers: { ...json, host }, body: '{}' });
+  assert.equal(plain.status, 404);
+  assert.doesNotMatch(plain.text, /secret/);
+  const denied = await rawHttp(fx.port, { path: '/s/secret/mcp', headers: { ...json, host }, body: '{}' });
+  assert.equal(denied.status, 401);
+  assert.equal(denied.headers['www-authenticate'], 'Bearer resource_metadata="x"');
+  const url = new URL(`http://${host}/s/secret/mcp`);
+  const init = await rawPost(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }, { authorization: 'Bearer good' });
+  const sid = init.headers.get('mcp-session-id')!;
+  const list = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: 'Bearer good', 'mcp-session-id': sid });
+  const names = ((list.body['result'] as { tools: { name: string }[] }).tools).map((x) => x.name).sort();
+  assert.deepEqual(names, ['a__echo', 'b__echo'], 'mcp:read sees read-only tools only');
+  const ev = fx.events.find((e) => e.method === 'tools/list');
+  assert.equal(ev?.client?.id, 'chatgpt');
+});
