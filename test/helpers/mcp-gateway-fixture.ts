@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ActivityEvent } from '../../main/activity/types.js';
 import { createGateway } from '../../main/gateway/index.js';
 import type { GatewayDeps } from '../../main/gateway/index.js';
@@ -44,7 +45,7 @@ export async function rawInitialize(url: URL | string, protocolVersion = '2025-1
 
 /** A request with full control of headers (fetch cannot set Host); resolves with the whole answer. */
 export function rawHttp(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }) {
-  return new Promise<{ status: number; headers: import('node:http').IncomingHttpHeaders; text: string }>((resolve, reject) => {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: opts.headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
