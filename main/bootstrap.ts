@@ -6,8 +6,6 @@
 import { join } from 'node:path';
 import { createActivityLog, type ActivityLog } from './activity/index.js';
 import { createAuthService, type AuthService } from './auth/index.js';
-import type {
-  ConfigError} from './config/index.js';
 import {
   DEFAULT_PORT,
   createConfigEditor,
@@ -19,6 +17,7 @@ import {
   resolveConfigPath,
   watchConfig,
   type ConfigEditor,
+  type ConfigError,
   type ConfigWatcher,
   type LoadedConfig,
   type PlatformEnv,
