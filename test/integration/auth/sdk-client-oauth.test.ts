@@ -143,7 +143,7 @@ describe('official SDK client OAuth + real Chromium on the approval page, throug
     await page.goto(provider.authorizationUrl!.toString());
     await page.waitForSelector('#code');
     await gw.auth.deny(gw.auth.listPending()[0]!.id);
-    await page.waitForFunction(() => /denied/.test(document.getElementById('status')?.textContent ?? ''));
+    await page.waitForFunction("/denied/.test(document.getElementById('status')?.textContent ?? '')");
     const q = await callback;
     assert.equal(q.get('error'), 'access_denied');
     assert.deepEqual(errors, []);
