@@ -14,8 +14,20 @@ if [ -n "${TUNNELGATE_IN_DBUS:-}" ] && [ -z "${TUNNELGATE_KEYRING_UP:-}" ]; then
   export TUNNELGATE_KEYRING_UP=1
   export XDG_DATA_HOME="$(mktemp -d)"   # a fresh keyring file, never the user's
   keyring_dir="$XDG_DATA_HOME"
-  echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
-  gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1 || true
+  # One daemon only: --unlock starts it with the secrets component and an unlocked "login" keyring.
+  # A second `gnome-keyring-daemon --start` without the GNOME_KEYRING_CONTROL printed here launches
+  # a rival daemon whose locked keyring may win the bus name; writes then fail ("unlock prompt was
+  # dismissed") at random.
+  eval "$(echo -n pw | gnome-keyring-daemon --unlock --components=secrets 2>/dev/null | sed -n 's/^\([A-Z_]*=.*\)$/export \1/p')" || true
+  # Wait until it owns org.freedesktop.secrets, so that no test triggers D-Bus activation of another.
+  bus_call() {
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus "org.freedesktop.DBus.$1" string:org.freedesktop.secrets 2>/dev/null
+  }
+  for _ in $(seq 50); do
+    bus_call NameHasOwner | grep -q 'boolean true' && break
+    sleep 0.1
+  done
+  keyring_pid="$(bus_call GetConnectionUnixProcessID | awk '/uint32/ {print $2}' || true)"
 fi
 
 files=()
@@ -35,6 +47,8 @@ if [ -n "${keyring_dir:-}" ]; then
   status=0
   node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
     --test-timeout="${TEST_TIMEOUT_MS:-120000}" "${files[@]}" || status=$?
+  # The daemon does not always exit with the bus: stop the one started here.
+  if [ -n "${keyring_pid:-}" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
   rm -rf "$keyring_dir"
   exit "$status"
 fi

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { exchangeAuthorization, refreshAuthorization, registerClient, startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from '../../gateway/upstream/upstream-auth.js';
-import type { SecretStore } from '../../secrets/secret-store.js';
+import { SecretStoreUnavailableError, type SecretStore } from '../../secrets/secret-store.js';
 import type { BrowserOpener } from './browser-opener.js';
 import { classifyTokenError, describeError, UpstreamAuthError, UpstreamAuthTransientError } from './errors.js';
 import { RedirectPortInUseError, startLoopbackReceiver } from './loopback-receiver.js';
@@ -29,8 +29,6 @@ export interface UpstreamOAuthDeps {
   refreshSkewMs?: number;
 }
 
-// A 401 within this time after a refresh comes from a request that carried the previous token.
-const STALE_401_WINDOW_MS = 3000;
 // A token obtained by a 401-triggered refresh and rejected again this soon: refreshing again will
 // not help (refresh on 401 once), the user must sign in.
 const REFRESH_ON_401_COOLDOWN_MS = 60_000;
@@ -60,8 +58,10 @@ export function createUpstreamOAuth(
   let discovery: UpstreamAuthDiscovery | undefined;
   let refreshing: Promise<StoredTokens | undefined> | undefined;
   let signingIn: Promise<void> | undefined;
-  let lastRefreshAt = 0;
   let from401Token: string | undefined;
+  // The access token last handed to a request: a 401 while the current token was never sent came
+  // from a request that carried an older one (when the caller does not say which it sent).
+  let handedOut: string | undefined;
 
   async function discover(fresh = false): Promise<UpstreamAuthDiscovery> {
     if (!discovery || fresh) discovery = await discoverUpstreamAuth(serverName, serverUrl, { resourceMetadataUrl: challenge.resourceMetadataUrl, fetchFn });
@@ -97,7 +97,6 @@ export function createUpstreamOAuth(
             fetchFn,
           });
           const saved = await records.saveTokens(fresh, { serverUrl, issuer: d.authorizationServerUrl, resource: tokens.resource, now: now(), previous: tokens });
-          lastRefreshAt = now();
           return saved;
         } catch (err) {
           if (classifyTokenError(err) === 'sign-in') {
@@ -128,6 +127,7 @@ export function createUpstreamOAuth(
       t = await refresh(t);
       if (!t) return undefined;
     }
+    handedOut = t.accessToken;
     // RFC 6750 §2.1: the scheme is "Bearer" whatever case token_type came in.
     return `Bearer ${t.accessToken}`;
   }
@@ -147,7 +147,7 @@ export function createUpstreamOAuth(
     if (t) {
       const sent = info.authorization;
       const current = `Bearer ${t.accessToken}`;
-      if (sent !== undefined ? sent !== current : now() - lastRefreshAt < STALE_401_WINDOW_MS) return 'retry';
+      if (sent !== undefined ? sent !== current : handedOut !== t.accessToken) return 'retry';
       const refusedAgain = t.accessToken === from401Token && now() - t.obtainedAt < REFRESH_ON_401_COOLDOWN_MS;
       if (t.refreshToken && !refusedAgain) {
         const fresh = await refresh(t);
@@ -164,6 +164,11 @@ export function createUpstreamOAuth(
   }
 
   async function doSignIn(): Promise<void> {
+    // Tokens are only ever kept in the keychain: without one, do not send the user to the browser.
+    const availability = await deps.store.availability();
+    if (!availability.available) {
+      throw new UpstreamAuthError(`Cannot sign in to "${serverName}": the OS keychain is not available (${availability.reason ?? 'unknown reason'}), and tokens are never stored in plain text.`);
+    }
     const d = await discover(true);
     const scope = options.scopes?.join(' ') ?? challenge.scope ?? d.scopesSupported?.join(' ');
     let stored = options.clientId ? undefined : await records.loadClient();
@@ -209,7 +214,6 @@ export function createUpstreamOAuth(
         throw classifyTokenError(err) === 'transient' ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err }) : new UpstreamAuthError(`${message} Try signing in again.`, { cause: err });
       }
       await records.saveTokens(tokens, { serverUrl, issuer: d.authorizationServerUrl, resource: d.resource, now: now() });
-      lastRefreshAt = now();
     } finally {
       receiver.close();
     }
@@ -237,6 +241,7 @@ export function createUpstreamOAuth(
       await records.saveClient({ issuer: d.authorizationServerUrl, redirectUri, client: info });
       return info;
     } catch (err) {
+      if (err instanceof SecretStoreUnavailableError) throw new UpstreamAuthError(err.message, { cause: err });
       const message = `Registering Tunnelgate with the authorization server of "${serverName}" failed (${describeError(err)}).`;
       throw classifyTokenError(err) === 'transient' ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err }) : new UpstreamAuthError(message, { cause: err });
     }
