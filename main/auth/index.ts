@@ -209,7 +209,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         sendJson(res, 404, { error: 'not_found', error_description: 'Not an OpenID provider; use /.well-known/oauth-authorization-server.' }, { headers: CORS_HEADERS, head });
         return true;
       case OAUTH_PATHS.authorize:
-        if (method !== 'GET' && method !== 'HEAD') return methodNotAllowed(res, 'GET');
+        // GET only: a HEAD must not create a pending request.
+        if (method !== 'GET') return methodNotAllowed(res, 'GET');
         await handleAuthorize(ctx, req, res, new URL(req.url ?? '/', 'http://x'));
         return true;
       case OAUTH_PATHS.approval:

@@ -165,6 +165,26 @@ describe('/oauth/authorize with owner approval', () => {
     }
   });
 
+  it('escapes what the client says about itself on the page (no markup injection)', async () => {
+    const res = await register(h, { client_name: '<script>alert(1)</script><img src=x>', redirect_uris: [CHATGPT_REDIRECT] });
+    const evil = ((await res.json()) as { client_id: string }).client_id;
+    const id = await startAuthorization(h, { clientId: evil, redirectUri: CHATGPT_REDIRECT, challenge });
+    const html = await (await getManual(`${h.base}/oauth/approval?request=${id}`)).text();
+    assert.equal(html.includes('<script>alert'), false);
+    assert.equal(html.includes('<img src=x>'), false);
+    assert.ok(html.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));
+    await h.auth.deny(id);
+  });
+
+  it('refuses methods other than GET on /oauth/authorize without creating a request', async () => {
+    const before = h.auth.listPending().length;
+    for (const method of ['HEAD', 'POST']) {
+      const res = await fetch(authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }), { method, redirect: 'manual' });
+      assert.equal(res.status, 405);
+    }
+    assert.equal(h.auth.listPending().length, before);
+  });
+
   it('caps pending requests per client so the owner is not flooded', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
