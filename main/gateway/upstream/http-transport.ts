@@ -1,4 +1,4 @@
-import { isRequest, isResponse, plainError } from './messages.js';
+import { isRequest, isResponse, plainError, StartError } from './messages.js';
 import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
 import { readSseEvents } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
@@ -93,7 +93,10 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       // A JSON-RPC error in an HTTP error (e.g. 400) is still the answer to this request.
       if (id !== undefined && answer && isResponse(answer) && answer.id === id) return deliver(answer, id);
       const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
-      throw new Error(`Upstream '${name}' answered HTTP ${res.status} to ${method} at ${safeUrl(url)}${excerpt ? `: ${excerpt}` : ''}`);
+      const words = `Upstream '${name}' answered HTTP ${res.status} to ${method} at ${safeUrl(url)}${excerpt ? `: ${excerpt}` : ''}`;
+      // A client error on initialize (wrong path, not an MCP endpoint) will not fix itself: no retry loop.
+      if (method === 'initialize' && isPermanentStatus(res.status)) throw new StartError(`${words}. Check mcpServers.${name}.url (and "type").`, true);
+      throw new Error(words);
     }
     if (id === undefined) {
       await res.body?.cancel().catch(() => {});
@@ -249,6 +252,11 @@ async function readInitAnswer(res: Response, id: JsonRpcId): Promise<RawObject> 
 function answerResult(msg: RawObject): RawObject {
   if ('error' in msg) throw new Error(`initialize failed: ${plainError((msg.error as RawObject)?.message)}`);
   return (msg.result ?? {}) as RawObject;
+}
+
+/** 4xx answers that retrying cannot fix (not 408 timeout, 409/425 conflicts, 429 rate limit). */
+export function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && ![408, 409, 425, 429].includes(status);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,4 +1,6 @@
 import { createRemoteFetch, safeUrl, UnreachableError, NeedsSignInError, bodyExcerpt } from './remote-fetch.js';
+import { isPermanentStatus } from './http-transport.js';
+import { StartError } from './messages.js';
 import { readSseEvents } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
@@ -38,11 +40,12 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     async start() {
       const res = await remoteFetch(url, { method: 'GET', signal: lifetime.signal }, { accept: 'text/event-stream' });
       if (!res.ok || !res.body) {
-        throw new Error(`Upstream '${name}' answered HTTP ${res.status} when opening its SSE stream at ${safeUrl(url)}: ${await bodyExcerpt(res)}. Check mcpServers.${name}.url (and "type": "sse").`);
+        const words = `Upstream '${name}' answered HTTP ${res.status} when opening its SSE stream at ${safeUrl(url)}: ${await bodyExcerpt(res)}. Check mcpServers.${name}.url (and "type": "sse").`;
+        throw isPermanentStatus(res.status) ? new StartError(words, true) : new Error(words);
       }
       if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
         await res.body.cancel().catch(() => {});
-        throw new Error(`Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`);
+        throw new StartError(`Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`, true);
       }
       const events = readSseEvents(res.body);
       const first = await withTimeout(events.next(), opts.endpointTimeoutMs ?? 15_000, () => lifetime.abort());

@@ -138,3 +138,20 @@ export async function directList(d: Awaited<ReturnType<typeof directStdioClient>
     .filter((m) => 'result' in m && Array.isArray((m.result as Raw)[field]))
     .flatMap((m) => (m.result as Raw)[field] as Raw[]);
 }
+
+/** A fetch that records every JSON-RPC message in response bodies (JSON or SSE) as raw JSON. */
+export function capturingFetch(wire: Raw[]): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, init);
+    const type = res.headers.get('content-type') ?? '';
+    if (!res.body || !(type.includes('json') || type.includes('event-stream'))) return res;
+    const [mine, theirs] = res.body.tee();
+    void (async () => {
+      const text = await new Response(mine).text();
+      if (type.includes('json')) wire.push(JSON.parse(text) as Raw);
+      else
+        for (const line of text.split(/\r?\n/)) if (line.startsWith('data:') && line.slice(5).trim()) wire.push(JSON.parse(line.slice(5)) as Raw);
+    })().catch(() => {});
+    return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
