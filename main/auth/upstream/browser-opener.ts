@@ -37,7 +37,7 @@ export function createSystemBrowserOpener(options: SystemBrowserOpenerOptions = 
       const { command, args } = openCommandFor(platform, parsed.href);
       return new Promise((resolve, reject) => {
         const child = spawnFn(command, args, { detached: true, stdio: 'ignore', windowsHide: true });
-        child.once('error', (err) => reject(new Error(`Could not open the browser with "${command}" (${err.message}). Open this address yourself to sign in: ${parsed.origin}${parsed.pathname}`)));
+        child.once('error', (err) => reject(new Error(`Could not open the browser with "${command}" (${err.message}). Open this address yourself to sign in: ${parsed.href}`)));
         child.once('spawn', () => {
           child.unref();
           resolve();

@@ -6,6 +6,8 @@ import {
   InvalidTargetError,
   OAuthError,
   ServerError,
+  TemporarilyUnavailableError,
+  TooManyRequestsError,
   UnauthorizedClientError,
 } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 
@@ -56,7 +58,9 @@ export function classifyTokenError(err: unknown): 'sign-in' | 'transient' {
   }
   // A non-OAuth error body with a 4xx status (not 429) will not change by retrying.
   if (err instanceof ServerError && /^HTTP 4(?!29)\d\d/.test(err.message)) return 'sign-in';
-  if (err instanceof OAuthError) return err instanceof ServerError ? 'transient' : 'sign-in';
+  if (err instanceof ServerError || err instanceof TemporarilyUnavailableError || err instanceof TooManyRequestsError) return 'transient';
+  // Any other OAuth error answer (invalid_request, unsupported_grant_type, ...) will not pass by itself.
+  if (err instanceof OAuthError) return 'sign-in';
   return 'transient';
 }
 

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { UpstreamAuthError, UpstreamAuthTransientError } from '../../../main/auth/upstream/errors.js';
+import { SignInRefusedError } from '../../../main/auth/upstream/loopback-receiver.js';
+import { createUpstreamOAuth } from '../../../main/auth/upstream/upstream-oauth.js';
+import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
+import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
+import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { callWithAuth } from './oauth-test-client.js';
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function listenOn(port: number): Promise<Server> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(port, '127.0.0.1', r));
+  return s;
+}
+
+describe('upstream OAuth: registration choices, refusals and failures', { timeout: 60_000 }, () => {
+  let fx: OAuthUpstreamFixture;
+  let noDcr: OAuthUpstreamFixture;
+  before(async () => {
+    fx = await startOAuthUpstreamFixture();
+    noDcr = await startOAuthUpstreamFixture({ noRegistration: true });
+  });
+  after(async () => {
+    await Promise.all([fx.close(), noDcr.close()]);
+  });
+
+  it('no registration endpoint and no client id: says what to configure, opens no browser', async () => {
+    const opener = createFetchBrowserOpener();
+    const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'acme', noDcr.mcpUrl);
+    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && /does not allow automatic client registration.*servers\.acme\.oauth\.clientId/.test(e.message));
+    assert.equal(opener.opened.length, 0);
+  });
+
+  it('a pre-registered client id with a fixed redirect port signs in without registration', async () => {
+    const port = await freePort();
+    const clientId = noDcr.auth.preRegister([`http://127.0.0.1:${port}/callback`]);
+    const store = createMemorySecretStore();
+    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'acme', noDcr.mcpUrl, { clientId, redirectPort: port, scopes: ['mcp:tools'] });
+    await auth.signIn();
+    assert.equal(noDcr.auth.stats.lastAuthorizeParams?.client_id, clientId);
+    assert.equal(noDcr.auth.stats.lastAuthorizeParams?.redirect_uri, `http://127.0.0.1:${port}/callback`);
+    assert.deepEqual(await store.list(), ['oauth:acme:tokens']);
+    assert.ok((await callWithAuth(auth, noDcr.mcpUrl, 'tools/list')).ok);
+    // The configured port taken by another program: a message naming the setting.
+    const blocker = await listenOn(port);
+    try {
+      await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && new RegExp(`port ${port}.*servers\\.acme\\.oauth\\.redirectPort`).test(e.message));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('the user refuses: sign-in fails with the reason, nothing is stored but the registration', async () => {
+    const store = createMemorySecretStore();
+    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'deny', fx.mcpUrl);
+    fx.auth.denyNextAuthorization();
+    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof SignInRefusedError && /access_denied/.test(e.message));
+    assert.deepEqual(await store.list(), ['oauth:deny:client']);
+    assert.equal(await auth.authorization(), undefined);
+  });
+
+  it('a taken registered redirect port leads to a new registration on a free port', async () => {
+    const store = createMemorySecretStore();
+    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'moved', fx.mcpUrl);
+    const before = fx.auth.stats.registrations;
+    await auth.signIn();
+    const first = JSON.parse((await store.get('oauth:moved:client')) ?? '{}') as { redirectUri: string };
+    const blocker = await listenOn(Number(new URL(first.redirectUri).port));
+    try {
+      await auth.signOut();
+      assert.equal(await store.get('oauth:moved:tokens'), undefined);
+      await auth.signIn();
+    } finally {
+      blocker.close();
+    }
+    const second = JSON.parse((await store.get('oauth:moved:client')) ?? '{}') as { redirectUri: string };
+    assert.notEqual(second.redirectUri, first.redirectUri);
+    assert.equal(fx.auth.stats.registrations, before + 2);
+    assert.ok((await callWithAuth(auth, fx.mcpUrl, 'tools/list')).ok);
+  });
+
+  it('tokens are bound to the URL they were issued for', async () => {
+    const store = createMemorySecretStore();
+    await createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'bound', fx.mcpUrl).signIn();
+    const moved = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'bound', 'http://127.0.0.1:9/mcp');
+    assert.equal(await moved.authorization(), undefined);
+  });
+
+  it('no keychain: refuses before opening the browser', async () => {
+    const opener = createFetchBrowserOpener();
+    const auth = createUpstreamOAuth({ store: createMemorySecretStore({ unavailableReason: 'No Secret Service is running' }), opener }, 'nokc', fx.mcpUrl);
+    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && /keychain is not available \(No Secret Service is running\)/.test(e.message));
+    assert.equal(opener.opened.length, 0);
+  });
+
+  it('a 401 from a server without OAuth metadata is not mistaken for a sign-in', async () => {
+    const api = await startApiKeyMcpServer({ header: 'h', query: 'q' });
+    try {
+      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'keyed', api.url);
+      await assert.rejects(auth.unauthorized({ url: api.url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /offers no OAuth sign-in.*servers\.keyed\.headers/.test(e.message));
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('an unreachable server is a transient failure, not a sign-in', async () => {
+    const url = `http://127.0.0.1:${await freePort()}/mcp`;
+    const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'down', url);
+    await assert.rejects(auth.unauthorized({ url, status: 401 }), UpstreamAuthTransientError);
+  });
+
+  it('protected-resource metadata for another resource is refused (RFC 9728 §7.3)', async () => {
+    const server = createHttpServer((req, res) => {
+      if (req.url?.startsWith('/.well-known/oauth-protected-resource')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ resource: 'https://evil.example/mcp', authorization_servers: [fx.issuer] }));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+    try {
+      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'phish', url);
+      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /different resource/.test(e.message));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
