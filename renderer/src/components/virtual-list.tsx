@@ -43,14 +43,14 @@ export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selecte
   }, []);
   useEffect(() => () => cancelAnimationFrame(frame.current), []);
 
-  // Keep the selected row in view when it moves by keyboard.
-  useEffect(() => {
+  /** Scrolls just enough to show `row`; only for keyboard moves, so new rows never yank the view. */
+  const reveal = (row: number) => {
     const el = viewport.current;
-    if (!el || selected === null) return;
-    const top = selected * rowHeight;
+    if (!el) return;
+    const top = row * rowHeight;
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
-  }, [selected, rowHeight]);
+  };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!onSelect || count === 0) return;
@@ -59,7 +59,9 @@ export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selecte
     const delta = moves[e.key];
     if (delta === undefined) return;
     e.preventDefault();
-    onSelect(Math.min(count - 1, Math.max(0, (selected ?? -1) + delta)));
+    const row = Math.min(count - 1, Math.max(0, (selected ?? -1) + delta));
+    onSelect(row);
+    reveal(row);
   };
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);

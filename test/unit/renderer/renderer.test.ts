@@ -1,0 +1,220 @@
+/**
+ * Component-level checks of the built renderer in real Chromium, with the typed stub bridge in place
+ * of `window.tunnelgate`: what each page shows and which contract calls each control makes.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { buildRenderer, collectErrors, launchChromium, screenshot, serveFolder, stubBridgeScript } from './browser.js';
+import { stubInit } from './fixtures.js';
+import type { StubInit } from './stub-bridge.js';
+
+describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let built: Awaited<ReturnType<typeof buildRenderer>>;
+  let server: Awaited<ReturnType<typeof serveFolder>>;
+  let stub: string;
+  const opened: { page: Page; errors: string[] }[] = [];
+
+  before(async () => {
+    built = await buildRenderer();
+    server = await serveFolder(built.dir);
+    stub = await stubBridgeScript();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await built?.cleanup();
+  });
+
+  async function open(route: string, init: StubInit = stubInit()): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+    const errors = collectErrors(page);
+    await page.addInitScript(`window.__stubInit = ${JSON.stringify(init)};`);
+    await page.addInitScript(stub);
+    await page.goto(`${server.url}#/${route}`);
+    const entry = { page, errors };
+    opened.push(entry);
+    return entry;
+  }
+  const calls = (page: Page, method: string) =>
+    page.evaluate((m) => (globalThis as unknown as { __stub: { calls: [string, unknown[]][] } }).__stub.calls.filter((c) => c[0] === m).map((c) => c[1]), method);
+  async function done({ page, errors }: { page: Page; errors: string[] }, shot?: string) {
+    if (shot) await screenshot(page, `stub-${shot}`);
+    await page.close();
+    assert.deepEqual(errors, [], 'no page or console errors');
+  }
+
+  it('Connect: the URL large, auth mode, checklist state, URL-change notice', async () => {
+    const init = stubInit();
+    init.status.urlChanged = { previous: 'https://old-words.trycloudflare.com/mcp', current: 'https://calm-river-lake.trycloudflare.com/mcp' };
+    const p = await open('connect', init);
+    const { page } = p;
+    await page.getByTestId('connector-url').waitFor();
+    assert.equal(await page.getByTestId('connector-url').textContent(), 'https://calm-river-lake.trycloudflare.com/mcp');
+    assert.match((await page.getByTestId('auth-mode').textContent()) ?? '', /OAuth/);
+    const done_ = await page.locator('[data-check]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-done')]));
+    assert.deepEqual(done_, [['gatewayRunning', 'yes'], ['tunnelReady', 'yes'], ['reachable', 'yes'], ['clientApproved', 'no']]);
+    await page.getByText('The public URL changed.').waitFor();
+    await page.getByRole('button', { name: 'Got it' }).click();
+    await page.getByText('The public URL changed.').waitFor({ state: 'detached' });
+    assert.equal((await calls(page, 'acknowledgeUrlChange')).length, 1);
+    // A live status event turns the last item green.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { __stub: { state: { status: { checklist: { clientApproved: boolean } } }; emit(e: string, p: unknown): void } };
+      w.__stub.state.status.checklist.clientApproved = true;
+      w.__stub.emit('status', w.__stub.state.status);
+    });
+    await page.locator('[data-check="clientApproved"][data-done="yes"]').waitFor();
+    assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Public at calm-river-lake\.trycloudflare\.com/);
+    await done(p, 'connect');
+  });
+
+  it('Connect: warns that the URL is the key in auth none, and says what is missing when not public', async () => {
+    const init = stubInit();
+    init.status.gateway.authMode = 'none';
+    const p = await open('connect', init);
+    await p.page.getByText('this URL is the key').waitFor();
+    await p.page.evaluate(() => {
+      const w = globalThis as unknown as { __stub: { state: { status: Record<string, unknown> & { gateway: Record<string, unknown>; tunnel: Record<string, unknown> } }; emit(e: string, p: unknown): void } };
+      const s = w.__stub.state.status;
+      s.gateway.connectorUrl = null;
+      s.tunnel = { mode: 'quick', phase: 'failed', url: null, reachable: 'unknown', error: 'cloudflared exited: no network' };
+      w.__stub.emit('status', s);
+    });
+    await p.page.getByText('No public URL yet: start the tunnel to get one.').waitFor();
+    await p.page.getByText('cloudflared exited: no network').waitFor();
+    await p.page.getByRole('button', { name: 'Retry tunnel' }).click();
+    await p.page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'startTunnel'));
+    await done(p, 'connect-none');
+  });
+
+  it('Servers: status in words, tools with switches, secrets, sign-in, add with errors shown', async () => {
+    const p = await open('servers');
+    const { page } = p;
+    const memory = page.locator('[data-server="memory"]');
+    await memory.waitFor();
+    assert.match((await memory.textContent()) ?? '', /Running/);
+    assert.equal(await memory.getByTestId('tool-count').textContent(), '2 tools');
+    await memory.getByRole('button', { name: /2 tools/ }).click();
+    await memory.getByText('memory__read_graph').waitFor();
+    assert.equal(await memory.getByLabel('Expose delete_entities').isChecked(), false);
+    await memory.getByLabel('Expose create_entities').click({ force: true });
+    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'setToolEnabled'));
+    assert.deepEqual(await calls(page, 'setToolEnabled'), [['memory', 'create_entities', false]]);
+
+    const github = page.locator('[data-server="github"]');
+    assert.match((await github.textContent()) ?? '', /Needs attention.*Missing secret 'github'/s);
+    await github.getByLabel('Secret github').fill('ghp_example');
+    await github.getByRole('button', { name: 'Save to keychain' }).click();
+    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'setSecret'));
+    assert.deepEqual(await calls(page, 'setSecret'), [['github', 'ghp_example']]);
+
+    await page.locator('[data-server="linear"]').getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'signIn'));
+
+    await page.getByRole('button', { name: 'Add server' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('everything');
+    await page.getByLabel('Command').fill('npx');
+    await page.getByLabel('Arguments').fill('-y\n@modelcontextprotocol/server-everything');
+    await page.getByLabel('Environment').fill('API_KEY=${secret:everything}');
+    await page.evaluate(() => (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext('saveServer', "mcpServers.everything.command: must not be empty. Fix the field and save again."));
+    await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
+    await page.getByRole('alert').filter({ hasText: 'mcpServers.everything.command: must not be empty' }).waitFor();
+    await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
+    await page.locator('form[aria-label="Add a server"]').waitFor({ state: 'detached' });
+    const saves = await calls(page, 'saveServer');
+    assert.deepEqual(saves.at(-1), ['everything', { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'], env: { API_KEY: '${secret:everything}' } }]);
+    await done(p, 'servers');
+  });
+
+  it('Servers: an empty list explains what to do', async () => {
+    const p = await open('servers', stubInit({ servers: [] }));
+    await p.page.getByText('No servers yet').waitFor();
+    await p.page.getByRole('button', { name: 'Add your first server' }).waitFor();
+    await done(p, 'servers-empty');
+  });
+
+  it('Approvals: pairing code, approve read-only or full, deny, revoke', async () => {
+    const p = await open('approvals');
+    const { page } = p;
+    await page.getByTestId('pairing-code').waitFor();
+    assert.equal(await page.getByTestId('pairing-code').textContent(), 'KX7-42Q');
+    await page.getByText('https://chatgpt.com/oauth/client.json').waitFor();
+    await page.getByRole('button', { name: 'Approve read-only' }).click();
+    await page.getByText('No pending requests').waitFor();
+    assert.deepEqual(await calls(page, 'approve'), [['req-1', ['mcp:read']]]);
+    page.on('dialog', (d) => void d.accept());
+    await page.locator('[data-grant="g-1"]').getByRole('button', { name: 'Revoke' }).click();
+    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'revokeGrant'));
+    assert.deepEqual(await calls(page, 'revokeGrant'), [['g-1']]);
+    await done(p, 'approvals');
+  });
+
+  it('Settings: sends only what changed; the token goes as a secret, errors in words', async () => {
+    const p = await open('settings');
+    const { page } = p;
+    await page.getByLabel('Port').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Save settings' }).isDisabled(), true);
+    await page.getByLabel('Port').fill('9001');
+    await page.getByLabel('Mode').selectOption('named');
+    await page.getByLabel('Public hostname').fill('mcp.example.com');
+    await page.getByLabel('Tunnel token').fill('eyJ-token');
+    await page.evaluate(() => (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext('updateSettings', 'Port: must be a whole number from 0 to 65535.'));
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Port: must be a whole number' }).waitFor();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    assert.deepEqual((await calls(page, 'updateSettings')).at(-1), [{ port: 9001, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token' }]);
+    await done(p, 'settings');
+  });
+
+  it('Activity: 100,000 entries, windowed; newest first; filters; live, pause and detail', async () => {
+    const p = await open('activity', stubInit({ activityCount: 100_000 }));
+    const { page } = p;
+    const rows = page.locator('.vlist-row');
+    await rows.first().waitFor();
+    assert.match((await page.locator('.page-subtitle').textContent()) ?? '', /100,000 calls, newest first/);
+    const inDom = await rows.count();
+    assert.ok(inDom > 10 && inDom < 80, `only the visible rows are in the DOM (got ${inDom})`);
+    assert.equal(await rows.first().locator('[data-event-id]').getAttribute('data-event-id'), '100000');
+
+    // Scroll to the very end: the oldest entry is there, and still only a window of rows exists.
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await page.locator('[data-event-id="1"]').waitFor();
+    assert.ok((await rows.count()) < 80);
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = 34 * 50_000));
+    await page.locator('[data-event-id="50000"]').waitFor();
+
+    // Filters: outcome error -> every 7th event; then the server and text filters narrow further.
+    await page.getByLabel('Outcome').selectOption('error');
+    await page.locator('.page-subtitle', { hasText: '14,285 of 100,000 calls' }).waitFor();
+    await page.getByLabel('Server').selectOption('alpha');
+    await page.locator('.page-subtitle', { hasText: '7,143 of 100,000 calls' }).waitFor();
+    await page.getByLabel('Search').fill('failure number 99967');
+    await page.locator('.page-subtitle', { hasText: '1 of 100,000 calls' }).waitFor();
+    await rows.first().click();
+    const detail = page.getByTestId('activity-detail');
+    await detail.waitFor();
+    assert.match((await detail.textContent()) ?? '', /failure number 99967/);
+    assert.match((await page.getByTestId('detail-request').textContent()) ?? '', /"n": 99967/);
+    assert.match((await page.getByTestId('detail-response').textContent()) ?? '', /"text": "result 99967"/);
+    await page.getByRole('button', { name: 'Reset' }).click();
+    await page.locator('.page-subtitle', { hasText: '100,000 calls, newest first' }).waitFor();
+
+    // Live: a new event appears at the top; while paused it waits and is counted.
+    const live = (id: number) => ({ id, time: Date.now(), kind: 'request', method: 'tools/call', target: `gamma__live_${id}`, upstream: 'gamma', outcome: 'ok', durationMs: 5 });
+    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_001));
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
+    await page.locator('[data-event-id="100001"]').waitFor();
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_002));
+    await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
+    assert.equal(await page.locator('[data-event-id="100002"]').count(), 0);
+    await page.getByRole('button', { name: /Resume/ }).click();
+    await page.locator('[data-event-id="100002"]').waitFor();
+    assert.equal(await rows.first().locator('[data-event-id]').getAttribute('data-event-id'), '100002');
+    await done(p, 'activity');
+  });
+});
