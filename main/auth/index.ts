@@ -99,7 +99,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   };
 
   let lastOrigin: string | null = null;
-  const origin = (req?: IncomingMessage): string | null => {
+  let onOriginChange = (_previous: string): void => undefined;
+  const publicNow = (): string | null => {
     const raw = deps.publicOrigin();
     let current: string | null = null;
     if (raw) {
@@ -109,9 +110,24 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         current = null;
       }
     }
-    if (current && lastOrigin && current !== lastOrigin) emit('url-changed', { previous: lastOrigin, current });
+    if (current && lastOrigin && current !== lastOrigin) {
+      const previous = lastOrigin;
+      lastOrigin = current;
+      onOriginChange(previous);
+      emit('url-changed', { previous, current });
+    }
     if (current) lastOrigin = current;
-    if (!current && req && isDirectLoopback(req)) return `http://${(req.headers.host ?? '').toLowerCase()}`;
+    return current;
+  };
+  /**
+   * The origin a request is served under. Through the tunnel: the public origin. Made directly on this
+   * machine (loopback Host, no tunnel headers): its own loopback origin, so local clients can do OAuth
+   * against http://127.0.0.1:PORT while the tunnel runs; their tokens are bound to that loopback
+   * resource and so are useless through the tunnel, and tunnel tokens are useless locally.
+   */
+  const origin = (req?: IncomingMessage): string | null => {
+    const current = publicNow();
+    if (req && isDirectLoopback(req)) return `http://${(req.headers.host ?? '').toLowerCase()}`;
     return current;
   };
 
@@ -139,7 +155,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       requests: createRateLimiter({ limit: deps.limits?.requestsPerMinute ?? 30, windowMs: minute, clock }),
     },
   };
-  origin();
+  // Requests waiting for the old URL could only yield tokens for it: they expire with it.
+  onOriginChange = (previous) => pending.expireWhere((r) => r.resource === resourceFor(previous));
+  publicNow();
   const sweeper = setInterval(() => pending.sweep(), 15_000);
   sweeper.unref();
 
@@ -296,7 +314,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       if (!(await grants.revoke(id))) throw new Error(`No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`);
     },
 
-    refreshOrigin: () => origin(),
+    refreshOrigin: publicNow,
 
     on(event, listener) {
       let set = listeners.get(event);

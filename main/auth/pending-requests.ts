@@ -113,6 +113,19 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
 
     sweep,
 
+    /** Expires every waiting request that matches (e.g. bound to a public URL that is gone). */
+    expireWhere(match: (r: PendingRequest) => boolean): void {
+      let changed = false;
+      for (const r of requests.values()) {
+        if (r.status === 'pending' && match(r)) {
+          r.status = 'expired';
+          changed = true;
+          wake(r.id);
+        }
+      }
+      if (changed) deps.onChange?.();
+    },
+
     close(): void {
       for (const id of [...waiters.keys()]) wake(id);
       requests.clear();

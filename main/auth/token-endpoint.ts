@@ -3,7 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
 import { BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
-import { sameResource } from './metadata.js';
+import { resourceFor, sameResource } from './metadata.js';
+
+const URL_CHANGED = 'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
 import { redirectHost, redirectUriMatches } from './redirect-uri.js';
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
@@ -92,6 +94,7 @@ async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: strin
   if (!pkceMatches(verifier, info.codeChallenge)) return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');
   const resource = params.get('resource');
   if (resource !== undefined && !sameResource(resource, info.resource)) return fail('invalid_target', `resource must be ${info.resource}.`);
+  if (info.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
   const { grant, refreshToken } = await ctx.grants.create({
     clientId: info.clientId,
     clientName: info.clientName,
@@ -115,6 +118,8 @@ async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, pa
   const asked = (scope ?? '').split(/\s+/).filter(Boolean);
   // Checked before rotating: a refused request must leave the current refresh token usable.
   if (current && asked.some((s) => !current.scopes.includes(s))) return fail('invalid_scope', `scope may only narrow the granted scopes (${current.scopes.join(' ')}).`);
+  // Tokens for a URL that is gone would fail at once; say so here so the client starts over.
+  if (current && current.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
   const rotated = await ctx.grants.rotate(token);
   if (!rotated.ok) {
     if (rotated.reason === 'replayed' && rotated.grant) {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
-import { callMcp, connect } from '../../fixtures/auth/oauth-steps.js';
+import { pkcePair, startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
+import { authorizeUrl, callMcp, connect, type Tokens } from '../../fixtures/auth/oauth-steps.js';
+
+/** Headers cloudflared adds: the request then counts as coming through the tunnel. */
+const TUNNEL = { 'Cf-Connecting-Ip': '203.0.113.7' };
 
 const tamper = (token: string, edit: (claims: Record<string, unknown>) => void) => {
   const [h, p, s] = token.split('.');
@@ -64,7 +67,7 @@ describe('authenticate() on /mcp', () => {
     const { tokens } = await connect(h);
     h.setOrigin('https://new-words.trycloudflare.com');
     try {
-      const res = await callMcp(h, tokens.access_token);
+      const res = await callMcp(h, tokens.access_token, TUNNEL);
       assert.equal(res.status, 401);
       assert.match(res.headers.get('www-authenticate') ?? '', /public URL changed/);
       assert.match(res.headers.get('www-authenticate') ?? '', /resource_metadata="https:\/\/new-words\.trycloudflare\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
@@ -72,6 +75,46 @@ describe('authenticate() on /mcp', () => {
       h.setOrigin(undefined);
     }
     assert.equal((await callMcp(h, tokens.access_token)).status, 200);
+  });
+
+  it('a tunnel URL change: refresh fails with invalid_grant, waiting requests expire, local tokens stay local', async () => {
+    h.setOrigin('https://first-words.trycloudflare.com');
+    try {
+      // A tunnelled client gets tokens for the first URL (requests carry the tunnel headers).
+      const redirectUri = 'https://chatgpt.com/connector/oauth/t1';
+      const reg = await fetch(`${h.base}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...TUNNEL }, body: JSON.stringify({ redirect_uris: [redirectUri] }) });
+      const { client_id } = (await reg.json()) as { client_id: string };
+      const { verifier, challenge } = pkcePair();
+      const u = authorizeUrl(h, { clientId: client_id, redirectUri, challenge, resource: 'https://first-words.trycloudflare.com/mcp' });
+      const approval = new URL((await fetch(u, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!, h.base);
+      const id = approval.searchParams.get('request')!;
+      await h.auth.approve(id, ['mcp:full']);
+      const code = new URL((await fetch(approval, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!).searchParams.get('code')!;
+      const tok = await fetch(`${h.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL }, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id, redirect_uri: redirectUri }) });
+      const tunnelTokens = (await tok.json()) as Tokens;
+      assert.equal((await callMcp(h, tunnelTokens.access_token, TUNNEL)).status, 200);
+      assert.equal((await callMcp(h, tunnelTokens.access_token)).status, 401, 'a tunnel token is useless locally');
+      const { tokens: localTokens } = await connect(h);
+      assert.equal((await callMcp(h, localTokens.access_token, TUNNEL)).status, 401, 'a local token is useless through the tunnel');
+
+      // Another request is waiting when the URL changes.
+      const waiting = new URL((await fetch(authorizeUrl(h, { clientId: client_id, redirectUri, challenge, resource: 'https://first-words.trycloudflare.com/mcp' }), { redirect: 'manual', headers: TUNNEL })).headers.get('location')!, h.base);
+      const changes: unknown[] = [];
+      const off = h.auth.on('url-changed', (e) => changes.push(e));
+      h.setOrigin('https://second-words.trycloudflare.com');
+      assert.equal(h.auth.refreshOrigin(), 'https://second-words.trycloudflare.com');
+      off();
+      assert.deepEqual(changes, [{ previous: 'https://first-words.trycloudflare.com', current: 'https://second-words.trycloudflare.com' }]);
+      assert.equal(h.auth.listPending().some((p) => p.id === waiting.searchParams.get('request')), false, 'expired with the old URL');
+      assert.equal((await callMcp(h, tunnelTokens.access_token, TUNNEL)).status, 401);
+      const refresh = await fetch(`${h.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tunnelTokens.refresh_token, client_id }) });
+      assert.equal(refresh.status, 400);
+      assert.match(((await refresh.json()) as { error_description: string }).error_description, /public URL changed/);
+      assert.equal((await callMcp(h, localTokens.access_token)).status, 200, 'local clients are unaffected');
+    } finally {
+      h.setOrigin(undefined);
+      h.auth.refreshOrigin();
+    }
   });
 
   it('a grant revoked by the owner fails on the next call, and the grants event fires', async () => {

@@ -65,13 +65,18 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     const events: { previous: string; current: string }[] = [];
     const off = h.auth.on('url-changed', (e) => events.push(e));
     h.setOrigin('https://words-here.trycloudflare.com/');
+    // What cloudflared forwards: the public Host and Cloudflare's client-address header.
+    const tunnel = { headers: { Host: 'words-here.trycloudflare.com', 'Cf-Connecting-Ip': '203.0.113.7' } };
     try {
-      const prm = (await (await fetch(`${h.base}/.well-known/oauth-protected-resource`)).json()) as Record<string, unknown>;
+      const prm = (await (await fetch(`${h.base}/.well-known/oauth-protected-resource`, tunnel)).json()) as Record<string, unknown>;
       assert.equal(prm.resource, 'https://words-here.trycloudflare.com/mcp');
-      const as = (await (await fetch(`${h.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      const as = (await (await fetch(`${h.base}/.well-known/oauth-authorization-server`, tunnel)).json()) as Record<string, unknown>;
       assert.equal(as.issuer, 'https://words-here.trycloudflare.com');
       assert.equal(as.token_endpoint, 'https://words-here.trycloudflare.com/oauth/token');
       assert.deepEqual(events, [{ previous: h.base, current: 'https://words-here.trycloudflare.com' }]);
+      // A client on this machine still gets its own loopback origin while the tunnel runs.
+      const local = (await (await fetch(`${h.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      assert.equal(local.issuer, h.base);
     } finally {
       h.setOrigin(undefined);
       off();
