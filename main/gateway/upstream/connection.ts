@@ -76,7 +76,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
   let startBlocker: StartError | undefined;
   const configTimeout = spec.config.timeoutMs;
-  const lists = new ListCache((method, params) => send(method, params, { internal: true }));
+  const startTimeoutMs = deps.startTimeoutMs ?? 30_000;
+  // List fetches are ours, not a client's: bounded by the start timeout, not the call timeout.
+  const lists = new ListCache((method, params) => send(method, params, { internal: true, timeoutMs: startTimeoutMs }));
 
   function setStatus(next: UpstreamStatus, err?: string): void {
     if (status === next && error === err) return;
@@ -103,6 +105,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         if (!calls.take(id)) return;
         // Spec: Utilities/Cancellation: tell the server it may stop; its late answer is ignored.
         transport?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }).catch(() => {});
+        transport?.forget?.(id);
         reject(err);
       };
       const call: PendingCall = {
@@ -208,7 +211,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         capabilities: deps.clientCapabilities ?? RELAY_CAPABILITIES,
         clientInfo: { name: 'tunnelgate', version: deps.clientVersion ?? '0.1.0' },
       },
-      { internal: true, timeoutMs: deps.startTimeoutMs ?? 30_000 },
+      { internal: true, timeoutMs: startTimeoutMs },
     );
     acceptInitResult(result);
     await transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });

@@ -36,6 +36,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   let getStream: AbortController | undefined;
   let closed = false;
   let dead = false;
+  /** Open response streams by request id, so a cancelled or timed-out call's stream can be closed. */
+  const streams = new Map<JsonRpcId, AbortController>();
 
   const sessionHeaders = (): Record<string, string> => ({
     ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
@@ -80,7 +82,16 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   async function post(message: RawObject, retried: boolean): Promise<void> {
     const id = isRequest(message) ? (message.id as JsonRpcId) : undefined;
     const method = typeof message.method === 'string' ? message.method : 'a response';
-    const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: lifetime.signal }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+    const ctl = new AbortController();
+    if (id !== undefined) streams.set(id, ctl);
+    let res: Response;
+    try {
+      res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: AbortSignal.any([lifetime.signal, ctl.signal]) }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+    } catch (err) {
+      if (id !== undefined) streams.delete(id);
+      throw err;
+    }
+    if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way
     if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
       await res.body?.cancel().catch(() => {});
       await reinitialize();
@@ -104,9 +115,10 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     }
     const type = res.headers.get('content-type') ?? '';
     if (type.includes('text/event-stream') && res.body) {
-      void streamAnswer(res.body, id, method);
+      void streamAnswer(res.body, id, method, ctl.signal).finally(() => streams.delete(id));
       return;
     }
+    streams.delete(id);
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -125,15 +137,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
-  async function streamAnswer(body: ReadableStream<Uint8Array>, id: JsonRpcId, method: string): Promise<void> {
+  async function streamAnswer(body: ReadableStream<Uint8Array>, id: JsonRpcId, method: string, forgotten: AbortSignal): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 500;
     if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
-    for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead; i++) {
+    for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted; i++) {
       await sleep(Math.min(retryMs, 5000), lifetime.signal);
       let res: Response;
       try {
-        res = await remoteFetch(url, { method: 'GET', signal: lifetime.signal }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
+        res = await remoteFetch(url, { method: 'GET', signal: AbortSignal.any([lifetime.signal, forgotten]) }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         break;
@@ -144,7 +156,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       }
       if (await consume(res.body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
     }
-    if (!closed && !dead) transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
+    if (!closed && !dead && !forgotten.aborted) transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
   }
 
   /** The optional GET stream (spec: "Listening for Messages from the Server"); 405 means none. */
@@ -215,6 +227,10 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         throw err;
       }
       if (message.method === 'notifications/initialized' && opts.openGetStream !== false) void runGetStream();
+    },
+    forget(id) {
+      streams.get(id)?.abort();
+      streams.delete(id);
     },
     async close() {
       closed = true;

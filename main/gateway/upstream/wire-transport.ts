@@ -8,6 +8,8 @@ import type { JsonRpcId, RawObject } from './types.js';
 export interface WireTransport {
   start(): Promise<void>;
   send(message: RawObject): Promise<void>;
+  /** The call with this id was cancelled or timed out: release whatever carries its answer. */
+  forget?(id: JsonRpcId): void;
   /** Stops the link; resolves once any child process has exited. */
   close(): Promise<void>;
   onmessage?: (message: RawObject, origin?: JsonRpcId) => void;

@@ -231,3 +231,57 @@ test('request before start fails at once', async () => {
   await assert.rejects(up.request('tools/list', undefined), /Upstream 'later' is not available/);
   await up.close();
 });
+
+test('with two calls in flight and no transport hint, a server request carries no callKey', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const { up } = await connect({
+    handlers: {
+      'tools/call': async (ctx) => {
+        if ((ctx.params as { name: string }).name === 'asker') await ctx.request('roots/list');
+        else await gate;
+        return { content: [] };
+      },
+    },
+  });
+  const keys: (string | undefined)[] = [];
+  up.setServerRequestHandler(async (_req, ctx) => {
+    keys.push(ctx.callKey);
+    return { roots: [] };
+  });
+  const waiting = up.request('tools/call', { name: 'waiter' }, { callKey: 'one' });
+  await up.request('tools/call', { name: 'asker' }, { callKey: 'two' });
+  release();
+  await waiting;
+  assert.deepEqual(keys, [undefined]);
+  await up.close();
+});
+
+test('the upstream cancelling its own request aborts the handler signal; no answer is sent', async () => {
+  const { server, up } = await connect({
+    handlers: {
+      'tools/call': async (ctx) => {
+        void ctx.request('elicitation/create', { message: 'q' });
+        await tick(20);
+        return { content: [] };
+      },
+    },
+  });
+  let aborted: unknown;
+  up.setServerRequestHandler((_req, ctx) => {
+    return new Promise((resolve) => {
+      ctx.signal!.addEventListener('abort', () => {
+        aborted = ctx.signal!.reason;
+        resolve({ action: 'cancel' });
+      });
+    });
+  });
+  const call = up.request('tools/call', { name: 'x' });
+  await tick(5);
+  server.notify('notifications/cancelled', { requestId: 's1', reason: 'user went away' });
+  await call;
+  await tick(10);
+  assert.match(String(aborted), /user went away/);
+  assert.equal(server.received.filter((m) => m.id === 's1').length, 0, 'no answer to a cancelled request');
+  await up.close();
+});
