@@ -23,10 +23,10 @@ interface ClientsFile {
  * `<dataDir>/auth/clients.json` (public clients only, so the file holds no secret), and Client ID
  * Metadata Document clients resolved on demand through the CIMD resolver.
  */
-export async function createClientRegistry(deps: { dataDir: string; clock: Clock; cimd: CimdResolver; maxClients?: number }) {
+export async function createClientRegistry(deps: { dataDir: string; clock: Clock; cimd: CimdResolver; maxClients?: number; warn?: (message: string) => void }) {
   const path = join(deps.dataDir, 'auth', 'clients.json');
   const maxClients = deps.maxClients ?? 1000;
-  const file = await readJsonFile<ClientsFile>(path, { version: 1, clients: [] });
+  const file = await readJsonFile<ClientsFile>(path, { version: 1, clients: [] }, deps.warn);
   const clients = new Map<string, ClientRecord>((file.clients ?? []).map((c) => [c.clientId, c]));
   const writer = createSerialWriter(path, (): ClientsFile => ({ version: 1, clients: [...clients.values()] }));
 

@@ -136,8 +136,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   const key = deps.mode === 'oauth' ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key') : randomBytes(32).toString('base64url');
 
   const cimd = createCimdResolver({ transport: deps.cimdTransport ?? createHttpsCimdTransport(), clock });
-  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd });
-  const grants = await createGrantStore({ dataDir: deps.dataDir, clock, onChange: () => emit('grants', listGrants()) });
+  const warn = (m: string) => warnings.push(m);
+  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd, warn });
+  const grants = await createGrantStore({ dataDir: deps.dataDir, clock, warn, onChange: () => emit('grants', listGrants()) });
   const pending = createPendingRequests({ clock, ttlMs: deps.pendingTtlMs, onChange: () => emit('pending', listPending()) });
   const minute = 60_000;
   const ctx: AuthContext = {
@@ -251,6 +252,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     }
   }
 
+  let closed = false;
   const service: AuthService = {
     mode: deps.mode,
     warnings,
@@ -324,6 +326,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     },
 
     async close() {
+      if (closed) return;
+      closed = true;
       clearInterval(sweeper);
       pending.close();
       ctx.codes.close();

@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import { writeFileAtomic } from '../config/atomic-write.js';
 
 /**
- * A JSON file of non-secret auth metadata in the data folder. Reading a missing file yields
- * `fallback`; an unreadable one is reported (with the path) rather than silently replaced.
+ * A JSON file of non-secret auth metadata in the data folder. A missing file yields `fallback`. A
+ * damaged one is moved aside (kept for inspection) and reported through `warn`, so the app still
+ * starts; the clients it listed simply connect again.
  */
-export async function readJsonFile<T>(path: string, fallback: T): Promise<T> {
+export async function readJsonFile<T>(path: string, fallback: T, warn?: (message: string) => void): Promise<T> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -14,9 +15,14 @@ export async function readJsonFile<T>(path: string, fallback: T): Promise<T> {
     throw err;
   }
   try {
-    return JSON.parse(text) as T;
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as T;
   } catch {
-    throw new Error(`${path}: not valid JSON. Tunnelgate keeps OAuth grants and clients there; move the file away to start fresh (clients will have to connect again).`);
+    const aside = `${path}.damaged-${Date.now()}`;
+    await rename(path, aside);
+    warn?.(`${path} was not valid JSON; it was moved to ${aside} and Tunnelgate started with an empty list. Connected clients have to connect again.`);
+    return fallback;
   }
 }
 

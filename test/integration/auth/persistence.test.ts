@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NONE_PATH_SECRET, SIGNING_KEY_SECRET } from '../../../main/auth/index.js';
@@ -64,6 +64,23 @@ describe('grants survive a restart; secrets stay out of files', () => {
       await h.secrets.delete(SIGNING_KEY_SECRET);
       await h.restart();
       assert.equal((await callMcp(h, tokens.access_token)).status, 401);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a damaged grants file is moved aside with a warning; the service still starts', async () => {
+    const h = await startHarness();
+    try {
+      await connect(h);
+      await h.auth.close();
+      await writeFile(join(h.dataDir, 'auth', 'grants.json'), '{"version":1,"grants":[');
+      await h.restart();
+      assert.equal(h.auth.listGrants().length, 0);
+      assert.match(h.auth.warnings.join('\n'), /grants\.json was not valid JSON; it was moved to .*grants\.json\.damaged-\d+/);
+      assert.ok((await readdir(join(h.dataDir, 'auth'))).some((f) => f.startsWith('grants.json.damaged-')));
+      const { tokens } = await connect(h);
+      assert.equal((await callMcp(h, tokens.access_token)).status, 200);
     } finally {
       await h.close();
     }
