@@ -1,4 +1,5 @@
 import { AsyncEntry } from '@napi-rs/keyring';
+import { createChunkedEntries, defaultMaxEntryChars } from './keychain-chunks.js';
 import { keychainErrorReason } from './keychain-errors.js';
 import { assertStoreSecretName } from './secret-name.js';
 import { SecretStoreUnavailableError, type SecretStore } from './secret-store.js';
@@ -8,6 +9,8 @@ export interface KeychainSecretStoreOptions {
   service?: string;
   /** How long one keychain operation may take before it counts as unavailable (an unlock prompt may be showing). */
   timeoutMs?: number;
+  /** Largest value one keychain entry takes; longer values are split (see keychain-chunks.ts). */
+  maxEntryChars?: number;
 }
 
 /** The keychain store, plus a way to drop cached values when another process may have changed them. */
@@ -37,9 +40,17 @@ export function createKeychainSecretStore(options: KeychainSecretStoreOptions = 
 
   const entry = (account: string) => new AsyncEntry(service, account, { linux: { store: 'secret-service' } });
   const signal = () => AbortSignal.timeout(timeoutMs);
+  const entries = createChunkedEntries(
+    {
+      get: async (account) => (await entry(account).getPassword(signal())) ?? null,
+      set: (account, value) => entry(account).setPassword(value, signal()),
+      delete: (account) => entry(account).deleteCredential(signal()),
+    },
+    options.maxEntryChars ?? defaultMaxEntryChars(process.platform),
+  );
 
   async function readIndex(): Promise<string[]> {
-    const raw = await entry(INDEX_ACCOUNT).getPassword(signal());
+    const raw = await entries.read(INDEX_ACCOUNT);
     if (!raw) return [];
     try {
       const parsed: unknown = JSON.parse(raw);
@@ -50,7 +61,7 @@ export function createKeychainSecretStore(options: KeychainSecretStoreOptions = 
   }
 
   async function writeIndex(names: Iterable<string>): Promise<void> {
-    await entry(INDEX_ACCOUNT).setPassword(JSON.stringify([...new Set(names)].sort()), signal());
+    await entries.write(INDEX_ACCOUNT, JSON.stringify([...new Set(names)].sort()));
   }
 
   function availability() {
@@ -79,8 +90,8 @@ export function createKeychainSecretStore(options: KeychainSecretStoreOptions = 
       const cached = cache.get(name);
       if (cached !== undefined) return cached;
       if (!(await availability()).available) return undefined;
-      const value = await entry(name).getPassword(signal());
-      if (value === null || value === undefined) return undefined; // misses are not cached: another process may add it
+      const value = await entries.read(name);
+      if (value === undefined) return undefined; // misses are not cached: another process may add it
       cache.set(name, value);
       return value;
     },
@@ -89,7 +100,7 @@ export function createKeychainSecretStore(options: KeychainSecretStoreOptions = 
       await requireAvailable();
       await serialised(async () => {
         try {
-          await entry(name).setPassword(value, signal());
+          await entries.write(name, value);
           const names = await readIndex();
           if (!names.includes(name)) await writeIndex([...names, name]);
         } catch (err) {
@@ -104,7 +115,7 @@ export function createKeychainSecretStore(options: KeychainSecretStoreOptions = 
       cache.delete(name);
       if (!(await availability()).available) return false;
       return serialised(async () => {
-        const deleted = await entry(name).deleteCredential(signal());
+        const deleted = await entries.remove(name);
         const names = await readIndex();
         if (names.includes(name)) await writeIndex(names.filter((n) => n !== name));
         return deleted || names.includes(name);

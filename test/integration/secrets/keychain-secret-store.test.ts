@@ -100,6 +100,26 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
     assert.deepEqual(await createKeychainSecretStore({ service }).list(), []);
   });
 
+  it('long values (OAuth token records) survive a keychain with small entries, as on Windows', async () => {
+    const small = createKeychainSecretStore({ service, maxEntryChars: 64 });
+    const long = `{"accessToken":"${'a'.repeat(300)}${secretA}","refreshToken":"${secretB}"}`;
+    await small.set('oauth:big:tokens', long);
+    await small.set('big2', secretA);
+    // Really split in the Secret Service: the main entry holds only a part.
+    const main = await exec('secret-tool', ['lookup', 'service', service, 'username', 'oauth:big:tokens']);
+    assert.ok(main.stdout.length <= 64 && !main.stdout.includes(secretB));
+    assert.equal(await createKeychainSecretStore({ service, maxEntryChars: 64 }).get('oauth:big:tokens'), long);
+    assert.deepEqual(await createKeychainSecretStore({ service, maxEntryChars: 64 }).list(), ['big2', 'oauth:big:tokens']);
+    await small.set('oauth:big:tokens', 'short now');
+    assert.equal((await exec('secret-tool', ['lookup', 'service', service, 'username', 'oauth:big:tokens#1']).catch(() => ({ stdout: '' }))).stdout, '');
+    assert.equal(await small.delete('oauth:big:tokens'), true);
+    await small.delete('big2');
+    assert.deepEqual(await small.list(), []);
+    // Nothing left behind in the keyring for this service.
+    const left = await exec('secret-tool', ['search', '--all', 'service', service]).catch(() => ({ stdout: '', stderr: '' }));
+    assert.ok(!/attribute\.username = (oauth:big|big2)/.test(`${left.stdout}${left.stderr}`));
+  });
+
   it('with no Secret Service: unavailable with a plain reason, and set refuses (no plain-text fallback)', async () => {
     const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/tunnelgate-test-bus' };
     const r = await runChild(['probe', service], env);
