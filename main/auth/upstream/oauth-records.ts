@@ -51,14 +51,20 @@ export function createOAuthRecords(store: SecretStore, serverName: string, onSec
     }
   }
 
+  // Every request to a remote upstream asks for its tokens: read the keychain once, then keep them
+  // in memory (misses too, so servers without OAuth cost no keychain call per request).
+  let memo: { tokens: StoredTokens | undefined } | undefined;
+
   return {
     tokensName,
     clientName,
     async loadTokens(): Promise<StoredTokens | undefined> {
+      if (memo) return memo.tokens;
       const t = await read<StoredTokens>(tokensName);
-      if (!t || typeof t.accessToken !== 'string') return undefined;
-      report([t.accessToken, t.refreshToken]);
-      return t;
+      const tokens = t && typeof t.accessToken === 'string' ? t : undefined;
+      if (tokens) report([tokens.accessToken, tokens.refreshToken]);
+      memo = { tokens };
+      return tokens;
     },
     async saveTokens(tokens: OAuthTokens, ctx: { serverUrl: string; issuer: string; resource: string; now: number; previous?: StoredTokens }): Promise<StoredTokens> {
       const record: StoredTokens = {
@@ -75,9 +81,11 @@ export function createOAuthRecords(store: SecretStore, serverName: string, onSec
       };
       report([record.accessToken, record.refreshToken]);
       await store.set(tokensName, JSON.stringify(record));
+      memo = { tokens: record };
       return record;
     },
     async clearTokens(): Promise<void> {
+      memo = { tokens: undefined };
       await store.delete(tokensName).catch(() => false);
     },
     async loadClient(): Promise<StoredClient | undefined> {
