@@ -65,6 +65,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       mcpPath: deps.gateway.mcpPath(),
       authMode: deps.gateway.authMode(),
       gatewayError: deps.gateway.error(),
+      gatewayPublicOrigin: deps.gateway.publicOrigin?.(),
       configuredPublicUrl: deps.config.read().gateway?.publicUrl,
       tunnel: deps.tunnel.state(),
       pendingApprovals: deps.auth.listPending().length,

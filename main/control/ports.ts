@@ -41,6 +41,11 @@ export interface ControlGatewayPort {
   /** Path of the MCP endpoint: '/mcp', or '/s/<secret>/mcp' in auth none. */
   mcpPath(): string;
   authMode(): 'oauth' | 'none';
+  /**
+   * Public origin clients reach the gateway at (ready tunnel URL or `--public-url`), null when not
+   * public. Optional: without it the service uses the ready tunnel, then `gateway.publicUrl`.
+   */
+  publicOrigin?(): string | null;
   /** The last start error, in words. */
   error(): string | undefined;
   start(): Promise<void>;

@@ -11,6 +11,8 @@ export interface StatusInputs {
   mcpPath: string;
   authMode: 'oauth' | 'none';
   gatewayError: string | undefined;
+  /** What the gateway reports as its public origin, when it reports one (it knows `--public-url`). */
+  gatewayPublicOrigin: string | null | undefined;
   /** `gateway.publicUrl` from the config, used when no tunnel is up (own reverse proxy, tests). */
   configuredPublicUrl: string | undefined;
   tunnel: TunnelState;
@@ -20,8 +22,9 @@ export interface StatusInputs {
   keychain: AppStatus['keychain'];
 }
 
-/** Public origin the connector URL is built on: the ready tunnel, else the configured public URL. */
+/** Public origin the connector URL is built on: the gateway's word, else the ready tunnel, else the config. */
 function publicOrigin(i: StatusInputs): string | null {
+  if (i.gatewayPublicOrigin !== undefined) return i.gatewayPublicOrigin;
   if (i.tunnel.phase === 'ready' && i.tunnel.url) return i.tunnel.url;
   if (i.configuredPublicUrl) return i.configuredPublicUrl;
   return null;

@@ -26,7 +26,7 @@ function summary(status: AppStatus | null): { tone: string; text: string } {
   if (t.phase === 'failed') return { tone: 'bad', text: 'Tunnel failed' };
   if (t.phase === 'starting' || t.phase === 'reconnecting') return { tone: 'busy', text: t.phase === 'starting' ? 'Tunnel starting' : 'Reconnecting' };
   if (t.phase === 'ready' && t.url) return { tone: 'good', text: `Public at ${new URL(t.url).host}` };
-  if (status.gateway.connectorUrl) return { tone: 'good', text: 'Public' };
+  if (status.gateway.connectorUrl) return { tone: 'good', text: `Public at ${new URL(status.gateway.connectorUrl).host}` };
   return { tone: 'info', text: 'Local only' };
 }
 

@@ -54,7 +54,7 @@ export function ActivityPage() {
       <PageHeader
         title="Activity"
         subtitle={
-          log.loading ? 'Loading the log…' : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}calls, newest first`
+          log.loading ? 'Loading the log…' : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}entries, newest first`
         }
         actions={
           <>

@@ -107,9 +107,10 @@ export function ApprovalsPage() {
     pending.reload();
     grants.reload();
   };
-  // A decision made elsewhere (tray, CLI) changes the pending list: keep grants in step with it.
-  const pendingCount = pending.data?.length;
-  useEffect(() => grants.reload(), [pendingCount]);
+  // Grants change without a pending-list event (a code redeemed, a revoke from the CLI); every
+  // auth change also pushes a status update, so refresh the grants with it.
+  const { reload: reloadGrants } = grants;
+  useEffect(() => api().onStatus(() => reloadGrants()), [reloadGrants]);
 
   return (
     <section className="page" data-testid="approvals-page">

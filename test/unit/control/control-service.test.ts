@@ -41,6 +41,18 @@ describe('control service: status and checklist', () => {
     svc.close();
   });
 
+  it("prefers the gateway's own public origin (--public-url) when it reports one", async () => {
+    const f = createFakes({ mcpServers: {}, gateway: { publicUrl: 'https://from-config.example' } });
+    const plain = createControlService(f.deps);
+    assert.equal((await plain.getStatus()).gateway.connectorUrl, 'https://from-config.example/mcp');
+    plain.close();
+    const svc = createControlService({ ...f.deps, gateway: { ...f.deps.gateway, publicOrigin: () => 'http://127.0.0.1:9999' } });
+    assert.equal((await svc.getStatus()).gateway.connectorUrl, 'http://127.0.0.1:9999/mcp');
+    f.gateway.running = false;
+    assert.equal((await svc.getStatus()).gateway.connectorUrl, null, 'no URL to paste while the gateway is stopped');
+    svc.close();
+  });
+
   it('reports a changed public URL until acknowledged', async () => {
     const f = createFakes();
     const svc = createControlService(f.deps);

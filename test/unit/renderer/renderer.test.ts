@@ -175,7 +175,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     const { page } = p;
     const rows = page.locator('.vlist-row');
     await rows.first().waitFor();
-    assert.match((await page.locator('.page-subtitle').textContent()) ?? '', /100,000 calls, newest first/);
+    assert.match((await page.locator('.page-subtitle').textContent()) ?? '', /100,000 entries, newest first/);
     const inDom = await rows.count();
     assert.ok(inDom > 10 && inDom < 80, `only the visible rows are in the DOM (got ${inDom})`);
     assert.equal(await rows.first().locator('[data-event-id]').getAttribute('data-event-id'), '100000');
@@ -189,11 +189,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
 
     // Filters: outcome error -> every 7th event; then the server and text filters narrow further.
     await page.getByLabel('Outcome').selectOption('error');
-    await page.locator('.page-subtitle', { hasText: '14,285 of 100,000 calls' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: '14,285 of 100,000 entries' }).waitFor();
     await page.getByLabel('Server').selectOption('alpha');
-    await page.locator('.page-subtitle', { hasText: '7,143 of 100,000 calls' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: '7,143 of 100,000 entries' }).waitFor();
     await page.getByLabel('Search').fill('failure number 99967');
-    await page.locator('.page-subtitle', { hasText: '1 of 100,000 calls' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: '1 of 100,000 entries' }).waitFor();
     await rows.first().click();
     const detail = page.getByTestId('activity-detail');
     await detail.waitFor();
@@ -201,7 +201,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.match((await page.getByTestId('detail-request').textContent()) ?? '', /"n": 99967/);
     assert.match((await page.getByTestId('detail-response').textContent()) ?? '', /"text": "result 99967"/);
     await page.getByRole('button', { name: 'Reset' }).click();
-    await page.locator('.page-subtitle', { hasText: '100,000 calls, newest first' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: '100,000 entries, newest first' }).waitFor();
 
     // Live: a new event appears at the top; while paused it waits and is counted.
     const live = (id: number) => ({ id, time: Date.now(), kind: 'request', method: 'tools/call', target: `gamma__live_${id}`, upstream: 'gamma', outcome: 'ok', durationMs: 5 });
