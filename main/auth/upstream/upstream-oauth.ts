@@ -87,7 +87,10 @@ export function createUpstreamOAuth(
         if (!tokens.refreshToken) return undefined;
         const d = await discover();
         const client = await clientInformation(d);
-        if (!client) return undefined;
+        if (!client) {
+          await records.clearTokens(); // the registration they belong to is gone: only a sign-in helps
+          return undefined;
+        }
         try {
           const fresh = await refreshAuthorization(d.authorizationServerUrl, {
             metadata: d.metadata,

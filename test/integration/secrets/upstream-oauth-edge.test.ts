@@ -36,6 +36,26 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     await Promise.all([fx.close(), noDcr.close()]);
   });
 
+  it('parallel requests share one refresh and parallel sign-ins one browser visit', async () => {
+    const short = await startOAuthUpstreamFixture({ accessTokenTtlSec: 1 });
+    try {
+      const opener = createFetchBrowserOpener();
+      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'busy', short.mcpUrl);
+      await Promise.all([auth.signIn(), auth.signIn(), auth.signIn()]);
+      assert.equal(opener.opened.length, 1);
+      assert.equal(short.auth.stats.authorizations, 1);
+      await new Promise((r) => setTimeout(r, 900));
+      const headers = await Promise.all(Array.from({ length: 5 }, () => auth.authorization()));
+      assert.equal(new Set(headers).size, 1);
+      assert.equal(short.auth.stats.refreshes, 1, 'rotating refresh tokens: one refresh for everyone');
+      assert.equal(short.auth.stats.failedRefreshes, 0);
+      const results = await Promise.all(Array.from({ length: 3 }, () => callWithAuth(auth, short.mcpUrl, 'tools/list')));
+      assert.ok(results.every((r) => r.ok));
+    } finally {
+      await short.close();
+    }
+  });
+
   it('no registration endpoint and no client id: says what to configure, opens no browser', async () => {
     const opener = createFetchBrowserOpener();
     const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'acme', noDcr.mcpUrl);
