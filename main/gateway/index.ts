@@ -39,7 +39,7 @@ export function createGateway(deps: GatewayDeps) {
   const sessions = createSessionStore({ idleMs: deps.sessionIdleMs });
   const endpoint = createMcpEndpoint({ router, sessions, policy, activity: deps.activity, maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024 });
   const handler = createPublicHandler({ policy, auth: deps.auth, endpoint });
-  const server = createServer({ keepAliveTimeout: 65_000 }, handler);
+  const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, handler);
   // Headers must arrive promptly; bodies are bounded separately.
   server.headersTimeout = 30_000;
   server.requestTimeout = 0;
