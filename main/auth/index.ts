@@ -1,24 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { AuthContext } from './auth-context.js';
-import { handleApprovalPage, handleApprovalStatus, handleAuthorize, withParams } from './authorize-endpoint.js';
+import { withParams } from './authorize-endpoint.js';
 import { authenticateBearer } from './bearer-auth.js';
 import { createCimdResolver } from './cimd.js';
 import { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
 import { createClientRegistry } from './client-registry.js';
 import { createCodeStore } from './code-store.js';
 import { createGrantStore } from './grant-store.js';
-import { CORS_HEADERS, isDirectLoopback, sendJson, sendPreflight } from './http-util.js';
-import { authorizationServerMetadata, LEGACY_ALIASES, OAUTH_PATHS, protectedResourceMetadata, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
+import { isDirectLoopback, sendJson } from './http-util.js';
+import { LEGACY_ALIASES, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
 import { createPendingRequests } from './pending-requests.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { redirectHost } from './redirect-uri.js';
-import { handleRegister } from './register-endpoint.js';
-import { handleRevoke } from './revoke-endpoint.js';
+import { routeOAuth } from './oauth-routes.js';
 import { createTokenCodec } from './token-codec.js';
-import { handleToken } from './token-endpoint.js';
 import { systemClock, type AuthDecision, type Clock, type PublicAuthHook } from './types.js';
 
 export { createConcurrencyCap, type ConcurrencyCap } from './concurrency-cap.js';
@@ -196,62 +194,6 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     return r;
   }
 
-  async function handleOAuth(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-    const method = req.method ?? 'GET';
-    const isMetadata = path.startsWith('/.well-known/');
-    if (method === 'OPTIONS' && (isMetadata || [OAUTH_PATHS.token, OAUTH_PATHS.register, OAUTH_PATHS.revoke].includes(path as never))) {
-      sendPreflight(res);
-      return true;
-    }
-    if (isMetadata && method !== 'GET' && method !== 'HEAD') {
-      sendJson(res, 405, { error: 'method_not_allowed' }, { headers: { ...CORS_HEADERS, Allow: 'GET, HEAD, OPTIONS' } });
-      return true;
-    }
-    const head = method === 'HEAD';
-    const current = origin(req);
-    const meta = (body: () => Record<string, unknown>) => {
-      if (!current) sendJson(res, 404, { error: 'not_found', error_description: 'The public URL is not known yet.' }, { headers: CORS_HEADERS, head });
-      else sendJson(res, 200, body(), { headers: { ...CORS_HEADERS, 'Cache-Control': 'no-cache' }, head });
-    };
-    switch (path) {
-      case '/.well-known/oauth-protected-resource':
-      case '/.well-known/oauth-protected-resource/mcp':
-        meta(() => protectedResourceMetadata(current!));
-        return true;
-      case '/.well-known/oauth-authorization-server':
-      case '/.well-known/oauth-authorization-server/mcp':
-        meta(() => authorizationServerMetadata(current!));
-        return true;
-      case '/.well-known/openid-configuration':
-      case '/.well-known/openid-configuration/mcp':
-        // Not an OpenID provider; a clean 404 lets clients fall back to RFC 8414 (never a 5xx).
-        sendJson(res, 404, { error: 'not_found', error_description: 'Not an OpenID provider; use /.well-known/oauth-authorization-server.' }, { headers: CORS_HEADERS, head });
-        return true;
-      case OAUTH_PATHS.authorize:
-        // GET only: a HEAD must not create a pending request.
-        if (method !== 'GET') return methodNotAllowed(res, 'GET');
-        await handleAuthorize(ctx, req, res, new URL(req.url ?? '/', 'http://x'));
-        return true;
-      case OAUTH_PATHS.approval:
-        handleApprovalPage(ctx, res, new URL(req.url ?? '/', 'http://x'));
-        return true;
-      case OAUTH_PATHS.approvalStatus:
-        await handleApprovalStatus(ctx, res, new URL(req.url ?? '/', 'http://x'));
-        return true;
-      case OAUTH_PATHS.token:
-        await handleToken(ctx, req, res);
-        return true;
-      case OAUTH_PATHS.register:
-        await handleRegister(ctx, req, res);
-        return true;
-      case OAUTH_PATHS.revoke:
-        await handleRevoke(ctx, req, res);
-        return true;
-      default:
-        return false;
-    }
-  }
-
   let closed = false;
   const service: AuthService = {
     mode: deps.mode,
@@ -266,7 +208,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       if (deps.mode !== 'oauth') return false;
       const path = LEGACY_ALIASES[url.pathname] ?? url.pathname;
       try {
-        return await handleOAuth(req, res, path);
+        return await routeOAuth(ctx, req, res, path);
       } catch {
         if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'The authorization server failed; try again.' }, { noStore: true });
         else res.destroy();
@@ -341,9 +283,5 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   return service;
 }
 
-function methodNotAllowed(res: ServerResponse, allow: string): boolean {
-  sendJson(res, 405, { error: 'method_not_allowed' }, { headers: { Allow: allow } });
-  return true;
-}
 
 export { resourceFor };
