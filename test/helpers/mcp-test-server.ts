@@ -1,3 +1,4 @@
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CreateMessageResultSchema, ElicitResultSchema, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
@@ -76,7 +77,7 @@ export function buildTestServer(label = 'test'): McpServer {
     return { content: [{ type: 'text', text: 'touched' }] };
   });
 
-  server.registerPrompt('greet', { title: 'Greeting', description: 'Greets', argsSchema: { name: z.string() } }, ({ name }) => ({
+  server.registerPrompt('greet', { title: 'Greeting', description: 'Greets', argsSchema: { name: completable(z.string(), (v) => ['Ann', 'Bob', `${label}-user`].filter((n) => n.startsWith(v))) } }, ({ name }) => ({
     messages: [{ role: 'user', content: { type: 'text', text: `Hello ${name}` } }],
   }));
   server.registerResource('doc', 'test://doc', { mimeType: 'text/plain', _meta: { keep: 'me' } }, async (uri) => ({

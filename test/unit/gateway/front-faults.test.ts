@@ -127,6 +127,7 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
       return true;
     },
     async authenticate(req) {
+      if (req.headers.authorization === 'Bearer other') return { ok: true, principal: { kind: 'oauth', clientId: 'someone-else', scopes: ['mcp:full'] } };
       if (req.headers.authorization !== 'Bearer good') return { ok: false, status: 401, headers: { 'WWW-Authenticate': 'Bearer resource_metadata="x"' }, body: { error: 'invalid_token' } };
       seen.push('ok');
       return { ok: true, principal: { kind: 'oauth', clientId: 'chatgpt', scopes: ['mcp:read'] } };
@@ -150,4 +151,6 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
   assert.deepEqual(names, ['a__echo', 'b__echo'], 'mcp:read sees read-only tools only');
   const ev = fx.events.find((e) => e.method === 'tools/list');
   assert.equal(ev?.client?.id, 'chatgpt');
+  const hijack = await rawPost(url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: 'Bearer other', 'mcp-session-id': sid });
+  assert.equal(hijack.status, 404, "another client cannot use this client's session id");
 });

@@ -99,3 +99,45 @@ test('modern-era refusals: unsupported version, missing capabilities, header mis
   const unknown = await rawPost(fx.url, { jsonrpc: '2.0', id: 6, method: 'no/such', params: { _meta: ENVELOPE } }, MODERN_HEADERS);
   assert.equal((unknown.body['error'] as Record<string, unknown>)['code'], -32601);
 });
+
+test('subscriptions/listen: acknowledged filter, then list_changed and resource updates tagged with the subscription id', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const res = await fetch(fx.url, {
+    method: 'POST',
+    signal: ac.signal,
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...MODERN_HEADERS },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'L1', method: 'subscriptions/listen', params: { _meta: ENVELOPE, notifications: { toolsListChanged: true, resourceSubscriptions: ['test://doc', 'nope://x'] } } }),
+  });
+  assert.equal(res.headers.get('content-type'), 'text/event-stream');
+  const reader = res.body!.getReader();
+  const messages: Record<string, unknown>[] = [];
+  let buf = '';
+  const next = async (method: string): Promise<Record<string, unknown>> => {
+    for (;;) {
+      const found = messages.find((m) => m['method'] === method);
+      if (found) return found;
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended before ${method}`);
+      buf += new TextDecoder().decode(value);
+      let i: number;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const data = buf.slice(0, i).split('\n').find((l) => l.startsWith('data: '));
+        buf = buf.slice(i + 2);
+        if (data) messages.push(JSON.parse(data.slice(6)) as Record<string, unknown>);
+      }
+    }
+  };
+  const ack = await next('notifications/subscriptions/acknowledged');
+  assert.deepEqual((ack['params'] as Record<string, unknown>)['notifications'], { toolsListChanged: true, resourceSubscriptions: ['test://doc'] });
+  await rawPost(fx.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a__touch', arguments: {}, _meta: ENVELOPE } }, MODERN_HEADERS);
+  const updated = await next('notifications/resources/updated');
+  const params = updated['params'] as Record<string, unknown>;
+  assert.equal(params['uri'], 'test://doc');
+  assert.equal((params['_meta'] as Record<string, unknown>)['io.modelcontextprotocol/subscriptionId'], 'L1');
+  fx.b.crash();
+  await next('notifications/tools/list_changed');
+  assert.ok(!messages.some((m) => m['method'] === 'notifications/prompts/list_changed'), 'prompts were not asked for');
+});

@@ -126,6 +126,8 @@ test('prompts, resources (listed and by template), completion routing, ping, unk
   const widget = await router.request('resources/read', { uri: 'ui://widget/x.html' }, c);
   assert.equal((widget['contents'] as RawObject[])[0]!['mimeType'], 'text/html;profile=mcp-app');
   assert.equal(c.upstream, 'a');
+  const done = await router.request('completion/complete', { ref: { type: 'ref/prompt', name: 'b__greet' }, argument: { name: 'name', value: 'b' } }, ctx());
+  assert.deepEqual((done['completion'] as RawObject)['values'], ['b-user'], 'completion reached server b with its own prompt name');
   assert.deepEqual(await router.request('ping', {}, ctx()), {});
   await assert.rejects(router.request('server/unknown', {}, ctx()), (e: UpstreamError) => e.code === -32601);
   router.close();
