@@ -111,3 +111,18 @@ test('resource subscription, logging and list_changed reach the session over its
   const down = await client.callTool({ name: 'b__echo', arguments: { text: 'x' } }).catch((err: Error) => err);
   assert.match(String(down instanceof Error ? down.message : ''), /Upstream 'b' is restarting/);
 });
+
+test('notifications/cancelled alone (connection kept open) aborts the upstream call and answers the request', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const { sessionId } = await rawInitialize(fx.url);
+  const h = { 'mcp-session-id': sessionId };
+  const call = rawPost(fx.url, { jsonrpc: '2.0', id: 'slow-1', method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 } } }, h);
+  await new Promise((r) => setTimeout(r, 80));
+  const note = await rawPost(fx.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow-1', reason: 'user' } }, h);
+  assert.equal(note.status, 202);
+  const answered = await call;
+  assert.equal(answered.status, 200);
+  assert.ok((answered.body['error'] as Record<string, unknown> | undefined) !== undefined, 'the cancelled request gets an error answer, not a hang');
+  assert.ok(fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'));
+});
