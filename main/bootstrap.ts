@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { createActivityLog, type ActivityLog } from './activity/index.js';
 import { createAuthService, type AuthService } from './auth/index.js';
+import { createSystemBrowserOpener, createUpstreamAuthFactory, type BrowserOpener } from './auth/upstream/index.js';
 import {
   DEFAULT_PORT,
   createConfigEditor,
@@ -26,6 +27,7 @@ import {
 } from './config/index.js';
 import { configSchema } from './config/schema.js';
 import { createControlService, type ControlService } from './control/control-service.js';
+import type { ControlPlatformPort } from './control/ports.js';
 import { createControlHttpListener, type ControlHttpListener } from './control/http-listener.js';
 import { removeControlConnection, writeControlConnection } from './control/connection-file.js';
 import { generateControlToken } from './control/http-guard.js';
@@ -62,6 +64,10 @@ export interface TunnelgateOptions {
   secretStore?: SecretStore;
   platform?: PlatformEnv;
   log?: BootstrapLog;
+  /** Opens the system browser for upstream OAuth sign-in; tests pass one that drives fetch. */
+  browserOpener?: BrowserOpener;
+  /** OS integration only the app has (launch at login), forwarded to the control service. */
+  controlPlatform?: ControlPlatformPort;
 }
 
 export interface TunnelgateServices {
@@ -124,7 +130,13 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
     callTimeoutMs: initial.gateway?.callTimeoutMs,
-    // TODO(auth/upstream): pass `authFor` (UpstreamAuthFactory) once main/auth/upstream exports one.
+    // Remote upstreams answering 401: OAuth sign-in with tokens in the keychain (auth/upstream).
+    authFor: createUpstreamAuthFactory({
+      store: secrets,
+      opener: options.browserOpener ?? createSystemBrowserOpener(),
+      onSecretValues: (v) => activity.addSecretValues(v),
+      clientName: 'Tunnelgate',
+    }),
   });
 
   const publicUrlOption = options.publicUrl ?? initial.gateway?.publicUrl;
@@ -243,7 +255,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     activity,
     log: (m) => log.warn(m),
   });
-  const control = createControlService(ports);
+  const control = createControlService(options.controlPlatform ? { ...ports, platform: options.controlPlatform } : ports);
 
   let started = false;
   let stopping: Promise<void> | undefined;
