@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { join } from 'node:path';
 import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { AuthContext } from './auth-context.js';
@@ -11,6 +12,7 @@ import { createClientRegistry } from './client-registry.js';
 import { createCodeStore } from './code-store.js';
 import { createGrantStore } from './grant-store.js';
 import { isDirectLoopback, sendJson } from './http-util.js';
+import { createSerialWriter, readJsonFile } from './json-file.js';
 import { LEGACY_ALIASES, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
 import { createPendingRequests } from './pending-requests.js';
 import { createRateLimiter } from './rate-limiter.js';
@@ -61,6 +63,8 @@ export interface AuthService extends PublicAuthHook {
   revokeGrant(id: string): Promise<void>;
   /** Re-reads the public origin now (call when the tunnel URL changes); emits 'url-changed'. */
   refreshOrigin(): string | null;
+  /** The last change of public origin seen (also across restarts), for a status shown after the fact. */
+  lastUrlChange(): { previous: string; current: string } | undefined;
   on<E extends keyof AuthEvents>(event: E, listener: (payload: AuthEvents[E]) => void): () => void;
   close(): Promise<void>;
 }
@@ -96,7 +100,13 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     }
   };
 
-  let lastOrigin: string | null = null;
+  // The last public origin is remembered across restarts: a quick tunnel gets a new URL at each start,
+  // and that is exactly when the owner must hear that the connector has to be re-created.
+  const originFile = join(deps.dataDir, 'auth', 'public-origin.json');
+  const remembered = await readJsonFile<{ publicOrigin?: string }>(originFile, {}, (m) => warnings.push(m));
+  let lastOrigin: string | null = typeof remembered.publicOrigin === 'string' ? remembered.publicOrigin : null;
+  const originWriter = createSerialWriter(originFile, () => ({ publicOrigin: lastOrigin }));
+  let lastChange: { previous: string; current: string } | undefined;
   let onOriginChange = (_previous: string): void => undefined;
   const publicNow = (): string | null => {
     const raw = deps.publicOrigin();
@@ -108,13 +118,16 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         current = null;
       }
     }
-    if (current && lastOrigin && current !== lastOrigin) {
+    if (current && current !== lastOrigin) {
       const previous = lastOrigin;
       lastOrigin = current;
-      onOriginChange(previous);
-      emit('url-changed', { previous, current });
+      void originWriter.save().catch(() => undefined);
+      if (previous) {
+        lastChange = { previous, current };
+        onOriginChange(previous);
+        emit('url-changed', lastChange);
+      }
     }
-    if (current) lastOrigin = current;
     return current;
   };
   /**
@@ -259,6 +272,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     },
 
     refreshOrigin: publicNow,
+    lastUrlChange: () => lastChange,
 
     on(event, listener) {
       let set = listeners.get(event);
@@ -276,6 +290,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       cimd.close();
       for (const l of Object.values(ctx.limits)) l.close();
       await grants.close();
+      await originWriter.flush().catch(() => undefined);
       await clients.close();
       listeners.clear();
     },

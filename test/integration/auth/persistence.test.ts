@@ -86,6 +86,30 @@ describe('grants survive a restart; secrets stay out of files', () => {
     }
   });
 
+  it('remembers the public URL across restarts and reports a new one (a quick tunnel changes it at each start)', async () => {
+    const h = await startHarness();
+    try {
+      h.setOrigin('https://monday-words.trycloudflare.com');
+      assert.equal(h.auth.refreshOrigin(), 'https://monday-words.trycloudflare.com');
+      assert.equal(h.auth.lastUrlChange()?.current, 'https://monday-words.trycloudflare.com');
+      await h.auth.close();
+      h.setOrigin(null); // the next run starts before its tunnel is up
+      await h.restart();
+      assert.equal(h.auth.lastUrlChange(), undefined);
+      const seen: unknown[] = [];
+      h.auth.on('url-changed', (e) => seen.push(e));
+      h.setOrigin('https://tuesday-words.trycloudflare.com');
+      h.auth.refreshOrigin();
+      const change = { previous: 'https://monday-words.trycloudflare.com', current: 'https://tuesday-words.trycloudflare.com' };
+      assert.deepEqual(seen, [change]);
+      assert.deepEqual(h.auth.lastUrlChange(), change);
+      h.auth.refreshOrigin();
+      assert.equal(seen.length, 1, 'reported once');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('without a keychain the service still runs but warns that grants will not survive', async () => {
     const h = await startHarness({ secrets: createMemorySecretStore({ unavailableReason: 'no Secret Service on the bus' }) });
     try {
