@@ -310,6 +310,11 @@ export function createRouter(deps: RouterDeps) {
       servers = next;
       invalidate();
     },
+    /** Exposed name of an upstream's tool in the merged view (after prefix, shortening, collisions). */
+    exposedToolName(server: string, tool: string): string | undefined {
+      for (const e of getCatalog().tools.values()) if (e.upstream === server && e.name === tool) return e.exposed;
+      return undefined;
+    },
     /** Current naming warnings per server (collisions, renamed names). */
     warnings: (): ReadonlyMap<string, readonly string[]> => getCatalog().warnings,
     on: events.on.bind(events),

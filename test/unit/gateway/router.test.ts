@@ -68,6 +68,9 @@ test('prefix "" exposes bare names; a collision keeps the first server and renam
   const r = await router.request('tools/call', { name: 'echo', arguments: { text: 'first' } }, ctx());
   assert.deepEqual(r['content'], [{ type: 'text', text: 'first' }]);
   assert.match(router.warnings().get('b')!.join('\n'), /already used by server 'a'/);
+  assert.equal(router.exposedToolName('a', 'echo'), 'echo');
+  assert.match(router.exposedToolName('b', 'echo') ?? '', /^echo_[0-9a-f]{8}$/);
+  assert.equal(router.exposedToolName('b', 'nope'), undefined);
   await new Promise((r) => setImmediate(r));
   assert.ok(events.some((e) => e.kind === 'system' && e.upstream === 'b' && /already used/.test(e.error?.message ?? '')));
   router.close();
