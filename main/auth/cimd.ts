@@ -38,6 +38,7 @@ export function cimdUrlProblem(clientId: string): string | null {
 const MIN_CACHE_MS = 60_000;
 const MAX_CACHE_MS = 24 * 3_600_000;
 const DEFAULT_CACHE_MS = 10 * 60_000;
+const MAX_CACHE_ENTRIES = 500;
 
 /** Fetches, validates and caches Client ID Metadata Documents with SSRF care. */
 export function createCimdResolver(options: CimdOptions) {
@@ -79,6 +80,8 @@ export function createCimdResolver(options: CimdOptions) {
       throw new CimdFetchError('the document is not JSON');
     }
     const record = validateDocument(clientId, doc, options.clock.now());
+    // Bounded: anyone can name a client_id URL, so the cache must not grow without limit.
+    if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(clientId, { record, expiresAt: options.clock.now() + cacheLifetime(res.headers['cache-control']) });
     return record;
   }

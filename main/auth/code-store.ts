@@ -17,10 +17,12 @@ interface CodeRecord extends CodeGrantInfo {
   used: boolean;
   /** Set once exchanged, so a second use can revoke what the first one issued (OAuth 2.1 §4.1.3). */
   grantId?: string;
+  /** A second use arrived while the first was still issuing: revoke as soon as the grant exists. */
+  reusedBeforeIssue?: boolean;
 }
 
 export type RedeemResult =
-  | { ok: true; info: CodeGrantInfo; markIssued(grantId: string): void }
+  | { ok: true; info: CodeGrantInfo; markIssued(grantId: string): { reused: boolean } }
   | { ok: false; reason: 'unknown' | 'expired' }
   | { ok: false; reason: 'reused'; grantId?: string };
 
@@ -48,7 +50,10 @@ export function createCodeStore(deps: { clock: Clock; ttlMs?: number }) {
       sweep();
       const rec = codes.get(hashToken(code));
       if (!rec) return { ok: false, reason: 'unknown' };
-      if (rec.used) return { ok: false, reason: 'reused', grantId: rec.grantId };
+      if (rec.used) {
+        if (!rec.grantId) rec.reusedBeforeIssue = true;
+        return { ok: false, reason: 'reused', grantId: rec.grantId };
+      }
       rec.used = true;
       if (rec.expiresAt <= deps.clock.now()) return { ok: false, reason: 'expired' };
       return {
@@ -56,6 +61,7 @@ export function createCodeStore(deps: { clock: Clock; ttlMs?: number }) {
         info: rec,
         markIssued: (grantId) => {
           rec.grantId = grantId;
+          return { reused: rec.reusedBeforeIssue === true };
         },
       };
     },

@@ -103,7 +103,11 @@ async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: strin
     scopes: info.scopes,
     resource: info.resource,
   });
-  redeemed.markIssued(grant.id);
+  if (redeemed.markIssued(grant.id).reused) {
+    // The code was replayed while this exchange was in flight: the grant is born revoked.
+    await ctx.grants.revoke(grant.id);
+    return fail('invalid_grant', 'This authorization code was used twice; the tokens issued from it are revoked. Connect again.');
+  }
   sendTokens(ctx, res, origin, grant, refreshToken);
 }
 

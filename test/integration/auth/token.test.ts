@@ -173,3 +173,25 @@ describe('/oauth/revoke (RFC 7009)', () => {
     assert.equal(none.status, 400);
   });
 });
+
+describe('authorization code replayed concurrently', () => {
+  it('two simultaneous exchanges of one code: at most one answer carries tokens, and no grant survives', async () => {
+    const h = await startHarness({ limits: { requestsPerMinute: 1000, failedAuthPerMinute: 1000 } });
+    try {
+      const clientId = await registerClient(h, [CHATGPT_REDIRECT]);
+      const { code, verifier } = await freshCode(h, clientId);
+      const body = { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: CHATGPT_REDIRECT };
+      const answers = await Promise.all([tokenRequest(h, body), tokenRequest(h, body)]);
+      const statuses = answers.map((a) => a.status).sort();
+      assert.equal(statuses[1], 400, 'the replay is refused');
+      const ok = answers.find((a) => a.status === 200);
+      if (ok) {
+        const t = (await ok.json()) as Tokens;
+        assert.equal((await callMcp(h, t.access_token)).status, 401, 'tokens from a replayed code are revoked');
+      }
+      assert.equal(h.auth.listGrants().length, 0);
+    } finally {
+      await h.close();
+    }
+  });
+});
