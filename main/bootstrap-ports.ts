@@ -168,7 +168,19 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
         return () => offs.forEach((off) => off());
       },
     },
-    secrets: i.secrets,
+    secrets: {
+      availability: () => i.secrets.availability(),
+      list: () => i.secrets.list(),
+      delete: (name) => i.secrets.delete(name),
+      set: async (name, value) => {
+        await i.secrets.set(name, value);
+        i.activity.addSecretValues([value]);
+        // Servers waiting for a secret start now rather than at the next config change.
+        for (const s of upstreams.states()) {
+          if (s.status === 'misconfigured') void upstreams.retry(s.name).catch(() => undefined);
+        }
+      },
+    },
     tunnel: tunnelPort(i),
     activity: {
       recent: (q) => i.activity.recent(q),

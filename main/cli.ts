@@ -12,7 +12,7 @@ import { line, type CliIo } from './cli/io.js';
 import { runLogs } from './cli/logs-command.js';
 import { runServe } from './cli/serve-command.js';
 import { USAGE, type CommandName } from './cli/usage.js';
-import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
+import { openSecretsTarget } from './cli/secrets-target.js';
 import { runSecretsCommand } from './secrets/secrets-cli.js';
 
 async function runSecrets(argv: readonly string[], io: CliIo): Promise<number> {
@@ -20,11 +20,11 @@ async function runSecrets(argv: readonly string[], io: CliIo): Promise<number> {
     line(io.stdout, USAGE.secrets);
     return 0;
   }
-  const store = createKeychainSecretStore();
+  const target = await openSecretsTarget(io.env);
   try {
-    return await runSecretsCommand(argv, { store, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, isTTY: io.stdin.isTTY === true });
+    return await runSecretsCommand(argv, { store: target.store, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, isTTY: io.stdin.isTTY === true });
   } finally {
-    store.close();
+    target.close();
   }
 }
 
