@@ -12,7 +12,13 @@ export function createBuiltinTransport(name: string, factory: BuiltinFactory | u
   const transport: WireTransport = {
     async start() {
       if (!factory) throw new Error(`Upstream '${name}' is a builtin server, but no builtin named '${name}' is registered.`);
-      link = await factory();
+      const made = await factory();
+      if (closing) {
+        // close() ran while the factory was working: do not leave the new server running.
+        await made.close();
+        throw new Error(`Upstream '${name}' was stopped while starting`);
+      }
+      link = made;
       link.onmessage = (m) => transport.onmessage?.(m as unknown as RawObject);
       link.onclose = () => {
         if (!closing) transport.onclose?.('closed its in-process connection');

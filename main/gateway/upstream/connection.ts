@@ -121,7 +121,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         touch() {
           if (timer) clearTimeout(timer);
           timer = setTimeout(
-            () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, `Upstream '${name}' did not answer ${method} within ${timeoutMs} ms (no progress either); the call was cancelled. Raise mcpServers.${name}.timeoutMs if it needs longer.`), 'timed out'),
+            () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, timeoutText(method, timeoutMs, opts.internal === true)), 'timed out'),
             timeoutMs,
           );
         },
@@ -142,6 +142,12 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, words));
       });
     });
+  }
+
+  function timeoutText(method: string, ms: number, internal: boolean): string {
+    return internal
+      ? `Upstream '${name}' did not answer ${method} within ${ms} ms while starting; it may be stuck or not an MCP server.`
+      : `Upstream '${name}' did not answer ${method} within ${ms} ms (no progress either); the call was cancelled. Raise mcpServers.${name}.timeoutMs if it needs longer.`;
   }
 
   function cancelledError(method: string, reason: unknown): UpstreamError {

@@ -123,13 +123,11 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
     else await entry.upstream.restart();
   }
 
-  async function remove(name: string): Promise<void> {
-    const entry = entries.get(name);
-    if (!entry) return;
-    entries.delete(name);
+  /** Stops an entry that has already left the map; `announce` emits 'removed' (not for a replacement). */
+  async function retire(name: string, entry: Entry, announce: boolean): Promise<void> {
     await entry.upstream.stop();
     entry.upstream.removeAllListeners();
-    emitter.emit('removed', name);
+    if (announce) emitter.emit('removed', name);
   }
 
   function must(name: string): Entry {
@@ -145,17 +143,23 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       for (const b of options.builtins ?? []) wanted.set(b, 'builtin');
       for (const [name, config] of Object.entries(servers)) wanted.set(name, config);
       const work: Promise<void>[] = [];
-      for (const name of [...entries.keys()]) if (!wanted.has(name)) work.push(remove(name));
+      // The map is updated synchronously, so overlapping apply() calls (hot reload) never run two
+      // connections for one name; the slow parts (stopping, starting) happen after.
+      for (const [name, entry] of [...entries]) {
+        if (wanted.has(name)) continue;
+        entries.delete(name);
+        work.push(retire(name, entry, true));
+      }
       for (const [name, config] of wanted) {
-        const current = entries.get(name);
-        if (current && isDeepStrictEqual(current.config, config)) continue;
+        const old = entries.get(name);
+        if (old && isDeepStrictEqual(old.config, config)) continue;
+        const entry = makeEntry(name, config);
+        entries.set(name, entry);
+        emitter.emit('added', entry.upstream);
         work.push(
           (async () => {
-            if (current) await remove(name);
-            const entry = makeEntry(name, config);
-            entries.set(name, entry);
-            emitter.emit('added', entry.upstream);
-            await startEntry(entry);
+            if (old) await retire(name, old, false);
+            if (entries.get(name) === entry) await startEntry(entry);
           })(),
         );
       }
@@ -178,7 +182,9 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
     },
     async close() {
       closed = true;
-      await Promise.all([...entries.keys()].map((n) => remove(n)));
+      const all = [...entries];
+      entries.clear();
+      await Promise.all(all.map(([name, entry]) => retire(name, entry, true)));
     },
   });
   return api as unknown as UpstreamManager;

@@ -116,7 +116,10 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       else scheduleRetry(gen, plainError(err), true);
       return;
     }
-    if (gen !== generation) return;
+    if (gen !== generation) {
+      void c.close().catch(() => {}); // superseded while starting
+      return;
+    }
     const s = c.state();
     extra = { protocolVersion: s.protocolVersion, serverInfo: s.serverInfo, capabilities: s.capabilities, instructions: s.instructions };
     backoff.succeeded();
@@ -139,8 +142,8 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
     }, delay);
   }
 
+  /** Stops the current attempt or connection; callers bump `generation` first, synchronously. */
   async function halt(): Promise<void> {
-    generation++;
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
     const c = conn;
@@ -189,13 +192,17 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       conn?.setServerRequestHandler(h);
     },
     async restart() {
+      // Our generation is taken before any await: a stop() or restart() that comes later wins.
+      const gen = ++generation;
       await halt();
+      if (gen !== generation) return;
       backoff.reset();
-      await attempt(generation);
+      await attempt(gen);
     },
     async stop(final: 'stopped' | 'disabled' = 'stopped') {
+      const gen = ++generation;
       await halt();
-      set(final);
+      if (gen === generation) set(final);
     },
   });
   Object.defineProperty(api, 'pid', { get: () => conn?.pid, enumerable: true });

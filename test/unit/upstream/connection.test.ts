@@ -143,8 +143,8 @@ test('timeout cancels upstream; progress resets the timer', async () => {
   const cancelled = server.calls('notifications/cancelled');
   assert.equal(cancelled.length, 1);
   assert.equal((cancelled[0]!.params as { requestId: unknown }).requestId, server.calls('tools/call')[0]!.id);
-  // 5 x 40 ms = 200 ms total, but never 100 ms without progress.
-  await up.request('tools/call', { name: 'steady', _meta: { progressToken: 1 } }, { timeoutMs: 100 });
+  // 5 x 40 ms = 200 ms total, but never 150 ms without progress.
+  await up.request('tools/call', { name: 'steady', _meta: { progressToken: 1 } }, { timeoutMs: 150 });
   await up.close();
 });
 

@@ -64,9 +64,24 @@ test('apply restarts changed servers only and stops removed ones', async () => {
   assert.equal(servers.get('b')!.calls('initialize').length, 1, 'unchanged: left alone');
   await manager.apply({ a: cfg({ args: ['2'] }) });
   assert.equal(manager.get('b'), undefined);
-  assert.deepEqual(events.filter((e) => e.type === 'removed').map((e) => e.payload), ['a', 'b']);
+  assert.deepEqual(events.filter((e) => e.type === 'removed').map((e) => e.payload), ['b'], 'a replacement is not announced as removed');
   await manager.close();
   assert.deepEqual(manager.list(), []);
+});
+
+test('overlapping applies (hot reload) never leave two connections for one name', async () => {
+  const { manager, servers } = setup();
+  const first = manager.apply({ a: cfg({ args: ['1'] }) });
+  const second = manager.apply({ a: cfg({ args: ['2'] }) });
+  const third = manager.apply({ a: cfg({ args: ['3'] }) });
+  await Promise.all([first, second, third]);
+  assert.equal(manager.list().length, 1);
+  assert.equal(manager.get('a')!.state().status, 'ready');
+  const fake = servers.get('a')!;
+  assert.equal(fake.openLinks, 1, 'every replaced connection was closed');
+  const [u] = manager.list();
+  assert.deepEqual(await u!.request('tools/list', undefined), { tools: [tool('a-tool')] });
+  await manager.close();
 });
 
 test('a crash: tools withdrawn, calls fail at once, restart after backoff, tools back', async () => {
