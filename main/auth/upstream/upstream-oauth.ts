@@ -74,10 +74,14 @@ export function createUpstreamOAuth(
     return t && t.serverUrl === serverUrl ? t : undefined;
   }
 
+  const usesCimd = (d: UpstreamAuthDiscovery) => d.metadata.client_id_metadata_document_supported === true && deps.clientMetadataUrl !== undefined;
+
+  /** The client to use with this authorization server: configured, registered earlier, or our CIMD URL. */
   async function clientInformation(d: UpstreamAuthDiscovery): Promise<OAuthClientInformationMixed | undefined> {
     if (options.clientId) return { client_id: options.clientId };
     const stored = await records.loadClient();
-    return stored && stored.issuer === d.authorizationServerUrl ? stored.client : undefined;
+    if (stored && stored.issuer === d.authorizationServerUrl) return stored.client;
+    return usesCimd(d) && deps.clientMetadataUrl ? { client_id: deps.clientMetadataUrl } : undefined;
   }
 
   /** Refresh once at a time: refresh tokens rotate, so two parallel refreshes would revoke each other. */
@@ -196,7 +200,7 @@ export function createUpstreamOAuth(
       let client: OAuthClientInformationMixed;
       if (options.clientId) client = { client_id: options.clientId };
       else if (stored && stored.redirectUri === receiver.redirectUri) client = stored.client;
-      else if (d.metadata.client_id_metadata_document_supported === true && deps.clientMetadataUrl) client = { client_id: deps.clientMetadataUrl };
+      else if (usesCimd(d) && deps.clientMetadataUrl) client = { client_id: deps.clientMetadataUrl };
       else client = await register(d, receiver.redirectUri, scope);
 
       const { authorizationUrl, codeVerifier } = await startAuthorization(d.authorizationServerUrl, {

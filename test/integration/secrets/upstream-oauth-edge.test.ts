@@ -56,6 +56,33 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     }
   });
 
+  it('uses a Client ID Metadata Document when the server supports it and we have one', async () => {
+    const cimd = await startOAuthUpstreamFixture({ cimd: true, noRegistration: true, accessTokenTtlSec: 1 });
+    const docServer = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ client_id: docUrl, client_name: 'Tunnelgate', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none' }));
+    });
+    await new Promise<void>((r) => docServer.listen(0, '127.0.0.1', r));
+    const docUrl = `http://127.0.0.1:${(docServer.address() as { port: number }).port}/client.json`;
+    try {
+      const store = createMemorySecretStore();
+      const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener(), clientMetadataUrl: docUrl }, 'cimd', cimd.mcpUrl);
+      await auth.signIn();
+      assert.equal(cimd.auth.stats.lastAuthorizeParams?.client_id, docUrl);
+      assert.ok(cimd.auth.stats.cimdFetches >= 1);
+      assert.equal(cimd.auth.stats.registrations, 0);
+      assert.deepEqual(await store.list(), ['oauth:cimd:tokens'], 'nothing to keep about the client: its id is the URL');
+      assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
+      await new Promise((r) => setTimeout(r, 900));
+      assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
+      assert.equal(cimd.auth.stats.refreshes, 1, 'refreshed with the CIMD client id');
+    } finally {
+      docServer.closeAllConnections();
+      docServer.close();
+      await cimd.close();
+    }
+  });
+
   it('no registration endpoint and no client id: says what to configure, opens no browser', async () => {
     const opener = createFetchBrowserOpener();
     const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'acme', noDcr.mcpUrl);
