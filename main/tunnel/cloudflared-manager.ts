@@ -57,6 +57,9 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   const t = { urlMs: 30_000, readyMs: 60_000, stopGraceMs: 5000, pollMs: 500, ...deps.timeouts };
   const r = { initialDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 5, stableAfterMs: 60_000, ...deps.restart };
   const rr = { attempts: 4, delayMs: 5000, ...deps.reachabilityRetry };
+  // TUNNELGATE_REACHABILITY_CHECK=0 turns the probe off, for networks where this computer cannot
+  // resolve or reach its own public hostname (split DNS, strict egress) and for offline tests.
+  const probeOff = env.TUNNELGATE_REACHABILITY_CHECK === '0' && !deps.checkReachable;
   const check = deps.checkReachable ?? ((origin: string) => probeReachability({ fetch: doFetch, publicOrigin: origin, path: deps.reachabilityPath }));
 
   const emitter = new EventEmitter();
@@ -216,6 +219,10 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   }
 
   async function runReachability(g: number, origin: string): Promise<void> {
+    if (probeOff) {
+      set({ reachable: 'unknown', reachableDetail: 'Not checked: TUNNELGATE_REACHABILITY_CHECK=0 turns the check off.' });
+      return;
+    }
     set({ reachable: 'checking' }, ['reachableDetail']);
     let result: ReachabilityResult = { ok: false, detail: 'not checked' };
     for (let attempt = 1; attempt <= Math.max(1, rr.attempts); attempt++) {
