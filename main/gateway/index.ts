@@ -24,6 +24,8 @@ export interface GatewayDeps {
   /** Default per-call timeout (reset by progress); per-server timeoutMs wins. */
   callTimeoutMs?: number;
   serverInfo?: RawObject;
+  /** Slow calls switch to SSE and send a keep-alive comment this often (Cloudflare's ~100 s limit); default 25 s. */
+  heartbeatMs?: number;
   /** Idle session expiry; default 1 hour. */
   sessionIdleMs?: number;
 }
@@ -37,7 +39,7 @@ export function createGateway(deps: GatewayDeps) {
   const policy = createHostOriginPolicy(() => port);
   const router = createRouter({ upstreams: deps.upstreams, servers: deps.servers, callTimeoutMs: deps.callTimeoutMs, activity: deps.activity, serverInfo: deps.serverInfo });
   const sessions = createSessionStore({ idleMs: deps.sessionIdleMs });
-  const endpoint = createMcpEndpoint({ router, sessions, policy, activity: deps.activity, maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024 });
+  const endpoint = createMcpEndpoint({ router, sessions, policy, activity: deps.activity, maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024, heartbeatMs: deps.heartbeatMs });
   const handler = createPublicHandler({ policy, auth: deps.auth, endpoint });
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, handler);
   // Headers must arrive promptly; bodies are bounded separately.

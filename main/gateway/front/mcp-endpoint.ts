@@ -26,6 +26,8 @@ export interface EndpointDeps {
   policy: HostOriginPolicy;
   activity?: ActivitySink;
   maxBodyBytes: number;
+  /** A call still running after this long switches to SSE and sends keep-alive comments. */
+  heartbeatMs?: number;
 }
 
 /** Streamable HTTP at the MCP path: POST (both eras, chosen per request), GET and DELETE (sessions). */

@@ -100,7 +100,7 @@ export function createModernEra(deps: EndpointDeps) {
       return;
     }
     const owner = principalKey(client.principal);
-    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req) });
+    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), heartbeatMs: deps.heartbeatMs ?? 25_000 });
     const state = msg.params?.['requestState'];
     let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
     if (typeof state === 'string') {

@@ -17,17 +17,26 @@ export function sseEvent(data: string, id?: number): string {
  * switched to an SSE stream the moment a notification (progress) or a server-to-client request has to
  * go out first (Streamable HTTP: "either Content-Type: text/event-stream ... or application/json").
  */
-export function createResponseStream(res: ServerResponse, opts: { sseAllowed: boolean; headers?: Record<string, string> }) {
+export function createResponseStream(res: ServerResponse, opts: { sseAllowed: boolean; headers?: Record<string, string>; heartbeatMs?: number }) {
   let sse = false;
   let finished = false;
-  const startSse = (): boolean => {
+  // Cloudflare drops a request that sends no first byte for about 100 s (PROTOCOL.md): a slow call
+  // switches to SSE and sends comment lines, which every SSE parser ignores.
+  const heartbeat =
+    opts.heartbeatMs !== undefined && opts.sseAllowed
+      ? setInterval(() => {
+          if (!finished && !res.destroyed && startSse()) res.write(': keep-alive\n\n');
+        }, opts.heartbeatMs)
+      : undefined;
+  heartbeat?.unref();
+  function startSse(): boolean {
     if (sse) return true;
     if (!opts.sseAllowed || res.headersSent || res.destroyed) return false;
     res.writeHead(200, { ...SSE_HEADERS, ...opts.headers });
     res.flushHeaders();
     sse = true;
     return true;
-  };
+  }
   return {
     get finished(): boolean {
       return finished;
@@ -42,6 +51,7 @@ export function createResponseStream(res: ServerResponse, opts: { sseAllowed: bo
     finish(message: unknown, status = 200): number {
       if (finished) return 0;
       finished = true;
+      if (heartbeat !== undefined) clearInterval(heartbeat);
       const text = JSON.stringify(message);
       const bytes = Buffer.byteLength(text);
       if (res.destroyed) return bytes;

@@ -56,7 +56,7 @@ export function createSessionEra(deps: EndpointDeps) {
     }
     const ctrl = new AbortController();
     s.inflight.set(msg.id, ctrl);
-    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), headers: { 'Mcp-Session-Id': s.id } });
+    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), headers: { 'Mcp-Session-Id': s.id }, heartbeatMs: deps.heartbeatMs ?? 25_000 });
     // No resumable POST streams here: if the client goes away the answer has nowhere to go.
     res.once('close', () => {
       if (!stream.finished) ctrl.abort();

@@ -154,3 +154,18 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
   const hijack = await rawPost(url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: 'Bearer other', 'mcp-session-id': sid });
   assert.equal(hijack.status, 404, "another client cannot use this client's session id");
 });
+
+test('a slow call sends keep-alive comments (SSE) before its result, so proxies see a first byte', async (t) => {
+  const fx = await startFakeGateway({ heartbeatMs: 40 });
+  t.after(() => fx.gateway.close());
+  const { sessionId } = await rawInitialize(fx.url);
+  const r = await rawHttp(fx.port, {
+    headers: { ...json, host: `127.0.0.1:${fx.port}`, 'mcp-session-id': sessionId },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 3, delayMs: 50 } } }),
+  });
+  assert.equal(r.headers['content-type'], 'text/event-stream');
+  assert.match(r.text, /^: keep-alive\n\n/);
+  assert.match(r.text, /done after 3 steps/);
+  const quick = await rawPost(fx.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a__echo', arguments: { text: 'q' } } }, { 'mcp-session-id': sessionId });
+  assert.match(quick.headers.get('content-type') ?? '', /application\/json/, 'fast calls stay plain JSON');
+});
