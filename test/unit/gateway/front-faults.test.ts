@@ -169,3 +169,40 @@ test('a slow call sends keep-alive comments (SSE) before its result, so proxies 
   const quick = await rawPost(fx.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a__echo', arguments: { text: 'q' } } }, { 'mcp-session-id': sessionId });
   assert.match(quick.headers.get('content-type') ?? '', /application\/json/, 'fast calls stay plain JSON');
 });
+
+test('a chunked body without Content-Length is cut off at the limit', async (t) => {
+  const fx = await startFakeGateway({ maxBodyBytes: 2048 });
+  t.after(() => fx.gateway.close());
+  const { request } = await import('node:http');
+  const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: fx.port, method: 'POST', path: '/mcp', headers: { ...json, host: `127.0.0.1:${fx.port}`, 'transfer-encoding': 'chunked' } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += String(d)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.write('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"');
+    for (let i = 0; i < 10; i++) req.write('x'.repeat(500));
+    req.end('"}}');
+  });
+  assert.equal(answer.status, 413);
+  assert.equal(errorOf(answer.text).code, -32000);
+});
+
+test('stateless era: closing the connection cancels the upstream call', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const ac = new AbortController();
+  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const pending = fetch(fx.url, {
+    method: 'POST',
+    signal: ac.signal,
+    headers: json,
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 }, _meta: envelope } }),
+  }).catch((e: Error) => e);
+  await new Promise((r) => setTimeout(r, 80));
+  ac.abort();
+  await pending;
+  for (let i = 0; i < 100 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'), 'upstream told to cancel');
+});
