@@ -33,6 +33,14 @@ export function createTrayController(deps: TrayControllerDeps): TrayController {
   tray.setToolTip('Tunnelgate');
   // Windows users expect a left click on the tray icon to open the app; elsewhere it opens the menu.
   if (deps.platform === 'win32') tray.on('click', () => deps.actions.openDashboard());
+  // Until the first status arrives (the services are still starting), a minimal menu that can quit.
+  tray.setContextMenu(
+    electron.Menu.buildFromTemplate([
+      { id: 'status', label: 'Starting…', enabled: false },
+      { type: 'separator' },
+      { id: 'quit', label: 'Quit Tunnelgate', click: () => deps.actions.quit() },
+    ]),
+  );
 
   const render = (status: AppStatus): void => {
     const state = trayIconState(status);

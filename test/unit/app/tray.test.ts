@@ -119,6 +119,8 @@ describe('tray controller', () => {
       const tray = createTrayController({ electron: f.electron, iconsDir: '/res', platform, actions: { ...actions, setLaunchAtLogin: (v) => (login = v) }, launchAtLogin: () => login });
       const fake = FakeTray.created[0];
       assert.ok(fake);
+      assert.equal(fake.item('status').label, 'Starting…', 'a menu exists before the first status');
+      assert.doesNotThrow(() => fake.item('quit'));
       tray.update(local);
       tray.update(starting);
       tray.update(starting);
