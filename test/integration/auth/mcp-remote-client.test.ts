@@ -7,7 +7,9 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createHttpsCimdTransport, type CimdTransport } from '../../../main/auth/cimd-transport.js';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
+import { startTlsServer } from '../../fixtures/auth/tls-cimd-server.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const browser = join(root, 'test/fixtures/auth/headless-browser.mjs');
@@ -22,7 +24,7 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs mcp-remote-client to completion (it connects, lists tools and resources, then exits). */
-function runClient(url: string, callbackPort: number, home: string, timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+function runClient(url: string, callbackPort: number, home: string, extraArgs: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -31,7 +33,7 @@ function runClient(url: string, callbackPort: number, home: string, timeoutMs = 
     BROWSER: browser,
     HEADLESS_BROWSER_LOG: join(home, 'browser.log'),
   };
-  const child = spawn(process.execPath, [mcpRemoteClient, url, String(callbackPort), '--host', '127.0.0.1'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mcpRemoteClient, url, String(callbackPort), '--host', '127.0.0.1', ...extraArgs], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   // Keep stdin open: mcp-remote-client shuts down when its stdin ends.
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -86,5 +88,39 @@ describe('mcp-remote-client (third-party OAuth client: DCR + PKCE) through the r
       await client.close();
     }
     assert.ok(gw.auth.listGrants()[0]!.lastUsedAt !== undefined);
+  });
+});
+
+describe('mcp-remote-client identified by a Client ID Metadata Document', { timeout: 120_000 }, () => {
+  it('the gateway fetches the document (fake DNS, real TLS on 127.0.0.1) and the flow completes', async () => {
+    const callbackPort = await freePort();
+    const srv = await startTlsServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ client_id: `https://cimd.test:${srv.port}${req.url}`, client_name: 'mcp-remote via CIMD', redirect_uris: [`http://127.0.0.1:${callbackPort}/oauth/callback`], token_endpoint_auth_method: 'none' }));
+    });
+    const real = createHttpsCimdTransport({ ca: srv.ca });
+    const transport: CimdTransport = {
+      resolve: async () => [{ address: '93.184.216.34', family: 4 }],
+      get: (url, _address, family, limits) => real.get(url, '127.0.0.1', family, limits),
+    };
+    const gw = await startAuthGateway({ cimdTransport: transport });
+    const home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-cimd-'));
+    try {
+      const metadataUrl = `${srv.origin}/mcp-remote.json`;
+      const owner = gw.autoApprove(['mcp:read']);
+      const { code, output } = await runClient(`${gw.base}/mcp`, callbackPort, home, ['--client-metadata-url', metadataUrl]);
+      owner.off();
+      assert.equal(code, 0, output);
+      assert.match(output, /memory__read_graph/);
+      const [grant] = gw.auth.listGrants();
+      assert.equal(grant?.clientId, metadataUrl);
+      assert.equal(grant?.clientName, 'mcp-remote via CIMD');
+      assert.deepEqual(grant?.scopes, ['mcp:read']);
+      assert.doesNotMatch(output, /memory__create_entities/, 'a read-only grant does not list write tools');
+    } finally {
+      await gw.close();
+      await srv.close();
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
