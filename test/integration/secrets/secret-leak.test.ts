@@ -10,6 +10,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createTunnelgate, type Tunnelgate } from '../../../main/bootstrap.js';
 import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
+import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 
 const service = `tunnelgate-leak-test-${randomBytes(6).toString('hex')}`;
 const tsx = import.meta.resolve('tsx');
@@ -17,7 +19,8 @@ const stdioServer = join(import.meta.dirname, '../../fixtures/oauth-upstream/sec
 const v = (p: string) => `${p}-${randomBytes(16).toString('hex')}`;
 const secrets = { fixture_api_key: v('hdr'), url_key: v('url'), env_key: v('env'), arg_key: v('arg') };
 const rotatedKey = v('rot');
-const allValues = () => [...Object.values(secrets), rotatedKey];
+let fx: OAuthUpstreamFixture | undefined;
+const allValues = () => [...Object.values(secrets), rotatedKey, ...(fx?.auth.issuedTokens() ?? [])];
 
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -47,6 +50,7 @@ describe('secrets through a whole gateway session: rotation, restart, and no lea
     root = await mkdtemp(join(tmpdir(), 'tg-leak-'));
     await mkdir(join(root, 'config'));
     api = await startApiKeyMcpServer({ header: secrets.fixture_api_key, query: secrets.url_key });
+    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 2 });
     const store = createKeychainSecretStore({ service });
     assert.ok((await store.availability()).available, 'needs a real keychain (scripts/test.sh)');
     for (const [k, val] of Object.entries(secrets)) await store.set(k, val);
@@ -54,6 +58,7 @@ describe('secrets through a whole gateway session: rotation, restart, and no lea
       mcpServers: {
         keyed: { url: `${api.url}?k=\${secret:url_key}`, headers: { 'X-Api-Key': '${secret:fixture_api_key}' } },
         local: { command: process.execPath, args: ['--import', tsx, stdioServer, '--token=${secret:arg_key}'], env: { FIXTURE_ENV_SECRET: '${secret:env_key}' } },
+        oauthy: { url: fx.mcpUrl },
       },
       tunnel: { mode: 'off' },
     };
@@ -62,6 +67,7 @@ describe('secrets through a whole gateway session: rotation, restart, and no lea
   after(async () => {
     await tg?.stop().catch(() => undefined);
     await api?.close();
+    await fx?.close();
     const s = createKeychainSecretStore({ service });
     for (const n of await s.list()) await s.delete(n);
     await rm(root, { recursive: true, force: true });
@@ -75,21 +81,27 @@ describe('secrets through a whole gateway session: rotation, restart, and no lea
       tunnel: false,
       auth: 'none',
       secretStore: createKeychainSecretStore({ service }),
+      browserOpener: createFetchBrowserOpener(),
       log: { info: (l) => logLines.push(l), warn: (l) => logLines.push(l) },
     });
     const info = await tg.start();
     const status = (n: string) => tg?.services.upstreams.get(n)?.state().status;
-    await until('upstreams ready', () => status('keyed') === 'ready' && status('local') === 'ready');
+    await until('upstreams settled', () => status('keyed') === 'ready' && status('local') === 'ready' && ['ready', 'needs-auth'].includes(status('oauthy') ?? ''));
     const client = new Client({ name: 'leak-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(info.endpoint)));
     return { client, status };
   };
   const text = (r: unknown) => ((r as { content: Array<{ text: string }> }).content[0]?.text ?? '');
 
-  it('uses header, URL, env and arg secrets; rotates and deletes; restarts; no value reaches a file, event or message', async () => {
+  it('uses header, URL, env and arg secrets and OAuth tokens; rotates and deletes; restarts; no value reaches a file, event or message', async () => {
     let { client, status } = await start();
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
     assert.deepEqual(names, ['keyed__add', 'keyed__echo', 'local__has_secrets', 'local__reveal']);
+    // OAuth upstream: signed in through the control service (the window's Sign in action).
+    assert.equal(status('oauthy'), 'needs-auth');
+    await tg!.services.control.signIn('oauthy');
+    await until('oauthy ready', () => status('oauthy') === 'ready');
+    assert.equal(text(await client.callTool({ name: 'oauthy__echo', arguments: { text: 'signed in' } })), 'echo: signed in');
     assert.deepEqual(JSON.parse(text(await client.callTool({ name: 'local__has_secrets', arguments: {} }))), { argLength: secrets.arg_key.length, envLength: secrets.env_key.length });
     // A careless upstream echoes its secrets back, and a client sends one as an argument.
     assert.equal(text(await client.callTool({ name: 'local__reveal', arguments: {} })), `arg=${secrets.arg_key} env=${secrets.env_key}`);
@@ -118,6 +130,10 @@ describe('secrets through a whole gateway session: rotation, restart, and no lea
     // Restart with a fresh store instance: the rotated secret persisted in the keychain.
     ({ client, status } = await start());
     assert.equal(text(await client.callTool({ name: 'keyed__echo', arguments: { text: 'after restart' } })), 'echo: after restart');
+    // The OAuth tokens persisted too (refreshed as needed): no second sign-in.
+    assert.equal(status('oauthy'), 'ready');
+    assert.equal(text(await client.callTool({ name: 'oauthy__echo', arguments: { text: 'after restart' } })), 'echo: after restart');
+    assert.equal(fx!.auth.stats.authorizations, 1);
     assert.equal(status('local'), 'ready');
     const events2 = JSON.stringify(tg!.services.activity.recent({ limit: 1000 }));
     await client.close();
