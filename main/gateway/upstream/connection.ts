@@ -48,6 +48,11 @@ export interface UpstreamDeps {
   shutdown?: ShutdownTiming;
   /** Streamable HTTP: open the optional GET stream for server messages (default true). */
   openGetStream?: boolean;
+  /**
+   * After this long with nothing heard from the upstream, send a `ping` (spec: Utilities/Ping) so a
+   * remote server that went away is noticed while idle. Default 30 s for http, off otherwise; 0 = off.
+   */
+  healthCheckMs?: number;
 }
 
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
@@ -155,7 +160,28 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     return new UpstreamError(UPSTREAM_ERROR.cancelled, `The ${method} call to upstream '${name}' was cancelled${why ? ` (${why})` : ''}.`);
   }
 
+  let lastHeard = Date.now();
+  let healthTimer: NodeJS.Timeout | undefined;
+
+  function startHealthCheck(): void {
+    const every = deps.healthCheckMs ?? (spec.kind === 'http' ? 30_000 : 0);
+    if (every <= 0) return;
+    const waitMs = Math.min(every, 10_000);
+    healthTimer = setInterval(() => {
+      if (status !== 'ready' || Date.now() - lastHeard < every) return;
+      send('ping', undefined, { internal: true, timeoutMs: waitMs }).catch((err: unknown) => {
+        // Unreachable servers are reported by the transport itself; a silent one is declared down here.
+        if (!(err instanceof UpstreamError) || err.code !== UPSTREAM_ERROR.timeout || !transport) return;
+        const t = transport;
+        onTransportClose(`did not answer a health-check ping within ${waitMs} ms`);
+        void t.close().catch(() => {});
+      });
+    }, every);
+    healthTimer.unref();
+  }
+
   function onMessage(msg: RawObject, origin?: JsonRpcId): void {
+    lastHeard = Date.now();
     if (isResponse(msg)) {
       const call = calls.take(msg.id as JsonRpcId);
       if (!call) return; // late answer to a cancelled or timed-out call
@@ -200,6 +226,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   }
 
   function onTransportClose(reason: string, detail?: string): void {
+    clearInterval(healthTimer);
     const text = `Upstream '${name}' ${reason}`;
     const tail = detail ? `: ${detail.replace(/\.+$/, '')}` : '';
     calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.connectionClosed, `${text} while ${c.method} was in flight${tail}.`));
@@ -293,9 +320,13 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         if (!wasNeedsAuth && (status as UpstreamStatus) !== 'stopped') setStatus('failed', message);
         throw wasNeedsAuth ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message) : new StartError(message, isPermanent(err) || startBlocker !== undefined);
       }
-      if ((status as UpstreamStatus) === 'starting') setStatus('ready');
+      if ((status as UpstreamStatus) === 'starting') {
+        setStatus('ready');
+        startHealthCheck();
+      }
     },
     async close() {
+      clearInterval(healthTimer);
       const t = transport;
       transport = undefined;
       if (status !== 'stopped') setStatus('stopped');

@@ -25,6 +25,8 @@ export interface UpstreamManagerDeps {
   clientVersion?: string;
   clientCapabilities?: RawObject;
   shutdown?: ShutdownTiming;
+  /** Idle health-check ping interval for http upstreams (see UpstreamDeps.healthCheckMs). */
+  healthCheckMs?: number;
   /** Tests: wrap or replace connection creation. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
 }
@@ -81,6 +83,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
     clientVersion: deps.clientVersion,
     clientCapabilities: deps.clientCapabilities,
     shutdown: deps.shutdown,
+    healthCheckMs: deps.healthCheckMs,
   });
 
   function missingSecretsText(name: string, missing: string[]): string {
