@@ -158,6 +158,13 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.getByText('Nothing matches').waitFor();
     await page.getByRole('button', { name: 'Reset' }).click();
     await page.locator('.log-row', { hasText: 'memory__create_entities' }).first().waitFor();
+
+    // Export hands over the retained log as JSONL, one event per line.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    assert.match(download.suggestedFilename(), /^tunnelgate-activity-\d{8}-\d{6}\.jsonl$/);
+    const text = await readFile(await download.path(), 'utf8');
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target?: string });
+    assert.ok(lines.some((e) => e.target === 'memory__create_entities'), text.slice(0, 500));
   });
 
   it('shows the settings of the running gateway', async () => {

@@ -14,7 +14,7 @@ const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
 function TunnelLine({ status }: { status: AppStatus }) {
   const t = status.tunnel;
   const text: Record<typeof t.phase, string> = {
-    stopped: t.mode === 'off' ? 'Tunnel is off in Settings' : 'Tunnel stopped',
+    stopped: 'Not public (tunnel stopped)',
     starting: t.download ? `Downloading cloudflared… ${Math.round((t.download.receivedBytes / (t.download.totalBytes ?? t.download.receivedBytes * 2)) * 100)}%` : 'Starting cloudflared…',
     ready: `Public at ${t.url ?? ''}`,
     reconnecting: 'Tunnel reconnecting…',
@@ -122,7 +122,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             </button>
           )}
           {t.phase === 'stopped' || t.phase === 'failed' ? (
-            <button type="button" className="btn btn-primary" disabled={action.busy || !g.running || t.mode === 'off'} onClick={() => action.run(() => api().startTunnel())}>
+            <button type="button" className="btn btn-primary" disabled={action.busy || !g.running} onClick={() => action.run(() => api().startTunnel())}>
               {t.phase === 'failed' ? 'Retry tunnel' : 'Go public (start tunnel)'}
             </button>
           ) : (

@@ -28,8 +28,8 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await built?.cleanup();
   });
 
-  async function open(route: string, init: StubInit = stubInit()): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  async function open(route: string, init: StubInit = stubInit(), colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme });
     const errors = collectErrors(page);
     await page.addInitScript(`window.__stubInit = ${JSON.stringify(init)};`);
     await page.addInitScript(stub);
@@ -129,6 +129,26 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'servers');
   });
 
+  it('follows the OS dark mode', async () => {
+    const p = await open('servers', stubInit(), 'dark');
+    await p.page.locator('[data-server="memory"]').waitFor();
+    const bg = await p.page.evaluate('getComputedStyle(document.body).backgroundColor');
+    assert.equal(bg, 'rgb(15, 17, 21)', 'dark background from prefers-color-scheme');
+    await done(p, 'servers-dark');
+  });
+
+  it('Servers: imports Claude Desktop servers and says what was skipped', async () => {
+    const p = await open('servers');
+    await p.page.evaluate(() => {
+      const w = globalThis as unknown as { tunnelgate: { importClaudeConfig(): Promise<unknown> } };
+      w.tunnelgate.importClaudeConfig = async () => ({ source: '/home/u/.config/Claude/claude_desktop_config.json', added: ['filesystem'], skipped: [{ name: 'memory', reason: 'a server with that name exists' }] });
+    });
+    await p.page.getByRole('button', { name: 'Import Claude Desktop config' }).click();
+    await p.page.getByText('Imported from /home/u/.config/Claude/claude_desktop_config.json:').waitFor();
+    await p.page.getByText('Skipped memory: a server with that name exists').waitFor();
+    await done(p);
+  });
+
   it('Servers: an empty list explains what to do', async () => {
     const p = await open('servers', stubInit({ servers: [] }));
     await p.page.getByText('No servers yet').waitFor();
@@ -189,11 +209,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
 
     // Filters: outcome error -> every 7th event; then the server and text filters narrow further.
     await page.getByLabel('Outcome').selectOption('error');
-    await page.locator('.page-subtitle', { hasText: '14,285 of 100,000 entries' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: /^14,285 of 100,000 entries/ }).waitFor();
     await page.getByLabel('Server').selectOption('alpha');
-    await page.locator('.page-subtitle', { hasText: '7,143 of 100,000 entries' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: /^7,143 of 100,000 entries/ }).waitFor();
     await page.getByLabel('Search').fill('failure number 99967');
-    await page.locator('.page-subtitle', { hasText: '1 of 100,000 entries' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: /^1 of 100,000 entries/ }).waitFor();
     await rows.first().click();
     const detail = page.getByTestId('activity-detail');
     await detail.waitFor();
@@ -201,7 +221,21 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.match((await page.getByTestId('detail-request').textContent()) ?? '', /"n": 99967/);
     assert.match((await page.getByTestId('detail-response').textContent()) ?? '', /"text": "result 99967"/);
     await page.getByRole('button', { name: 'Reset' }).click();
-    await page.locator('.page-subtitle', { hasText: '100,000 entries, newest first' }).waitFor();
+    await page.locator('.page-subtitle', { hasText: /^100,000 entries, newest first/ }).waitFor();
+
+    // Keyboard: arrows move the selection (and the detail) through the windowed rows.
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
+    await rows.first().click();
+    const selectedIs = (id: number) => page.locator(`.vlist-row.is-selected [data-event-id="${id}"]`).waitFor();
+    await selectedIs(100_000);
+    await page.locator('.vlist').press('ArrowDown');
+    await selectedIs(99_999);
+    await page.locator('.vlist').press('ArrowDown');
+    await page.locator('.vlist-row.is-selected [data-event-id="99998"]').waitFor();
+    assert.match((await page.getByTestId('detail-request').textContent()) ?? '', /"n": 99998/);
+    await page.locator('.vlist').press('End');
+    await page.locator('.vlist-row.is-selected [data-event-id="1"]').waitFor();
+    await page.getByRole('button', { name: 'Close detail' }).click();
 
     // Live: a new event appears at the top; while paused it waits and is counted.
     const live = (id: number) => ({ id, time: Date.now(), kind: 'request', method: 'tools/call', target: `gamma__live_${id}`, upstream: 'gamma', outcome: 'ok', durationMs: 5 });
