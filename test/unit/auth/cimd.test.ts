@@ -49,6 +49,10 @@ describe('Client ID Metadata Documents', () => {
     const r = createCimdResolver({ transport, clock: createTestClock() });
     await assert.rejects(r.load('https://127.0.0.1/client.json'), /private/);
     await assert.rejects(r.load('https://[::ffff:a9fe:a9fe]/client.json'), /private/);
+    // Odd IPv4 spellings are normalized by the URL parser before the check.
+    await assert.rejects(r.load('https://0x7f.1/client.json'), /127\.0\.0\.1, a private/);
+    await assert.rejects(r.load('https://2130706433/client.json'), /127\.0\.0\.1, a private/);
+    await assert.rejects(r.load('https://0251.0376.0251.0376/client.json'), /169\.254\.169\.254, a private/);
     assert.equal(calls.length, 0);
   });
 
