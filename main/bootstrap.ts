@@ -130,6 +130,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
     callTimeoutMs: initial.gateway?.callTimeoutMs,
+    // stdin close, then SIGTERM, then SIGKILL: at most 2.3 s, inside the 5 s a signal allows.
+    shutdown: { stdinGraceMs: 800, termGraceMs: 1500 },
     // Remote upstreams answering 401: OAuth sign-in with tokens in the keychain (auth/upstream).
     authFor: createUpstreamAuthFactory({
       store: secrets,
@@ -348,11 +350,15 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
           await g?.close();
         });
         await step('closing the dashboard', () => dashboard?.close());
-        await step('stopping the tunnel', async () => {
-          await tunnel.manager?.stop();
-          await tunnel.manager?.close();
-        });
-        await step('stopping the upstream servers', () => upstreams.close());
+        // Nothing new reaches the upstreams once the gateway is closed, so cloudflared and the upstream
+        // processes stop side by side: one slow to exit must not eat the other's time budget.
+        await Promise.all([
+          step('stopping the tunnel', async () => {
+            await tunnel.manager?.stop();
+            await tunnel.manager?.close();
+          }),
+          step('stopping the upstream servers', () => upstreams.close()),
+        ]);
         await step('closing the control service', () => control.close());
         await step('closing the auth service', () => auth?.close());
         await step('writing the activity log', () => activity.close());
