@@ -65,10 +65,22 @@ export async function discoverUpstreamAuth(
       `"${serverName}" answered 401 but offers no OAuth sign-in (no RFC 9728 or RFC 8414 metadata at ${authorizationServerUrl}). If it takes an API key, put it in servers.${serverName}.headers as \${secret:NAME}.`,
     );
   }
+  if (!sameIssuer(metadata.issuer, authorizationServerUrl)) {
+    // RFC 8414 §3.3: metadata whose issuer differs from the server it was fetched for must not be used (mix-up attacks).
+    throw new UpstreamAuthError(
+      `The authorization server of "${serverName}" at ${authorizationServerUrl} published metadata for another issuer (${metadata.issuer}); sign-in is refused for safety.`,
+    );
+  }
   return {
     authorizationServerUrl,
     metadata,
     resource: prm?.resource ?? resourceUrlFromServerUrl(serverUrl).href,
     scopesSupported: prm?.scopes_supported,
   };
+}
+
+/** Issuer identifiers compared as URLs, tolerating one trailing "/" (RFC 8414 §3.3). */
+function sameIssuer(a: string, b: string): boolean {
+  const norm = (x: string) => (URL.canParse(x) ? new URL(x).href : x).replace(/\/$/, '');
+  return norm(a) === norm(b);
 }

@@ -168,6 +168,28 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     await assert.rejects(auth.unauthorized({ url, status: 401 }), UpstreamAuthTransientError);
   });
 
+  it('authorization server metadata naming another issuer is refused (RFC 8414 §3.3)', async () => {
+    const server = createHttpServer((req, res) => {
+      const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      if (req.url === '/.well-known/oauth-protected-resource/mcp') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ resource: `${origin}/mcp`, authorization_servers: [origin] }));
+      } else if (req.url === '/.well-known/oauth-authorization-server') {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ issuer: fx.issuer, authorization_endpoint: `${fx.issuer}/authorize`, token_endpoint: `${fx.issuer}/token`, response_types_supported: ['code'] }));
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+    try {
+      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'mixup', url);
+      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /another issuer/.test(e.message));
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
   it('protected-resource metadata for another resource is refused (RFC 9728 §7.3)', async () => {
     const server = createHttpServer((req, res) => {
       if (req.url?.startsWith('/.well-known/oauth-protected-resource')) {
