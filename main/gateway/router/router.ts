@@ -112,8 +112,12 @@ export function createRouter(deps: RouterDeps) {
   };
 
   const attach = (upstream: Upstream): void => {
+    let wasReady = upstream.state().status === 'ready';
     const onState = (): void => {
-      if (upstream.state().status === 'ready') subs.renew(upstream);
+      const ready = upstream.state().status === 'ready';
+      // A reconnected upstream has forgotten its subscriptions: make them again, once per reconnect.
+      if (ready && !wasReady) subs.renew(upstream);
+      wasReady = ready;
       invalidate();
     };
     const onList = (): void => invalidate();

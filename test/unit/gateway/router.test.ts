@@ -205,3 +205,20 @@ test('initialize result: identity, capabilities, merged instructions', async () 
   assert.match(String(r['instructions']), /Instructions of a\.[\s\S]*Instructions of b\./);
   router.close();
 });
+
+test('after an upstream comes back, its resource subscriptions are made again (once) and its tools return', async () => {
+  const { a, router } = await setup();
+  const got: string[] = [];
+  router.addListener({ id: 's1', send: (m) => got.push(m) });
+  await router.request('resources/subscribe', { uri: 'test://doc' }, ctx());
+  a.crash();
+  await a.start();
+  for (let i = 0; i < 50 && a.sent.filter((m) => m['method'] === 'resources/subscribe').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(a.sent.filter((m) => m['method'] === 'resources/subscribe').length, 2);
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  assert.ok(tools.some((t) => t['name'] === 'a__echo'));
+  await router.request('tools/call', { name: 'a__touch', arguments: {} }, ctx());
+  for (let i = 0; i < 50 && !got.includes('notifications/resources/updated'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(got.includes('notifications/resources/updated'), 'updates flow again after the reconnect');
+  router.close();
+});
