@@ -14,7 +14,11 @@ const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
  */
 export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): AuthDecision {
   const origin = ctx.origin(req);
-  const metadataUrl = `${origin ?? ''}/.well-known/oauth-protected-resource/mcp`;
+  if (!origin) {
+    // Reached through the tunnel before its URL is known: nothing can be checked yet, so ask to retry.
+    return { ok: false, status: 503, headers: { 'Retry-After': '5' }, body: { error: 'temporarily_unavailable', error_description: 'The gateway does not know its public URL yet; retry in a few seconds.' } };
+  }
+  const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
   const challenge = (extra: string) => `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
   const ip = clientIp(req);
   const wait = ctx.limits.failures.retryAfter(ip);
@@ -36,7 +40,7 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
       body: { error: 'invalid_token', error_description: why },
     };
   };
-  if (!m || !origin) return invalid('The Authorization header is not a bearer token.');
+  if (!m) return invalid('The Authorization header is not a bearer token.');
   const claims = ctx.codec.verify(m[1]!);
   if (!claims) return invalid('The access token is not valid.');
   if (claims.exp <= ctx.clock.now() / 1000) return invalid('The access token expired.');

@@ -132,6 +132,18 @@ describe('authenticate() on /mcp', () => {
     await assert.rejects(h.auth.revokeGrant(grant.id), /already revoked/);
   });
 
+  it('through the tunnel before the public URL is known: 503 with Retry-After, not a broken challenge', async () => {
+    h.setOrigin(null);
+    try {
+      const res = await callMcp(h, undefined, TUNNEL);
+      assert.equal(res.status, 503);
+      assert.equal(res.headers.get('retry-after'), '5');
+      assert.equal((await callMcp(h)).status, 401, 'a direct local request still gets its loopback challenge');
+    } finally {
+      h.setOrigin(undefined);
+    }
+  });
+
   it('serves MCP only at /mcp', async () => {
     assert.deepEqual(h.auth.mcpPaths(), ['/mcp']);
     const decision = await h.auth.authenticate({ headers: {}, socket: {} } as never, new URL('http://127.0.0.1/other'));
