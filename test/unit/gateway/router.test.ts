@@ -222,3 +222,30 @@ test('after an upstream comes back, its resource subscriptions are made again (o
   assert.ok(got.includes('notifications/resources/updated'), 'updates flow again after the reconnect');
   router.close();
 });
+
+test('resources/read of a URI no list or template names: each server with resources is asked in order', async () => {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const source = new FakeUpstreamSource();
+  const plain = await new FakeUpstream('plain', () => {
+    const s = new McpServer({ name: 'plain', version: '1' });
+    s.registerResource('only', 'plain://only', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'only' }] }));
+    return s;
+  }).start();
+  // An upstream that serves ui:// widgets without advertising a template for them.
+  class Hidden extends FakeUpstream {
+    override resourceTemplates(): readonly RawObject[] {
+      return [];
+    }
+  }
+  const apps = await new Hidden('apps', () => buildTestServer('apps')).start();
+  source.add(plain);
+  source.add(apps);
+  const router = createRouter({ upstreams: source });
+  const c = ctx();
+  const r = await router.request('resources/read', { uri: 'ui://widget/clock.html' }, c);
+  assert.equal(c.upstream, 'apps');
+  assert.equal((r['contents'] as RawObject[])[0]!['mimeType'], 'text/html;profile=mcp-app');
+  assert.ok(plain.sent.some((m) => m['method'] === 'resources/read'), 'the first server was asked first');
+  await assert.rejects(router.request('resources/read', { uri: 'nothing://here' }, ctx()));
+  router.close();
+});
