@@ -103,6 +103,8 @@ test('GET stream: priming event then close through the tunnel host, held open on
   assert.ok(lastId !== undefined);
   const replay = await rawHttp(fx.port, { method: 'GET', headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': String(Number(lastId) - 1) } });
   assert.match(replay.text, /notifications\/tools\/list_changed/, 'Last-Event-ID replays what came after it');
+  const rewritten = await rawHttp(fx.port, { method: 'GET', headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'cf-ray': '8a1b2c3d4e5f-AMS' } });
+  assert.equal(rewritten.status, 200, 'a tunnel that rewrites Host to loopback is still recognised (closed, not held)');
   const noSession = await rawHttp(fx.port, { method: 'GET', headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream' } });
   assert.equal(noSession.status, 400);
 
