@@ -21,10 +21,16 @@ const MIME: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** Must run before app 'ready' (Electron only accepts privileged schemes then). */
+/**
+ * Must run before app 'ready' (Electron only accepts privileged schemes then). `standard` gives the
+ * scheme an origin and relative URLs; `secure` makes it a secure context. Vite emits
+ * `<script type="module" crossorigin>`, which Chromium loads in CORS mode, so the scheme must also
+ * support fetch and CORS (as VS Code's vscode-file:// does). Nothing else can read it: every other
+ * origin's requests are cancelled (window-options.ts hardenSession) and our CSP has connect-src 'none'.
+ */
 export function registerRendererScheme(protocol: ProtocolPort): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: RENDERER_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false, corsEnabled: false, stream: false } },
+    { scheme: RENDERER_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   ]);
 }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { binaryMissingMessage, findCloudflared } from './binary.js';
+import { downloadCloudflared, type DownloadCloudflaredOptions, type DownloadedCloudflared } from './download.js';
 import { findFreePort } from './free-port.js';
 import { explainFailure, extractQuickTunnelUrl, isConnectionLost, isConnectionRegistered, isPermanentFailure, summarizeTail } from './log-parser.js';
 import { createMetricsClient, type MetricsClient } from './metrics-client.js';
@@ -39,6 +40,12 @@ export interface CloudflaredTunnelManager extends TunnelManager {
   close(): Promise<void>;
   /** Recent cloudflared output (secrets redacted), newest last. */
   recentLog(): string[];
+  /**
+   * Downloads the official cloudflared into `<dataDir>/bin` (verified, see download.ts), reporting
+   * progress in `state().download`. Only on the user's request: the window offers it when the state
+   * says `errorCode: 'binary-missing'`. Rejects with CloudflaredDownloadError (message for a person).
+   */
+  downloadBinary(options?: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'>): Promise<DownloadedCloudflared>;
 }
 
 const TAIL_LINES = 40;
@@ -297,6 +304,19 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       emitter.removeAllListeners();
     },
     recentLog: (): string[] => [...tail],
+    async downloadBinary(options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'> = {}): Promise<DownloadedCloudflared> {
+      set({ download: { receivedBytes: 0 } });
+      try {
+        const result = await downloadCloudflared({ ...options, dataDir: deps.dataDir, fetch: doFetch, onProgress: (p) => set({ download: p }) });
+        // A failure that only meant "no binary" is over: back to stopped, ready for start().
+        const resolved = state.phase === 'failed' && state.errorCode === 'binary-missing';
+        set({ binaryPath: result.path, ...(resolved ? { phase: 'stopped' as const } : {}) }, ['download', ...(resolved ? (['error', 'errorCode'] as const) : [])]);
+        return result;
+      } catch (e) {
+        set({}, ['download']);
+        throw e;
+      }
+    },
   });
   return manager;
 }
