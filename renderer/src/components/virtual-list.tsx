@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 
 export interface VirtualListProps {
   count: number;
@@ -12,14 +12,22 @@ export interface VirtualListProps {
   onSelect?(index: number): void;
   className?: string;
   label: string;
+  /**
+   * Newest-first lists grow at the top: while the user is scrolled away from the top, new rows
+   * shift the scroll position by their height so the rows being read stay put. Changing
+   * `anchorKey` (e.g. new filters) means the rows are a different list: no shift then.
+   */
+  growsAtTop?: boolean;
+  anchorKey?: string;
 }
 
 /**
  * A windowed list: only the rows in view (plus overscan) are in the DOM, positioned with
  * transforms inside a spacer as tall as all rows, so 100,000 rows scroll as smoothly as 100.
  */
-export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selected = null, onSelect, className, label }: VirtualListProps) {
+export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selected = null, onSelect, className, label, growsAtTop = false, anchorKey = '' }: VirtualListProps) {
   const viewport = useRef<HTMLDivElement>(null);
+  const previous = useRef({ count, anchorKey });
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
   const frame = useRef(0);
@@ -32,6 +40,16 @@ export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selecte
     setHeight(el.clientHeight);
     return () => ro.disconnect();
   }, []);
+
+  // Before paint, so the shift is never seen.
+  useLayoutEffect(() => {
+    const el = viewport.current;
+    const prev = previous.current;
+    previous.current = { count, anchorKey };
+    if (!growsAtTop || !el || prev.anchorKey !== anchorKey || count <= prev.count || el.scrollTop === 0) return;
+    el.scrollTop += (count - prev.count) * rowHeight;
+    setScrollTop(el.scrollTop);
+  }, [count, anchorKey, growsAtTop, rowHeight]);
 
   const onScroll = useCallback(() => {
     // One state update per animation frame, however many scroll events arrive.

@@ -129,6 +129,8 @@ export function ActivityPage() {
               count={log.count}
               rowHeight={ROW_HEIGHT}
               selected={selectedRow}
+              growsAtTop
+              anchorKey={JSON.stringify(filters)}
               onSelect={(row) => setSelectedId(log.at(row)?.id ?? null)}
               renderRow={(row) => {
                 const e = log.at(row);

@@ -76,7 +76,7 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
         </div>
       </div>
       {detail && <div className="server-detail mono small">{detail}</div>}
-      {server.error && <div className="server-error">{server.error}</div>}
+      {server.error && <div className={`server-error${server.needsSignIn ? ' is-info' : ''}`}>{server.error}</div>}
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {server.missingSecrets.map((n) => (
         <SecretPrompt key={n} name={n} />

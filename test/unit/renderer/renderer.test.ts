@@ -249,6 +249,14 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByRole('button', { name: /Resume/ }).click();
     await page.locator('[data-event-id="100002"]').waitFor();
     assert.equal(await rows.first().locator('[data-event-id]').getAttribute('data-event-id'), '100002');
+
+    // Reading further down while calls stream in: the rows in view stay where they are.
+    await page.locator('.vlist').evaluate((el) => (el.scrollTop = 34 * 1000));
+    await page.locator('[data-event-id="99002"]').waitFor();
+    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_003));
+    await page.locator('.page-subtitle', { hasText: /^100,003 entries/ }).waitFor();
+    assert.equal(await page.locator('.vlist').evaluate((el) => el.scrollTop), 34 * 1001);
+    assert.equal(await page.locator('.vlist-row', { has: page.locator('[data-event-id="99002"]') }).evaluate((el) => (el as unknown as { style: { transform: string } }).style.transform), `translateY(${34 * 1001}px)`);
     await done(p, 'activity');
   });
 });
