@@ -70,9 +70,17 @@ export interface AuthService extends PublicAuthHook {
 }
 
 async function loadOrCreateSecret(secrets: SecretStore, name: string, warnings: string[], what: string): Promise<string> {
-  const existing = await secrets.get(name).catch(() => undefined);
-  if (existing) return existing;
   const value = randomBytes(32).toString('base64url');
+  let existing: string | undefined;
+  try {
+    existing = await secrets.get(name);
+  } catch (err) {
+    // Unreadable is not absent: never overwrite a stored value we merely failed to read (for mode
+    // 'none' it is the connector URL itself). Run on a temporary value and say so.
+    warnings.push(`${what} could not be read from the keychain (${(err as Error).message}); a temporary one is used until Tunnelgate restarts.`);
+    return value;
+  }
+  if (existing) return existing;
   try {
     await secrets.set(name, value);
   } catch (err) {

@@ -110,6 +110,22 @@ describe('grants survive a restart; secrets stay out of files', () => {
     }
   });
 
+  it('a keychain that fails to read is never overwritten (the secret URL of mode none stays valid)', async () => {
+    const inner = createMemorySecretStore({ initial: { [NONE_PATH_SECRET]: 'A'.repeat(43) } });
+    let failing = true;
+    const flaky = { ...inner, get: async (name: string) => (failing ? Promise.reject(new Error('the keychain timed out')) : inner.get(name)) };
+    const h = await startHarness({ mode: 'none', secrets: flaky });
+    try {
+      assert.match(h.auth.warnings.join('\n'), /could not be read from the keychain \(the keychain timed out\)/);
+      assert.equal(await inner.get(NONE_PATH_SECRET), 'A'.repeat(43), 'stored value untouched');
+      failing = false;
+      await h.restart();
+      assert.deepEqual(h.auth.mcpPaths(), [`/s/${'A'.repeat(43)}/mcp`]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('without a keychain the service still runs but warns that grants will not survive', async () => {
     const h = await startHarness({ secrets: createMemorySecretStore({ unavailableReason: 'no Secret Service on the bus' }) });
     try {
