@@ -142,9 +142,8 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
       error: gateway.error,
       start: gateway.start,
       stop: gateway.stop,
-      // TODO(gateway/router): the router exposes no name lookup yet; the control service then falls
-      // back to `prefix__name`, which differs only for shortened or collided names.
-      exposedToolName: () => undefined,
+      // The router's merged view decides shortened and collided names.
+      exposedToolName: (server, tool) => gateway.current()?.router.exposedToolName(server, tool),
       onChange: gateway.onChange,
     },
     auth: {

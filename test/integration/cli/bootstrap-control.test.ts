@@ -58,6 +58,7 @@ describe('bootstrap: control-service edits reach the file, the upstreams and the
     const view = (await control.listServers()).find((s) => s.name === 'mem');
     assert.equal(view?.status, 'ready');
     assert.ok((view?.toolCount ?? 0) > 0);
+    assert.equal(view?.tools.find((t) => t.name === 'read_graph')?.exposedName, 'mem__read_graph');
 
     await control.setToolEnabled('mem', 'read_graph', false);
     assert.deepEqual(JSON.parse(await readFile(configPath, 'utf8')).mcpServers.mem.tools, { deny: ['read_graph'] });
