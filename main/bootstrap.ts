@@ -306,7 +306,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       const endpoint = `http://127.0.0.1:${port}/mcp`;
       log.info(`MCP endpoint: ${endpoint}`);
-      if (auth?.mode === 'oauth' && publicUrlOption) log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}/mcp`);
+      if (auth && publicUrlOption) log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}${auth.mcpPaths()[0] ?? '/mcp'}`);
 
       let dashboardUrl: string | undefined;
       if (options.dashboard) {

@@ -102,5 +102,11 @@ describe('watchConfig (hot reload on a real file)', () => {
     await writeFile(file, `${cfg({ x: { command: 'node' } })}\n\n`);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(extra, 0);
+    // Removing the file is a change to "no config" (bootstrap then serves the demo server).
+    const removed = nextEvent(watcher);
+    await rm(file);
+    const got2 = await removed;
+    assert.equal(got2.type, 'change');
+    assert.equal(got2.type === 'change' ? got2.config : 'x', undefined);
   });
 });
