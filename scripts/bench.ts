@@ -22,7 +22,14 @@ async function gatewayChild(upstreamUrl: string): Promise<void> {
   const gateway = createGateway({ upstreams: manager, servers });
   const { port } = await gateway.listen(0);
   process.stdout.write(`PORT ${port}\n`);
-  process.on('SIGTERM', () => void gateway.close().then(() => manager.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGTERM',
+    () =>
+      void gateway
+        .close()
+        .then(() => manager.close())
+        .then(() => process.exit(0)),
+  );
 }
 
 function freePort(): Promise<number> {
@@ -36,7 +43,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, what: string): Promise<RegExpExecArray> {
+function waitFor(
+  child: ChildProcess,
+  stream: 'stdout' | 'stderr',
+  re: RegExp,
+  what: string,
+): Promise<RegExpExecArray> {
   return new Promise((ok, fail) => {
     const t = setTimeout(() => fail(new Error(`${what} did not start within 30 s`)), 30_000);
     let buf = '';
@@ -54,18 +66,50 @@ function waitFor(child: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, w
 
 /** A raw Streamable HTTP session (same code on both paths); answers may be JSON or SSE. */
 async function session(url: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
+  const init = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'bench', version: '1' },
+      },
+    }),
+  });
   await init.text();
   const sid = init.headers.get('mcp-session-id');
   if (sid) headers['mcp-session-id'] = sid;
   headers['mcp-protocol-version'] = '2025-11-25';
-  await (await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+  await (
+    await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+    })
+  ).text();
   let id = 0;
   return async (tool: string): Promise<void> => {
-    const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method: 'tools/call', params: { name: tool, arguments: { message: 'x' } } }) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: ++id,
+        method: 'tools/call',
+        params: { name: tool, arguments: { message: 'x' } },
+      }),
+    });
     const text = await res.text();
-    if (res.status !== 200 || !text.includes('"result"')) throw new Error(`call failed: ${res.status} ${text.slice(0, 200)}`);
+    if (res.status !== 200 || !text.includes('"result"'))
+      throw new Error(`call failed: ${res.status} ${text.slice(0, 200)}`);
   };
 }
 
@@ -108,15 +152,32 @@ function rssMiB(pid: number): number {
 
 async function main(): Promise<void> {
   const upPort = await freePort();
-  const upstream = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], { env: { ...process.env, PORT: String(upPort) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const upstream = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(upPort) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const children: ChildProcess[] = [upstream];
   const stop = (): void => children.forEach((c) => c.exitCode === null && c.kill('SIGTERM'));
   process.on('exit', stop);
-  const exited = (c: ChildProcess): Promise<void> => new Promise((ok) => (c.exitCode !== null ? ok() : c.once('exit', () => ok())));
+  const exited = (c: ChildProcess): Promise<void> =>
+    new Promise((ok) => (c.exitCode !== null ? ok() : c.once('exit', () => ok())));
   try {
     await waitFor(upstream, 'stderr', /listening|running/i, 'server-everything');
     const upstreamUrl = `http://127.0.0.1:${upPort}/mcp`;
-    const gw = spawn(process.execPath, [...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`] : []), '--import', 'tsx', import.meta.filename, '--gateway-child', upstreamUrl], { stdio: ['ignore', 'pipe', 'inherit'], cwd: root });
+    const gw = spawn(
+      process.execPath,
+      [
+        ...(process.env['BENCH_CPU_PROF']
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF']}`]
+          : []),
+        '--import',
+        'tsx',
+        import.meta.filename,
+        '--gateway-child',
+        upstreamUrl,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: root },
+    );
     children.push(gw);
     const port = Number((await waitFor(gw, 'stdout', /PORT (\d+)/, 'gateway'))[1]);
     const gatewayUrl = `http://127.0.0.1:${port}/mcp`;
@@ -151,7 +212,9 @@ async function main(): Promise<void> {
     console.log(line(head));
     console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     for (const r of rows) console.log(line(r));
-    console.log(`\nTargets: p50 added < 0.5 ms; throughput at c=16 >= 85 % of direct. Node ${process.version}, ${process.platform}.`);
+    console.log(
+      `\nTargets: p50 added < 0.5 ms; throughput at c=16 >= 85 % of direct. Node ${process.version}, ${process.platform}.`,
+    );
   } finally {
     stop();
     await Promise.all(children.map(exited));

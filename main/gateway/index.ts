@@ -37,9 +37,22 @@ export interface GatewayDeps {
 export function createGateway(deps: GatewayDeps) {
   let port = 0;
   const policy = createHostOriginPolicy(() => port);
-  const router = createRouter({ upstreams: deps.upstreams, servers: deps.servers, callTimeoutMs: deps.callTimeoutMs, activity: deps.activity, serverInfo: deps.serverInfo });
+  const router = createRouter({
+    upstreams: deps.upstreams,
+    servers: deps.servers,
+    callTimeoutMs: deps.callTimeoutMs,
+    activity: deps.activity,
+    serverInfo: deps.serverInfo,
+  });
   const sessions = createSessionStore({ idleMs: deps.sessionIdleMs });
-  const endpoint = createMcpEndpoint({ router, sessions, policy, activity: deps.activity, maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024, heartbeatMs: deps.heartbeatMs });
+  const endpoint = createMcpEndpoint({
+    router,
+    sessions,
+    policy,
+    activity: deps.activity,
+    maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024,
+    heartbeatMs: deps.heartbeatMs,
+  });
   const handler = createPublicHandler({ policy, auth: deps.auth, endpoint });
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, handler);
   // Headers must arrive promptly; bodies are bounded separately.

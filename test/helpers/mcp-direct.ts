@@ -8,7 +8,12 @@ type Raw = Record<string, unknown>;
  * forwards exactly what a direct connection sees" comparisons. Server-to-client requests get an
  * empty roots list or a method-not-found error.
  */
-export async function directStdio(command: string, args: string[], capabilities: Raw, env: Record<string, string> = {}) {
+export async function directStdio(
+  command: string,
+  args: string[],
+  capabilities: Raw,
+  env: Record<string, string> = {},
+) {
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, ...env } });
   const pending = new Map<number, (m: Raw) => void>();
   const notifications: Raw[] = [];
@@ -22,7 +27,11 @@ export async function directStdio(command: string, args: string[], capabilities:
       return;
     }
     if (typeof m['method'] === 'string' && m['id'] !== undefined) {
-      send(m['method'] === 'roots/list' ? { jsonrpc: '2.0', id: m['id'], result: { roots: [] } } : { jsonrpc: '2.0', id: m['id'], error: { code: -32601, message: 'not here' } });
+      send(
+        m['method'] === 'roots/list'
+          ? { jsonrpc: '2.0', id: m['id'], result: { roots: [] } }
+          : { jsonrpc: '2.0', id: m['id'], error: { code: -32601, message: 'not here' } },
+      );
     } else if (typeof m['method'] === 'string') notifications.push(m);
     else pending.get(m['id'] as number)?.(m);
   });
@@ -38,7 +47,11 @@ export async function directStdio(command: string, args: string[], capabilities:
       });
       send({ jsonrpc: '2.0', id, method, params });
     });
-  const init = await request('initialize', { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 'direct', version: '1' } });
+  const init = await request('initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities,
+    clientInfo: { name: 'direct', version: '1' },
+  });
   send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return {
     init,

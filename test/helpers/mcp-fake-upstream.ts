@@ -32,7 +32,12 @@ export class FakeUpstream extends EventEmitter implements Upstream {
   private seq = 0;
   private st: UpstreamState;
   private handler?: Handler;
-  private lists = { tools: [] as RawObject[], prompts: [] as RawObject[], resources: [] as RawObject[], resourceTemplates: [] as RawObject[] };
+  private lists = {
+    tools: [] as RawObject[],
+    prompts: [] as RawObject[],
+    resources: [] as RawObject[],
+    resourceTemplates: [] as RawObject[],
+  };
   /** Every message that came from the server, raw. */
   readonly received: RawObject[] = [];
   /** Every message sent to the server, raw. */
@@ -68,7 +73,13 @@ export class FakeUpstream extends EventEmitter implements Upstream {
     });
     await this.notify('notifications/initialized');
     const caps = (init['capabilities'] ?? {}) as RawObject;
-    this.st = { ...this.st, protocolVersion: String(init['protocolVersion']), serverInfo: init['serverInfo'] as RawObject, capabilities: caps, instructions: init['instructions'] as string | undefined };
+    this.st = {
+      ...this.st,
+      protocolVersion: String(init['protocolVersion']),
+      serverInfo: init['serverInfo'] as RawObject,
+      capabilities: caps,
+      instructions: init['instructions'] as string | undefined,
+    };
     await this.refresh();
     this.setState({ status: 'ready' });
     return this;
@@ -77,19 +88,27 @@ export class FakeUpstream extends EventEmitter implements Upstream {
   private async refresh(): Promise<void> {
     const caps = this.st.capabilities ?? {};
     if (caps['tools']) this.lists.tools = (await this.request('tools/list', {}))['tools'] as RawObject[];
-    if (caps['prompts']) this.lists.prompts = (await this.request('prompts/list', {}))['prompts'] as RawObject[];
+    if (caps['prompts'])
+      this.lists.prompts = (await this.request('prompts/list', {}))['prompts'] as RawObject[];
     if (caps['resources']) {
       this.lists.resources = (await this.request('resources/list', {}))['resources'] as RawObject[];
-      this.lists.resourceTemplates = (await this.request('resources/templates/list', {}))['resourceTemplates'] as RawObject[];
+      this.lists.resourceTemplates = (await this.request('resources/templates/list', {}))[
+        'resourceTemplates'
+      ] as RawObject[];
     }
   }
 
   /** Simulates the process dying: in-flight calls fail at once, state goes to restarting. */
   crash(): void {
-    for (const p of this.pending.values()) p.reject(new UpstreamError(-32000, `Upstream '${this.name}' exited while the call was in flight`));
+    for (const p of this.pending.values())
+      p.reject(new UpstreamError(-32000, `Upstream '${this.name}' exited while the call was in flight`));
     this.pending.clear();
     void this.transport?.close();
-    this.setState({ status: 'restarting', nextRetryAt: Date.now() + 4000, error: 'process exited with code 1' });
+    this.setState({
+      status: 'restarting',
+      nextRetryAt: Date.now() + 4000,
+      error: 'process exited with code 1',
+    });
   }
 
   private send(m: RawObject): void {
@@ -105,15 +124,27 @@ export class FakeUpstream extends EventEmitter implements Upstream {
     let sent = params;
     const meta = params?.['_meta'] as RawObject | undefined;
     const progressToken = meta?.['progressToken'];
-    if (progressToken !== undefined) sent = { ...params, _meta: { ...meta, progressToken: `${this.name}-p${id}` } };
+    if (progressToken !== undefined)
+      sent = { ...params, _meta: { ...meta, progressToken: `${this.name}-p${id}` } };
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const arm = (): void => {
         clearTimeout(timer);
-        if (options?.timeoutMs !== undefined) timer = setTimeout(() => done(new UpstreamError(-32001, `Upstream '${this.name}' timed out after ${options.timeoutMs} ms`)), options.timeoutMs);
+        if (options?.timeoutMs !== undefined)
+          timer = setTimeout(
+            () =>
+              done(
+                new UpstreamError(-32001, `Upstream '${this.name}' timed out after ${options.timeoutMs} ms`),
+              ),
+            options.timeoutMs,
+          );
       };
       const onAbort = (): void => {
-        this.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'cancelled by the client' } });
+        this.send({
+          jsonrpc: '2.0',
+          method: 'notifications/cancelled',
+          params: { requestId: id, reason: 'cancelled by the client' },
+        });
         done(new UpstreamError(-32800, 'Request cancelled'));
       };
       const done = (err: Error | undefined, result?: RawObject): void => {
@@ -123,7 +154,20 @@ export class FakeUpstream extends EventEmitter implements Upstream {
         if (err !== undefined) reject(err);
         else resolve(result!);
       };
-      this.pending.set(id, { resolve: (r) => done(undefined, r), reject: (e) => done(e), options: { ...options, onProgress: options?.onProgress && ((p) => { arm(); options.onProgress!(p); }) }, progressToken });
+      this.pending.set(id, {
+        resolve: (r) => done(undefined, r),
+        reject: (e) => done(e),
+        options: {
+          ...options,
+          onProgress:
+            options?.onProgress &&
+            ((p) => {
+              arm();
+              options.onProgress!(p);
+            }),
+        },
+        progressToken,
+      });
       options?.signal?.addEventListener('abort', onAbort, { once: true });
       arm();
       this.send({ jsonrpc: '2.0', id, method, ...(sent === undefined ? {} : { params: sent }) });
@@ -166,13 +210,26 @@ export class FakeUpstream extends EventEmitter implements Upstream {
     const params = m['params'] as RawObject | undefined;
     if (id !== undefined) {
       // Server-to-client request: relate it to the call in flight (the only one, or the newest).
-      const keys = [...this.pending.values()].map((p) => p.options?.callKey).filter((k): k is string => k !== undefined);
+      const keys = [...this.pending.values()]
+        .map((p) => p.options?.callKey)
+        .filter((k): k is string => k !== undefined);
       const ctx: ServerRequestContext = { upstream: this.name, callKey: keys[keys.length - 1] };
       const h = this.handler;
-      const reply = h === undefined ? Promise.reject(new UpstreamError(-32601, 'no handler')) : h({ jsonrpc: '2.0', id: id as number, method, params }, ctx);
+      const reply =
+        h === undefined
+          ? Promise.reject(new UpstreamError(-32601, 'no handler'))
+          : h({ jsonrpc: '2.0', id: id as number, method, params }, ctx);
       reply.then(
         (result) => this.send({ jsonrpc: '2.0', id, result }),
-        (err: unknown) => this.send({ jsonrpc: '2.0', id, error: { code: err instanceof UpstreamError ? err.code : -32603, message: err instanceof Error ? err.message : String(err) } }),
+        (err: unknown) =>
+          this.send({
+            jsonrpc: '2.0',
+            id,
+            error: {
+              code: err instanceof UpstreamError ? err.code : -32603,
+              message: err instanceof Error ? err.message : String(err),
+            },
+          }),
       );
       return;
     }
@@ -180,7 +237,8 @@ export class FakeUpstream extends EventEmitter implements Upstream {
       const token = String(params?.['progressToken']);
       const callId = Number(token.slice(token.lastIndexOf('-p') + 2));
       const p = this.pending.get(callId);
-      if (p !== undefined && token === `${this.name}-p${callId}`) p.options?.onProgress?.({ ...params, progressToken: p.progressToken });
+      if (p !== undefined && token === `${this.name}-p${callId}`)
+        p.options?.onProgress?.({ ...params, progressToken: p.progressToken });
       return;
     }
     const kind = /^notifications\/(tools|prompts|resources)\/list_changed$/.exec(method)?.[1];

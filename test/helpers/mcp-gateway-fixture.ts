@@ -23,7 +23,11 @@ export async function startFakeGateway(extra: Partial<GatewayDeps> = {}) {
 export async function rawPost(url: URL | string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -38,20 +42,51 @@ export async function rawPost(url: URL | string, body: unknown, headers: Record<
 }
 
 /** Initializes a session by hand; returns its id. */
-export async function rawInitialize(url: URL | string, protocolVersion = '2025-11-25', capabilities: Record<string, unknown> = {}) {
-  const r = await rawPost(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion, capabilities, clientInfo: { name: 'raw', version: '1' } } });
-  return { sessionId: r.headers.get('mcp-session-id') ?? '', result: r.body['result'] as Record<string, unknown>, status: r.status };
+export async function rawInitialize(
+  url: URL | string,
+  protocolVersion = '2025-11-25',
+  capabilities: Record<string, unknown> = {},
+) {
+  const r = await rawPost(url, {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion, capabilities, clientInfo: { name: 'raw', version: '1' } },
+  });
+  return {
+    sessionId: r.headers.get('mcp-session-id') ?? '',
+    result: r.body['result'] as Record<string, unknown>,
+    status: r.status,
+  };
 }
 
 /** A request with full control of headers (fetch cannot set Host); resolves with the whole answer. */
-export function rawHttp(port: number, opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer }) {
+export function rawHttp(
+  port: number,
+  opts: { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer },
+) {
   return new Promise<{ status: number; headers: IncomingHttpHeaders; text: string }>((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: opts.method ?? 'POST', path: opts.path ?? '/mcp', headers: opts.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'POST',
+        path: opts.path ?? '/mcp',
+        headers: opts.headers,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });

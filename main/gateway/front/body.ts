@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
-export type BodyResult = { ok: true; text: string; bytes: number } | { ok: false; reason: 'too-large' | 'aborted' };
+export type BodyResult =
+  { ok: true; text: string; bytes: number } | { ok: false; reason: 'too-large' | 'aborted' };
 
 /** Reads a request body up to `maxBytes`; stops reading (without buffering more) once it is exceeded. */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
@@ -29,7 +30,13 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
       }
       chunks.push(chunk);
     });
-    req.on('end', () => finish({ ok: true, text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'), bytes: size }));
+    req.on('end', () =>
+      finish({
+        ok: true,
+        text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+        bytes: size,
+      }),
+    );
     req.on('error', () => finish({ ok: false, reason: 'aborted' }));
     req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));
   });

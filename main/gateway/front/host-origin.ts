@@ -7,7 +7,12 @@
 export function createHostOriginPolicy(getPort: () => number) {
   let publicOrigin: string | null = null;
   let publicHost: string | null = null;
-  const clientOrigins = new Set(['https://chatgpt.com', 'https://chat.openai.com', 'https://claude.ai', 'https://claude.com']);
+  const clientOrigins = new Set([
+    'https://chatgpt.com',
+    'https://chat.openai.com',
+    'https://claude.ai',
+    'https://claude.com',
+  ]);
 
   return {
     setPublicOrigin(origin: string | null): void {

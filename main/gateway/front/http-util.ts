@@ -2,7 +2,12 @@ import type { ServerResponse } from 'node:http';
 import type { JsonRpcId } from '../upstream/types.js';
 
 /** Writes a JSON body with an exact Content-Length (keeps keep-alive connections cheap). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): number {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): number {
   const text = JSON.stringify(body);
   const bytes = Buffer.byteLength(text);
   if (res.headersSent) {
@@ -15,12 +20,24 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** A JSON-RPC error response object. */
-export function rpcError(id: JsonRpcId | null, code: number, message: string, data?: unknown): Record<string, unknown> {
+export function rpcError(
+  id: JsonRpcId | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): Record<string, unknown> {
   return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
 }
 
 /** Sends an HTTP error whose body is a JSON-RPC error, so every MCP client can show the reason. */
-export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, id: JsonRpcId | null = null, headers?: Record<string, string>): void {
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  id: JsonRpcId | null = null,
+  headers?: Record<string, string>,
+): void {
   sendJson(res, status, rpcError(id, code, message), headers);
 }
 

@@ -60,7 +60,9 @@ export class InputExchange {
   }
 
   /** Waits until the call finishes or the upstream has new questions (gathered for one tick). */
-  next(): Promise<{ kind: 'final'; outcome: Outcome } | { kind: 'input'; requests: Record<string, RawObject> }> {
+  next(): Promise<
+    { kind: 'final'; outcome: Outcome } | { kind: 'input'; requests: Record<string, RawObject> }
+  > {
     return new Promise((resolve) => {
       const check = (): void => {
         this.wake = undefined;

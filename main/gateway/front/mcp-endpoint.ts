@@ -38,13 +38,25 @@ export function createMcpEndpoint(deps: EndpointDeps) {
   async function post(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const type = headerValue(req.headers['content-type']);
     if (type !== undefined && !/^application\/json\b/i.test(type)) {
-      sendRpcError(res, 415, TRANSPORT_ERROR, `Unsupported Media Type: POST bodies must be application/json (got '${type}')`);
+      sendRpcError(
+        res,
+        415,
+        TRANSPORT_ERROR,
+        `Unsupported Media Type: POST bodies must be application/json (got '${type}')`,
+      );
       return;
     }
     const body = await readBody(req, deps.maxBodyBytes);
     if (!body.ok) {
       if (body.reason === 'too-large')
-        sendRpcError(res, 413, TRANSPORT_ERROR, `Request body too large: the limit is ${deps.maxBodyBytes} bytes (gateway.maxBodyBytes in the config)`, null, { Connection: 'close' });
+        sendRpcError(
+          res,
+          413,
+          TRANSPORT_ERROR,
+          `Request body too large: the limit is ${deps.maxBodyBytes} bytes (gateway.maxBodyBytes in the config)`,
+          null,
+          { Connection: 'close' },
+        );
       else res.destroy();
       return;
     }
@@ -52,11 +64,21 @@ export function createMcpEndpoint(deps: EndpointDeps) {
     try {
       parsed = JSON.parse(body.text);
     } catch (err) {
-      sendRpcError(res, 400, PARSE_ERROR, `Parse error: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+      sendRpcError(
+        res,
+        400,
+        PARSE_ERROR,
+        `Parse error: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+      );
       return;
     }
     if (Array.isArray(parsed)) {
-      sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per POST');
+      sendRpcError(
+        res,
+        400,
+        INVALID_REQUEST,
+        'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per POST',
+      );
       return;
     }
     const m = classifyMessage(parsed);
@@ -68,11 +90,18 @@ export function createMcpEndpoint(deps: EndpointDeps) {
   }
 
   /** Chooses the era per request, as the 2026-07-28 transport describes: the body's envelope decides. */
-  async function route(m: Exclude<Classified, { kind: 'invalid' }>, req: IncomingMessage, res: ServerResponse, principal: Principal, bytes: number): Promise<void> {
+  async function route(
+    m: Exclude<Classified, { kind: 'invalid' }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+    bytes: number,
+  ): Promise<void> {
     const headerVersion = headerValue(req.headers['mcp-protocol-version'])?.trim();
     const params = m.kind === 'response' ? undefined : m.msg.params;
     const meta = metaOf(params);
-    const claim = meta !== undefined && META_PROTOCOL_VERSION in meta ? meta[META_PROTOCOL_VERSION] : undefined;
+    const claim =
+      meta !== undefined && META_PROTOCOL_VERSION in meta ? meta[META_PROTOCOL_VERSION] : undefined;
     const id = m.kind === 'request' ? m.msg.id : null;
 
     if (claim !== undefined) {
@@ -80,7 +109,13 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       return;
     }
     if (headerVersion !== undefined && isModernVersion(headerVersion) && m.kind !== 'response') {
-      sendRpcError(res, 400, INVALID_PARAMS, `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but params._meta lacks '${META_PROTOCOL_VERSION}' (required on every 2026-07-28 message)`, id);
+      sendRpcError(
+        res,
+        400,
+        INVALID_PARAMS,
+        `Invalid params: the MCP-Protocol-Version header names ${headerVersion}, but params._meta lacks '${META_PROTOCOL_VERSION}' (required on every 2026-07-28 message)`,
+        id,
+      );
       return;
     }
     if (m.kind === 'request' && m.msg.method === 'initialize') {
@@ -93,7 +128,13 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       return;
     }
     if (headerVersion !== undefined && !(SESSION_VERSIONS as readonly string[]).includes(headerVersion)) {
-      sendRpcError(res, 400, INVALID_REQUEST, `Bad Request: unsupported MCP-Protocol-Version '${headerVersion}' (supported: ${SESSION_VERSIONS.join(', ')}, 2026-07-28)`, id);
+      sendRpcError(
+        res,
+        400,
+        INVALID_REQUEST,
+        `Bad Request: unsupported MCP-Protocol-Version '${headerVersion}' (supported: ${SESSION_VERSIONS.join(', ')}, 2026-07-28)`,
+        id,
+      );
       return;
     }
     const session = sessionEra.lookup(req, res, principal, id);
@@ -111,7 +152,14 @@ export function createMcpEndpoint(deps: EndpointDeps) {
         case 'DELETE':
           return sessionEra.delete(req, res, principal);
         default:
-          sendRpcError(res, 405, TRANSPORT_ERROR, `Method not allowed: ${req.method} (use POST, GET or DELETE)`, null, { Allow: 'GET, POST, DELETE' });
+          sendRpcError(
+            res,
+            405,
+            TRANSPORT_ERROR,
+            `Method not allowed: ${req.method} (use POST, GET or DELETE)`,
+            null,
+            { Allow: 'GET, POST, DELETE' },
+          );
       }
     },
     close(): void {

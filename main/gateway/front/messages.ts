@@ -1,5 +1,10 @@
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, RawObject } from '../upstream/types.js';
-import { META_CLIENT_CAPABILITIES, META_CLIENT_INFO, META_LOG_LEVEL, META_PROTOCOL_VERSION } from './protocol.js';
+import {
+  META_CLIENT_CAPABILITIES,
+  META_CLIENT_INFO,
+  META_LOG_LEVEL,
+  META_PROTOCOL_VERSION,
+} from './protocol.js';
 
 export type Classified =
   | { kind: 'request'; msg: JsonRpcRequest }
@@ -24,8 +29,17 @@ export function classifyMessage(body: unknown): Classified {
     return { kind: 'request', msg: body as unknown as JsonRpcRequest };
   }
   if ('method' in body) return { kind: 'invalid', reason: '"method" must be a string' };
-  if (idOk && ('result' in body || 'error' in body)) return { kind: 'response', id: id as JsonRpcId, result: body['result'] as RawObject | undefined, error: body['error'] };
-  return { kind: 'invalid', reason: 'a message needs "method" (request or notification) or "result"/"error" with an "id" (response)' };
+  if (idOk && ('result' in body || 'error' in body))
+    return {
+      kind: 'response',
+      id: id as JsonRpcId,
+      result: body['result'] as RawObject | undefined,
+      error: body['error'],
+    };
+  return {
+    kind: 'invalid',
+    reason: 'a message needs "method" (request or notification) or "result"/"error" with an "id" (response)',
+  };
 }
 
 function params(body: RawObject): RawObject | undefined | false {

@@ -26,7 +26,14 @@ import { acceptsSse } from './session-era.js';
 import { principalKey } from './sessions.js';
 
 /** Results whose 2026-07-28 shape carries cache hints (ttlMs, cacheScope). */
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'server/discover',
+]);
 
 /**
  * 2026-07-28 results carry `resultType`; cacheable ones also `ttlMs` and `cacheScope`. The gateway's
@@ -50,12 +57,22 @@ export function createModernEra(deps: EndpointDeps) {
   const listenStreams = new Map<ServerResponse, () => void>();
 
   function discover(msg: JsonRpcRequest, res: ServerResponse): void {
-    sendJson(res, 200, { jsonrpc: '2.0', id: msg.id, result: completeResult('server/discover', router.discoverResult(MODERN_VERSIONS)) });
+    sendJson(res, 200, {
+      jsonrpc: '2.0',
+      id: msg.id,
+      result: completeResult('server/discover', router.discoverResult(MODERN_VERSIONS)),
+    });
   }
 
   function listen(msg: JsonRpcRequest, client: ClientView, req: IncomingMessage, res: ServerResponse): void {
     if (!acceptsSse(req)) {
-      sendRpcError(res, 406, INVALID_REQUEST, 'subscriptions/listen answers with a stream: send Accept: text/event-stream', msg.id);
+      sendRpcError(
+        res,
+        406,
+        INVALID_REQUEST,
+        'subscriptions/listen answers with a stream: send Accept: text/event-stream',
+        msg.id,
+      );
       return;
     }
     const filter = (msg.params?.['notifications'] ?? {}) as RawObject;
@@ -64,9 +81,14 @@ export function createModernEra(deps: EndpointDeps) {
     const write = (method: string, params: RawObject | undefined): void => {
       const p = params ?? {};
       const meta = { ...((p['_meta'] as RawObject | undefined) ?? {}), [META_SUBSCRIPTION_ID]: msg.id };
-      if (!res.destroyed) res.write(sseEvent(JSON.stringify({ jsonrpc: '2.0', method, params: { ...p, _meta: meta } })));
+      if (!res.destroyed)
+        res.write(sseEvent(JSON.stringify({ jsonrpc: '2.0', method, params: { ...p, _meta: meta } })));
     };
-    const detach = router.addListener({ id: listenerId, send: write, wantsListChanged: (kind) => filter[`${kind}ListChanged`] === true });
+    const detach = router.addListener({
+      id: listenerId,
+      send: write,
+      wantsListChanged: (kind) => filter[`${kind}ListChanged`] === true,
+    });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
     keepAlive.unref();
     const stop = (): void => {
@@ -77,36 +99,82 @@ export function createModernEra(deps: EndpointDeps) {
     listenStreams.set(res, () => {
       stop();
       // Graceful end of a listen stream: its (empty) result, stamped with the subscription id.
-      res.end(sseEvent(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { resultType: 'complete', _meta: { [META_SUBSCRIPTION_ID]: msg.id } } })));
+      res.end(
+        sseEvent(
+          JSON.stringify({
+            jsonrpc: '2.0',
+            id: msg.id,
+            result: { resultType: 'complete', _meta: { [META_SUBSCRIPTION_ID]: msg.id } },
+          }),
+        ),
+      );
     });
     res.on('close', stop);
-    const uris = Array.isArray(filter['resourceSubscriptions']) ? (filter['resourceSubscriptions'] as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+    const uris = Array.isArray(filter['resourceSubscriptions'])
+      ? (filter['resourceSubscriptions'] as unknown[]).filter((u): u is string => typeof u === 'string')
+      : [];
     const subClient: ClientView = { ...client, sessionId: listenerId };
-    const ctx: RouteContext = { client: subClient, signal: new AbortController().signal, notify: () => {}, ask: () => Promise.reject(new Error('no input on listen')) };
-    void Promise.all(uris.map((uri) => router.request('resources/subscribe', { uri }, ctx).then(() => uri, () => undefined))).then((ok) => {
+    const ctx: RouteContext = {
+      client: subClient,
+      signal: new AbortController().signal,
+      notify: () => {},
+      ask: () => Promise.reject(new Error('no input on listen')),
+    };
+    void Promise.all(
+      uris.map((uri) =>
+        router.request('resources/subscribe', { uri }, ctx).then(
+          () => uri,
+          () => undefined,
+        ),
+      ),
+    ).then((ok) => {
       const honored: RawObject = {};
-      for (const k of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged']) if (filter[k] === true) honored[k] = true;
+      for (const k of ['toolsListChanged', 'promptsListChanged', 'resourcesListChanged'])
+        if (filter[k] === true) honored[k] = true;
       if (uris.length > 0) honored['resourceSubscriptions'] = ok.filter((u) => u !== undefined);
       write('notifications/subscriptions/acknowledged', { notifications: honored });
     });
   }
 
-  async function request(msg: JsonRpcRequest, client: ClientView, req: IncomingMessage, res: ServerResponse, bytes: number): Promise<void> {
+  async function request(
+    msg: JsonRpcRequest,
+    client: ClientView,
+    req: IncomingMessage,
+    res: ServerResponse,
+    bytes: number,
+  ): Promise<void> {
     const method = msg.method;
     if (method === 'server/discover') return discover(msg, res);
     if (method === 'subscriptions/listen') return listen(msg, client, req, res);
     if (method === 'initialize') {
-      sendRpcError(res, 200, METHOD_NOT_FOUND, 'Method not found: 2026-07-28 has no initialize; call server/discover, or send initialize without the _meta envelope to start a 2025-era session', msg.id);
+      sendRpcError(
+        res,
+        200,
+        METHOD_NOT_FOUND,
+        'Method not found: 2026-07-28 has no initialize; call server/discover, or send initialize without the _meta envelope to start a 2025-era session',
+        msg.id,
+      );
       return;
     }
     const owner = principalKey(client.principal);
-    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), heartbeatMs: deps.heartbeatMs ?? 25_000 });
+    const stream = createResponseStream(res, {
+      sseAllowed: acceptsSse(req),
+      heartbeatMs: deps.heartbeatMs ?? 25_000,
+    });
     const state = msg.params?.['requestState'];
     let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
     if (typeof state === 'string') {
       ex = exchanges.take(state, owner, method);
       if (ex === undefined) {
-        stream.finish({ jsonrpc: '2.0', id: msg.id, error: { code: INVALID_PARAMS, message: 'Invalid params: requestState is unknown or expired; send the request again without requestState and inputResponses' } });
+        stream.finish({
+          jsonrpc: '2.0',
+          id: msg.id,
+          error: {
+            code: INVALID_PARAMS,
+            message:
+              'Invalid params: requestState is unknown or expired; send the request again without requestState and inputResponses',
+          },
+        });
         return;
       }
       ex.answer((msg.params?.['inputResponses'] as RawObject | undefined) ?? {});
@@ -133,34 +201,76 @@ export function createModernEra(deps: EndpointDeps) {
     inflight.delete(key);
     if (step.kind === 'input') {
       const requestState = exchanges.park(ex);
-      stream.finish({ jsonrpc: '2.0', id: msg.id, result: { resultType: 'input_required', inputRequests: step.requests, requestState } });
+      stream.finish({
+        jsonrpc: '2.0',
+        id: msg.id,
+        result: { resultType: 'input_required', inputRequests: step.requests, requestState },
+      });
       return;
     }
     const o = step.outcome;
-    const reply = o.error === undefined ? { jsonrpc: '2.0', id: msg.id, result: completeResult(method, o.result ?? {}) } : { jsonrpc: '2.0', id: msg.id, error: o.error };
+    const reply =
+      o.error === undefined
+        ? { jsonrpc: '2.0', id: msg.id, result: completeResult(method, o.result ?? {}) }
+        : { jsonrpc: '2.0', id: msg.id, error: o.error };
     o.finish(stream.finish(reply));
   }
 
   return {
     discover,
-    async handle(m: Exclude<Classified, { kind: 'invalid' }>, claim: unknown, headerVersion: string | undefined, req: IncomingMessage, res: ServerResponse, principal: Principal, bytes: number): Promise<void> {
+    async handle(
+      m: Exclude<Classified, { kind: 'invalid' }>,
+      claim: unknown,
+      headerVersion: string | undefined,
+      req: IncomingMessage,
+      res: ServerResponse,
+      principal: Principal,
+      bytes: number,
+    ): Promise<void> {
       const id = m.kind === 'request' ? m.msg.id : null;
       if (m.kind === 'response') {
-        sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: 2026-07-28 has no server-to-client requests, so responses cannot be posted');
+        sendRpcError(
+          res,
+          400,
+          INVALID_REQUEST,
+          'Invalid Request: 2026-07-28 has no server-to-client requests, so responses cannot be posted',
+        );
         return;
       }
       if (typeof claim !== 'string' || !(MODERN_VERSIONS as readonly string[]).includes(claim)) {
-        const hint = (SESSION_VERSIONS as readonly string[]).includes(String(claim)) ? ` (${String(claim)} is served through initialize and Mcp-Session-Id, without the _meta envelope)` : '';
-        sendJson(res, 400, { jsonrpc: '2.0', id, error: { code: UNSUPPORTED_PROTOCOL_VERSION, message: `Unsupported protocol version '${String(claim)}'${hint}`, data: { supported: [...MODERN_VERSIONS], requested: claim } } });
+        const hint = (SESSION_VERSIONS as readonly string[]).includes(String(claim))
+          ? ` (${String(claim)} is served through initialize and Mcp-Session-Id, without the _meta envelope)`
+          : '';
+        sendJson(res, 400, {
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: UNSUPPORTED_PROTOCOL_VERSION,
+            message: `Unsupported protocol version '${String(claim)}'${hint}`,
+            data: { supported: [...MODERN_VERSIONS], requested: claim },
+          },
+        });
         return;
       }
       if (headerVersion !== undefined && headerVersion !== claim) {
-        sendRpcError(res, 400, INVALID_REQUEST, `Bad Request: the MCP-Protocol-Version header (${headerVersion}) disagrees with params._meta (${claim})`, id);
+        sendRpcError(
+          res,
+          400,
+          INVALID_REQUEST,
+          `Bad Request: the MCP-Protocol-Version header (${headerVersion}) disagrees with params._meta (${claim})`,
+          id,
+        );
         return;
       }
       const methodHeader = headerValue(req.headers['mcp-method']);
       if (methodHeader !== undefined && methodHeader.trim() !== m.msg.method) {
-        sendRpcError(res, 400, INVALID_REQUEST, `Bad Request: the Mcp-Method header (${methodHeader}) disagrees with the body's method (${m.msg.method})`, id);
+        sendRpcError(
+          res,
+          400,
+          INVALID_REQUEST,
+          `Bad Request: the Mcp-Method header (${methodHeader}) disagrees with the body's method (${m.msg.method})`,
+          id,
+        );
         return;
       }
       const meta = metaOf(m.msg.params) ?? {};
@@ -174,11 +284,23 @@ export function createModernEra(deps: EndpointDeps) {
       }
       const caps = meta[META_CLIENT_CAPABILITIES];
       if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) {
-        sendRpcError(res, 400, INVALID_PARAMS, `Invalid params: params._meta['${META_CLIENT_CAPABILITIES}'] must be an object (required on every 2026-07-28 request)`, id);
+        sendRpcError(
+          res,
+          400,
+          INVALID_PARAMS,
+          `Invalid params: params._meta['${META_CLIENT_CAPABILITIES}'] must be an object (required on every 2026-07-28 request)`,
+          id,
+        );
         return;
       }
       const clientInfo = meta[META_CLIENT_INFO];
-      const client: ClientView = { protocolVersion: claim, principal, capabilities: caps as RawObject, clientInfo: typeof clientInfo === 'object' && clientInfo !== null ? (clientInfo as RawObject) : undefined };
+      const client: ClientView = {
+        protocolVersion: claim,
+        principal,
+        capabilities: caps as RawObject,
+        clientInfo:
+          typeof clientInfo === 'object' && clientInfo !== null ? (clientInfo as RawObject) : undefined,
+      };
       await request(m.msg, client, req, res, bytes);
     },
     close(): void {

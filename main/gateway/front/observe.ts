@@ -14,8 +14,14 @@ export interface Outcome {
 
 /** Turns anything thrown on the call path into a JSON-RPC error object a person can act on. */
 export function toRpcError(err: unknown): JsonRpcErrorObject {
-  if (err instanceof UpstreamError) return err.data === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, data: err.data };
-  return { code: INTERNAL_ERROR, message: `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}` };
+  if (err instanceof UpstreamError)
+    return err.data === undefined
+      ? { code: err.code, message: err.message }
+      : { code: err.code, message: err.message, data: err.data };
+  return {
+    code: INTERNAL_ERROR,
+    message: `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
+  };
 }
 
 function classify(ctx: RouteContext, error: JsonRpcErrorObject | undefined): ActivityEvent['outcome'] {
@@ -60,7 +66,10 @@ export async function observe(
       activity.record({
         time,
         kind: 'request',
-        client: { id: p.clientId ?? p.kind, name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined) },
+        client: {
+          id: p.clientId ?? p.kind,
+          name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined),
+        },
         sessionId: ctx.client.sessionId,
         protocolVersion: ctx.client.protocolVersion,
         method,

@@ -17,7 +17,9 @@ export function isModernVersion(v: string): boolean {
   return v >= '2026-07-28';
 }
 export function isSupportedVersion(v: string): boolean {
-  return (SESSION_VERSIONS as readonly string[]).includes(v) || (MODERN_VERSIONS as readonly string[]).includes(v);
+  return (
+    (SESSION_VERSIONS as readonly string[]).includes(v) || (MODERN_VERSIONS as readonly string[]).includes(v)
+  );
 }
 
 /** JSON-RPC codes used by the front (JSON-RPC 2.0 section 5.1; MCP 2026-07-28 for -32022). */

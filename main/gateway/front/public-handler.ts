@@ -6,7 +6,10 @@ import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import { INTERNAL_ERROR, TRANSPORT_ERROR } from './protocol.js';
 
 /** The principal used when no auth hook is installed (`--auth none` on loopback). */
-export const LOCAL_PRINCIPAL: Principal = Object.freeze({ kind: 'local', scopes: Object.freeze([SCOPE_FULL]) }) as Principal;
+export const LOCAL_PRINCIPAL: Principal = Object.freeze({
+  kind: 'local',
+  scopes: Object.freeze([SCOPE_FULL]),
+}) as Principal;
 
 export interface PublicHandlerDeps {
   policy: HostOriginPolicy;
@@ -24,12 +27,22 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host;
     if (!policy.hostAllowed(host)) {
-      sendRpcError(res, 403, TRANSPORT_ERROR, `Forbidden: Host '${host ?? ''}' is not this gateway's address (allowed: 127.0.0.1, localhost, [::1] on this port, and the public URL's host); this guards against DNS rebinding`);
+      sendRpcError(
+        res,
+        403,
+        TRANSPORT_ERROR,
+        `Forbidden: Host '${host ?? ''}' is not this gateway's address (allowed: 127.0.0.1, localhost, [::1] on this port, and the public URL's host); this guards against DNS rebinding`,
+      );
       return;
     }
     const origin = headerValue(req.headers.origin);
     if (!policy.originAllowed(origin)) {
-      sendRpcError(res, 403, TRANSPORT_ERROR, `Forbidden: Origin '${origin ?? ''}' is not an allowed client origin`);
+      sendRpcError(
+        res,
+        403,
+        TRANSPORT_ERROR,
+        `Forbidden: Origin '${origin ?? ''}' is not an allowed client origin`,
+      );
       return;
     }
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
@@ -46,7 +59,10 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
       const decision = await auth.authenticate(req, url);
       if (!decision.ok) {
         const body = decision.body === undefined ? '' : JSON.stringify(decision.body);
-        res.writeHead(decision.status, { ...(body === '' ? {} : { 'Content-Type': 'application/json' }), ...decision.headers });
+        res.writeHead(decision.status, {
+          ...(body === '' ? {} : { 'Content-Type': 'application/json' }),
+          ...decision.headers,
+        });
         res.end(body);
         req.resume();
         return;
@@ -59,7 +75,13 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((err: unknown) => {
       // A bug must cost one request, never the listener.
-      if (!res.headersSent) sendRpcError(res, 500, INTERNAL_ERROR, `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`);
+      if (!res.headersSent)
+        sendRpcError(
+          res,
+          500,
+          INTERNAL_ERROR,
+          `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
+        );
       else res.destroy();
     });
   };

@@ -17,7 +17,10 @@ export function sseEvent(data: string, id?: number): string {
  * switched to an SSE stream the moment a notification (progress) or a server-to-client request has to
  * go out first (Streamable HTTP: "either Content-Type: text/event-stream ... or application/json").
  */
-export function createResponseStream(res: ServerResponse, opts: { sseAllowed: boolean; headers?: Record<string, string>; heartbeatMs?: number }) {
+export function createResponseStream(
+  res: ServerResponse,
+  opts: { sseAllowed: boolean; headers?: Record<string, string>; heartbeatMs?: number },
+) {
   let sse = false;
   let finished = false;
   // Cloudflare drops a request that sends no first byte for about 100 s (PROTOCOL.md): a slow call
@@ -58,7 +61,11 @@ export function createResponseStream(res: ServerResponse, opts: { sseAllowed: bo
       if (sse) {
         res.end(sseEvent(text));
       } else {
-        res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes), ...opts.headers });
+        res.writeHead(status, {
+          'Content-Type': 'application/json',
+          'Content-Length': String(bytes),
+          ...opts.headers,
+        });
         res.end(text);
       }
       return bytes;

@@ -24,39 +24,90 @@ export function createSessionEra(deps: EndpointDeps) {
   const { router, sessions, activity } = deps;
 
   /** The session named by Mcp-Session-Id; answers 400 (missing) or 404 (unknown) itself. */
-  function lookup(req: IncomingMessage, res: ServerResponse, principal: Principal, id: JsonRpcId | null): Session | undefined {
+  function lookup(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+    id: JsonRpcId | null,
+  ): Session | undefined {
     const sid = headerValue(req.headers['mcp-session-id']);
     if (sid === undefined || sid === '') {
-      sendRpcError(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required; send initialize first (or use protocol 2026-07-28 with a per-request _meta envelope)', id);
+      sendRpcError(
+        res,
+        400,
+        TRANSPORT_ERROR,
+        'Bad Request: Mcp-Session-Id header is required; send initialize first (or use protocol 2026-07-28 with a per-request _meta envelope)',
+        id,
+      );
       return undefined;
     }
     const s = sessions.get(sid, principal);
     // 404 tells the client to start a new session (Streamable HTTP, session management).
-    if (s === undefined) sendRpcError(res, 404, TRANSPORT_ERROR, 'Session not found: it ended, expired or the gateway restarted; send initialize to start a new session', id);
+    if (s === undefined)
+      sendRpcError(
+        res,
+        404,
+        TRANSPORT_ERROR,
+        'Session not found: it ended, expired or the gateway restarted; send initialize to start a new session',
+        id,
+      );
     return s;
   }
 
-  function initialize(msg: JsonRpcRequest, _req: IncomingMessage, res: ServerResponse, principal: Principal, bytes: number): void {
+  function initialize(
+    msg: JsonRpcRequest,
+    _req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+    bytes: number,
+  ): void {
     const params = msg.params ?? {};
     const requested = typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : '';
     // Version negotiation: the client's version when supported, else our latest (lifecycle spec).
-    const version = (SESSION_VERSIONS as readonly string[]).includes(requested) ? requested : LATEST_SESSION_VERSION;
+    const version = (SESSION_VERSIONS as readonly string[]).includes(requested)
+      ? requested
+      : LATEST_SESSION_VERSION;
     const s = sessions.create(principal, version, params);
     s.detach = router.addListener(s.listener);
-    const ctx: RouteContext = { client: s.client, signal: never, notify: () => {}, ask: () => Promise.reject(new Error('not during initialize')) };
-    void observe(activity, 'initialize', params, ctx, bytes, async () => router.initializeResult(version)).then((o) => {
-      o.finish(sendJson(res, 200, { jsonrpc: '2.0', id: msg.id, result: o.result }, { 'Mcp-Session-Id': s.id }));
+    const ctx: RouteContext = {
+      client: s.client,
+      signal: never,
+      notify: () => {},
+      ask: () => Promise.reject(new Error('not during initialize')),
+    };
+    void observe(activity, 'initialize', params, ctx, bytes, async () =>
+      router.initializeResult(version),
+    ).then((o) => {
+      o.finish(
+        sendJson(res, 200, { jsonrpc: '2.0', id: msg.id, result: o.result }, { 'Mcp-Session-Id': s.id }),
+      );
     });
   }
 
-  async function request(s: Session, msg: JsonRpcRequest, req: IncomingMessage, res: ServerResponse, bytes: number): Promise<void> {
+  async function request(
+    s: Session,
+    msg: JsonRpcRequest,
+    req: IncomingMessage,
+    res: ServerResponse,
+    bytes: number,
+  ): Promise<void> {
     if (msg.method === 'initialize') {
-      sendRpcError(res, 400, INVALID_REQUEST, 'Invalid Request: this session is already initialized; to start over, send initialize without Mcp-Session-Id', msg.id);
+      sendRpcError(
+        res,
+        400,
+        INVALID_REQUEST,
+        'Invalid Request: this session is already initialized; to start over, send initialize without Mcp-Session-Id',
+        msg.id,
+      );
       return;
     }
     const ctrl = new AbortController();
     s.inflight.set(msg.id, ctrl);
-    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), headers: { 'Mcp-Session-Id': s.id }, heartbeatMs: deps.heartbeatMs ?? 25_000 });
+    const stream = createResponseStream(res, {
+      sseAllowed: acceptsSse(req),
+      headers: { 'Mcp-Session-Id': s.id },
+      heartbeatMs: deps.heartbeatMs ?? 25_000,
+    });
     // No resumable POST streams here: if the client goes away the answer has nowhere to go.
     res.once('close', () => {
       if (!stream.finished) ctrl.abort();
@@ -67,20 +118,35 @@ export function createSessionEra(deps: EndpointDeps) {
       notify: (method, params) => void stream.event({ jsonrpc: '2.0', method, params }),
       ask: (method, params) => sessions.ask(s, stream, method, params, ctrl.signal),
     };
-    const o = await observe(activity, msg.method, msg.params, ctx, bytes, () => router.request(msg.method, msg.params, ctx));
+    const o = await observe(activity, msg.method, msg.params, ctx, bytes, () =>
+      router.request(msg.method, msg.params, ctx),
+    );
     s.inflight.delete(msg.id);
-    const reply = o.error === undefined ? { jsonrpc: '2.0', id: msg.id, result: o.result } : { jsonrpc: '2.0', id: msg.id, error: o.error };
+    const reply =
+      o.error === undefined
+        ? { jsonrpc: '2.0', id: msg.id, result: o.result }
+        : { jsonrpc: '2.0', id: msg.id, error: o.error };
     o.finish(stream.finish(reply));
   }
 
-  function clientMessage(s: Session, m: Exclude<Classified, { kind: 'invalid' | 'request' }>, res: ServerResponse): void {
+  function clientMessage(
+    s: Session,
+    m: Exclude<Classified, { kind: 'invalid' | 'request' }>,
+    res: ServerResponse,
+  ): void {
     if (m.kind === 'response') {
       const pending = s.pendingAsks.get(String(m.id));
       if (pending !== undefined) {
         s.pendingAsks.delete(String(m.id));
         if (m.error !== undefined) {
           const e = m.error as RawObject;
-          pending.reject(new UpstreamError(Number(e['code'] ?? -32603), String(e['message'] ?? 'error from the client'), e['data']));
+          pending.reject(
+            new UpstreamError(
+              Number(e['code'] ?? -32603),
+              String(e['message'] ?? 'error from the client'),
+              e['data'],
+            ),
+          );
         } else pending.resolve(m.result ?? {});
       }
     } else if (m.msg.method === 'notifications/cancelled') {
@@ -96,20 +162,32 @@ export function createSessionEra(deps: EndpointDeps) {
   return {
     lookup,
     initialize,
-    async handle(s: Session, m: Exclude<Classified, { kind: 'invalid' }>, req: IncomingMessage, res: ServerResponse, bytes: number): Promise<void> {
+    async handle(
+      s: Session,
+      m: Exclude<Classified, { kind: 'invalid' }>,
+      req: IncomingMessage,
+      res: ServerResponse,
+      bytes: number,
+    ): Promise<void> {
       if (m.kind === 'request') await request(s, m.msg, req, res, bytes);
       else clientMessage(s, m, res);
     },
     async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
       if (!acceptsSse(req)) {
-        sendRpcError(res, 406, TRANSPORT_ERROR, 'Not Acceptable: a GET stream needs Accept: text/event-stream');
+        sendRpcError(
+          res,
+          406,
+          TRANSPORT_ERROR,
+          'Not Acceptable: a GET stream needs Accept: text/event-stream',
+        );
         return;
       }
       const s = lookup(req, res, principal, null);
       if (s === undefined) return;
       // Held open only on loopback: through a quick tunnel the stream would be held back (PROTOCOL.md).
       // Cloudflare's headers also mark tunnel traffic, in case a tunnel rewrites Host to the origin's.
-      const viaCloudflare = req.headers['cf-ray'] !== undefined || req.headers['cf-connecting-ip'] !== undefined;
+      const viaCloudflare =
+        req.headers['cf-ray'] !== undefined || req.headers['cf-connecting-ip'] !== undefined;
       const hold = deps.policy.isLoopbackHost(req.headers.host) && !viaCloudflare;
       sessions.openGetStream(s, res, headerValue(req.headers['last-event-id']), hold, hold ? 1000 : 3000);
     },

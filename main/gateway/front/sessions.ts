@@ -38,7 +38,9 @@ export function principalKey(p: Principal): string {
 export class UnsupportedAskError extends Error {}
 
 /** Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping. */
-export function createSessionStore(opts: { idleMs?: number; maxSessions?: number; onEnd?: (s: Session) => void } = {}) {
+export function createSessionStore(
+  opts: { idleMs?: number; maxSessions?: number; onEnd?: (s: Session) => void } = {},
+) {
   const idleMs = opts.idleMs ?? 60 * 60_000;
   const maxSessions = opts.maxSessions ?? 1000;
   const sessions = new Map<string, Session & { owner: string }>();
@@ -54,10 +56,14 @@ export function createSessionStore(opts: { idleMs?: number; maxSessions?: number
     opts.onEnd?.(s);
   };
 
-  const sweep = setInterval(() => {
-    const cutoff = Date.now() - idleMs;
-    for (const s of sessions.values()) if (s.lastSeen < cutoff && s.inflight.size === 0 && s.getStream === undefined) end(s);
-  }, Math.min(idleMs, 60_000));
+  const sweep = setInterval(
+    () => {
+      const cutoff = Date.now() - idleMs;
+      for (const s of sessions.values())
+        if (s.lastSeen < cutoff && s.inflight.size === 0 && s.getStream === undefined) end(s);
+    },
+    Math.min(idleMs, 60_000),
+  );
   sweep.unref();
 
   const push = (s: Session, message: RawObject): void => {
@@ -94,7 +100,11 @@ export function createSessionStore(opts: { idleMs?: number; maxSessions?: number
         id,
         owner: principalKey(principal),
         client,
-        listener: { id, send: (method, p) => push(s, p === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: p }) },
+        listener: {
+          id,
+          send: (method, p) =>
+            push(s, p === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: p }),
+        },
         lastSeen: Date.now(),
         inflight: new Map(),
         pendingAsks: new Map(),
@@ -119,10 +129,17 @@ export function createSessionStore(opts: { idleMs?: number; maxSessions?: number
      * long-lived SSE response (cloudflared issues 1449, 1496), so the client reconnects with
      * Last-Event-ID instead (PROTOCOL.md).
      */
-    openGetStream(s: Session, res: ServerResponse, lastEventId: string | undefined, hold: boolean, retryMs: number): void {
+    openGetStream(
+      s: Session,
+      res: ServerResponse,
+      lastEventId: string | undefined,
+      hold: boolean,
+      retryMs: number,
+    ): void {
       if (s.getStream !== undefined && s.getStream !== res) s.getStream.end();
       res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': s.id });
-      const after = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : s.delivered;
+      const after =
+        lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : s.delivered;
       let out = `id: ${s.nextEventId}\nretry: ${retryMs}\ndata: \n\n`;
       for (const e of s.events) if (e.id > after) out += sseEvent(e.text, e.id);
       s.delivered = s.nextEventId;
@@ -140,11 +157,21 @@ export function createSessionStore(opts: { idleMs?: number; maxSessions?: number
       });
     },
     /** Sends a server-to-client request over the call's own stream and waits for the client's answer. */
-    ask(s: Session, stream: ResponseStream, method: string, params: RawObject, signal: AbortSignal): Promise<RawObject> {
+    ask(
+      s: Session,
+      stream: ResponseStream,
+      method: string,
+      params: RawObject,
+      signal: AbortSignal,
+    ): Promise<RawObject> {
       const id = `tg-${++askSeq}`;
       return new Promise<RawObject>((resolve, reject) => {
         if (!stream.event({ jsonrpc: '2.0', id, method, params })) {
-          reject(new UnsupportedAskError(`the client's request did not accept text/event-stream, so ${method} cannot be sent to it`));
+          reject(
+            new UnsupportedAskError(
+              `the client's request did not accept text/event-stream, so ${method} cannot be sent to it`,
+            ),
+          );
           return;
         }
         const onAbort = (): void => {

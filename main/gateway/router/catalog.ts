@@ -54,7 +54,11 @@ function renamed(object: RawObject, exposed: string): RawObject {
 
 function isReadOnlyHint(tool: RawObject): boolean {
   const annotations = tool['annotations'];
-  return typeof annotations === 'object' && annotations !== null && (annotations as RawObject)['readOnlyHint'] === true;
+  return (
+    typeof annotations === 'object' &&
+    annotations !== null &&
+    (annotations as RawObject)['readOnlyHint'] === true
+  );
 }
 
 /** Builds the merged view; `servers` is in config order, which decides who keeps a contested name. */
@@ -78,14 +82,24 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
     cat.warnings.set(server, list);
   };
 
-  const place = <E extends NamedEntry>(map: Map<string, E>, kind: string, sv: ServerView, name: string, make: (exposed: string) => E): E => {
+  const place = <E extends NamedEntry>(
+    map: Map<string, E>,
+    kind: string,
+    sv: ServerView,
+    name: string,
+    make: (exposed: string) => E,
+  ): E => {
     const wanted = joinName(sv.prefix, name);
     let exposed = toValidName(wanted);
-    if (exposed !== wanted) warn(sv.name, `${kind} '${name}' is exposed as '${exposed}' (names must match ^[a-zA-Z0-9_-]{1,64}$)`);
+    if (exposed !== wanted)
+      warn(sv.name, `${kind} '${name}' is exposed as '${exposed}' (names must match ^[a-zA-Z0-9_-]{1,64}$)`);
     const holder = map.get(exposed);
     if (holder !== undefined) {
       const alt = disambiguate(sv.name, exposed);
-      warn(sv.name, `${kind} name '${exposed}' is already used by server '${holder.upstream}' (listed earlier); this server's '${name}' is exposed as '${alt}'. Set a different "prefix" to choose the name.`);
+      warn(
+        sv.name,
+        `${kind} name '${exposed}' is already used by server '${holder.upstream}' (listed earlier); this server's '${name}' is exposed as '${alt}'. Set a different "prefix" to choose the name.`,
+      );
       exposed = alt;
     }
     const entry = make(exposed);
@@ -102,14 +116,25 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       const name = tool['name'];
       if (typeof name !== 'string' || !allowed(name)) continue;
       const readOnly = isReadOnlyHint(tool) || (hasReadOnlyList && readOnlyNames(name));
-      const entry = place(cat.tools, 'tool', sv, name, (exposed) => ({ exposed, upstream: sv.name, name, object: renamed(tool, exposed), readOnly }));
+      const entry = place(cat.tools, 'tool', sv, name, (exposed) => ({
+        exposed,
+        upstream: sv.name,
+        name,
+        object: renamed(tool, exposed),
+        readOnly,
+      }));
       cat.toolList.push(entry.object);
       if (readOnly) cat.readOnlyToolList.push(entry.object);
     }
     for (const prompt of sv.upstream.prompts()) {
       const name = prompt['name'];
       if (typeof name !== 'string') continue;
-      const entry = place(cat.prompts, 'prompt', sv, name, (exposed) => ({ exposed, upstream: sv.name, name, object: renamed(prompt, exposed) }));
+      const entry = place(cat.prompts, 'prompt', sv, name, (exposed) => ({
+        exposed,
+        upstream: sv.name,
+        name,
+        object: renamed(prompt, exposed),
+      }));
       cat.promptList.push(entry.object);
     }
     for (const resource of sv.upstream.resources()) {
@@ -117,7 +142,10 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       if (typeof uri !== 'string') continue;
       const owner = cat.resources.get(uri);
       if (owner !== undefined) {
-        warn(sv.name, `resource '${uri}' is also offered by server '${owner}' (listed earlier), which serves it`);
+        warn(
+          sv.name,
+          `resource '${uri}' is also offered by server '${owner}' (listed earlier), which serves it`,
+        );
         continue;
       }
       cat.resources.set(uri, sv.name);

@@ -16,7 +16,10 @@ export function unavailableError(state: UpstreamState, now = Date.now()): Upstre
   let text: string;
   switch (state.status) {
     case 'restarting': {
-      const wait = state.nextRetryAt === undefined ? undefined : Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000));
+      const wait =
+        state.nextRetryAt === undefined
+          ? undefined
+          : Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000));
       text = `Upstream '${name}' is restarting${wait === undefined ? '' : ` (next attempt in ${wait} s)`}`;
       break;
     }
@@ -35,5 +38,9 @@ export function unavailableError(state: UpstreamState, now = Date.now()): Upstre
   }
   if (state.error !== undefined && state.status !== 'restarting') text += `: ${state.error}`;
   else if (state.error !== undefined) text += `; last error: ${state.error}`;
-  return new UpstreamError(ERR_UPSTREAM_UNAVAILABLE, text, { upstream: name, status: state.status, nextRetryAt: state.nextRetryAt });
+  return new UpstreamError(ERR_UPSTREAM_UNAVAILABLE, text, {
+    upstream: name,
+    status: state.status,
+    nextRetryAt: state.nextRetryAt,
+  });
 }

@@ -34,12 +34,18 @@ export function disambiguate(server: string, name: string): string {
 
 /** Compiles a glob with `*` (any run) and `?` (one character) into an anchored RegExp. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
 /** allow/deny filter on upstream tool names; deny wins over allow; no allow list = all allowed. */
-export function createNameFilter(allow: readonly string[] | undefined, deny: readonly string[] | undefined): (name: string) => boolean {
+export function createNameFilter(
+  allow: readonly string[] | undefined,
+  deny: readonly string[] | undefined,
+): (name: string) => boolean {
   const allowRes = allow?.map(globToRegExp);
   const denyRes = (deny ?? []).map(globToRegExp);
   return (name) => {

@@ -4,7 +4,13 @@ import type { Principal } from '../../auth/types.js';
 import type { ActivitySink } from '../../activity/types.js';
 import type { ServerConfig } from '../../config/schema.js';
 import { UpstreamError } from '../upstream/types.js';
-import type { JsonRpcNotification, JsonRpcRequest, RawObject, ServerRequestContext, Upstream } from '../upstream/types.js';
+import type {
+  JsonRpcNotification,
+  JsonRpcRequest,
+  RawObject,
+  ServerRequestContext,
+  Upstream,
+} from '../upstream/types.js';
 import { buildCatalog, resourceOwner } from './catalog.js';
 import type { Catalog, ServerView } from './catalog.js';
 import { ERR_FORBIDDEN, ERR_INVALID_PARAMS, ERR_METHOD_NOT_FOUND, unavailableError } from './errors.js';
@@ -59,7 +65,14 @@ export function createRouter(deps: RouterDeps) {
     ups.sort((a, b) => rank(keys, a.name) - rank(keys, b.name));
     return ups.map((upstream) => {
       const cfg = servers[upstream.name];
-      return { name: upstream.name, upstream, prefix: cfg?.prefix ?? upstream.name, allow: cfg?.tools?.allow, deny: cfg?.tools?.deny, readOnly: cfg?.tools?.readOnly };
+      return {
+        name: upstream.name,
+        upstream,
+        prefix: cfg?.prefix ?? upstream.name,
+        allow: cfg?.tools?.allow,
+        deny: cfg?.tools?.deny,
+        readOnly: cfg?.tools?.readOnly,
+      };
     });
   };
 
@@ -83,7 +96,8 @@ export function createRouter(deps: RouterDeps) {
       const cat = getCatalog();
       for (const kind of ['tools', 'prompts', 'resources'] as const) {
         if (cat.fingerprints[kind] === published[kind]) continue;
-        for (const l of listeners.values()) if (l.wantsListChanged?.(kind) !== false) l.send(`notifications/${kind}/list_changed`);
+        for (const l of listeners.values())
+          if (l.wantsListChanged?.(kind) !== false) l.send(`notifications/${kind}/list_changed`);
         events.emit('list-changed', kind);
       }
       published = { ...cat.fingerprints };
@@ -92,7 +106,15 @@ export function createRouter(deps: RouterDeps) {
         publishedWarnings = w;
         events.emit('warnings', cat.warnings);
         for (const [server, list] of cat.warnings) {
-          for (const message of list) deps.activity?.record({ time: Date.now(), kind: 'system', method: 'gateway/naming', upstream: server, outcome: 'error', error: { message } });
+          for (const message of list)
+            deps.activity?.record({
+              time: Date.now(),
+              kind: 'system',
+              method: 'gateway/naming',
+              upstream: server,
+              outcome: 'error',
+              error: { message },
+            });
         }
       }
     });
@@ -125,7 +147,9 @@ export function createRouter(deps: RouterDeps) {
     upstream.on('state', onState);
     upstream.on('list-changed', onList);
     upstream.on('notification', onNote);
-    upstream.setServerRequestHandler((req: JsonRpcRequest, ctx: ServerRequestContext) => relay.handle(req, ctx));
+    upstream.setServerRequestHandler((req: JsonRpcRequest, ctx: ServerRequestContext) =>
+      relay.handle(req, ctx),
+    );
     attached.set(upstream.name, {
       upstream,
       detach: () => {
@@ -172,7 +196,10 @@ export function createRouter(deps: RouterDeps) {
     }
     const up = owner === undefined ? undefined : getUpstream(owner);
     if (up !== undefined && up.state().status !== 'ready') return unavailableError(up.state());
-    return new UpstreamError(ERR_INVALID_PARAMS, `Unknown ${kind} '${exposed}'. Call ${kind}s/list to see what is on offer.`);
+    return new UpstreamError(
+      ERR_INVALID_PARAMS,
+      `Unknown ${kind} '${exposed}'. Call ${kind}s/list to see what is on offer.`,
+    );
   };
 
   const callOptions = (ctx: RouteContext, upstream: string, progressToken: unknown) => ({
@@ -181,10 +208,19 @@ export function createRouter(deps: RouterDeps) {
     onProgress:
       progressToken === undefined
         ? undefined
-        : (p: RawObject) => ctx.notify('notifications/progress', p['progressToken'] === progressToken ? p : { ...p, progressToken }),
+        : (p: RawObject) =>
+            ctx.notify(
+              'notifications/progress',
+              p['progressToken'] === progressToken ? p : { ...p, progressToken },
+            ),
   });
 
-  const forward = async (ctx: RouteContext, upstreamName: string, method: string, params: RawObject | undefined): Promise<RawObject> => {
+  const forward = async (
+    ctx: RouteContext,
+    upstreamName: string,
+    method: string,
+    params: RawObject | undefined,
+  ): Promise<RawObject> => {
     const up = readyUpstream(upstreamName);
     ctx.upstream = upstreamName;
     const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
@@ -204,7 +240,8 @@ export function createRouter(deps: RouterDeps) {
     // Not listed and no template matches (e.g. a ui:// widget): ask each server that has resources.
     let lastError: unknown;
     for (const { upstream } of orderedViews()) {
-      if (upstream.state().status !== 'ready' || upstream.state().capabilities?.['resources'] === undefined) continue;
+      if (upstream.state().status !== 'ready' || upstream.state().capabilities?.['resources'] === undefined)
+        continue;
       try {
         return await forward(ctx, upstream.name, 'resources/read', params);
       } catch (err) {
@@ -212,10 +249,16 @@ export function createRouter(deps: RouterDeps) {
       }
     }
     if (lastError instanceof UpstreamError) throw lastError;
-    throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, { uri });
+    throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, {
+      uri,
+    });
   };
 
-  async function request(method: string, params: RawObject | undefined, ctx: RouteContext): Promise<RawObject> {
+  async function request(
+    method: string,
+    params: RawObject | undefined,
+    ctx: RouteContext,
+  ): Promise<RawObject> {
     const p = params ?? {};
     switch (method) {
       case 'ping':
@@ -231,7 +274,10 @@ export function createRouter(deps: RouterDeps) {
         if (entry === undefined) throw missing('tool', exposed);
         if (!entry.readOnly && !hasFullAccess(ctx.client.principal)) {
           ctx.denied = true;
-          throw new UpstreamError(ERR_FORBIDDEN, `Tool '${exposed}' can change things, and this client was granted read-only access (mcp:read). Reconnect it with full access to call this tool.`);
+          throw new UpstreamError(
+            ERR_FORBIDDEN,
+            `Tool '${exposed}' can change things, and this client was granted read-only access (mcp:read). Reconnect it with full access to call this tool.`,
+          );
         }
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
@@ -255,10 +301,19 @@ export function createRouter(deps: RouterDeps) {
         const uri = String(p['uri']);
         ctx.target = uri;
         const owner = resourceOwner(getCatalog(), uri);
-        if (owner === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, { uri });
+        if (owner === undefined)
+          throw new UpstreamError(
+            ERR_INVALID_PARAMS,
+            `Resource '${uri}' is not offered by any connected server`,
+            { uri },
+          );
         ctx.upstream = owner;
         const listenerId = ctx.client.sessionId;
-        if (listenerId === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `${method} needs a session (protocol 2025-11-25 or earlier); on 2026-07-28 use subscriptions/listen`);
+        if (listenerId === undefined)
+          throw new UpstreamError(
+            ERR_INVALID_PARAMS,
+            `${method} needs a session (protocol 2025-11-25 or earlier); on 2026-07-28 use subscriptions/listen`,
+          );
         if (method === 'resources/subscribe') await subs.add(listenerId, readyUpstream(owner).name, uri);
         else subs.remove(listenerId, owner, uri);
         return {};
@@ -274,12 +329,20 @@ export function createRouter(deps: RouterDeps) {
         const uri = String(ref['uri']);
         ctx.target = uri;
         const owner = resourceOwner(getCatalog(), uri);
-        if (owner === undefined) throw new UpstreamError(ERR_INVALID_PARAMS, `No connected server offers a resource template matching '${uri}'`);
+        if (owner === undefined)
+          throw new UpstreamError(
+            ERR_INVALID_PARAMS,
+            `No connected server offers a resource template matching '${uri}'`,
+          );
         return forward(ctx, owner, method, p);
       }
       case 'logging/setLevel': {
         const level = String(p['level']);
-        if (!LOG_LEVELS.includes(level)) throw new UpstreamError(ERR_INVALID_PARAMS, `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')} (got '${level}')`);
+        if (!LOG_LEVELS.includes(level))
+          throw new UpstreamError(
+            ERR_INVALID_PARAMS,
+            `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')} (got '${level}')`,
+          );
         const l = ctx.client.sessionId === undefined ? undefined : listeners.get(ctx.client.sessionId);
         if (l !== undefined) l.logLevel = level;
         await Promise.all(
@@ -299,10 +362,13 @@ export function createRouter(deps: RouterDeps) {
     request,
     /** Forwards a client notification that concerns every upstream (roots/list_changed). */
     broadcastNotification(method: string, params?: RawObject): void {
-      for (const { upstream } of attached.values()) if (upstream.state().status === 'ready') upstream.notify(method, params).catch(() => {});
+      for (const { upstream } of attached.values())
+        if (upstream.state().status === 'ready') upstream.notify(method, params).catch(() => {});
     },
-    initializeResult: (protocolVersion: string) => buildInitializeResult(protocolVersion, orderedViews(), deps.serverInfo),
-    discoverResult: (supportedVersions: readonly string[]) => buildDiscoverResult(supportedVersions, orderedViews(), deps.serverInfo),
+    initializeResult: (protocolVersion: string) =>
+      buildInitializeResult(protocolVersion, orderedViews(), deps.serverInfo),
+    discoverResult: (supportedVersions: readonly string[]) =>
+      buildDiscoverResult(supportedVersions, orderedViews(), deps.serverInfo),
     addListener(listener: NotificationListener): () => void {
       listeners.set(listener.id, listener);
       return () => {
@@ -316,7 +382,8 @@ export function createRouter(deps: RouterDeps) {
     },
     /** Exposed name of an upstream's tool in the merged view (after prefix, shortening, collisions). */
     exposedToolName(server: string, tool: string): string | undefined {
-      for (const e of getCatalog().tools.values()) if (e.upstream === server && e.name === tool) return e.exposed;
+      for (const e of getCatalog().tools.values())
+        if (e.upstream === server && e.name === tool) return e.exposed;
       return undefined;
     },
     /** Current naming warnings per server (collisions, renamed names). */

@@ -26,19 +26,33 @@ function instructions(views: readonly ServerView[]): string | undefined {
   const parts: string[] = [];
   for (const v of views) {
     const s = v.upstream.state();
-    if (s.status === 'ready' && s.instructions) parts.push(`## ${v.name}${v.prefix ? ` (tools prefixed "${v.prefix}__")` : ''}\n${s.instructions}`);
+    if (s.status === 'ready' && s.instructions)
+      parts.push(`## ${v.name}${v.prefix ? ` (tools prefixed "${v.prefix}__")` : ''}\n${s.instructions}`);
   }
   return parts.length === 0 ? undefined : parts.join('\n\n');
 }
 
 /** The gateway's `initialize` result (session era). */
-export function buildInitializeResult(protocolVersion: string, views: readonly ServerView[], serverInfo: RawObject = DEFAULT_SERVER_INFO): RawObject {
+export function buildInitializeResult(
+  protocolVersion: string,
+  views: readonly ServerView[],
+  serverInfo: RawObject = DEFAULT_SERVER_INFO,
+): RawObject {
   const text = instructions(views);
-  return { protocolVersion, capabilities: capabilities(views), serverInfo, ...(text === undefined ? {} : { instructions: text }) };
+  return {
+    protocolVersion,
+    capabilities: capabilities(views),
+    serverInfo,
+    ...(text === undefined ? {} : { instructions: text }),
+  };
 }
 
 /** The gateway's `server/discover` result (2026-07-28). */
-export function buildDiscoverResult(supportedVersions: readonly string[], views: readonly ServerView[], serverInfo: RawObject = DEFAULT_SERVER_INFO): RawObject {
+export function buildDiscoverResult(
+  supportedVersions: readonly string[],
+  views: readonly ServerView[],
+  serverInfo: RawObject = DEFAULT_SERVER_INFO,
+): RawObject {
   const text = instructions(views);
   return {
     supportedVersions: [...supportedVersions],

@@ -38,7 +38,10 @@ export function createServerRequestRelay(deps: { activity?: ActivitySink }) {
           method: req.method,
           upstream: sctx.upstream,
           sessionId: ctx?.client.sessionId,
-          client: ctx === undefined ? undefined : { id: ctx.client.principal.clientId, name: ctx.client.principal.clientName },
+          client:
+            ctx === undefined
+              ? undefined
+              : { id: ctx.client.principal.clientId, name: ctx.client.principal.clientName },
           durationMs: Date.now() - started,
           outcome,
           error: message === undefined ? undefined : { message },
@@ -51,7 +54,9 @@ export function createServerRequestRelay(deps: { activity?: ActivitySink }) {
       }
       const capability = NEEDS[req.method];
       if (capability === undefined || ctx.client.capabilities[capability] === undefined) {
-        const who = String(ctx.client.clientInfo?.['name'] ?? ctx.client.principal.clientName ?? 'the client');
+        const who = String(
+          ctx.client.clientInfo?.['name'] ?? ctx.client.principal.clientName ?? 'the client',
+        );
         const message =
           capability === undefined
             ? `Method not found: the gateway does not relay '${req.method}' to clients`

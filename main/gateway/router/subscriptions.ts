@@ -52,7 +52,8 @@ export function createSubscriptions(getUpstream: (name: string) => Upstream | un
     renew(upstream: Upstream): void {
       const head = `${upstream.name}${SEP}`;
       for (const key of byKey.keys()) {
-        if (key.startsWith(head)) upstream.request('resources/subscribe', { uri: key.slice(head.length) }).catch(() => {});
+        if (key.startsWith(head))
+          upstream.request('resources/subscribe', { uri: key.slice(head.length) }).catch(() => {});
       }
     },
   };

@@ -11,7 +11,10 @@ import { createGateway } from '../../../main/gateway/index.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
 
-const everything = join(resolve(import.meta.dirname, '../../..'), 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const everything = join(
+  resolve(import.meta.dirname, '../../..'),
+  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
+);
 
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
@@ -25,9 +28,15 @@ function freePort(): Promise<number> {
 }
 
 async function startHttpEverything(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [everything, 'streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [everything, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error('server-everything (streamableHttp) did not start within 20 s')), 20_000);
+    const t = setTimeout(
+      () => fail(new Error('server-everything (streamableHttp) did not start within 20 s')),
+      20_000,
+    );
     child.stderr!.on('data', (d: Buffer) => {
       if (/listening|running/i.test(String(d))) {
         clearTimeout(t);
@@ -69,20 +78,29 @@ describe('gateway over server-everything on Streamable HTTP; hot reload', { time
     const sum = await client.callTool({ name: 'remote__get-sum', arguments: { a: 40, b: 2 } });
     assert.match(JSON.stringify(sum.content), /42/);
     const seen: number[] = [];
-    await client.callTool({ name: 'remote__trigger-long-running-operation', arguments: { duration: 0.2, steps: 2 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+    await client.callTool(
+      { name: 'remote__trigger-long-running-operation', arguments: { duration: 0.2, steps: 2 } },
+      undefined,
+      { onprogress: (p) => seen.push(p.progress) },
+    );
     assert.deepEqual(seen, [1, 2]);
   });
 
   test('hot reload: a new prefix and a tool filter reach connected clients with list_changed', async () => {
     let changed = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
-    const next: Record<string, ServerConfig> = { remote: { ...servers['remote']!, prefix: 'ev', tools: { allow: ['get-*', 'echo'] } } };
+    const next: Record<string, ServerConfig> = {
+      remote: { ...servers['remote']!, prefix: 'ev', tools: { allow: ['get-*', 'echo'] } },
+    };
     gateway.setServers(next);
     const end = Date.now() + 5000;
     while (changed === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     assert.ok(changed > 0, 'tools/list_changed arrived');
     const names = (await client.listTools()).tools.map((t) => t.name).sort();
     assert.ok(names.includes('ev__echo') && names.includes('ev__get-sum'));
-    assert.ok(names.every((n) => n === 'ev__echo' || n.startsWith('ev__get-')), names.join());
+    assert.ok(
+      names.every((n) => n === 'ev__echo' || n.startsWith('ev__get-')),
+      names.join(),
+    );
   });
 });

@@ -5,8 +5,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { Client as V2Client, StreamableHTTPClientTransport as V2Transport } from '@modelcontextprotocol/client';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ResourceUpdatedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client as V2Client,
+  StreamableHTTPClientTransport as V2Transport,
+} from '@modelcontextprotocol/client';
 import { createGateway } from '../../../main/gateway/index.js';
 import { createUpstreamManager, RELAY_CAPABILITIES } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
@@ -14,12 +21,17 @@ import { directStdio } from '../../helpers/mcp-direct.js';
 import { rawInitialize, rawPost } from '../../helpers/mcp-gateway-fixture.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const pkg = (name: string, file = 'dist/index.js'): string => join(root, 'node_modules/@modelcontextprotocol', name, file);
+const pkg = (name: string, file = 'dist/index.js'): string =>
+  join(root, 'node_modules/@modelcontextprotocol', name, file);
 const node = process.execPath;
 type Raw = Record<string, unknown>;
 const wire = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  ms: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -34,7 +46,11 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
   writeFileSync(join(dir, 'hello.txt'), 'hello from disk');
   const servers: Record<string, ServerConfig> = {
     everything: { command: node, args: [pkg('server-everything'), 'stdio'] },
-    memory: { command: node, args: [pkg('server-memory')], env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') } },
+    memory: {
+      command: node,
+      args: [pkg('server-memory')],
+      env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
+    },
     fs: { command: node, args: [pkg('server-filesystem'), dir] },
     apps: { command: node, args: [pkg('server-basic-react'), '--stdio'], prefix: '' },
   };
@@ -60,13 +76,18 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
   test('every upstream is ready and merged under its prefix', async () => {
     for (const s of manager.states()) assert.equal(s.status, 'ready', `${s.name}: ${s.error ?? ''}`);
     const names = (await client.listTools()).tools.map((t) => t.name);
-    for (const n of ['everything__echo', 'memory__read_graph', 'fs__list_directory']) assert.ok(names.includes(n), n);
+    for (const n of ['everything__echo', 'memory__read_graph', 'fs__list_directory'])
+      assert.ok(names.includes(n), n);
     assert.ok(names.every((n) => /^[a-zA-Z0-9_-]{1,64}$/.test(n)));
   });
 
   test('raw tools/list equals a direct connection apart from names (everything, MCP Apps server)', async () => {
     const { sessionId } = await rawInitialize(url);
-    const list = async (): Promise<Raw[]> => ((await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId })).body['result'] as { tools: Raw[] }).tools;
+    const list = async (): Promise<Raw[]> =>
+      (
+        (await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId }))
+          .body['result'] as { tools: Raw[] }
+      ).tools;
     for (const [name, prefix, args] of [
       ['everything', 'everything__', [pkg('server-everything'), 'stdio']],
       ['apps', '', [pkg('server-basic-react'), '--stdio']],
@@ -74,15 +95,26 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
       const direct = await directStdio(node, [...args], RELAY_CAPABILITIES);
       try {
         // Conditional tools arrive after initialized (list_changed): wait until both sides agree on the count.
-        const directTools = await until(async () => {
-          const d = ((await direct.request('tools/list')) as { tools: Raw[] }).tools;
-          const g = (await list()).filter((t) => String(t['name']).startsWith(prefix) && (prefix !== '' || !String(t['name']).includes('__')));
-          return d.length === g.length ? d : undefined;
-        }, 15_000, `${name} tool lists to settle`);
+        const directTools = await until(
+          async () => {
+            const d = ((await direct.request('tools/list')) as { tools: Raw[] }).tools;
+            const g = (await list()).filter(
+              (t) =>
+                String(t['name']).startsWith(prefix) && (prefix !== '' || !String(t['name']).includes('__')),
+            );
+            return d.length === g.length ? d : undefined;
+          },
+          15_000,
+          `${name} tool lists to settle`,
+        );
         const viaGateway = await list();
         for (const t of directTools) {
           const exposed = `${prefix}${String(t['name'])}`;
-          assert.deepEqual(viaGateway.find((x) => x['name'] === exposed), wire({ ...t, name: exposed }), exposed);
+          assert.deepEqual(
+            viaGateway.find((x) => x['name'] === exposed),
+            wire({ ...t, name: exposed }),
+            exposed,
+          );
         }
         if (name === 'apps') {
           const tool = directTools[0]!;
@@ -90,7 +122,11 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
           const uri = JSON.stringify(tool['_meta']).match(/ui:\/\/[^"]+/)?.[0];
           assert.ok(uri, 'tool _meta names a ui:// resource');
           const d = await direct.request('resources/read', { uri });
-          const g = await rawPost(url, { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri } }, { 'mcp-session-id': sessionId });
+          const g = await rawPost(
+            url,
+            { jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri } },
+            { 'mcp-session-id': sessionId },
+          );
           assert.equal(JSON.stringify(g.body['result']), JSON.stringify(d), 'ui:// resource byte-for-byte');
         }
       } finally {
@@ -102,10 +138,16 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
   test('a call of each kind: echo, memory graph, filesystem read, prompt, resource', async () => {
     const echo = await client.callTool({ name: 'everything__echo', arguments: { message: 'hi there' } });
     assert.match(JSON.stringify(echo.content), /hi there/);
-    await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'Tunnelgate', entityType: 'app', observations: ['merges servers'] }] } });
+    await client.callTool({
+      name: 'memory__create_entities',
+      arguments: { entities: [{ name: 'Tunnelgate', entityType: 'app', observations: ['merges servers'] }] },
+    });
     const graph = await client.callTool({ name: 'memory__read_graph', arguments: {} });
     assert.match(JSON.stringify(graph), /merges servers/);
-    const file = await client.callTool({ name: 'fs__read_text_file', arguments: { path: join(dir, 'hello.txt') } });
+    const file = await client.callTool({
+      name: 'fs__read_text_file',
+      arguments: { path: join(dir, 'hello.txt') },
+    });
     assert.match(JSON.stringify(file.content), /hello from disk/);
     const prompts = (await client.listPrompts()).prompts.map((p) => p.name);
     assert.ok(prompts.some((p) => p.startsWith('everything__')));
@@ -118,11 +160,22 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
 
   test('progress, sampling and elicitation relay through the gateway', async () => {
     const seen: number[] = [];
-    const r = await client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+    const r = await client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } },
+      undefined,
+      { onprogress: (p) => seen.push(p.progress) },
+    );
     assert.deepEqual(seen, [1, 2, 3]);
     assert.match(JSON.stringify(r.content), /completed/);
-    client.setRequestHandler(CreateMessageRequestSchema, async () => ({ role: 'assistant', model: 'stub', content: { type: 'text', text: 'sampled-answer' } }));
-    const s = await client.callTool({ name: 'everything__trigger-sampling-request', arguments: { prompt: 'hello', maxTokens: 10 } });
+    client.setRequestHandler(CreateMessageRequestSchema, async () => ({
+      role: 'assistant',
+      model: 'stub',
+      content: { type: 'text', text: 'sampled-answer' },
+    }));
+    const s = await client.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'hello', maxTokens: 10 },
+    });
     assert.match(JSON.stringify(s.content), /sampled-answer/);
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'decline' }));
     const e = await client.callTool({ name: 'everything__trigger-elicitation-request', arguments: {} });
@@ -154,19 +207,36 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
 
   test('killing an upstream mid-call: the call fails with an error naming it, others keep serving', async () => {
     const pid = manager.get('everything')!.pid!;
-    const call = client.callTool({ name: 'everything__trigger-long-running-operation', arguments: { duration: 20, steps: 20 } }, undefined, { onprogress: () => {} });
+    const call = client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 20, steps: 20 } },
+      undefined,
+      { onprogress: () => {} },
+    );
     await new Promise((r) => setTimeout(r, 300));
     process.kill(pid, 'SIGKILL');
-    const err = await call.then(() => undefined, (e: Error) => e);
+    const err = await call.then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(err instanceof Error, 'the call failed instead of hanging');
     assert.match(err.message, /everything/);
     const other = await client.callTool({ name: 'memory__read_graph', arguments: {} });
     assert.match(JSON.stringify(other), /Tunnelgate/);
-    await until(() => (manager.get('everything')!.state().status === 'ready' ? true : undefined), 30_000, 'everything to restart');
-    const back = await until(async () => {
-      const r = await client.callTool({ name: 'everything__echo', arguments: { message: 'back' } }).catch(() => undefined);
-      return r;
-    }, 10_000, 'everything to answer again');
+    await until(
+      () => (manager.get('everything')!.state().status === 'ready' ? true : undefined),
+      30_000,
+      'everything to restart',
+    );
+    const back = await until(
+      async () => {
+        const r = await client
+          .callTool({ name: 'everything__echo', arguments: { message: 'back' } })
+          .catch(() => undefined);
+        return r;
+      },
+      10_000,
+      'everything to answer again',
+    );
     assert.match(JSON.stringify(back.content), /back/);
   });
 });

@@ -18,13 +18,22 @@ test('malformed JSON, wrong shapes, batches and oversized bodies get clear error
   assert.equal(broken.status, 400);
   assert.equal(errorOf(broken.text).code, -32700);
   assert.match(errorOf(broken.text).message, /not valid JSON/);
-  const shape = await rawHttp(fx.port, { headers: { ...json, host }, body: '{"jsonrpc":"1.0","id":1,"method":"x"}' });
+  const shape = await rawHttp(fx.port, {
+    headers: { ...json, host },
+    body: '{"jsonrpc":"1.0","id":1,"method":"x"}',
+  });
   assert.equal(shape.status, 400);
   assert.match(errorOf(shape.text).message, /"jsonrpc" must be "2.0"/);
-  const batch = await rawHttp(fx.port, { headers: { ...json, host }, body: '[{"jsonrpc":"2.0","id":1,"method":"ping"}]' });
+  const batch = await rawHttp(fx.port, {
+    headers: { ...json, host },
+    body: '[{"jsonrpc":"2.0","id":1,"method":"ping"}]',
+  });
   assert.equal(batch.status, 400);
   assert.match(errorOf(batch.text).message, /batches are not supported/);
-  const big = await rawHttp(fx.port, { headers: { ...json, host }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }) });
+  const big = await rawHttp(fx.port, {
+    headers: { ...json, host },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }),
+  });
   assert.equal(big.status, 413);
   assert.match(errorOf(big.text).message, /limit is 1024 bytes/);
   const type = await rawHttp(fx.port, { headers: { 'content-type': 'text/plain', host }, body: 'hi' });
@@ -38,23 +47,49 @@ test('sessions: missing id 400, unknown id 404, bad version header 400, DELETE e
   t.after(() => fx.gateway.close());
   const missing = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' });
   assert.equal(missing.status, 400);
-  assert.match(String((missing.body['error'] as Record<string, unknown>)['message']), /Mcp-Session-Id header is required/);
-  const unknown = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': 'deadbeef' });
+  assert.match(
+    String((missing.body['error'] as Record<string, unknown>)['message']),
+    /Mcp-Session-Id header is required/,
+  );
+  const unknown = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': 'deadbeef' },
+  );
   assert.equal(unknown.status, 404);
   const { sessionId, result } = await rawInitialize(fx.url, '1999-01-01');
   assert.equal(result['protocolVersion'], '2025-11-25', 'unsupported client version: our latest');
-  const badHeader = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' });
+  const badHeader = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': sessionId, 'mcp-protocol-version': '1999-01-01' },
+  );
   assert.equal(badHeader.status, 400);
-  const note = await rawPost(fx.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { 'mcp-session-id': sessionId });
+  const note = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { 'mcp-session-id': sessionId },
+  );
   assert.equal(note.status, 202);
   assert.equal(note.text, '');
-  const unknownMethod = await rawPost(fx.url, { jsonrpc: '2.0', id: 9, method: 'nope/nothing' }, { 'mcp-session-id': sessionId });
+  const unknownMethod = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 9, method: 'nope/nothing' },
+    { 'mcp-session-id': sessionId },
+  );
   assert.equal((unknownMethod.body['error'] as Record<string, unknown>)['code'], -32601);
   assert.equal(fx.gateway.sessionCount, 1);
-  const del = await rawHttp(fx.port, { method: 'DELETE', headers: { host: `127.0.0.1:${fx.port}`, 'mcp-session-id': sessionId } });
+  const del = await rawHttp(fx.port, {
+    method: 'DELETE',
+    headers: { host: `127.0.0.1:${fx.port}`, 'mcp-session-id': sessionId },
+  });
   assert.equal(del.status, 200);
   assert.equal(fx.gateway.sessionCount, 0);
-  const after = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId });
+  const after = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': sessionId },
+  );
   assert.equal(after.status, 404);
 });
 
@@ -62,7 +97,8 @@ test('Host and Origin allow-lists (DNS rebinding); public host added by setPubli
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());
   const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'server/discover' });
-  const at = (headers: Record<string, string>) => rawHttp(fx.port, { headers: { ...json, ...headers }, body });
+  const at = (headers: Record<string, string>) =>
+    rawHttp(fx.port, { headers: { ...json, ...headers }, body });
   assert.equal((await at({ host: `127.0.0.1:${fx.port}` })).status, 200);
   assert.equal((await at({ host: `localhost:${fx.port}` })).status, 200);
   assert.equal((await at({ host: `[::1]:${fx.port}` })).status, 200);
@@ -72,13 +108,20 @@ test('Host and Origin allow-lists (DNS rebinding); public host added by setPubli
   fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
   assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 200);
   assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://chatgpt.com' })).status, 200);
-  assert.equal((await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' })).status, 200);
+  assert.equal(
+    (await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' })).status,
+    200,
+  );
   const evil = await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://evil.example' });
   assert.equal(evil.status, 403);
   assert.match(errorOf(evil.text).message, /Origin 'https:\/\/evil.example'/);
   fx.gateway.setPublicOrigin(null);
   assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
-  const other = await rawHttp(fx.port, { method: 'GET', path: '/', headers: { host: `127.0.0.1:${fx.port}` } });
+  const other = await rawHttp(fx.port, {
+    method: 'GET',
+    path: '/',
+    headers: { host: `127.0.0.1:${fx.port}` },
+  });
   assert.equal(other.status, 404);
   const put = await rawHttp(fx.port, { method: 'PUT', headers: { host: `127.0.0.1:${fx.port}` } });
   assert.equal(put.status, 405);
@@ -92,7 +135,10 @@ test('GET stream: priming event then close through the tunnel host, held open on
   // Something for the session to pick up: the merged tool list changes.
   fx.a.crash();
   await new Promise((r) => setTimeout(r, 20));
-  const viaTunnel = await rawHttp(fx.port, { method: 'GET', headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId } });
+  const viaTunnel = await rawHttp(fx.port, {
+    method: 'GET',
+    headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId },
+  });
   assert.equal(viaTunnel.status, 200);
   assert.equal(viaTunnel.headers['content-type'], 'text/event-stream');
   assert.equal(viaTunnel.headers['cache-control'], 'no-cache');
@@ -101,20 +147,49 @@ test('GET stream: priming event then close through the tunnel host, held open on
   assert.match(viaTunnel.text, /notifications\/tools\/list_changed/);
   const lastId = /id: (\d+)\nevent: message/.exec(viaTunnel.text)?.[1];
   assert.ok(lastId !== undefined);
-  const replay = await rawHttp(fx.port, { method: 'GET', headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId, 'last-event-id': String(Number(lastId) - 1) } });
+  const replay = await rawHttp(fx.port, {
+    method: 'GET',
+    headers: {
+      host: 'abc.trycloudflare.com',
+      accept: 'text/event-stream',
+      'mcp-session-id': sessionId,
+      'last-event-id': String(Number(lastId) - 1),
+    },
+  });
   assert.match(replay.text, /notifications\/tools\/list_changed/, 'Last-Event-ID replays what came after it');
-  const rewritten = await rawHttp(fx.port, { method: 'GET', headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream', 'mcp-session-id': sessionId, 'cf-ray': '8a1b2c3d4e5f-AMS' } });
-  assert.equal(rewritten.status, 200, 'a tunnel that rewrites Host to loopback is still recognised (closed, not held)');
-  const noSession = await rawHttp(fx.port, { method: 'GET', headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream' } });
+  const rewritten = await rawHttp(fx.port, {
+    method: 'GET',
+    headers: {
+      host: `127.0.0.1:${fx.port}`,
+      accept: 'text/event-stream',
+      'mcp-session-id': sessionId,
+      'cf-ray': '8a1b2c3d4e5f-AMS',
+    },
+  });
+  assert.equal(
+    rewritten.status,
+    200,
+    'a tunnel that rewrites Host to loopback is still recognised (closed, not held)',
+  );
+  const noSession = await rawHttp(fx.port, {
+    method: 'GET',
+    headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream' },
+  });
   assert.equal(noSession.status, 400);
 
   const ac = new AbortController();
-  const held = await fetch(fx.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId }, signal: ac.signal });
+  const held = await fetch(fx.url, {
+    headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    signal: ac.signal,
+  });
   assert.equal(held.status, 200);
   const reader = held.body!.getReader();
   const first = new TextDecoder().decode((await reader.read()).value);
   assert.match(first, /^id: \d+\nretry: 1000/);
-  const racing = await Promise.race([reader.read().then(() => 'more'), new Promise((r) => setTimeout(() => r('still open'), 100))]);
+  const racing = await Promise.race([
+    reader.read().then(() => 'more'),
+    new Promise((r) => setTimeout(() => r('still open'), 100)),
+  ]);
   assert.equal(racing, 'still open');
   ac.abort();
 });
@@ -129,8 +204,15 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
       return true;
     },
     async authenticate(req) {
-      if (req.headers.authorization === 'Bearer other') return { ok: true, principal: { kind: 'oauth', clientId: 'someone-else', scopes: ['mcp:full'] } };
-      if (req.headers.authorization !== 'Bearer good') return { ok: false, status: 401, headers: { 'WWW-Authenticate': 'Bearer resource_metadata="x"' }, body: { error: 'invalid_token' } };
+      if (req.headers.authorization === 'Bearer other')
+        return { ok: true, principal: { kind: 'oauth', clientId: 'someone-else', scopes: ['mcp:full'] } };
+      if (req.headers.authorization !== 'Bearer good')
+        return {
+          ok: false,
+          status: 401,
+          headers: { 'WWW-Authenticate': 'Bearer resource_metadata="x"' },
+          body: { error: 'invalid_token' },
+        };
       seen.push('ok');
       return { ok: true, principal: { kind: 'oauth', clientId: 'chatgpt', scopes: ['mcp:read'] } };
     },
@@ -138,7 +220,16 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
   const fx = await startFakeGateway({ auth });
   t.after(() => fx.gateway.close());
   const host = `127.0.0.1:${fx.port}`;
-  assert.equal((await rawHttp(fx.port, { method: 'GET', path: '/.well-known/oauth-protected-resource', headers: { host } })).status, 200);
+  assert.equal(
+    (
+      await rawHttp(fx.port, {
+        method: 'GET',
+        path: '/.well-known/oauth-protected-resource',
+        headers: { host },
+      })
+    ).status,
+    200,
+  );
   const plain = await rawHttp(fx.port, { path: '/mcp', headers: { ...json, host }, body: '{}' });
   assert.equal(plain.status, 404);
   assert.doesNotMatch(plain.text, /secret/);
@@ -146,14 +237,31 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
   assert.equal(denied.status, 401);
   assert.equal(denied.headers['www-authenticate'], 'Bearer resource_metadata="x"');
   const url = new URL(`http://${host}/s/secret/mcp`);
-  const init = await rawPost(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }, { authorization: 'Bearer good' });
+  const init = await rawPost(
+    url,
+    {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } },
+    },
+    { authorization: 'Bearer good' },
+  );
   const sid = init.headers.get('mcp-session-id')!;
-  const list = await rawPost(url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { authorization: 'Bearer good', 'mcp-session-id': sid });
-  const names = ((list.body['result'] as { tools: { name: string }[] }).tools).map((x) => x.name).sort();
+  const list = await rawPost(
+    url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { authorization: 'Bearer good', 'mcp-session-id': sid },
+  );
+  const names = (list.body['result'] as { tools: { name: string }[] }).tools.map((x) => x.name).sort();
   assert.deepEqual(names, ['a__echo', 'b__echo'], 'mcp:read sees read-only tools only');
   const ev = fx.events.find((e) => e.method === 'tools/list');
   assert.equal(ev?.client?.id, 'chatgpt');
-  const hijack = await rawPost(url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { authorization: 'Bearer other', 'mcp-session-id': sid });
+  const hijack = await rawPost(
+    url,
+    { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+    { authorization: 'Bearer other', 'mcp-session-id': sid },
+  );
   assert.equal(hijack.status, 404, "another client cannot use this client's session id");
 });
 
@@ -163,12 +271,21 @@ test('a slow call sends keep-alive comments (SSE) before its result, so proxies 
   const { sessionId } = await rawInitialize(fx.url);
   const r = await rawHttp(fx.port, {
     headers: { ...json, host: `127.0.0.1:${fx.port}`, 'mcp-session-id': sessionId },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 3, delayMs: 50 } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'a__slow', arguments: { steps: 3, delayMs: 50 } },
+    }),
   });
   assert.equal(r.headers['content-type'], 'text/event-stream');
   assert.match(r.text, /^: keep-alive\n\n/);
   assert.match(r.text, /done after 3 steps/);
-  const quick = await rawPost(fx.url, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a__echo', arguments: { text: 'q' } } }, { 'mcp-session-id': sessionId });
+  const quick = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'a__echo', arguments: { text: 'q' } } },
+    { 'mcp-session-id': sessionId },
+  );
   assert.match(quick.headers.get('content-type') ?? '', /application\/json/, 'fast calls stay plain JSON');
 });
 
@@ -177,11 +294,20 @@ test('a chunked body without Content-Length is cut off at the limit', async (t) 
   t.after(() => fx.gateway.close());
   const { request } = await import('node:http');
   const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: fx.port, method: 'POST', path: '/mcp', headers: { ...json, host: `127.0.0.1:${fx.port}`, 'transfer-encoding': 'chunked' } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += String(d)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: fx.port,
+        method: 'POST',
+        path: '/mcp',
+        headers: { ...json, host: `127.0.0.1:${fx.port}`, 'transfer-encoding': 'chunked' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += String(d)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.write('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"');
     for (let i = 0; i < 10; i++) req.write('x'.repeat(500));
@@ -195,16 +321,28 @@ test('stateless era: closing the connection cancels the upstream call', async (t
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());
   const ac = new AbortController();
-  const envelope = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+  const envelope = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
   const pending = fetch(fx.url, {
     method: 'POST',
     signal: ac.signal,
     headers: json,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 }, _meta: envelope } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 7,
+      method: 'tools/call',
+      params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 }, _meta: envelope },
+    }),
   }).catch((e: Error) => e);
   await new Promise((r) => setTimeout(r, 80));
   ac.abort();
   await pending;
-  for (let i = 0; i < 100 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'), 'upstream told to cancel');
+  for (let i = 0; i < 100 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(
+    fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'),
+    'upstream told to cancel',
+  );
 });

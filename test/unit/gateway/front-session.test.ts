@@ -24,16 +24,28 @@ test('v1 SDK client (session era): raw tools/list equals the upstream apart from
   const { sessionId, result } = await rawInitialize(fx.url, '2025-06-18');
   assert.match(sessionId, /^[0-9a-f]{32}$/);
   assert.equal(result['protocolVersion'], '2025-06-18', 'client version echoed when supported');
-  const listed = await rawPost(fx.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' });
+  const listed = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+    { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' },
+  );
   const tools = (listed.body['result'] as { tools: Record<string, unknown>[] }).tools;
   // The in-memory upstream keeps undefined-valued keys that JSON drops; compare as JSON.
   const wire = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
-  for (const up of fx.a.tools()) assert.deepEqual(tools.find((x) => x['name'] === `a__${String(up['name'])}`), wire({ ...up, name: `a__${String(up['name'])}` }));
+  for (const up of fx.a.tools())
+    assert.deepEqual(
+      tools.find((x) => x['name'] === `a__${String(up['name'])}`),
+      wire({ ...up, name: `a__${String(up['name'])}` }),
+    );
 
   const { client } = await sdkClient(fx.url);
   t.after(() => client.close());
   assert.equal(client.getServerVersion()?.name, 'tunnelgate');
-  const echo = await client.callTool({ name: 'b__echo', arguments: { text: 'hello' }, _meta: { 'openai/locale': 'en' } });
+  const echo = await client.callTool({
+    name: 'b__echo',
+    arguments: { text: 'hello' },
+    _meta: { 'openai/locale': 'en' },
+  });
   assert.deepEqual(echo.content, [{ type: 'text', text: 'hello' }]);
   assert.deepEqual(echo.structuredContent, { echoed: 'hello' });
   assert.deepEqual((echo._meta as Record<string, unknown>)['requestMeta'], { 'openai/locale': 'en' });
@@ -43,7 +55,16 @@ test('v1 SDK client (session era): raw tools/list equals the upstream apart from
   assert.equal(res.contents[0]?.mimeType, 'text/html;profile=mcp-app');
   assert.deepEqual(await client.ping(), {});
   const done = fx.events.filter((e) => e.kind === 'request' && e.method === 'tools/call');
-  assert.ok(done.some((e) => e.target === 'b__echo' && e.upstream === 'b' && e.outcome === 'ok' && (e.responseBytes ?? 0) > 0 && (e.requestBytes ?? 0) > 0));
+  assert.ok(
+    done.some(
+      (e) =>
+        e.target === 'b__echo' &&
+        e.upstream === 'b' &&
+        e.outcome === 'ok' &&
+        (e.responseBytes ?? 0) > 0 &&
+        (e.requestBytes ?? 0) > 0,
+    ),
+  );
 });
 
 test('progress streams over SSE; cancellation aborts the upstream call', async (t) => {
@@ -52,17 +73,26 @@ test('progress streams over SSE; cancellation aborts the upstream call', async (
   const { client } = await sdkClient(fx.url);
   t.after(() => client.close());
   const seen: number[] = [];
-  const r = await client.callTool({ name: 'a__slow', arguments: { steps: 3, delayMs: 5 } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+  const r = await client.callTool({ name: 'a__slow', arguments: { steps: 3, delayMs: 5 } }, undefined, {
+    onprogress: (p) => seen.push(p.progress),
+  });
   assert.deepEqual(seen, [1, 2, 3]);
   assert.deepEqual(r.content, [{ type: 'text', text: 'done after 3 steps' }]);
 
   const ac = new AbortController();
-  const call = client.callTool({ name: 'a__slow', arguments: { steps: 200, delayMs: 10 } }, undefined, { signal: ac.signal, onprogress: () => {} });
+  const call = client.callTool({ name: 'a__slow', arguments: { steps: 200, delayMs: 10 } }, undefined, {
+    signal: ac.signal,
+    onprogress: () => {},
+  });
   await new Promise((r) => setTimeout(r, 60));
   ac.abort();
   await assert.rejects(call);
-  for (let i = 0; i < 50 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++) await new Promise((r) => setTimeout(r, 10));
-  assert.ok(fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'), 'upstream got notifications/cancelled');
+  for (let i = 0; i < 50 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(
+    fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'),
+    'upstream got notifications/cancelled',
+  );
   assert.ok(fx.events.some((e) => e.method === 'tools/call' && e.outcome === 'cancelled'));
 });
 
@@ -74,7 +104,10 @@ test('sampling and elicitation round trips reach the calling client', async (t) 
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => ({
     role: 'assistant',
     model: 'test-model',
-    content: { type: 'text', text: `echo:${JSON.stringify(req.params.messages[0]?.content).match(/"text":"([^"]*)"/)?.[1] ?? ''}` },
+    content: {
+      type: 'text',
+      text: `echo:${JSON.stringify(req.params.messages[0]?.content).match(/"text":"([^"]*)"/)?.[1] ?? ''}`,
+    },
   }));
   client.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { name: 'Zoe' } }));
   const s = await client.callTool({ name: 'a__sample', arguments: { question: 'why' } });
@@ -84,8 +117,13 @@ test('sampling and elicitation round trips reach the calling client', async (t) 
 
   const { client: plain } = await sdkClient(fx.url);
   t.after(() => plain.close());
-  const refused = await plain.callTool({ name: 'a__sample', arguments: { question: 'q' } }).catch((err: Error) => err);
-  assert.match(String(refused instanceof Error ? refused.message : JSON.stringify(refused)), /did not declare the 'sampling' capability/);
+  const refused = await plain
+    .callTool({ name: 'a__sample', arguments: { question: 'q' } })
+    .catch((err: Error) => err);
+  assert.match(
+    String(refused instanceof Error ? refused.message : JSON.stringify(refused)),
+    /did not declare the 'sampling' capability/,
+  );
 });
 
 test('resource subscription, logging and list_changed reach the session over its GET stream', async (t) => {
@@ -94,8 +132,14 @@ test('resource subscription, logging and list_changed reach the session over its
   const { client } = await sdkClient(fx.url);
   t.after(() => client.close());
   const got: string[] = [];
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void got.push(`updated ${n.params.uri}`));
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void got.push(`log ${String(n.params.data)}`));
+  client.setNotificationHandler(
+    ResourceUpdatedNotificationSchema,
+    (n) => void got.push(`updated ${n.params.uri}`),
+  );
+  client.setNotificationHandler(
+    LoggingMessageNotificationSchema,
+    (n) => void got.push(`log ${String(n.params.data)}`),
+  );
   client.setNotificationHandler(ToolListChangedNotificationSchema, () => void got.push('tools changed'));
   await client.subscribeResource({ uri: 'test://doc' });
   await client.setLoggingLevel('info');
@@ -108,7 +152,9 @@ test('resource subscription, logging and list_changed reach the session over its
   assert.ok(got.includes('tools changed'));
   const tools = await client.listTools();
   assert.ok(tools.tools.every((x) => !x.name.startsWith('b__')));
-  const down = await client.callTool({ name: 'b__echo', arguments: { text: 'x' } }).catch((err: Error) => err);
+  const down = await client
+    .callTool({ name: 'b__echo', arguments: { text: 'x' } })
+    .catch((err: Error) => err);
   assert.match(String(down instanceof Error ? down.message : ''), /Upstream 'b' is restarting/);
 });
 
@@ -117,12 +163,28 @@ test('notifications/cancelled alone (connection kept open) aborts the upstream c
   t.after(() => fx.gateway.close());
   const { sessionId } = await rawInitialize(fx.url);
   const h = { 'mcp-session-id': sessionId };
-  const call = rawPost(fx.url, { jsonrpc: '2.0', id: 'slow-1', method: 'tools/call', params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 } } }, h);
+  const call = rawPost(
+    fx.url,
+    {
+      jsonrpc: '2.0',
+      id: 'slow-1',
+      method: 'tools/call',
+      params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 } },
+    },
+    h,
+  );
   await new Promise((r) => setTimeout(r, 80));
-  const note = await rawPost(fx.url, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow-1', reason: 'user' } }, h);
+  const note = await rawPost(
+    fx.url,
+    { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow-1', reason: 'user' } },
+    h,
+  );
   assert.equal(note.status, 202);
   const answered = await call;
   assert.equal(answered.status, 200);
-  assert.ok((answered.body['error'] as Record<string, unknown> | undefined) !== undefined, 'the cancelled request gets an error answer, not a hang');
+  assert.ok(
+    (answered.body['error'] as Record<string, unknown> | undefined) !== undefined,
+    'the cancelled request gets an error answer, not a hang',
+  );
   assert.ok(fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'));
 });

@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNameFilter, disambiguate, EXPOSED_NAME_RE, joinName, toValidName } from '../../../main/gateway/router/names.js';
+import {
+  createNameFilter,
+  disambiguate,
+  EXPOSED_NAME_RE,
+  joinName,
+  toValidName,
+} from '../../../main/gateway/router/names.js';
 import { uriTemplateToRegExp } from '../../../main/gateway/router/uri-template.js';
 
 test('joinName uses prefix__name, and no separator for an empty prefix', () => {

@@ -29,7 +29,11 @@ async function setup(servers: Record<string, RawObject> = {}) {
   source.add(a);
   source.add(b);
   const events: Omit<ActivityEvent, 'id'>[] = [];
-  const router = createRouter({ upstreams: source, servers: servers as never, activity: { record: (e) => events.push(e) } });
+  const router = createRouter({
+    upstreams: source,
+    servers: servers as never,
+    activity: { record: (e) => events.push(e) },
+  });
   return { source, a, b, router, events };
 }
 
@@ -41,24 +45,39 @@ test('merged tools are prefixed, raw objects keep every field except name', asyn
   const exposed = tools.find((t) => t['name'] === 'a__echo')!;
   const original = a.tools().find((t) => t['name'] === 'echo')!;
   assert.deepEqual({ ...exposed, name: 'echo' }, original);
-  assert.deepEqual(exposed['_meta'], { 'openai/outputTemplate': 'ui://widget/echo.html', 'openai/widgetAccessible': true, custom: { nested: [1, 2] } });
+  assert.deepEqual(exposed['_meta'], {
+    'openai/outputTemplate': 'ui://widget/echo.html',
+    'openai/widgetAccessible': true,
+    custom: { nested: [1, 2] },
+  });
   router.close();
 });
 
 test('tools/call goes to the owner with the upstream name; arguments, _meta and result pass unchanged', async () => {
   const { b, router } = await setup();
-  const r = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'hi' }, _meta: { 'openai/subject': 'x' } }, ctx());
+  const r = await router.request(
+    'tools/call',
+    { name: 'b__echo', arguments: { text: 'hi' }, _meta: { 'openai/subject': 'x' } },
+    ctx(),
+  );
   assert.deepEqual(r['content'], [{ type: 'text', text: 'hi' }]);
   assert.deepEqual(r['structuredContent'], { echoed: 'hi' });
   assert.deepEqual((r['_meta'] as RawObject)['openai/widgetState'], { seen: 'hi' });
   assert.deepEqual((r['_meta'] as RawObject)['requestMeta'], { 'openai/subject': 'x' });
   const call = b.sent.find((m) => m['method'] === 'tools/call')!;
-  assert.deepEqual(call['params'], { name: 'echo', arguments: { text: 'hi' }, _meta: { 'openai/subject': 'x' } });
+  assert.deepEqual(call['params'], {
+    name: 'echo',
+    arguments: { text: 'hi' },
+    _meta: { 'openai/subject': 'x' },
+  });
   router.close();
 });
 
 test('prefix "" exposes bare names; a collision keeps the first server and renames the later one', async () => {
-  const { router, events } = await setup({ a: { command: 'x', prefix: '' }, b: { command: 'x', prefix: '' } });
+  const { router, events } = await setup({
+    a: { command: 'x', prefix: '' },
+    b: { command: 'x', prefix: '' },
+  });
   const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
   const names = tools.map((t) => String(t['name']));
   assert.ok(names.includes('echo'));
@@ -72,21 +91,37 @@ test('prefix "" exposes bare names; a collision keeps the first server and renam
   assert.match(router.exposedToolName('b', 'echo') ?? '', /^echo_[0-9a-f]{8}$/);
   assert.equal(router.exposedToolName('b', 'nope'), undefined);
   await new Promise((r) => setImmediate(r));
-  assert.ok(events.some((e) => e.kind === 'system' && e.upstream === 'b' && /already used/.test(e.error?.message ?? '')));
+  assert.ok(
+    events.some(
+      (e) => e.kind === 'system' && e.upstream === 'b' && /already used/.test(e.error?.message ?? ''),
+    ),
+  );
   router.close();
 });
 
 test('allow/deny filter and read-only scope', async () => {
-  const { router } = await setup({ a: { command: 'x', tools: { allow: ['echo', 'write', 'slow'], deny: ['slow'], readOnly: ['write'] } }, b: { command: 'x', tools: { allow: ['nothing'] } } });
-  const full = ((await router.request('tools/list', {}, ctx())) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  const { router } = await setup({
+    a: { command: 'x', tools: { allow: ['echo', 'write', 'slow'], deny: ['slow'], readOnly: ['write'] } },
+    b: { command: 'x', tools: { allow: ['nothing'] } },
+  });
+  const full = ((await router.request('tools/list', {}, ctx())) as { tools: RawObject[] }).tools.map(
+    (t) => t['name'],
+  );
   assert.deepEqual(full.sort(), ['a__echo', 'a__write']);
   const { router: r2 } = await setup();
-  const ro = ((await r2.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  const ro = ((await r2.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map(
+    (t) => t['name'],
+  );
   assert.deepEqual(ro.sort(), ['a__echo', 'b__echo'], 'only readOnlyHint tools for mcp:read');
   const c = ctx(readOnly);
-  await assert.rejects(r2.request('tools/call', { name: 'a__write', arguments: { value: 'v' } }, c), (e: UpstreamError) => e.code === -32003 && /read-only/.test(e.message));
+  await assert.rejects(
+    r2.request('tools/call', { name: 'a__write', arguments: { value: 'v' } }, c),
+    (e: UpstreamError) => e.code === -32003 && /read-only/.test(e.message),
+  );
   assert.equal(c.denied, true);
-  const owner = ((await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map((t) => t['name']);
+  const owner = ((await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map(
+    (t) => t['name'],
+  );
   assert.deepEqual(owner.sort(), ['a__echo', 'a__write'], "owner's readOnly list counts as read-only");
   router.close();
   r2.close();
@@ -100,7 +135,11 @@ test('a crashed upstream: tools vanish with list_changed, calls fail at once nam
   await router.request('tools/list', {}, ctx());
   await new Promise((r) => setImmediate(r));
   got.length = 0;
-  const inflight = router.request('tools/call', { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } }, ctx());
+  const inflight = router.request(
+    'tools/call',
+    { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } },
+    ctx(),
+  );
   await new Promise((r) => setTimeout(r, 30));
   a.crash();
   await assert.rejects(inflight, /exited while the call was in flight/);
@@ -108,10 +147,16 @@ test('a crashed upstream: tools vanish with list_changed, calls fail at once nam
   assert.ok(got.includes('notifications/tools/list_changed'));
   const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
   assert.ok(!tools.some((t) => String(t['name']).startsWith('a__')));
-  await assert.rejects(router.request('tools/call', { name: 'a__echo', arguments: { text: 'x' } }, ctx()), (e: UpstreamError) => /Upstream 'a' is restarting \(next attempt in \d s\)/.test(e.message));
+  await assert.rejects(
+    router.request('tools/call', { name: 'a__echo', arguments: { text: 'x' } }, ctx()),
+    (e: UpstreamError) => /Upstream 'a' is restarting \(next attempt in \d s\)/.test(e.message),
+  );
   const ok = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'still' } }, ctx());
   assert.deepEqual(ok['content'], [{ type: 'text', text: 'still' }]);
-  await assert.rejects(router.request('tools/call', { name: 'nope', arguments: {} }, ctx()), /Unknown tool 'nope'/);
+  await assert.rejects(
+    router.request('tools/call', { name: 'nope', arguments: {} }, ctx()),
+    /Unknown tool 'nope'/,
+  );
   router.close();
 });
 
@@ -120,17 +165,32 @@ test('prompts, resources (listed and by template), completion routing, ping, unk
   const prompts = (await router.request('prompts/list', {}, ctx()))['prompts'] as RawObject[];
   assert.ok(prompts.some((p) => p['name'] === 'b__greet' && p['title'] === 'Greeting'));
   const got = await router.request('prompts/get', { name: 'b__greet', arguments: { name: 'Ann' } }, ctx());
-  assert.deepEqual((got['messages'] as RawObject[])[0], { role: 'user', content: { type: 'text', text: 'Hello Ann' } });
+  assert.deepEqual((got['messages'] as RawObject[])[0], {
+    role: 'user',
+    content: { type: 'text', text: 'Hello Ann' },
+  });
   const resources = (await router.request('resources/list', {}, ctx()))['resources'] as RawObject[];
-  assert.equal(resources.filter((r) => r['uri'] === 'test://doc').length, 1, 'duplicate URI listed once (first server)');
+  assert.equal(
+    resources.filter((r) => r['uri'] === 'test://doc').length,
+    1,
+    'duplicate URI listed once (first server)',
+  );
   const doc = await router.request('resources/read', { uri: 'test://doc' }, ctx());
   assert.equal((doc['contents'] as RawObject[])[0]!['text'], 'doc of a');
   const c = ctx();
   const widget = await router.request('resources/read', { uri: 'ui://widget/x.html' }, c);
   assert.equal((widget['contents'] as RawObject[])[0]!['mimeType'], 'text/html;profile=mcp-app');
   assert.equal(c.upstream, 'a');
-  const done = await router.request('completion/complete', { ref: { type: 'ref/prompt', name: 'b__greet' }, argument: { name: 'name', value: 'b' } }, ctx());
-  assert.deepEqual((done['completion'] as RawObject)['values'], ['b-user'], 'completion reached server b with its own prompt name');
+  const done = await router.request(
+    'completion/complete',
+    { ref: { type: 'ref/prompt', name: 'b__greet' }, argument: { name: 'name', value: 'b' } },
+    ctx(),
+  );
+  assert.deepEqual(
+    (done['completion'] as RawObject)['values'],
+    ['b-user'],
+    'completion reached server b with its own prompt name',
+  );
   assert.deepEqual(await router.request('ping', {}, ctx()), {});
   await assert.rejects(router.request('server/unknown', {}, ctx()), (e: UpstreamError) => e.code === -32601);
   router.close();
@@ -140,12 +200,19 @@ test('progress is relayed with the client token; abort cancels the upstream call
   const { a, router } = await setup();
   const progress: RawObject[] = [];
   const ac = new AbortController();
-  const p = router.request('tools/call', { name: 'a__slow', arguments: { steps: 100, delayMs: 20 }, _meta: { progressToken: 'tok-1' } }, ctx(local, { signal: ac.signal, notify: (_m, params) => progress.push(params) }));
+  const p = router.request(
+    'tools/call',
+    { name: 'a__slow', arguments: { steps: 100, delayMs: 20 }, _meta: { progressToken: 'tok-1' } },
+    ctx(local, { signal: ac.signal, notify: (_m, params) => progress.push(params) }),
+  );
   while (progress.length < 2) await new Promise((r) => setTimeout(r, 10));
   assert.equal(progress[0]!['progressToken'], 'tok-1');
   ac.abort();
   await assert.rejects(p, /cancelled/i);
-  assert.ok(a.sent.some((m) => m['method'] === 'notifications/cancelled'), 'upstream told to cancel');
+  assert.ok(
+    a.sent.some((m) => m['method'] === 'notifications/cancelled'),
+    'upstream told to cancel',
+  );
   router.close();
 });
 
@@ -155,7 +222,9 @@ test('sampling and elicitation go back to the calling client, or fail clearly wi
   const withCaps = ctx(local, {
     ask: async (method) => {
       asked.push(method);
-      return method === 'sampling/createMessage' ? { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'm' } : { action: 'accept', content: { name: 'Ann' } };
+      return method === 'sampling/createMessage'
+        ? { role: 'assistant', content: { type: 'text', text: 'forty-two' }, model: 'm' }
+        : { action: 'accept', content: { name: 'Ann' } };
     },
   });
   withCaps.client.capabilities = { sampling: {}, elicitation: {} };
@@ -164,7 +233,9 @@ test('sampling and elicitation go back to the calling client, or fail clearly wi
   const e = await router.request('tools/call', { name: 'b__elicit', arguments: {} }, withCaps);
   assert.deepEqual(e['content'], [{ type: 'text', text: 'accept: {"name":"Ann"}' }]);
   assert.deepEqual(asked, ['sampling/createMessage', 'elicitation/create']);
-  const none = await router.request('tools/call', { name: 'a__sample', arguments: { question: 'q' } }, ctx()).catch((err: Error) => ({ error: err.message }));
+  const none = await router
+    .request('tools/call', { name: 'a__sample', arguments: { question: 'q' } }, ctx())
+    .catch((err: Error) => ({ error: err.message }));
   assert.match(JSON.stringify(none), /did not declare the 'sampling' capability/);
   assert.ok(events.some((ev) => ev.kind === 'server-request' && ev.outcome === 'ok'));
   router.close();
@@ -213,12 +284,14 @@ test('after an upstream comes back, its resource subscriptions are made again (o
   await router.request('resources/subscribe', { uri: 'test://doc' }, ctx());
   a.crash();
   await a.start();
-  for (let i = 0; i < 50 && a.sent.filter((m) => m['method'] === 'resources/subscribe').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && a.sent.filter((m) => m['method'] === 'resources/subscribe').length < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
   assert.equal(a.sent.filter((m) => m['method'] === 'resources/subscribe').length, 2);
   const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
   assert.ok(tools.some((t) => t['name'] === 'a__echo'));
   await router.request('tools/call', { name: 'a__touch', arguments: {} }, ctx());
-  for (let i = 0; i < 50 && !got.includes('notifications/resources/updated'); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && !got.includes('notifications/resources/updated'); i++)
+    await new Promise((r) => setTimeout(r, 10));
   assert.ok(got.includes('notifications/resources/updated'), 'updates flow again after the reconnect');
   router.close();
 });
@@ -228,7 +301,9 @@ test('resources/read of a URI no list or template names: each server with resour
   const source = new FakeUpstreamSource();
   const plain = await new FakeUpstream('plain', () => {
     const s = new McpServer({ name: 'plain', version: '1' });
-    s.registerResource('only', 'plain://only', {}, async (uri) => ({ contents: [{ uri: uri.href, text: 'only' }] }));
+    s.registerResource('only', 'plain://only', {}, async (uri) => ({
+      contents: [{ uri: uri.href, text: 'only' }],
+    }));
     return s;
   }).start();
   // An upstream that serves ui:// widgets without advertising a template for them.
@@ -245,7 +320,10 @@ test('resources/read of a URI no list or template names: each server with resour
   const r = await router.request('resources/read', { uri: 'ui://widget/clock.html' }, c);
   assert.equal(c.upstream, 'apps');
   assert.equal((r['contents'] as RawObject[])[0]!['mimeType'], 'text/html;profile=mcp-app');
-  assert.ok(plain.sent.some((m) => m['method'] === 'resources/read'), 'the first server was asked first');
+  assert.ok(
+    plain.sent.some((m) => m['method'] === 'resources/read'),
+    'the first server was asked first',
+  );
   await assert.rejects(router.request('resources/read', { uri: 'nothing://here' }, ctx()));
   router.close();
 });
