@@ -99,6 +99,8 @@ export interface SettingsView {
   /** Whether a named-tunnel token is stored (never the token). */
   tunnelTokenStored: boolean;
   launchAtLogin: boolean;
+  /** False where launch at login cannot be set (the headless gateway); absent means available. */
+  launchAtLoginAvailable?: boolean;
   logRetentionDays: number;
 }
 

@@ -93,6 +93,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       tunnelMode: deps.tunnel.state().mode,
       secretNames: await secretNames(),
       launchAtLogin: deps.platform?.getLaunchAtLogin() ?? false,
+      launchAtLoginAvailable: deps.platform !== undefined,
     });
   }
 

@@ -23,6 +23,7 @@ export interface SettingsInputs {
   tunnelMode: SettingsView['tunnelMode'];
   secretNames: readonly string[];
   launchAtLogin: boolean;
+  launchAtLoginAvailable: boolean;
 }
 
 export function buildSettingsView(i: SettingsInputs): SettingsView {
@@ -32,6 +33,7 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
     tunnelMode: i.config.tunnel?.mode ?? i.tunnelMode,
     tunnelTokenStored: i.secretNames.includes(tunnelTokenSecretName(i.config)),
     launchAtLogin: i.launchAtLogin,
+    launchAtLoginAvailable: i.launchAtLoginAvailable,
     logRetentionDays: i.config.activity?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
   };
   if (i.config.tunnel?.hostname) view.tunnelHostname = i.config.tunnel.hostname;

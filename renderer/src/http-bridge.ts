@@ -19,14 +19,32 @@ export function createHttpBridge(base = ''): HttpBridge {
   const listeners = new Map<EventName, Set<Listener>>();
   const connectionListeners = new Set<ConnectionListener>();
   let source: EventSource | null = null;
+  let lostStream = false;
+
+  /** After a reconnect, events sent while the stream was down are gone: fetch the state afresh. */
+  function resync(): void {
+    const refresh = <T>(name: EventName, load: () => Promise<T>) => {
+      if (listeners.get(name)?.size) load().then((v) => listeners.get(name)?.forEach((l) => l(v)), () => {});
+    };
+    refresh('status', () => call('getStatus', []));
+    refresh('servers', () => call('listServers', []));
+    refresh('approvals', () => call('listApprovals', []));
+  }
 
   function ensureStream(): void {
     if (source) return;
     const s = new EventSource(`${base}/api/events`);
     source = s;
-    s.onopen = () => connectionListeners.forEach((l) => l(true));
-    // EventSource reconnects by itself (the server sends `retry:`); we only tell the UI.
-    s.onerror = () => connectionListeners.forEach((l) => l(false));
+    s.onopen = () => {
+      connectionListeners.forEach((l) => l(true));
+      if (lostStream) resync();
+      lostStream = false;
+    };
+    // EventSource reconnects by itself (the server sends `retry:`); we tell the UI and resync after.
+    s.onerror = () => {
+      lostStream = true;
+      connectionListeners.forEach((l) => l(false));
+    };
     for (const name of API_EVENTS) {
       s.addEventListener(name, (e) => {
         let payload: unknown;

@@ -108,7 +108,8 @@ export function SettingsPage() {
         <div className="form-grid">
           <label htmlFor="set-login">Launch at login</label>
           <div>
-            <input id="set-login" type="checkbox" checked={draft.launchAtLogin} onChange={(e) => set('launchAtLogin', e.target.checked)} />
+            <input id="set-login" type="checkbox" checked={draft.launchAtLogin} disabled={saved.launchAtLoginAvailable === false} onChange={(e) => set('launchAtLogin', e.target.checked)} />
+            {saved.launchAtLoginAvailable === false && <p className="hint">Only in the desktop app; a headless gateway is started by you or your service manager.</p>}
           </div>
           <label htmlFor="set-retention">Keep the log for</label>
           <div>

@@ -223,7 +223,7 @@ describe('control service: secrets, approvals, activity, settings', () => {
     const f = createFakes();
     const svc = createControlService(f.deps);
     const s = await svc.getSettings();
-    assert.deepEqual(s, { port: 8740, authMode: 'oauth', tunnelMode: 'quick', tunnelTokenStored: false, launchAtLogin: false, logRetentionDays: 14 });
+    assert.deepEqual(s, { port: 8740, authMode: 'oauth', tunnelMode: 'quick', tunnelTokenStored: false, launchAtLogin: false, launchAtLoginAvailable: false, logRetentionDays: 14 });
     const next = await svc.updateSettings({ port: 9000, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token', logRetentionDays: 3 });
     assert.equal(next.port, 9000);
     assert.equal(next.tunnelMode, 'named');
@@ -241,6 +241,7 @@ describe('control service: secrets, approvals, activity, settings', () => {
     const f = createFakes();
     let login = false;
     const svc = createControlService({ ...f.deps, platform: { getLaunchAtLogin: () => login, setLaunchAtLogin: (v) => (login = v) } });
+    assert.equal((await svc.getSettings()).launchAtLoginAvailable, true);
     assert.equal((await svc.updateSettings({ launchAtLogin: true })).launchAtLogin, true);
     assert.equal(login, true);
     svc.close();
