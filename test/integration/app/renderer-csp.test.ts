@@ -1,0 +1,95 @@
+/**
+ * The built renderer under the app's exact Content-Security-Policy header (main/app/window-options.ts,
+ * served by main/app/renderer-protocol.ts's handler), in Debian's Chromium: every page works with no
+ * CSP violation and no error, and the policy really blocks what it should (network, inline script).
+ * Electron cannot run here, so the handler is put behind a loopback HTTP listener and the preload's
+ * `window.tunnelgate` is played by the renderer's typed stub bridge.
+ */
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { createRendererHandler } from '../../../main/app/renderer-protocol.js';
+import { RENDERER_CSP } from '../../../main/app/window-options.js';
+import { buildRenderer, collectErrors, launchChromium, ROOT, stubBridgeScript } from '../../unit/renderer/browser.js';
+import { stubInit } from '../../unit/renderer/fixtures.js';
+
+describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
+  let browser: Browser;
+  let built: Awaited<ReturnType<typeof buildRenderer>>;
+  let server: Server;
+  let base = '';
+  let stub = '';
+
+  before(async () => {
+    built = await buildRenderer();
+    const handler = createRendererHandler(built.dir);
+    // http://127.0.0.1:P/x is answered exactly as tunnelgate://app/x would be.
+    server = createServer(async (req, res) => {
+      const answer = await handler(new Request(`tunnelgate://app${req.url ?? '/'}`));
+      res.writeHead(answer.status, Object.fromEntries(answer.headers));
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    stub = await stubBridgeScript();
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await built?.cleanup();
+  });
+
+  async function open(route: string) {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    const errors = collectErrors(page);
+    await page.addInitScript(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`);
+    await page.addInitScript(`window.__stubInit = ${JSON.stringify(stubInit())};`);
+    await page.addInitScript(stub);
+    const response = await page.goto(`${base}/index.html#/${route}`);
+    assert.equal(response?.headers()['content-security-policy'], RENDERER_CSP);
+    return { page, errors };
+  }
+
+  for (const route of ['connect', 'servers', 'activity', 'approvals', 'settings']) {
+    it(`#/${route} renders with no CSP violation and no error`, async () => {
+      const { page, errors } = await open(route);
+      await page.waitForSelector('#root *', { timeout: 30_000 });
+      await page.waitForTimeout(300);
+      const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+      assert.deepEqual(violations, []);
+      assert.deepEqual(errors, []);
+      assert.ok(((await page.textContent('body')) ?? '').trim().length > 0);
+      await page.screenshot({ path: join(ROOT, 'test-output', 'screenshots', `app-csp-${route}.png`) });
+      await page.close();
+    });
+  }
+
+  it('blocks network requests and inline script from our pages', async () => {
+    const { page } = await open('connect');
+    await page.waitForSelector('#root *', { timeout: 30_000 });
+    const fetched = await page.evaluate(async (url) => {
+      try {
+        await fetch(url);
+        return 'fetched';
+      } catch {
+        return 'blocked';
+      }
+    }, `${base}/index.html`);
+    assert.equal(fetched, 'blocked', "connect-src 'none': even our own origin is not fetchable");
+    const inline = await page.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'window.__inlineRan = true';
+      document.body.appendChild(s);
+      return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
+    });
+    assert.equal(inline, false, 'inline script does not run');
+    const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+    assert.ok(violations.some((v) => v.startsWith('connect-src')), violations.join('; '));
+    assert.ok(violations.some((v) => v.startsWith('script-src')), violations.join('; '));
+    await page.close();
+  });
+});
