@@ -119,6 +119,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByLabel('Command').fill('npx');
     await page.getByLabel('Arguments').fill('-y\n@modelcontextprotocol/server-everything');
     await page.getByLabel('Environment').fill('API_KEY=${secret:everything}');
+    await screenshot(page, 'stub-server-editor');
     await page.evaluate(() => (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext('saveServer', "mcpServers.everything.command: must not be empty. Fix the field and save again."));
     await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
     await page.getByRole('alert').filter({ hasText: 'mcpServers.everything.command: must not be empty' }).waitFor();
@@ -246,6 +247,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_002));
     await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
     assert.equal(await page.locator('[data-event-id="100002"]').count(), 0);
+    await screenshot(page, 'stub-activity');
     await page.getByRole('button', { name: /Resume/ }).click();
     await page.locator('[data-event-id="100002"]').waitFor();
     assert.equal(await rows.first().locator('[data-event-id]').getAttribute('data-event-id'), '100002');
@@ -257,6 +259,12 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.locator('.page-subtitle', { hasText: /^100,003 entries/ }).waitFor();
     assert.equal(await page.locator('.vlist').evaluate((el) => el.scrollTop), 34 * 1001);
     assert.equal(await page.locator('.vlist-row', { has: page.locator('[data-event-id="99002"]') }).evaluate((el) => (el as unknown as { style: { transform: string } }).style.transform), `translateY(${34 * 1001}px)`);
-    await done(p, 'activity');
+
+    // Clear asks first, then empties the log.
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByText('No calls yet').waitFor();
+    assert.equal((await calls(page, 'clearActivity')).length, 1);
+    await done(p, 'activity-cleared');
   });
 });
