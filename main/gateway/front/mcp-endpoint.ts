@@ -20,6 +20,9 @@ import {
   TRANSPORT_ERROR,
 } from './protocol.js';
 
+/** Session versions whose transport allows JSON-RPC batches. */
+const BATCH_VERSIONS = ['2025-03-26', '2024-11-05'];
+
 export interface EndpointDeps {
   router: Router;
   sessions: SessionStore;
@@ -73,12 +76,7 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       return;
     }
     if (Array.isArray(parsed)) {
-      sendRpcError(
-        res,
-        400,
-        INVALID_REQUEST,
-        'Invalid Request: JSON-RPC batches are not supported (removed in MCP 2025-06-18); send one message per POST',
-      );
+      await batch(parsed, req, res, principal);
       return;
     }
     const m = classifyMessage(parsed);
@@ -87,6 +85,37 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       return;
     }
     await route(m, req, res, principal, body.bytes);
+  }
+
+  /**
+   * A JSON-RPC batch: part of MCP 2025-03-26 only (removed in 2025-06-18, never in 2026-07-28), so it
+   * is served on sessions that negotiated 2025-03-26 (or 2024-11-05) and refused clearly elsewhere.
+   */
+  async function batch(
+    items: unknown[],
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+  ): Promise<void> {
+    const refuse = (why: string): void => sendRpcError(res, 400, INVALID_REQUEST, `Invalid Request: ${why}`);
+    if (items.length === 0) return refuse('empty JSON-RPC batch');
+    const messages: Exclude<Classified, { kind: 'invalid' }>[] = [];
+    for (const [i, item] of items.entries()) {
+      const m = classifyMessage(item);
+      if (m.kind === 'invalid') return refuse(`batch element ${i}: ${m.reason}`);
+      if (m.kind !== 'response' && META_PROTOCOL_VERSION in (metaOf(m.msg.params) ?? {}))
+        return refuse('JSON-RPC batches are not part of protocol 2026-07-28; send one message per POST');
+      if (m.kind === 'request' && m.msg.method === 'initialize')
+        return refuse('initialize must not be part of a batch');
+      messages.push(m);
+    }
+    const session = sessionEra.lookup(req, res, principal, null);
+    if (session === undefined) return;
+    if (!BATCH_VERSIONS.includes(session.client.protocolVersion))
+      return refuse(
+        `JSON-RPC batches were removed in MCP 2025-06-18 and this session uses ${session.client.protocolVersion}; send one message per POST`,
+      );
+    await sessionEra.batch(session, messages, res);
   }
 
   /** Chooses the era per request, as the 2026-07-28 transport describes: the body's envelope decides. */

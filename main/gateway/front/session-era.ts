@@ -129,11 +129,8 @@ export function createSessionEra(deps: EndpointDeps) {
     o.finish(stream.finish(reply));
   }
 
-  function clientMessage(
-    s: Session,
-    m: Exclude<Classified, { kind: 'invalid' | 'request' }>,
-    res: ServerResponse,
-  ): void {
+  /** A client notification or a response to one of our server-to-client requests. */
+  function clientMessage(s: Session, m: Exclude<Classified, { kind: 'invalid' | 'request' }>): void {
     if (m.kind === 'response') {
       const pending = s.pendingAsks.get(String(m.id));
       if (pending !== undefined) {
@@ -155,13 +152,50 @@ export function createSessionEra(deps: EndpointDeps) {
     } else if (m.msg.method === 'notifications/roots/list_changed') {
       router.broadcastNotification(m.msg.method, m.msg.params);
     }
-    // Notifications and responses are accepted with 202 and no body (Streamable HTTP).
-    res.writeHead(202).end();
+  }
+
+  /** Answers a 2025-03-26 batch with one JSON array (batched requests get no stream of their own). */
+  async function batch(
+    s: Session,
+    messages: Exclude<Classified, { kind: 'invalid' }>[],
+    res: ServerResponse,
+  ): Promise<void> {
+    const replies = await Promise.all(
+      messages.map(async (m) => {
+        if (m.kind !== 'request') return void clientMessage(s, m);
+        const msg = m.msg;
+        const ctrl = new AbortController();
+        s.inflight.set(msg.id, ctrl);
+        const ctx: RouteContext = {
+          client: s.client,
+          signal: ctrl.signal,
+          notify: () => {},
+          ask: (method) =>
+            Promise.reject(
+              new Error(
+                `${method} cannot reach a client through a batched request; send the call on its own`,
+              ),
+            ),
+        };
+        const o = await observe(activity, msg.method, msg.params, ctx, undefined, () =>
+          router.request(msg.method, msg.params, ctx),
+        );
+        s.inflight.delete(msg.id);
+        o.finish();
+        return o.error === undefined
+          ? { jsonrpc: '2.0', id: msg.id, result: o.result }
+          : { jsonrpc: '2.0', id: msg.id, error: o.error };
+      }),
+    );
+    const out = replies.filter((r) => r !== undefined);
+    if (out.length === 0) res.writeHead(202).end();
+    else sendJson(res, 200, out, { 'Mcp-Session-Id': s.id });
   }
 
   return {
     lookup,
     initialize,
+    batch,
     async handle(
       s: Session,
       m: Exclude<Classified, { kind: 'invalid' }>,
@@ -169,8 +203,10 @@ export function createSessionEra(deps: EndpointDeps) {
       res: ServerResponse,
       bytes: number,
     ): Promise<void> {
-      if (m.kind === 'request') await request(s, m.msg, req, res, bytes);
-      else clientMessage(s, m, res);
+      if (m.kind === 'request') return request(s, m.msg, req, res, bytes);
+      clientMessage(s, m);
+      // Notifications and responses are accepted with 202 and no body (Streamable HTTP).
+      res.writeHead(202).end();
     },
     async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
       if (!acceptsSse(req)) {

@@ -28,8 +28,7 @@ test('malformed JSON, wrong shapes, batches and oversized bodies get clear error
     headers: { ...json, host },
     body: '[{"jsonrpc":"2.0","id":1,"method":"ping"}]',
   });
-  assert.equal(batch.status, 400);
-  assert.match(errorOf(batch.text).message, /batches are not supported/);
+  assert.equal(batch.status, 400, 'a batch needs a session too');
   const big = await rawHttp(fx.port, {
     headers: { ...json, host },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping', params: { pad: 'x'.repeat(5000) } }),
@@ -345,4 +344,51 @@ test('stateless era: closing the connection cancels the upstream call', async (t
     fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'),
     'upstream told to cancel',
   );
+});
+
+test('JSON-RPC batches: answered on 2025-03-26 sessions, refused clearly on later revisions', async (t) => {
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const old = await rawInitialize(fx.url, '2025-03-26');
+  const answer = await rawPost(
+    fx.url,
+    [
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'a__echo', arguments: { text: 'batched' } },
+      },
+      { jsonrpc: '2.0', id: 3, method: 'no/such' },
+    ],
+    { 'mcp-session-id': old.sessionId },
+  );
+  assert.equal(answer.status, 200);
+  const replies = answer.body as unknown as {
+    id: number;
+    result?: Record<string, unknown>;
+    error?: { code: number };
+  }[];
+  assert.deepEqual(replies.map((r) => r.id).sort(), [1, 2, 3]);
+  assert.deepEqual(replies.find((r) => r.id === 2)!.result!['structuredContent'], { echoed: 'batched' });
+  assert.equal(replies.find((r) => r.id === 3)!.error!.code, -32601);
+  const notesOnly = await rawPost(fx.url, [{ jsonrpc: '2.0', method: 'notifications/initialized' }], {
+    'mcp-session-id': old.sessionId,
+  });
+  assert.equal(notesOnly.status, 202);
+  const current = await rawInitialize(fx.url, '2025-11-25');
+  const refused = await rawPost(fx.url, [{ jsonrpc: '2.0', id: 1, method: 'ping' }], {
+    'mcp-session-id': current.sessionId,
+  });
+  assert.equal(refused.status, 400);
+  assert.match(
+    String((refused.body['error'] as Record<string, unknown>)['message']),
+    /removed in MCP 2025-06-18/,
+  );
+  const withInit = await rawPost(fx.url, [{ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} }], {
+    'mcp-session-id': old.sessionId,
+  });
+  assert.equal(withInit.status, 400);
 });
