@@ -59,7 +59,7 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
       const { page, errors } = await open(route);
       await page.waitForSelector('#root *', { timeout: 30_000 });
       await page.waitForTimeout(300);
-      const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+      const violations = (await page.evaluate('window.__violations')) as string[];
       assert.deepEqual(violations, []);
       assert.deepEqual(errors, []);
       assert.ok(((await page.textContent('body')) ?? '').trim().length > 0);
@@ -80,14 +80,15 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
       }
     }, `${base}/index.html`);
     assert.equal(fetched, 'blocked', "connect-src 'none': even our own origin is not fetchable");
-    const inline = await page.evaluate(() => {
+    // (Strings, not functions: this file is compiled without the DOM library.)
+    const inline = await page.evaluate(`(() => {
       const s = document.createElement('script');
       s.textContent = 'window.__inlineRan = true';
       document.body.appendChild(s);
-      return (window as unknown as { __inlineRan?: boolean }).__inlineRan === true;
-    });
+      return window.__inlineRan === true;
+    })()`);
     assert.equal(inline, false, 'inline script does not run');
-    const violations = await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations);
+    const violations = (await page.evaluate('window.__violations')) as string[];
     assert.ok(violations.some((v) => v.startsWith('connect-src')), violations.join('; '));
     assert.ok(violations.some((v) => v.startsWith('script-src')), violations.join('; '));
     await page.close();
