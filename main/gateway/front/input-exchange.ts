@@ -25,6 +25,7 @@ export class InputExchange {
   private seq = 0;
   token?: string;
   timer?: NodeJS.Timeout;
+  outcome?: Promise<Outcome>;
 
   constructor(
     readonly owner: string,
@@ -33,6 +34,7 @@ export class InputExchange {
 
   /** Feeds the router call's eventual outcome in. */
   track(outcome: Promise<Outcome>): void {
+    this.outcome = outcome;
     void outcome.then((o) => {
       this.settled = o;
       this.wake?.();
@@ -99,6 +101,8 @@ export function createExchangeTable() {
       ex.timer = setTimeout(() => {
         table.delete(ex.token!);
         ex.abandon('the client did not answer the input request in time');
+        // Still log the call: it ended (cancelled) without any response to carry it.
+        void ex.outcome?.then((o) => o.finish());
       }, EXCHANGE_TTL_MS);
       ex.timer.unref();
       table.set(ex.token, ex);
