@@ -130,6 +130,26 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'servers');
   });
 
+  it('Servers: edits a remote server, keeping its headers with the secret reference', async () => {
+    const p = await open('servers');
+    const { page } = p;
+    await page.locator('[data-server="github"]').getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('form[aria-label="Edit github"]');
+    assert.equal(await form.getByLabel('Name', { exact: true }).isDisabled(), true);
+    assert.equal(await form.getByLabel('URL', { exact: true }).inputValue(), 'https://api.githubcopilot.com/mcp/');
+    assert.equal(await form.getByLabel('Headers').inputValue(), 'Authorization: Bearer ${secret:github}');
+    await form.getByLabel('URL', { exact: true }).fill('https://api.githubcopilot.com/mcp/x');
+    await form.getByLabel('Transport').selectOption('sse');
+    await form.getByLabel('Headers').fill('Authorization: Bearer ${secret:github}\nbroken line');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.getByRole('alert').filter({ hasText: 'Headers: "broken line" is not in the form Name: value.' }).waitFor();
+    await form.getByLabel('Headers').fill('Authorization: Bearer ${secret:github}');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await form.waitFor({ state: 'detached' });
+    assert.deepEqual(await calls(page, 'saveServer'), [['github', { type: 'sse', url: 'https://api.githubcopilot.com/mcp/x', headers: { Authorization: 'Bearer ${secret:github}' } }]]);
+    await done(p);
+  });
+
   it('follows the OS dark mode', async () => {
     const p = await open('servers', stubInit(), 'dark');
     await p.page.locator('[data-server="memory"]').waitFor();
