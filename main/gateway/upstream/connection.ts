@@ -4,8 +4,8 @@ import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { createTransport } from './create-transport.js';
 import { describeFailure, isPermanent, isRequest, isResponse, errorFromResponse, plainError, StartError } from './messages.js';
 import { handleServerRequest, type ServerRequestHandler } from './server-requests.js';
-import type { UpstreamAuth } from './upstream-auth.js';
-import type { WireTransport, ShutdownTiming } from './wire-transport.js';
+import { initializeParams, readInitializeResult, type InitInfo, type UpstreamDeps } from './handshake.js';
+import type { WireTransport } from './wire-transport.js';
 import {
   UpstreamError,
   UPSTREAM_ERROR,
@@ -18,44 +18,11 @@ import {
   type UpstreamStatus,
 } from './types.js';
 
-/** Protocol revisions we accept in an initialize answer (newest first; we ask for the first). */
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
-
-/**
- * What the gateway advertises to upstreams: it relays all of these to its clients (design.md,
- * PROTOCOL.md "Pass-through"). Shapes per spec 2025-11-25 ClientCapabilities; MCP Apps (SEP-1865)
- * is announced under `extensions`.
- */
-export const RELAY_CAPABILITIES: RawObject = {
-  sampling: {},
-  elicitation: { form: {}, url: {} },
-  roots: { listChanged: true },
-  extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
-};
-
-export interface UpstreamDeps {
-  /** Remote upstreams: the Authorization header source and 401 handler. */
-  auth?: UpstreamAuth;
-  /** Our version in clientInfo. */
-  clientVersion?: string;
-  /** Default per-call timeout (ms), when neither the call nor the config sets one. */
-  callTimeoutMs?: number;
-  /** How long initialize + the first list fetches may take (ms). */
-  startTimeoutMs?: number;
-  /** Overrides RELAY_CAPABILITIES (e.g. to mirror a client's). */
-  clientCapabilities?: RawObject;
-  /** Stdio shutdown timing. */
-  shutdown?: ShutdownTiming;
-  /** Streamable HTTP: open the optional GET stream for server messages (default true). */
-  openGetStream?: boolean;
-  /**
-   * After this long with nothing heard from the upstream, send a `ping` (spec: Utilities/Ping) so a
-   * remote server that went away is noticed while idle. Default 30 s for http, off otherwise; 0 = off.
-   */
-  healthCheckMs?: number;
-}
+export { RELAY_CAPABILITIES, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamDeps } from './handshake.js';
 
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
+/** Prefix of the progress tokens we give upstreams (each connection counts from 1). */
+const PROGRESS_PREFIX = 'tg-';
 const LIST_KINDS: Record<string, ListKind[]> = {
   'notifications/tools/list_changed': ['tools'],
   'notifications/prompts/list_changed': ['prompts'],
@@ -69,13 +36,13 @@ const LIST_KINDS: Record<string, ListKind[]> = {
 export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): UpstreamConnection {
   const { name } = spec;
   const emitter = new EventEmitter();
-  const calls = new PendingCalls('tg-');
+  const calls = new PendingCalls(PROGRESS_PREFIX);
   const serverAborts = new Map<JsonRpcId, AbortController>();
   let handler: ServerRequestHandler | undefined;
   let status: UpstreamStatus = 'stopped';
   let error: string | undefined;
   let since = Date.now();
-  let info: Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'> = {};
+  let info: InitInfo = {};
   let transport: WireTransport | undefined;
   let started = false;
   /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
@@ -109,7 +76,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       const abandon = (err: UpstreamError, reason: string) => {
         if (!calls.take(id)) return;
         // Spec: Utilities/Cancellation: tell the server it may stop; its late answer is ignored.
-        transport?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }).catch(() => {});
+        // initialize is the one request that must never be cancelled.
+        if (method !== 'initialize') transport?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }).catch(() => {});
         transport?.forget?.(id);
         reject(err);
       };
@@ -204,6 +172,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         call.onProgress?.({ ...params, progressToken: call.originalToken });
         return;
       }
+      // Late progress for a call that already ended: our token means nothing to any client.
+      if (typeof params.progressToken === 'string' && params.progressToken.startsWith(PROGRESS_PREFIX)) return;
     } else if (msg.method === 'notifications/cancelled') {
       const id = params.requestId as JsonRpcId;
       serverAborts.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the upstream'));
@@ -237,30 +207,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   }
 
   async function initialize(): Promise<void> {
-    const result = await send(
-      'initialize',
-      {
-        protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0],
-        capabilities: deps.clientCapabilities ?? RELAY_CAPABILITIES,
-        clientInfo: { name: 'tunnelgate', version: deps.clientVersion ?? '0.1.0' },
-      },
-      { internal: true, timeoutMs: startTimeoutMs },
-    );
-    acceptInitResult(result);
+    const result = await send('initialize', initializeParams(deps), { internal: true, timeoutMs: startTimeoutMs });
+    info = readInitializeResult(name, result);
     await transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
-  }
-
-  function acceptInitResult(result: RawObject): void {
-    const version = result.protocolVersion;
-    if (typeof version !== 'string' || !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(version)) {
-      throw new StartError(`Upstream '${name}' answered initialize with protocol version '${String(version)}', which the gateway does not speak (it speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}). Update the server or use another one.`, true);
-    }
-    info = {
-      protocolVersion: version,
-      serverInfo: (result.serverInfo ?? undefined) as RawObject | undefined,
-      capabilities: (result.capabilities ?? {}) as RawObject,
-      instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
-    };
   }
 
   async function fetchLists(): Promise<void> {
@@ -304,7 +253,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         setStatus('needs-auth', `Upstream '${name}' needs you to sign in: ${reason}`);
       };
       t.onreinitialized = (result) => {
-        acceptInitResult(result);
+        info = readInitializeResult(name, result);
         void fetchLists().then(() => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)), () => {});
       };
       transport = t;

@@ -89,9 +89,24 @@ export function safeUrl(url: string): string {
   }
 }
 
+const CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: nothing listens there',
+  ECONNRESET: 'connection reset',
+  UND_ERR_SOCKET: 'the server closed the connection',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+/** "CODE: words" for a fetch failure (undici puts the system error in `cause`). */
 function causeOf(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? plainError(err);
+  const code = cause?.code;
+  if (code) return CAUSES[code] ? `${code}: ${CAUSES[code]}` : code;
+  return cause?.message ?? plainError(err);
 }
 
 /** First bytes of an error body, for messages (never a whole page). */

@@ -12,15 +12,24 @@ export const FILESYSTEM = resolve(root, 'node_modules/@modelcontextprotocol/serv
 
 export type Raw = Record<string, unknown>;
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
+/**
+ * A free TCP port for a server we cannot bind to port 0 (server-everything takes PORT and listens on
+ * every interface). Picked outside the kernel's ephemeral range, so that a `listen(0)` in another test
+ * process cannot be handed the same port between our check and the server's bind.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (await canListen(port)) return port;
+  }
+  throw new Error('no free port found between 20000 and 30000');
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((ok) => {
     const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
+    srv.once('error', () => ok(false));
+    srv.listen(port, () => srv.close(() => ok(true)));
   });
 }
 

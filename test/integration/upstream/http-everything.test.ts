@@ -102,7 +102,7 @@ test('http: a server that goes away is reconnected with backoff when it comes ba
     await srv.stop();
     await assert.rejects(inflight, (e: unknown) => e instanceof UpstreamError && /Upstream 'remote'/.test(e.message));
     await until(() => r.state().status === 'restarting', 10_000, 'restarting');
-    assert.match(r.state().error!, /Upstream 'remote' is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp \(E[A-Z]+\)/);
+    assert.match(r.state().error!, /Upstream 'remote' is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp \([A-Z_]+: [a-z :]+\)/);
     assert.deepEqual(r.tools(), []);
     await assert.rejects(r.request('tools/list', undefined), /Upstream 'remote' is not available/);
     srv = await startEverything('streamableHttp', port);
