@@ -54,6 +54,10 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByTestId('connector-url').waitFor();
     assert.equal(await page.getByTestId('connector-url').textContent(), 'https://calm-river-lake.trycloudflare.com/mcp');
     assert.match((await page.getByTestId('auth-mode').textContent()) ?? '', /OAuth/);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    await page.getByRole('button', { name: 'Copy URL' }).click();
+    await page.getByRole('button', { name: 'Copied ✓' }).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), 'https://calm-river-lake.trycloudflare.com/mcp');
     const done_ = await page.locator('[data-check]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-done')]));
     assert.deepEqual(done_, [['gatewayRunning', 'yes'], ['tunnelReady', 'yes'], ['reachable', 'yes'], ['clientApproved', 'no']]);
     await page.getByText('The public URL changed.').waitFor();
