@@ -96,7 +96,12 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     }
   };
   const later = (g: number, ms: number, fn: () => void): void => {
-    timers.push(clock.setTimeout(() => g === gen && fn(), ms));
+    // Fired timers leave the list, so a tunnel polling for days does not accumulate handles.
+    const handle = clock.setTimeout(() => {
+      timers = timers.filter((h) => h !== handle);
+      if (g === gen) fn();
+    }, ms);
+    timers.push(handle);
   };
   const clearTimers = (): void => {
     for (const h of timers) clock.clearTimeout(h);

@@ -69,8 +69,13 @@ function spawnWithWatchdog(nodePath: string, spec: TunnelSpawnSpec): TunnelChild
   const signalGroup = (signal: NodeJS.Signals): void => {
     if (wrapper.pid === undefined) return;
     try {
-      if (isWindows) wrapper.kill(signal);
-      else process.kill(-wrapper.pid, signal);
+      if (!isWindows) process.kill(-wrapper.pid, signal);
+      // Windows has no process groups or SIGTERM (kill() is TerminateProcess): the polite request is
+      // the closed stdin alone; the hard kill ends cloudflared first, then the watchdog.
+      else if (signal === 'SIGKILL') {
+        if (cloudflaredPid !== undefined) process.kill(cloudflaredPid);
+        wrapper.kill();
+      }
     } catch {
       // Already gone.
     }

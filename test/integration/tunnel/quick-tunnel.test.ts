@@ -127,6 +127,18 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     assert.match(s.error ?? '', /Requesting new quick Tunnel/);
   });
 
+  it('kills a cloudflared that ignores SIGTERM once the grace period is over', async () => {
+    const { manager, stateFile } = setup({ FAKE_CLOUDFLARED_IGNORE_SIGTERM: '1' }, { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 800 } });
+    await manager.start();
+    assert.equal(manager.state().phase, 'ready');
+    const pid = readFakeState(stateFile)?.pid;
+    assert.ok(pid);
+    const t0 = Date.now();
+    await manager.stop();
+    assert.ok(Date.now() - t0 >= 700, 'the polite stop was tried first');
+    assert.deepEqual(await waitGone([pid], 3000), [], 'then the process was killed');
+  });
+
   it('reports a missing binary in words and keeps nothing running', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
