@@ -35,6 +35,17 @@ export function createControlService(deps: ControlDeps): ControlService {
   const approvalListeners = createListenerSet<ApprovalRequestView[]>(onListenerError);
 
   let urlChanged: AppStatus['urlChanged'];
+  /** Origin of the auth-reported change the user acknowledged (it is not shown again). */
+  let acknowledgedOrigin: string | undefined;
+
+  /** The URL change to show: one seen from the tunnel, else the one auth reports (also across restarts). */
+  function currentUrlChange(): AppStatus['urlChanged'] {
+    if (urlChanged) return urlChanged;
+    const change = deps.auth.lastUrlChange?.();
+    if (!change || change.current === acknowledgedOrigin) return undefined;
+    const path = deps.gateway.mcpPath();
+    return { previous: joinUrl(change.previous, path), current: joinUrl(change.current, path) };
+  }
   let keychain: { value: AppStatus['keychain']; at: number } | undefined;
 
   async function keychainState(): Promise<AppStatus['keychain']> {
@@ -70,7 +81,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       tunnel: deps.tunnel.state(),
       pendingApprovals: deps.auth.listPending().length,
       grants: deps.auth.listGrants().length,
-      urlChanged,
+      urlChanged: currentUrlChange(),
       keychain: await keychainState(),
     });
   }
@@ -146,6 +157,7 @@ export function createControlService(deps: ControlDeps): ControlService {
     stopGateway: () => deps.gateway.stop(),
     async acknowledgeUrlChange() {
       urlChanged = undefined;
+      acknowledgedOrigin = deps.auth.lastUrlChange?.()?.current;
       statusPush.request();
     },
 

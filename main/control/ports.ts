@@ -62,6 +62,11 @@ export interface ControlAuthPort {
   deny(id: string): Promise<void>;
   listGrants(): GrantView[];
   revokeGrant(id: string): Promise<void>;
+  /**
+   * The public origin's last change seen by auth in this run, including one against the origin
+   * remembered from the previous run (a new quick-tunnel URL after a restart). Optional.
+   */
+  lastUrlChange?(): { previous: string; current: string } | undefined;
   /** Pending requests or grants changed. */
   onChange(listener: () => void): Unsubscribe;
 }

@@ -67,6 +67,18 @@ describe('control service: status and checklist', () => {
     svc.close();
   });
 
+  it('shows the URL change auth saw since the last run until acknowledged', async () => {
+    const f = createFakes();
+    let change: { previous: string; current: string } | undefined = { previous: 'https://old.trycloudflare.com', current: 'https://new.trycloudflare.com' };
+    const svc = createControlService({ ...f.deps, auth: { ...f.deps.auth, lastUrlChange: () => change } });
+    assert.deepEqual((await svc.getStatus()).urlChanged, { previous: 'https://old.trycloudflare.com/mcp', current: 'https://new.trycloudflare.com/mcp' });
+    await svc.acknowledgeUrlChange();
+    assert.equal((await svc.getStatus()).urlChanged, undefined);
+    change = { previous: 'https://new.trycloudflare.com', current: 'https://third.trycloudflare.com' };
+    assert.equal((await svc.getStatus()).urlChanged?.current, 'https://third.trycloudflare.com/mcp', 'a later change shows again');
+    svc.close();
+  });
+
   it('says plainly when the keychain is unavailable', async () => {
     const f = createFakes();
     f.keychain = { available: false, reason: 'no Secret Service on the session bus' };
