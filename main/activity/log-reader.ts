@@ -15,15 +15,34 @@ function parseLines(text: string): ActivityEvent[] {
   return out;
 }
 
-/** The last `limit` events on disk, oldest first (reads newest files first and stops early). */
-export async function readRecentEvents(dir: string, limit: number): Promise<ActivityEvent[]> {
+/** Where a reader stopped: the newest file and the byte offset just after its last whole line. */
+export interface ActivityCursor {
+  name: string;
+  offset: number;
+}
+
+/**
+ * The last `limit` events on disk, oldest first (reads newest files first and stops early), and the
+ * cursor to follow from, so that nothing written between the read and the follow is lost.
+ */
+export async function readRecent(dir: string, limit: number): Promise<{ events: ActivityEvent[]; cursor?: ActivityCursor }> {
   const files = await listActivityFiles(dir);
   let out: ActivityEvent[] = [];
-  for (let i = files.length - 1; i >= 0 && out.length < limit; i--) {
-    const text = await readFile(files[i]!.path, 'utf8').catch(() => '');
-    out = [...parseLines(text), ...out];
+  let cursor: ActivityCursor | undefined;
+  for (let i = files.length - 1; i >= 0; i--) {
+    const buf = await readFile(files[i]!.path).catch(() => Buffer.alloc(0));
+    // Only whole lines count: a line still being written is picked up by the follower.
+    const end = buf.lastIndexOf(10) + 1;
+    if (i === files.length - 1) cursor = { name: files[i]!.name, offset: end };
+    if (out.length >= limit) break;
+    out = [...parseLines(buf.subarray(0, end).toString('utf8')), ...out];
   }
-  return out.slice(Math.max(0, out.length - limit));
+  return { events: out.slice(Math.max(0, out.length - limit)), ...(cursor ? { cursor } : {}) };
+}
+
+/** The last `limit` events on disk, oldest first. */
+export async function readRecentEvents(dir: string, limit: number): Promise<ActivityEvent[]> {
+  return (await readRecent(dir, limit)).events;
 }
 
 export interface FollowOptions {
@@ -31,6 +50,8 @@ export interface FollowOptions {
   signal: AbortSignal;
   /** How often the files are checked for growth and rotation. */
   pollMs?: number;
+  /** Continue from here (see readRecent); default: the end of what exists now. */
+  from?: ActivityCursor;
 }
 
 /**
@@ -44,10 +65,17 @@ export async function followActivity(dir: string, options: FollowOptions): Promi
   let offset = 0;
   let partial = '';
 
-  // Start at the end of what exists: earlier events were printed by the caller already.
   const files = await listActivityFiles(dir);
-  file = files[files.length - 1];
-  if (file) offset = (await stat(file.path).catch(() => ({ size: 0 }))).size;
+  if (options.from) {
+    file = files.find((f) => f.name === options.from!.name);
+    offset = file ? options.from.offset : 0;
+    // The cursor's file is gone (cleared, pruned): start with the oldest file that exists.
+    file ??= files[0];
+  } else {
+    // Start at the end of what exists: earlier events were printed by the caller already.
+    file = files[files.length - 1];
+    if (file) offset = (await stat(file.path).catch(() => ({ size: 0 }))).size;
+  }
 
   const drain = async (f: ActivityFile): Promise<void> => {
     const size = (await stat(f.path).catch(() => undefined))?.size;

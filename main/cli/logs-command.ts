@@ -1,4 +1,4 @@
-import { followActivity, formatEventLine, formatHeaderLine, readRecentEvents, type ActivityEvent } from '../activity/index.js';
+import { followActivity, formatEventLine, formatHeaderLine, readRecent, type ActivityEvent } from '../activity/index.js';
 import { activityDir, currentPlatform } from '../config/paths.js';
 import { intOption, parseArgs } from './args.js';
 import { line, type CliIo } from './io.js';
@@ -20,7 +20,7 @@ export async function runLogs(argv: readonly string[], io: CliIo, signal?: Abort
   const json = args.flags.json === true;
   const print = (e: ActivityEvent): void => line(io.stdout, json ? JSON.stringify(e) : formatEventLine(e));
 
-  const events = await readRecentEvents(dir, limit);
+  const { events, cursor } = await readRecent(dir, limit);
   if (!json && (events.length > 0 || args.flags.follow)) line(io.stdout, formatHeaderLine());
   for (const e of events) print(e);
   if (events.length === 0 && !args.flags.follow) line(io.stderr, `No activity recorded yet (looked in ${dir}).`);
@@ -32,7 +32,7 @@ export async function runLogs(argv: readonly string[], io: CliIo, signal?: Abort
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    await followActivity(dir, { signal: ac.signal, onEvent: print });
+    await followActivity(dir, { signal: ac.signal, onEvent: print, ...(cursor ? { from: cursor } : {}) });
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);

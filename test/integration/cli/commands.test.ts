@@ -1,6 +1,11 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { startAuthorization } from '../../e2e/oauth-client.js';
 import { join } from 'node:path';
 import { createActivityLog } from '../../../main/activity/index.js';
 import { killTree, makeSandbox, runCli, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
@@ -69,16 +74,43 @@ describe('tunnelgate commands (real child processes)', () => {
     assert.equal(none.code, 1);
     assert.match(none.stderr, /No running gateway found: .*control\.json does not exist/);
 
-    const configFile = join(sandbox.dir, 'c.json');
-    await writeFile(configFile, JSON.stringify({ mcpServers: {} }));
-    cli = startCli(['serve', '--port', '0', '--no-tunnel', '--auth', 'oauth', '--public-url', 'http://127.0.0.1:9', '--config', configFile], sandbox.env);
+    // The loopback origin plays the public URL (PROTOCOL.md allows it for local clients and tests).
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    // No config: the demo server's tools are what the approved client will see.
+    cli = startCli(['serve', '--port', String(port), '--no-tunnel', '--auth', 'oauth', '--public-url', origin], sandbox.env);
     await cli.waitFor(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m);
+    assert.match(cli.stdout(), new RegExp(`^Connector URL: ${origin}/mcp$`, 'm'));
+    assert.equal((await stat(join(sandbox.dataDir, 'control.json'))).mode & 0o777, 0o600);
+    const empty = await runCli(['approvals'], sandbox.env);
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.match(empty.stderr, /No client is waiting for approval/);
+
+    const first = await startAuthorization(origin, 'CLI Approve Client');
+    const second = await startAuthorization(origin, 'CLI Deny Client');
     const listed = await runCli(['approvals'], sandbox.env);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stderr, /No client is waiting for approval/);
+    const line = listed.stdout.split('\n').find((l) => l.includes('CLI Approve Client'));
+    assert.ok(line, listed.stdout);
+    assert.ok(listed.stdout.includes('CLI Deny Client'));
+    const code = /code (\S+)/.exec(line)![1]!;
+
+    const approved = await runCli(['approve', code], sandbox.env);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /Approved CLI Approve Client .* with mcp:full/);
+    const { accessToken } = await first.finish();
+    const client = new Client({ name: 'approved', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+    assert.ok((await client.listTools()).tools.some((t) => t.name === 'demo__echo'));
+    await client.close();
+
+    const denied = await runCli(['deny', second.requestId], sandbox.env);
+    assert.equal(denied.code, 0, denied.stderr);
+    await assert.rejects(second.finish());
     const bogus = await runCli(['approve', 'nope'], sandbox.env);
     assert.equal(bogus.code, 1);
     assert.match(bogus.stderr, /No pending request 'nope'/);
+
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
     // The control file is removed on a clean stop.
@@ -86,3 +118,11 @@ describe('tunnelgate commands (real child processes)', () => {
     assert.match(after.stderr, /No running gateway found/);
   });
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActivityLog, followActivity, formatEventLine, readRecentEvents, type ActivityEvent } from '../../../main/activity/index.js';
+import { createActivityLog, followActivity, formatEventLine, readRecent, readRecentEvents, type ActivityEvent } from '../../../main/activity/index.js';
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -44,6 +44,27 @@ describe('reading and following the activity files', () => {
     await following;
     await log.close();
     assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `t${i + 7}`));
+  });
+
+  it('loses nothing written between reading the recent events and starting to follow, even across rotation', async () => {
+    const now = Date.UTC(2026, 10, 22, 9, 30, 0);
+    const log = createActivityLog({ dir, clock: () => now, maxFileBytes: 300 });
+    const ev = (n: number): Omit<ActivityEvent, 'id'> => ({ time: now, kind: 'request', method: 'tools/call', target: `e${n}`, outcome: 'ok' });
+    for (let i = 1; i <= 3; i++) log.record(ev(i));
+    await log.flush();
+    const { events, cursor } = await readRecent(dir, 2);
+    assert.deepEqual(events.map((e) => e.target), ['e2', 'e3']);
+    // Written in the gap, enough to start new files before the follower looks.
+    for (let i = 4; i <= 9; i++) log.record(ev(i));
+    await log.flush();
+    const seen: string[] = [];
+    const ac = new AbortController();
+    const following = followActivity(dir, { signal: ac.signal, pollMs: 30, from: cursor, onEvent: (e) => seen.push(e.target ?? '') });
+    await until(() => seen.length >= 6, 'events written in the gap');
+    ac.abort();
+    await following;
+    await log.close();
+    assert.deepEqual(seen, ['e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
   });
 
   it('formats a readable line with time, client, method, target, upstream, duration and outcome', () => {
