@@ -20,6 +20,10 @@ export function createHostOriginPolicy(getPort: () => number) {
         publicOrigin = publicHost = null;
         return;
       }
+      if (!URL.canParse(origin))
+        throw new Error(
+          `public origin: not a URL (got '${origin}'); expected e.g. https://name.trycloudflare.com`,
+        );
       const url = new URL(origin);
       publicOrigin = url.origin;
       publicHost = url.host.toLowerCase();
