@@ -1,6 +1,7 @@
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { makeSandbox, runCli, runInProcess, type Sandbox } from './cli-harness.js';
 
@@ -69,4 +70,18 @@ describe('tunnelgate usage and config commands', () => {
     assert.match(syntax.stderr, /config\.json: not valid JSON at line 2:18: expected a property name/);
   });
 
+  it('a port already in use is a clear start failure (exit 1), not a crash', async () => {
+    sandbox = await makeSandbox();
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = blocker.address() as AddressInfo;
+      const r = await runCli(['serve', '--port', String(port), '--no-tunnel', '--auth', 'none'], sandbox.env);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`Cannot start: Port ${port} on 127\\.0\\.0\\.1 is already in use.*--port N`));
+      assert.doesNotMatch(r.stdout, /MCP endpoint/);
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
 });
