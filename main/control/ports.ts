@@ -2,7 +2,7 @@
  * The narrow ports the control service needs from the other services. Each one is what control/
  * uses, nothing more, so tests drive the service with small fakes and main/bootstrap.ts adapts the
  * real config store, upstream manager, gateway, auth service, secret store, tunnel manager and
- * activity log to them (see adapters.ts for the adapters that exist).
+ * activity log to them (main/bootstrap-ports.ts).
  */
 import type { ActivityEvent } from '../activity/types.js';
 import type { TunnelgateConfig } from '../config/schema.js';

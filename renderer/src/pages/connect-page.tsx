@@ -26,6 +26,9 @@ function TunnelLine({ status }: { status: AppStatus }) {
       {t.reachable === 'checking' && <span className="muted">Checking reachability…</span>}
       {t.reachable === 'no' && <span className="text-bad">Not reachable from the internet{t.reachableDetail ? `: ${t.reachableDetail}` : ''}</span>}
       {t.error && <span className="text-bad">{t.error}</span>}
+      {t.phase === 'starting' && t.download && (
+        <progress className="download" max={t.download.totalBytes ?? undefined} value={t.download.receivedBytes} aria-label="cloudflared download" />
+      )}
     </div>
   );
 }
@@ -86,7 +89,8 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         ) : (
           <div className="url-row">
             <span className="url-placeholder">
-              {!g.running ? 'Start the gateway to get a URL.' : 'No public URL yet: start the tunnel to get one.'}
+              {tunnelBusy && g.running && <span className="spinner" aria-hidden="true" />}
+              {!g.running ? 'Start the gateway to get a URL.' : tunnelBusy ? 'Getting a public URL from Cloudflare…' : 'No public URL yet: start the tunnel to get one.'}
             </span>
           </div>
         )}

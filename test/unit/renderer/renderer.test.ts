@@ -94,6 +94,35 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'connect-none');
   });
 
+  it('Connect: download progress, keychain missing, gateway stopped', async () => {
+    const init = stubInit();
+    init.status.gateway.connectorUrl = null;
+    init.status.tunnel = { mode: 'quick', phase: 'starting', url: null, reachable: 'unknown', download: { receivedBytes: 5_000_000, totalBytes: 20_000_000 } };
+    init.status.checklist = { gatewayRunning: true, tunnelReady: false, reachable: false, clientApproved: false };
+    init.status.keychain = { available: false, reason: 'no Secret Service provider is running' };
+    const p = await open('connect', init);
+    const { page } = p;
+    await page.getByText('Downloading cloudflared… 25%').waitFor();
+    await page.getByText('Getting a public URL from Cloudflare…').waitFor();
+    assert.equal(await page.getByLabel('cloudflared download').getAttribute('value'), '5000000');
+    await page.getByText('The OS keychain is not available').waitFor();
+    await page.getByText(': no Secret Service provider is running', { exact: false }).waitFor();
+    assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Tunnel starting/);
+    await screenshot(page, 'stub-connect-starting');
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { __stub: { state: { status: { gateway: Record<string, unknown>; tunnel: Record<string, unknown> } }; emit(e: string, p: unknown): void } };
+      const s = w.__stub.state.status;
+      s.gateway = { running: false, port: null, localUrl: null, connectorUrl: null, authMode: 'oauth' };
+      s.tunnel = { mode: 'quick', phase: 'stopped', url: null, reachable: 'unknown' };
+      w.__stub.emit('status', s);
+    });
+    await page.getByText('Start the gateway to get a URL.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Go public (start tunnel)' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Start gateway' }).click();
+    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'startGateway'));
+    await done(p);
+  });
+
   it('Servers: status in words, tools with switches, secrets, sign-in, add with errors shown', async () => {
     const p = await open('servers');
     const { page } = p;
