@@ -196,7 +196,12 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       );
     }
     // The Host allow-list follows the public URL; never in local-only mode (nothing guards /mcp there).
-    if (!localOnly) g.setPublicOrigin(publicOrigin());
+    try {
+      if (!localOnly) g.setPublicOrigin(publicOrigin());
+    } catch (err) {
+      await g.close().catch(() => undefined);
+      throw err;
+    }
     return g;
   };
 

@@ -65,7 +65,11 @@ export const configSchema = z
       .object({
         port: z.number().int().min(0).max(65535).optional(),
         auth: z.enum(['oauth', 'none']).optional(),
-        publicUrl: z.string().optional(),
+        /** Public origin in front of the gateway (own reverse proxy), or an http loopback origin. */
+        publicUrl: z
+          .string()
+          .refine((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u), 'not a URL (expected https://host or http://127.0.0.1:PORT)')
+          .optional(),
         callTimeoutMs: z.number().int().positive().optional(),
         maxBodyBytes: z.number().int().positive().optional(),
       })

@@ -50,6 +50,8 @@ describe('config loading', () => {
     assert.match(err.message, /c\.json: mcpServers\["bad name"\]: invalid name: server names use letters/);
     assert.match(err.message, /c\.json: mcpServers\.ok: unknown field "colour"/);
     assert.match(err.message, /c\.json: gateway\.port: expected number, got string \(got 'eighty'\)/);
+    const url = errorOf(() => parseConfigText(JSON.stringify({ gateway: { publicUrl: 'example.com' } }), 'c.json'));
+    assert.match(url.message, /^c\.json: gateway\.publicUrl: not a URL .*\(got 'example\.com'\)$/);
   });
 
   it('never echoes header, env or args values (they may be pasted credentials)', () => {
