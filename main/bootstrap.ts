@@ -165,6 +165,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   let gatewayError: string | undefined;
   let dashboard: ControlHttpListener | undefined;
   const changeListeners = new Set<() => void>();
+  let lastConnector: string | undefined;
   const gatewayListeners = new Set<() => void>();
 
   const serversOf = (c: LoadedConfig | undefined): Record<string, ServerConfig> => c?.config.mcpServers ?? {};
@@ -257,7 +258,16 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     onTunnelUrl: (url) => {
       if (!localOnly) gateway?.setPublicOrigin(publicUrlOption ?? url);
       auth?.refreshOrigin();
-      if (url) log.info(`Connector URL: ${url.replace(/\/+$/, '')}${auth?.mcpPaths()[0] ?? '/mcp'}`);
+      if (!url) return;
+      const connector = `${url.replace(/\/+$/, '')}${auth?.mcpPaths()[0] ?? '/mcp'}`;
+      // A quick tunnel gets a new URL at each start: the connector made in ChatGPT stops working.
+      if (lastConnector && lastConnector !== connector) {
+        log.warn(`The public URL changed (was ${lastConnector}): re-create the connector in ChatGPT with the new one.`);
+        // Origins only: with --auth none the path holds the secret segment, which never goes in the log.
+        systemEvent('tunnel/url-changed', `${new URL(lastConnector).origin} -> ${new URL(connector).origin}`, 'ok');
+      }
+      lastConnector = connector;
+      log.info(`Connector URL: ${connector}`);
     },
     activity,
     log: (m) => log.warn(m),
