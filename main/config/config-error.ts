@@ -48,7 +48,9 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function gotSuffix(root: unknown, path: readonly PropertyKey[]): string {
   if (path.some((s) => SENSITIVE_SEGMENTS.has(String(s)))) return '';
-  const v = valueAt(root, path);
+  let v = valueAt(root, path);
+  // A URL's query or user-info may carry a key (`?token=...`, `https://user:pass@`): show neither.
+  if (typeof v === 'string' && /url$/i.test(String(path[path.length - 1]))) v = v.replace(/\?.*$/s, '?...').replace(/\/\/[^/@]*@/, '//...@');
   if (typeof v === 'string') return ` (got '${v.length > 60 ? `${v.slice(0, 57)}...` : v}')`;
   if (typeof v === 'number' || typeof v === 'boolean') return ` (got ${String(v)})`;
   return '';

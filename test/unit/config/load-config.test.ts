@@ -54,7 +54,9 @@ describe('config loading', () => {
     assert.match(url.message, /^c\.json: gateway\.publicUrl: not a URL .*\(got 'example\.com'\)$/);
   });
 
-  it('never echoes header, env or args values (they may be pasted credentials)', () => {
+  it('never echoes header, env or args values, nor the query or user-info of a URL (they may be pasted credentials)', () => {
+    const q = errorOf(() => parseConfigText(JSON.stringify({ mcpServers: { a: { url: 'htps://u:pw@x.example/sse?token=abc' } } }), 'c.json'));
+    assert.equal(q.message, "c.json: mcpServers.a.url: not a URL (got 'htps://...@x.example/sse?...')");
     const err = errorOf(() =>
       parseConfigText(JSON.stringify({ mcpServers: { a: { url: 'https://x.example', headers: { Authorization: 42 } } } }), 'c.json'),
     );
