@@ -1,5 +1,6 @@
 import { isRequest, isResponse, plainError, StartError } from './messages.js';
 import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
+import { AbortGroup, sleep } from './abort-group.js';
 import { readSseEvents } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { JsonRpcId, RawObject } from './types.js';
@@ -28,7 +29,7 @@ const MAX_RESUMES = 3;
 export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   const { name, url } = opts;
   const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, fetch: opts.fetch });
-  const lifetime = new AbortController();
+  const requests = new AbortGroup();
   let sessionId: string | undefined;
   let protocolVersion: string | undefined;
   let initMessage: RawObject | undefined;
@@ -47,7 +48,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   function die(reason: string): void {
     if (dead || closed) return;
     dead = true;
-    lifetime.abort();
+    requests.abortAll();
     transport.onclose?.(reason);
   }
 
@@ -82,27 +83,38 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   async function post(message: RawObject, retried: boolean): Promise<void> {
     const id = isRequest(message) ? (message.id as JsonRpcId) : undefined;
     const method = typeof message.method === 'string' ? message.method : 'a response';
-    const ctl = new AbortController();
+    const ctl = requests.take();
     if (id !== undefined) streams.set(id, ctl);
-    let res: Response;
+    let streaming = false;
     try {
-      res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: AbortSignal.any([lifetime.signal, ctl.signal]) }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
-    } catch (err) {
-      if (id !== undefined) streams.delete(id);
-      throw err;
+      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+      if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way
+      streaming = await answer(res, message, id, method, retried, ctl);
+    } finally {
+      if (!streaming) {
+        if (id !== undefined && streams.get(id) === ctl) streams.delete(id);
+        requests.release(ctl);
+      }
     }
-    if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way
+  }
+
+  /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ctl` itself). */
+  async function answer(res: Response, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: AbortController): Promise<boolean> {
     if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
       await res.body?.cancel().catch(() => {});
       await reinitialize();
-      return post(message, true);
+      await post(message, true);
+      return false;
     }
     if (method === 'initialize' && res.ok) sessionId = res.headers.get('mcp-session-id') ?? undefined;
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      const answer = parseMessage(text);
+      const reply = parseMessage(text);
       // A JSON-RPC error in an HTTP error (e.g. 400) is still the answer to this request.
-      if (id !== undefined && answer && isResponse(answer) && answer.id === id) return deliver(answer, id);
+      if (id !== undefined && reply && isResponse(reply) && reply.id === id) {
+        deliver(reply, id);
+        return false;
+      }
       const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
       const words = `Upstream '${name}' answered HTTP ${res.status} to ${method} at ${safeUrl(url)}${excerpt ? `: ${excerpt}` : ''}`;
       // A client error on initialize (wrong path, not an MCP endpoint) will not fix itself: no retry loop.
@@ -111,14 +123,16 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     }
     if (id === undefined) {
       await res.body?.cancel().catch(() => {});
-      return;
+      return false;
     }
     const type = res.headers.get('content-type') ?? '';
     if (type.includes('text/event-stream') && res.body) {
-      void streamAnswer(res.body, id, method, ctl.signal).finally(() => streams.delete(id));
-      return;
+      void streamAnswer(res.body, id, method, ctl.signal).finally(() => {
+        if (streams.get(id) === ctl) streams.delete(id);
+        requests.release(ctl);
+      });
+      return true;
     }
-    streams.delete(id);
     const text = await res.text();
     let parsed: unknown;
     try {
@@ -134,6 +148,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       if (isResponse(m as RawObject) && (m as RawObject).id === id) answered = true;
     }
     if (!answered) transport.onrequestlost?.(id, `the server answered ${method} with HTTP ${res.status} but no JSON-RPC response`);
+    return false;
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
@@ -142,10 +157,10 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     let retryMs = 500;
     if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
     for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted; i++) {
-      await sleep(Math.min(retryMs, 5000), lifetime.signal);
+      await sleep(Math.min(retryMs, 5000), forgotten);
       let res: Response;
       try {
-        res = await remoteFetch(url, { method: 'GET', signal: AbortSignal.any([lifetime.signal, forgotten]) }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
+        res = await remoteFetch(url, { method: 'GET', signal: forgotten }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         break;
@@ -161,10 +176,18 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
 
   /** The optional GET stream (spec: "Listening for Messages from the Server"); 405 means none. */
   async function runGetStream(): Promise<void> {
-    const ctl = new AbortController();
+    const ctl = requests.take();
     getStream?.abort();
     getStream = ctl;
-    const signal = AbortSignal.any([lifetime.signal, ctl.signal]);
+    const signal = ctl.signal;
+    try {
+      await listen(signal);
+    } finally {
+      requests.release(ctl);
+    }
+  }
+
+  async function listen(signal: AbortSignal): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 1000;
     while (!signal.aborted) {
@@ -198,7 +221,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       protocolVersion = undefined;
       const init = initMessage;
       if (!init) throw new Error(`Upstream '${name}' lost its session before it was initialized`);
-      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(init), signal: lifetime.signal }, { accept: ACCEPT_BOTH, 'content-type': 'application/json' });
+      const ctl = requests.take();
+      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(init), signal: ctl.signal }, { accept: ACCEPT_BOTH, 'content-type': 'application/json' }).finally(() => requests.release(ctl));
       if (!res.ok) throw new Error(`Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`);
       sessionId = res.headers.get('mcp-session-id') ?? undefined;
       const result = await readInitAnswer(res, init.id as JsonRpcId);
@@ -234,7 +258,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     },
     async close() {
       closed = true;
-      lifetime.abort();
+      requests.abortAll();
       if (!sessionId || dead) return;
       // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
       try {
@@ -273,11 +297,4 @@ function answerResult(msg: RawObject): RawObject {
 /** 4xx answers that retrying cannot fix (not 408 timeout, 409/425 conflicts, 429 rate limit). */
 export function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && ![408, 409, 425, 429].includes(status);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

@@ -1,6 +1,7 @@
 import { createRemoteFetch, safeUrl, UnreachableError, NeedsSignInError, bodyExcerpt } from './remote-fetch.js';
 import { isPermanentStatus } from './http-transport.js';
 import { StartError } from './messages.js';
+import { AbortGroup } from './abort-group.js';
 import { readSseEvents } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
@@ -24,7 +25,8 @@ export interface SseTransportOptions {
 export function createSseTransport(opts: SseTransportOptions): WireTransport {
   const { name, url } = opts;
   const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, fetch: opts.fetch });
-  const lifetime = new AbortController();
+  const requests = new AbortGroup();
+  const stream = requests.take();
   let endpoint: string | undefined;
   let closed = false;
   let dead = false;
@@ -32,13 +34,13 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
   function die(reason: string): void {
     if (dead || closed) return;
     dead = true;
-    lifetime.abort();
+    requests.abortAll();
     transport.onclose?.(reason);
   }
 
   const transport: WireTransport = {
     async start() {
-      const res = await remoteFetch(url, { method: 'GET', signal: lifetime.signal }, { accept: 'text/event-stream' });
+      const res = await remoteFetch(url, { method: 'GET', signal: stream.signal }, { accept: 'text/event-stream' });
       if (!res.ok || !res.body) {
         const words = `Upstream '${name}' answered HTTP ${res.status} when opening its SSE stream at ${safeUrl(url)}: ${await bodyExcerpt(res)}. Check mcpServers.${name}.url (and "type": "sse").`;
         throw isPermanentStatus(res.status) ? new StartError(words, true) : new Error(words);
@@ -48,15 +50,15 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
         throw new StartError(`Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`, true);
       }
       const events = readSseEvents(res.body);
-      const first = await withTimeout(events.next(), opts.endpointTimeoutMs ?? 15_000, () => lifetime.abort());
+      const first = await withTimeout(events.next(), opts.endpointTimeoutMs ?? 15_000, () => stream.abort());
       if (first === undefined || first.done || first.value.event !== 'endpoint') {
-        lifetime.abort();
+        stream.abort();
         throw new Error(`Upstream '${name}' opened an SSE stream at ${safeUrl(url)} but sent no "endpoint" event; it may not be a legacy SSE server (try "type": "http").`);
       }
       const target = new URL(first.value.data.trim(), url);
       // The POST target must stay on the server's origin: messages carry the user's data and headers.
       if (target.origin !== new URL(url).origin) {
-        lifetime.abort();
+        stream.abort();
         throw new Error(`Upstream '${name}' named a message endpoint on another origin (${target.origin}); refusing to send there.`);
       }
       endpoint = target.href;
@@ -76,13 +78,16 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     async send(message) {
       if (!endpoint || closed || dead) throw new Error(`Upstream '${name}' is not connected`);
       let res: Response;
+      const ctl = requests.take();
       try {
-        res = await remoteFetch(endpoint, { method: 'POST', body: JSON.stringify(message), signal: lifetime.signal }, { 'content-type': 'application/json' });
+        res = await remoteFetch(endpoint, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, { 'content-type': 'application/json' });
       } catch (err) {
+        requests.release(ctl);
         if (err instanceof UnreachableError) die(err.message);
         else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
         throw err;
       }
+      requests.release(ctl);
       if (res.status === 404) {
         await res.body?.cancel().catch(() => {});
         die('no longer knows our SSE session (HTTP 404)');
@@ -93,7 +98,7 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     },
     async close() {
       closed = true;
-      lifetime.abort();
+      requests.abortAll();
     },
   };
   return transport;
