@@ -12,7 +12,11 @@ import type { ControlDeps, ControlTunnelPort } from './control/ports.js';
 import type { Gateway } from './gateway/index.js';
 import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { SecretStore } from './secrets/secret-store.js';
-import { createTunnelManager, type CloudflaredTunnelManager, type TunnelManagerDeps } from './tunnel/index.js';
+import {
+  createTunnelManager,
+  type CloudflaredTunnelManager,
+  type TunnelManagerDeps,
+} from './tunnel/index.js';
 import type { TunnelState } from './tunnel/tunnel-state.js';
 
 /** The tunnel manager, created on first start (the app never starts a tunnel by itself). */
@@ -53,9 +57,10 @@ export interface PortsInputs {
 /** The built renderer for the headless dashboard: dist/renderer from either main/ (tsx) or dist/main/. */
 export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = basename(here) === 'main' && basename(dirname(here)) === 'dist'
-    ? [resolve(here, '..', 'renderer')]
-    : [resolve(here, '..', 'dist', 'renderer'), resolve(here, '..', 'renderer')];
+  const candidates =
+    basename(here) === 'main' && basename(dirname(here)) === 'dist'
+      ? [resolve(here, '..', 'renderer')]
+      : [resolve(here, '..', 'dist', 'renderer'), resolve(here, '..', 'renderer')];
   return candidates.find((c) => existsSync(join(c, 'index.html'))) ?? candidates[0]!;
 }
 
@@ -150,11 +155,13 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
       listPending: () => auth?.listPending() ?? [],
       listGrants: () => auth?.listGrants() ?? [],
       approve: async (id, scopes) => {
-        if (!auth) throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
+        if (!auth)
+          throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
         await auth.approve(id, scopes);
       },
       deny: async (id) => {
-        if (!auth) throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
+        if (!auth)
+          throw new Error('No approvals here: this gateway runs with --auth none on 127.0.0.1 only.');
         await auth.deny(id);
       },
       revokeGrant: async (id) => {

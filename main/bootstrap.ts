@@ -6,7 +6,11 @@
 import { join } from 'node:path';
 import { createActivityLog, type ActivityLog } from './activity/index.js';
 import { createAuthService, type AuthService } from './auth/index.js';
-import { createSystemBrowserOpener, createUpstreamAuthFactory, type BrowserOpener } from './auth/upstream/index.js';
+import {
+  createSystemBrowserOpener,
+  createUpstreamAuthFactory,
+  type BrowserOpener,
+} from './auth/upstream/index.js';
 import {
   DEFAULT_PORT,
   createConfigEditor,
@@ -121,11 +125,20 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     onError: (err) => log.warn(`Activity log: ${err.message}`),
   });
   const systemEvent = (method: string, message: string, outcome: 'ok' | 'error' = 'error'): void =>
-    activity.record({ time: Date.now(), kind: 'system', method, outcome, ...(outcome === 'error' ? { error: { message } } : { target: message }) });
+    activity.record({
+      time: Date.now(),
+      kind: 'system',
+      method,
+      outcome,
+      ...(outcome === 'error' ? { error: { message } } : { target: message }),
+    });
 
   const upstreams = createUpstreamManager({
     resolve: async (name, config): Promise<ResolveResult> => {
-      const r = await resolveSecretRefs(config, secrets, { serverName: name, onSecretValues: (v) => activity.addSecretValues(v) });
+      const r = await resolveSecretRefs(config, secrets, {
+        serverName: name,
+        onSecretValues: (v) => activity.addSecretValues(v),
+      });
       return r.missingSecrets ? { missingSecrets: r.missingSecrets } : { config: r.config };
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
@@ -143,7 +156,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
   const publicUrlOption = options.publicUrl ?? initial.gateway?.publicUrl;
   const autoTunnel = options.tunnel ?? (initial.tunnel?.mode ?? 'quick') !== 'off';
-  const authMode = options.auth ?? initial.gateway?.auth ?? (autoTunnel || publicUrlOption ? 'oauth' : 'none');
+  const authMode =
+    options.auth ?? initial.gateway?.auth ?? (autoTunnel || publicUrlOption ? 'oauth' : 'none');
   // `--auth none` with nothing public: loopback only, no auth hook (issue 2); the tunnel then stays off.
   const localOnly = authMode === 'none' && !autoTunnel && !publicUrlOption;
   let port = options.port ?? initial.gateway?.port ?? DEFAULT_PORT;
@@ -262,9 +276,15 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       const connector = `${url.replace(/\/+$/, '')}${auth?.mcpPaths()[0] ?? '/mcp'}`;
       // A quick tunnel gets a new URL at each start: the connector made in ChatGPT stops working.
       if (lastConnector && lastConnector !== connector) {
-        log.warn(`The public URL changed (was ${lastConnector}): re-create the connector in ChatGPT with the new one.`);
+        log.warn(
+          `The public URL changed (was ${lastConnector}): re-create the connector in ChatGPT with the new one.`,
+        );
         // Origins only: with --auth none the path holds the secret segment, which never goes in the log.
-        systemEvent('tunnel/url-changed', `${new URL(lastConnector).origin} -> ${new URL(connector).origin}`, 'ok');
+        systemEvent(
+          'tunnel/url-changed',
+          `${new URL(lastConnector).origin} -> ${new URL(connector).origin}`,
+          'ok',
+        );
       }
       lastConnector = connector;
       log.info(`Connector URL: ${connector}`);
@@ -272,7 +292,9 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     activity,
     log: (m) => log.warn(m),
   });
-  const control = createControlService(options.controlPlatform ? { ...ports, platform: options.controlPlatform } : ports);
+  const control = createControlService(
+    options.controlPlatform ? { ...ports, platform: options.controlPlatform } : ports,
+  );
 
   let started = false;
   let stopping: Promise<void> | undefined;
@@ -294,7 +316,9 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     async start() {
       if (started) throw new Error('Tunnelgate is already started.');
       started = true;
-      const availability = await secrets.availability().catch((err: unknown) => ({ available: false, reason: String(err) }));
+      const availability = await secrets
+        .availability()
+        .catch((err: unknown) => ({ available: false, reason: String(err) }));
       if (!availability.available) {
         log.warn(
           `The OS keychain is not available (${availability.reason ?? 'unknown reason'}). Servers that need no secret run; ` +
@@ -309,9 +333,15 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       watcher = watchConfig(configPath, { initial: loaded });
       watcher.on('change', (next: LoadedConfig | undefined) => {
-        log.info(next ? `Config reloaded from ${configPath}.` : `Config ${configPath} was removed: running the demo server.`);
+        log.info(
+          next
+            ? `Config reloaded from ${configPath}.`
+            : `Config ${configPath} was removed: running the demo server.`,
+        );
         systemEvent('config/reloaded', configPath, 'ok');
-        applyConfig(next).catch((err: unknown) => log.warn(`Config reload failed: ${(err as Error).message}`));
+        applyConfig(next).catch((err: unknown) =>
+          log.warn(`Config reload failed: ${(err as Error).message}`),
+        );
         for (const l of changeListeners) l();
       });
       watcher.on('error', (err: ConfigError) => {
@@ -321,12 +351,18 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       const endpoint = `http://127.0.0.1:${port}/mcp`;
       log.info(`MCP endpoint: ${endpoint}`);
-      if (auth && publicUrlOption) log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}${auth.mcpPaths()[0] ?? '/mcp'}`);
+      if (auth && publicUrlOption)
+        log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}${auth.mcpPaths()[0] ?? '/mcp'}`);
 
       let dashboardUrl: string | undefined;
       if (options.dashboard) {
         const token = generateControlToken();
-        dashboard = createControlHttpListener({ service: control, token, staticDir: rendererDir(), log: (m) => log.warn(m) });
+        dashboard = createControlHttpListener({
+          service: control,
+          token,
+          staticDir: rendererDir(),
+          log: (m) => log.warn(m),
+        });
         ({ dashboardUrl } = await dashboard.listen(0));
         await writeControlConnection(dataDir, { port: dashboard.port()!, token, pid: process.pid });
         log.info(`Dashboard: ${dashboardUrl}`);
@@ -378,7 +414,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         await step('closing the auth service', () => auth?.close());
         await step('writing the activity log', () => activity.close());
         editor.close();
-        if (options.dashboard) await step('removing the control file', () => removeControlConnection(dataDir));
+        if (options.dashboard)
+          await step('removing the control file', () => removeControlConnection(dataDir));
         if ('close' in secrets && typeof secrets.close === 'function') (secrets as { close(): void }).close();
       })();
       return stopping;
@@ -390,9 +427,16 @@ async function announceDemo(configPath: string, platform: PlatformEnv, log: Boot
   log.info(
     `No config found at ${configPath}: serving the built-in demo server (tools demo__echo, demo__current_time, demo__show_clock).`,
   );
-  log.info(`To add your own MCP servers, create that file with {"mcpServers": {...}} (Claude Desktop's format); it is applied without restart.`);
+  log.info(
+    `To add your own MCP servers, create that file with {"mcpServers": {...}} (Claude Desktop's format); it is applied without restart.`,
+  );
   const claude = await findClaudeDesktopConfig(platform);
   if (!claude) return;
-  const count = await readClaudeServers(claude).then((s) => Object.keys(s).length, () => 0);
-  log.info(`Found a Claude Desktop config at ${claude}${count ? ` with ${count} server${count > 1 ? 's' : ''}` : ''}: run "tunnelgate config import-claude" to import it.`);
+  const count = await readClaudeServers(claude).then(
+    (s) => Object.keys(s).length,
+    () => 0,
+  );
+  log.info(
+    `Found a Claude Desktop config at ${claude}${count ? ` with ${count} server${count > 1 ? 's' : ''}` : ''}: run "tunnelgate config import-claude" to import it.`,
+  );
 }

@@ -22,7 +22,13 @@ async function runSecrets(argv: readonly string[], io: CliIo): Promise<number> {
   }
   const target = await openSecretsTarget(io.env);
   try {
-    return await runSecretsCommand(argv, { store: target.store, stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, isTTY: io.stdin.isTTY === true });
+    return await runSecretsCommand(argv, {
+      store: target.store,
+      stdin: io.stdin,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      isTTY: io.stdin.isTTY === true,
+    });
   } finally {
     target.close();
   }
@@ -85,7 +91,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+  const io: CliIo = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: process.env,
+  };
   main(process.argv.slice(2), io).then(
     (code) => {
       // Exit naturally so piped output drains; force it if some handle (a keychain call, stdin) lingers.

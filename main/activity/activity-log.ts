@@ -62,7 +62,8 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     const event: ActivityEvent = { id, ...input };
     if (event.target !== undefined) event.target = redactor.redactText(event.target);
     if (event.error) event.error = { ...event.error, message: redactor.redactText(event.error.message) };
-    if (event.client?.name !== undefined) event.client = { ...event.client, name: redactor.redactText(event.client.name) };
+    if (event.client?.name !== undefined)
+      event.client = { ...event.client, name: redactor.redactText(event.client.name) };
     if ('request' in event) event.request = redactor.redact(event.request);
     if ('response' in event) event.response = redactor.redact(event.response);
     return event;

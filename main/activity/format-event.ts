@@ -36,5 +36,13 @@ export function formatEventLine(e: ActivityEvent): string {
 
 /** Header line matching formatEventLine's columns. */
 export function formatHeaderLine(): string {
-  return ['time'.padEnd(23), cell('client', 16), cell('method', 24), cell('target', 32), cell('upstream', 14), 'duration'.padStart(8), 'outcome'].join('  ');
+  return [
+    'time'.padEnd(23),
+    cell('client', 16),
+    cell('method', 24),
+    cell('target', 32),
+    cell('upstream', 14),
+    'duration'.padStart(8),
+    'outcome',
+  ].join('  ');
 }

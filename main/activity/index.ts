@@ -2,6 +2,18 @@
 export type { ActivityEvent, ActivitySink } from './types.js';
 export { createActivityLog, type ActivityLog, type ActivityLogOptions } from './activity-log.js';
 export { createRedactor, isSecretKey, REDACTED, type Redactor, type RedactorOptions } from './redact.js';
-export { followActivity, readRecent, readRecentEvents, type ActivityCursor, type FollowOptions } from './log-reader.js';
+export {
+  followActivity,
+  readRecent,
+  readRecentEvents,
+  type ActivityCursor,
+  type FollowOptions,
+} from './log-reader.js';
 export { formatEventLine, formatHeaderLine, formatTime } from './format-event.js';
-export { activityFileName, listActivityFiles, parseActivityFileName, utcDay, type ActivityFile } from './log-files.js';
+export {
+  activityFileName,
+  listActivityFiles,
+  parseActivityFileName,
+  utcDay,
+  type ActivityFile,
+} from './log-files.js';

@@ -25,7 +25,10 @@ export interface ActivityCursor {
  * The last `limit` events on disk, oldest first (reads newest files first and stops early), and the
  * cursor to follow from, so that nothing written between the read and the follow is lost.
  */
-export async function readRecent(dir: string, limit: number): Promise<{ events: ActivityEvent[]; cursor?: ActivityCursor }> {
+export async function readRecent(
+  dir: string,
+  limit: number,
+): Promise<{ events: ActivityEvent[]; cursor?: ActivityCursor }> {
   const files = await listActivityFiles(dir);
   let out: ActivityEvent[] = [];
   let cursor: ActivityCursor | undefined;
@@ -104,7 +107,12 @@ export async function followActivity(dir: string, options: FollowOptions): Promi
     if (file) await drain(file);
     const all = await listActivityFiles(dir);
     const idx = file ? all.findIndex((f) => f.name === file!.name) : -1;
-    const next = idx === -1 ? (file ? all.find((f) => f.day > file!.day || (f.day === file!.day && f.index > file!.index)) : all[0]) : all[idx + 1];
+    const next =
+      idx === -1
+        ? file
+          ? all.find((f) => f.day > file!.day || (f.day === file!.day && f.index > file!.index))
+          : all[0]
+        : all[idx + 1];
     if (next) {
       // Rotation: the old file is complete once a newer one exists; drain it, then switch.
       if (file && idx !== -1) await drain(file);
@@ -121,10 +129,14 @@ export async function followActivity(dir: string, options: FollowOptions): Promi
     }
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, pollMs);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
+      options.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 }

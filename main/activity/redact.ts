@@ -28,9 +28,24 @@ export interface Redactor {
 
 // Exact credential-like keys, compared with case, "-" and "_" ignored (authorization, api_key, ...).
 const SECRET_KEYS = new Set([
-  'authorization', 'proxyauthorization', 'token', 'accesstoken', 'refreshtoken', 'idtoken', 'password',
-  'passwd', 'secret', 'clientsecret', 'apikey', 'xapikey', 'cookie', 'setcookie', 'privatekey',
-  'credentials', 'credential', 'passphrase',
+  'authorization',
+  'proxyauthorization',
+  'token',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'password',
+  'passwd',
+  'secret',
+  'clientsecret',
+  'apikey',
+  'xapikey',
+  'cookie',
+  'setcookie',
+  'privatekey',
+  'credentials',
+  'credential',
+  'passphrase',
 ]);
 // Keys that end like a credential but are protocol fields worth seeing (MCP progress tokens, limits).
 const KEEP_KEYS = new Set(['progresstoken', 'maxtokens', 'nextcursor', 'cursor']);
@@ -77,7 +92,11 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
       if (v === null || typeof v !== 'object') {
         budget -= 8;
-        return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+        return typeof v === 'bigint'
+          ? String(v)
+          : typeof v === 'function' || typeof v === 'symbol'
+            ? undefined
+            : v;
       }
       if (depth >= maxDepth) return '[truncated: nested too deeply]';
       if (Array.isArray(v)) {
@@ -102,7 +121,10 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
         }
         n++;
         budget -= key.length + 4;
-        out[key] = isSecretKey(key) && val !== null && val !== undefined && val !== '' ? REDACTED : visit(val, depth + 1);
+        out[key] =
+          isSecretKey(key) && val !== null && val !== undefined && val !== ''
+            ? REDACTED
+            : visit(val, depth + 1);
       }
       return out;
     };

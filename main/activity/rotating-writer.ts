@@ -44,7 +44,8 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   let closed = false;
   let prunedDay: string | undefined;
 
-  const report = (err: unknown): void => options.onError?.(err instanceof Error ? err : new Error(String(err)));
+  const report = (err: unknown): void =>
+    options.onError?.(err instanceof Error ? err : new Error(String(err)));
 
   const prune = async (today: string): Promise<void> => {
     if (prunedDay === today) return;
@@ -80,7 +81,15 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     pending = [];
     if (dropped > 0) {
       const message = `${dropped} events were not written (the disk was too slow or failing)`;
-      lines.unshift(JSON.stringify({ kind: 'system', time: clock(), method: 'activity/dropped', outcome: 'error', error: { message } }));
+      lines.unshift(
+        JSON.stringify({
+          kind: 'system',
+          time: clock(),
+          method: 'activity/dropped',
+          outcome: 'error',
+          error: { message },
+        }),
+      );
       dropped = 0;
     }
     await mkdir(dir, { recursive: true, mode: 0o700 });

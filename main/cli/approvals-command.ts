@@ -14,15 +14,23 @@ function describe(r: ApprovalRequestView): string {
 
 async function findRequest(client: ControlClient, idOrCode: string): Promise<ApprovalRequestView> {
   const pending = await client.listApprovals();
-  const found = pending.find((r) => r.id === idOrCode || r.pairingCode.toLowerCase() === idOrCode.toLowerCase());
+  const found = pending.find(
+    (r) => r.id === idOrCode || r.pairingCode.toLowerCase() === idOrCode.toLowerCase(),
+  );
   if (!found) {
-    throw new Error(`No pending request '${idOrCode}'. It may have expired or been answered; see "tunnelgate approvals".`);
+    throw new Error(
+      `No pending request '${idOrCode}'. It may have expired or been answered; see "tunnelgate approvals".`,
+    );
   }
   return found;
 }
 
 /** `tunnelgate approvals | approve ID [--read-only] | deny ID`, through the running gateway's control listener. */
-export async function runApprovals(command: 'approvals' | 'approve' | 'deny', argv: readonly string[], io: CliIo): Promise<number> {
+export async function runApprovals(
+  command: 'approvals' | 'approve' | 'deny',
+  argv: readonly string[],
+  io: CliIo,
+): Promise<number> {
   const args = parseArgs(argv, {
     flags: command === 'approve' ? { 'read-only': 'boolean' } : {},
     positionals: command === 'approvals' ? { min: 0, max: 0 } : { min: 1, max: 1, names: 'ID' },
@@ -45,7 +53,11 @@ export async function runApprovals(command: 'approvals' | 'approve' | 'deny', ar
       line(io.stdout, `Denied ${request.clientName} (${request.id}).`);
       return 0;
     }
-    const scopes = args.flags['read-only'] ? [SCOPE_READ] : request.requestedScopes.length ? request.requestedScopes : [SCOPE_FULL];
+    const scopes = args.flags['read-only']
+      ? [SCOPE_READ]
+      : request.requestedScopes.length
+        ? request.requestedScopes
+        : [SCOPE_FULL];
     await client.approve(request.id, scopes);
     line(io.stdout, `Approved ${request.clientName} (${request.id}) with ${scopes.join(' ')}.`);
     return 0;

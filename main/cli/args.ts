@@ -59,7 +59,8 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
         value = argv[i + 1];
         i++;
       }
-      if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`option --${name} needs a value`);
+      if (value === undefined || (value.startsWith('--') && value.length > 2))
+        throw new UsageError(`option --${name} needs a value`);
       flags[name] = value;
       continue;
     }
@@ -74,15 +75,25 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
 }
 
 /** Parses an integer option within bounds, or throws a UsageError naming the option. */
-export function intOption(name: string, value: string | boolean | undefined, min: number, max: number): number | undefined {
+export function intOption(
+  name: string,
+  value: string | boolean | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) return undefined;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got '${String(value)}')`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max} (got '${String(value)}')`);
   return n;
 }
 
 /** A string option restricted to some values. */
-export function choiceOption<T extends string>(name: string, value: string | boolean | undefined, choices: readonly T[]): T | undefined {
+export function choiceOption<T extends string>(
+  name: string,
+  value: string | boolean | undefined,
+  choices: readonly T[],
+): T | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${choices.join(', ')} (got '${String(value)}')`);

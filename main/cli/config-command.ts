@@ -1,4 +1,10 @@
-import { createConfigEditor, loadConfig, resolveConfigPath, currentPlatform, ConfigError } from '../config/index.js';
+import {
+  createConfigEditor,
+  loadConfig,
+  resolveConfigPath,
+  currentPlatform,
+  ConfigError,
+} from '../config/index.js';
 import { parseArgs, stringOption, UsageError } from './args.js';
 import { line, type CliIo } from './io.js';
 import { USAGE } from './usage.js';
@@ -30,7 +36,10 @@ export async function runConfig(argv: readonly string[], io: CliIo): Promise<num
         return 1;
       }
       const names = Object.keys(loaded.config.mcpServers);
-      line(io.stdout, `${path} is valid: ${names.length} server${names.length === 1 ? '' : 's'}${names.length ? ` (${names.join(', ')})` : ''}.`);
+      line(
+        io.stdout,
+        `${path} is valid: ${names.length} server${names.length === 1 ? '' : 's'}${names.length ? ` (${names.join(', ')})` : ''}.`,
+      );
       return 0;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
@@ -40,7 +49,10 @@ export async function runConfig(argv: readonly string[], io: CliIo): Promise<num
     }
   }
   if (sub === 'import-claude') {
-    const args = parseArgs(rest, { flags: { config: 'string', from: 'string' }, positionals: { min: 0, max: 0 } });
+    const args = parseArgs(rest, {
+      flags: { config: 'string', from: 'string' },
+      positionals: { min: 0, max: 0 },
+    });
     if (args.help) {
       line(io.stdout, USAGE.config);
       return 0;

@@ -1,4 +1,10 @@
-import { followActivity, formatEventLine, formatHeaderLine, readRecent, type ActivityEvent } from '../activity/index.js';
+import {
+  followActivity,
+  formatEventLine,
+  formatHeaderLine,
+  readRecent,
+  type ActivityEvent,
+} from '../activity/index.js';
 import { activityDir, currentPlatform } from '../config/paths.js';
 import { intOption, parseArgs } from './args.js';
 import { line, type CliIo } from './io.js';
@@ -23,7 +29,8 @@ export async function runLogs(argv: readonly string[], io: CliIo, signal?: Abort
   const { events, cursor } = await readRecent(dir, limit);
   if (!json && (events.length > 0 || args.flags.follow)) line(io.stdout, formatHeaderLine());
   for (const e of events) print(e);
-  if (events.length === 0 && !args.flags.follow) line(io.stderr, `No activity recorded yet (looked in ${dir}).`);
+  if (events.length === 0 && !args.flags.follow)
+    line(io.stderr, `No activity recorded yet (looked in ${dir}).`);
   if (!args.flags.follow) return 0;
 
   const ac = new AbortController();

@@ -8,7 +8,9 @@ import type { SecretStore } from '../secrets/secret-store.js';
  * values change too and servers waiting for the secret start at once), else the keychain directly.
  * Either way the value ends up in the OS keychain only.
  */
-export async function openSecretsTarget(env: NodeJS.ProcessEnv): Promise<{ store: SecretStore; via: 'gateway' | 'keychain'; close(): void }> {
+export async function openSecretsTarget(
+  env: NodeJS.ProcessEnv,
+): Promise<{ store: SecretStore; via: 'gateway' | 'keychain'; close(): void }> {
   try {
     const client = await connectControlClient(dataDir({ ...currentPlatform(), env }), 5000);
     await client.listSecrets(); // probe: a stale control file (gateway gone) falls through to the keychain

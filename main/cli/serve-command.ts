@@ -16,9 +16,13 @@ function checkPublicUrl(value: string | undefined): string | undefined {
   } catch {
     throw new UsageError(`--public-url must be a URL such as https://mcp.example.com (got '${value}')`);
   }
-  const loopback = url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]');
+  const loopback =
+    url.protocol === 'http:' &&
+    (url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]');
   if (url.protocol !== 'https:' && !loopback) {
-    throw new UsageError(`--public-url must be https (or http on 127.0.0.1 for local clients) (got '${value}')`);
+    throw new UsageError(
+      `--public-url must be https (or http on 127.0.0.1 for local clients) (got '${value}')`,
+    );
   }
   return url.origin;
 }
@@ -29,7 +33,13 @@ function checkPublicUrl(value: string | undefined): string | undefined {
  */
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseArgs(argv, {
-    flags: { config: 'string', port: 'string', 'no-tunnel': 'boolean', auth: 'string', 'public-url': 'string' },
+    flags: {
+      config: 'string',
+      port: 'string',
+      'no-tunnel': 'boolean',
+      auth: 'string',
+      'public-url': 'string',
+    },
     positionals: { min: 0, max: 0 },
   });
   if (args.help) {

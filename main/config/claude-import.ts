@@ -13,7 +13,9 @@ export interface ClaudeImportResult {
 }
 
 /** Path of Claude Desktop's config on this machine, or undefined when there is none. */
-export async function findClaudeDesktopConfig(p: PlatformEnv = currentPlatform()): Promise<string | undefined> {
+export async function findClaudeDesktopConfig(
+  p: PlatformEnv = currentPlatform(),
+): Promise<string | undefined> {
   const path = claudeDesktopConfigPath(p);
   try {
     await access(path);
@@ -41,7 +43,9 @@ export async function readClaudeServers(path: string): Promise<Record<string, un
     raw = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
     const found = findJsonSyntaxError(text);
-    throw new Error(`${basename(path)}: not valid JSON${found ? ` (${found.reason})` : ''}; nothing was imported.`);
+    throw new Error(
+      `${basename(path)}: not valid JSON${found ? ` (${found.reason})` : ''}; nothing was imported.`,
+    );
   }
   const servers = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).mcpServers : undefined;
   if (servers === undefined) return {};
@@ -70,14 +74,20 @@ export function mergeClaudeServers(
       continue;
     }
     if (!NAME_RE.test(name)) {
-      result.skipped.push({ name, reason: 'the name must use only letters, digits, ".", "_" and "-" (1-64)' });
+      result.skipped.push({
+        name,
+        reason: 'the name must use only letters, digits, ".", "_" and "-" (1-64)',
+      });
       continue;
     }
     const parsed = serverSchema.safeParse(entry);
     if (!parsed.success) {
       const problems = problemsFromZod(parsed.error.issues, entry);
       const first = problems[0];
-      result.skipped.push({ name, reason: first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'not a valid server entry' });
+      result.skipped.push({
+        name,
+        reason: first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'not a valid server entry',
+      });
       continue;
     }
     existing[name] = entry;

@@ -4,7 +4,12 @@ import { ConfigError, problemsFromZod } from './config-error.js';
 import { parseConfigText, type LoadedConfig } from './load-config.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { isToolEnabled, matchesGlob } from './glob.js';
-import { findClaudeDesktopConfig, mergeClaudeServers, readClaudeServers, type ClaudeImportResult } from './claude-import.js';
+import {
+  findClaudeDesktopConfig,
+  mergeClaudeServers,
+  readClaudeServers,
+  type ClaudeImportResult,
+} from './claude-import.js';
 import { currentPlatform, type PlatformEnv } from './paths.js';
 
 /** Edits made from the window or the control service, saved atomically (temp file + rename, 0600). */
@@ -111,7 +116,8 @@ export function createConfigEditor(deps: ConfigEditorDeps): ConfigEditor {
             );
           }
           if (tools.deny?.length === 0) delete tools.deny;
-          if (tools.allow && !isToolEnabled({ allow: tools.allow }, tool)) tools.allow = [...tools.allow, tool];
+          if (tools.allow && !isToolEnabled({ allow: tools.allow }, tool))
+            tools.allow = [...tools.allow, tool];
         } else if (!tools.deny?.includes(tool)) tools.deny = [...(tools.deny ?? []), tool];
         if (Object.keys(tools).length === 0) delete entry.tools;
         else entry.tools = tools;
@@ -125,7 +131,8 @@ export function createConfigEditor(deps: ConfigEditorDeps): ConfigEditor {
     importClaude: (from) =>
       serial(async () => {
         const source = from ?? (await findClaudeDesktopConfig(deps.platform ?? currentPlatform()));
-        if (!source) throw new Error('No Claude Desktop config was found on this machine; pass its path to import it.');
+        if (!source)
+          throw new Error('No Claude Desktop config was found on this machine; pass its path to import it.');
         const incoming = await readClaudeServers(source);
         const raw = await readRaw();
         const result = mergeClaudeServers(raw, incoming, source);

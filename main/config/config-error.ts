@@ -31,7 +31,8 @@ function formatPath(path: readonly PropertyKey[]): string {
     if (typeof seg === 'number') out += `[${seg}]`;
     else {
       const s = String(seg);
-      out += /^[A-Za-z_$][\w$.-]*$/.test(s) && !s.includes('.') ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
+      out +=
+        /^[A-Za-z_$][\w$.-]*$/.test(s) && !s.includes('.') ? (out ? `.${s}` : s) : `[${JSON.stringify(s)}]`;
     }
   }
   return out;
@@ -50,7 +51,8 @@ function gotSuffix(root: unknown, path: readonly PropertyKey[]): string {
   if (path.some((s) => SENSITIVE_SEGMENTS.has(String(s)))) return '';
   let v = valueAt(root, path);
   // A URL's query or user-info may carry a key (`?token=...`, `https://user:pass@`): show neither.
-  if (typeof v === 'string' && /url$/i.test(String(path[path.length - 1]))) v = v.replace(/\?.*$/s, '?...').replace(/\/\/[^/@]*@/, '//...@');
+  if (typeof v === 'string' && /url$/i.test(String(path[path.length - 1])))
+    v = v.replace(/\?.*$/s, '?...').replace(/\/\/[^/@]*@/, '//...@');
   if (typeof v === 'string') return ` (got '${v.length > 60 ? `${v.slice(0, 57)}...` : v}')`;
   if (typeof v === 'number' || typeof v === 'boolean') return ` (got ${String(v)})`;
   return '';
@@ -85,7 +87,8 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], root: unkno
     const path = [...base, ...issue.path];
     if (issue.code === 'invalid_union') {
       const v = valueAt(root, path);
-      const obj = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+      const obj =
+        v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
       // Branch 0 of serverSchema is stdio (`command`), branch 1 remote (`url`).
       const branch = obj && 'command' in obj ? 0 : obj && 'url' in obj ? 1 : -1;
       const chosen = branch >= 0 ? issue.errors[branch] : undefined;
@@ -94,10 +97,16 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], root: unkno
         return;
       }
       if (obj) {
-        out.push({ path: formatPath(path), message: 'needs either "command" (a local program) or "url" (a remote server)' });
+        out.push({
+          path: formatPath(path),
+          message: 'needs either "command" (a local program) or "url" (a remote server)',
+        });
         return;
       }
-      out.push({ path: formatPath(path), message: `expected an object, got ${v === null ? 'null' : typeof v}` });
+      out.push({
+        path: formatPath(path),
+        message: `expected an object, got ${v === null ? 'null' : typeof v}`,
+      });
       return;
     }
     out.push({ path: formatPath(path), message: describe(issue, root, path) });

@@ -13,7 +13,10 @@ function escapeRegExp(s: string): string {
  * Whether a server's `tools` filter exposes the tool: deny wins over allow; no allow list means all.
  * Shared by the config editor (per-tool switches) and anyone applying the filter.
  */
-export function isToolEnabled(filter: { allow?: string[]; deny?: string[] } | undefined, tool: string): boolean {
+export function isToolEnabled(
+  filter: { allow?: string[]; deny?: string[] } | undefined,
+  tool: string,
+): boolean {
   if (filter?.deny?.some((p) => matchesGlob(p, tool))) return false;
   if (filter?.allow && !filter.allow.some((p) => matchesGlob(p, tool))) return false;
   return true;

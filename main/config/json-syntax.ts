@@ -56,7 +56,12 @@ export function findJsonSyntaxError(text: string): { offset: number; reason: str
       }
       for (;;) {
         ws();
-        if (text[i] !== '"') fail(text[i] === '}' ? 'trailing comma before "}"' : `expected a property name in double quotes, ${describeHere()}`);
+        if (text[i] !== '"')
+          fail(
+            text[i] === '}'
+              ? 'trailing comma before "}"'
+              : `expected a property name in double quotes, ${describeHere()}`,
+          );
         string();
         ws();
         if (text[i] !== ':') fail(`expected ":" after a property name, ${describeHere()}`);

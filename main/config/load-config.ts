@@ -23,7 +23,9 @@ export function parseConfigText(text: string, file: string): Omit<LoadedConfig, 
     throw new ConfigError(file, [jsonSyntaxProblem(body)]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new ConfigError(file, [{ path: '', message: 'must be a JSON object like { "mcpServers": { ... } }' }]);
+    throw new ConfigError(file, [
+      { path: '', message: 'must be a JSON object like { "mcpServers": { ... } }' },
+    ]);
   }
   const result = configSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(file, problemsFromZod(result.error.issues, raw));
@@ -41,8 +43,11 @@ export async function loadConfig(path: string): Promise<LoadedConfig | undefined
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    if (code === 'EISDIR') throw new ConfigError(path, [{ path: '', message: 'is a folder, not a JSON file' }]);
-    throw new ConfigError(path, [{ path: '', message: `cannot be read (${code ?? String(err)}); check its permissions` }]);
+    if (code === 'EISDIR')
+      throw new ConfigError(path, [{ path: '', message: 'is a folder, not a JSON file' }]);
+    throw new ConfigError(path, [
+      { path: '', message: `cannot be read (${code ?? String(err)}); check its permissions` },
+    ]);
   }
   return { path, ...parseConfigText(text, path) };
 }

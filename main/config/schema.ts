@@ -16,7 +16,10 @@ const toolFilter = z
 
 const common = {
   /** Prefix of exposed names: `prefix__tool`. Default: the server's key; "" means no prefix. */
-  prefix: z.string().regex(/^[a-zA-Z0-9_-]*$/, 'only letters, digits, "_" and "-"').optional(),
+  prefix: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]*$/, 'only letters, digits, "_" and "-"')
+    .optional(),
   enabled: z.boolean().optional(),
   tools: toolFilter.optional(),
   /** Per-call timeout in ms (reset by progress notifications). */
@@ -60,7 +63,14 @@ export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    mcpServers: z.record(z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'server names use letters, digits, ".", "_" and "-" (1-64)'), serverSchema).default({}),
+    mcpServers: z
+      .record(
+        z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'server names use letters, digits, ".", "_" and "-" (1-64)'),
+        serverSchema,
+      )
+      .default({}),
     gateway: z
       .object({
         port: z.number().int().min(0).max(65535).optional(),
@@ -68,7 +78,10 @@ export const configSchema = z
         /** Public origin in front of the gateway (own reverse proxy), or an http loopback origin. */
         publicUrl: z
           .string()
-          .refine((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u), 'not a URL (expected https://host or http://127.0.0.1:PORT)')
+          .refine(
+            (u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u),
+            'not a URL (expected https://host or http://127.0.0.1:PORT)',
+          )
           .optional(),
         callTimeoutMs: z.number().int().positive().optional(),
         maxBodyBytes: z.number().int().positive().optional(),

@@ -48,7 +48,8 @@ export function watchConfig(path: string, options: WatchConfigOptions = {}): Con
       next = await loadConfig(path);
     } catch (err) {
       if (closed) return;
-      const error = err instanceof ConfigError ? err : new ConfigError(path, [{ path: '', message: String(err) }]);
+      const error =
+        err instanceof ConfigError ? err : new ConfigError(path, [{ path: '', message: String(err) }]);
       // Same broken text twice (e.g. a save with no change) is reported once.
       const key = `error:${error.message}`;
       if (key !== lastKey) {

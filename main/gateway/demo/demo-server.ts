@@ -20,7 +20,9 @@ function validTimeZone(zone: string | undefined): string {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return zone;
   } catch {
-    throw new Error(`Unknown time zone '${zone}'. Use an IANA name such as "Europe/Paris" or "America/New_York".`);
+    throw new Error(
+      `Unknown time zone '${zone}'. Use an IANA name such as "Europe/Paris" or "America/New_York".`,
+    );
   }
 }
 
@@ -32,7 +34,10 @@ function validTimeZone(zone: string | undefined): string {
 export function createDemoServer(): McpServer {
   const server = new McpServer(
     { name: 'tunnelgate-demo', title: 'Tunnelgate demo', version: '1.0.0' },
-    { instructions: 'A demo server built into Tunnelgate. Add your own MCP servers to the config to replace it.' },
+    {
+      instructions:
+        'A demo server built into Tunnelgate. Add your own MCP servers to the config to replace it.',
+    },
   );
 
   server.registerTool(
@@ -51,7 +56,9 @@ export function createDemoServer(): McpServer {
     {
       title: 'Current time',
       description: 'The current date and time, in UTC or in an IANA time zone.',
-      inputSchema: { timeZone: z.string().optional().describe('IANA time zone, e.g. "Europe/Paris"; default UTC') },
+      inputSchema: {
+        timeZone: z.string().optional().describe('IANA time zone, e.g. "Europe/Paris"; default UTC'),
+      },
       outputSchema: { iso: z.string(), timeZone: z.string(), local: z.string() },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -60,7 +67,10 @@ export function createDemoServer(): McpServer {
       const now = new Date();
       const local = now.toLocaleString('en-US', { timeZone: zone, dateStyle: 'full', timeStyle: 'long' });
       const structured = { iso: now.toISOString(), timeZone: zone, local };
-      return { content: [{ type: 'text', text: `${local} (${now.toISOString()})` }], structuredContent: structured };
+      return {
+        content: [{ type: 'text', text: `${local} (${now.toISOString()})` }],
+        structuredContent: structured,
+      };
     },
   );
 
@@ -82,7 +92,7 @@ export function createDemoServer(): McpServer {
     async ({ timeZone }) => {
       const zone = validTimeZone(timeZone);
       const time = new Date().toISOString();
-      const message = 'Served by Tunnelgate\'s built-in demo server.';
+      const message = "Served by Tunnelgate's built-in demo server.";
       return {
         content: [{ type: 'text', text: `Showing a clock for ${zone} (now ${time}).` }],
         structuredContent: { time, timeZone: zone, message },
@@ -95,13 +105,24 @@ export function createDemoServer(): McpServer {
     DEMO_WIDGET_URI,
     { title: 'Demo clock widget', description: 'MCP Apps view for show_clock', mimeType: MCP_APP_MIME_TYPE },
     async (uri) => ({
-      contents: [{ uri: uri.href, mimeType: MCP_APP_MIME_TYPE, text: demoWidgetHtml(), _meta: { ui: { prefersBorder: true } } }],
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: MCP_APP_MIME_TYPE,
+          text: demoWidgetHtml(),
+          _meta: { ui: { prefersBorder: true } },
+        },
+      ],
     }),
   );
   server.registerResource(
     'demo-clock-widget-chatgpt',
     DEMO_WIDGET_SKYBRIDGE_URI,
-    { title: 'Demo clock widget (ChatGPT)', description: 'Apps SDK template for show_clock', mimeType: SKYBRIDGE_MIME_TYPE },
+    {
+      title: 'Demo clock widget (ChatGPT)',
+      description: 'Apps SDK template for show_clock',
+      mimeType: SKYBRIDGE_MIME_TYPE,
+    },
     async (uri) => ({ contents: [{ uri: uri.href, mimeType: SKYBRIDGE_MIME_TYPE, text: demoWidgetHtml() }] }),
   );
   return server;

@@ -50,7 +50,11 @@ describe('bootstrap: control-service edits reach the file, the upstreams and the
     assert.ok((await tools()).includes('demo__echo'));
 
     const control = tg.services.control;
-    await control.saveServer('mem', { command: process.execPath, args: [serverMemoryEntry()], env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') } });
+    await control.saveServer('mem', {
+      command: process.execPath,
+      args: [serverMemoryEntry()],
+      env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') },
+    });
     assert.equal((await stat(configPath)).mode & 0o777, 0o600);
     // The file now exists, so the demo server gives way to the configured one.
     await until(async () => (await tools()).includes('mem__read_graph'), 'mem tools');
@@ -61,9 +65,14 @@ describe('bootstrap: control-service edits reach the file, the upstreams and the
     assert.equal(view?.tools.find((t) => t.name === 'read_graph')?.exposedName, 'mem__read_graph');
 
     await control.setToolEnabled('mem', 'read_graph', false);
-    assert.deepEqual(JSON.parse(await readFile(configPath, 'utf8')).mcpServers.mem.tools, { deny: ['read_graph'] });
+    assert.deepEqual(JSON.parse(await readFile(configPath, 'utf8')).mcpServers.mem.tools, {
+      deny: ['read_graph'],
+    });
     await until(async () => !(await tools()).includes('mem__read_graph'), 'read_graph hidden');
-    await until(async () => (await tools()).includes('mem__create_entities'), 'the other mem tools (a filter change may restart the server)');
+    await until(
+      async () => (await tools()).includes('mem__create_entities'),
+      'the other mem tools (a filter change may restart the server)',
+    );
 
     const pids = descendants(process.pid).filter((p) => p === tg!.services.upstreams.get('mem')?.pid);
     assert.equal(pids.length, 1, 'the stdio upstream runs as our child');
@@ -78,7 +87,11 @@ describe('bootstrap: control-service edits reach the file, the upstreams and the
     await until(async () => (await tools()).length === 0, 'mem removed');
     assert.deepEqual(JSON.parse(await readFile(configPath, 'utf8')).mcpServers, {});
 
-    await control.saveServer('again', { command: process.execPath, args: [serverMemoryEntry()], env: { MEMORY_FILE_PATH: join(dir, 'n.jsonl') } });
+    await control.saveServer('again', {
+      command: process.execPath,
+      args: [serverMemoryEntry()],
+      env: { MEMORY_FILE_PATH: join(dir, 'n.jsonl') },
+    });
     await until(async () => (await tools()).includes('again__read_graph'), 'second server');
     const lastPid = tg.services.upstreams.get('again')?.pid;
     await client.close();
@@ -88,6 +101,9 @@ describe('bootstrap: control-service edits reach the file, the upstreams and the
     assert.ok(Date.now() - t0 < 5000);
     tg = undefined;
     for (const p of [pid, lastPid]) if (p) assert.equal(isAlive(p), false, `upstream ${p} outlived stop()`);
-    assert.ok(lines.some((l) => l.startsWith('Config reloaded from')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('Config reloaded from')),
+      lines.join('\n'),
+    );
   });
 });

@@ -42,7 +42,11 @@ export interface CliProcess {
 
 /** Runs `tunnelgate ...args` as a real child process (node + tsx loader, as `npm run serve` does). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -74,7 +78,11 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string)
             resolve(m);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             done();
-            reject(new Error(`the CLI exited (${child.exitCode ?? child.signalCode}) before printing ${re}\nstdout:\n${out}\nstderr:\n${err}`));
+            reject(
+              new Error(
+                `the CLI exited (${child.exitCode ?? child.signalCode}) before printing ${re}\nstdout:\n${out}\nstderr:\n${err}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
@@ -93,7 +101,12 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string)
 }
 
 /** Runs a CLI command to completion (bounded) and returns its exit code and output. */
-export async function runCli(args: string[], env: NodeJS.ProcessEnv, input?: string, ms = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string,
+  ms = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = startCli(args, env, input);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), ms);
   const { code } = await p.exited;
@@ -147,7 +160,10 @@ export function serverMemoryEntry(): string {
 }
 
 /** Runs the CLI's main() in this process (fast; for commands that need no separate process). */
-export async function runInProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runInProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const { PassThrough } = await import('node:stream');
   const { main } = await import('../../../main/cli.js');
   const stdout = new PassThrough();

@@ -28,12 +28,27 @@ describe('tunnelgate commands (real child processes)', () => {
 
     const log = createActivityLog({ dir: join(sandbox.dataDir, 'activity'), maxFileBytes: 500 });
     const record = (n: number): void =>
-      log.record({ time: Date.now(), kind: 'request', method: 'tools/call', target: `srv__t${n}`, upstream: 'srv', outcome: 'ok', durationMs: n, client: { name: 'ChatGPT' } });
+      log.record({
+        time: Date.now(),
+        kind: 'request',
+        method: 'tools/call',
+        target: `srv__t${n}`,
+        upstream: 'srv',
+        outcome: 'ok',
+        durationMs: n,
+        client: { name: 'ChatGPT' },
+      });
     record(1);
     record(2);
     await log.flush();
     const json = await runCli(['logs', '--json', '--limit', '1'], sandbox.env);
-    assert.deepEqual(json.stdout.trim().split('\n').map((l) => JSON.parse(l).target), ['srv__t2']);
+    assert.deepEqual(
+      json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).target),
+      ['srv__t2'],
+    );
 
     cli = startCli(['logs', '--follow'], sandbox.env);
     await cli.waitFor(/srv__t2/);
@@ -42,8 +57,14 @@ describe('tunnelgate commands (real child processes)', () => {
       await log.flush();
     }
     await cli.waitFor(/srv__t8/, 10_000);
-    const lines = cli.stdout().split('\n').filter((l) => l.includes('srv__t'));
-    assert.deepEqual(lines.map((l) => /srv__t\d+/.exec(l)![0]), ['srv__t1', 'srv__t2', 'srv__t3', 'srv__t4', 'srv__t5', 'srv__t6', 'srv__t7', 'srv__t8']);
+    const lines = cli
+      .stdout()
+      .split('\n')
+      .filter((l) => l.includes('srv__t'));
+    assert.deepEqual(
+      lines.map((l) => /srv__t\d+/.exec(l)![0]),
+      ['srv__t1', 'srv__t2', 'srv__t3', 'srv__t4', 'srv__t5', 'srv__t6', 'srv__t7', 'srv__t8'],
+    );
     assert.match(lines[0]!, /ChatGPT\s+tools\/call\s+srv__t1\s+srv\s+1ms {2}ok/);
     cli.child.kill('SIGINT');
     assert.equal((await cli.exited).code, 0);
@@ -78,7 +99,10 @@ describe('tunnelgate commands (real child processes)', () => {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
     // No config: the demo server's tools are what the approved client will see.
-    cli = startCli(['serve', '--port', String(port), '--no-tunnel', '--auth', 'oauth', '--public-url', origin], sandbox.env);
+    cli = startCli(
+      ['serve', '--port', String(port), '--no-tunnel', '--auth', 'oauth', '--public-url', origin],
+      sandbox.env,
+    );
     await cli.waitFor(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m);
     assert.match(cli.stdout(), new RegExp(`^Connector URL: ${origin}/mcp$`, 'm'));
     assert.equal((await stat(join(sandbox.dataDir, 'control.json'))).mode & 0o777, 0o600);
@@ -100,7 +124,11 @@ describe('tunnelgate commands (real child processes)', () => {
     assert.match(approved.stdout, /Approved CLI Approve Client .* with mcp:full/);
     const { accessToken } = await first.finish();
     const client = new Client({ name: 'approved', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${accessToken}` } },
+      }),
+    );
     assert.ok((await client.listTools()).tools.some((t) => t.name === 'demo__echo'));
     await client.close();
 

@@ -4,7 +4,15 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { killTree, makeSandbox, runCli, serverMemoryEntry, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
+import {
+  killTree,
+  makeSandbox,
+  runCli,
+  serverMemoryEntry,
+  startCli,
+  type CliProcess,
+  type Sandbox,
+} from './cli-harness.js';
 
 describe('tunnelgate secrets with a running gateway', () => {
   let sandbox: Sandbox | undefined;
@@ -22,13 +30,26 @@ describe('tunnelgate secrets with a running gateway', () => {
     const configFile = join(sandbox.dir, 'config.json');
     await writeFile(
       configFile,
-      JSON.stringify({ mcpServers: { mem: { command: process.execPath, args: [serverMemoryEntry()], env: { MEMORY_FILE_PATH: `\${secret:${name}}` } } } }),
+      JSON.stringify({
+        mcpServers: {
+          mem: {
+            command: process.execPath,
+            args: [serverMemoryEntry()],
+            env: { MEMORY_FILE_PATH: `\${secret:${name}}` },
+          },
+        },
+      }),
     );
-    cli = startCli(['serve', '--port', '0', '--no-tunnel', '--auth', 'none', '--config', configFile], sandbox.env);
+    cli = startCli(
+      ['serve', '--port', '0', '--no-tunnel', '--auth', 'none', '--config', configFile],
+      sandbox.env,
+    );
     const [, url] = await cli.waitFor(/^MCP endpoint: (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m);
     await cli.waitFor(/^Dashboard: /m);
     if (/keychain is not available/i.test(cli.stderr())) {
-      t.skip('no Secret Service on this machine (scripts/test.sh starts one when gnome-keyring is installed)');
+      t.skip(
+        'no Secret Service on this machine (scripts/test.sh starts one when gnome-keyring is installed)',
+      );
       return;
     }
     client = new Client({ name: 'secrets-test', version: '1.0.0' });

@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { installFakeCloudflared, publicFetch, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
+import {
+  installFakeCloudflared,
+  publicFetch,
+  readFakeState,
+} from '../../fixtures/fake-cloudflared/install.js';
 import { isAlive, killTree, makeSandbox, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
 
 describe('tunnelgate serve with the tunnel (fake cloudflared)', () => {
@@ -27,7 +31,10 @@ describe('tunnelgate serve with the tunnel (fake cloudflared)', () => {
     };
     cli = startCli(['serve', '--port', '0', '--auth', 'none'], env);
     await cli.waitFor(/^MCP endpoint: http:\/\/127\.0\.0\.1:\d+\/mcp$/m);
-    const [, connector, host, secret] = await cli.waitFor(/^Connector URL: (https:\/\/([a-z0-9.-]+\.trycloudflare\.com)\/s\/([A-Za-z0-9_-]+)\/mcp)$/m, 30_000);
+    const [, connector, host, secret] = await cli.waitFor(
+      /^Connector URL: (https:\/\/([a-z0-9.-]+\.trycloudflare\.com)\/s\/([A-Za-z0-9_-]+)\/mcp)$/m,
+      30_000,
+    );
     assert.ok(secret!.length >= 22, 'the secret path segment carries at least 128 bits');
     const state = readFakeState(stateFile);
     assert.equal(state?.publicHost, host);

@@ -4,7 +4,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { descendants, isAlive, killTree, makeSandbox, runCli, serverMemoryEntry, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
+import {
+  descendants,
+  isAlive,
+  killTree,
+  makeSandbox,
+  runCli,
+  serverMemoryEntry,
+  startCli,
+  type CliProcess,
+  type Sandbox,
+} from './cli-harness.js';
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'cli-test', version: '1.0.0' });
@@ -38,10 +48,17 @@ describe('tunnelgate serve (real child process)', () => {
   it('serves stdio upstreams, hot-reloads the config, logs calls, and exits 0 on SIGTERM leaving no child', async () => {
     sandbox = await makeSandbox();
     const configFile = join(sandbox.dir, 'config.json');
-    const memory = (file: string) => ({ command: process.execPath, args: [serverMemoryEntry()], env: { MEMORY_FILE_PATH: join(sandbox!.dir, file) } });
+    const memory = (file: string) => ({
+      command: process.execPath,
+      args: [serverMemoryEntry()],
+      env: { MEMORY_FILE_PATH: join(sandbox!.dir, file) },
+    });
     await writeFile(configFile, JSON.stringify({ mcpServers: { mem: memory('a.jsonl') } }));
 
-    cli = startCli(['serve', '--port', '0', '--no-tunnel', '--auth', 'none', '--config', configFile], sandbox.env);
+    cli = startCli(
+      ['serve', '--port', '0', '--no-tunnel', '--auth', 'none', '--config', configFile],
+      sandbox.env,
+    );
     const [, url] = await cli.waitFor(/^MCP endpoint: (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m);
     assert.ok(url);
 
@@ -49,16 +66,29 @@ describe('tunnelgate serve (real child process)', () => {
     assert.equal(client.getServerVersion() !== undefined, true);
     const names = (await client.listTools()).tools.map((t) => t.name);
     assert.ok(names.includes('mem__read_graph'), names.join(','));
-    const result = await client.callTool({ name: 'mem__create_entities', arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote notes'] }] } });
+    const result = await client.callTool({
+      name: 'mem__create_entities',
+      arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote notes'] }] },
+    });
     assert.notEqual(result.isError, true, JSON.stringify(result));
 
     // Hot reload: add a second server in the file; the running gateway starts it.
-    await writeFile(configFile, JSON.stringify({ mcpServers: { mem: memory('a.jsonl'), notes: memory('b.jsonl') } }));
-    await until(async () => ((await client!.listTools()).tools.some((t) => t.name === 'notes__read_graph') ? true : undefined), 'notes__read_graph');
+    await writeFile(
+      configFile,
+      JSON.stringify({ mcpServers: { mem: memory('a.jsonl'), notes: memory('b.jsonl') } }),
+    );
+    await until(
+      async () =>
+        (await client!.listTools()).tools.some((t) => t.name === 'notes__read_graph') ? true : undefined,
+      'notes__read_graph',
+    );
 
     // An invalid edit is kept out and reported on stderr, naming field and file.
     await writeFile(configFile, JSON.stringify({ mcpServers: { mem: { url: 'htps:/x' } } }));
-    await until(async () => (/config\.json: mcpServers\.mem\.url: not a URL/.test(cli!.stderr()) ? true : undefined), 'the invalid-config message');
+    await until(
+      async () => (/config\.json: mcpServers\.mem\.url: not a URL/.test(cli!.stderr()) ? true : undefined),
+      'the invalid-config message',
+    );
     assert.ok((await client.listTools()).tools.some((t) => t.name === 'notes__read_graph'));
 
     // Two stdio upstreams run as descendants of the CLI: they must be gone after SIGTERM.
@@ -79,7 +109,10 @@ describe('tunnelgate serve (real child process)', () => {
     // `logs --json` prints the recorded events, with the call to the upstream among them.
     const logs = await runCli(['logs', '--json', '--limit', '1000'], sandbox.env);
     assert.equal(logs.code, 0, logs.stderr);
-    const events = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { method: string; target?: string; upstream?: string; outcome: string });
+    const events = logs.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { method: string; target?: string; upstream?: string; outcome: string });
     const call = events.find((e) => e.method === 'tools/call' && e.target === 'mem__create_entities');
     assert.ok(call, logs.stdout);
     assert.equal(call.upstream, 'mem');
@@ -92,15 +125,29 @@ describe('tunnelgate serve (real child process)', () => {
   it('starts the demo server with no config, mentions a Claude Desktop config, and serves the widget', async () => {
     sandbox = await makeSandbox();
     await mkdir(join(sandbox.configDir, 'Claude'), { recursive: true });
-    await writeFile(join(sandbox.configDir, 'Claude', 'claude_desktop_config.json'), JSON.stringify({ mcpServers: { m: { command: 'npx' } } }));
+    await writeFile(
+      join(sandbox.configDir, 'Claude', 'claude_desktop_config.json'),
+      JSON.stringify({ mcpServers: { m: { command: 'npx' } } }),
+    );
     cli = startCli(['serve', '--port', '0', '--no-tunnel', '--auth', 'none'], sandbox.env);
     const [, url] = await cli.waitFor(/^MCP endpoint: (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m);
-    assert.match(cli.stdout(), /No config found at .*tunnelgate\/config\.json: serving the built-in demo server/);
-    assert.match(cli.stdout(), /claude_desktop_config\.json with 1 server: run "tunnelgate config import-claude"/);
+    assert.match(
+      cli.stdout(),
+      /No config found at .*tunnelgate\/config\.json: serving the built-in demo server/,
+    );
+    assert.match(
+      cli.stdout(),
+      /claude_desktop_config\.json with 1 server: run "tunnelgate config import-claude"/,
+    );
     client = await connect(url!);
     const tools = (await client.listTools()).tools;
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['demo__current_time', 'demo__echo', 'demo__show_clock']);
-    const uri = (tools.find((t) => t.name === 'demo__show_clock')!._meta as { ui: { resourceUri: string } }).ui.resourceUri;
+    assert.deepEqual(tools.map((t) => t.name).sort(), [
+      'demo__current_time',
+      'demo__echo',
+      'demo__show_clock',
+    ]);
+    const uri = (tools.find((t) => t.name === 'demo__show_clock')!._meta as { ui: { resourceUri: string } })
+      .ui.resourceUri;
     const read = await client.readResource({ uri });
     assert.equal((read.contents[0] as { mimeType: string }).mimeType, 'text/html;profile=mcp-app');
     const echo = await client.callTool({ name: 'demo__echo', arguments: { text: 'through the gateway' } });
@@ -117,7 +164,10 @@ describe('tunnelgate serve (real child process)', () => {
     await writeFile(configFile, JSON.stringify({ mcpServers: { github: { url: 'htps:/x' } } }));
     const r = await runCli(['serve', '--port', '0', '--no-tunnel', '--config', configFile], sandbox.env);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`the config file ${configFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} has errors`));
+    assert.match(
+      r.stderr,
+      new RegExp(`the config file ${configFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} has errors`),
+    );
     assert.match(r.stderr, /my-config\.json: mcpServers\.github\.url: not a URL \(got 'htps:\/x'\)/);
     assert.doesNotMatch(r.stdout, /MCP endpoint/);
   });

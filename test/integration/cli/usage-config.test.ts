@@ -48,7 +48,12 @@ describe('tunnelgate usage and config commands', () => {
     await mkdir(join(sandbox.configDir, 'Claude'), { recursive: true });
     await writeFile(
       join(sandbox.configDir, 'Claude', 'claude_desktop_config.json'),
-      JSON.stringify({ mcpServers: { memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] }, bad: { url: 'x' } } }),
+      JSON.stringify({
+        mcpServers: {
+          memory: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] },
+          bad: { url: 'x' },
+        },
+      }),
     );
     const imported = await runInProcess(['config', 'import-claude'], sandbox.env);
     assert.equal(imported.code, 0, imported.stderr);
@@ -78,7 +83,10 @@ describe('tunnelgate usage and config commands', () => {
       const { port } = blocker.address() as AddressInfo;
       const r = await runCli(['serve', '--port', String(port), '--no-tunnel', '--auth', 'none'], sandbox.env);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, new RegExp(`Cannot start: Port ${port} on 127\\.0\\.0\\.1 is already in use.*--port N`));
+      assert.match(
+        r.stderr,
+        new RegExp(`Cannot start: Port ${port} on 127\\.0\\.0\\.1 is already in use.*--port N`),
+      );
       assert.doesNotMatch(r.stdout, /MCP endpoint/);
     } finally {
       await new Promise((r) => blocker.close(r));

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActivityLog, REDACTED, type ActivityEvent, type ActivityLog } from '../../../main/activity/index.js';
+import {
+  createActivityLog,
+  REDACTED,
+  type ActivityEvent,
+  type ActivityLog,
+} from '../../../main/activity/index.js';
 
 type Input = Omit<ActivityEvent, 'id'>;
 const call = (n: number, extra: Partial<Input> = {}): Input => ({
@@ -39,10 +44,22 @@ describe('activity log', () => {
     off();
     log.record(call(9));
     assert.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8]);
-    assert.deepEqual(log.recent().map((e) => e.id), [5, 6, 7, 8, 9]);
-    assert.deepEqual(log.recent({ limit: 2 }).map((e) => e.id), [8, 9]);
-    assert.deepEqual(log.recent({ limit: 2, beforeId: 8 }).map((e) => e.id), [6, 7]);
-    assert.deepEqual(log.recent({ beforeId: 5 }).map((e) => e.id), []);
+    assert.deepEqual(
+      log.recent().map((e) => e.id),
+      [5, 6, 7, 8, 9],
+    );
+    assert.deepEqual(
+      log.recent({ limit: 2 }).map((e) => e.id),
+      [8, 9],
+    );
+    assert.deepEqual(
+      log.recent({ limit: 2, beforeId: 8 }).map((e) => e.id),
+      [6, 7],
+    );
+    assert.deepEqual(
+      log.recent({ beforeId: 5 }).map((e) => e.id),
+      [],
+    );
     // A throwing subscriber does not break recording.
     log.subscribe(() => {
       throw new Error('boom');
@@ -59,8 +76,14 @@ describe('activity log', () => {
     assert.deepEqual(files, ['activity-2026-11-22.jsonl']);
     const path = join(dir, files[0]!);
     assert.equal((await stat(path)).mode & 0o777, 0o600);
-    const lines = (await readFile(path, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as ActivityEvent);
-    assert.deepEqual(lines.map((e) => e.target), ['srv__tool1', 'srv__tool2', 'srv__tool3']);
+    const lines = (await readFile(path, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as ActivityEvent);
+    assert.deepEqual(
+      lines.map((e) => e.target),
+      ['srv__tool1', 'srv__tool2', 'srv__tool3'],
+    );
     log = createActivityLog({ dir, clock: () => now });
     log.record(call(4));
     const exported = await log.exportJsonl();
@@ -86,7 +109,10 @@ describe('activity log', () => {
     assert.equal(total, 13);
     // Every line is whole JSON: rotation never splits one.
     const exported = (await log.exportJsonl()).trim().split('\n');
-    assert.deepEqual(exported.map((l) => (JSON.parse(l) as ActivityEvent).target), Array.from({ length: 13 }, (_, i) => `srv__tool${i + 1}`));
+    assert.deepEqual(
+      exported.map((l) => (JSON.parse(l) as ActivityEvent).target),
+      Array.from({ length: 13 }, (_, i) => `srv__tool${i + 1}`),
+    );
   });
 
   it('deletes files older than the retention, on start and when the day changes', async () => {
@@ -97,11 +123,19 @@ describe('activity log', () => {
     log = createActivityLog({ dir, clock: () => now, retentionDays: 3 });
     log.record(call(1));
     await log.flush();
-    assert.deepEqual((await readdir(dir)).sort(), ['activity-2026-11-20.jsonl', 'activity-2026-11-22.jsonl', 'notes.txt']);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'activity-2026-11-20.jsonl',
+      'activity-2026-11-22.jsonl',
+      'notes.txt',
+    ]);
     now = Date.UTC(2026, 10, 24, 0, 0, 1);
     log.record(call(2));
     await log.flush();
-    assert.deepEqual((await readdir(dir)).sort(), ['activity-2026-11-22.jsonl', 'activity-2026-11-24.jsonl', 'notes.txt']);
+    assert.deepEqual((await readdir(dir)).sort(), [
+      'activity-2026-11-22.jsonl',
+      'activity-2026-11-24.jsonl',
+      'notes.txt',
+    ]);
   });
 
   it('redacts credentials and registered secret values in memory, for subscribers and on disk', async () => {
@@ -111,7 +145,10 @@ describe('activity log', () => {
     log.subscribe((e) => (published = e));
     log.record(
       call(1, {
-        request: { name: 'login', arguments: { user: 'ann', password: 'hunter2', note: 'key sk-live-1234567890' } },
+        request: {
+          name: 'login',
+          arguments: { user: 'ann', password: 'hunter2', note: 'key sk-live-1234567890' },
+        },
         response: { content: [{ type: 'text', text: 'token=sk-live-1234567890' }], access_token: 'abc' },
         error: { message: 'upstream said Bearer sk-live-1234567890 is bad' },
         outcome: 'error',

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActivityLog, followActivity, formatEventLine, readRecent, readRecentEvents, type ActivityEvent } from '../../../main/activity/index.js';
+import {
+  createActivityLog,
+  followActivity,
+  formatEventLine,
+  readRecent,
+  readRecentEvents,
+  type ActivityEvent,
+} from '../../../main/activity/index.js';
 
 async function until(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -25,14 +32,27 @@ describe('reading and following the activity files', () => {
   it('reads the last N events across files and follows new ones across rotation', async () => {
     const now = Date.UTC(2026, 10, 22, 9, 30, 0);
     const log = createActivityLog({ dir, clock: () => now, maxFileBytes: 400 });
-    const ev = (n: number): Omit<ActivityEvent, 'id'> => ({ time: now, kind: 'request', method: 'tools/call', target: `t${n}`, outcome: 'ok' });
+    const ev = (n: number): Omit<ActivityEvent, 'id'> => ({
+      time: now,
+      kind: 'request',
+      method: 'tools/call',
+      target: `t${n}`,
+      outcome: 'ok',
+    });
     for (let i = 1; i <= 6; i++) log.record(ev(i));
     await log.flush();
-    assert.deepEqual((await readRecentEvents(dir, 4)).map((e) => e.target), ['t3', 't4', 't5', 't6']);
+    assert.deepEqual(
+      (await readRecentEvents(dir, 4)).map((e) => e.target),
+      ['t3', 't4', 't5', 't6'],
+    );
 
     const seen: string[] = [];
     const ac = new AbortController();
-    const following = followActivity(dir, { signal: ac.signal, pollMs: 30, onEvent: (e) => seen.push(e.target ?? '') });
+    const following = followActivity(dir, {
+      signal: ac.signal,
+      pollMs: 30,
+      onEvent: (e) => seen.push(e.target ?? ''),
+    });
     await new Promise((r) => setTimeout(r, 100));
     // Enough events to rotate at least twice while following.
     for (let i = 7; i <= 16; i++) {
@@ -43,23 +63,40 @@ describe('reading and following the activity files', () => {
     ac.abort();
     await following;
     await log.close();
-    assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `t${i + 7}`));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: 10 }, (_, i) => `t${i + 7}`),
+    );
   });
 
   it('loses nothing written between reading the recent events and starting to follow, even across rotation', async () => {
     const now = Date.UTC(2026, 10, 22, 9, 30, 0);
     const log = createActivityLog({ dir, clock: () => now, maxFileBytes: 300 });
-    const ev = (n: number): Omit<ActivityEvent, 'id'> => ({ time: now, kind: 'request', method: 'tools/call', target: `e${n}`, outcome: 'ok' });
+    const ev = (n: number): Omit<ActivityEvent, 'id'> => ({
+      time: now,
+      kind: 'request',
+      method: 'tools/call',
+      target: `e${n}`,
+      outcome: 'ok',
+    });
     for (let i = 1; i <= 3; i++) log.record(ev(i));
     await log.flush();
     const { events, cursor } = await readRecent(dir, 2);
-    assert.deepEqual(events.map((e) => e.target), ['e2', 'e3']);
+    assert.deepEqual(
+      events.map((e) => e.target),
+      ['e2', 'e3'],
+    );
     // Written in the gap, enough to start new files before the follower looks.
     for (let i = 4; i <= 9; i++) log.record(ev(i));
     await log.flush();
     const seen: string[] = [];
     const ac = new AbortController();
-    const following = followActivity(dir, { signal: ac.signal, pollMs: 30, from: cursor, onEvent: (e) => seen.push(e.target ?? '') });
+    const following = followActivity(dir, {
+      signal: ac.signal,
+      pollMs: 30,
+      from: cursor,
+      onEvent: (e) => seen.push(e.target ?? ''),
+    });
     await until(() => seen.length >= 6, 'events written in the gap');
     ac.abort();
     await following;
@@ -80,6 +117,9 @@ describe('reading and following the activity files', () => {
       outcome: 'error',
       error: { message: 'no such\nfile' },
     });
-    assert.match(line, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} {2}ChatGPT\s+tools\/call\s+fs__read_file\s+fs\s+12ms {2}error {2}no such file$/);
+    assert.match(
+      line,
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} {2}ChatGPT\s+tools\/call\s+fs__read_file\s+fs\s+12ms {2}error {2}no such file$/,
+    );
   });
 });

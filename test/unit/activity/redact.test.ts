@@ -4,9 +4,23 @@ import { createRedactor, isSecretKey, REDACTED } from '../../../main/activity/in
 
 describe('redaction', () => {
   it('recognises credential keys in any case and spelling, but keeps protocol fields', () => {
-    for (const k of ['Authorization', 'token', 'access_token', 'Refresh_Token', 'password', 'secret', 'api_key', 'apiKey', 'X-API-Key', 'Cookie', 'client_secret', 'GITHUB_TOKEN'])
+    for (const k of [
+      'Authorization',
+      'token',
+      'access_token',
+      'Refresh_Token',
+      'password',
+      'secret',
+      'api_key',
+      'apiKey',
+      'X-API-Key',
+      'Cookie',
+      'client_secret',
+      'GITHUB_TOKEN',
+    ])
       assert.equal(isSecretKey(k), true, k);
-    for (const k of ['progressToken', 'maxTokens', 'name', 'path', 'nextCursor', 'description']) assert.equal(isSecretKey(k), false, k);
+    for (const k of ['progressToken', 'maxTokens', 'name', 'path', 'nextCursor', 'description'])
+      assert.equal(isSecretKey(k), false, k);
   });
 
   it('redacts values under credential keys at any depth', () => {
@@ -26,10 +40,13 @@ describe('redaction', () => {
   it('redacts registered secret values wherever they appear, longest first', () => {
     const r = createRedactor();
     r.addSecretValues(['ghp_abcdefgh123', 'ghp_abcdefgh123XYZ', 'ab']);
-    assert.deepEqual(r.redact({ text: 'token is ghp_abcdefgh123XYZ and ghp_abcdefgh123.', n: ['x ghp_abcdefgh123'] }), {
-      text: `token is ${REDACTED} and ${REDACTED}.`,
-      n: [`x ${REDACTED}`],
-    });
+    assert.deepEqual(
+      r.redact({ text: 'token is ghp_abcdefgh123XYZ and ghp_abcdefgh123.', n: ['x ghp_abcdefgh123'] }),
+      {
+        text: `token is ${REDACTED} and ${REDACTED}.`,
+        n: [`x ${REDACTED}`],
+      },
+    );
     // Too-short values are not registered (they would blank ordinary words).
     assert.equal(r.redactText('about'), 'about');
     assert.equal(r.redactText('Error: 401 for ghp_abcdefgh123'), `Error: 401 for ${REDACTED}`);
@@ -39,8 +56,13 @@ describe('redaction', () => {
     const r = createRedactor({ maxStringLength: 10, maxArrayItems: 3, maxDepth: 3, maxTotalChars: 200 });
     assert.equal(r.redact('0123456789abcdef'), '0123456789...[truncated 6 chars]');
     assert.deepEqual(r.redact([1, 2, 3, 4, 5]), [1, 2, 3, '[truncated 2 more items]']);
-    assert.deepEqual(r.redact({ a: { b: { c: { d: 1 } } } }), { a: { b: { c: '[truncated: nested too deeply]' } } });
-    const big = r.redact({ items: Array.from({ length: 3 }, () => ({ s: 'x'.repeat(10), more: { t: 'y'.repeat(10) } })), tail: 'z'.repeat(10) });
+    assert.deepEqual(r.redact({ a: { b: { c: { d: 1 } } } }), {
+      a: { b: { c: '[truncated: nested too deeply]' } },
+    });
+    const big = r.redact({
+      items: Array.from({ length: 3 }, () => ({ s: 'x'.repeat(10), more: { t: 'y'.repeat(10) } })),
+      tail: 'z'.repeat(10),
+    });
     assert.ok(JSON.stringify(big).length < 400, JSON.stringify(big));
   });
 

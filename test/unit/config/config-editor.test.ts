@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConfigEditor, findClaudeDesktopConfig, type ConfigEditor } from '../../../main/config/index.js';
+import {
+  createConfigEditor,
+  findClaudeDesktopConfig,
+  type ConfigEditor,
+} from '../../../main/config/index.js';
 
 describe('config editor (atomic saves) and Claude Desktop import', () => {
   let dir: string;
@@ -19,10 +23,14 @@ describe('config editor (atomic saves) and Claude Desktop import', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const onDisk = async (): Promise<{ mcpServers: Record<string, Record<string, unknown>> }> => JSON.parse(await readFile(file, 'utf8'));
+  const onDisk = async (): Promise<{ mcpServers: Record<string, Record<string, unknown>> }> =>
+    JSON.parse(await readFile(file, 'utf8'));
 
   it('saves, toggles and removes servers with mode 0600 and leaves no temp file', async () => {
-    await editor.saveServer('gh', { url: 'https://api.example/mcp', headers: { Authorization: 'Bearer ${secret:gh}' } });
+    await editor.saveServer('gh', {
+      url: 'https://api.example/mcp',
+      headers: { Authorization: 'Bearer ${secret:gh}' },
+    });
     await editor.saveServer('fs', { command: 'npx', args: ['-y', 'server-filesystem', '/tmp'] });
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.deepEqual(Object.keys((await onDisk()).mcpServers), ['gh', 'fs']);
@@ -36,13 +44,19 @@ describe('config editor (atomic saves) and Claude Desktop import', () => {
     await editor.removeServer('gh');
     assert.deepEqual(Object.keys((await onDisk()).mcpServers), ['fs']);
     await assert.rejects(editor.removeServer('gh'), /No server named "gh"/);
-    assert.deepEqual((await readdir(join(dir, 'sub'))).filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      (await readdir(join(dir, 'sub'))).filter((f) => f.endsWith('.tmp')),
+      [],
+    );
   });
 
   it('refuses an invalid entry, naming field and file, and leaves the file as it was', async () => {
     await editor.saveServer('ok', { command: 'node' });
     const before = await readFile(file, 'utf8');
-    await assert.rejects(editor.saveServer('bad', { url: 'htps:/x' }), /config\.json: mcpServers\.bad\.url: not a URL \(got 'htps:\/x'\)/);
+    await assert.rejects(
+      editor.saveServer('bad', { url: 'htps:/x' }),
+      /config\.json: mcpServers\.bad\.url: not a URL \(got 'htps:\/x'\)/,
+    );
     assert.equal(await readFile(file, 'utf8'), before);
   });
 
@@ -55,7 +69,10 @@ describe('config editor (atomic saves) and Claude Desktop import', () => {
     await editor.setToolEnabled('s', 'c', true);
     assert.deepEqual((await onDisk()).mcpServers.s?.tools, { allow: ['a', 'b', 'c'] });
     await editor.saveServer('g', { command: 'node', tools: { deny: ['write_*'] } });
-    await assert.rejects(editor.setToolEnabled('g', 'write_file', true), /hidden by a pattern in mcpServers\.g\.tools\.deny/);
+    await assert.rejects(
+      editor.setToolEnabled('g', 'write_file', true),
+      /hidden by a pattern in mcpServers\.g\.tools\.deny/,
+    );
   });
 
   it('serializes concurrent edits so none is lost', async () => {
@@ -66,7 +83,10 @@ describe('config editor (atomic saves) and Claude Desktop import', () => {
   it('does not overwrite a file the user broke by hand', async () => {
     await mkdir(join(dir, 'sub'), { recursive: true });
     await writeFile(file, '{ "mcpServers": { ');
-    await assert.rejects(editor.saveServer('x', { command: 'node' }), /config\.json: not valid JSON at line 1:/);
+    await assert.rejects(
+      editor.saveServer('x', { command: 'node' }),
+      /config\.json: not valid JSON at line 1:/,
+    );
     assert.equal(await readFile(file, 'utf8'), '{ "mcpServers": { ');
   });
 
@@ -98,8 +118,14 @@ describe('config editor (atomic saves) and Claude Desktop import', () => {
     assert.match(result.skipped[0]!.reason, /already in the Tunnelgate config/);
     assert.match(result.skipped[1]!.reason, /url: not a URL/);
     const disk = await onDisk();
-    assert.deepEqual(disk.mcpServers.memory, { command: 'npx', args: ['-y', '@modelcontextprotocol/server-memory'] });
+    assert.deepEqual(disk.mcpServers.memory, {
+      command: 'npx',
+      args: ['-y', '@modelcontextprotocol/server-memory'],
+    });
     assert.deepEqual(disk.mcpServers.fs, { command: 'node' });
-    await assert.rejects(editor.importClaude(join(dir, 'nope.json')), /nope\.json: no Claude Desktop config here/);
+    await assert.rejects(
+      editor.importClaude(join(dir, 'nope.json')),
+      /nope\.json: no Claude Desktop config here/,
+    );
   });
 });

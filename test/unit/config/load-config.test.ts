@@ -25,40 +25,72 @@ describe('config loading', () => {
   });
 
   it('names the file and the field of a bad URL, with the value given', () => {
-    const err = errorOf(() => parseConfigText('{"mcpServers":{"github":{"url":"htps:/x"}}}', '/home/u/config.json'));
+    const err = errorOf(() =>
+      parseConfigText('{"mcpServers":{"github":{"url":"htps:/x"}}}', '/home/u/config.json'),
+    );
     assert.equal(err.message, "config.json: mcpServers.github.url: not a URL (got 'htps:/x')");
     assert.equal(err.file, '/home/u/config.json');
   });
 
   it('reports a server entry against the shape its keys suggest', () => {
     const err = errorOf(() =>
-      parseConfigText(JSON.stringify({ mcpServers: { fs: { command: 'npx', args: 'x' }, r: { url: 'https://a.example/mcp', type: 'ws' }, e: {} } }), 'c.json'),
+      parseConfigText(
+        JSON.stringify({
+          mcpServers: {
+            fs: { command: 'npx', args: 'x' },
+            r: { url: 'https://a.example/mcp', type: 'ws' },
+            e: {},
+          },
+        }),
+        'c.json',
+      ),
     );
     const lines = err.message.split('\n');
     assert.ok(lines.includes('c.json: mcpServers.fs.args: expected array, got string'), err.message);
-    assert.ok(lines.some((l) => l.startsWith('c.json: mcpServers.r.type: must be one of "http", "sse"')), err.message);
-    assert.ok(lines.includes('c.json: mcpServers.e: needs either "command" (a local program) or "url" (a remote server)'), err.message);
+    assert.ok(
+      lines.some((l) => l.startsWith('c.json: mcpServers.r.type: must be one of "http", "sse"')),
+      err.message,
+    );
+    assert.ok(
+      lines.includes(
+        'c.json: mcpServers.e: needs either "command" (a local program) or "url" (a remote server)',
+      ),
+      err.message,
+    );
   });
 
   it('names unknown fields, bad names and wrong types elsewhere in the file', () => {
     const err = errorOf(() =>
       parseConfigText(
-        JSON.stringify({ mcpServers: { 'bad name': { command: 'x' }, ok: { command: 'x', colour: 1 } }, gateway: { port: 'eighty' } }),
+        JSON.stringify({
+          mcpServers: { 'bad name': { command: 'x' }, ok: { command: 'x', colour: 1 } },
+          gateway: { port: 'eighty' },
+        }),
         'c.json',
       ),
     );
     assert.match(err.message, /c\.json: mcpServers\["bad name"\]: invalid name: server names use letters/);
     assert.match(err.message, /c\.json: mcpServers\.ok: unknown field "colour"/);
     assert.match(err.message, /c\.json: gateway\.port: expected number, got string \(got 'eighty'\)/);
-    const url = errorOf(() => parseConfigText(JSON.stringify({ gateway: { publicUrl: 'example.com' } }), 'c.json'));
+    const url = errorOf(() =>
+      parseConfigText(JSON.stringify({ gateway: { publicUrl: 'example.com' } }), 'c.json'),
+    );
     assert.match(url.message, /^c\.json: gateway\.publicUrl: not a URL .*\(got 'example\.com'\)$/);
   });
 
   it('never echoes header, env or args values, nor the query or user-info of a URL (they may be pasted credentials)', () => {
-    const q = errorOf(() => parseConfigText(JSON.stringify({ mcpServers: { a: { url: 'htps://u:pw@x.example/sse?token=abc' } } }), 'c.json'));
+    const q = errorOf(() =>
+      parseConfigText(
+        JSON.stringify({ mcpServers: { a: { url: 'htps://u:pw@x.example/sse?token=abc' } } }),
+        'c.json',
+      ),
+    );
     assert.equal(q.message, "c.json: mcpServers.a.url: not a URL (got 'htps://...@x.example/sse?...')");
     const err = errorOf(() =>
-      parseConfigText(JSON.stringify({ mcpServers: { a: { url: 'https://x.example', headers: { Authorization: 42 } } } }), 'c.json'),
+      parseConfigText(
+        JSON.stringify({ mcpServers: { a: { url: 'https://x.example', headers: { Authorization: 42 } } } }),
+        'c.json',
+      ),
     );
     assert.match(err.message, /mcpServers\.a\.headers\.Authorization: expected string, got number$/);
   });
@@ -75,7 +107,11 @@ describe('config loading', () => {
 
   it('keeps secret references as text and applies defaults', () => {
     const { config } = parseConfigText(
-      JSON.stringify({ mcpServers: { gh: { url: 'https://api.example/mcp', headers: { Authorization: 'Bearer ${secret:gh}' } } } }),
+      JSON.stringify({
+        mcpServers: {
+          gh: { url: 'https://api.example/mcp', headers: { Authorization: 'Bearer ${secret:gh}' } },
+        },
+      }),
       'c.json',
     );
     const gh = config.mcpServers.gh;

@@ -3,12 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, watchConfig, type ConfigError, type ConfigWatcher, type LoadedConfig } from '../../../main/config/index.js';
+import {
+  loadConfig,
+  watchConfig,
+  type ConfigError,
+  type ConfigWatcher,
+  type LoadedConfig,
+} from '../../../main/config/index.js';
 
 const cfg = (servers: Record<string, unknown>): string => JSON.stringify({ mcpServers: servers }, null, 2);
 
 /** Next 'change' or 'error' event, or a failure after 5 s (the watcher must react). */
-function nextEvent(w: ConfigWatcher): Promise<{ type: 'change'; config: LoadedConfig | undefined } | { type: 'error'; error: ConfigError }> {
+function nextEvent(
+  w: ConfigWatcher,
+): Promise<{ type: 'change'; config: LoadedConfig | undefined } | { type: 'error'; error: ConfigError }> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -50,13 +58,19 @@ describe('watchConfig (hot reload on a real file)', () => {
     watcher = watchConfig(file, { debounceMs: 50, initial: await loadConfig(file) });
 
     let ev = nextEvent(watcher);
-    await writeFile(file, cfg({ a: { command: 'node', args: ['a.js'] }, b: { url: 'http://127.0.0.1:9/mcp' } }));
+    await writeFile(
+      file,
+      cfg({ a: { command: 'node', args: ['a.js'] }, b: { url: 'http://127.0.0.1:9/mcp' } }),
+    );
     let got = await ev;
     assert.equal(got.type, 'change');
     assert.deepEqual(Object.keys(got.type === 'change' ? got.config!.config.mcpServers : {}), ['a', 'b']);
 
     ev = nextEvent(watcher);
-    await writeFile(file, cfg({ a: { command: 'node', args: ['a2.js'] }, b: { url: 'http://127.0.0.1:9/mcp' } }));
+    await writeFile(
+      file,
+      cfg({ a: { command: 'node', args: ['a2.js'] }, b: { url: 'http://127.0.0.1:9/mcp' } }),
+    );
     got = await ev;
     assert.equal(got.type, 'change');
     assert.deepEqual(watcher.current()?.config.mcpServers.a, { command: 'node', args: ['a2.js'] });
@@ -65,7 +79,10 @@ describe('watchConfig (hot reload on a real file)', () => {
     await writeFile(file, cfg({ b: { url: 'htps:/x' } }));
     got = await ev;
     assert.equal(got.type, 'error');
-    assert.match(got.type === 'error' ? got.error.message : '', /config\.json: mcpServers\.b\.url: not a URL/);
+    assert.match(
+      got.type === 'error' ? got.error.message : '',
+      /config\.json: mcpServers\.b\.url: not a URL/,
+    );
     // The invalid edit is kept out: what is in force is still the previous config.
     assert.deepEqual(Object.keys(watcher.current()!.config.mcpServers), ['a', 'b']);
 

@@ -45,10 +45,13 @@ describe('built-in demo server', () => {
 
   it('serves the widget as self-contained HTML with the MCP Apps and Apps SDK MIME types', async () => {
     const { resources } = await client.listResources();
-    assert.deepEqual(resources.map((r) => [r.uri, r.mimeType]).sort(), [
-      [DEMO_WIDGET_SKYBRIDGE_URI, SKYBRIDGE_MIME_TYPE],
-      [DEMO_WIDGET_URI, MCP_APP_MIME_TYPE],
-    ].sort());
+    assert.deepEqual(
+      resources.map((r) => [r.uri, r.mimeType]).sort(),
+      [
+        [DEMO_WIDGET_SKYBRIDGE_URI, SKYBRIDGE_MIME_TYPE],
+        [DEMO_WIDGET_URI, MCP_APP_MIME_TYPE],
+      ].sort(),
+    );
     const read = await client.readResource({ uri: DEMO_WIDGET_URI });
     const content = read.contents[0] as { mimeType: string; text: string };
     assert.equal(content.mimeType, MCP_APP_MIME_TYPE);
@@ -74,16 +77,26 @@ window.addEventListener('message', (e) => {
   }
 });
 </script></body>`;
-    const server: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(host));
+    const server: Server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end(host),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
-    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], timeout: 30_000 });
+    const browser: Browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+      timeout: 30_000,
+    });
     t.after(() => browser.close());
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => (globalThis as unknown as { initialized: boolean }).initialized, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { initialized: boolean }).initialized,
+      undefined,
+      { timeout: 10_000 },
+    );
     const frame = page.frameLocator('#f');
     await frame.locator('#zone').filter({ hasText: 'Time in Asia/Tokyo' }).waitFor({ timeout: 10_000 });
     assert.match(await frame.locator('#time').innerText(), /\d{1,2}:\d{2}:\d{2}/);
