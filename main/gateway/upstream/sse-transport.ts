@@ -40,7 +40,13 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
 
   const transport: WireTransport = {
     async start() {
-      const res = await remoteFetch(url, { method: 'GET', signal: stream.signal }, { accept: 'text/event-stream' });
+      let res: Response;
+      try {
+        res = await remoteFetch(url, { method: 'GET', signal: stream.signal }, { accept: 'text/event-stream' });
+      } catch (err) {
+        if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
+        throw err;
+      }
       if (!res.ok || !res.body) {
         const words = `Upstream '${name}' answered HTTP ${res.status} when opening its SSE stream at ${safeUrl(url)}: ${await bodyExcerpt(res)}. Check mcpServers.${name}.url (and "type": "sse").`;
         throw isPermanentStatus(res.status) ? new StartError(words, true) : new Error(words);

@@ -135,3 +135,10 @@ test('stdio: killed mid-call => immediate clear rejection, restart with backoff,
   assert.equal(isAlive(pid), false);
   assert.equal(ev.state().status, 'stopped');
 });
+
+test('stdio: a cwd that does not exist is named in the error', async () => {
+  const e = createUpstream({ name: 'nocwd', kind: 'stdio', config: { ...everything, cwd: '/nonexistent/tunnelgate-cwd' } }, { shutdown: fast });
+  await assert.rejects(e.start(), /Upstream 'nocwd' could not start: the folder '\/nonexistent\/tunnelgate-cwd' \(mcpServers\.nocwd\.cwd\) does not exist/);
+  assert.equal(e.state().status, 'failed');
+  await e.close();
+});
