@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -29,6 +30,26 @@ async function gatewayChild(upstreamUrl: string): Promise<void> {
         .close()
         .then(() => manager.close())
         .then(() => process.exit(0)),
+  );
+}
+
+/** A bare node:http JSON-RPC responder: the floor for any HTTP server on this machine. */
+function bareChild(): void {
+  const server = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const msg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: number };
+      const text = JSON.stringify(msg.id === undefined ? {} : { jsonrpc: '2.0', id: msg.id, result: {} });
+      res.writeHead(msg.id === undefined ? 202 : 200, {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(text)),
+      });
+      res.end(text);
+    });
+  });
+  server.listen(0, '127.0.0.1', () =>
+    process.stdout.write(`PORT ${(server.address() as { port: number }).port}\n`),
   );
 }
 
@@ -64,16 +85,47 @@ function waitFor(
   });
 }
 
+/** One POST over a keep-alive node:http agent (lighter than fetch, so the client disturbs less). */
+function post(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; text: string; sid?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text,
+            sid: res.headers['mcp-session-id'] as string | undefined,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** A raw Streamable HTTP session (same code on both paths); answers may be JSON or SSE. */
 async function session(url: string) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
   };
-  const init = await fetch(url, {
-    method: 'POST',
+  const init = await post(
+    agent,
+    url,
     headers,
-    body: JSON.stringify({
+    JSON.stringify({
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
@@ -83,33 +135,25 @@ async function session(url: string) {
         clientInfo: { name: 'bench', version: '1' },
       },
     }),
-  });
-  await init.text();
-  const sid = init.headers.get('mcp-session-id');
-  if (sid) headers['mcp-session-id'] = sid;
+  );
+  if (init.sid) headers['mcp-session-id'] = init.sid;
   headers['mcp-protocol-version'] = '2025-11-25';
-  await (
-    await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    })
-  ).text();
+  await post(agent, url, headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   let id = 0;
-  return async (tool: string): Promise<void> => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: ++id,
-        method: 'tools/call',
-        params: { name: tool, arguments: { message: 'x' } },
-      }),
-    });
-    const text = await res.text();
-    if (res.status !== 200 || !text.includes('"result"'))
-      throw new Error(`call failed: ${res.status} ${text.slice(0, 200)}`);
+  /** A tools/call of `tool`, or a ping when `tool` is null. */
+  return async (tool: string | null): Promise<void> => {
+    const message =
+      tool === null
+        ? { jsonrpc: '2.0', id: ++id, method: 'ping' }
+        : {
+            jsonrpc: '2.0',
+            id: ++id,
+            method: 'tools/call',
+            params: { name: tool, arguments: { message: 'x' } },
+          };
+    const res = await post(agent, url, headers, JSON.stringify(message));
+    if (res.status !== 200 || !res.text.includes('"result"'))
+      throw new Error(`call failed: ${res.status} ${res.text.slice(0, 200)}`);
   };
 }
 
@@ -204,6 +248,30 @@ async function main(): Promise<void> {
     }
     // Under CPU contention wall-clock figures mostly measure the scheduler; CPU per call does not.
     rows.push(['gateway CPU per call (ms)', '', f(gwCpu / gwCalls), '']);
+    // The gateway's own share: ping is answered by the router itself, compared with a bare node:http server.
+    const bare = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--bare-child'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: root,
+    });
+    children.push(bare);
+    const barePort = Number((await waitFor(bare, 'stdout', /PORT (\d+)/, 'bare server'))[1]);
+    const bareCall = await session(`http://127.0.0.1:${barePort}/mcp`);
+    const pingB = await latency(() => bareCall(null), 2000);
+    const pingG = await latency(() => viaGw(null), 2000);
+    rows.push([
+      'local ping p50 (ms): bare node:http | gateway',
+      f(pingB.p50),
+      f(pingG.p50),
+      `+${f(pingG.p50 - pingB.p50)} ms`,
+    ]);
+    const cpuPerCall = async (pid: number, fn: () => Promise<void>): Promise<number> => {
+      const c0 = cpuMs(pid);
+      const rate = await throughput(fn, 16, 3000);
+      return (cpuMs(pid) - c0) / (rate * 3);
+    };
+    const cpuB = await cpuPerCall(bare.pid!, () => bareCall(null));
+    const cpuG = await cpuPerCall(gw.pid!, () => viaGw(null));
+    rows.push(['CPU per local ping (ms): bare | gateway', f(cpuB), f(cpuG), `+${f(cpuG - cpuB)} ms`]);
     const rssLoaded = rssMiB(gw.pid!);
     rows.push(['gateway RSS (MiB) idle / after load', '', `${f(rssIdle, 1)} / ${f(rssLoaded, 1)}`, '']);
     const head: [string, string, string, string] = ['measure', 'direct', 'via gateway', 'gateway vs direct'];
@@ -222,6 +290,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === '--gateway-child') void gatewayChild(process.argv[3]!);
+else if (process.argv[2] === '--bare-child') bareChild();
 else
   void main().then(
     () => process.exit(0),
