@@ -21,6 +21,8 @@ export interface AuthContext {
   grants: GrantStore;
   codec: TokenCodec;
   accessTokenTtlSec: number;
+  /** How long an OAuth request body may take to arrive (slow-body defence). */
+  bodyTimeoutMs?: number;
   limits: {
     /** Failed authentications (bad tokens, bad codes) per IP. */
     failures: RateLimiter;

@@ -32,7 +32,8 @@ export function parseScopes(scope: string | null | undefined): string[] {
 export async function handleAuthorize(ctx: AuthContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const origin = ctx.origin(req);
   if (!origin) return sendErrorPage(res, 503, 'Tunnelgate does not know its public URL yet.', 'Wait until the tunnel is up, then connect again.');
-  if (ctx.limits.requests.take(clientIp(req)) > 0) {
+  const ip = clientIp(req);
+  if (ctx.limits.requests.take(ip) > 0) {
     return sendErrorPage(res, 429, 'Too many authorization requests from this address.', 'Wait a minute and try again.');
   }
   const q = url.searchParams;
@@ -74,6 +75,7 @@ export async function handleAuthorize(ctx: AuthContext, req: IncomingMessage, re
     codeChallenge: challenge,
     resource: expected,
     requestedScopes: parseScopes(q.get('scope')),
+    ip,
   });
   if (!pending) return sendErrorPage(res, 429, 'Too many connection requests are already waiting for the owner.', 'Ask the owner to approve or deny them in Tunnelgate, or wait 10 minutes.');
   redirect(res, `${OAUTH_PATHS.approval}?request=${encodeURIComponent(pending.id)}`);

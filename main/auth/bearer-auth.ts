@@ -21,18 +21,20 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
   const challenge = (extra: string) => `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
   const ip = clientIp(req);
-  const wait = ctx.limits.failures.retryAfter(ip);
-  if (wait > 0) {
-    return { ok: false, status: 429, headers: { 'Retry-After': String(wait) }, body: { error: 'too_many_requests', error_description: 'Too many failed authentications from this address; retry later.' } };
-  }
   const auth = header(req, 'authorization');
   const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(auth ?? '');
   if (!auth) {
     // RFC 6750 §3.1: no credentials at all: a bare challenge, no error code (and no penalty).
     return { ok: false, status: 401, headers: { 'WWW-Authenticate': challenge('') }, body: { error: 'unauthorized', error_description: 'This MCP server requires OAuth; see the resource metadata.' } };
   }
+  // Only failures are limited, and a valid token always passes: ChatGPT calls from addresses shared
+  // by all its users, so an attacker's failures there must not lock out the owner. Tokens are MAC'd,
+  // so the limit is about load, not guessing.
   const invalid = (why: string): AuthDecision => {
-    ctx.limits.failures.take(ip);
+    const wait = ctx.limits.failures.take(ip);
+    if (wait > 0) {
+      return { ok: false, status: 429, headers: { 'Retry-After': String(wait) }, body: { error: 'too_many_requests', error_description: 'Too many failed authentications from this address; retry later.' } };
+    }
     return {
       ok: false,
       status: 401,

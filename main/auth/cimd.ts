@@ -53,7 +53,8 @@ export function createCimdResolver(options: CimdOptions) {
     const url = new URL(clientId);
     const host = url.hostname.replace(/^\[|\]$/g, '');
     let addresses: { address: string; family: number }[];
-    if (/^[\d.]+$/.test(host) || host.includes(':')) {
+    const literal = /^[\d.]+$/.test(host) || host.includes(':');
+    if (literal) {
       addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
     } else {
       try {
@@ -66,7 +67,10 @@ export function createCimdResolver(options: CimdOptions) {
     // Every answer must be public: a mixed answer is how rebinding attacks start.
     const refused = addresses.find((a) => !isPublicAddress(a.address));
     if (refused) {
-      throw new CimdFetchError(`${host} resolves to ${refused.address}, a private, loopback or reserved address, which Tunnelgate does not contact`);
+      // The message reaches whoever named the client_id: for a host name, do not tell them what it
+      // resolves to on the owner's network (internal DNS would become an oracle).
+      const what = literal ? `${refused.address},` : `${host} resolves to`;
+      throw new CimdFetchError(`${what} a private, loopback or reserved address, which Tunnelgate does not contact`);
     }
     const target = addresses[0]!;
     const res = await options.transport.get(url, target.address, target.family, { timeoutMs, maxBytes });

@@ -13,6 +13,9 @@ export type RegistrationResult =
 
 export type LookupResult = { ok: true; client: ClientRecord } | { ok: false; description: string };
 
+/** Real clients register one or two redirect URIs; a bound keeps each record (and clients.json) small. */
+const MAX_REDIRECT_URIS = 10;
+
 interface ClientsFile {
   version: 1;
   clients: ClientRecord[];
@@ -23,17 +26,32 @@ interface ClientsFile {
  * `<dataDir>/auth/clients.json` (public clients only, so the file holds no secret), and Client ID
  * Metadata Document clients resolved on demand through the CIMD resolver.
  */
-export async function createClientRegistry(deps: { dataDir: string; clock: Clock; cimd: CimdResolver; maxClients?: number; warn?: (message: string) => void }) {
+export async function createClientRegistry(deps: {
+  dataDir: string;
+  clock: Clock;
+  cimd: CimdResolver;
+  maxClients?: number;
+  /** Whether a client holds a grant: such a client is never evicted to make room (a flood must not disconnect the owner). */
+  inUse?: (clientId: string) => boolean;
+  warn?: (message: string) => void;
+}) {
   const path = join(deps.dataDir, 'auth', 'clients.json');
   const maxClients = deps.maxClients ?? 1000;
   const file = await readJsonFile<ClientsFile>(path, { version: 1, clients: [] }, deps.warn);
   const clients = new Map<string, ClientRecord>((file.clients ?? []).map((c) => [c.clientId, c]));
   const writer = createSerialWriter(path, (): ClientsFile => ({ version: 1, clients: [...clients.values()] }));
 
-  function evictIfFull(): void {
-    if (clients.size < maxClients) return;
-    const oldest = [...clients.values()].sort((a, b) => (a.lastSeenAt ?? a.createdAt) - (b.lastSeenAt ?? b.createdAt))[0];
-    if (oldest) clients.delete(oldest.clientId);
+  /**
+   * Makes room for one more registration by dropping the stalest client without a grant (registration
+   * is open to anyone, so the list is bounded). False when every slot belongs to an approved client.
+   */
+  function makeRoom(): boolean {
+    if (clients.size < maxClients) return true;
+    const evictable = [...clients.values()].filter((c) => !deps.inUse?.(c.clientId));
+    const oldest = evictable.sort((a, b) => (a.lastSeenAt ?? a.createdAt) - (b.lastSeenAt ?? b.createdAt))[0];
+    if (!oldest) return false;
+    clients.delete(oldest.clientId);
+    return true;
   }
 
   return {
@@ -46,6 +64,9 @@ export async function createClientRegistry(deps: { dataDir: string; clock: Clock
       const uris = b.redirect_uris;
       if (!Array.isArray(uris) || uris.length === 0) {
         return { ok: false, error: 'invalid_redirect_uri', description: 'redirect_uris is required: a non-empty array of https or loopback http URIs.' };
+      }
+      if (uris.length > MAX_REDIRECT_URIS) {
+        return { ok: false, error: 'invalid_redirect_uri', description: `redirect_uris lists ${uris.length} URIs; at most ${MAX_REDIRECT_URIS} are accepted.` };
       }
       for (const [i, uri] of uris.entries()) {
         const problem = redirectUriProblem(uri);
@@ -66,7 +87,9 @@ export async function createClientRegistry(deps: { dataDir: string; clock: Clock
         source: 'dcr',
         createdAt: now,
       };
-      evictIfFull();
+      if (!makeRoom()) {
+        return { ok: false, error: 'invalid_client_metadata', description: `Tunnelgate already has ${maxClients} connected clients. The owner must revoke one in Tunnelgate before another can register.` };
+      }
       clients.set(client.clientId, client);
       await writer.save();
       // RFC 7591 §3.2.1: the server may replace requested values; every client here is public, so

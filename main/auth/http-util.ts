@@ -8,16 +8,43 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads the whole body as UTF-8, refusing more than `limit` bytes (OAuth bodies are small). */
-export async function readBody(req: IncomingMessage, limit = 16 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(chunk);
+/** A request body that did not arrive in time (a stalled or deliberately slow client). */
+export class BodyTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`The request body did not arrive within ${Math.round(timeoutMs / 1000)} s; send it in one go.`);
+    this.name = 'BodyTimeoutError';
   }
-  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads the whole body as UTF-8, refusing more than `limit` bytes (OAuth bodies are small) or a body
+ * that takes longer than `timeoutMs`: the gateway's server has no request timeout (long-lived MCP
+ * streams), so without this deadline a client could hold public connections open by sending slowly.
+ */
+export function readBody(req: IncomingMessage, limit = 16 * 1024, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (err?: Error) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
+      if (!err) return resolve(Buffer.concat(chunks).toString('utf8'));
+      // Stop reading; the caller answers (with Connection: close) and Node drops the rest.
+      req.pause();
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) stop(new BodyTooLargeError(limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => stop();
+    const onError = (err: Error) => stop(err);
+    const onAborted = () => stop(new Error('The client closed the connection before the body was complete.'));
+    const timer = setTimeout(() => stop(new BodyTimeoutError(timeoutMs)), timeoutMs);
+    timer.unref();
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+  });
 }
 
 /** Parses an application/x-www-form-urlencoded body; a repeated parameter is an error (RFC 6749 §3.1). */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
@@ -42,6 +42,8 @@ export interface AuthServiceDeps {
   exposeLocal?: boolean;
   accessTokenTtlSec?: number;
   pendingTtlMs?: number;
+  /** How long a /token, /register or /revoke body may take to arrive; 10 s by default. */
+  bodyTimeoutMs?: number;
   limits?: { failedAuthPerMinute?: number; callsPerMinute?: number; requestsPerMinute?: number };
 }
 
@@ -87,6 +89,12 @@ async function loadOrCreateSecret(secrets: SecretStore, name: string, warnings: 
     warnings.push(`${what} could not be saved in the keychain (${(err as Error).message}); it lasts until Tunnelgate quits.`);
   }
   return value;
+}
+
+/** Compares a request path with the secret path in constant time (it is the only key in mode 'none'). */
+function sameSecret(given: string, secret: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(secret));
 }
 
 /**
@@ -156,8 +164,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
 
   const cimd = createCimdResolver({ transport: deps.cimdTransport ?? createHttpsCimdTransport(), clock });
   const warn = (m: string) => warnings.push(m);
-  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd, warn });
   const grants = await createGrantStore({ dataDir: deps.dataDir, clock, warn, onChange: () => emit('grants', listGrants()) });
+  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd, warn, inUse: (id) => grants.list().some((g) => g.clientId === id) });
   const pending = createPendingRequests({ clock, ttlMs: deps.pendingTtlMs, onChange: () => emit('pending', listPending()) });
   const minute = 60_000;
   const ctx: AuthContext = {
@@ -169,6 +177,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     grants,
     codec: createTokenCodec(Buffer.from(key, 'base64url')),
     accessTokenTtlSec: deps.accessTokenTtlSec ?? 3600,
+    bodyTimeoutMs: deps.bodyTimeoutMs,
     limits: {
       failures: createRateLimiter({ limit: deps.limits?.failedAuthPerMinute ?? 30, windowMs: minute, clock }),
       calls: createRateLimiter({ limit: deps.limits?.callsPerMinute ?? 600, windowMs: minute, clock }),
@@ -240,7 +249,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     async authenticate(req, url): Promise<AuthDecision> {
       const notFound: AuthDecision = { ok: false, status: 404, body: { error: 'not_found' } };
       if (deps.mode === 'none') {
-        if (url.pathname === secretPath) return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
+        if (sameSecret(url.pathname, secretPath)) return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
         if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req)) return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
         return notFound;
       }

@@ -14,6 +14,8 @@ export interface PendingRequest {
   codeChallenge: string;
   resource: string;
   requestedScopes: string[];
+  /** The address that asked (Cf-Connecting-Ip through the tunnel): waiting requests are capped per address. */
+  ip?: string;
   createdAt: number;
   expiresAt: number;
   status: 'pending' | 'approved' | 'denied' | 'expired';
@@ -30,10 +32,10 @@ function pairingCode(): string {
 }
 
 /** Pending requests in memory: they expire (10 min by default) and are not worth a restart. */
-export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxPending?: number; maxPerClient?: number; onChange?: () => void }) {
+export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxPending?: number; maxPerAddress?: number; onChange?: () => void }) {
   const ttlMs = deps.ttlMs ?? 10 * 60_000;
   const maxPending = deps.maxPending ?? 50;
-  const maxPerClient = deps.maxPerClient ?? 5;
+  const maxPerAddress = deps.maxPerAddress ?? 5;
   const requests = new Map<string, PendingRequest>();
   const waiters = new Map<string, Set<() => void>>();
 
@@ -66,8 +68,20 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
     /** Null when too many requests already wait (the owner should not be flooded). */
     create(input: Omit<PendingRequest, 'id' | 'pairingCode' | 'createdAt' | 'expiresAt' | 'status'>): PendingRequest | null {
       sweep();
-      const open = pending();
-      if (open.length >= maxPending || open.filter((r) => r.client.clientId === input.client.clientId).length >= maxPerClient) return null;
+      // Capped per address, not per client: client ids are public (a CIMD URL such as ChatGPT's), so a
+      // per-client cap would let anyone block the owner's client. An address over its cap replaces its
+      // own oldest request, so a retrying owner is never stuck and an attacker only churns their own.
+      const mine = pending().filter((r) => r.ip === input.ip);
+      let changed = false;
+      for (const old of mine.slice(0, Math.max(0, mine.length - maxPerAddress + 1))) {
+        old.status = 'expired';
+        wake(old.id);
+        changed = true;
+      }
+      if (pending().length >= maxPending) {
+        if (changed) deps.onChange?.();
+        return null;
+      }
       const now = deps.clock.now();
       const req: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), pairingCode: pairingCode(), createdAt: now, expiresAt: now + ttlMs, status: 'pending' };
       requests.set(req.id, req);

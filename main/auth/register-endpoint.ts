@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
-import { BodyTooLargeError, clientIp, CORS_HEADERS, mediaType, readBody, sendJson, sendOAuthError } from './http-util.js';
+import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, mediaType, readBody, sendJson, sendOAuthError } from './http-util.js';
 
 /**
  * POST /oauth/register: Dynamic Client Registration (RFC 7591). Accepts ChatGPT's body
@@ -12,12 +12,20 @@ export async function handleRegister(ctx: AuthContext, req: IncomingMessage, res
   const wait = ctx.limits.requests.take(clientIp(req));
   if (wait > 0) return sendOAuthError(res, 429, 'invalid_request', 'Too many registrations from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
   if (mediaType(req) !== 'application/json') return sendOAuthError(res, 400, 'invalid_client_metadata', 'The body must be application/json (RFC 7591 §3.1).', CORS_HEADERS);
+  let text: string;
+  try {
+    text = await readBody(req, undefined, ctx.bodyTimeoutMs);
+  } catch (e) {
+    // The rest of the body is not read: close the connection once answered.
+    const status = e instanceof BodyTimeoutError ? 408 : 400;
+    const what = e instanceof BodyTimeoutError || e instanceof BodyTooLargeError ? e.message : 'The body could not be read.';
+    return sendOAuthError(res, status, 'invalid_client_metadata', what, { ...CORS_HEADERS, Connection: 'close' });
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req));
-  } catch (e) {
-    const what = e instanceof BodyTooLargeError ? e.message : 'The body is not valid JSON.';
-    return sendOAuthError(res, 400, 'invalid_client_metadata', what, CORS_HEADERS);
+    body = JSON.parse(text);
+  } catch {
+    return sendOAuthError(res, 400, 'invalid_client_metadata', 'The body is not valid JSON.', CORS_HEADERS);
   }
   const result = await ctx.clients.register(body);
   if (!result.ok) return sendOAuthError(res, 400, result.error, result.description, CORS_HEADERS);

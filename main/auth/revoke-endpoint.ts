@@ -9,7 +9,7 @@ import { readTokenForm } from './token-endpoint.js';
  * Unknown tokens still get 200 (§2.2), so the endpoint reveals nothing.
  */
 export async function handleRevoke(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const params = await readTokenForm(req, res);
+  const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const token = params.get('token');
   if (!token) return sendOAuthError(res, 400, 'invalid_request', 'token is required.', CORS_HEADERS);

@@ -2,11 +2,11 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
-import { BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
+import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
 import { resourceFor, sameResource } from './metadata.js';
 
 const URL_CHANGED = 'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
-import { redirectHost, redirectUriMatches } from './redirect-uri.js';
+import { redirectHost } from './redirect-uri.js';
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
@@ -23,19 +23,29 @@ function basicClientId(req: IncomingMessage): string | undefined {
   if (!m) return undefined;
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const id = decoded.split(':')[0];
-  return id ? decodeURIComponent(id) : undefined;
+  if (!id) return undefined;
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    // Not valid percent-encoding (RFC 6749 §2.3.1): treat as no client id; the request then fails as a 400.
+    return undefined;
+  }
 }
 
 /** Reads and checks a form POST; answers the error itself and returns null when it is not one. */
-export async function readTokenForm(req: IncomingMessage, res: ServerResponse): Promise<Map<string, string> | null> {
+export async function readTokenForm(req: IncomingMessage, res: ServerResponse, timeoutMs?: number): Promise<Map<string, string> | null> {
   const err = (d: string) => (sendOAuthError(res, 400, 'invalid_request', d, CORS_HEADERS), null);
   if (req.method !== 'POST') return err('Use POST with an application/x-www-form-urlencoded body.');
   if (mediaType(req) !== 'application/x-www-form-urlencoded') return err('The body must be application/x-www-form-urlencoded (RFC 6749 §3.2).');
   let body: string;
   try {
-    body = await readBody(req);
+    body = await readBody(req, undefined, timeoutMs);
   } catch (e) {
-    return err(e instanceof BodyTooLargeError ? e.message : 'The body could not be read.');
+    // The rest of the body is not read: close the connection once answered.
+    const status = e instanceof BodyTimeoutError ? 408 : 400;
+    const what = e instanceof BodyTimeoutError || e instanceof BodyTooLargeError ? e.message : 'The body could not be read.';
+    sendOAuthError(res, status, 'invalid_request', what, { ...CORS_HEADERS, Connection: 'close' });
+    return null;
   }
   const { params, repeated } = parseForm(body);
   if (repeated) return err(`The parameter "${repeated}" appears more than once.`);
@@ -48,15 +58,17 @@ export async function readTokenForm(req: IncomingMessage, res: ServerResponse): 
  */
 export async function handleToken(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const ip = clientIp(req);
-  const wait = ctx.limits.failures.retryAfter(ip);
-  if (wait > 0) return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
-  const params = await readTokenForm(req, res);
+  const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const origin = ctx.origin(req);
   if (!origin) return sendOAuthError(res, 400, 'invalid_request', 'The server does not know its public URL yet; retry once the tunnel is up.', CORS_HEADERS);
   const clientId = params.get('client_id') ?? basicClientId(req);
+  // Only failures are limited, and a valid code or refresh token always works: ChatGPT calls from
+  // addresses shared by all its users, so an attacker's failures there must not lock out the owner.
+  // Codes and refresh tokens carry 256 bits, so the limit is about load, not guessing.
   const fail = (error: string, description: string, status = 400) => {
-    ctx.limits.failures.take(ip);
+    const wait = ctx.limits.failures.take(ip);
+    if (wait > 0) return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
     sendOAuthError(res, status, error, description, CORS_HEADERS);
   };
   const grantType = params.get('grant_type');
@@ -86,9 +98,9 @@ async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: strin
   if (!clientId) return fail('invalid_request', 'client_id is required for public clients (OAuth 2.1 §3.2.1).');
   if (clientId !== info.clientId) return fail('invalid_grant', 'The authorization code was issued to another client.');
   const redirectUri = params.get('redirect_uri');
-  // Present in the authorization request, so it must match here when sent (RFC 6749 §4.1.3);
-  // PKCE already binds the code to the client that started the flow.
-  if (redirectUri !== undefined && redirectUri !== info.redirectUri && !redirectUriMatches([info.redirectUri], redirectUri)) {
+  // Identical to the one in the authorization request when sent (RFC 6749 §4.1.3): no loopback port
+  // leniency here, that applies only to matching against the registration (RFC 8252 §7.3).
+  if (redirectUri !== undefined && redirectUri !== info.redirectUri) {
     return fail('invalid_grant', 'redirect_uri does not match the one in the authorization request.');
   }
   if (!pkceMatches(verifier, info.codeChallenge)) return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');

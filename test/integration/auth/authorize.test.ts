@@ -185,11 +185,16 @@ describe('/oauth/authorize with owner approval', () => {
     assert.equal(h.auth.listPending().length, before);
   });
 
-  it('caps pending requests per client so the owner is not flooded', async () => {
+  it('caps pending requests per address so the owner is not flooded: the oldest one is replaced', async () => {
+    const before = h.auth.listPending().length;
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
-    const res = await getManual(authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
-    assert.equal(res.status, 429);
-    for (const id of ids) await h.auth.deny(id);
+    for (let i = 0; i < 6; i++) ids.push(await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
+    const open = h.auth.listPending().map((r) => r.id);
+    assert.equal(open.length, Math.min(5, before + 6));
+    assert.ok(!open.includes(ids[0]!), 'the oldest request from this address expired');
+    assert.ok(open.includes(ids[5]!));
+    const status = (await (await fetch(`${h.base}/oauth/approval/status?request=${encodeURIComponent(ids[0]!)}`)).json()) as { status: string };
+    assert.equal(status.status, 'expired');
+    for (const id of ids.slice(1)) await h.auth.deny(id);
   });
 });

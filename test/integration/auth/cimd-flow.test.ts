@@ -62,7 +62,9 @@ describe('authorization with a Client ID Metadata Document', () => {
     const before = fetched;
     const res = await getManual(authorizeUrl(h, { clientId: `https://private.test:${srv.port}/chatgpt.json`, redirectUri: REDIRECT, challenge: pkcePair().challenge }));
     assert.equal(res.status, 400);
-    assert.match(await res.text(), /10\.0\.0\.8, a private, loopback or reserved address/);
+    const page = await res.text();
+    assert.match(page, /private\.test resolves to a private, loopback or reserved address/);
+    assert.ok(!page.includes('10.0.0.8'), 'the public page does not reveal what an internal name resolves to');
     assert.equal(fetched, before);
   });
 
