@@ -4,7 +4,12 @@
  * watcher -> tunnel -> control service (+ headless dashboard). Stop runs the reverse, bounded in time.
  */
 import { join } from 'node:path';
-import { createActivityLog, type ActivityLog } from './activity/index.js';
+import {
+  createActivityLog,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_RETENTION_DAYS,
+  type ActivityLog,
+} from './activity/index.js';
 import { createAuthService, type AuthService } from './auth/index.js';
 import {
   createSystemBrowserOpener,
@@ -185,6 +190,11 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   const serversOf = (c: LoadedConfig | undefined): Record<string, ServerConfig> => c?.config.mcpServers ?? {};
   const applyConfig = async (next: LoadedConfig | undefined): Promise<void> => {
     loaded = next;
+    // Log retention and file size follow the settings; the ring size applies at the next start.
+    activity.configure({
+      maxFileBytes: next?.config.activity?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+      retentionDays: next?.config.activity?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    });
     const servers = serversOf(next);
     gateway?.setServers(servers);
     await upstreams.apply(servers, { builtins: next ? [] : [DEMO_SERVER_NAME] });

@@ -35,10 +35,16 @@ export interface ActivityLog extends ActivitySink {
   exportJsonl(): Promise<string>;
   /** Secret values (resolved by main/secrets) to scrub wherever they appear. */
   addSecretValues(values: Iterable<string>): void;
+  /** Applies edited settings (`activity.maxFileBytes`, `activity.retentionDays`) while running. */
+  configure(limits: { maxFileBytes?: number; retentionDays?: number }): void;
   /** Writes what is queued. */
   flush(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Defaults when the config says nothing (README: kept 14 days, files of 10 MiB). */
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const DEFAULT_RETENTION_DAYS = 14;
 
 /** Creates the activity log. Nothing is read or written until the first event. */
 export function createActivityLog(options: ActivityLogOptions): ActivityLog {
@@ -47,8 +53,8 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
   const redactor = options.redact ?? createRedactor();
   const writer = createRotatingWriter({
     dir: options.dir,
-    maxFileBytes: options.maxFileBytes ?? 10 * 1024 * 1024,
-    retentionDays: options.retentionDays ?? 14,
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
     clock,
     onError: options.onError,
   });
@@ -120,6 +126,7 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     addSecretValues(values) {
       redactor.addSecretValues(values);
     },
+    configure: (limits) => writer.setLimits(limits),
     flush: () => writer.flush(),
     async close() {
       listeners.clear();

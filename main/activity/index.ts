@@ -1,6 +1,12 @@
 /** Activity: the tool-call log (bus, ring buffer, rotating JSONL files, redaction) and its readers. */
 export type { ActivityEvent, ActivitySink } from './types.js';
-export { createActivityLog, type ActivityLog, type ActivityLogOptions } from './activity-log.js';
+export {
+  createActivityLog,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_RETENTION_DAYS,
+  type ActivityLog,
+  type ActivityLogOptions,
+} from './activity-log.js';
 export { createRedactor, isSecretKey, REDACTED, type Redactor, type RedactorOptions } from './redact.js';
 export {
   followActivity,

@@ -22,6 +22,8 @@ export interface RotatingWriterOptions {
  */
 export interface RotatingWriter {
   append(line: string): void;
+  /** New limits (settings edited while running); retention is applied at the next write. */
+  setLimits(limits: { maxFileBytes?: number; retentionDays?: number }): void;
   /** Resolves once everything appended so far is on disk. */
   flush(): Promise<void>;
   /** Deletes every activity file (after writing what is queued, so nothing reappears later). */
@@ -32,7 +34,8 @@ export interface RotatingWriter {
 const DAY_MS = 86_400_000;
 
 export function createRotatingWriter(options: RotatingWriterOptions): RotatingWriter {
-  const { dir, maxFileBytes, retentionDays, clock } = options;
+  const { dir, clock } = options;
+  let { maxFileBytes, retentionDays } = options;
   const flushDelay = options.flushDelayMs ?? 50;
   const maxPending = options.maxPendingLines ?? 100_000;
   let pending: string[] = [];
@@ -132,6 +135,13 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   };
 
   return {
+    setLimits(limits) {
+      if (limits.maxFileBytes !== undefined) maxFileBytes = limits.maxFileBytes;
+      if (limits.retentionDays !== undefined && limits.retentionDays !== retentionDays) {
+        retentionDays = limits.retentionDays;
+        prunedDay = undefined;
+      }
+    },
     append(line) {
       if (closed) return;
       pending.push(line);

@@ -138,6 +138,21 @@ describe('activity log', () => {
     ]);
   });
 
+  it('applies edited retention and file size while running', async () => {
+    await writeFile(join(dir, 'activity-2026-11-19.jsonl'), '{}\n');
+    log = createActivityLog({ dir, clock: () => now, retentionDays: 30 });
+    log.record(call(1));
+    await log.flush();
+    assert.ok((await readdir(dir)).includes('activity-2026-11-19.jsonl'));
+    log.configure({ retentionDays: 2, maxFileBytes: 200 });
+    log.record(call(2));
+    log.record(call(3));
+    await log.flush();
+    const files = (await readdir(dir)).sort();
+    assert.ok(!files.includes('activity-2026-11-19.jsonl'), files.join(','));
+    assert.ok(files.includes('activity-2026-11-22-1.jsonl'), files.join(','));
+  });
+
   it('redacts credentials and registered secret values in memory, for subscribers and on disk', async () => {
     log = createActivityLog({ dir, clock: () => now });
     log.addSecretValues(['sk-live-1234567890']);
