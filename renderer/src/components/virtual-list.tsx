@@ -5,6 +5,8 @@ export interface VirtualListProps {
   /** Every row has this height in px; it is what makes windowing exact and cheap. */
   rowHeight: number;
   renderRow(index: number): ReactNode;
+  /** Stable key of a row (e.g. an event id), so scrolling moves rows instead of re-rendering them. */
+  rowKey?(index: number): string | number;
   /** Rows rendered above and below the visible ones. */
   overscan?: number;
   /** Highlighted row; arrow keys move it when the list has focus. */
@@ -25,7 +27,7 @@ export interface VirtualListProps {
  * A windowed list: only the rows in view (plus overscan) are in the DOM, positioned with
  * transforms inside a spacer as tall as all rows, so 100,000 rows scroll as smoothly as 100.
  */
-export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selected = null, onSelect, className, label, growsAtTop = false, anchorKey = '' }: VirtualListProps) {
+export function VirtualList({ count, rowHeight, renderRow, rowKey, overscan = 8, selected = null, onSelect, className, label, growsAtTop = false, anchorKey = '' }: VirtualListProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const previous = useRef({ count, anchorKey });
   const [scrollTop, setScrollTop] = useState(0);
@@ -88,7 +90,7 @@ export function VirtualList({ count, rowHeight, renderRow, overscan = 8, selecte
   for (let i = first; i < last; i++) {
     rows.push(
       <div
-        key={i}
+        key={rowKey ? rowKey(i) : i}
         role="row"
         aria-rowindex={i + 1}
         aria-selected={selected === i}

@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
+import type { ActivityEvent } from '../../../preload/contract';
 import { api } from '../api';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits';
 import { VirtualList } from '../components/virtual-list';
@@ -9,6 +10,24 @@ import { formatBytes, formatDuration, formatTime } from '../lib/format';
 import { ActivityDetail } from './activity-detail';
 
 const ROW_HEIGHT = 34;
+
+/** One log row; memoized by event so scrolling re-renders only the rows that come into view. */
+const ActivityRow = memo(function ActivityRow({ event: e }: { event: ActivityEvent }) {
+  return (
+    <div className="log-row" data-event-id={e.id}>
+      <span className="mono muted">{formatTime(e.time)}</span>
+      <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
+      <span className="mono ellipsis" title={e.target ?? e.method}>
+        {e.target ?? e.method}
+        {e.target && <span className="muted"> · {e.method}</span>}
+      </span>
+      <span className="ellipsis">{e.upstream ?? '—'}</span>
+      <span className="ellipsis">{clientLabel(e) || '—'}</span>
+      <span className="num mono">{formatDuration(e.durationMs)}</span>
+      <span className="num mono muted">{formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0))}</span>
+    </div>
+  );
+});
 
 function download(name: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: 'application/x-ndjson' }));
@@ -132,23 +151,10 @@ export function ActivityPage() {
               growsAtTop
               anchorKey={JSON.stringify(filters)}
               onSelect={(row) => setSelectedId(log.at(row)?.id ?? null)}
+              rowKey={(row) => log.at(row)?.id ?? -row}
               renderRow={(row) => {
                 const e = log.at(row);
-                if (!e) return null;
-                return (
-                  <div className="log-row" data-event-id={e.id}>
-                    <span className="mono muted">{formatTime(e.time)}</span>
-                    <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
-                    <span className="mono ellipsis" title={e.target ?? e.method}>
-                      {e.target ?? e.method}
-                      {e.target && <span className="muted"> · {e.method}</span>}
-                    </span>
-                    <span className="ellipsis">{e.upstream ?? '—'}</span>
-                    <span className="ellipsis">{clientLabel(e) || '—'}</span>
-                    <span className="num mono">{formatDuration(e.durationMs)}</span>
-                    <span className="num mono muted">{formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0))}</span>
-                  </div>
-                );
+                return e ? <ActivityRow event={e} /> : null;
               }}
             />
           )}
