@@ -338,6 +338,9 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       gateway = await makeGateway();
       const demo = !loaded;
       if (demo) await announceDemo(configPath, platform, log);
+      else if (Object.keys(serversOf(loaded)).length === 0) {
+        log.info(`${configPath} lists no servers yet: add them under "mcpServers" (applied without restart).`);
+      }
       // Upstreams start after the port is ours (so a port conflict fails fast, before any child runs).
       await applyConfig(loaded);
 
