@@ -3,6 +3,7 @@
  * the other services. Served over IPC by main/app and over loopback HTTP + SSE by http-listener.ts.
  */
 import type { ActivityEvent } from '../activity/types.js';
+import type { TunnelgateConfig } from '../config/schema.js';
 import {
   SCOPE_FULL,
   SCOPE_READ,
@@ -18,6 +19,7 @@ import { buildServerViews } from './server-views.js';
 import { applySettingsPatch, buildSettingsView, tunnelTokenSecretName, type SettingsPatch } from './settings.js';
 import { buildStatus, joinUrl } from './status-view.js';
 
+/** The window contract plus close(), which unsubscribes from every service. */
 export type ControlService = TunnelgateApi & { close(): void };
 
 /** Most events one getActivity call returns (the renderer pages for more). */
@@ -26,6 +28,10 @@ const SECRET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /** How long a keychain availability answer is trusted before asking the OS again. */
 const KEYCHAIN_RECHECK_MS = 60_000;
 
+/**
+ * Creates the control service. Events (onStatus, onServers, onApprovals) are coalesced per turn of
+ * the event loop and computed only while someone listens; onActivity passes each event through.
+ */
 export function createControlService(deps: ControlDeps): ControlService {
   const log = deps.log ?? (() => {});
   const onListenerError = (err: unknown): void => log(`control: a listener failed: ${String(err)}`);
@@ -119,7 +125,8 @@ export function createControlService(deps: ControlDeps): ControlService {
     if (approvalListeners.size) approvalListeners.emit(deps.auth.listPending());
   });
 
-  async function writeConfig(edit: (c: ReturnType<ControlDeps['config']['read']>) => ReturnType<ControlDeps['config']['read']>) {
+  /** Applies a pure edit to the current config and saves it; the store's watcher reloads it. */
+  async function writeConfig(edit: (c: TunnelgateConfig) => TunnelgateConfig): Promise<void> {
     await deps.config.write(edit(deps.config.read()));
     serversPush.request();
     statusPush.request();
