@@ -1,5 +1,6 @@
 import { isPublicAddress } from './address-filter.js';
 import { CimdFetchError, type CimdTransport } from './cimd-transport.js';
+import { cleanClientName } from './client-name.js';
 import type { ClientRecord } from './client-record.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import type { Clock } from './types.js';
@@ -131,6 +132,6 @@ function validateDocument(clientId: string, doc: unknown, now: number): ClientRe
     const problem = redirectUriProblem(uri);
     if (problem) throw new CimdFetchError(`redirect_uris[${i}] ${problem}`);
   }
-  const name = typeof d.client_name === 'string' && d.client_name.trim() ? d.client_name.trim().slice(0, 100) : new URL(clientId).host;
+  const name = cleanClientName(d.client_name, new URL(clientId).host);
   return { clientId, clientName: name, redirectUris: uris as string[], source: 'cimd', cimdUrl: clientId, createdAt: now };
 }

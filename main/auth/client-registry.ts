@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { CimdResolver } from './cimd.js';
 import { isCimdClientId } from './cimd.js';
+import { cleanClientName } from './client-name.js';
 import type { ClientRecord } from './client-record.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
 import { redirectUriProblem } from './redirect-uri.js';
@@ -78,7 +79,7 @@ export async function createClientRegistry(deps: {
       if (Array.isArray(b.response_types) && !b.response_types.includes('code')) {
         return { ok: false, error: 'invalid_client_metadata', description: 'response_types must include "code".' };
       }
-      const name = typeof b.client_name === 'string' && b.client_name.trim() ? b.client_name.trim().slice(0, 100) : 'Unnamed client';
+      const name = cleanClientName(b.client_name, 'Unnamed client');
       const now = deps.clock.now();
       const client: ClientRecord = {
         clientId: `tgc_${randomBytes(16).toString('base64url')}`,

@@ -48,7 +48,7 @@ export async function discoverUpstreamAuth(
 
   if (prm && !checkResourceAllowed({ requestedResource: serverUrl, configuredResource: prm.resource })) {
     // RFC 9728 §7.3: metadata for another resource must not be used (token phishing).
-    throw new UpstreamAuthError(`"${serverName}" published OAuth metadata for a different resource (${prm.resource}) than its URL ${serverUrl}; sign-in is refused for safety. Check servers.${serverName}.url.`);
+    throw new UpstreamAuthError(`"${serverName}" published OAuth metadata for a different resource (${prm.resource}) than its URL ${shownUrl(serverUrl)}; sign-in is refused for safety. Check servers.${serverName}.url.`);
   }
   const authorizationServerUrl = prm?.authorization_servers?.[0] ?? new URL('/', serverUrl).origin;
 
@@ -83,4 +83,12 @@ export async function discoverUpstreamAuth(
 function sameIssuer(a: string, b: string): boolean {
   const norm = (x: string) => (URL.canParse(x) ? new URL(x).href : x).replace(/\/$/, '');
   return norm(a) === norm(b);
+}
+
+/**
+ * The server URL as shown in messages: origin and path only. The configured URL may carry a key
+ * resolved from `${secret:...}` in its query (and messages reach the UI and logs).
+ */
+function shownUrl(url: string): string {
+  return URL.canParse(url) ? `${new URL(url).origin}${new URL(url).pathname}` : '(the configured URL)';
 }

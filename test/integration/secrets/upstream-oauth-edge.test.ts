@@ -198,10 +198,11 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
+    // A key resolved from ${secret:...} into the URL must not reach the error shown to the user.
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp?api_key=sk-live-do-not-show-123`;
     try {
       const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'phish', url);
-      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /different resource/.test(e.message));
+      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /different resource/.test(e.message) && !e.message.includes('sk-live-do-not-show-123'));
     } finally {
       server.closeAllConnections();
       server.close();

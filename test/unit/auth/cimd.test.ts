@@ -35,6 +35,12 @@ describe('Client ID Metadata Documents', () => {
     assert.equal(calls.length, 2, 'refetched after max-age');
   });
 
+  it('cleans the client name of bidirectional overrides and control characters', async () => {
+    const { transport } = fakeTransport(['93.184.216.34'], { body: JSON.stringify(goodDoc({ client_name: '\u202eChatGPT\u0007\u200d' })) });
+    const c = await createCimdResolver({ transport, clock: createTestClock() }).load(URL_ID);
+    assert.equal(c.clientName, 'ChatGPT');
+  });
+
   for (const addrs of [['127.0.0.1'], ['10.1.2.3'], ['169.254.169.254'], ['::1'], ['fd00::5'], ['::ffff:192.168.0.1'], ['93.184.216.34', '192.168.0.10']]) {
     it(`refuses a host resolving to ${addrs.join(', ')} without contacting it`, async () => {
       const { transport, calls } = fakeTransport(addrs);

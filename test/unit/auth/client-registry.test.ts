@@ -58,3 +58,17 @@ describe('client registry under registration flooding (RFC 7591 abuse)', () => {
     });
   });
 });
+
+describe('client names shown to the owner', () => {
+  it('drop control, bidirectional-override and invisible characters a client could use to disguise itself', async () => {
+    await withRegistry(() => false, async (r) => {
+      const res = await r.register(body('Chat\u202EtPG\u202C\u200B GPT\u0000\n\u001b[31m \u2066x\u2069'));
+      assert.ok(res.ok);
+      assert.doesNotMatch(res.client.clientName, /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+      assert.equal(res.client.clientName, 'ChattPG GPT [31m x');
+      const blank = await r.register(body('\u202E\u200B'));
+      assert.ok(blank.ok);
+      assert.equal(blank.client.clientName, 'Unnamed client');
+    });
+  });
+});
