@@ -21,6 +21,8 @@ export interface StdioTransport extends WireTransport {
 }
 
 const isWindows = process.platform === 'win32';
+/** After the server exits, how long its pipes may stay open before we stop waiting for them. */
+const EXIT_FLUSH_MS = 300;
 
 /**
  * MCP stdio transport (spec "Transports: stdio"): newline-delimited JSON on stdin/stdout, stderr is
@@ -64,11 +66,26 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
         child = proc;
         let spawned = false;
         exited = new Promise<void>((done) => {
-          proc.once('close', (code, signal) => {
-            child = proc; // keep for exitCode checks
+          let finished = false;
+          let fallback: NodeJS.Timeout | undefined;
+          const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+            if (finished) return;
+            finished = true;
+            clearTimeout(fallback);
             done();
             if (spawned && !closing) transport.onclose?.(signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`, stderr.summary(signal !== null));
+          };
+          // 'close' waits for stdout/stderr to end, which never happens while something the server
+          // spawned still holds them: after 'exit', give the pipes a moment, then stop the leftovers.
+          proc.once('exit', (code, signal) => {
+            fallback = setTimeout(() => {
+              killGroup(proc, 'SIGKILL');
+              proc.stdout?.destroy();
+              proc.stderr?.destroy();
+              finish(code, signal);
+            }, EXIT_FLUSH_MS);
           });
+          proc.once('close', finish);
         });
         proc.once('error', (err) => {
           if (!spawned) reject(spawnError(name, config, err));

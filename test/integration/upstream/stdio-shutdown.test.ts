@@ -39,3 +39,19 @@ test('close escalates to SIGKILL for a server that ignores stdin EOF and SIGTERM
   await until(() => members.every((p) => !isAlive(p)), 3000, 'every process of the group gone');
   assert.equal(up.state().status, 'stopped');
 });
+
+test('a server that dies while its own child still holds the pipes is noticed at once, and the child is stopped', async () => {
+  const up = createUpstream({ name: 'orphaning', kind: 'stdio', config: { command: process.execPath, args: [STUBBORN, '--grandchild', '--grandchild-holds-pipes'] } }, { shutdown: { stdinGraceMs: 200, termGraceMs: 300 } });
+  try {
+    await up.start();
+    const pid = up.pid!;
+    await until(() => groupMembers(pid).length === 2, 5000, 'grandchild started');
+    const grandchild = groupMembers(pid).find((p) => p !== pid)!;
+    process.kill(pid, 'SIGKILL');
+    await until(() => up.state().status === 'failed', 5000, 'the death noticed');
+    assert.match(up.state().error!, /^Upstream 'orphaning' was killed by signal SIGKILL/);
+    await until(() => !isAlive(grandchild), 3000, 'grandchild stopped');
+  } finally {
+    await up.close();
+  }
+});
