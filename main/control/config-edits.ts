@@ -9,7 +9,12 @@ const SERVER_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 /** `*` is the only wildcard in tool filters (schema.ts). */
 export function matchesGlob(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(value);
 }
 
@@ -31,7 +36,10 @@ export function isToolMarkedReadOnly(server: ServerConfig | undefined, tool: str
 }
 
 /** Zod issues as `mcpServers.<name>.<path>: <message>` lines. */
-function describeIssues(name: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+function describeIssues(
+  name: string,
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): string {
   return issues
     .map((i) => {
       const path = ['mcpServers', name, ...i.path.map(String)].join('.');
@@ -48,11 +56,15 @@ export function validateServer(name: string, entry: unknown): ServerConfig {
     );
   }
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    throw new Error(`mcpServers.${name}: expected an object with "command" (local program) or "url" (remote server).`);
+    throw new Error(
+      `mcpServers.${name}: expected an object with "command" (local program) or "url" (remote server).`,
+    );
   }
   const e = entry as Record<string, unknown>;
   if (!('command' in e) && !('url' in e)) {
-    throw new Error(`mcpServers.${name}: give either "command" (a local program) or "url" (a remote server).`);
+    throw new Error(
+      `mcpServers.${name}: give either "command" (a local program) or "url" (a remote server).`,
+    );
   }
   const parsed = serverSchema.safeParse(entry);
   if (!parsed.success) {
@@ -76,7 +88,9 @@ export function withServer(config: TunnelgateConfig, name: string, entry: unknow
 function requireServer(config: TunnelgateConfig, name: string): ServerConfig {
   const s = config.mcpServers[name];
   if (!s) {
-    throw new Error(`No server named '${name}' in the config file (mcpServers.${name}). Reload the list and try again.`);
+    throw new Error(
+      `No server named '${name}' in the config file (mcpServers.${name}). Reload the list and try again.`,
+    );
   }
   return s;
 }
@@ -87,7 +101,11 @@ export function withoutServer(config: TunnelgateConfig, name: string): Tunnelgat
   return { ...config, mcpServers: rest };
 }
 
-export function withServerEnabled(config: TunnelgateConfig, name: string, enabled: boolean): TunnelgateConfig {
+export function withServerEnabled(
+  config: TunnelgateConfig,
+  name: string,
+  enabled: boolean,
+): TunnelgateConfig {
   const s = requireServer(config, name);
   return { ...config, mcpServers: { ...config.mcpServers, [name]: { ...s, enabled } } };
 }
@@ -96,7 +114,12 @@ export function withServerEnabled(config: TunnelgateConfig, name: string, enable
  * Turns one tool on or off through `tools.deny` (and `tools.allow` when an allow list hides it).
  * A wildcard deny pattern that still hides the tool is reported rather than rewritten.
  */
-export function withToolEnabled(config: TunnelgateConfig, name: string, tool: string, enabled: boolean): TunnelgateConfig {
+export function withToolEnabled(
+  config: TunnelgateConfig,
+  name: string,
+  tool: string,
+  enabled: boolean,
+): TunnelgateConfig {
   const s = requireServer(config, name);
   const tools = { ...(s.tools ?? {}) };
   if (enabled) {

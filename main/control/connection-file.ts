@@ -40,7 +40,9 @@ export async function readControlConnection(dataDir: string): Promise<ControlCon
     text = await readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new Error(`No running gateway found: ${file} does not exist. Start one with "tunnelgate serve" first.`);
+      throw new Error(
+        `No running gateway found: ${file} does not exist. Start one with "tunnelgate serve" first.`,
+      );
     }
     throw new Error(`Could not read ${file}: ${(err as Error).message}.`);
   }

@@ -16,7 +16,12 @@ import { withServer, withServerEnabled, withToolEnabled, withoutServer } from '.
 import { createCoalescer, createListenerSet } from './listener-set.js';
 import type { ControlDeps } from './ports.js';
 import { buildServerViews } from './server-views.js';
-import { applySettingsPatch, buildSettingsView, tunnelTokenSecretName, type SettingsPatch } from './settings.js';
+import {
+  applySettingsPatch,
+  buildSettingsView,
+  tunnelTokenSecretName,
+  type SettingsPatch,
+} from './settings.js';
 import { buildStatus, joinUrl } from './status-view.js';
 
 /** The window contract plus close(), which unsubscribes from every service. */
@@ -114,7 +119,8 @@ export function createControlService(deps: ControlDeps): ControlService {
     });
   }
 
-  const report = (what: string) => (err: unknown) => log(`control: could not build ${what} update: ${String(err)}`);
+  const report = (what: string) => (err: unknown) =>
+    log(`control: could not build ${what} update: ${String(err)}`);
   const statusPush = createCoalescer(() => {
     if (statusListeners.size) getStatus().then((s) => statusListeners.emit(s), report('status'));
   });
@@ -151,7 +157,10 @@ export function createControlService(deps: ControlDeps): ControlService {
       // A new quick-tunnel URL means the connector in ChatGPT must be re-created (PROTOCOL.md).
       if (previous && url && previous !== url) {
         const path = deps.gateway.mcpPath();
-        urlChanged = { previous: urlChanged?.previous ?? joinUrl(previous, path), current: joinUrl(url, path) };
+        urlChanged = {
+          previous: urlChanged?.previous ?? joinUrl(previous, path),
+          current: joinUrl(url, path),
+        };
       }
       statusPush.request();
     }),
@@ -184,7 +193,9 @@ export function createControlService(deps: ControlDeps): ControlService {
     listSecrets: secretNames,
     async setSecret(name, value) {
       if (!SECRET_NAME.test(name)) {
-        throw new Error(`Secret name '${name}' is not allowed: use letters, digits, ".", "_" or "-" (as in \${secret:NAME}).`);
+        throw new Error(
+          `Secret name '${name}' is not allowed: use letters, digits, ".", "_" or "-" (as in \${secret:NAME}).`,
+        );
       }
       if (typeof value !== 'string' || value.length === 0) {
         throw new Error(`The value for secret '${name}' is empty; paste the token or key and save again.`);
@@ -208,7 +219,9 @@ export function createControlService(deps: ControlDeps): ControlService {
     async approve(id, scopes) {
       const allowed = [SCOPE_READ, SCOPE_FULL];
       if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => !allowed.includes(s))) {
-        throw new Error(`Approve: scopes must be '${SCOPE_READ}' (read-only) or '${SCOPE_FULL}' (all tools); got ${JSON.stringify(scopes)}.`);
+        throw new Error(
+          `Approve: scopes must be '${SCOPE_READ}' (read-only) or '${SCOPE_FULL}' (all tools); got ${JSON.stringify(scopes)}.`,
+        );
       }
       await deps.auth.approve(id, scopes);
       approvalsPush.request();
@@ -240,11 +253,16 @@ export function createControlService(deps: ControlDeps): ControlService {
     getSettings,
     async updateSettings(patch: SettingsPatch) {
       if (patch.launchAtLogin !== undefined && !deps.platform) {
-        throw new Error('Launch at login is available in the desktop app only; the headless gateway is started by you (or your service manager).');
+        throw new Error(
+          'Launch at login is available in the desktop app only; the headless gateway is started by you (or your service manager).',
+        );
       }
       const next = applySettingsPatch(deps.config.read(), patch);
       if (patch.tunnelToken !== undefined) {
-        if (patch.tunnelToken.trim() === '') throw new Error('Named-tunnel token: empty. Paste the token from Cloudflare’s dashboard (Zero Trust → Tunnels).');
+        if (patch.tunnelToken.trim() === '')
+          throw new Error(
+            'Named-tunnel token: empty. Paste the token from Cloudflare’s dashboard (Zero Trust → Tunnels).',
+          );
         await deps.secrets.set(tunnelTokenSecretName(next), patch.tunnelToken.trim());
       }
       await deps.config.write(next);

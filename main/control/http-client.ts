@@ -29,17 +29,28 @@ export function createControlHttpClient(opts: ControlHttpClientOptions): Control
         signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
       });
     } catch (err) {
-      const why = err instanceof Error && err.name === 'TimeoutError' ? 'it did not answer in time' : 'nothing answered';
-      throw new Error(`Could not reach the Tunnelgate gateway at ${origin} (${why}). Is "tunnelgate serve" running?`);
+      const why =
+        err instanceof Error && err.name === 'TimeoutError'
+          ? 'it did not answer in time'
+          : 'nothing answered';
+      throw new Error(
+        `Could not reach the Tunnelgate gateway at ${origin} (${why}). Is "tunnelgate serve" running?`,
+      );
     }
     let body: { result?: unknown; error?: string };
     try {
       body = (await res.json()) as typeof body;
     } catch {
-      throw new Error(`The gateway at ${origin} answered ${res.status} without JSON; is another program using that port?`);
+      throw new Error(
+        `The gateway at ${origin} answered ${res.status} without JSON; is another program using that port?`,
+      );
     }
-    if (res.status === 401) throw new Error('The gateway refused the dashboard token; restart "tunnelgate serve" or check the data folder.');
-    if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `The gateway answered ${res.status}.`);
+    if (res.status === 401)
+      throw new Error(
+        'The gateway refused the dashboard token; restart "tunnelgate serve" or check the data folder.',
+      );
+    if (!res.ok || body.error !== undefined)
+      throw new Error(body.error ?? `The gateway answered ${res.status}.`);
     return body.result === null ? undefined : body.result;
   }
   const client = {} as Record<ControlMethod, (...args: unknown[]) => Promise<unknown>>;

@@ -71,7 +71,9 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
     if (!METHODS.has(method)) return sendJson(res, 404, { error: `Unknown method '${method}'.` });
     // A JSON content type cannot be sent cross-site without a CORS preflight, which we never answer.
     if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
-      return sendJson(res, 415, { error: 'Send the arguments as a JSON array with Content-Type: application/json.' });
+      return sendJson(res, 415, {
+        error: 'Send the arguments as a JSON array with Content-Type: application/json.',
+      });
     }
     let args: unknown;
     try {
@@ -79,11 +81,16 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
       args = text.trim() === '' ? [] : JSON.parse(text);
     } catch (err) {
       const status = (err as { status?: number }).status ?? 400;
-      return sendJson(res, status, { error: status === 413 ? 'Request body too large (limit 1 MiB).' : 'Request body is not valid JSON.' });
+      return sendJson(res, status, {
+        error: status === 413 ? 'Request body too large (limit 1 MiB).' : 'Request body is not valid JSON.',
+      });
     }
-    if (!Array.isArray(args)) return sendJson(res, 400, { error: 'The request body must be a JSON array of arguments.' });
+    if (!Array.isArray(args))
+      return sendJson(res, 400, { error: 'The request body must be a JSON array of arguments.' });
     try {
-      const fn = opts.service[method as (typeof API_METHODS)[number]] as (...a: unknown[]) => Promise<unknown>;
+      const fn = opts.service[method as (typeof API_METHODS)[number]] as (
+        ...a: unknown[]
+      ) => Promise<unknown>;
       const result = await fn(...args);
       sendJson(res, 200, { result: result ?? null });
     } catch (err) {
@@ -123,25 +130,47 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const port = boundPort ?? 0;
     if (!isAllowedHost(req.headers.host, port)) {
-      return sendText(res, 403, `Refused: this dashboard answers only to Host 127.0.0.1:${port} or localhost:${port}.`);
+      return sendText(
+        res,
+        403,
+        `Refused: this dashboard answers only to Host 127.0.0.1:${port} or localhost:${port}.`,
+      );
     }
     if (!isAllowedOrigin(req.headers.origin, port)) {
       return sendText(res, 403, 'Refused: requests from other sites are not allowed.');
     }
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
     const queryToken = url.searchParams.get('token');
-    if (queryToken !== null && (req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/api/')) {
-      if (!tokensEqual(queryToken, opts.token)) return sendText(res, 401, 'Wrong dashboard token. Open the Dashboard link that `tunnelgate serve` printed.');
+    if (
+      queryToken !== null &&
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !url.pathname.startsWith('/api/')
+    ) {
+      if (!tokensEqual(queryToken, opts.token))
+        return sendText(
+          res,
+          401,
+          'Wrong dashboard token. Open the Dashboard link that `tunnelgate serve` printed.',
+        );
       // Trade the token in the address for a cookie and drop it from the address bar and history.
       url.searchParams.delete('token');
-      res.writeHead(303, { Location: url.pathname + url.search, 'Set-Cookie': sessionCookie(port, opts.token), 'Cache-Control': 'no-store' });
+      res.writeHead(303, {
+        Location: url.pathname + url.search,
+        'Set-Cookie': sessionCookie(port, opts.token),
+        'Cache-Control': 'no-store',
+      });
       res.end();
       return;
     }
     const token = presentedToken(req, port);
     if (token === undefined || !tokensEqual(token, opts.token)) {
-      if (url.pathname.startsWith('/api/')) return sendJson(res, 401, { error: 'Missing or wrong dashboard token.' });
-      return sendText(res, 401, 'This dashboard needs its token: open the Dashboard link that `tunnelgate serve` printed (http://127.0.0.1:PORT/?token=...).');
+      if (url.pathname.startsWith('/api/'))
+        return sendJson(res, 401, { error: 'Missing or wrong dashboard token.' });
+      return sendText(
+        res,
+        401,
+        'This dashboard needs its token: open the Dashboard link that `tunnelgate serve` printed (http://127.0.0.1:PORT/?token=...).',
+      );
     }
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'Use GET for /api/events.' });
@@ -171,7 +200,10 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
           s.off('error', reject);
           server = s;
           boundPort = (s.address() as AddressInfo).port;
-          resolveListen({ port: boundPort, dashboardUrl: `http://127.0.0.1:${boundPort}/?token=${opts.token}` });
+          resolveListen({
+            port: boundPort,
+            dashboardUrl: `http://127.0.0.1:${boundPort}/?token=${opts.token}`,
+          });
         });
       });
     },

@@ -26,7 +26,12 @@ function fallbackExposedName(server: string, entry: ServerConfig | undefined, to
   return prefix === '' ? tool : `${prefix}__${tool}`;
 }
 
-function toolView(server: string, entry: ServerConfig | undefined, raw: RawObject, inputs: ServerViewInputs): ToolView | null {
+function toolView(
+  server: string,
+  entry: ServerConfig | undefined,
+  raw: RawObject,
+  inputs: ServerViewInputs,
+): ToolView | null {
   const name = raw.name;
   if (typeof name !== 'string') return null;
   const annotations = (raw.annotations ?? {}) as Record<string, unknown>;

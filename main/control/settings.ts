@@ -41,7 +41,7 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
 }
 
 function shown(v: unknown): string {
-  return typeof v === 'string' ? `'${v}'` : JSON.stringify(v) ?? String(v);
+  return typeof v === 'string' ? `'${v}'` : (JSON.stringify(v) ?? String(v));
 }
 
 /** Applies the config part of a patch; throws naming the field when a value is out of range. */
@@ -51,7 +51,9 @@ export function applySettingsPatch(config: TunnelgateConfig, patch: SettingsPatc
   const activity = { ...(config.activity ?? {}) };
   if (patch.port !== undefined) {
     if (!Number.isInteger(patch.port) || patch.port < 0 || patch.port > 65535) {
-      throw new Error(`Port: must be a whole number from 0 to 65535 (got ${shown(patch.port)}); 0 picks a free port.`);
+      throw new Error(
+        `Port: must be a whole number from 0 to 65535 (got ${shown(patch.port)}); 0 picks a free port.`,
+      );
     }
     gateway.port = patch.port;
   }
@@ -70,15 +72,24 @@ export function applySettingsPatch(config: TunnelgateConfig, patch: SettingsPatc
   if (patch.tunnelHostname !== undefined) {
     const host = patch.tunnelHostname.trim();
     if (host !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(host)) {
-      throw new Error(`Tunnel hostname: expected a host name like 'mcp.example.com' (got ${shown(patch.tunnelHostname)}).`);
+      throw new Error(
+        `Tunnel hostname: expected a host name like 'mcp.example.com' (got ${shown(patch.tunnelHostname)}).`,
+      );
     }
     if (host === '') delete tunnel.hostname;
     else tunnel.hostname = host;
   }
-  if (patch.tunnelToken !== undefined && !tunnel.tokenSecret) tunnel.tokenSecret = DEFAULT_TUNNEL_TOKEN_SECRET;
+  if (patch.tunnelToken !== undefined && !tunnel.tokenSecret)
+    tunnel.tokenSecret = DEFAULT_TUNNEL_TOKEN_SECRET;
   if (patch.logRetentionDays !== undefined) {
-    if (!Number.isInteger(patch.logRetentionDays) || patch.logRetentionDays < 1 || patch.logRetentionDays > 3650) {
-      throw new Error(`Log retention: must be a whole number of days from 1 to 3650 (got ${shown(patch.logRetentionDays)}).`);
+    if (
+      !Number.isInteger(patch.logRetentionDays) ||
+      patch.logRetentionDays < 1 ||
+      patch.logRetentionDays > 3650
+    ) {
+      throw new Error(
+        `Log retention: must be a whole number of days from 1 to 3650 (got ${shown(patch.logRetentionDays)}).`,
+      );
     }
     activity.retentionDays = patch.logRetentionDays;
   }

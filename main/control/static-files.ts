@@ -18,7 +18,12 @@ const TYPES: Record<string, string> = {
 };
 
 /** Sends the file for `pathname` from `root`; answers 404 for anything missing or outside it. */
-export async function serveStatic(root: string, pathname: string, res: ServerResponse, head = false): Promise<void> {
+export async function serveStatic(
+  root: string,
+  pathname: string,
+  res: ServerResponse,
+  head = false,
+): Promise<void> {
   const base = resolve(root);
   let rel: string;
   try {
@@ -51,7 +56,9 @@ export async function serveStatic(root: string, pathname: string, res: ServerRes
   } catch (err) {
     if (rel === '/index.html' && (err as NodeJS.ErrnoException).code === 'ENOENT') {
       res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8' });
-      res.end(`The dashboard is not built: ${join(base, 'index.html')} is missing. Run "npm run build" and reload.\n`);
+      res.end(
+        `The dashboard is not built: ${join(base, 'index.html')} is missing. Run "npm run build" and reload.\n`,
+      );
       return;
     }
     notFound(res);

@@ -40,7 +40,8 @@ export function buildStatus(i: StatusInputs): AppStatus {
   const gateway: GatewayView = {
     running: i.gatewayRunning,
     port: i.gatewayPort,
-    localUrl: i.gatewayRunning && i.gatewayPort !== null ? `http://127.0.0.1:${i.gatewayPort}${i.mcpPath}` : null,
+    localUrl:
+      i.gatewayRunning && i.gatewayPort !== null ? `http://127.0.0.1:${i.gatewayPort}${i.mcpPath}` : null,
     connectorUrl: i.gatewayRunning && origin ? joinUrl(origin, i.mcpPath) : null,
     authMode: i.authMode,
   };

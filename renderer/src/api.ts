@@ -9,7 +9,10 @@ declare global {
 
 export function api(): NonNullable<Window['tunnelgate']> {
   const a = window.tunnelgate;
-  if (!a) throw new Error('window.tunnelgate is missing: the preload did not run and no HTTP bridge was installed.');
+  if (!a)
+    throw new Error(
+      'window.tunnelgate is missing: the preload did not run and no HTTP bridge was installed.',
+    );
   return a;
 }
 

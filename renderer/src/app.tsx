@@ -24,9 +24,11 @@ function summary(status: AppStatus | null): { tone: string; text: string } {
   if (!status.gateway.running) return { tone: 'off', text: 'Gateway stopped' };
   const t = status.tunnel;
   if (t.phase === 'failed') return { tone: 'bad', text: 'Tunnel failed' };
-  if (t.phase === 'starting' || t.phase === 'reconnecting') return { tone: 'busy', text: t.phase === 'starting' ? 'Tunnel starting' : 'Reconnecting' };
+  if (t.phase === 'starting' || t.phase === 'reconnecting')
+    return { tone: 'busy', text: t.phase === 'starting' ? 'Tunnel starting' : 'Reconnecting' };
   if (t.phase === 'ready' && t.url) return { tone: 'good', text: `Public at ${new URL(t.url).host}` };
-  if (status.gateway.connectorUrl) return { tone: 'good', text: `Public at ${new URL(status.gateway.connectorUrl).host}` };
+  if (status.gateway.connectorUrl)
+    return { tone: 'good', text: `Public at ${new URL(status.gateway.connectorUrl).host}` };
   return { tone: 'info', text: 'Local only' };
 }
 
@@ -38,7 +40,10 @@ function useStreamConnected(): boolean {
 
 export function App() {
   const route = useRoute();
-  const status = useLive(() => api().getStatus(), (l) => api().onStatus(l));
+  const status = useLive(
+    () => api().getStatus(),
+    (l) => api().onStatus(l),
+  );
   const connected = useStreamConnected();
   const s = summary(status.data);
   const pending = status.data?.pendingApprovals ?? 0;
@@ -61,14 +66,24 @@ export function App() {
         <ul className="nav">
           {NAV.map((n) => (
             <li key={n.route}>
-              <a href={`#/${n.route}`} className={route === n.route ? 'is-active' : ''} aria-current={route === n.route ? 'page' : undefined}>
+              <a
+                href={`#/${n.route}`}
+                className={route === n.route ? 'is-active' : ''}
+                aria-current={route === n.route ? 'page' : undefined}
+              >
                 <span>{n.label}</span>
-                {n.route === 'approvals' && pending > 0 && <span className="badge" aria-label={`${pending} pending`}>{pending}</span>}
+                {n.route === 'approvals' && pending > 0 && (
+                  <span className="badge" aria-label={`${pending} pending`}>
+                    {pending}
+                  </span>
+                )}
               </a>
             </li>
           ))}
         </ul>
-        {!connected && <div className="sidebar-offline">Lost the connection to the gateway; reconnecting…</div>}
+        {!connected && (
+          <div className="sidebar-offline">Lost the connection to the gateway; reconnecting…</div>
+        )}
       </nav>
       <main className="content">
         {route === 'connect' && <ConnectPage status={status.data} error={status.error} />}

@@ -24,7 +24,11 @@ export function createHttpBridge(base = ''): HttpBridge {
   /** After a reconnect, events sent while the stream was down are gone: fetch the state afresh. */
   function resync(): void {
     const refresh = <T>(name: EventName, load: () => Promise<T>) => {
-      if (listeners.get(name)?.size) load().then((v) => listeners.get(name)?.forEach((l) => l(v)), () => {});
+      if (listeners.get(name)?.size)
+        load().then(
+          (v) => listeners.get(name)?.forEach((l) => l(v)),
+          () => {},
+        );
     };
     refresh('status', () => call('getStatus', []));
     refresh('servers', () => call('listServers', []));
@@ -86,8 +90,12 @@ export function createHttpBridge(base = ''): HttpBridge {
     } catch {
       // fall through with the status below
     }
-    if (res.status === 401) throw new Error('The dashboard session expired: open the Dashboard link that "tunnelgate serve" printed.');
-    if (!res.ok || body.error !== undefined) throw new Error(body.error ?? `The gateway answered ${res.status}.`);
+    if (res.status === 401)
+      throw new Error(
+        'The dashboard session expired: open the Dashboard link that "tunnelgate serve" printed.',
+      );
+    if (!res.ok || body.error !== undefined)
+      throw new Error(body.error ?? `The gateway answered ${res.status}.`);
     return body.result === null ? undefined : body.result;
   }
 

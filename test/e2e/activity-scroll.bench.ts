@@ -45,8 +45,16 @@ export async function run(entries = 100_000): Promise<ScrollBenchResult> {
     })`);
     const { frames, maxRows } = result as { frames: number[]; maxRows: number };
     const sorted = [...frames].sort((a, b) => a - b);
-    const pct = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 10) / 10;
-    return { entries, frames: frames.length, p50FrameMs: pct(0.5), p95FrameMs: pct(0.95), maxFrameMs: pct(1), maxRowsInDom: maxRows };
+    const pct = (p: number) =>
+      Math.round((sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0) * 10) / 10;
+    return {
+      entries,
+      frames: frames.length,
+      p50FrameMs: pct(0.5),
+      p95FrameMs: pct(0.95),
+      maxFrameMs: pct(1),
+      maxRowsInDom: maxRows,
+    };
   } finally {
     await browser.close();
     await server.close();

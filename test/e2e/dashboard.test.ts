@@ -51,7 +51,10 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     // gateway.publicUrl: the loopback origin plays the public URL (no tunnel in this test).
-    await writeFile(configPath(), JSON.stringify({ mcpServers: {}, gateway: { publicUrl: origin } }, null, 2));
+    await writeFile(
+      configPath(),
+      JSON.stringify({ mcpServers: {}, gateway: { publicUrl: origin } }, null, 2),
+    );
     tg = await createTunnelgate({
       configPath: configPath(),
       port,
@@ -63,7 +66,11 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
       log: { info: (l) => logs.push(l), warn: (l) => logs.push(`WARN ${l}`) },
     });
     await tg.start();
-    listener = createControlHttpListener({ service: tg.services.control, token: generateControlToken(), staticDir: built.dir });
+    listener = createControlHttpListener({
+      service: tg.services.control,
+      token: generateControlToken(),
+      staticDir: built.dir,
+    });
     ({ dashboardUrl } = await listener.listen(0));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
@@ -86,7 +93,9 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.getByTestId('connector-url').waitFor();
     assert.equal(await page.getByTestId('connector-url').textContent(), `${origin}/mcp`);
     assert.equal(await page.getByTestId('local-url').textContent(), `${origin}/mcp`);
-    const checks = await page.locator('[data-check]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-done')}`));
+    const checks = await page
+      .locator('[data-check]')
+      .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-done')}`));
     assert.deepEqual(checks, ['gatewayRunning=yes', 'tunnelReady=no', 'reachable=no', 'clientApproved=no']);
     await screenshot(page, 'e2e-connect');
   });
@@ -97,16 +106,23 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.getByRole('button', { name: 'Add server' }).first().click();
     await page.getByLabel('Name', { exact: true }).fill('memory');
     await page.getByLabel('Command').fill(process.execPath);
-    await page.getByLabel('Arguments').fill(join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'));
+    await page
+      .getByLabel('Arguments')
+      .fill(join(ROOT, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js'));
     await page.getByLabel('Environment').fill(`MEMORY_FILE_PATH=${join(dir, 'memory.jsonl')}`);
     await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
     const card = page.locator('[data-server="memory"]');
     await card.locator('.pill', { hasText: 'Running' }).waitFor({ timeout: 60_000 });
-    await card.getByTestId('tool-count').filter({ hasText: /^[1-9]\d* tools$/ }).waitFor({ timeout: 30_000 });
+    await card
+      .getByTestId('tool-count')
+      .filter({ hasText: /^[1-9]\d* tools$/ })
+      .waitFor({ timeout: 30_000 });
     await card.getByRole('button', { name: /tools/ }).click();
     await card.getByText('memory__read_graph').waitFor();
     await card.getByText('memory__create_entities').waitFor();
-    const saved = JSON.parse(await readFile(configPath(), 'utf8')) as { mcpServers: Record<string, { command: string }> };
+    const saved = JSON.parse(await readFile(configPath(), 'utf8')) as {
+      mcpServers: Record<string, { command: string }>;
+    };
     assert.equal(saved.mcpServers.memory?.command, process.execPath, 'the server went into the config file');
     await screenshot(page, 'e2e-servers');
   });
@@ -119,7 +135,10 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await card.waitFor(); // arrives live over SSE
     const code = (await card.getByTestId('pairing-code').textContent()) ?? '';
     assert.match(code, /\S{4,}/);
-    assert.ok(flow.approvalPage.includes(code), 'the dashboard shows the same pairing code as the sign-in page');
+    assert.ok(
+      flow.approvalPage.includes(code),
+      'the dashboard shows the same pairing code as the sign-in page',
+    );
     assert.match((await card.textContent()) ?? '', /E2E Connector/);
     assert.equal(await page.locator('.nav .badge').textContent(), '1');
     await screenshot(page, 'e2e-approvals');
@@ -137,8 +156,17 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.getByRole('link', { name: 'Activity' }).click();
     await page.locator('.page-subtitle', { hasText: /entries, newest first/ }).waitFor();
     mcp = new Client({ name: 'e2e-mcp-client', version: '1.0.0' });
-    await mcp.connect(new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${accessToken}` } } }));
-    const result = await mcp.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'Tunnelgate-e2e', entityType: 'app', observations: ['seen in the log'] }] } });
+    await mcp.connect(
+      new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
+        requestInit: { headers: { Authorization: `Bearer ${accessToken}` } },
+      }),
+    );
+    const result = await mcp.callTool({
+      name: 'memory__create_entities',
+      arguments: {
+        entities: [{ name: 'Tunnelgate-e2e', entityType: 'app', observations: ['seen in the log'] }],
+      },
+    });
     assert.notEqual(result.isError, true);
 
     const row = page.locator('.log-row', { hasText: 'memory__create_entities' });
@@ -160,11 +188,20 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.locator('.log-row', { hasText: 'memory__create_entities' }).first().waitFor();
 
     // Export hands over the retained log as JSONL, one event per line.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export' }).click(),
+    ]);
     assert.match(download.suggestedFilename(), /^tunnelgate-activity-\d{8}-\d{6}\.jsonl$/);
     const text = await readFile(await download.path(), 'utf8');
-    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { target?: string });
-    assert.ok(lines.some((e) => e.target === 'memory__create_entities'), text.slice(0, 500));
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { target?: string });
+    assert.ok(
+      lines.some((e) => e.target === 'memory__create_entities'),
+      text.slice(0, 500),
+    );
   });
 
   it('shows the settings of the running gateway', async () => {

@@ -6,7 +6,15 @@ export function StatusPill({ status, label }: { status: string; label?: string }
   return <span className={`pill tone-${statusTone(status)}`}>{label ?? statusWords(status)}</span>;
 }
 
-export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+export function EmptyState({
+  title,
+  children,
+  action,
+}: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="empty">
       <div className="empty-title">{title}</div>
@@ -16,7 +24,13 @@ export function EmptyState({ title, children, action }: { title: string; childre
   );
 }
 
-export function ErrorBanner({ message, onDismiss }: { message: string | null | undefined; onDismiss?: () => void }) {
+export function ErrorBanner({
+  message,
+  onDismiss,
+}: {
+  message: string | null | undefined;
+  onDismiss?: () => void;
+}) {
   if (!message) return null;
   return (
     <div className="banner banner-error" role="alert">
@@ -30,7 +44,13 @@ export function ErrorBanner({ message, onDismiss }: { message: string | null | u
   );
 }
 
-export function Notice({ tone = 'info', children }: { tone?: 'info' | 'warn' | 'good'; children: ReactNode }) {
+export function Notice({
+  tone = 'info',
+  children,
+}: {
+  tone?: 'info' | 'warn' | 'good';
+  children: ReactNode;
+}) {
   return <div className={`banner banner-${tone}`}>{children}</div>;
 }
 
@@ -42,10 +62,27 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function Toggle({ checked, onChange, label, disabled }: { checked: boolean; onChange(v: boolean): void; label: string; disabled?: boolean }) {
+export function Toggle({
+  checked,
+  onChange,
+  label,
+  disabled,
+}: {
+  checked: boolean;
+  onChange(v: boolean): void;
+  label: string;
+  disabled?: boolean;
+}) {
   return (
     <label className={`toggle${disabled ? ' is-disabled' : ''}`}>
-      <input type="checkbox" role="switch" checked={checked} disabled={disabled} onChange={(e) => onChange(e.target.checked)} aria-label={label} />
+      <input
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        disabled={disabled}
+        onChange={(e) => onChange(e.target.checked)}
+        aria-label={label}
+      />
       <span className="toggle-track" aria-hidden="true">
         <span className="toggle-thumb" />
       </span>
@@ -53,7 +90,15 @@ export function Toggle({ checked, onChange, label, disabled }: { checked: boolea
   );
 }
 
-export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+}: {
+  title: string;
+  subtitle?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <header className="page-header">
       <div>

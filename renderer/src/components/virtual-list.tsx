@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react';
 
 export interface VirtualListProps {
   count: number;
@@ -27,7 +35,19 @@ export interface VirtualListProps {
  * A windowed list: only the rows in view (plus overscan) are in the DOM, positioned with
  * transforms inside a spacer as tall as all rows, so 100,000 rows scroll as smoothly as 100.
  */
-export function VirtualList({ count, rowHeight, renderRow, rowKey, overscan = 8, selected = null, onSelect, className, label, growsAtTop = false, anchorKey = '' }: VirtualListProps) {
+export function VirtualList({
+  count,
+  rowHeight,
+  renderRow,
+  rowKey,
+  overscan = 8,
+  selected = null,
+  onSelect,
+  className,
+  label,
+  growsAtTop = false,
+  anchorKey = '',
+}: VirtualListProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const previous = useRef({ count, anchorKey });
   const [scrollTop, setScrollTop] = useState(0);
@@ -48,7 +68,8 @@ export function VirtualList({ count, rowHeight, renderRow, rowKey, overscan = 8,
     const el = viewport.current;
     const prev = previous.current;
     previous.current = { count, anchorKey };
-    if (!growsAtTop || !el || prev.anchorKey !== anchorKey || count <= prev.count || el.scrollTop === 0) return;
+    if (!growsAtTop || !el || prev.anchorKey !== anchorKey || count <= prev.count || el.scrollTop === 0)
+      return;
     el.scrollTop += (count - prev.count) * rowHeight;
     setScrollTop(el.scrollTop);
   }, [count, anchorKey, growsAtTop, rowHeight]);
@@ -69,13 +90,21 @@ export function VirtualList({ count, rowHeight, renderRow, rowKey, overscan = 8,
     if (!el) return;
     const top = row * rowHeight;
     if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+    else if (top + rowHeight > el.scrollTop + el.clientHeight)
+      el.scrollTop = top + rowHeight - el.clientHeight;
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!onSelect || count === 0) return;
     const page = Math.max(1, Math.floor(height / rowHeight) - 1);
-    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page, Home: -count, End: count };
+    const moves: Record<string, number> = {
+      ArrowDown: 1,
+      ArrowUp: -1,
+      PageDown: page,
+      PageUp: -page,
+      Home: -count,
+      End: count,
+    };
     const delta = moves[e.key];
     if (delta === undefined) return;
     e.preventDefault();
@@ -103,7 +132,16 @@ export function VirtualList({ count, rowHeight, renderRow, rowKey, overscan = 8,
     );
   }
   return (
-    <div ref={viewport} className={`vlist ${className ?? ''}`} onScroll={onScroll} tabIndex={0} role="grid" aria-label={label} aria-rowcount={count} onKeyDown={onKeyDown}>
+    <div
+      ref={viewport}
+      className={`vlist ${className ?? ''}`}
+      onScroll={onScroll}
+      tabIndex={0}
+      role="grid"
+      aria-label={label}
+      aria-rowcount={count}
+      onKeyDown={onKeyDown}
+    >
       <div className="vlist-spacer" style={{ height: count * rowHeight }}>
         {rows}
       </div>

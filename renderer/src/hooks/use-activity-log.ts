@@ -122,35 +122,44 @@ export function useActivityLog(filters: ActivityFilters): ActivityLog {
     return next;
   }, [generation, version, filters]);
 
-  const at = useCallback((row: number) => {
-    const idx = matched[matched.length - 1 - row];
-    return idx === undefined ? undefined : events.current[idx];
-  }, [matched]);
+  const at = useCallback(
+    (row: number) => {
+      const idx = matched[matched.length - 1 - row];
+      return idx === undefined ? undefined : events.current[idx];
+    },
+    [matched],
+  );
 
-  const rowOf = useCallback((id: number) => {
-    // Ids grow with position, so binary search the matching indices by id.
-    let lo = 0;
-    let hi = matched.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const e = events.current[matched[mid]!]!;
-      if (e.id === id) return matched.length - 1 - mid;
-      if (e.id < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return null;
-  }, [matched]);
+  const rowOf = useCallback(
+    (id: number) => {
+      // Ids grow with position, so binary search the matching indices by id.
+      let lo = 0;
+      let hi = matched.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        const e = events.current[matched[mid]!]!;
+        if (e.id === id) return matched.length - 1 - mid;
+        if (e.id < id) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return null;
+    },
+    [matched],
+  );
 
-  const setPaused = useCallback((p: boolean) => {
-    pausedRef.current = p;
-    setPausedState(p);
-    if (!p) {
-      const batch = incoming.current;
-      incoming.current = [];
-      setQueued(0);
-      append(batch);
-    }
-  }, [append]);
+  const setPaused = useCallback(
+    (p: boolean) => {
+      pausedRef.current = p;
+      setPausedState(p);
+      if (!p) {
+        const batch = incoming.current;
+        incoming.current = [];
+        setQueued(0);
+        append(batch);
+      }
+    },
+    [append],
+  );
 
   const clear = useCallback(async () => {
     await api().clearActivity();

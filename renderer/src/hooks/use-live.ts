@@ -12,7 +12,10 @@ export interface Live<T> {
  * A value loaded once with `load` and kept current by `subscribe` (a contract event). A failed
  * load is kept as an error message; a later event or reload replaces it.
  */
-export function useLive<T>(load: () => Promise<T>, subscribe: ((listener: (value: T) => void) => Unsubscribe) | null): Live<T> {
+export function useLive<T>(
+  load: () => Promise<T>,
+  subscribe: ((listener: (value: T) => void) => Unsubscribe) | null,
+): Live<T> {
   const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);

@@ -26,7 +26,9 @@ function haystack(e: ActivityEvent): string {
     } catch {
       payload = '';
     }
-    h = [e.method, e.target, e.upstream, clientLabel(e), e.client?.id, e.outcome, e.error?.message, payload].join('\u0000').toLowerCase();
+    h = [e.method, e.target, e.upstream, clientLabel(e), e.client?.id, e.outcome, e.error?.message, payload]
+      .join('\u0000')
+      .toLowerCase();
     haystacks.set(e, h);
   }
   return h;

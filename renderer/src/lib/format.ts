@@ -29,7 +29,14 @@ export function formatDateTime(t: number | undefined): string {
 export function formatRelative(t: number, now = Date.now()): string {
   const diff = t - now;
   const abs = Math.abs(diff);
-  const unit = abs < 60_000 ? `${Math.max(1, Math.round(abs / 1000))} s` : abs < 3_600_000 ? `${Math.round(abs / 60_000)} min` : abs < 86_400_000 ? `${Math.round(abs / 3_600_000)} h` : `${Math.round(abs / 86_400_000)} d`;
+  const unit =
+    abs < 60_000
+      ? `${Math.max(1, Math.round(abs / 1000))} s`
+      : abs < 3_600_000
+        ? `${Math.round(abs / 60_000)} min`
+        : abs < 86_400_000
+          ? `${Math.round(abs / 3_600_000)} h`
+          : `${Math.round(abs / 86_400_000)} d`;
   return diff >= 0 ? `in ${unit}` : `${unit} ago`;
 }
 
@@ -42,7 +49,9 @@ export function prettyJson(value: unknown, limit = 200_000): string {
   } catch {
     text = String(value);
   }
-  return text.length > limit ? `${text.slice(0, limit)}\n… (${text.length - limit} more characters not shown; export the log to see all)` : text;
+  return text.length > limit
+    ? `${text.slice(0, limit)}\n… (${text.length - limit} more characters not shown; export the log to see all)`
+    : text;
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -63,7 +72,8 @@ export function statusWords(status: string): string {
 /** CSS tone for a status: good, busy, bad, info or off. */
 export function statusTone(status: string): 'good' | 'busy' | 'bad' | 'info' | 'off' {
   if (status === 'ready') return 'good';
-  if (status === 'starting' || status === 'restarting' || status === 'reconnecting' || status === 'checking') return 'busy';
+  if (status === 'starting' || status === 'restarting' || status === 'reconnecting' || status === 'checking')
+    return 'busy';
   if (status === 'failed' || status === 'misconfigured') return 'bad';
   if (status === 'needs-auth') return 'info';
   return 'off';

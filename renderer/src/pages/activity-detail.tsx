@@ -11,7 +11,13 @@ function JsonBlock({ title, value }: { title: string; value: unknown }) {
         <h3>{title}</h3>
         {text && <CopyButton text={text} className="btn-small btn-quiet" />}
       </div>
-      {text ? <pre className="json" data-testid={`detail-${title.toLowerCase()}`}>{text}</pre> : <p className="muted small">Nothing recorded.</p>}
+      {text ? (
+        <pre className="json" data-testid={`detail-${title.toLowerCase()}`}>
+          {text}
+        </pre>
+      ) : (
+        <p className="muted small">Nothing recorded.</p>
+      )}
     </div>
   );
 }
@@ -47,7 +53,9 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
         <dt>Client</dt>
         <dd>
           {clientLabel(event) || '—'}
-          {event.client?.id && event.client.name ? <span className="muted small"> ({event.client.id})</span> : null}
+          {event.client?.id && event.client.name ? (
+            <span className="muted small"> ({event.client.id})</span>
+          ) : null}
         </dd>
         {event.protocolVersion && (
           <>

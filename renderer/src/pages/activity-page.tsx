@@ -60,37 +60,60 @@ export function ActivityPage() {
   const text = useDebounced(form.text, 150);
   const tool = useDebounced(form.tool, 150);
   const { upstream, client, outcome } = form;
-  const filters = useMemo<ActivityFilters>(() => ({ upstream, client, outcome, text, tool }), [upstream, client, outcome, text, tool]);
+  const filters = useMemo<ActivityFilters>(
+    () => ({ upstream, client, outcome, text, tool }),
+    [upstream, client, outcome, text, tool],
+  );
   const log = useActivityLog(filters);
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const action = useAction();
   const selectedRow = selectedId === null ? null : log.rowOf(selectedId);
   const selected = selectedRow === null ? undefined : log.at(selectedRow);
-  const set = (k: keyof ActivityFilters) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
+  const set = (k: keyof ActivityFilters) => (e: { target: { value: string } }) =>
+    setForm((f) => ({ ...f, [k]: e.target.value }));
 
   return (
     <section className="page page-full" data-testid="activity-page">
       <PageHeader
         title="Activity"
         subtitle={
-          log.loading ? 'Loading the log…' : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}entries, newest first`
+          log.loading
+            ? 'Loading the log…'
+            : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}entries, newest first`
         }
         actions={
           <>
-            <button type="button" className={`btn${log.paused ? ' btn-primary' : ''}`} onClick={() => log.setPaused(!log.paused)} aria-pressed={log.paused}>
+            <button
+              type="button"
+              className={`btn${log.paused ? ' btn-primary' : ''}`}
+              onClick={() => log.setPaused(!log.paused)}
+              aria-pressed={log.paused}
+            >
               {log.paused ? `Resume${log.queued ? ` (${log.queued} new)` : ''}` : 'Pause'}
             </button>
-            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(async () => download(`tunnelgate-activity-${stamp()}.jsonl`, await api().exportActivity()))}>
+            <button
+              type="button"
+              className="btn"
+              disabled={action.busy}
+              onClick={() =>
+                action.run(async () =>
+                  download(`tunnelgate-activity-${stamp()}.jsonl`, await api().exportActivity()),
+                )
+              }
+            >
               Export
             </button>
             <button
               type="button"
               className="btn btn-danger-quiet"
               disabled={action.busy || log.total === 0}
-              onClick={() => window.confirm('Clear the whole activity log, including the files on disk?') && action.run(async () => {
-                await log.clear();
-                setSelectedId(null);
-              })}
+              onClick={() =>
+                window.confirm('Clear the whole activity log, including the files on disk?') &&
+                action.run(async () => {
+                  await log.clear();
+                  setSelectedId(null);
+                })
+              }
             >
               Clear
             </button>
@@ -99,7 +122,13 @@ export function ActivityPage() {
       />
       <ErrorBanner message={log.error ?? action.error} onDismiss={action.clearError} />
       <div className="filters" role="search">
-        <input aria-label="Search" className="filter-text" placeholder="Search calls, arguments, results…" value={form.text} onChange={set('text')} />
+        <input
+          aria-label="Search"
+          className="filter-text"
+          placeholder="Search calls, arguments, results…"
+          value={form.text}
+          onChange={set('text')}
+        />
         <input aria-label="Tool" placeholder="Tool" value={form.tool} onChange={set('tool')} />
         <select aria-label="Server" value={form.upstream} onChange={set('upstream')}>
           <option value="">All servers</option>
@@ -140,7 +169,9 @@ export function ActivityPage() {
             <Loading what="activity" />
           ) : log.count === 0 ? (
             <EmptyState title={log.total === 0 ? 'No calls yet' : 'Nothing matches'}>
-              {log.total === 0 ? 'Calls from ChatGPT and other clients appear here as they happen.' : 'Change or reset the filters to see more.'}
+              {log.total === 0
+                ? 'Calls from ChatGPT and other clients appear here as they happen.'
+                : 'Change or reset the filters to see more.'}
             </EmptyState>
           ) : (
             <VirtualList

@@ -22,15 +22,28 @@ function useNow(): number {
   return now;
 }
 
-function PendingCard({ request, now, onDone }: { request: ApprovalRequestView; now: number; onDone(): void }) {
+function PendingCard({
+  request,
+  now,
+  onDone,
+}: {
+  request: ApprovalRequestView;
+  now: number;
+  onDone(): void;
+}) {
   const action = useAction();
-  const decide = (fn: () => Promise<void>) => action.run(async () => {
-    await fn();
-    onDone();
-  });
+  const decide = (fn: () => Promise<void>) =>
+    action.run(async () => {
+      await fn();
+      onDone();
+    });
   const expired = request.expiresAt <= now;
   return (
-    <article className="card pending" data-request={request.id} aria-label={`Request from ${request.clientName}`}>
+    <article
+      className="card pending"
+      data-request={request.id}
+      aria-label={`Request from ${request.clientName}`}
+    >
       <div className="pending-main">
         <div>
           <h3>{request.clientName || 'Unnamed client'}</h3>
@@ -55,13 +68,28 @@ function PendingCard({ request, now, onDone }: { request: ApprovalRequestView; n
       </div>
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       <div className="button-row">
-        <button type="button" className="btn btn-primary" disabled={action.busy || expired} onClick={() => decide(() => api().approve(request.id, [SCOPE_FULL]))}>
+        <button
+          type="button"
+          className="btn btn-primary"
+          disabled={action.busy || expired}
+          onClick={() => decide(() => api().approve(request.id, [SCOPE_FULL]))}
+        >
           Approve all tools
         </button>
-        <button type="button" className="btn" disabled={action.busy || expired} onClick={() => decide(() => api().approve(request.id, [SCOPE_READ]))}>
+        <button
+          type="button"
+          className="btn"
+          disabled={action.busy || expired}
+          onClick={() => decide(() => api().approve(request.id, [SCOPE_READ]))}
+        >
           Approve read-only
         </button>
-        <button type="button" className="btn btn-danger-quiet" disabled={action.busy} onClick={() => decide(() => api().deny(request.id))}>
+        <button
+          type="button"
+          className="btn btn-danger-quiet"
+          disabled={action.busy}
+          onClick={() => decide(() => api().deny(request.id))}
+        >
           Deny
         </button>
       </div>
@@ -86,10 +114,13 @@ function GrantRow({ grant, onDone }: { grant: GrantView; onDone(): void }) {
           type="button"
           className="btn btn-small btn-danger-quiet"
           disabled={action.busy}
-          onClick={() => window.confirm(`Revoke ${grant.clientName}? Its next call fails and it must ask again.`) && action.run(async () => {
-            await api().revokeGrant(grant.id);
-            onDone();
-          })}
+          onClick={() =>
+            window.confirm(`Revoke ${grant.clientName}? Its next call fails and it must ask again.`) &&
+            action.run(async () => {
+              await api().revokeGrant(grant.id);
+              onDone();
+            })
+          }
         >
           Revoke
         </button>
@@ -100,7 +131,10 @@ function GrantRow({ grant, onDone }: { grant: GrantView; onDone(): void }) {
 }
 
 export function ApprovalsPage() {
-  const pending = useLive(() => api().listApprovals(), (l) => api().onApprovals(l));
+  const pending = useLive(
+    () => api().listApprovals(),
+    (l) => api().onApprovals(l),
+  );
   const grants = useLive(() => api().listGrants(), null);
   const now = useNow();
   const refresh = () => {
@@ -114,19 +148,28 @@ export function ApprovalsPage() {
 
   return (
     <section className="page" data-testid="approvals-page">
-      <PageHeader title="Approvals" subtitle="Clients that want to use your tools wait here for you. Nobody can approve from the public side." />
+      <PageHeader
+        title="Approvals"
+        subtitle="Clients that want to use your tools wait here for you. Nobody can approve from the public side."
+      />
       <ErrorBanner message={pending.error ?? grants.error} />
       <h2 className="section-title">Waiting for you</h2>
       {!pending.data && !pending.error && <Loading what="requests" />}
       {pending.data?.length === 0 && (
-        <EmptyState title="No pending requests">When ChatGPT or another client asks to connect, its request appears here with a pairing code.</EmptyState>
+        <EmptyState title="No pending requests">
+          When ChatGPT or another client asks to connect, its request appears here with a pairing code.
+        </EmptyState>
       )}
       {pending.data?.map((r) => (
         <PendingCard key={r.id} request={r} now={now} onDone={refresh} />
       ))}
       <h2 className="section-title">Approved clients</h2>
       {!grants.data && !grants.error && <Loading what="clients" />}
-      {grants.data?.length === 0 && <EmptyState title="No approved clients">Approved clients are listed here; you can revoke any of them at once.</EmptyState>}
+      {grants.data?.length === 0 && (
+        <EmptyState title="No approved clients">
+          Approved clients are listed here; you can revoke any of them at once.
+        </EmptyState>
+      )}
       {grants.data && grants.data.length > 0 && (
         <div className="card table-card">
           <table className="table" aria-label="Approved clients">

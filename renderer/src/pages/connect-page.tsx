@@ -7,15 +7,25 @@ import { useAction } from '../hooks/use-action';
 const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
   { key: 'gatewayRunning', label: 'Gateway running', hint: 'The local MCP endpoint accepts requests.' },
   { key: 'tunnelReady', label: 'Tunnel ready', hint: 'cloudflared gave the gateway a public HTTPS address.' },
-  { key: 'reachable', label: 'Reachable from the internet', hint: 'The gateway fetched its own public address through the tunnel.' },
-  { key: 'clientApproved', label: 'A client approved', hint: 'You approved ChatGPT (or another client) on the Approvals page.' },
+  {
+    key: 'reachable',
+    label: 'Reachable from the internet',
+    hint: 'The gateway fetched its own public address through the tunnel.',
+  },
+  {
+    key: 'clientApproved',
+    label: 'A client approved',
+    hint: 'You approved ChatGPT (or another client) on the Approvals page.',
+  },
 ];
 
 function TunnelLine({ status }: { status: AppStatus }) {
   const t = status.tunnel;
   const text: Record<typeof t.phase, string> = {
     stopped: 'Not public (tunnel stopped)',
-    starting: t.download ? `Downloading cloudflared… ${Math.round((t.download.receivedBytes / (t.download.totalBytes ?? t.download.receivedBytes * 2)) * 100)}%` : 'Starting cloudflared…',
+    starting: t.download
+      ? `Downloading cloudflared… ${Math.round((t.download.receivedBytes / (t.download.totalBytes ?? t.download.receivedBytes * 2)) * 100)}%`
+      : 'Starting cloudflared…',
     ready: `Public at ${t.url ?? ''}`,
     reconnecting: 'Tunnel reconnecting…',
     failed: 'Tunnel failed',
@@ -24,10 +34,19 @@ function TunnelLine({ status }: { status: AppStatus }) {
     <div className="tunnel-line">
       <StatusPill status={t.phase === 'stopped' ? 'stopped' : t.phase} label={text[t.phase]} />
       {t.reachable === 'checking' && <span className="muted">Checking reachability…</span>}
-      {t.reachable === 'no' && <span className="text-bad">Not reachable from the internet{t.reachableDetail ? `: ${t.reachableDetail}` : ''}</span>}
+      {t.reachable === 'no' && (
+        <span className="text-bad">
+          Not reachable from the internet{t.reachableDetail ? `: ${t.reachableDetail}` : ''}
+        </span>
+      )}
       {t.error && <span className="text-bad">{t.error}</span>}
       {t.phase === 'starting' && t.download && (
-        <progress className="download" max={t.download.totalBytes ?? undefined} value={t.download.receivedBytes} aria-label="cloudflared download" />
+        <progress
+          className="download"
+          max={t.download.totalBytes ?? undefined}
+          value={t.download.receivedBytes}
+          aria-label="cloudflared download"
+        />
       )}
     </div>
   );
@@ -54,10 +73,14 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
       {status.urlChanged && (
         <Notice tone="warn">
           <div className="notice-body">
-            <strong>The public URL changed.</strong> ChatGPT still knows the old one ({status.urlChanged.previous}): edit or re-create the connector with
-            the new URL below.
+            <strong>The public URL changed.</strong> ChatGPT still knows the old one (
+            {status.urlChanged.previous}): edit or re-create the connector with the new URL below.
           </div>
-          <button type="button" className="btn btn-small" onClick={() => action.run(() => api().acknowledgeUrlChange())}>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => action.run(() => api().acknowledgeUrlChange())}
+          >
             Got it
           </button>
         </Notice>
@@ -66,8 +89,8 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         <Notice tone="warn">
           <div className="notice-body">
             <strong>The OS keychain is not available</strong>
-            {status.keychain.reason ? `: ${status.keychain.reason}` : ''}. Servers that need a secret cannot start, and secrets cannot be saved (they are
-            never stored in plain text).
+            {status.keychain.reason ? `: ${status.keychain.reason}` : ''}. Servers that need a secret cannot
+            start, and secrets cannot be saved (they are never stored in plain text).
           </div>
         </Notice>
       )}
@@ -75,7 +98,10 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
       <div className="card url-card">
         <div className="url-card-head">
           <span className="eyebrow">Connector URL</span>
-          <span className={`pill ${g.authMode === 'oauth' ? 'tone-good' : 'tone-warn'}`} data-testid="auth-mode">
+          <span
+            className={`pill ${g.authMode === 'oauth' ? 'tone-good' : 'tone-warn'}`}
+            data-testid="auth-mode"
+          >
             {g.authMode === 'oauth' ? 'OAuth with your approval' : 'No authentication'}
           </span>
         </div>
@@ -90,14 +116,18 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           <div className="url-row">
             <span className="url-placeholder">
               {tunnelBusy && g.running && <span className="spinner" aria-hidden="true" />}
-              {!g.running ? 'Start the gateway to get a URL.' : tunnelBusy ? 'Getting a public URL from Cloudflare…' : 'No public URL yet: start the tunnel to get one.'}
+              {!g.running
+                ? 'Start the gateway to get a URL.'
+                : tunnelBusy
+                  ? 'Getting a public URL from Cloudflare…'
+                  : 'No public URL yet: start the tunnel to get one.'}
             </span>
           </div>
         )}
         {g.authMode === 'none' && url && (
           <p className="warn-text">
-            With no authentication, <strong>this URL is the key</strong>: anyone who has it can call your tools. Share it with nobody, and switch to OAuth
-            in Settings when you can.
+            With no authentication, <strong>this URL is the key</strong>: anyone who has it can call your
+            tools. Share it with nobody, and switch to OAuth in Settings when you can.
           </p>
         )}
         <dl className="facts">
@@ -107,7 +137,11 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           </dd>
           <dt>Gateway</dt>
           <dd>
-            {g.running ? <StatusPill status="ready" label={`Running on port ${g.port ?? '?'}`} /> : <StatusPill status="stopped" />}
+            {g.running ? (
+              <StatusPill status="ready" label={`Running on port ${g.port ?? '?'}`} />
+            ) : (
+              <StatusPill status="stopped" />
+            )}
             {g.error && <span className="text-bad"> {g.error}</span>}
           </dd>
           <dt>Tunnel</dt>
@@ -117,20 +151,40 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         </dl>
         <div className="button-row">
           {g.running ? (
-            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(() => api().stopGateway())}>
+            <button
+              type="button"
+              className="btn"
+              disabled={action.busy}
+              onClick={() => action.run(() => api().stopGateway())}
+            >
               Stop gateway
             </button>
           ) : (
-            <button type="button" className="btn btn-primary" disabled={action.busy} onClick={() => action.run(() => api().startGateway())}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={action.busy}
+              onClick={() => action.run(() => api().startGateway())}
+            >
               Start gateway
             </button>
           )}
           {t.phase === 'stopped' || t.phase === 'failed' ? (
-            <button type="button" className="btn btn-primary" disabled={action.busy || !g.running} onClick={() => action.run(() => api().startTunnel())}>
+            <button
+              type="button"
+              className="btn btn-primary"
+              disabled={action.busy || !g.running}
+              onClick={() => action.run(() => api().startTunnel())}
+            >
               {t.phase === 'failed' ? 'Retry tunnel' : 'Go public (start tunnel)'}
             </button>
           ) : (
-            <button type="button" className="btn" disabled={action.busy} onClick={() => action.run(() => api().stopTunnel())}>
+            <button
+              type="button"
+              className="btn"
+              disabled={action.busy}
+              onClick={() => action.run(() => api().stopTunnel())}
+            >
               {tunnelBusy ? 'Cancel tunnel' : 'Stop tunnel'}
             </button>
           )}
@@ -144,14 +198,21 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             {CHECKS.map((c) => {
               const done = status.checklist[c.key];
               return (
-                <li key={c.key} className={done ? 'is-done' : ''} data-check={c.key} data-done={done ? 'yes' : 'no'}>
+                <li
+                  key={c.key}
+                  className={done ? 'is-done' : ''}
+                  data-check={c.key}
+                  data-done={done ? 'yes' : 'no'}
+                >
                   <span className="check-mark" aria-hidden="true">
                     {done ? '✓' : ''}
                   </span>
                   <div>
                     <div className="check-label">
                       {c.label}
-                      {c.key === 'clientApproved' && g.authMode === 'none' ? ' (not needed without authentication)' : ''}
+                      {c.key === 'clientApproved' && g.authMode === 'none'
+                        ? ' (not needed without authentication)'
+                        : ''}
                       {c.key === 'clientApproved' && status.pendingApprovals > 0 && (
                         <a href="#/approvals" className="inline-link">
                           {' '}
@@ -181,8 +242,8 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             <li>
               {g.authMode === 'oauth' ? (
                 <>
-                  Choose <strong>OAuth</strong> as authentication and connect; then approve the request on the <a href="#/approvals">Approvals</a> page
-                  (check that the pairing code matches).
+                  Choose <strong>OAuth</strong> as authentication and connect; then approve the request on the{' '}
+                  <a href="#/approvals">Approvals</a> page (check that the pairing code matches).
                 </>
               ) : (
                 <>
@@ -190,7 +251,9 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
                 </>
               )}
             </li>
-            <li>In a new chat, pick the connector from the tools menu and ask for something your servers can do.</li>
+            <li>
+              In a new chat, pick the connector from the tools menu and ask for something your servers can do.
+            </li>
           </ol>
         </div>
       </div>

@@ -19,7 +19,14 @@ function SecretPrompt({ name }: { name: string }) {
       <label htmlFor={`secret-${name}`}>
         Secret <code>{name}</code>
       </label>
-      <input id={`secret-${name}`} type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="Paste the token or key" autoComplete="off" />
+      <input
+        id={`secret-${name}`}
+        type="password"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+        placeholder="Paste the token or key"
+        autoComplete="off"
+      />
       <button type="submit" className="btn btn-small btn-primary" disabled={action.busy || value === ''}>
         Save to keychain
       </button>
@@ -28,20 +35,30 @@ function SecretPrompt({ name }: { name: string }) {
   );
 }
 
-const TRANSPORT: Record<ServerView['transport'], string> = { stdio: 'Local program', http: 'Streamable HTTP', sse: 'HTTP + SSE', builtin: 'Built-in' };
+const TRANSPORT: Record<ServerView['transport'], string> = {
+  stdio: 'Local program',
+  http: 'Streamable HTTP',
+  sse: 'HTTP + SSE',
+  builtin: 'Built-in',
+};
 
 /** One upstream: status in words, actions, secrets it lacks, and its tools with switches. */
 export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): void }) {
   const [open, setOpen] = useState(false);
   const action = useAction();
   const configured = server.transport !== 'builtin' || Object.keys(server.config).length > 0;
-  const detail = typeof server.config.command === 'string'
-    ? [server.config.command, ...((server.config.args as string[] | undefined) ?? [])].join(' ')
-    : typeof server.config.url === 'string'
-      ? server.config.url
-      : '';
+  const detail =
+    typeof server.config.command === 'string'
+      ? [server.config.command, ...((server.config.args as string[] | undefined) ?? [])].join(' ')
+      : typeof server.config.url === 'string'
+        ? server.config.url
+        : '';
   return (
-    <article className={`card server${server.enabled ? '' : ' is-off'}`} data-server={server.name} aria-label={`Server ${server.name}`}>
+    <article
+      className={`card server${server.enabled ? '' : ' is-off'}`}
+      data-server={server.name}
+      aria-label={`Server ${server.name}`}
+    >
       <div className="server-head">
         <div className="server-title">
           <h3>{server.name}</h3>
@@ -50,11 +67,21 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
         </div>
         <div className="server-actions">
           {server.needsSignIn && (
-            <button type="button" className="btn btn-small btn-primary" disabled={action.busy} onClick={() => action.run(() => api().signIn(server.name))}>
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              disabled={action.busy}
+              onClick={() => action.run(() => api().signIn(server.name))}
+            >
               Sign in
             </button>
           )}
-          <button type="button" className="btn btn-small" disabled={action.busy || !server.enabled} onClick={() => action.run(() => api().restartServer(server.name))}>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={action.busy || !server.enabled}
+            onClick={() => action.run(() => api().restartServer(server.name))}
+          >
             Restart
           </button>
           {configured && (
@@ -66,27 +93,46 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
                 type="button"
                 className="btn btn-small btn-danger-quiet"
                 disabled={action.busy}
-                onClick={() => window.confirm(`Remove ${server.name} from the config?`) && action.run(() => api().removeServer(server.name))}
+                onClick={() =>
+                  window.confirm(`Remove ${server.name} from the config?`) &&
+                  action.run(() => api().removeServer(server.name))
+                }
               >
                 Remove
               </button>
-              <Toggle label={`${server.enabled ? 'Disable' : 'Enable'} ${server.name}`} checked={server.enabled} disabled={action.busy} onChange={(v) => action.run(() => api().setServerEnabled(server.name, v))} />
+              <Toggle
+                label={`${server.enabled ? 'Disable' : 'Enable'} ${server.name}`}
+                checked={server.enabled}
+                disabled={action.busy}
+                onChange={(v) => action.run(() => api().setServerEnabled(server.name, v))}
+              />
             </>
           )}
         </div>
       </div>
       {detail && <div className="server-detail mono small">{detail}</div>}
-      {server.error && <div className={`server-error${server.needsSignIn ? ' is-info' : ''}`}>{server.error}</div>}
+      {server.error && (
+        <div className={`server-error${server.needsSignIn ? ' is-info' : ''}`}>{server.error}</div>
+      )}
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {server.missingSecrets.map((n) => (
         <SecretPrompt key={n} name={n} />
       ))}
       <div className="server-foot">
-        <button type="button" className="btn btn-quiet btn-small" onClick={() => setOpen(!open)} aria-expanded={open} disabled={server.tools.length === 0}>
+        <button
+          type="button"
+          className="btn btn-quiet btn-small"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+          disabled={server.tools.length === 0}
+        >
           <span data-testid="tool-count">
             {server.toolCount} {server.toolCount === 1 ? 'tool' : 'tools'}
           </span>
-          {server.tools.length > server.toolCount ? ` (${server.tools.length - server.toolCount} hidden)` : ''} {server.tools.length > 0 ? (open ? '▴' : '▾') : ''}
+          {server.tools.length > server.toolCount
+            ? ` (${server.tools.length - server.toolCount} hidden)`
+            : ''}{' '}
+          {server.tools.length > 0 ? (open ? '▴' : '▾') : ''}
         </button>
         {server.restarts > 0 && <span className="muted small">{server.restarts} restarts</span>}
       </div>
@@ -94,13 +140,20 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
         <ul className="tools">
           {server.tools.map((t) => (
             <li key={t.name} className={t.enabled ? '' : 'is-off'}>
-              <Toggle label={`Expose ${t.name}`} checked={t.enabled} disabled={action.busy || !configured} onChange={(v) => action.run(() => api().setToolEnabled(server.name, t.name, v))} />
+              <Toggle
+                label={`Expose ${t.name}`}
+                checked={t.enabled}
+                disabled={action.busy || !configured}
+                onChange={(v) => action.run(() => api().setToolEnabled(server.name, t.name, v))}
+              />
               <div className="tool-text">
                 <div>
                   <code className="tool-name">{t.exposedName}</code>
                   {t.readOnly && <span className="pill tone-info pill-small">read-only</span>}
                 </div>
-                {(t.title || t.description) && <div className="muted small tool-desc">{t.title ?? t.description}</div>}
+                {(t.title || t.description) && (
+                  <div className="muted small tool-desc">{t.title ?? t.description}</div>
+                )}
               </div>
             </li>
           ))}

@@ -25,8 +25,8 @@ function SecretsPanel() {
     <div className="card">
       <h2>Secrets</h2>
       <p className="muted">
-        Tokens and keys live in the OS keychain, never in the config file. Refer to one in a server&apos;s environment or headers as{' '}
-        <code>{'${secret:NAME}'}</code>.
+        Tokens and keys live in the OS keychain, never in the config file. Refer to one in a server&apos;s
+        environment or headers as <code>{'${secret:NAME}'}</code>.
       </p>
       <ErrorBanner message={secrets.error ?? action.error} onDismiss={action.clearError} />
       {secrets.data && secrets.data.length > 0 ? (
@@ -35,10 +35,17 @@ function SecretsPanel() {
             <li key={n}>
               <code>{n}</code>
               <span className="muted small">stored</span>
-              <button type="button" className="btn btn-small btn-danger-quiet" onClick={() => window.confirm(`Delete secret ${n} from the keychain?`) && action.run(async () => {
-                await api().deleteSecret(n);
-                secrets.reload();
-              })}>
+              <button
+                type="button"
+                className="btn btn-small btn-danger-quiet"
+                onClick={() =>
+                  window.confirm(`Delete secret ${n} from the keychain?`) &&
+                  action.run(async () => {
+                    await api().deleteSecret(n);
+                    secrets.reload();
+                  })
+                }
+              >
                 Delete
               </button>
             </li>
@@ -48,8 +55,21 @@ function SecretsPanel() {
         secrets.data && <p className="muted small">No secrets stored yet.</p>
       )}
       <form className="inline-form" onSubmit={submit}>
-        <input aria-label="Secret name" value={name} onChange={(e) => setName(e.target.value)} placeholder="name, e.g. github" autoComplete="off" />
-        <input aria-label="Secret value" type="password" value={value} onChange={(e) => setValue(e.target.value)} placeholder="value" autoComplete="off" />
+        <input
+          aria-label="Secret name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          placeholder="name, e.g. github"
+          autoComplete="off"
+        />
+        <input
+          aria-label="Secret value"
+          type="password"
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          placeholder="value"
+          autoComplete="off"
+        />
         <button type="submit" className="btn btn-primary" disabled={action.busy || !name.trim() || !value}>
           Save secret
         </button>
@@ -62,7 +82,8 @@ function ImportSummary({ result, onClose }: { result: ImportResult; onClose(): v
   return (
     <Notice tone={result.added.length ? 'good' : 'info'}>
       <div className="notice-body">
-        <strong>Imported from {result.source}:</strong> {result.added.length ? result.added.join(', ') : 'no new servers'}.
+        <strong>Imported from {result.source}:</strong>{' '}
+        {result.added.length ? result.added.join(', ') : 'no new servers'}.
         {result.skipped.length > 0 && (
           <ul className="compact">
             {result.skipped.map((s) => (
@@ -81,7 +102,10 @@ function ImportSummary({ result, onClose }: { result: ImportResult; onClose(): v
 }
 
 export function ServersPage() {
-  const servers = useLive(() => api().listServers(), (l) => api().onServers(l));
+  const servers = useLive(
+    () => api().listServers(),
+    (l) => api().onServers(l),
+  );
   const [editing, setEditing] = useState<EditorTarget | 'new' | null>(null);
   const [imported, setImported] = useState<ImportResult | null>(null);
   const action = useAction();
@@ -130,8 +154,8 @@ export function ServersPage() {
             </button>
           }
         >
-          Add a local program (like <code>npx -y @modelcontextprotocol/server-memory</code>) or a remote MCP URL, or import the servers you already use in
-          Claude Desktop.
+          Add a local program (like <code>npx -y @modelcontextprotocol/server-memory</code>) or a remote MCP
+          URL, or import the servers you already use in Claude Desktop.
         </EmptyState>
       )}
       <div className="server-list">

@@ -5,10 +5,20 @@ import { ErrorBanner, Loading, Notice, PageHeader } from '../components/bits';
 import { useAction } from '../hooks/use-action';
 import { useLive } from '../hooks/use-live';
 
-type Draft = Omit<SettingsView, 'port' | 'logRetentionDays'> & { port: string; logRetentionDays: string; tunnelToken: string };
+type Draft = Omit<SettingsView, 'port' | 'logRetentionDays'> & {
+  port: string;
+  logRetentionDays: string;
+  tunnelToken: string;
+};
 
 function draftOf(s: SettingsView): Draft {
-  return { ...s, port: String(s.port), logRetentionDays: String(s.logRetentionDays), tunnelHostname: s.tunnelHostname ?? '', tunnelToken: '' };
+  return {
+    ...s,
+    port: String(s.port),
+    logRetentionDays: String(s.logRetentionDays),
+    tunnelHostname: s.tunnelHostname ?? '',
+    tunnelToken: '',
+  };
 }
 
 /** Only what changed goes back, so a save never rewrites fields the user did not touch. */
@@ -18,10 +28,12 @@ function patchOf(saved: SettingsView, d: Draft): Partial<SettingsView> & { tunne
   if (d.port.trim() !== String(saved.port)) patch.port = d.port.trim() === '' ? NaN : port;
   if (d.authMode !== saved.authMode) patch.authMode = d.authMode;
   if (d.tunnelMode !== saved.tunnelMode) patch.tunnelMode = d.tunnelMode;
-  if ((d.tunnelHostname ?? '') !== (saved.tunnelHostname ?? '')) patch.tunnelHostname = d.tunnelHostname ?? '';
+  if ((d.tunnelHostname ?? '') !== (saved.tunnelHostname ?? ''))
+    patch.tunnelHostname = d.tunnelHostname ?? '';
   if (d.tunnelToken !== '') patch.tunnelToken = d.tunnelToken;
   if (d.launchAtLogin !== saved.launchAtLogin) patch.launchAtLogin = d.launchAtLogin;
-  if (d.logRetentionDays.trim() !== String(saved.logRetentionDays)) patch.logRetentionDays = Number(d.logRetentionDays.trim());
+  if (d.logRetentionDays.trim() !== String(saved.logRetentionDays))
+    patch.logRetentionDays = Number(d.logRetentionDays.trim());
   return patch;
 }
 
@@ -63,31 +75,60 @@ export function SettingsPage() {
     <section className="page" data-testid="settings-page">
       <PageHeader title="Settings" subtitle="Saved to the config file; secrets go to the OS keychain." />
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
-      {savedAt && <Notice tone="good">Settings saved. A new port or auth mode applies when the gateway restarts.</Notice>}
+      {savedAt && (
+        <Notice tone="good">
+          Settings saved. A new port or auth mode applies when the gateway restarts.
+        </Notice>
+      )}
       <form className="card settings" onSubmit={submit} aria-label="Settings">
         <h2>Gateway</h2>
         <div className="form-grid">
           <label htmlFor="set-port">Port</label>
           <div>
-            <input id="set-port" inputMode="numeric" value={draft.port} onChange={(e) => set('port', e.target.value)} className="input-short" />
+            <input
+              id="set-port"
+              inputMode="numeric"
+              value={draft.port}
+              onChange={(e) => set('port', e.target.value)}
+              className="input-short"
+            />
             <p className="hint">Local port of the MCP endpoint (0 picks a free one).</p>
           </div>
           <span className="form-label">Authentication</span>
           <div className="radio-stack" role="radiogroup" aria-label="Authentication">
             <label>
-              <input type="radio" name="auth" checked={draft.authMode === 'oauth'} onChange={() => set('authMode', 'oauth')} /> OAuth, each client approved by you
-              (recommended)
+              <input
+                type="radio"
+                name="auth"
+                checked={draft.authMode === 'oauth'}
+                onChange={() => set('authMode', 'oauth')}
+              />{' '}
+              OAuth, each client approved by you (recommended)
             </label>
             <label>
-              <input type="radio" name="auth" checked={draft.authMode === 'none'} onChange={() => set('authMode', 'none')} /> No authentication: a secret URL
+              <input
+                type="radio"
+                name="auth"
+                checked={draft.authMode === 'none'}
+                onChange={() => set('authMode', 'none')}
+              />{' '}
+              No authentication: a secret URL
             </label>
-            {draft.authMode === 'none' && <p className="warn-text">With no authentication the URL is the key: anyone who has it can call your tools.</p>}
+            {draft.authMode === 'none' && (
+              <p className="warn-text">
+                With no authentication the URL is the key: anyone who has it can call your tools.
+              </p>
+            )}
           </div>
         </div>
         <h2>Tunnel</h2>
         <div className="form-grid">
           <label htmlFor="set-tunnel">Mode</label>
-          <select id="set-tunnel" value={draft.tunnelMode} onChange={(e) => set('tunnelMode', e.target.value as Draft['tunnelMode'])}>
+          <select
+            id="set-tunnel"
+            value={draft.tunnelMode}
+            onChange={(e) => set('tunnelMode', e.target.value as Draft['tunnelMode'])}
+          >
             <option value="quick">Quick tunnel (no account; new URL at each start)</option>
             <option value="named">Named tunnel (your Cloudflare account; stable URL)</option>
             <option value="off">Off (local only)</option>
@@ -95,11 +136,29 @@ export function SettingsPage() {
           {draft.tunnelMode === 'named' && (
             <>
               <label htmlFor="set-host">Public hostname</label>
-              <input id="set-host" value={draft.tunnelHostname ?? ''} onChange={(e) => set('tunnelHostname', e.target.value)} placeholder="mcp.example.com" />
+              <input
+                id="set-host"
+                value={draft.tunnelHostname ?? ''}
+                onChange={(e) => set('tunnelHostname', e.target.value)}
+                placeholder="mcp.example.com"
+              />
               <label htmlFor="set-token">Tunnel token</label>
               <div>
-                <input id="set-token" type="password" value={draft.tunnelToken} onChange={(e) => set('tunnelToken', e.target.value)} placeholder={saved.tunnelTokenStored ? 'Stored in the keychain; paste to replace' : 'Paste the token from Cloudflare'} autoComplete="off" />
-                <p className="hint">{saved.tunnelTokenStored ? 'A token is stored in the keychain.' : 'No token stored yet.'}</p>
+                <input
+                  id="set-token"
+                  type="password"
+                  value={draft.tunnelToken}
+                  onChange={(e) => set('tunnelToken', e.target.value)}
+                  placeholder={
+                    saved.tunnelTokenStored
+                      ? 'Stored in the keychain; paste to replace'
+                      : 'Paste the token from Cloudflare'
+                  }
+                  autoComplete="off"
+                />
+                <p className="hint">
+                  {saved.tunnelTokenStored ? 'A token is stored in the keychain.' : 'No token stored yet.'}
+                </p>
               </div>
             </>
           )}
@@ -108,19 +167,41 @@ export function SettingsPage() {
         <div className="form-grid">
           <label htmlFor="set-login">Launch at login</label>
           <div>
-            <input id="set-login" type="checkbox" checked={draft.launchAtLogin} disabled={saved.launchAtLoginAvailable === false} onChange={(e) => set('launchAtLogin', e.target.checked)} />
-            {saved.launchAtLoginAvailable === false && <p className="hint">Only in the desktop app; a headless gateway is started by you or your service manager.</p>}
+            <input
+              id="set-login"
+              type="checkbox"
+              checked={draft.launchAtLogin}
+              disabled={saved.launchAtLoginAvailable === false}
+              onChange={(e) => set('launchAtLogin', e.target.checked)}
+            />
+            {saved.launchAtLoginAvailable === false && (
+              <p className="hint">
+                Only in the desktop app; a headless gateway is started by you or your service manager.
+              </p>
+            )}
           </div>
           <label htmlFor="set-retention">Keep the log for</label>
           <div>
-            <input id="set-retention" inputMode="numeric" className="input-short" value={draft.logRetentionDays} onChange={(e) => set('logRetentionDays', e.target.value)} /> days
+            <input
+              id="set-retention"
+              inputMode="numeric"
+              className="input-short"
+              value={draft.logRetentionDays}
+              onChange={(e) => set('logRetentionDays', e.target.value)}
+            />{' '}
+            days
           </div>
         </div>
         <div className="button-row">
           <button type="submit" className="btn btn-primary" disabled={!dirty || action.busy}>
             {action.busy ? 'Saving…' : 'Save settings'}
           </button>
-          <button type="button" className="btn" disabled={!dirty || action.busy} onClick={() => setDraft(draftOf(saved))}>
+          <button
+            type="button"
+            className="btn"
+            disabled={!dirty || action.busy}
+            onClick={() => setDraft(draftOf(saved))}
+          >
             Discard changes
           </button>
         </div>

@@ -12,7 +12,12 @@ describe('control service: status and checklist', () => {
     let s = await svc.getStatus();
     assert.equal(s.gateway.localUrl, 'http://127.0.0.1:8740/mcp');
     assert.equal(s.gateway.connectorUrl, null);
-    assert.deepEqual(s.checklist, { gatewayRunning: true, tunnelReady: false, reachable: false, clientApproved: false });
+    assert.deepEqual(s.checklist, {
+      gatewayRunning: true,
+      tunnelReady: false,
+      reachable: false,
+      clientApproved: false,
+    });
 
     const pushed = nextValue(svc.onStatus);
     f.tunnel.setState({ phase: 'ready', url: 'https://a-b-c.trycloudflare.com', reachable: 'yes' });
@@ -21,7 +26,16 @@ describe('control service: status and checklist', () => {
     assert.equal(s.checklist.tunnelReady, true);
     assert.equal(s.checklist.reachable, true);
 
-    f.auth.pending.push({ id: 'r1', pairingCode: 'ABC-123', clientId: 'c1', clientName: 'ChatGPT', redirectHost: 'chatgpt.com', requestedScopes: ['mcp:full'], createdAt: 1, expiresAt: 2 });
+    f.auth.pending.push({
+      id: 'r1',
+      pairingCode: 'ABC-123',
+      clientId: 'c1',
+      clientName: 'ChatGPT',
+      redirectHost: 'chatgpt.com',
+      requestedScopes: ['mcp:full'],
+      createdAt: 1,
+      expiresAt: 2,
+    });
     assert.equal((await svc.getStatus()).pendingApprovals, 1);
     await svc.approve('r1', ['mcp:full']);
     s = await svc.getStatus();
@@ -46,10 +60,17 @@ describe('control service: status and checklist', () => {
     const plain = createControlService(f.deps);
     assert.equal((await plain.getStatus()).gateway.connectorUrl, 'https://from-config.example/mcp');
     plain.close();
-    const svc = createControlService({ ...f.deps, gateway: { ...f.deps.gateway, publicOrigin: () => 'http://127.0.0.1:9999' } });
+    const svc = createControlService({
+      ...f.deps,
+      gateway: { ...f.deps.gateway, publicOrigin: () => 'http://127.0.0.1:9999' },
+    });
     assert.equal((await svc.getStatus()).gateway.connectorUrl, 'http://127.0.0.1:9999/mcp');
     f.gateway.running = false;
-    assert.equal((await svc.getStatus()).gateway.connectorUrl, null, 'no URL to paste while the gateway is stopped');
+    assert.equal(
+      (await svc.getStatus()).gateway.connectorUrl,
+      null,
+      'no URL to paste while the gateway is stopped',
+    );
     svc.close();
   });
 
@@ -61,7 +82,10 @@ describe('control service: status and checklist', () => {
     const pushed = nextValue(svc.onStatus);
     f.tunnel.changeUrl('https://first.trycloudflare.com', 'https://second.trycloudflare.com');
     const s = await pushed;
-    assert.deepEqual(s.urlChanged, { previous: 'https://first.trycloudflare.com/mcp', current: 'https://second.trycloudflare.com/mcp' });
+    assert.deepEqual(s.urlChanged, {
+      previous: 'https://first.trycloudflare.com/mcp',
+      current: 'https://second.trycloudflare.com/mcp',
+    });
     await svc.acknowledgeUrlChange();
     assert.equal((await svc.getStatus()).urlChanged, undefined);
     svc.close();
@@ -69,13 +93,23 @@ describe('control service: status and checklist', () => {
 
   it('shows the URL change auth saw since the last run until acknowledged', async () => {
     const f = createFakes();
-    let change: { previous: string; current: string } | undefined = { previous: 'https://old.trycloudflare.com', current: 'https://new.trycloudflare.com' };
+    let change: { previous: string; current: string } | undefined = {
+      previous: 'https://old.trycloudflare.com',
+      current: 'https://new.trycloudflare.com',
+    };
     const svc = createControlService({ ...f.deps, auth: { ...f.deps.auth, lastUrlChange: () => change } });
-    assert.deepEqual((await svc.getStatus()).urlChanged, { previous: 'https://old.trycloudflare.com/mcp', current: 'https://new.trycloudflare.com/mcp' });
+    assert.deepEqual((await svc.getStatus()).urlChanged, {
+      previous: 'https://old.trycloudflare.com/mcp',
+      current: 'https://new.trycloudflare.com/mcp',
+    });
     await svc.acknowledgeUrlChange();
     assert.equal((await svc.getStatus()).urlChanged, undefined);
     change = { previous: 'https://new.trycloudflare.com', current: 'https://third.trycloudflare.com' };
-    assert.equal((await svc.getStatus()).urlChanged?.current, 'https://third.trycloudflare.com/mcp', 'a later change shows again');
+    assert.equal(
+      (await svc.getStatus()).urlChanged?.current,
+      'https://third.trycloudflare.com/mcp',
+      'a later change shows again',
+    );
     svc.close();
   });
 
@@ -83,7 +117,10 @@ describe('control service: status and checklist', () => {
     const f = createFakes();
     f.keychain = { available: false, reason: 'no Secret Service on the session bus' };
     const svc = createControlService(f.deps);
-    assert.deepEqual((await svc.getStatus()).keychain, { available: false, reason: 'no Secret Service on the session bus' });
+    assert.deepEqual((await svc.getStatus()).keychain, {
+      available: false,
+      reason: 'no Secret Service on the session bus',
+    });
     await assert.rejects(svc.setSecret('github', 'ghp_x'), /keychain is not available/);
     svc.close();
   });
@@ -100,7 +137,14 @@ describe('control service: servers', () => {
     });
     f.upstreams.states = [
       { name: 'memory', transport: 'stdio', status: 'ready', since: 1, restarts: 2 },
-      { name: 'github', transport: 'http', status: 'misconfigured', error: "Secret 'github' is not in the keychain", since: 1, restarts: 0 },
+      {
+        name: 'github',
+        transport: 'http',
+        status: 'misconfigured',
+        error: "Secret 'github' is not in the keychain",
+        since: 1,
+        restarts: 0,
+      },
       { name: 'demo', transport: 'builtin', status: 'ready', since: 1, restarts: 0 },
     ];
     f.upstreams.tools.memory = [
@@ -110,7 +154,10 @@ describe('control service: servers', () => {
     ];
     const svc = createControlService(f.deps);
     const servers = await svc.listServers();
-    assert.deepEqual(servers.map((s) => s.name), ['memory', 'github', 'off', 'demo']);
+    assert.deepEqual(
+      servers.map((s) => s.name),
+      ['memory', 'github', 'off', 'demo'],
+    );
     const [memory, github, off, demo] = servers;
     assert.equal(memory?.status, 'ready');
     assert.equal(memory?.restarts, 2);
@@ -142,7 +189,10 @@ describe('control service: servers', () => {
     const svc = createControlService(f.deps);
     const pushed = nextValue(svc.onServers);
     await svc.saveServer('memory', memoryServer);
-    assert.deepEqual((await pushed).map((s) => s.name), ['memory']);
+    assert.deepEqual(
+      (await pushed).map((s) => s.name),
+      ['memory'],
+    );
     assert.deepEqual(f.config.current.mcpServers.memory, memoryServer);
 
     await assert.rejects(svc.saveServer('bad name!', memoryServer), /Server name 'bad name!' is not allowed/);
@@ -159,7 +209,9 @@ describe('control service: servers', () => {
   });
 
   it('switches single tools through tools.deny and tools.allow', async () => {
-    const f = createFakes({ mcpServers: { m: { command: 'x', tools: { allow: ['a'], deny: ['secret_*'] } } } });
+    const f = createFakes({
+      mcpServers: { m: { command: 'x', tools: { allow: ['a'], deny: ['secret_*'] } } },
+    });
     const svc = createControlService(f.deps);
     await svc.setToolEnabled('m', 'b', true);
     assert.deepEqual(f.config.current.mcpServers.m?.tools, { allow: ['a', 'b'], deny: ['secret_*'] });
@@ -167,7 +219,10 @@ describe('control service: servers', () => {
     assert.deepEqual(f.config.current.mcpServers.m?.tools, { allow: ['a', 'b'], deny: ['secret_*', 'a'] });
     await svc.setToolEnabled('m', 'a', true);
     assert.deepEqual(f.config.current.mcpServers.m?.tools, { allow: ['a', 'b'], deny: ['secret_*'] });
-    await assert.rejects(svc.setToolEnabled('m', 'secret_x', true), /pattern 'secret_\*' in mcpServers\.m\.tools\.deny/);
+    await assert.rejects(
+      svc.setToolEnabled('m', 'secret_x', true),
+      /pattern 'secret_\*' in mcpServers\.m\.tools\.deny/,
+    );
     svc.close();
   });
 
@@ -198,15 +253,36 @@ describe('control service: secrets, approvals, activity, settings', () => {
   it('approves only with known scopes, denies and pushes the pending list', async () => {
     const f = createFakes();
     f.auth.pending.push(
-      { id: 'r1', pairingCode: 'AAA', clientId: 'c', clientName: 'A', redirectHost: 'h', requestedScopes: [], createdAt: 1, expiresAt: 2 },
-      { id: 'r2', pairingCode: 'BBB', clientId: 'd', clientName: 'B', redirectHost: 'h', requestedScopes: [], createdAt: 1, expiresAt: 2 },
+      {
+        id: 'r1',
+        pairingCode: 'AAA',
+        clientId: 'c',
+        clientName: 'A',
+        redirectHost: 'h',
+        requestedScopes: [],
+        createdAt: 1,
+        expiresAt: 2,
+      },
+      {
+        id: 'r2',
+        pairingCode: 'BBB',
+        clientId: 'd',
+        clientName: 'B',
+        redirectHost: 'h',
+        requestedScopes: [],
+        createdAt: 1,
+        expiresAt: 2,
+      },
     );
     const svc = createControlService(f.deps);
     await assert.rejects(svc.approve('r1', ['admin']), /scopes must be/);
     await assert.rejects(svc.approve('r1', []), /scopes must be/);
     const pushed = nextValue(svc.onApprovals);
     await svc.approve('r1', ['mcp:read']);
-    assert.deepEqual((await pushed).map((p) => p.id), ['r2']);
+    assert.deepEqual(
+      (await pushed).map((p) => p.id),
+      ['r2'],
+    );
     await svc.deny('r2');
     assert.deepEqual(f.auth.denied, ['r2']);
     assert.equal((await svc.listGrants()).length, 1);
@@ -219,11 +295,24 @@ describe('control service: secrets, approvals, activity, settings', () => {
     const f = createFakes();
     const svc = createControlService(f.deps);
     const seen = nextValue(svc.onActivity);
-    const ev = f.activity.push({ time: 1, kind: 'request', method: 'tools/call', target: 'm__echo', outcome: 'ok' });
+    const ev = f.activity.push({
+      time: 1,
+      kind: 'request',
+      method: 'tools/call',
+      target: 'm__echo',
+      outcome: 'ok',
+    });
     assert.deepEqual(await seen, ev);
-    for (let i = 0; i < 10; i++) f.activity.push({ time: i, kind: 'request', method: 'tools/list', outcome: 'ok' });
-    assert.deepEqual((await svc.getActivity({ limit: 3 })).map((e) => e.id), [9, 10, 11]);
-    assert.deepEqual((await svc.getActivity({ limit: 2, beforeId: 5 })).map((e) => e.id), [3, 4]);
+    for (let i = 0; i < 10; i++)
+      f.activity.push({ time: i, kind: 'request', method: 'tools/list', outcome: 'ok' });
+    assert.deepEqual(
+      (await svc.getActivity({ limit: 3 })).map((e) => e.id),
+      [9, 10, 11],
+    );
+    assert.deepEqual(
+      (await svc.getActivity({ limit: 2, beforeId: 5 })).map((e) => e.id),
+      [3, 4],
+    );
     assert.equal((await svc.getActivity({ limit: 0 })).length, 1, 'limit is clamped to at least 1');
     assert.match(await svc.exportActivity(), /"method":"tools\/call"/);
     await svc.clearActivity();
@@ -235,15 +324,32 @@ describe('control service: secrets, approvals, activity, settings', () => {
     const f = createFakes();
     const svc = createControlService(f.deps);
     const s = await svc.getSettings();
-    assert.deepEqual(s, { port: 8740, authMode: 'oauth', tunnelMode: 'quick', tunnelTokenStored: false, launchAtLogin: false, launchAtLoginAvailable: false, logRetentionDays: 14 });
-    const next = await svc.updateSettings({ port: 9000, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token', logRetentionDays: 3 });
+    assert.deepEqual(s, {
+      port: 8740,
+      authMode: 'oauth',
+      tunnelMode: 'quick',
+      tunnelTokenStored: false,
+      launchAtLogin: false,
+      launchAtLoginAvailable: false,
+      logRetentionDays: 14,
+    });
+    const next = await svc.updateSettings({
+      port: 9000,
+      tunnelMode: 'named',
+      tunnelHostname: 'mcp.example.com',
+      tunnelToken: 'eyJ-token',
+      logRetentionDays: 3,
+    });
     assert.equal(next.port, 9000);
     assert.equal(next.tunnelMode, 'named');
     assert.equal(next.tunnelTokenStored, true);
     assert.equal(f.secrets.get('cloudflared-tunnel-token'), 'eyJ-token');
     assert.ok(!JSON.stringify(f.config.current).includes('eyJ-token'), 'the token is not in the config');
     assert.equal(f.config.current.tunnel?.tokenSecret, 'cloudflared-tunnel-token');
-    await assert.rejects(svc.updateSettings({ port: 70000 }), /Port: must be a whole number from 0 to 65535 \(got 70000\)/);
+    await assert.rejects(
+      svc.updateSettings({ port: 70000 }),
+      /Port: must be a whole number from 0 to 65535 \(got 70000\)/,
+    );
     await assert.rejects(svc.updateSettings({ logRetentionDays: 0 }), /Log retention/);
     await assert.rejects(svc.updateSettings({ launchAtLogin: true }), /desktop app only/);
     svc.close();
@@ -252,7 +358,10 @@ describe('control service: secrets, approvals, activity, settings', () => {
   it('uses the platform port for launch at login when there is one', async () => {
     const f = createFakes();
     let login = false;
-    const svc = createControlService({ ...f.deps, platform: { getLaunchAtLogin: () => login, setLaunchAtLogin: (v) => (login = v) } });
+    const svc = createControlService({
+      ...f.deps,
+      platform: { getLaunchAtLogin: () => login, setLaunchAtLogin: (v) => (login = v) },
+    });
     assert.equal((await svc.getSettings()).launchAtLoginAvailable, true);
     assert.equal((await svc.updateSettings({ launchAtLogin: true })).launchAtLogin, true);
     assert.equal(login, true);

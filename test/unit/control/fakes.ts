@@ -29,12 +29,33 @@ function listeners<T = void>() {
 export interface Fakes {
   deps: ControlDeps;
   config: { current: TunnelgateConfig; writes: number; change(next: TunnelgateConfig): void };
-  upstreams: { states: UpstreamState[]; tools: Record<string, RawObject[]>; restarted: string[]; signedIn: string[]; changed(): void };
-  gateway: { running: boolean; port: number | null; path: string; authMode: 'oauth' | 'none'; changed(): void };
-  auth: { pending: ApprovalRequestView[]; grants: GrantView[]; approved: { id: string; scopes: string[] }[]; denied: string[] };
+  upstreams: {
+    states: UpstreamState[];
+    tools: Record<string, RawObject[]>;
+    restarted: string[];
+    signedIn: string[];
+    changed(): void;
+  };
+  gateway: {
+    running: boolean;
+    port: number | null;
+    path: string;
+    authMode: 'oauth' | 'none';
+    changed(): void;
+  };
+  auth: {
+    pending: ApprovalRequestView[];
+    grants: GrantView[];
+    approved: { id: string; scopes: string[] }[];
+    denied: string[];
+  };
   secrets: Map<string, string>;
   keychain: { available: boolean; reason?: string };
-  tunnel: { state: TunnelState; setState(s: Partial<TunnelState>): void; changeUrl(previous: string | null, url: string): void };
+  tunnel: {
+    state: TunnelState;
+    setState(s: Partial<TunnelState>): void;
+    changeUrl(previous: string | null, url: string): void;
+  };
   activity: { events: ActivityEvent[]; push(e: Omit<ActivityEvent, 'id'>): ActivityEvent; cleared: number };
   subscriberCount(): number;
 }
@@ -84,7 +105,13 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
       },
     },
     subscriberCount: () =>
-      cfgChange.size + upChange.size + gwChange.size + authChange.size + tunnelState.size + tunnelUrl.size + activityL.size,
+      cfgChange.size +
+      upChange.size +
+      gwChange.size +
+      authChange.size +
+      tunnelState.size +
+      tunnelUrl.size +
+      activityL.size,
     deps: undefined as unknown as ControlDeps,
   };
 
@@ -136,7 +163,14 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
         if (!p) throw new Error(`No pending request ${id}`);
         f.auth.pending = f.auth.pending.filter((x) => x.id !== id);
         f.auth.approved.push({ id, scopes });
-        f.auth.grants.push({ id: `g-${id}`, clientId: p.clientId, clientName: p.clientName, scopes, createdAt: 1, redirectHost: p.redirectHost });
+        f.auth.grants.push({
+          id: `g-${id}`,
+          clientId: p.clientId,
+          clientName: p.clientName,
+          scopes,
+          createdAt: 1,
+          redirectHost: p.redirectHost,
+        });
         authChange.emit();
       },
       async deny(id) {

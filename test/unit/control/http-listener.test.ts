@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createControlService, type ControlService } from '../../../main/control/control-service.js';
-import { readControlConnection, removeControlConnection, writeControlConnection } from '../../../main/control/connection-file.js';
+import {
+  readControlConnection,
+  removeControlConnection,
+  writeControlConnection,
+} from '../../../main/control/connection-file.js';
 import { connectControlClient, createControlHttpClient } from '../../../main/control/http-client.js';
 import { generateControlToken, tokensEqual } from '../../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../../main/control/http-listener.js';
@@ -18,14 +22,21 @@ interface Reply {
 }
 
 /** node:http rather than fetch, because fetch will not send a Host header of our choosing. */
-function send(port: number, path: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
+function send(
+  port: number,
+  path: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.end(opts.body);
@@ -41,12 +52,19 @@ describe('dashboard HTTP listener', () => {
   const token = generateControlToken();
   const auth = () => ({ Authorization: `Bearer ${token}` });
   const api = (method: string, args: unknown, headers: Record<string, string> = {}) =>
-    send(port, `/api/${method}`, { method: 'POST', headers: { ...auth(), 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(args) });
+    send(port, `/api/${method}`, {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify(args),
+    });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tg-dash-'));
     await mkdir(join(dir, 'assets'));
-    await writeFile(join(dir, 'index.html'), '<!doctype html><title>Tunnelgate</title><script type="module" src="./assets/app.js"></script>');
+    await writeFile(
+      join(dir, 'index.html'),
+      '<!doctype html><title>Tunnelgate</title><script type="module" src="./assets/app.js"></script>',
+    );
     await writeFile(join(dir, 'assets', 'app.js'), 'console.log(1)');
     await writeFile(join(tmpdir(), 'tg-outside.txt'), 'outside');
     fakes = createFakes({ mcpServers: { memory: { command: 'node' } } });
@@ -73,7 +91,11 @@ describe('dashboard HTTP listener', () => {
     const page = await send(port, '/');
     assert.equal(page.status, 401);
     assert.match(page.body, /Dashboard link/);
-    const call = await send(port, '/api/getStatus', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    const call = await send(port, '/api/getStatus', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '[]',
+    });
     assert.equal(call.status, 401);
     assert.equal((await send(port, '/api/events')).status, 401);
     assert.equal((await send(port, '/', { headers: { Authorization: 'Bearer nope' } })).status, 401);
@@ -85,7 +107,10 @@ describe('dashboard HTTP listener', () => {
     assert.equal(first.status, 303);
     assert.equal(first.headers.location, '/');
     const cookie = String(first.headers['set-cookie']);
-    assert.match(cookie, new RegExp(`^tunnelgate_dashboard_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`));
+    assert.match(
+      cookie,
+      new RegExp(`^tunnelgate_dashboard_${port}=${token}; HttpOnly; SameSite=Strict; Path=/`),
+    );
     const page = await send(port, '/', { headers: { Cookie: cookie.split(';')[0] ?? '' } });
     assert.equal(page.status, 200);
     assert.match(page.body, /<title>Tunnelgate<\/title>/);
@@ -97,7 +122,13 @@ describe('dashboard HTTP listener', () => {
   });
 
   it('refuses any Host but its own loopback name and port (DNS rebinding)', async () => {
-    for (const host of ['evil.example:' + port, '127.0.0.1', `127.0.0.1:${port + 1}`, `localhost.evil.example:${port}`, `[::1]:${port}`]) {
+    for (const host of [
+      'evil.example:' + port,
+      '127.0.0.1',
+      `127.0.0.1:${port + 1}`,
+      `localhost.evil.example:${port}`,
+      `[::1]:${port}`,
+    ]) {
       const r = await send(port, '/', { headers: { ...auth(), Host: host } });
       assert.equal(r.status, 403, `Host ${host}`);
     }
@@ -107,7 +138,11 @@ describe('dashboard HTTP listener', () => {
   it('refuses cross-site origins and non-JSON posts', async () => {
     assert.equal((await api('getStatus', [], { Origin: 'https://evil.example' })).status, 403);
     assert.equal((await api('getStatus', [], { Origin: `http://127.0.0.1:${port}` })).status, 200);
-    const form = await send(port, '/api/getStatus', { method: 'POST', headers: { ...auth(), 'Content-Type': 'text/plain' }, body: '[]' });
+    const form = await send(port, '/api/getStatus', {
+      method: 'POST',
+      headers: { ...auth(), 'Content-Type': 'text/plain' },
+      body: '[]',
+    });
     assert.equal(form.status, 415);
   });
 
@@ -117,7 +152,10 @@ describe('dashboard HTTP listener', () => {
     assert.equal(JSON.parse(status.body).result.gateway.localUrl, 'http://127.0.0.1:8740/mcp');
     const saved = await api('saveServer', ['everything', { command: 'npx', args: ['server-everything'] }]);
     assert.deepEqual(JSON.parse(saved.body), { result: null });
-    assert.deepEqual(fakes.config.current.mcpServers.everything, { command: 'npx', args: ['server-everything'] });
+    assert.deepEqual(fakes.config.current.mcpServers.everything, {
+      command: 'npx',
+      args: ['server-everything'],
+    });
     const bad = await api('saveServer', ['web', { url: 'htps:/x' }]);
     assert.equal(bad.status, 400);
     assert.match(JSON.parse(bad.body).error, /mcpServers\.web\.url: not a URL/);
@@ -130,7 +168,12 @@ describe('dashboard HTTP listener', () => {
   });
 
   it('never serves files outside the renderer folder', async () => {
-    for (const p of ['/../tg-outside.txt', '/%2e%2e/tg-outside.txt', '/assets/../../tg-outside.txt', '/nope.js']) {
+    for (const p of [
+      '/../tg-outside.txt',
+      '/%2e%2e/tg-outside.txt',
+      '/assets/../../tg-outside.txt',
+      '/nope.js',
+    ]) {
       const r = await send(port, p, { headers: auth() });
       assert.equal(r.status, 404, p);
       assert.doesNotMatch(r.body, /outside/);
@@ -139,7 +182,10 @@ describe('dashboard HTTP listener', () => {
 
   it('streams status, servers, activity and approvals as server-sent events', async () => {
     const controller = new AbortController();
-    const res = await fetch(`http://127.0.0.1:${port}/api/events`, { headers: auth(), signal: controller.signal });
+    const res = await fetch(`http://127.0.0.1:${port}/api/events`, {
+      headers: auth(),
+      signal: controller.signal,
+    });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -154,11 +200,26 @@ describe('dashboard HTTP listener', () => {
       }
     };
     await waitFor(/: connected/);
-    fakes.activity.push({ time: 1, kind: 'request', method: 'tools/call', target: 'memory__read_graph', outcome: 'ok' });
+    fakes.activity.push({
+      time: 1,
+      kind: 'request',
+      method: 'tools/call',
+      target: 'memory__read_graph',
+      outcome: 'ok',
+    });
     await waitFor(/event: activity\ndata: \{[^\n]*"target":"memory__read_graph"/);
     fakes.tunnel.setState({ phase: 'ready', url: 'https://x.trycloudflare.com' });
     await waitFor(/event: status\ndata: \{[^\n]*"connectorUrl":"https:\/\/x\.trycloudflare\.com\/mcp"/);
-    fakes.auth.pending.push({ id: 'r9', pairingCode: 'QWE-RTY', clientId: 'c', clientName: 'ChatGPT', redirectHost: 'chatgpt.com', requestedScopes: [], createdAt: 1, expiresAt: 2 });
+    fakes.auth.pending.push({
+      id: 'r9',
+      pairingCode: 'QWE-RTY',
+      clientId: 'c',
+      clientName: 'ChatGPT',
+      redirectHost: 'chatgpt.com',
+      requestedScopes: [],
+      createdAt: 1,
+      expiresAt: 2,
+    });
     await api('deny', ['nope']);
     await waitFor(/event: approvals\ndata: \[[^\n]*"pairingCode":"QWE-RTY"/);
     fakes.upstreams.changed();
@@ -173,13 +234,25 @@ describe('dashboard HTTP listener', () => {
       const file = await writeControlConnection(data, { port, token, pid: process.pid });
       assert.equal((await stat(file)).mode & 0o777, 0o600);
       assert.deepEqual(await readControlConnection(data), { port, token, pid: process.pid });
-      fakes.auth.pending.push({ id: 'r10', pairingCode: 'ZZZ-111', clientId: 'c', clientName: 'mcp-remote', redirectHost: '127.0.0.1', requestedScopes: [], createdAt: 1, expiresAt: 2 });
+      fakes.auth.pending.push({
+        id: 'r10',
+        pairingCode: 'ZZZ-111',
+        clientId: 'c',
+        clientName: 'mcp-remote',
+        redirectHost: '127.0.0.1',
+        requestedScopes: [],
+        createdAt: 1,
+        expiresAt: 2,
+      });
       const client = await connectControlClient(data);
       assert.ok((await client.listApprovals()).some((p) => p.id === 'r10'));
       await client.approve('r10', ['mcp:read']);
       assert.deepEqual(fakes.auth.approved.at(-1), { id: 'r10', scopes: ['mcp:read'] });
       await assert.rejects(client.approve('r10', ['root']), /scopes must be/);
-      await assert.rejects(createControlHttpClient({ port, token: 'wrong' }).listApprovals(), /refused the dashboard token/);
+      await assert.rejects(
+        createControlHttpClient({ port, token: 'wrong' }).listApprovals(),
+        /refused the dashboard token/,
+      );
       await removeControlConnection(data, process.pid + 1);
       await readControlConnection(data); // not ours to remove: still there
       await removeControlConnection(data);
@@ -193,6 +266,9 @@ describe('dashboard HTTP listener', () => {
     const spare = createControlHttpListener({ service, token, staticDir: dir });
     const { port: p } = await spare.listen(0);
     await spare.close();
-    await assert.rejects(createControlHttpClient({ port: p, token }).getStatus(), /Is "tunnelgate serve" running\?/);
+    await assert.rejects(
+      createControlHttpClient({ port: p, token }).getStatus(),
+      /Is "tunnelgate serve" running\?/,
+    );
   });
 });

@@ -24,7 +24,17 @@ export async function buildRenderer(): Promise<{ dir: string; cleanup(): Promise
   const dir = join(parent, 'renderer');
   await promisify(execFile)(
     process.execPath,
-    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'renderer/vite.config.ts'), '--outDir', dir, '--emptyOutDir', '--logLevel', 'warn'],
+    [
+      join(ROOT, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      join(ROOT, 'renderer/vite.config.ts'),
+      '--outDir',
+      dir,
+      '--emptyOutDir',
+      '--logLevel',
+      'warn',
+    ],
     { cwd: ROOT, timeout: 120_000 },
   );
   return { dir, cleanup: () => rm(parent, { recursive: true, force: true }) };
@@ -64,7 +74,14 @@ export async function stubBridgeScript(): Promise<string> {
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
     timeout: 60_000,
   });
 }

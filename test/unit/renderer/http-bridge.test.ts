@@ -16,7 +16,8 @@ import { createFakes, type Fakes } from '../control/fakes.js';
 import { ROOT, collectErrors, launchChromium } from './browser.js';
 
 type Win = {
-  bridge: Record<string, (...a: unknown[]) => Promise<unknown>> & Record<string, (l: (v: unknown) => void) => () => void>;
+  bridge: Record<string, (...a: unknown[]) => Promise<unknown>> &
+    Record<string, (l: (v: unknown) => void) => () => void>;
   got: Record<string, unknown[]>;
   connection: boolean[];
 };
@@ -51,7 +52,10 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
       logLevel: 'silent',
     });
     await writeFile(join(dir, 'bridge.js'), bundle.outputFiles[0]!.text);
-    await writeFile(join(dir, 'index.html'), '<!doctype html><title>bridge</title><script src="./bridge.js"></script>');
+    await writeFile(
+      join(dir, 'index.html'),
+      '<!doctype html><title>bridge</title><script src="./bridge.js"></script>',
+    );
     fakes = createFakes({ mcpServers: { memory: { command: 'node' } } });
     service = createControlService(fakes.deps);
     listener = createControlHttpListener({ service, token, staticDir: dir });
@@ -72,7 +76,9 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
   it('calls methods with the cookie and gets results', async () => {
     const status = await page.evaluate(() => (globalThis as unknown as Win).bridge.getStatus!());
     assert.equal((status as { gateway: { localUrl: string } }).gateway.localUrl, 'http://127.0.0.1:8740/mcp');
-    await page.evaluate(() => (globalThis as unknown as Win).bridge.saveServer!('everything', { command: 'npx', args: ['x'] }));
+    await page.evaluate(() =>
+      (globalThis as unknown as Win).bridge.saveServer!('everything', { command: 'npx', args: ['x'] }),
+    );
     assert.deepEqual(fakes.config.current.mcpServers.everything, { command: 'npx', args: ['x'] });
   });
 
@@ -87,7 +93,13 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
   });
 
   it('delivers events from the SSE stream to subscribers', async () => {
-    fakes.activity.push({ time: 1, kind: 'request', method: 'tools/call', target: 'memory__read_graph', outcome: 'ok' });
+    fakes.activity.push({
+      time: 1,
+      kind: 'request',
+      method: 'tools/call',
+      target: 'memory__read_graph',
+      outcome: 'ok',
+    });
     await page.waitForFunction(() => ((globalThis as unknown as Win).got.Activity ?? []).length === 1);
     fakes.upstreams.changed();
     await page.waitForFunction(() => ((globalThis as unknown as Win).got.Servers ?? []).length >= 1);
@@ -97,17 +109,31 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
     await listener.close();
     await page.waitForFunction(() => (globalThis as unknown as Win).connection.at(-1) === false);
     // Changes while the stream is down are not pushed to this page...
-    fakes.tunnel.setState({ phase: 'ready', url: 'https://missed-while-down.trycloudflare.com', reachable: 'yes' });
+    fakes.tunnel.setState({
+      phase: 'ready',
+      url: 'https://missed-while-down.trycloudflare.com',
+      reachable: 'yes',
+    });
     listener = createControlHttpListener({ service, token, staticDir: dir });
     await listener.listen(port);
     // ...so on reconnect the bridge fetches the state afresh and hands it to the subscribers.
-    await page.waitForFunction(() => (globalThis as unknown as Win).connection.at(-1) === true, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => (globalThis as unknown as Win).connection.at(-1) === true, undefined, {
+      timeout: 15_000,
+    });
     await page.waitForFunction(
-      () => ((globalThis as unknown as Win).got.Status ?? []).some((s) => (s as { gateway: { connectorUrl: string | null } }).gateway.connectorUrl === 'https://missed-while-down.trycloudflare.com/mcp'),
+      () =>
+        ((globalThis as unknown as Win).got.Status ?? []).some(
+          (s) =>
+            (s as { gateway: { connectorUrl: string | null } }).gateway.connectorUrl ===
+            'https://missed-while-down.trycloudflare.com/mcp',
+        ),
       undefined,
       { timeout: 15_000 },
     );
     // Chromium logs the refused reconnects as console errors; nothing else may go wrong.
-    assert.deepEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource/.test(e)),
+      [],
+    );
   });
 });

@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { buildRenderer, collectErrors, launchChromium, screenshot, serveFolder, stubBridgeScript } from './browser.js';
+import {
+  buildRenderer,
+  collectErrors,
+  launchChromium,
+  screenshot,
+  serveFolder,
+  stubBridgeScript,
+} from './browser.js';
 import { stubInit } from './fixtures.js';
 import type { StubInit } from './stub-bridge.js';
 
@@ -28,7 +35,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await built?.cleanup();
   });
 
-  async function open(route: string, init: StubInit = stubInit(), colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+  async function open(
+    route: string,
+    init: StubInit = stubInit(),
+    colorScheme: 'light' | 'dark' = 'light',
+  ): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme });
     const errors = collectErrors(page);
     await page.addInitScript(`window.__stubInit = ${JSON.stringify(init)};`);
@@ -39,7 +50,13 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     return entry;
   }
   const calls = (page: Page, method: string) =>
-    page.evaluate((m) => (globalThis as unknown as { __stub: { calls: [string, unknown[]][] } }).__stub.calls.filter((c) => c[0] === m).map((c) => c[1]), method);
+    page.evaluate(
+      (m) =>
+        (globalThis as unknown as { __stub: { calls: [string, unknown[]][] } }).__stub.calls
+          .filter((c) => c[0] === m)
+          .map((c) => c[1]),
+      method,
+    );
   async function done({ page, errors }: { page: Page; errors: string[] }, shot?: string) {
     if (shot) await screenshot(page, `stub-${shot}`);
     await page.close();
@@ -48,30 +65,56 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
 
   it('Connect: the URL large, auth mode, checklist state, URL-change notice', async () => {
     const init = stubInit();
-    init.status.urlChanged = { previous: 'https://old-words.trycloudflare.com/mcp', current: 'https://calm-river-lake.trycloudflare.com/mcp' };
+    init.status.urlChanged = {
+      previous: 'https://old-words.trycloudflare.com/mcp',
+      current: 'https://calm-river-lake.trycloudflare.com/mcp',
+    };
     const p = await open('connect', init);
     const { page } = p;
     await page.getByTestId('connector-url').waitFor();
-    assert.equal(await page.getByTestId('connector-url').textContent(), 'https://calm-river-lake.trycloudflare.com/mcp');
+    assert.equal(
+      await page.getByTestId('connector-url').textContent(),
+      'https://calm-river-lake.trycloudflare.com/mcp',
+    );
     assert.match((await page.getByTestId('auth-mode').textContent()) ?? '', /OAuth/);
-    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
+    await page
+      .context()
+      .grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(server.url).origin });
     await page.getByRole('button', { name: 'Copy URL' }).click();
     await page.getByRole('button', { name: 'Copied ✓' }).waitFor();
-    assert.equal(await page.evaluate('navigator.clipboard.readText()'), 'https://calm-river-lake.trycloudflare.com/mcp');
-    const done_ = await page.locator('[data-check]').evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-done')]));
-    assert.deepEqual(done_, [['gatewayRunning', 'yes'], ['tunnelReady', 'yes'], ['reachable', 'yes'], ['clientApproved', 'no']]);
+    assert.equal(
+      await page.evaluate('navigator.clipboard.readText()'),
+      'https://calm-river-lake.trycloudflare.com/mcp',
+    );
+    const done_ = await page
+      .locator('[data-check]')
+      .evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-done')]));
+    assert.deepEqual(done_, [
+      ['gatewayRunning', 'yes'],
+      ['tunnelReady', 'yes'],
+      ['reachable', 'yes'],
+      ['clientApproved', 'no'],
+    ]);
     await page.getByText('The public URL changed.').waitFor();
     await page.getByRole('button', { name: 'Got it' }).click();
     await page.getByText('The public URL changed.').waitFor({ state: 'detached' });
     assert.equal((await calls(page, 'acknowledgeUrlChange')).length, 1);
     // A live status event turns the last item green.
     await page.evaluate(() => {
-      const w = globalThis as unknown as { __stub: { state: { status: { checklist: { clientApproved: boolean } } }; emit(e: string, p: unknown): void } };
+      const w = globalThis as unknown as {
+        __stub: {
+          state: { status: { checklist: { clientApproved: boolean } } };
+          emit(e: string, p: unknown): void;
+        };
+      };
       w.__stub.state.status.checklist.clientApproved = true;
       w.__stub.emit('status', w.__stub.state.status);
     });
     await page.locator('[data-check="clientApproved"][data-done="yes"]').waitFor();
-    assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Public at calm-river-lake\.trycloudflare\.com/);
+    assert.match(
+      (await page.getByTestId('sidebar-status').textContent()) ?? '',
+      /Public at calm-river-lake\.trycloudflare\.com/,
+    );
     await done(p, 'connect');
   });
 
@@ -81,24 +124,55 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     const p = await open('connect', init);
     await p.page.getByText('this URL is the key').waitFor();
     await p.page.evaluate(() => {
-      const w = globalThis as unknown as { __stub: { state: { status: Record<string, unknown> & { gateway: Record<string, unknown>; tunnel: Record<string, unknown> } }; emit(e: string, p: unknown): void } };
+      const w = globalThis as unknown as {
+        __stub: {
+          state: {
+            status: Record<string, unknown> & {
+              gateway: Record<string, unknown>;
+              tunnel: Record<string, unknown>;
+            };
+          };
+          emit(e: string, p: unknown): void;
+        };
+      };
       const s = w.__stub.state.status;
       s.gateway.connectorUrl = null;
-      s.tunnel = { mode: 'quick', phase: 'failed', url: null, reachable: 'unknown', error: 'cloudflared exited: no network' };
+      s.tunnel = {
+        mode: 'quick',
+        phase: 'failed',
+        url: null,
+        reachable: 'unknown',
+        error: 'cloudflared exited: no network',
+      };
       w.__stub.emit('status', s);
     });
     await p.page.getByText('No public URL yet: start the tunnel to get one.').waitFor();
     await p.page.getByText('cloudflared exited: no network').waitFor();
     await p.page.getByRole('button', { name: 'Retry tunnel' }).click();
-    await p.page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'startTunnel'));
+    await p.page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'startTunnel',
+      ),
+    );
     await done(p, 'connect-none');
   });
 
   it('Connect: download progress, keychain missing, gateway stopped', async () => {
     const init = stubInit();
     init.status.gateway.connectorUrl = null;
-    init.status.tunnel = { mode: 'quick', phase: 'starting', url: null, reachable: 'unknown', download: { receivedBytes: 5_000_000, totalBytes: 20_000_000 } };
-    init.status.checklist = { gatewayRunning: true, tunnelReady: false, reachable: false, clientApproved: false };
+    init.status.tunnel = {
+      mode: 'quick',
+      phase: 'starting',
+      url: null,
+      reachable: 'unknown',
+      download: { receivedBytes: 5_000_000, totalBytes: 20_000_000 },
+    };
+    init.status.checklist = {
+      gatewayRunning: true,
+      tunnelReady: false,
+      reachable: false,
+      clientApproved: false,
+    };
     init.status.keychain = { available: false, reason: 'no Secret Service provider is running' };
     const p = await open('connect', init);
     const { page } = p;
@@ -110,7 +184,12 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Tunnel starting/);
     await screenshot(page, 'stub-connect-starting');
     await page.evaluate(() => {
-      const w = globalThis as unknown as { __stub: { state: { status: { gateway: Record<string, unknown>; tunnel: Record<string, unknown> } }; emit(e: string, p: unknown): void } };
+      const w = globalThis as unknown as {
+        __stub: {
+          state: { status: { gateway: Record<string, unknown>; tunnel: Record<string, unknown> } };
+          emit(e: string, p: unknown): void;
+        };
+      };
       const s = w.__stub.state.status;
       s.gateway = { running: false, port: null, localUrl: null, connectorUrl: null, authMode: 'oauth' };
       s.tunnel = { mode: 'quick', phase: 'stopped', url: null, reachable: 'unknown' };
@@ -119,7 +198,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByText('Start the gateway to get a URL.').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Go public (start tunnel)' }).isDisabled(), true);
     await page.getByRole('button', { name: 'Start gateway' }).click();
-    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'startGateway'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'startGateway',
+      ),
+    );
     await done(p);
   });
 
@@ -134,18 +217,30 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await memory.getByText('memory__read_graph').waitFor();
     assert.equal(await memory.getByLabel('Expose delete_entities').isChecked(), false);
     await memory.getByLabel('Expose create_entities').click({ force: true });
-    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'setToolEnabled'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'setToolEnabled',
+      ),
+    );
     assert.deepEqual(await calls(page, 'setToolEnabled'), [['memory', 'create_entities', false]]);
 
     const github = page.locator('[data-server="github"]');
     assert.match((await github.textContent()) ?? '', /Needs attention.*Missing secret 'github'/s);
     await github.getByLabel('Secret github').fill('ghp_example');
     await github.getByRole('button', { name: 'Save to keychain' }).click();
-    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'setSecret'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'setSecret',
+      ),
+    );
     assert.deepEqual(await calls(page, 'setSecret'), [['github', 'ghp_example']]);
 
     await page.locator('[data-server="linear"]').getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'signIn'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'signIn',
+      ),
+    );
 
     await page.getByRole('button', { name: 'Add server' }).first().click();
     await page.getByLabel('Name', { exact: true }).fill('everything');
@@ -153,13 +248,28 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByLabel('Arguments').fill('-y\n@modelcontextprotocol/server-everything');
     await page.getByLabel('Environment').fill('API_KEY=${secret:everything}');
     await screenshot(page, 'stub-server-editor');
-    await page.evaluate(() => (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext('saveServer', "mcpServers.everything.command: must not be empty. Fix the field and save again."));
+    await page.evaluate(() =>
+      (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext(
+        'saveServer',
+        'mcpServers.everything.command: must not be empty. Fix the field and save again.',
+      ),
+    );
     await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
-    await page.getByRole('alert').filter({ hasText: 'mcpServers.everything.command: must not be empty' }).waitFor();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'mcpServers.everything.command: must not be empty' })
+      .waitFor();
     await page.locator('form[aria-label="Add a server"]').getByRole('button', { name: 'Add server' }).click();
     await page.locator('form[aria-label="Add a server"]').waitFor({ state: 'detached' });
     const saves = await calls(page, 'saveServer');
-    assert.deepEqual(saves.at(-1), ['everything', { command: 'npx', args: ['-y', '@modelcontextprotocol/server-everything'], env: { API_KEY: '${secret:everything}' } }]);
+    assert.deepEqual(saves.at(-1), [
+      'everything',
+      {
+        command: 'npx',
+        args: ['-y', '@modelcontextprotocol/server-everything'],
+        env: { API_KEY: '${secret:everything}' },
+      },
+    ]);
     await done(p, 'servers');
   });
 
@@ -169,17 +279,32 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.locator('[data-server="github"]').getByRole('button', { name: 'Edit' }).click();
     const form = page.locator('form[aria-label="Edit github"]');
     assert.equal(await form.getByLabel('Name', { exact: true }).isDisabled(), true);
-    assert.equal(await form.getByLabel('URL', { exact: true }).inputValue(), 'https://api.githubcopilot.com/mcp/');
+    assert.equal(
+      await form.getByLabel('URL', { exact: true }).inputValue(),
+      'https://api.githubcopilot.com/mcp/',
+    );
     assert.equal(await form.getByLabel('Headers').inputValue(), 'Authorization: Bearer ${secret:github}');
     await form.getByLabel('URL', { exact: true }).fill('https://api.githubcopilot.com/mcp/x');
     await form.getByLabel('Transport').selectOption('sse');
     await form.getByLabel('Headers').fill('Authorization: Bearer ${secret:github}\nbroken line');
     await form.getByRole('button', { name: 'Save changes' }).click();
-    await form.getByRole('alert').filter({ hasText: 'Headers: "broken line" is not in the form Name: value.' }).waitFor();
+    await form
+      .getByRole('alert')
+      .filter({ hasText: 'Headers: "broken line" is not in the form Name: value.' })
+      .waitFor();
     await form.getByLabel('Headers').fill('Authorization: Bearer ${secret:github}');
     await form.getByRole('button', { name: 'Save changes' }).click();
     await form.waitFor({ state: 'detached' });
-    assert.deepEqual(await calls(page, 'saveServer'), [['github', { type: 'sse', url: 'https://api.githubcopilot.com/mcp/x', headers: { Authorization: 'Bearer ${secret:github}' } }]]);
+    assert.deepEqual(await calls(page, 'saveServer'), [
+      [
+        'github',
+        {
+          type: 'sse',
+          url: 'https://api.githubcopilot.com/mcp/x',
+          headers: { Authorization: 'Bearer ${secret:github}' },
+        },
+      ],
+    ]);
     await done(p);
   });
 
@@ -195,7 +320,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     const p = await open('servers');
     await p.page.evaluate(() => {
       const w = globalThis as unknown as { tunnelgate: { importClaudeConfig(): Promise<unknown> } };
-      w.tunnelgate.importClaudeConfig = async () => ({ source: '/home/u/.config/Claude/claude_desktop_config.json', added: ['filesystem'], skipped: [{ name: 'memory', reason: 'a server with that name exists' }] });
+      w.tunnelgate.importClaudeConfig = async () => ({
+        source: '/home/u/.config/Claude/claude_desktop_config.json',
+        added: ['filesystem'],
+        skipped: [{ name: 'memory', reason: 'a server with that name exists' }],
+      });
     });
     await p.page.getByRole('button', { name: 'Import Claude Desktop config' }).click();
     await p.page.getByText('Imported from /home/u/.config/Claude/claude_desktop_config.json:').waitFor();
@@ -221,7 +350,11 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.deepEqual(await calls(page, 'approve'), [['req-1', ['mcp:read']]]);
     page.on('dialog', (d) => void d.accept());
     await page.locator('[data-grant="g-1"]').getByRole('button', { name: 'Revoke' }).click();
-    await page.waitForFunction(() => (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some((c) => c[0] === 'revokeGrant'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'revokeGrant',
+      ),
+    );
     assert.deepEqual(await calls(page, 'revokeGrant'), [['g-1']]);
     await done(p, 'approvals');
   });
@@ -235,12 +368,19 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByLabel('Mode').selectOption('named');
     await page.getByLabel('Public hostname').fill('mcp.example.com');
     await page.getByLabel('Tunnel token').fill('eyJ-token');
-    await page.evaluate(() => (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext('updateSettings', 'Port: must be a whole number from 0 to 65535.'));
+    await page.evaluate(() =>
+      (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext(
+        'updateSettings',
+        'Port: must be a whole number from 0 to 65535.',
+      ),
+    );
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByRole('alert').filter({ hasText: 'Port: must be a whole number' }).waitFor();
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();
-    assert.deepEqual((await calls(page, 'updateSettings')).at(-1), [{ port: 9001, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token' }]);
+    assert.deepEqual((await calls(page, 'updateSettings')).at(-1), [
+      { port: 9001, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token' },
+    ]);
     await done(p, 'settings');
   });
 
@@ -280,7 +420,8 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     // Keyboard: arrows move the selection (and the detail) through the windowed rows.
     await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
     await rows.first().click();
-    const selectedIs = (id: number) => page.locator(`.vlist-row.is-selected [data-event-id="${id}"]`).waitFor();
+    const selectedIs = (id: number) =>
+      page.locator(`.vlist-row.is-selected [data-event-id="${id}"]`).waitFor();
     await selectedIs(100_000);
     await page.locator('.vlist').press('ArrowDown');
     await selectedIs(99_999);
@@ -292,12 +433,35 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByRole('button', { name: 'Close detail' }).click();
 
     // Live: a new event appears at the top; while paused it waits and is counted.
-    const live = (id: number) => ({ id, time: Date.now(), kind: 'request', method: 'tools/call', target: `gamma__live_${id}`, upstream: 'gamma', outcome: 'ok', durationMs: 5 });
-    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_001));
+    const live = (id: number) => ({
+      id,
+      time: Date.now(),
+      kind: 'request',
+      method: 'tools/call',
+      target: `gamma__live_${id}`,
+      upstream: 'gamma',
+      outcome: 'ok',
+      durationMs: 5,
+    });
+    await page.evaluate(
+      (e) =>
+        (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit(
+          'activity',
+          e,
+        ),
+      live(100_001),
+    );
     await page.locator('.vlist').evaluate((el) => (el.scrollTop = 0));
     await page.locator('[data-event-id="100001"]').waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();
-    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_002));
+    await page.evaluate(
+      (e) =>
+        (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit(
+          'activity',
+          e,
+        ),
+      live(100_002),
+    );
     await page.getByRole('button', { name: 'Resume (1 new)' }).waitFor();
     assert.equal(await page.locator('[data-event-id="100002"]').count(), 0);
     await screenshot(page, 'stub-activity');
@@ -308,10 +472,22 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     // Reading further down while calls stream in: the rows in view stay where they are.
     await page.locator('.vlist').evaluate((el) => (el.scrollTop = 34 * 1000));
     await page.locator('[data-event-id="99002"]').waitFor();
-    await page.evaluate((e) => (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', e), live(100_003));
+    await page.evaluate(
+      (e) =>
+        (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit(
+          'activity',
+          e,
+        ),
+      live(100_003),
+    );
     await page.locator('.page-subtitle', { hasText: /^100,003 entries/ }).waitFor();
     assert.equal(await page.locator('.vlist').evaluate((el) => el.scrollTop), 34 * 1001);
-    assert.equal(await page.locator('.vlist-row', { has: page.locator('[data-event-id="99002"]') }).evaluate((el) => (el as unknown as { style: { transform: string } }).style.transform), `translateY(${34 * 1001}px)`);
+    assert.equal(
+      await page
+        .locator('.vlist-row', { has: page.locator('[data-event-id="99002"]') })
+        .evaluate((el) => (el as unknown as { style: { transform: string } }).style.transform),
+      `translateY(${34 * 1001}px)`,
+    );
 
     // Clear asks first, then empties the log.
     page.once('dialog', (d) => void d.accept());
