@@ -64,7 +64,8 @@ describe('client names shown to the owner', () => {
     await withRegistry(() => false, async (r) => {
       const res = await r.register(body('Chat\u202EtPG\u202C\u200B GPT\u0000\n\u001b[31m \u2066x\u2069'));
       assert.ok(res.ok);
-      assert.doesNotMatch(res.client.clientName, /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+      const hidden = [...res.client.clientName].filter((c) => c.charCodeAt(0) < 0x20 || (c >= '\u200b' && c <= '\u200f') || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069'));
+      assert.deepEqual(hidden, []);
       assert.equal(res.client.clientName, 'ChattPG GPT [31m x');
       const blank = await r.register(body('\u202E\u200B'));
       assert.ok(blank.ok);
