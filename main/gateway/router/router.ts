@@ -68,7 +68,7 @@ export function createRouter(deps: RouterDeps) {
       return {
         name: upstream.name,
         upstream,
-        prefix: cfg?.prefix ?? upstream.name,
+        prefix: cfg?.prefix ?? defaultPrefix(upstream.name),
         allow: cfg?.tools?.allow,
         deny: cfg?.tools?.deny,
         readOnly: cfg?.tools?.readOnly,
@@ -190,7 +190,7 @@ export function createRouter(deps: RouterDeps) {
     let owner = lastKnownOwner.get(`${kind}:${exposed}`);
     if (owner === undefined) {
       for (const [name] of attached) {
-        const prefix = servers[name]?.prefix ?? name;
+        const prefix = servers[name]?.prefix ?? defaultPrefix(name);
         if (prefix !== '' && exposed.startsWith(`${prefix}__`)) owner = name;
       }
     }
@@ -398,6 +398,11 @@ export function createRouter(deps: RouterDeps) {
       listeners.clear();
     },
   };
+}
+
+/** The server key as a prefix; keys may contain '.', which names may not, so it becomes '_'. */
+export function defaultPrefix(serverKey: string): string {
+  return serverKey.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
 function rank(keys: readonly string[], name: string): number {

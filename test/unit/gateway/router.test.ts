@@ -327,3 +327,15 @@ test('resources/read of a URI no list or template names: each server with resour
   await assert.rejects(router.request('resources/read', { uri: 'nothing://here' }, ctx()));
   router.close();
 });
+
+test('a server key with a dot gives a clean default prefix', async () => {
+  const source = new FakeUpstreamSource();
+  source.add(await new FakeUpstream('github.com', () => buildTestServer('gh')).start());
+  const router = createRouter({ upstreams: source });
+  const names = ((await router.request('tools/list', {}, ctx())) as { tools: RawObject[] }).tools.map(
+    (t) => t['name'],
+  );
+  assert.ok(names.includes('github_com__echo'), names.join());
+  assert.equal(router.warnings().size, 0);
+  router.close();
+});
