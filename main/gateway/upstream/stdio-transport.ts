@@ -72,6 +72,8 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             if (finished) return;
             finished = true;
             clearTimeout(fallback);
+            // Whatever the dead server left running in its group is of no use to anyone now.
+            if (!closing) killGroup(proc, 'SIGTERM');
             done();
             if (spawned && !closing) transport.onclose?.(signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`, stderr.summary(signal !== null));
           };
