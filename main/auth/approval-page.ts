@@ -61,7 +61,7 @@ function poll(){fetch(url+'&wait=1',{cache:'no-store'}).then(function(r){return 
 if(s.status==='approved'){show('Approved. Returning to the client...');location.replace(s.redirect);}
 else if(s.status==='denied'){show('The owner denied this request.',true);if(s.redirect)setTimeout(function(){location.replace(s.redirect);},1500);}
 else if(s.status==='expired'){show('This request expired. Start the connection again from the client.',true);}
-else if(s.status==='pending'){poll();}else{show('This request is no longer known. Start again from the client.',true);}
+else if(s.status==='pending'){if(s.retry_after_ms)setTimeout(poll,s.retry_after_ms);else poll();}else{show('This request is no longer known. Start again from the client.',true);}
 }).catch(function(){setTimeout(poll,3000);});}poll();})();`;
   // Without JavaScript, reload now and then: the page answers with the redirect once decided.
   sendPage(res, 200, `Approve ${client.clientName} in Tunnelgate`, body, script, '<noscript><meta http-equiv="refresh" content="3"></noscript>');

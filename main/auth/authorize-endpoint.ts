@@ -94,12 +94,15 @@ export function handleApprovalPage(ctx: AuthContext, res: ServerResponse, url: U
 export async function handleApprovalStatus(ctx: AuthContext, res: ServerResponse, url: URL): Promise<void> {
   const id = url.searchParams.get('request') ?? '';
   let r = ctx.pending.get(id);
+  let busy = false;
   if (r && r.status === 'pending' && url.searchParams.get('wait') === '1') {
-    const closed = new Promise<void>((resolve) => res.once('close', resolve));
-    await Promise.race([ctx.pending.waitForChange(id, 20_000), closed]);
+    const closed = new Promise<boolean>((resolve) => res.once('close', () => resolve(true)));
+    busy = !(await Promise.race([ctx.pending.waitForChange(id, 20_000), closed]));
     r = ctx.pending.get(id);
   }
   if (res.destroyed) return;
   if (!r) return sendJson(res, 404, { status: 'unknown' }, { noStore: true });
-  sendJson(res, 200, { status: r.status, redirect: r.status === 'pending' ? undefined : r.redirectTo }, { noStore: true });
+  // Too many polls already wait: answer now and tell the page when to ask again.
+  const retry = busy && r.status === 'pending' ? { retry_after_ms: 3_000 } : {};
+  sendJson(res, 200, { status: r.status, redirect: r.status === 'pending' ? undefined : r.redirectTo, ...retry }, { noStore: true });
 }

@@ -36,6 +36,8 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
   const ttlMs = deps.ttlMs ?? 10 * 60_000;
   const maxPending = deps.maxPending ?? 50;
   const maxPerAddress = deps.maxPerAddress ?? 5;
+  const maxWaitersPerRequest = 2;
+  const maxWaiters = 32;
   const requests = new Map<string, PendingRequest>();
   const waiters = new Map<string, Set<() => void>>();
 
@@ -109,15 +111,23 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
       deps.onChange?.();
     },
 
-    /** Resolves when the request changes state or after `timeoutMs` (long-poll). */
-    waitForChange(id: string, timeoutMs: number): Promise<void> {
+    /**
+     * Resolves true when the request changes state or after `timeoutMs` (long-poll); false at once
+     * when too many polls already wait (per request, and in all). A quick tunnel serves only 200
+     * requests in flight for the whole URL, so held polls must stay few whoever opens them.
+     */
+    waitForChange(id: string, timeoutMs: number): Promise<boolean> {
+      let total = 0;
+      for (const set of waiters.values()) total += set.size;
+      if ((waiters.get(id)?.size ?? 0) >= maxWaitersPerRequest || total >= maxWaiters) return Promise.resolve(false);
       return new Promise((resolve) => {
         let set = waiters.get(id);
         if (!set) waiters.set(id, (set = new Set()));
         const done = () => {
           clearTimeout(timer);
           set!.delete(done);
-          resolve();
+          if (set!.size === 0 && waiters.get(id) === set) waiters.delete(id);
+          resolve(true);
         };
         const timer = setTimeout(done, timeoutMs);
         timer.unref();

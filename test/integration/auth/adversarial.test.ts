@@ -136,3 +136,38 @@ describe('authorization code exchange', () => {
     }
   });
 });
+
+describe('approval long-polls cannot pile up', () => {
+  // A quick tunnel serves at most 200 requests in flight for the whole URL: an attacker holding
+  // long-polls on their own pending request must not be able to take those slots.
+  it('only a couple of waiting polls per request; the others answer at once with a retry hint', async () => {
+    const h = await startHarness({ limits: { requestsPerMinute: 1000 } });
+    try {
+      const clientId = await registerClient(h, [CHATGPT_REDIRECT]);
+      const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge });
+      const url = `${h.base}/oauth/approval/status?request=${encodeURIComponent(id)}&wait=1`;
+      const controllers = Array.from({ length: 8 }, () => new AbortController());
+      const started = Date.now();
+      const answers = controllers.map((c) =>
+        fetch(url, { signal: c.signal }).then(
+          async (r) => ({ at: Date.now() - started, body: (await r.json()) as { status: string; retry_after_ms?: number } }),
+          () => null,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const settled = await Promise.race([Promise.all(answers.slice(2)), new Promise<null>((r) => setTimeout(() => r(null), 2_000))]);
+      assert.ok(settled, 'polls beyond the cap answered without waiting');
+      for (const a of settled) {
+        assert.equal(a?.body.status, 'pending');
+        assert.ok((a?.body.retry_after_ms ?? 0) >= 1000);
+      }
+      // The first two are still waiting for the owner; deciding wakes them.
+      await h.auth.deny(id);
+      const first = await answers[0];
+      assert.equal(first?.body.status, 'denied');
+      for (const c of controllers) c.abort();
+    } finally {
+      await h.close();
+    }
+  });
+});
