@@ -40,13 +40,43 @@ export interface CliProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+// Every CLI started by this test file. If the runner ends the file early (a timeout), the afterEach
+// hooks may not run: these handlers still take the CLIs and their upstreams down.
+const live = new Set<ChildProcess>();
+let reaperInstalled = false;
+function installReaper(): void {
+  if (reaperInstalled) return;
+  reaperInstalled = true;
+  const reap = (): void => {
+    for (const c of live) {
+      if (c.pid === undefined || c.exitCode !== null) continue;
+      for (const pid of descendants(c.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      c.kill('SIGKILL');
+    }
+  };
+  process.on('exit', reap);
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      reap();
+      process.exit(1);
+    });
+  }
+}
+
 /** Runs `tunnelgate ...args` as a real child process (node + tsx loader, as `npm run serve` does). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string): CliProcess {
+  installReaper();
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  live.add(child);
+  child.on('exit', () => live.delete(child));
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
