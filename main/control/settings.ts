@@ -30,7 +30,8 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
   const view: SettingsView = {
     port: i.config.gateway?.port ?? i.gatewayPort ?? DEFAULT_PORT,
     authMode: i.config.gateway?.auth ?? i.gatewayAuthMode,
-    tunnelMode: i.config.tunnel?.mode ?? i.tunnelMode,
+    // No mode in the config means a quick tunnel when the user goes public (a stopped manager reports 'off').
+    tunnelMode: i.config.tunnel?.mode ?? (i.tunnelMode === 'off' ? 'quick' : i.tunnelMode),
     tunnelTokenStored: i.secretNames.includes(tunnelTokenSecretName(i.config)),
     launchAtLogin: i.launchAtLogin,
     launchAtLoginAvailable: i.launchAtLoginAvailable,

@@ -208,6 +208,16 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Port').waitFor();
     assert.equal(await page.getByLabel('Port').inputValue(), new URL(origin).port);
+    assert.equal(
+      await page.getByLabel('Mode').inputValue(),
+      'quick',
+      'no tunnel.mode in the config: quick when going public',
+    );
+    assert.equal(
+      await page.getByLabel('Launch at login').isDisabled(),
+      true,
+      'headless: launch at login is the app’s',
+    );
     await screenshot(page, 'e2e-settings');
   });
 });

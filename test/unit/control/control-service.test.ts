@@ -355,6 +355,16 @@ describe('control service: secrets, approvals, activity, settings', () => {
     svc.close();
   });
 
+  it('shows a quick tunnel as the default mode even while no tunnel runs', async () => {
+    const f = createFakes();
+    f.tunnel.state = { mode: 'off', phase: 'stopped', url: null, reachable: 'unknown' };
+    const svc = createControlService(f.deps);
+    assert.equal((await svc.getSettings()).tunnelMode, 'quick');
+    f.config.current = { ...f.config.current, tunnel: { mode: 'off' } };
+    assert.equal((await svc.getSettings()).tunnelMode, 'off');
+    svc.close();
+  });
+
   it('uses the platform port for launch at login when there is one', async () => {
     const f = createFakes();
     let login = false;
