@@ -5,6 +5,7 @@ import {
   currentPlatform,
   ConfigError,
 } from '../config/index.js';
+import { SecretRefSyntaxError, secretRefsOf } from '../secrets/secret-refs.js';
 import { parseArgs, stringOption, UsageError } from './args.js';
 import { line, type CliIo } from './io.js';
 import { USAGE } from './usage.js';
@@ -36,10 +37,31 @@ export async function runConfig(argv: readonly string[], io: CliIo): Promise<num
         return 1;
       }
       const names = Object.keys(loaded.config.mcpServers);
+      // Secret references are checked for syntax here (values stay in the keychain, unread).
+      const refs = new Set<string>();
+      const bad: string[] = [];
+      for (const [name, server] of Object.entries(loaded.config.mcpServers)) {
+        try {
+          for (const ref of secretRefsOf(server, name)) refs.add(ref);
+        } catch (err) {
+          if (!(err instanceof SecretRefSyntaxError)) throw err;
+          bad.push(err.message);
+        }
+      }
+      if (bad.length > 0) {
+        line(io.stderr, `${path} has errors:`);
+        for (const b of bad) line(io.stderr, `  ${b}`);
+        return 1;
+      }
       line(
         io.stdout,
         `${path} is valid: ${names.length} server${names.length === 1 ? '' : 's'}${names.length ? ` (${names.join(', ')})` : ''}.`,
       );
+      if (refs.size > 0)
+        line(
+          io.stdout,
+          `Secrets it refers to (set them with "tunnelgate secrets set NAME"): ${[...refs].join(', ')}`,
+        );
       return 0;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;

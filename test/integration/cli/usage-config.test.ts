@@ -66,6 +66,24 @@ describe('tunnelgate usage and config commands', () => {
     const valid = await runInProcess(['config', 'validate'], sandbox.env);
     assert.equal(valid.code, 0, valid.stderr);
     assert.match(valid.stdout, /is valid: 1 server \(memory\)/);
+    await writeFile(
+      defaultPath,
+      JSON.stringify({
+        mcpServers: {
+          gh: { url: 'https://x.example/mcp', headers: { Authorization: 'Bearer ${secret:gh-token}' } },
+        },
+      }),
+    );
+    const refs = await runInProcess(['config', 'validate'], sandbox.env);
+    assert.equal(refs.code, 0, refs.stderr);
+    assert.match(refs.stdout, /Secrets it refers to .*: gh-token$/m);
+    await writeFile(
+      defaultPath,
+      JSON.stringify({ mcpServers: { gh: { command: 'x', env: { T: '${secret:gh' } } } }),
+    );
+    const badRef = await runInProcess(['config', 'validate'], sandbox.env);
+    assert.equal(badRef.code, 1);
+    assert.match(badRef.stderr, /gh\.env\.T: a "\$\{secret:" reference is not closed/);
     await writeFile(defaultPath, '{\n  "mcpServers": {\n    "a": { "command": 1 }\n  }\n}');
     const invalid = await runInProcess(['config', 'validate'], sandbox.env);
     assert.equal(invalid.code, 1);
