@@ -21,12 +21,8 @@ const visible = (ch: string): boolean => {
 /** A cleaned display name, or `fallback` when nothing visible is left. */
 export function cleanClientName(raw: unknown, fallback: string, maxLength = 100): string {
   if (typeof raw !== 'string') return fallback;
-  const cleaned = [...raw]
-    .filter(visible)
-    .join('')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, maxLength)
-    .trim();
+  const spaced = [...raw].filter(visible).join('').replace(/\s+/g, ' ').trim();
+  // Cut by code point, so the cap never leaves half a surrogate pair.
+  const cleaned = [...spaced].slice(0, maxLength).join('').trim();
   return cleaned || fallback;
 }
