@@ -44,6 +44,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   let since = Date.now();
   let info: InitInfo = {};
   let transport: WireTransport | undefined;
+  /** The transport of this connection, kept after it dies so its stderr can still be shown. */
+  let lastTransport: WireTransport | undefined;
   let started = false;
   /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
   let startBlocker: StartError | undefined;
@@ -233,6 +235,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       if (!transport || status !== 'ready') throw new UpstreamError(UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (status: ${status}).`);
       await transport.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
     },
+    logs: () => lastTransport?.stderrLines?.() ?? [],
     tools: () => lists.get('tools'),
     prompts: () => lists.get('prompts'),
     resources: () => lists.get('resources'),
@@ -257,6 +260,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         void fetchLists().then(() => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)), () => {});
       };
       transport = t;
+      lastTransport = t;
       try {
         await t.start();
         await initialize();

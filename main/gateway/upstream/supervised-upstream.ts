@@ -39,6 +39,8 @@ export interface SupervisedUpstream extends Upstream {
   stop(status?: 'stopped' | 'disabled'): Promise<void>;
   /** Process id of a running stdio upstream. */
   readonly pid: number | undefined;
+  /** Last stderr lines of the current or last stdio process (for the Servers page). */
+  logs(): string[];
   /** The current connection's stderr tail etc. are not exposed; this is for tests and diagnostics. */
   readonly connection: UpstreamConnection | undefined;
 }
@@ -56,6 +58,7 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
   const emitter = new EventEmitter();
   const connect = opts.connect ?? createUpstream;
   let conn: UpstreamConnection | undefined;
+  let lastConn: UpstreamConnection | undefined;
   let handler: ServerRequestHandler | undefined;
   let status: UpstreamStatus = 'stopped';
   let error: string | undefined;
@@ -93,6 +96,7 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
     }
     const c = connect(prepared.spec, prepared.deps);
     conn = c;
+    lastConn = c;
     c.setServerRequestHandler(handler);
     c.on('notification', (n: RawObject) => gen === generation && emitter.emit('notification', n));
     c.on('list-changed', (k: string) => gen === generation && status === 'ready' && emitter.emit('list-changed', k));
@@ -183,6 +187,7 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       if (status !== 'ready' || !conn) throw unavailable();
       await conn.notify(method, params);
     },
+    logs: () => lastConn?.logs() ?? [],
     tools: () => (status === 'ready' && conn ? conn.tools() : []),
     prompts: () => (status === 'ready' && conn ? conn.prompts() : []),
     resources: () => (status === 'ready' && conn ? conn.resources() : []),

@@ -144,4 +144,6 @@ export interface UpstreamConnection extends Upstream {
   close(): Promise<void>;
   /** Process id of a stdio upstream while it runs. */
   readonly pid: number | undefined;
+  /** Last lines a stdio server wrote to stderr (in memory only; configured env values masked). */
+  logs(): string[];
 }

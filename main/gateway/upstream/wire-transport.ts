@@ -25,6 +25,8 @@ export interface WireTransport {
   /** The Streamable HTTP session was re-created (404): the new initialize result. */
   onreinitialized?: (result: RawObject) => void;
   readonly pid?: number | undefined;
+  /** Captured stderr lines (stdio only). */
+  stderrLines?(): string[];
 }
 
 /** Timing of process shutdown; tests shorten it. */

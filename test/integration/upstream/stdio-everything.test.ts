@@ -109,6 +109,7 @@ test('stdio: a server that dies at start is described from its stderr and retrie
   assert.equal(s.status, 'restarting');
   assert.match(s.error!, /Upstream 'broken' exited with code 1 while initialize was in flight: Error: Cannot find module '\/nonexistent\/tunnelgate\/server\.js'/);
   assert.ok(s.nextRetryAt! > Date.now() - 1);
+  assert.ok(m.get('broken')!.logs().some((l) => l.includes("Cannot find module '/nonexistent/tunnelgate/server.js'")), 'stderr kept for the Servers page');
   await m.close();
 });
 
@@ -140,5 +141,16 @@ test('stdio: a cwd that does not exist is named in the error', async () => {
   const e = createUpstream({ name: 'nocwd', kind: 'stdio', config: { ...everything, cwd: '/nonexistent/tunnelgate-cwd' } }, { shutdown: fast });
   await assert.rejects(e.start(), /Upstream 'nocwd' could not start: the folder '\/nonexistent\/tunnelgate-cwd' \(mcpServers\.nocwd\.cwd\) does not exist/);
   assert.equal(e.state().status, 'failed');
+  await e.close();
+});
+
+test('stdio: stderr is kept with configured secret values masked', async () => {
+  const secret = 'sk-test-0123456789';
+  const e = createUpstream(
+    { name: 'chatty', kind: 'stdio', config: { command: process.execPath, args: ['-e', 'console.error("using token " + process.env.API_TOKEN); process.exit(3)'], env: { API_TOKEN: secret } } },
+    { shutdown: fast },
+  );
+  await assert.rejects(e.start(), (err: Error) => /exited with code 3/.test(err.message) && !err.message.includes(secret));
+  assert.deepEqual(e.logs(), ['using token ***']);
   await e.close();
 });
