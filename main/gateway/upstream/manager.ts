@@ -63,6 +63,13 @@ interface Entry {
   auth?: UpstreamAuth;
 }
 
+/** The part of a server's config the connection depends on; `prefix` and `tools` are the router's. */
+function connectionShape(config: ServerConfig | 'builtin'): unknown {
+  if (config === 'builtin') return config;
+  const { prefix: _prefix, tools: _tools, ...rest } = config;
+  return rest;
+}
+
 /** The transport a config entry asks for (Claude Desktop's format: `command` means stdio). */
 export function kindOf(config: ServerConfig): UpstreamKind {
   if (isStdioServer(config)) return 'stdio';
@@ -155,7 +162,10 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       }
       for (const [name, config] of wanted) {
         const old = entries.get(name);
-        if (old && isDeepStrictEqual(old.config, config)) continue;
+        if (old && isDeepStrictEqual(connectionShape(old.config), connectionShape(config))) {
+          old.config = config; // only router-side fields (prefix, tool filter) changed: no restart
+          continue;
+        }
         const entry = makeEntry(name, config);
         entries.set(name, entry);
         emitter.emit('added', entry.upstream);

@@ -69,6 +69,18 @@ test('apply restarts changed servers only and stops removed ones', async () => {
   assert.deepEqual(manager.list(), []);
 });
 
+test('changing only prefix or the tool filter does not restart the server', async () => {
+  const { manager, servers } = setup();
+  await manager.apply({ a: cfg() });
+  const before = manager.get('a');
+  await manager.apply({ a: cfg({ prefix: 'x', tools: { deny: ['secret_*'] } }) });
+  assert.equal(manager.get('a'), before, 'same upstream object');
+  assert.equal(servers.get('a')!.calls('initialize').length, 1);
+  await manager.apply({ a: cfg({ prefix: 'x', timeoutMs: 5000 }) });
+  assert.equal(servers.get('a')!.calls('initialize').length, 2, 'a connection setting restarts it');
+  await manager.close();
+});
+
 test('overlapping applies (hot reload) never leave two connections for one name', async () => {
   const { manager, servers } = setup();
   const first = manager.apply({ a: cfg({ args: ['1'] }) });
