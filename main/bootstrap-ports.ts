@@ -31,6 +31,8 @@ export interface GatewayControl {
   port(): number | null;
   error(): string | undefined;
   authMode: 'oauth' | 'none';
+  /** `--public-url` (or `gateway.publicUrl`), else the ready tunnel's origin; null when not public. */
+  publicOrigin(): string | null;
   auth: AuthService | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -144,6 +146,8 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
       port: gateway.port,
       mcpPath: () => auth?.mcpPaths()[0] ?? '/mcp',
       authMode: () => gateway.authMode,
+      // The connector URL follows `--public-url` too, which the config file does not hold.
+      publicOrigin: gateway.publicOrigin,
       error: gateway.error,
       start: gateway.start,
       stop: gateway.stop,
@@ -168,9 +172,11 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
         if (!auth) throw new Error('No grants here: this gateway runs with --auth none on 127.0.0.1 only.');
         await auth.revokeGrant(id);
       },
+      // Auth remembers the origin across restarts: a new quick-tunnel URL after a restart shows too.
+      lastUrlChange: () => auth?.lastUrlChange(),
       onChange: (l) => {
         if (!auth) return () => undefined;
-        const offs = [auth.on('pending', l), auth.on('grants', l)];
+        const offs = [auth.on('pending', l), auth.on('grants', l), auth.on('url-changed', l)];
         return () => offs.forEach((off) => off());
       },
     },

@@ -244,6 +244,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       error: () => gatewayError,
       authMode,
       auth,
+      publicOrigin,
       start: async () => {
         if (gateway) return;
         try {
