@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActivitySink } from '../activity/types.js';
+import { createConcurrencyCap } from '../auth/concurrency-cap.js';
 import type { PublicAuthHook } from '../auth/types.js';
 import type { ServerConfig } from '../config/schema.js';
 import { createHostOriginPolicy } from './front/host-origin.js';
@@ -28,6 +29,11 @@ export interface GatewayDeps {
   heartbeatMs?: number;
   /** Idle session expiry; default 1 hour. */
   sessionIdleMs?: number;
+  /**
+   * Requests in flight on the public listener (MCP and OAuth routes alike); beyond `max` (default 150,
+   * below a quick tunnel's 200) the answer is 503 with Retry-After (default 2 s).
+   */
+  concurrency?: { max?: number; retryAfterSeconds?: number };
 }
 
 /**
@@ -53,7 +59,8 @@ export function createGateway(deps: GatewayDeps) {
     maxBodyBytes: deps.maxBodyBytes ?? 4 * 1024 * 1024,
     heartbeatMs: deps.heartbeatMs,
   });
-  const handler = createPublicHandler({ policy, auth: deps.auth, endpoint });
+  const cap = createConcurrencyCap(deps.concurrency);
+  const handler = createPublicHandler({ policy, auth: deps.auth, endpoint, cap });
   const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, handler);
   // Headers must arrive promptly; bodies are bounded separately.
   server.headersTimeout = 30_000;
@@ -62,6 +69,10 @@ export function createGateway(deps: GatewayDeps) {
   return {
     router,
     handler,
+    /** Requests being served right now (the concurrency cap's count). */
+    inFlight(): number {
+      return cap.inFlight();
+    },
     /** Number of live session-era sessions. */
     get sessionCount(): number {
       return sessions.size;

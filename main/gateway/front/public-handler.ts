@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ConcurrencyCap } from '../../auth/concurrency-cap.js';
 import type { Principal, PublicAuthHook } from '../../auth/types.js';
 import { SCOPE_FULL } from '../../auth/types.js';
 import type { HostOriginPolicy } from './host-origin.js';
@@ -15,6 +16,8 @@ export interface PublicHandlerDeps {
   policy: HostOriginPolicy;
   auth?: PublicAuthHook;
   endpoint: { handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> };
+  /** Caps requests in flight (all routes); without it nothing is capped. */
+  cap?: Pick<ConcurrencyCap, 'guard'>;
 }
 
 /**
@@ -73,6 +76,12 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
+    // Before anything else, so OAuth routes count too: a quick tunnel answers 429 itself past 200
+    // requests in flight; refusing earlier with 503 + Retry-After (RFC 9110 §15.6.4) keeps us in control.
+    if (deps.cap && !deps.cap.guard(res)) {
+      req.resume();
+      return;
+    }
     handle(req, res).catch((err: unknown) => {
       // A bug must cost one request, never the listener.
       if (!res.headersSent)
