@@ -42,9 +42,12 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     return h;
   }
 
-  async function once(url: string, init: RequestInit, extra: Record<string, string>): Promise<Response> {
+  /** One request; also returns the Authorization header it carried, so a 401 can say which token was refused. */
+  async function once(url: string, init: RequestInit, extra: Record<string, string>): Promise<[Response, string | undefined]> {
+    const headers = await headersFor(extra);
+    const sent = headers.get('authorization') ?? undefined;
     try {
-      return await doFetch(url, { ...init, headers: await headersFor(extra) });
+      return [await doFetch(url, { ...init, headers }), sent];
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new UnreachableError(`is unreachable at ${safeUrl(url)} (${causeOf(err)})`);
@@ -52,7 +55,9 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
   }
 
   return async function remoteFetch(url: string, init: RequestInit, extra: Record<string, string> = {}): Promise<Response> {
-    let res = await once(url, init, extra);
+    const first = await once(url, init, extra);
+    let res = first[0];
+    const refused = first[1];
     if (!needsAuth(res)) return res;
     const wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined;
     await res.body?.cancel().catch(() => {});
@@ -62,9 +67,9 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
         true,
       );
     }
-    const verdict = await auth.unauthorized({ url, wwwAuthenticate, status: res.status });
+    const verdict = await auth.unauthorized({ url, wwwAuthenticate, status: res.status, ...(refused ? { authorization: refused } : {}) });
     if (verdict === 'retry') {
-      res = await once(url, init, extra);
+      [res] = await once(url, init, extra);
       if (!needsAuth(res)) return res;
       await res.body?.cancel().catch(() => {});
     }

@@ -59,7 +59,7 @@ function fakeAuth(initial: string | undefined) {
   const auth: UpstreamAuth = {
     authorization: async () => (token ? `Bearer ${token}` : undefined),
     unauthorized: async (info) => {
-      log.push(`401 ${info.status} ${info.wwwAuthenticate?.includes('invalid_token') ? 'invalid_token' : ''}`);
+      log.push(`401 ${info.status} ${info.wwwAuthenticate?.includes('invalid_token') ? 'invalid_token' : ''}${info.authorization ? ` refused=${info.authorization}` : ''}`);
       return onUnauthorized();
     },
     signIn: async () => {
@@ -92,7 +92,7 @@ test('http auth: Authorization from UpstreamAuth; a 401 fixed silently is retrie
       return 'retry';
     });
     assert.equal(text(await up.request('tools/call', { name: 'add', arguments: { a: 1, b: 1 } })), '2');
-    assert.deepEqual(a.log, ['401 401 invalid_token']);
+    assert.deepEqual(a.log, ['401 401 invalid_token refused=Bearer good']);
     assert.equal(srv.requests.at(-1)!.authorization, 'Bearer rotated');
   } finally {
     await up.close();
