@@ -16,8 +16,15 @@ export class SecretInputCancelledError extends Error {
  * cancels, backspace edits). Piped: everything up to EOF, minus one trailing newline, so that
  * `printf 'x\n' | tunnelgate secrets set NAME` stores "x".
  */
-export function readSecretInput(stdin: SecretInput, isTTY: boolean, maxBytes = 64 * 1024): Promise<string> {
-  return isTTY && typeof stdin.setRawMode === 'function' ? readFromTerminal(stdin, maxBytes) : readToEnd(stdin, maxBytes);
+export function readSecretInput(
+  stdin: SecretInput,
+  isTTY: boolean,
+  maxBytes = 64 * 1024,
+  prompt?: () => void,
+): Promise<string> {
+  if (isTTY && typeof stdin.setRawMode === 'function') return readFromTerminal(stdin, maxBytes, prompt);
+  prompt?.();
+  return readToEnd(stdin, maxBytes);
 }
 
 function readToEnd(stdin: SecretInput, maxBytes: number): Promise<string> {
@@ -54,10 +61,12 @@ function readToEnd(stdin: SecretInput, maxBytes: number): Promise<string> {
   });
 }
 
-function readFromTerminal(stdin: SecretInput, maxBytes: number): Promise<string> {
+function readFromTerminal(stdin: SecretInput, maxBytes: number, prompt?: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = '';
+    // Echo off before the prompt shows: whatever is typed once the prompt is visible stays hidden.
     stdin.setRawMode?.(true);
+    prompt?.();
     const finish = (err?: Error) => {
       stdin.off('data', onData);
       stdin.setRawMode?.(false);

@@ -31,8 +31,9 @@ export async function runSecretsCommand(args: readonly string[], io: SecretsComm
       assertUserSecretName(name);
       const availability = await io.store.availability();
       if (!availability.available) throw new SecretStoreUnavailableError(availability.reason ?? 'unknown reason');
-      if (io.isTTY) io.stderr.write(`Value for "${name}" (typing is hidden; Enter to finish): `);
-      const value = await readSecretInput(io.stdin, io.isTTY);
+      const value = await readSecretInput(io.stdin, io.isTTY, undefined, () => {
+        if (io.isTTY) io.stderr.write(`Value for "${name}" (typing is hidden; Enter to finish): `);
+      });
       if (io.isTTY) io.stderr.write('\n');
       if (value.length === 0) {
         err(`Nothing was stored: the value for "${name}" is empty.`);
