@@ -47,6 +47,8 @@ import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from './secrets/secret-refs.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { buildPorts, rendererDir, type TunnelHolder } from './bootstrap-ports.js';
+import { createMcpPathProbe } from './bootstrap-reachability.js';
+import type { TunnelManagerDeps } from './tunnel/index.js';
 
 /** User-facing output: `info` for what the user asked for (URLs), `warn` for problems. */
 export interface BootstrapLog {
@@ -77,6 +79,11 @@ export interface TunnelgateOptions {
   browserOpener?: BrowserOpener;
   /** OS integration only the app has (launch at login), forwarded to the control service. */
   controlPlatform?: ControlPlatformPort;
+  /**
+   * Passed to the tunnel manager: its environment (CLOUDFLARED_BIN, TUNNELGATE_REACHABILITY_CHECK;
+   * default process.env) and fetch (also used by the reachability probe). Tests point them at a fake.
+   */
+  tunnelDeps?: Pick<TunnelManagerDeps, 'env' | 'fetch'>;
 }
 
 export interface TunnelgateServices {
@@ -230,6 +237,22 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     return g;
   };
 
+  /**
+   * The tunnel's default probe reads OAuth metadata, which `--auth none` does not serve (404): there
+   * the MCP path itself is probed. TUNNELGATE_REACHABILITY_CHECK=0 still turns the probe off.
+   */
+  const reachabilityProbe = (): Pick<TunnelManagerDeps, 'checkReachable'> => {
+    const env = options.tunnelDeps?.env ?? process.env;
+    if (authMode !== 'none' || !auth || env.TUNNELGATE_REACHABILITY_CHECK === '0') return {};
+    const fetchFn = options.tunnelDeps?.fetch;
+    return {
+      checkReachable: createMcpPathProbe({
+        path: () => auth.mcpPaths()[0] ?? '/mcp',
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+      }),
+    };
+  };
+
   const ports = buildPorts({
     editor,
     currentConfig,
@@ -278,6 +301,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       hostname: currentConfig().tunnel?.hostname,
       token: async () => secrets.get(currentConfig().tunnel?.tokenSecret ?? 'cloudflared-tunnel-token'),
       dataDir,
+      ...options.tunnelDeps,
+      ...reachabilityProbe(),
     }),
     tunnelMode: () => (currentConfig().tunnel?.mode === 'named' ? 'named' : 'quick'),
     onTunnelUrl: (url) => {
@@ -340,7 +365,9 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       const demo = !loaded;
       if (demo) await announceDemo(configPath, platform, log);
       else if (Object.keys(serversOf(loaded)).length === 0) {
-        log.info(`${configPath} lists no servers yet: add them under "mcpServers" (applied without restart).`);
+        log.info(
+          `${configPath} lists no servers yet: add them under "mcpServers" (applied without restart).`,
+        );
       }
       // Upstreams start after the port is ours (so a port conflict fails fast, before any child runs).
       await applyConfig(loaded);

@@ -112,3 +112,4 @@ export function createGateway(deps: GatewayDeps) {
   };
 }
 export type Gateway = ReturnType<typeof createGateway>;
+export { GET_NEEDS_SSE_MESSAGE } from './front/protocol.js';

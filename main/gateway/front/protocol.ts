@@ -31,3 +31,9 @@ export const INTERNAL_ERROR = -32603;
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 /** Transport-level refusals (bad host, too large, unknown session) in the implementation range. */
 export const TRANSPORT_ERROR = -32000;
+
+/**
+ * The front's answer to a GET at an MCP path without `Accept: text/event-stream` (406). Only the
+ * gateway says it, so the tunnel's reachability probe in `--auth none` mode recognizes it.
+ */
+export const GET_NEEDS_SSE_MESSAGE = 'Not Acceptable: a GET stream needs Accept: text/event-stream';

@@ -7,7 +7,13 @@ import type { EndpointDeps } from './mcp-endpoint.js';
 import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import type { Classified } from './messages.js';
 import { observe } from './observe.js';
-import { INVALID_REQUEST, LATEST_SESSION_VERSION, SESSION_VERSIONS, TRANSPORT_ERROR } from './protocol.js';
+import {
+  GET_NEEDS_SSE_MESSAGE,
+  INVALID_REQUEST,
+  LATEST_SESSION_VERSION,
+  SESSION_VERSIONS,
+  TRANSPORT_ERROR,
+} from './protocol.js';
 import { createResponseStream } from './response-stream.js';
 import type { Session } from './sessions.js';
 
@@ -210,12 +216,7 @@ export function createSessionEra(deps: EndpointDeps) {
     },
     async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
       if (!acceptsSse(req)) {
-        sendRpcError(
-          res,
-          406,
-          TRANSPORT_ERROR,
-          'Not Acceptable: a GET stream needs Accept: text/event-stream',
-        );
+        sendRpcError(res, 406, TRANSPORT_ERROR, GET_NEEDS_SSE_MESSAGE);
         return;
       }
       const s = lookup(req, res, principal, null);

@@ -48,7 +48,11 @@ describe('gateway: concurrency cap on the public listener', () => {
       );
 
     // Two slow MCP calls and one slow OAuth request fill the three slots.
-    const held = [slowCall(1), slowCall(2), rawHttp(g.port, { method: 'GET', path: '/oauth/slow' })];
+    const held = Promise.all([
+      slowCall(1),
+      slowCall(2),
+      rawHttp(g.port, { method: 'GET', path: '/oauth/slow' }),
+    ] as const);
     const deadline = Date.now() + 5000;
     while (g.gateway.inFlight() < 3) {
       assert.ok(Date.now() < deadline, `only ${g.gateway.inFlight()} requests reached the gateway`);
@@ -73,11 +77,11 @@ describe('gateway: concurrency cap on the public listener', () => {
     assert.match(refusedAuth.text, /More than 3 requests are in progress/);
 
     openGate();
-    const [one, two, oauth] = await Promise.all(held);
+    const [one, two, oauth] = await held;
     assert.equal(one.status, 200);
     assert.match(JSON.stringify(one.body), /done after 1 steps/);
     assert.equal(two.status, 200);
-    assert.equal((oauth as { status: number }).status, 200);
+    assert.equal(oauth.status, 200);
 
     // Slots come back when responses finish: the gateway serves normally again.
     const deadline2 = Date.now() + 5000;
