@@ -74,6 +74,11 @@ export interface ApprovalRequestView {
   clientId: string;
   clientName: string;
   redirectHost: string;
+  /**
+   * The exact redirect URI of this request. Shown in full: a public client id (e.g. ChatGPT's CIMD
+   * URL) can be paired with someone else's connector redirect, which only the full URI reveals.
+   */
+  redirectUri: string;
   /** Set when the client identified itself with a Client ID Metadata Document. */
   cimdUrl?: string;
   requestedScopes: string[];
@@ -149,6 +154,11 @@ export interface TunnelgateApi {
 
   startTunnel(): Promise<void>;
   stopTunnel(): Promise<void>;
+  /**
+   * Downloads the official cloudflared into the data folder (when the tunnel state says
+   * `errorCode: 'binary-missing'`); progress shows in `status.tunnel.download`.
+   */
+  downloadCloudflared(): Promise<void>;
 
   getSettings(): Promise<SettingsView>;
   updateSettings(patch: Partial<SettingsView> & { tunnelToken?: string }): Promise<SettingsView>;
@@ -186,6 +196,7 @@ export const API_METHODS = [
   'exportActivity',
   'startTunnel',
   'stopTunnel',
+  'downloadCloudflared',
   'getSettings',
   'updateSettings',
 ] as const satisfies readonly Exclude<keyof TunnelgateApi, `on${string}`>[];

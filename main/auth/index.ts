@@ -197,6 +197,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       clientId: r.client.clientId,
       clientName: r.client.clientName,
       redirectHost: redirectHost(r.redirectUri),
+      redirectUri: r.redirectUri,
       ...(r.client.cimdUrl ? { cimdUrl: r.client.cimdUrl } : {}),
       requestedScopes: r.requestedScopes,
       createdAt: r.createdAt,

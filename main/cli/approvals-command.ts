@@ -9,7 +9,7 @@ import { USAGE } from './usage.js';
 function describe(r: ApprovalRequestView): string {
   const left = Math.max(0, Math.round((r.expiresAt - Date.now()) / 1000));
   const via = r.cimdUrl ? `metadata ${r.cimdUrl}` : `registered client ${r.clientId}`;
-  return `${r.id}  code ${r.pairingCode}  ${r.clientName}  redirect ${r.redirectHost}  (${via}; scopes ${r.requestedScopes.join(' ') || '-'}; expires in ${left}s)`;
+  return `${r.id}  code ${r.pairingCode}  ${r.clientName}  redirect ${r.redirectUri ?? r.redirectHost}  (${via}; scopes ${r.requestedScopes.join(' ') || '-'}; expires in ${left}s)`;
 }
 
 async function findRequest(client: ControlClient, idOrCode: string): Promise<ApprovalRequestView> {

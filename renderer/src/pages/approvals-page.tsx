@@ -49,7 +49,10 @@ function PendingCard({
           <h3>{request.clientName || 'Unnamed client'}</h3>
           <dl className="facts facts-tight">
             <dt>Returns to</dt>
-            <dd className="mono">{request.redirectHost}</dd>
+            {/* The full URI, not just the host: a connector id in the path tells whose connector it is. */}
+            <dd className="mono small break-all" data-testid="redirect-uri">
+              {request.redirectUri ?? request.redirectHost}
+            </dd>
             <dt>Identified by</dt>
             <dd className="mono small ellipsis">{request.cimdUrl ?? `registration ${request.clientId}`}</dd>
             <dt>Asks for</dt>
@@ -63,7 +66,9 @@ function PendingCard({
           <span className="pairing-code" data-testid="pairing-code">
             {request.pairingCode}
           </span>
-          <span className="muted small">Check it matches the code on the sign-in page.</span>
+          <span className="muted small">
+            Approve only if this code matches the one on the sign-in page you opened yourself.
+          </span>
         </div>
       </div>
       <ErrorBanner message={action.error} onDismiss={action.clearError} />

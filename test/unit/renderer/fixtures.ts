@@ -93,6 +93,7 @@ export function stubInit(overrides: Partial<StubInit> = {}): StubInit {
         clientId: 'https://chatgpt.com/oauth/client.json',
         clientName: 'ChatGPT',
         redirectHost: 'chatgpt.com',
+        redirectUri: 'https://chatgpt.com/connector/oauth/g-4f2a9c',
         cimdUrl: 'https://chatgpt.com/oauth/client.json',
         requestedScopes: ['mcp:full'],
         createdAt: now - 20_000,

@@ -344,6 +344,8 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     const { page } = p;
     await page.getByTestId('pairing-code').waitFor();
     assert.equal(await page.getByTestId('pairing-code').textContent(), 'KX7-42Q');
+    // The whole redirect URI is shown, so a look-alike connector id on a trusted host stands out.
+    assert.equal(await page.getByTestId('redirect-uri').textContent(), 'https://chatgpt.com/connector/oauth/g-4f2a9c');
     await page.getByText('https://chatgpt.com/oauth/client.json').waitFor();
     await page.getByRole('button', { name: 'Approve read-only' }).click();
     await page.getByText('No pending requests').waitFor();
