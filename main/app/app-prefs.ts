@@ -15,6 +15,23 @@ export interface AppPrefsStore {
   set(patch: Partial<AppPrefs>): void;
 }
 
+/** The part of electron-store (or `conf`) the prefs need: typed get/set of one key. */
+export interface KeyValueStore {
+  get(key: 'goPublicOnLaunch'): unknown;
+  set(key: 'goPublicOnLaunch', value: boolean): void;
+}
+
+/** Prefs over electron-store, as the app uses them (main.ts creates the store). */
+export function createKeyValuePrefs(store: KeyValueStore): AppPrefsStore {
+  return {
+    get: () => ({ goPublicOnLaunch: store.get('goPublicOnLaunch') === true }),
+    set(patch) {
+      if (patch.goPublicOnLaunch !== undefined) store.set('goPublicOnLaunch', patch.goPublicOnLaunch);
+    },
+  };
+}
+
+/** Prefs in a plain JSON file: for tests and tools that run without Electron's app paths. */
 export function createAppPrefsStore(file: string): AppPrefsStore {
   let prefs: AppPrefs = { goPublicOnLaunch: false };
   try {

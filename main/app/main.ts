@@ -7,10 +7,11 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as electron from 'electron';
+import Store from 'electron-store';
 import { createTunnelgate } from '../bootstrap.js';
 import { rendererDir } from '../bootstrap-ports.js';
 import { currentPlatform, loadConfig, resolveConfigPath } from '../config/index.js';
-import { createAppPrefsStore } from './app-prefs.js';
+import { createKeyValuePrefs, type AppPrefs } from './app-prefs.js';
 import { startApp, type ShellServiceOptions } from './app-controller.js';
 import type { ElectronPort } from './electron-port.js';
 import { appIconPath, resourcesDir } from './icons.js';
@@ -40,7 +41,8 @@ void startApp({
   // bootstrap accepts TunnelgateOptions; `controlPlatform` is read by it once wired (see report).
   createServices: (options: ShellServiceOptions) => createTunnelgate(options),
   configuredAuth,
-  prefs: createAppPrefsStore(join(port.app.getPath('userData'), 'app-state.json')),
+  // electron-store: the shell's own preferences in userData/app-state.json (never secrets).
+  prefs: createKeyValuePrefs(new Store<AppPrefs>({ name: 'app-state', defaults: { goPublicOnLaunch: false } })),
   loginItem: createLoginItem({
     app: port.app,
     platform: process.platform,

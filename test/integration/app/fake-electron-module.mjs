@@ -14,6 +14,7 @@ class App extends EventEmitter {
   whenReady() { return Promise.resolve(); }
   getPath(name) { return name === 'exe' ? process.execPath : env.FAKE_ELECTRON_USERDATA; }
   getAppPath() { return env.FAKE_ELECTRON_APP_PATH; }
+  getVersion() { return '0.0.0-test'; }
   getLoginItemSettings() { return { openAtLogin: false }; }
   setLoginItemSettings() {}
   quit() {
@@ -75,7 +76,8 @@ export const Menu = { buildFromTemplate: (template) => ({ template }) };
 export const nativeImage = { createFromPath: (path) => ({ path }) };
 export const clipboard = { writeText() {} };
 export const shell = { openExternal: async () => {} };
-export const ipcMain = { handlers: new Map(), handle(c, h) { this.handlers.set(c, h); }, removeHandler(c) { this.handlers.delete(c); } };
+// `on` is what electron-store registers for its renderer-side data channel (unused by our windows).
+export const ipcMain = { handlers: new Map(), handle(c, h) { this.handlers.set(c, h); }, removeHandler(c) { this.handlers.delete(c); }, on() {} };
 export const protocol = {
   registerSchemesAsPrivileged: (schemes) => report({ schemes: schemes.map((s) => s.scheme) }),
   handle: async (scheme, handler) => {

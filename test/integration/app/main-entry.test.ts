@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -78,4 +78,6 @@ it('starts the app from the compiled entry and quits it cleanly', { timeout: 240
   assert.ok(events.some((e) => typeof e.status === 'string' && /^Running locally on 127\.0\.0\.1:\d+$/.test(e.status)), JSON.stringify(events));
   assert.deepEqual(find('quit'), { held: true }, 'quit waits for the services to stop');
   assert.equal(find('exit'), 0);
+  // The shell's preferences live in electron-store's file under userData (nothing public by default).
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'userData', 'app-state.json'), 'utf8')), { goPublicOnLaunch: false });
 });
