@@ -105,6 +105,9 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
     stop: async () => {
       await i.tunnel.manager?.stop();
     },
+    downloadBinary: async () => {
+      await ensure().downloadBinary();
+    },
     onState: (l) => {
       stateListeners.add(l);
       return () => stateListeners.delete(l);

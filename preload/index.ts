@@ -5,7 +5,14 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { eventChannel, invokeChannel, type ApiEvent, type ApiMethod } from '../main/app/ipc-channels.js';
-import type { AppStatus, ActivityEvent, ApprovalRequestView, ServerView, TunnelgateApi, Unsubscribe } from './contract.js';
+import type {
+  AppStatus,
+  ActivityEvent,
+  ApprovalRequestView,
+  ServerView,
+  TunnelgateApi,
+  Unsubscribe,
+} from './contract.js';
 
 type Invoke<M extends ApiMethod> = TunnelgateApi[M];
 
@@ -56,6 +63,7 @@ const api = {
 
   startTunnel: call('startTunnel'),
   stopTunnel: call('stopTunnel'),
+  downloadCloudflared: call('downloadCloudflared'),
   getSettings: call('getSettings'),
   updateSettings: call('updateSettings'),
 

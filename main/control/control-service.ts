@@ -249,6 +249,14 @@ export function createControlService(deps: ControlDeps): ControlService {
 
     startTunnel: () => deps.tunnel.start(),
     stopTunnel: () => deps.tunnel.stop(),
+    async downloadCloudflared() {
+      // Only on the user's request (ARCHITECTURE.md): nothing is fetched from the internet by itself.
+      try {
+        await deps.tunnel.downloadBinary();
+      } finally {
+        statusPush.request();
+      }
+    },
 
     getSettings,
     async updateSettings(patch: SettingsPatch) {

@@ -84,6 +84,11 @@ export interface ControlTunnelPort {
   state(): TunnelState;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Downloads the official cloudflared (verified) into the data folder; progress in `state().download`.
+   * Rejects with a message for a person when the download or its check fails.
+   */
+  downloadBinary(): Promise<void>;
   onState(listener: (state: TunnelState) => void): Unsubscribe;
   onUrlChanged(listener: (change: { previous: string | null; url: string | null }) => void): Unsubscribe;
 }

@@ -19,28 +19,37 @@ const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
   },
 ];
 
+/** "42%" when the size is known, else the megabytes received so far. */
+function downloadProgress(d: { receivedBytes: number; totalBytes?: number }): string {
+  if (d.totalBytes) return `${Math.round((d.receivedBytes / d.totalBytes) * 100)}%`;
+  return `${(d.receivedBytes / 1_000_000).toFixed(1)} MB`;
+}
+
 function TunnelLine({ status }: { status: AppStatus }) {
   const t = status.tunnel;
+  // A download runs while the tunnel is stopped or failed (binary-missing), or as part of a start.
+  const downloading = t.download ? `Downloading cloudflared… ${downloadProgress(t.download)}` : undefined;
   const text: Record<typeof t.phase, string> = {
-    stopped: 'Not public (tunnel stopped)',
-    starting: t.download
-      ? `Downloading cloudflared… ${Math.round((t.download.receivedBytes / (t.download.totalBytes ?? t.download.receivedBytes * 2)) * 100)}%`
-      : 'Starting cloudflared…',
+    stopped: downloading ?? 'Not public (tunnel stopped)',
+    starting: downloading ?? 'Starting cloudflared…',
     ready: `Public at ${t.url ?? ''}`,
     reconnecting: 'Tunnel reconnecting…',
-    failed: 'Tunnel failed',
+    failed: downloading ?? 'Tunnel failed',
   };
   return (
     <div className="tunnel-line">
-      <StatusPill status={t.phase === 'stopped' ? 'stopped' : t.phase} label={text[t.phase]} />
+      <StatusPill
+        status={t.phase === 'stopped' ? 'stopped' : t.download ? 'starting' : t.phase}
+        label={text[t.phase]}
+      />
       {t.reachable === 'checking' && <span className="muted">Checking reachability…</span>}
       {t.reachable === 'no' && (
         <span className="text-bad">
           Not reachable from the internet{t.reachableDetail ? `: ${t.reachableDetail}` : ''}
         </span>
       )}
-      {t.error && <span className="text-bad">{t.error}</span>}
-      {t.phase === 'starting' && t.download && (
+      {t.error && !t.download && <span className="text-bad">{t.error}</span>}
+      {t.download && (
         <progress
           className="download"
           max={t.download.totalBytes ?? undefined}
@@ -54,6 +63,8 @@ function TunnelLine({ status }: { status: AppStatus }) {
 
 export function ConnectPage({ status, error }: { status: AppStatus | null; error: string | null }) {
   const action = useAction();
+  // Its own busy state: a download may take a minute, and the other buttons stay usable meanwhile.
+  const download = useAction();
   if (!status) {
     return (
       <section className="page">
@@ -65,11 +76,18 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
   const g = status.gateway;
   const t = status.tunnel;
   const tunnelBusy = t.phase === 'starting' || t.phase === 'reconnecting';
+  const binaryMissing = t.errorCode === 'binary-missing';
   const url = g.connectorUrl;
   return (
     <section className="page" data-testid="connect-page">
       <PageHeader title="Connect" subtitle="Paste this URL into ChatGPT as a custom connector." />
-      <ErrorBanner message={error ?? action.error} onDismiss={action.clearError} />
+      <ErrorBanner
+        message={error ?? action.error ?? download.error}
+        onDismiss={() => {
+          action.clearError();
+          download.clearError();
+        }}
+      />
       {status.urlChanged && (
         <Notice tone="warn">
           <div className="notice-body">
@@ -169,11 +187,21 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
               Start gateway
             </button>
           )}
-          {t.phase === 'stopped' || t.phase === 'failed' ? (
+          {binaryMissing && (
             <button
               type="button"
               className="btn btn-primary"
-              disabled={action.busy || !g.running}
+              disabled={download.busy || t.download !== undefined}
+              onClick={() => download.run(() => api().downloadCloudflared())}
+            >
+              {t.download ? 'Downloading cloudflared…' : 'Download cloudflared'}
+            </button>
+          )}
+          {t.phase === 'stopped' || t.phase === 'failed' ? (
+            <button
+              type="button"
+              className={binaryMissing ? 'btn' : 'btn btn-primary'}
+              disabled={action.busy || !g.running || t.download !== undefined}
               onClick={() => action.run(() => api().startTunnel())}
             >
               {t.phase === 'failed' ? 'Retry tunnel' : 'Go public (start tunnel)'}
@@ -189,6 +217,12 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             </button>
           )}
         </div>
+        {binaryMissing && !t.download && (
+          <p className="muted" data-testid="download-hint">
+            cloudflared (Cloudflare’s tunnel program) is not installed. Tunnelgate can download the official
+            release from GitHub into its data folder, checking its checksum, or install it yourself and retry.
+          </p>
+        )}
       </div>
 
       <div className="two-col">

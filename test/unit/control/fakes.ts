@@ -55,6 +55,10 @@ export interface Fakes {
     state: TunnelState;
     setState(s: Partial<TunnelState>): void;
     changeUrl(previous: string | null, url: string): void;
+    /** Calls of downloadBinary(); each waits for `downloadGate` when set, fails with `downloadError`. */
+    downloads: number;
+    downloadGate?: Promise<void>;
+    downloadError?: string;
   };
   activity: { events: ActivityEvent[]; push(e: Omit<ActivityEvent, 'id'>): ActivityEvent; cleared: number };
   subscriberCount(): number;
@@ -93,6 +97,7 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
         f.tunnel.state = { ...f.tunnel.state, url };
         tunnelUrl.emit({ previous, url });
       },
+      downloads: 0,
     },
     activity: {
       events: [],
@@ -198,6 +203,21 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
       state: () => f.tunnel.state,
       start: async () => f.tunnel.setState({ phase: 'starting' }),
       stop: async () => f.tunnel.setState({ phase: 'stopped', url: null }),
+      // Like the real manager: progress in state.download, then a found binary clears binary-missing.
+      async downloadBinary() {
+        f.tunnel.downloads++;
+        f.tunnel.setState({ download: { receivedBytes: 0, totalBytes: 1000 } });
+        await f.tunnel.downloadGate;
+        f.tunnel.setState({ download: { receivedBytes: 1000, totalBytes: 1000 } });
+        const { download: _d, error, errorCode, ...rest } = f.tunnel.state;
+        if (f.tunnel.downloadError) {
+          f.tunnel.state = { ...rest, ...(error ? { error } : {}), ...(errorCode ? { errorCode } : {}) };
+          tunnelState.emit(f.tunnel.state);
+          throw new Error(f.tunnel.downloadError);
+        }
+        f.tunnel.state = { ...rest, phase: 'stopped', binaryPath: '/data/bin/cloudflared' };
+        tunnelState.emit(f.tunnel.state);
+      },
       onState: (l) => tunnelState.add(l),
       onUrlChanged: (l) => tunnelUrl.add(l),
     },

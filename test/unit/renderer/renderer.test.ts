@@ -206,6 +206,88 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p);
   });
 
+  it('Connect: cloudflared missing offers "Download cloudflared" with a progress bar, then Go public', async () => {
+    const init = stubInit();
+    init.status.gateway.connectorUrl = null;
+    init.status.tunnel = {
+      mode: 'quick',
+      phase: 'failed',
+      url: null,
+      reachable: 'unknown',
+      error: 'cloudflared was not found (CLOUDFLARED_BIN, PATH, the data folder).',
+      errorCode: 'binary-missing',
+    };
+    init.status.checklist = {
+      gatewayRunning: true,
+      tunnelReady: false,
+      reachable: false,
+      clientApproved: false,
+    };
+    const p = await open('connect', init);
+    const { page } = p;
+    type W = {
+      __stub: {
+        state: { status: { tunnel: Record<string, unknown> } };
+        emit(e: string, p: unknown): void;
+        failNext(m: string, message: string): void;
+        calls: unknown[][];
+      };
+    };
+    await page.getByText('cloudflared was not found').waitFor();
+    await page.getByTestId('download-hint').waitFor();
+    // A failed download is said in words and the button stays.
+    await page.evaluate(() =>
+      (globalThis as unknown as W).__stub.failNext(
+        'downloadCloudflared',
+        'The cloudflared download failed: checksum mismatch.',
+      ),
+    );
+    await page.getByRole('button', { name: 'Download cloudflared' }).click();
+    await page.getByText('The cloudflared download failed: checksum mismatch.').waitFor();
+
+    await page.getByRole('button', { name: 'Download cloudflared' }).click();
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as W).__stub.calls.filter((c) => c[0] === 'downloadCloudflared').length === 2,
+    );
+    await page.getByLabel('cloudflared download').waitFor();
+    await page.evaluate(() => {
+      const w = globalThis as unknown as W;
+      const s = w.__stub.state.status;
+      s.tunnel = { ...s.tunnel, download: { receivedBytes: 20_000_000, totalBytes: 40_000_000 } };
+      w.__stub.emit('status', s);
+    });
+    await page.getByText('Downloading cloudflared… 50%').waitFor();
+    assert.equal(await page.getByLabel('cloudflared download').getAttribute('value'), '20000000');
+    assert.equal(await page.getByRole('button', { name: 'Downloading cloudflared…' }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Retry tunnel' }).isDisabled(), true);
+    await screenshot(page, 'stub-connect-download');
+
+    // Done: the manager found the binary, binary-missing is gone, going public is the next step.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as W;
+      const s = w.__stub.state.status;
+      s.tunnel = {
+        mode: 'quick',
+        phase: 'stopped',
+        url: null,
+        reachable: 'unknown',
+        binaryPath: '/data/bin/cloudflared',
+      };
+      w.__stub.emit('status', s);
+    });
+    await page.getByRole('button', { name: 'Go public (start tunnel)' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Download cloudflared' }).count(), 0);
+    assert.equal(await page.getByLabel('cloudflared download').count(), 0);
+    await page.getByRole('button', { name: 'Go public (start tunnel)' }).click();
+    await page.waitForFunction(() =>
+      (globalThis as unknown as W).__stub.calls.some((c) => c[0] === 'startTunnel'),
+    );
+    // The failure banner of the first attempt does not linger as if it were current.
+    assert.equal(await page.getByText('checksum mismatch').count(), 0);
+    await done(p);
+  });
+
   it('Servers: status in words, tools with switches, secrets, sign-in, add with errors shown', async () => {
     const p = await open('servers');
     const { page } = p;
@@ -345,7 +427,10 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.getByTestId('pairing-code').waitFor();
     assert.equal(await page.getByTestId('pairing-code').textContent(), 'KX7-42Q');
     // The whole redirect URI is shown, so a look-alike connector id on a trusted host stands out.
-    assert.equal(await page.getByTestId('redirect-uri').textContent(), 'https://chatgpt.com/connector/oauth/g-4f2a9c');
+    assert.equal(
+      await page.getByTestId('redirect-uri').textContent(),
+      'https://chatgpt.com/connector/oauth/g-4f2a9c',
+    );
     await page.getByText('https://chatgpt.com/oauth/client.json').waitFor();
     await page.getByRole('button', { name: 'Approve read-only' }).click();
     await page.getByText('No pending requests').waitFor();

@@ -125,6 +125,15 @@ function impl(method: string, args: unknown[]): unknown {
       return undefined;
     case 'exportActivity':
       return s.activity.map((e) => JSON.stringify(e)).join('\n');
+    case 'downloadCloudflared':
+      // Like the tunnel manager: the download starts with progress in status.tunnel.download; the
+      // test then emits the further states.
+      s.status = {
+        ...s.status,
+        tunnel: { ...s.status.tunnel, download: { receivedBytes: 0, totalBytes: 40_000_000 } },
+      };
+      control.emit('status', s.status);
+      return undefined;
     case 'acknowledgeUrlChange': {
       const { urlChanged: _gone, ...rest } = s.status;
       s.status = rest;
