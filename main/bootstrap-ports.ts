@@ -52,6 +52,8 @@ export interface PortsInputs {
   tunnelMode(): 'quick' | 'named';
   /** The tunnel's public origin became known or changed (null: gone). */
   onTunnelUrl(url: string | null): void;
+  /** Every tunnel state, with the one before it (for telling the user about failures). */
+  onTunnelState?(state: TunnelState, previous: TunnelState | undefined): void;
   activity: ActivityLog;
   log(message: string): void;
 }
@@ -81,7 +83,11 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
     if (i.tunnel.manager) return i.tunnel.manager;
     const m = createTunnelManager(i.makeTunnel(i.tunnelMode()));
     let lastUrl: string | null = null;
+    let previous: TunnelState | undefined;
     m.on('state', (s: TunnelState) => {
+      const before = previous;
+      previous = s;
+      i.onTunnelState?.(s, before);
       const url = s.phase === 'ready' ? s.url : null;
       if (url !== lastUrl && (url !== null || s.phase === 'stopped' || s.phase === 'failed')) {
         lastUrl = url;

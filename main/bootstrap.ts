@@ -325,6 +325,24 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       lastConnector = connector;
       log.info(`Connector URL: ${connector}`);
     },
+    // Headless, nobody watches the window: tunnel trouble after start-up goes to the log and the activity.
+    onTunnelState: (s, before) => {
+      if (s.phase === before?.phase && s.reachable === before.reachable) return;
+      if (s.phase === 'failed' && before?.phase !== 'failed') {
+        const why = s.error ?? 'cloudflared stopped';
+        log.warn(`Tunnel failed: ${why}`);
+        systemEvent('tunnel/failed', why);
+      } else if (s.phase === 'reconnecting' && before?.phase === 'ready') {
+        // Once per drop: the restart attempts that follow are summed up by 'failed' if they all fail.
+        const why = s.error ?? 'cloudflared exited';
+        log.warn(`Tunnel lost (${why}); reconnecting...`);
+        systemEvent('tunnel/reconnecting', why);
+      } else if (s.phase === 'ready' && s.reachable === 'no' && before?.reachable !== 'no') {
+        const why = s.reachableDetail ?? 'the public URL does not answer';
+        log.warn(`The tunnel is up but the gateway is not reachable through it: ${why}`);
+        systemEvent('tunnel/unreachable', why);
+      }
+    },
     activity,
     log: (m) => log.warn(m),
   });
@@ -411,7 +429,10 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       if (autoTunnel && !localOnly) {
         // Not awaited: the URL is printed when cloudflared is ready (onTunnelUrl), serving goes on meanwhile.
-        ports.tunnel.start().catch((err: unknown) => log.warn(`Tunnel: ${(err as Error).message}`));
+        // A tunnel that failed was already reported by onTunnelState; other errors are said here.
+        ports.tunnel.start().catch((err: unknown) => {
+          if (tunnel.manager?.state().phase !== 'failed') log.warn(`Tunnel: ${(err as Error).message}`);
+        });
       }
       return { port, endpoint, demo, ...(dashboardUrl ? { dashboardUrl } : {}) };
     },
