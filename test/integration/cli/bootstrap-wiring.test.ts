@@ -1,10 +1,13 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../../../main/bootstrap.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
+import { serverMemoryEntry } from './cli-harness.js';
 
 /** The seams between bootstrap and the control service, driven in-process with the real services. */
 describe('bootstrap wiring: what the control service sees', () => {
@@ -98,4 +101,47 @@ describe('bootstrap wiring: what the control service sees', () => {
     await assert.rejects(control.updateSettings({ launchAtLogin: true }), /desktop app only/);
     await stop(tg);
   });
+
+  it(
+    'the Servers page shows the names the router exposes, also for a name collision',
+    { timeout: 60_000 },
+    async () => {
+      const dir = await sandbox();
+      const server = (file: string) => ({
+        command: process.execPath,
+        args: [serverMemoryEntry()],
+        env: { MEMORY_FILE_PATH: join(dir, file) },
+        prefix: 'm',
+      });
+      await writeFile(
+        join(dir, 'config.json'),
+        JSON.stringify({ mcpServers: { first: server('1.jsonl'), second: server('2.jsonl') } }),
+      );
+      const tg = await start(dir, { auth: 'none' });
+      const control = tg.services.control;
+      const deadline = Date.now() + 30_000;
+      let views = await control.listServers();
+      while (!views.every((v) => v.status === 'ready' && v.tools.length > 0)) {
+        assert.ok(Date.now() < deadline, `servers not ready: ${JSON.stringify(views.map((v) => v.status))}`);
+        await new Promise((r) => setTimeout(r, 100));
+        views = await control.listServers();
+      }
+      const client = new Client({ name: 'wiring-test', version: '1.0.0' });
+      const port = tg.services.gateway() ? (await control.getStatus()).gateway.port : null;
+      await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+      try {
+        const exposed = (await client.listTools()).tools.map((t) => t.name);
+        const name = (server: string) =>
+          views.find((v) => v.name === server)?.tools.find((t) => t.name === 'read_graph')?.exposedName;
+        assert.equal(name('first'), 'm__read_graph');
+        // The second server's name collides: the router gives it a suffix, and the window shows that one.
+        assert.notEqual(name('second'), 'm__read_graph');
+        assert.ok(exposed.includes(name('first')!), exposed.join(','));
+        assert.ok(exposed.includes(name('second')!), `${name('second')} not in ${exposed.join(',')}`);
+      } finally {
+        await client.close();
+      }
+      await stop(tg);
+    },
+  );
 });
