@@ -73,15 +73,11 @@ const STOPPED: TunnelState = { mode: 'off', phase: 'stopped', url: null, reachab
 function tunnelPort(i: PortsInputs): ControlTunnelPort {
   const stateListeners = new Set<(s: TunnelState) => void>();
   const urlListeners = new Set<(c: { previous: string | null; url: string | null }) => void>();
-  const ensure = (): CloudflaredTunnelManager => {
-    if (i.tunnel.localOnly) {
-      throw new Error(
-        'This gateway runs with --auth none on 127.0.0.1 only, so it cannot go public: nothing would guard /mcp. ' +
-          'Restart it with --auth oauth (or --auth none without --no-tunnel, which adds a secret URL path).',
-      );
-    }
-    if (i.tunnel.manager) return i.tunnel.manager;
-    const m = createTunnelManager(i.makeTunnel(i.tunnelMode()));
+  /** What the current manager was made with: Settings may change the mode, hostname or binary. */
+  let madeWith: string | undefined;
+  let pending: Promise<CloudflaredTunnelManager> | undefined;
+  const create = (deps: TunnelManagerDeps): CloudflaredTunnelManager => {
+    const m = createTunnelManager(deps);
     let lastUrl: string | null = null;
     let previous: TunnelState | undefined;
     m.on('state', (s: TunnelState) => {
@@ -98,13 +94,51 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
     m.on('url-changed', (c: { previous: string; url: string }) => {
       for (const l of urlListeners) l(c);
     });
-    i.tunnel.manager = m;
     return m;
+  };
+  /**
+   * The manager for the current settings. A stopped or failed one made with other settings (quick
+   * became named in Settings, a new hostname or cloudflared path) is replaced; a running one is kept
+   * until the user stops it, so nothing drops the public URL behind their back.
+   */
+  const ensure = async (): Promise<CloudflaredTunnelManager> => {
+    if (i.tunnel.localOnly) {
+      throw new Error(
+        'This gateway runs with --auth none on 127.0.0.1 only, so it cannot go public: nothing would guard /mcp. ' +
+          'Restart it with --auth oauth (or --auth none without --no-tunnel, which adds a secret URL path).',
+      );
+    }
+    while (pending) await pending.catch(() => undefined);
+    const deps = i.makeTunnel(i.tunnelMode());
+    const key = JSON.stringify([
+      deps.mode,
+      deps.localPort,
+      deps.cloudflaredPath ?? null,
+      deps.hostname ?? null,
+    ]);
+    const current = i.tunnel.manager;
+    if (current && (key === madeWith || !['stopped', 'failed'].includes(current.state().phase)))
+      return current;
+    pending = (async () => {
+      if (current) {
+        await current.stop();
+        await current.close();
+      }
+      const m = create(deps);
+      i.tunnel.manager = m;
+      madeWith = key;
+      return m;
+    })();
+    try {
+      return await pending;
+    } finally {
+      pending = undefined;
+    }
   };
   return {
     state: () => i.tunnel.manager?.state() ?? STOPPED,
     start: async () => {
-      await ensure().start();
+      await (await ensure()).start();
       const s = i.tunnel.manager?.state();
       if (s?.phase === 'failed') throw new Error(s.error ?? 'The tunnel failed to start.');
     },
@@ -112,7 +146,7 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
       await i.tunnel.manager?.stop();
     },
     downloadBinary: async () => {
-      await ensure().downloadBinary();
+      await (await ensure()).downloadBinary();
     },
     onState: (l) => {
       stateListeners.add(l);

@@ -96,4 +96,28 @@ describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
       assert.equal(s.tg.services.tunnel.manager?.state().phase, 'ready');
     },
   );
+
+  it(
+    'a tunnel mode changed in Settings applies at the next start (quick -> named)',
+    { timeout: 60_000 },
+    async () => {
+      const s = await serve({});
+      const control = s.tg.services.control;
+      await s.until(() => s.tg.services.tunnel.manager?.state().phase === 'ready', 'the quick tunnel');
+      assert.equal((await control.getStatus()).tunnel.mode, 'quick');
+      await control.stopTunnel();
+      await control.updateSettings({ tunnelMode: 'named', tunnelHostname: 'mcp.example.com' });
+      // The file is applied by the config watcher; the window shows the saved settings right away.
+      const deadline = Date.now() + 10_000;
+      while (s.tg.services.config().tunnel?.mode !== 'named') {
+        assert.ok(Date.now() < deadline, 'the config watcher did not apply the new tunnel mode');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // No token stored yet: the named tunnel says so instead of starting another quick one.
+      await assert.rejects(control.startTunnel(), /token/i);
+      const status = await control.getStatus();
+      assert.equal(status.tunnel.mode, 'named');
+      assert.equal(status.tunnel.errorCode, 'no-token');
+    },
+  );
 });
