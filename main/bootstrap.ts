@@ -61,7 +61,10 @@ export interface TunnelgateOptions {
   configPath?: string;
   /** `--port N` (0: a free port); else `gateway.port`, else DEFAULT_PORT. */
   port?: number;
-  /** Start the tunnel now (`--no-tunnel`: false). Default: unless `tunnel.mode` is "off". */
+  /**
+   * Start the tunnel now (`--no-tunnel`: false). Default: unless `tunnel.mode` is "off", or it is
+   * "quick" while a public URL is given (`--public-url` / `gateway.publicUrl`: the user's own proxy).
+   */
   tunnel?: boolean;
   /** `--auth`; default `gateway.auth`, else oauth when reachable from outside, none otherwise. */
   auth?: 'none' | 'oauth';
@@ -167,7 +170,12 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   });
 
   const publicUrlOption = options.publicUrl ?? initial.gateway?.publicUrl;
-  const autoTunnel = options.tunnel ?? (initial.tunnel?.mode ?? 'quick') !== 'off';
+  const configuredTunnel = initial.tunnel?.mode ?? 'quick';
+  // With a fixed public URL (the user's own proxy) a quick tunnel's random URL could never be the
+  // connector, and the Host allow-list would refuse it: not started unless asked for. A named tunnel
+  // may well be what serves that URL, so it still starts.
+  const quickBesidePublicUrl = !!publicUrlOption && configuredTunnel === 'quick';
+  const autoTunnel = options.tunnel ?? (configuredTunnel !== 'off' && !quickBesidePublicUrl);
   const authMode =
     options.auth ?? initial.gateway?.auth ?? (autoTunnel || publicUrlOption ? 'oauth' : 'none');
   // `--auth none` with nothing public: loopback only, no auth hook (issue 2); the tunnel then stays off.
@@ -427,6 +435,11 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         log.info(`Dashboard: ${dashboardUrl}`);
       }
 
+      if (options.tunnel === undefined && quickBesidePublicUrl) {
+        log.info(
+          `No quick tunnel: clients reach the gateway at ${publicUrlOption} (--public-url or gateway.publicUrl).`,
+        );
+      }
       if (autoTunnel && !localOnly) {
         // Not awaited: the URL is printed when cloudflared is ready (onTunnelUrl), serving goes on meanwhile.
         // A tunnel that failed was already reported by onTunnelState; other errors are said here.

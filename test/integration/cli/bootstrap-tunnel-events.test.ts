@@ -22,7 +22,7 @@ describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  async function serve(fakeEnv: Record<string, string>) {
+  async function serve(fakeEnv: Record<string, string>, publicUrl?: string) {
     const dir = await mkdtemp(join(tmpdir(), 'tg-tev-'));
     dirs.push(dir);
     const stateFile = join(dir, 'fake-state.json');
@@ -31,7 +31,7 @@ describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
       configPath: join(dir, 'config.json'),
       dataDir: join(dir, 'data'),
       port: 0,
-      tunnel: true,
+      ...(publicUrl ? { publicUrl } : { tunnel: true }),
       auth: 'oauth',
       secretStore: createMemorySecretStore(),
       platform: { platform: 'linux', env: {}, home: dir },
@@ -120,4 +120,16 @@ describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
       assert.equal(status.tunnel.errorCode, 'no-token');
     },
   );
+
+  it('with --public-url (own proxy) no quick tunnel starts by itself; the connector is that URL', async () => {
+    const s = await serve({}, 'https://mcp.example.org');
+    assert.equal(s.tg.services.tunnel.manager, undefined, 'a quick tunnel was started beside --public-url');
+    assert.ok(
+      s.lines.some((l) => l.startsWith('No quick tunnel: ')),
+      s.lines.join('\n'),
+    );
+    assert.ok(s.lines.includes('Connector URL: https://mcp.example.org/mcp'), s.lines.join('\n'));
+    const status = await s.tg.services.control.getStatus();
+    assert.equal(status.gateway.connectorUrl, 'https://mcp.example.org/mcp');
+  });
 });
