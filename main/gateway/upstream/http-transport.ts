@@ -1,10 +1,12 @@
 import { isRequest, isResponse, plainError, StartError } from './messages.js';
 import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
 import { AbortGroup, sleep } from './abort-group.js';
-import { readSseEvents } from './sse-parser.js';
+import { createHttpClient, type HttpResponse } from './http-client.js';
+import { readSseEvents, SseDecoder } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
+import type { IncomingMessage } from 'node:http';
 
 export interface HttpTransportOptions {
   name: string;
@@ -13,11 +15,14 @@ export interface HttpTransportOptions {
   auth?: UpstreamAuth;
   /** Open the optional GET stream for server-initiated messages (default true). */
   openGetStream?: boolean;
-  fetch?: typeof fetch;
+  /** Sockets to this upstream, i.e. calls forwarded at once (default 128; more wait their turn). */
+  maxSockets?: number;
 }
 
 const ACCEPT_BOTH = 'application/json, text/event-stream';
 const MAX_RESUMES = 3;
+/** How long an answered SSE stream may stay open before we close it (and lose its keep-alive socket). */
+const LINGER_MS = 1000;
 
 /**
  * Streamable HTTP client (spec 2025-11-25 "Transports: Streamable HTTP"): every message is a POST;
@@ -28,7 +33,8 @@ const MAX_RESUMES = 3;
  */
 export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   const { name, url } = opts;
-  const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, fetch: opts.fetch });
+  const client = createHttpClient({ maxSockets: opts.maxSockets });
+  const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, send: client.send });
   const requests = new AbortGroup();
   let sessionId: string | undefined;
   let protocolVersion: string | undefined;
@@ -39,16 +45,54 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   let dead = false;
   /** Open response streams by request id, so a cancelled or timed-out call's stream can be closed. */
   const streams = new Map<JsonRpcId, AbortController>();
+  /**
+   * Answered SSE streams the server has not ended yet, by when they were answered. The spec says the
+   * server SHOULD end the stream after the response; draining it to the end keeps the socket reusable.
+   * One sweep (not a timer per call) closes those that linger.
+   */
+  const lingering = new Map<IncomingMessage, number>();
+  let sweep: NodeJS.Timeout | undefined;
 
+  let postHeadersCache: Record<string, string> | undefined;
   const sessionHeaders = (): Record<string, string> => ({
     ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
     ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
   });
+  /** Headers of every POST, rebuilt only when the session or protocol version changes. */
+  function postHeaders(): Record<string, string> {
+    const c = postHeadersCache;
+    if (c && c['mcp-session-id'] === sessionId && c['mcp-protocol-version'] === protocolVersion) return c;
+    postHeadersCache = { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' };
+    return postHeadersCache;
+  }
+
+  function linger(body: IncomingMessage): void {
+    if (body.complete || body.destroyed) return;
+    lingering.set(body, Date.now());
+    body.once('close', () => lingering.delete(body));
+    sweep ??= setInterval(() => {
+      const old = Date.now() - LINGER_MS;
+      for (const [b, at] of lingering) if (at <= old) b.destroy();
+      if (lingering.size === 0) {
+        clearInterval(sweep);
+        sweep = undefined;
+      }
+    }, LINGER_MS).unref();
+  }
+
+  function stopAll(): void {
+    requests.abortAll();
+    for (const b of lingering.keys()) b.destroy();
+    lingering.clear();
+    clearInterval(sweep);
+    sweep = undefined;
+  }
 
   function die(reason: string): void {
     if (dead || closed) return;
     dead = true;
-    requests.abortAll();
+    stopAll();
+    client.close();
     transport.onclose?.(reason);
   }
 
@@ -60,24 +104,32 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     transport.onmessage?.(msg, origin);
   }
 
-  /** Reads an SSE response body; resolves true if the answer to `id` arrived. */
-  async function consume(body: ReadableStream<Uint8Array>, id: JsonRpcId | undefined, onId: (eventId: string) => void, onRetry?: (ms: number) => void): Promise<boolean> {
-    try {
-      for await (const ev of readSseEvents(body, onId)) {
+  /**
+   * Reads an SSE response body; resolves true as soon as the answer to `id` arrived (the rest of the
+   * stream is drained, not delivered), false when the stream ends or breaks without it.
+   */
+  function consume(body: IncomingMessage, id: JsonRpcId | undefined, onId: (eventId: string) => void, onRetry?: (ms: number) => void): Promise<boolean> {
+    return new Promise((resolve) => {
+      let answered = false;
+      const decoder = new SseDecoder((ev) => {
+        if (answered) return;
         if (ev.retry !== undefined) onRetry?.(ev.retry);
-        if (ev.event !== 'message') continue;
+        if (ev.event !== 'message') return;
         const msg = parseMessage(ev.data);
-        if (!msg) continue;
+        if (!msg) return;
         deliver(msg, id);
         if (id !== undefined && isResponse(msg) && msg.id === id) {
-          await body.cancel().catch(() => {});
-          return true;
+          answered = true;
+          resolve(true);
+          linger(body);
         }
-      }
-    } catch {
-      // The stream broke (server gone, proxy cut it): the caller resumes or reports the call lost.
-    }
-    return false;
+      }, onId);
+      body.setEncoding('utf8');
+      body.on('data', (text: string) => decoder.push(text));
+      // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
+      body.once('close', () => resolve(answered));
+      body.once('end', () => resolve(answered));
+    });
   }
 
   async function post(message: RawObject, retried: boolean): Promise<void> {
@@ -87,8 +139,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     if (id !== undefined) streams.set(id, ctl);
     let streaming = false;
     try {
-      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' });
-      if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way
+      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, postHeaders());
+      if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way (the abort closed it)
       streaming = await answer(res, message, id, method, retried, ctl);
     } finally {
       if (!streaming) {
@@ -99,14 +151,14 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ctl` itself). */
-  async function answer(res: Response, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: AbortController): Promise<boolean> {
+  async function answer(res: HttpResponse, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: AbortController): Promise<boolean> {
     if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
-      await res.body?.cancel().catch(() => {});
+      res.discard();
       await reinitialize();
       await post(message, true);
       return false;
     }
-    if (method === 'initialize' && res.ok) sessionId = res.headers.get('mcp-session-id') ?? undefined;
+    if (method === 'initialize' && res.ok) sessionId = res.header('mcp-session-id');
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       const reply = parseMessage(text);
@@ -122,11 +174,11 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       throw new Error(words);
     }
     if (id === undefined) {
-      await res.body?.cancel().catch(() => {});
+      res.discard();
       return false;
     }
-    const type = res.headers.get('content-type') ?? '';
-    if (type.includes('text/event-stream') && res.body) {
+    const type = res.header('content-type') ?? '';
+    if (type.includes('text/event-stream')) {
       void streamAnswer(res.body, id, method, ctl.signal).finally(() => {
         if (streams.get(id) === ctl) streams.delete(id);
         requests.release(ctl);
@@ -152,21 +204,21 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
-  async function streamAnswer(body: ReadableStream<Uint8Array>, id: JsonRpcId, method: string, forgotten: AbortSignal): Promise<void> {
+  async function streamAnswer(body: IncomingMessage, id: JsonRpcId, method: string, forgotten: AbortSignal): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 500;
     if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
     for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted; i++) {
       await sleep(Math.min(retryMs, 5000), forgotten);
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await remoteFetch(url, { method: 'GET', signal: forgotten }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         break;
       }
-      if (!res.ok || !res.body) {
-        await res.body?.cancel().catch(() => {});
+      if (!res.ok) {
+        res.discard();
         break;
       }
       if (await consume(res.body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
@@ -191,7 +243,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     let lastEventId: string | undefined;
     let retryMs = 1000;
     while (!signal.aborted) {
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await remoteFetch(url, { method: 'GET', signal }, { ...sessionHeaders(), accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) });
       } catch (err) {
@@ -200,12 +252,12 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         return;
       }
       if (res.status === 404 && sessionId) {
-        await res.body?.cancel().catch(() => {});
+        res.discard();
         void reinitialize().catch(() => {});
         return;
       }
-      if (!res.ok || !res.body || !(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        await res.body?.cancel().catch(() => {});
+      if (!res.ok || !(res.header('content-type') ?? '').includes('text/event-stream')) {
+        res.discard();
         return; // 405 or anything else: the server offers no GET stream; POST streams still work.
       }
       await consume(res.body, undefined, (e) => (lastEventId = e), (ms) => (retryMs = ms));
@@ -224,7 +276,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const ctl = requests.take();
       const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(init), signal: ctl.signal }, { accept: ACCEPT_BOTH, 'content-type': 'application/json' }).finally(() => requests.release(ctl));
       if (!res.ok) throw new Error(`Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`);
-      sessionId = res.headers.get('mcp-session-id') ?? undefined;
+      sessionId = res.header('mcp-session-id');
       const result = await readInitAnswer(res, init.id as JsonRpcId);
       protocolVersion = typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
       await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, true);
@@ -258,29 +310,28 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     },
     async close() {
       closed = true;
-      requests.abortAll();
-      if (!sessionId || dead) return;
-      // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
+      stopAll();
       try {
+        if (!sessionId || dead) return;
+        // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
         const res = await remoteFetch(url, { method: 'DELETE', signal: AbortSignal.timeout(2000) }, sessionHeaders());
-        await res.body?.cancel().catch(() => {});
+        res.discard();
       } catch {
         // The server may already be gone.
+      } finally {
+        client.close();
       }
     },
   };
   return transport;
 }
 
-async function readInitAnswer(res: Response, id: JsonRpcId): Promise<RawObject> {
-  const type = res.headers.get('content-type') ?? '';
-  if (type.includes('text/event-stream') && res.body) {
+async function readInitAnswer(res: HttpResponse, id: JsonRpcId): Promise<RawObject> {
+  const type = res.header('content-type') ?? '';
+  if (type.includes('text/event-stream')) {
     for await (const ev of readSseEvents(res.body)) {
       const msg = parseMessage(ev.data);
-      if (msg && isResponse(msg) && msg.id === id) {
-        await res.body.cancel().catch(() => {});
-        return answerResult(msg);
-      }
+      if (msg && isResponse(msg) && msg.id === id) return answerResult(msg);
     }
     throw new Error('the server closed the initialize stream without an answer');
   }

@@ -1,4 +1,5 @@
 import { StartError, plainError } from './messages.js';
+import type { HttpResponse, HttpSend } from './http-client.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 
 /** The user must sign in; the connection moves to 'needs-auth'. */
@@ -22,45 +23,48 @@ export interface RemoteFetchOptions {
   /** Headers from the config (secret refs resolved); sent on every request. */
   headers?: Record<string, string>;
   auth?: UpstreamAuth;
-  fetch?: typeof fetch;
+  /** The HTTP client to send with (the transport's keep-alive client). */
+  send: HttpSend;
+}
+
+/** One request of a transport; the header names in `extra` are lower case. */
+export interface RemoteInit {
+  method: string;
+  body?: string;
+  signal?: AbortSignal;
 }
 
 /**
- * fetch() with the upstream's configured headers and OAuth: asks UpstreamAuth for the Authorization
+ * A request with the upstream's configured headers and OAuth: asks UpstreamAuth for the Authorization
  * header on each request, and on 401 (or 403 insufficient_scope, RFC 6750 section 3.1) lets it try a
  * silent fix once ('retry') or stops with NeedsSignInError. The client's own token is never sent here.
  */
 export function createRemoteFetch(opts: RemoteFetchOptions) {
-  const doFetch = opts.fetch ?? fetch;
-  const { name, auth } = opts;
-
-  async function headersFor(extra: Record<string, string>): Promise<Headers> {
-    const h = new Headers(opts.headers ?? {});
-    for (const [k, v] of Object.entries(extra)) h.set(k, v);
-    const value = auth ? await auth.authorization() : undefined;
-    if (value) h.set('Authorization', value);
-    return h;
-  }
+  const { name, auth, send } = opts;
+  // Header names are case-insensitive (RFC 9110 section 5.1): lower-cased once so later keys override.
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) base[k.toLowerCase()] = v;
 
   /** One request; also returns the Authorization header it carried, so a 401 can say which token was refused. */
-  async function once(url: string, init: RequestInit, extra: Record<string, string>): Promise<[Response, string | undefined]> {
-    const headers = await headersFor(extra);
-    const sent = headers.get('authorization') ?? undefined;
+  async function once(url: string, init: RemoteInit, extra: Record<string, string>): Promise<[HttpResponse, string | undefined]> {
+    const headers: Record<string, string> = { ...base, ...extra };
+    const value = auth ? await auth.authorization() : undefined;
+    if (value) headers.authorization = value;
     try {
-      return [await doFetch(url, { ...init, headers }), sent];
+      return [await send(url, { method: init.method, headers, body: init.body, signal: init.signal }), headers.authorization];
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new UnreachableError(`is unreachable at ${safeUrl(url)} (${causeOf(err)})`);
     }
   }
 
-  return async function remoteFetch(url: string, init: RequestInit, extra: Record<string, string> = {}): Promise<Response> {
+  return async function remoteFetch(url: string, init: RemoteInit, extra: Record<string, string> = {}): Promise<HttpResponse> {
     const first = await once(url, init, extra);
     let res = first[0];
     const refused = first[1];
     if (!needsAuth(res)) return res;
-    const wwwAuthenticate = res.headers.get('www-authenticate') ?? undefined;
-    await res.body?.cancel().catch(() => {});
+    const wwwAuthenticate = res.header('www-authenticate');
+    res.discard();
     if (!auth) {
       throw new StartError(
         `Upstream '${name}' answered HTTP ${res.status} (not authorized) at ${safeUrl(url)}. Check the credentials in mcpServers.${name}.headers, or remove them to sign in with OAuth.`,
@@ -71,7 +75,7 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     if (verdict === 'retry') {
       [res] = await once(url, init, extra);
       if (!needsAuth(res)) return res;
-      await res.body?.cancel().catch(() => {});
+      res.discard();
     }
     throw new NeedsSignInError(`the server at ${safeUrl(url)} answered HTTP ${res.status}. Sign in to it from the Servers page`);
   };
@@ -79,9 +83,9 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
 
 export type RemoteFetch = ReturnType<typeof createRemoteFetch>;
 
-function needsAuth(res: Response): boolean {
+function needsAuth(res: HttpResponse): boolean {
   if (res.status === 401) return true;
-  return res.status === 403 && /insufficient_scope/.test(res.headers.get('www-authenticate') ?? '');
+  return res.status === 403 && /insufficient_scope/.test(res.header('www-authenticate') ?? '');
 }
 
 /** The URL without query or credentials: query strings sometimes carry API keys. */
@@ -106,16 +110,16 @@ const CAUSES: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
 };
 
-/** "CODE: words" for a fetch failure (undici puts the system error in `cause`). */
+/** "CODE: words" for a request failure (node:http puts the system error code on the error itself). */
 function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  const code = cause?.code;
+  const e = err as { code?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
   if (code) return CAUSES[code] ? `${code}: ${CAUSES[code]}` : code;
-  return cause?.message ?? plainError(err);
+  return e.cause?.message ?? plainError(err);
 }
 
 /** First bytes of an error body, for messages (never a whole page). */
-export async function bodyExcerpt(res: Response): Promise<string> {
+export async function bodyExcerpt(res: HttpResponse): Promise<string> {
   try {
     const text = (await res.text()).replace(/\s+/g, ' ').trim();
     return text.length > 200 ? `${text.slice(0, 200)}...` : text;

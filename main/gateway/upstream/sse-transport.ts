@@ -2,6 +2,7 @@ import { createRemoteFetch, safeUrl, UnreachableError, NeedsSignInError, bodyExc
 import { isPermanentStatus } from './http-transport.js';
 import { StartError } from './messages.js';
 import { AbortGroup } from './abort-group.js';
+import { createHttpClient, type HttpResponse } from './http-client.js';
 import { readSseEvents } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
@@ -13,7 +14,6 @@ export interface SseTransportOptions {
   auth?: UpstreamAuth;
   /** How long to wait for the `endpoint` event (ms). */
   endpointTimeoutMs?: number;
-  fetch?: typeof fetch;
 }
 
 /**
@@ -24,7 +24,8 @@ export interface SseTransportOptions {
  */
 export function createSseTransport(opts: SseTransportOptions): WireTransport {
   const { name, url } = opts;
-  const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, fetch: opts.fetch });
+  const client = createHttpClient();
+  const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, send: client.send });
   const requests = new AbortGroup();
   const stream = requests.take();
   let endpoint: string | undefined;
@@ -35,24 +36,25 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     if (dead || closed) return;
     dead = true;
     requests.abortAll();
+    client.close();
     transport.onclose?.(reason);
   }
 
   const transport: WireTransport = {
     async start() {
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await remoteFetch(url, { method: 'GET', signal: stream.signal }, { accept: 'text/event-stream' });
       } catch (err) {
         if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
         throw err;
       }
-      if (!res.ok || !res.body) {
+      if (!res.ok) {
         const words = `Upstream '${name}' answered HTTP ${res.status} when opening its SSE stream at ${safeUrl(url)}: ${await bodyExcerpt(res)}. Check mcpServers.${name}.url (and "type": "sse").`;
         throw isPermanentStatus(res.status) ? new StartError(words, true) : new Error(words);
       }
-      if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-        await res.body.cancel().catch(() => {});
+      if (!(res.header('content-type') ?? '').includes('text/event-stream')) {
+        res.discard();
         throw new StartError(`Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`, true);
       }
       const events = readSseEvents(res.body);
@@ -83,7 +85,7 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     },
     async send(message) {
       if (!endpoint || closed || dead) throw new Error(`Upstream '${name}' is not connected`);
-      let res: Response;
+      let res: HttpResponse;
       const ctl = requests.take();
       try {
         res = await remoteFetch(endpoint, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, { 'content-type': 'application/json' });
@@ -95,16 +97,17 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
       }
       requests.release(ctl);
       if (res.status === 404) {
-        await res.body?.cancel().catch(() => {});
+        res.discard();
         die('no longer knows our SSE session (HTTP 404)');
         throw new Error(`Upstream '${name}' no longer knows our SSE session`);
       }
       if (!res.ok) throw new Error(`Upstream '${name}' answered HTTP ${res.status} to a message at ${safeUrl(endpoint)}: ${await bodyExcerpt(res)}`);
-      await res.body?.cancel().catch(() => {});
+      res.discard();
     },
     async close() {
       closed = true;
       requests.abortAll();
+      client.close();
     },
   };
   return transport;

@@ -41,6 +41,9 @@ export const DEFAULT_SHUTDOWN: ShutdownTiming = { stdinGraceMs: 1000, termGraceM
 
 /** Parses one JSON-RPC message; undefined when it is not a JSON object. */
 export function parseMessage(text: string): RawObject | undefined {
+  // Most non-messages are empty SSE "priming" events (data: ""): a thrown SyntaxError costs far more
+  // than this check, and it would be paid on every call to a 2025-11-25 server.
+  if (text.length === 0 || text.trimStart().charCodeAt(0) !== 123 /* '{' */) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as RawObject) : undefined;

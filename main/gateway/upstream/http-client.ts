@@ -1,0 +1,175 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+
+/** One HTTP request to a remote upstream. Header names must be lower case. */
+export interface HttpRequestInit {
+  method: string;
+  headers: OutgoingHttpHeaders;
+  body?: string;
+  /** Aborting destroys the request and its response body (the caller stops waiting for the answer). */
+  signal?: AbortSignal;
+}
+
+/** An answer whose body has not been read yet: read it with text(), stream `body`, or discard() it. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  /** A response header (lower-case name), joined with ", " when repeated. */
+  header(name: string): string | undefined;
+  /** The whole body as UTF-8 text. */
+  text(): Promise<string>;
+  /** The raw body, for event streams. */
+  readonly body: IncomingMessage;
+  /** The body is not wanted: drain a short one so the keep-alive socket is reused, destroy a long one. */
+  discard(): void;
+}
+
+export type HttpSend = (url: string, init: HttpRequestInit) => Promise<HttpResponse>;
+
+export interface HttpClientOptions {
+  /**
+   * Sockets per upstream origin. Each call in flight holds one (plus the optional GET stream), so this
+   * bounds the calls the gateway forwards to one upstream at once; the rest queue in the agent.
+   */
+  maxSockets?: number;
+}
+
+/** Bodies up to this size are drained instead of destroying the socket (a new TCP connect costs more). */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * HTTP/1.1 over keep-alive node:http(s) agents, one pair per upstream. Cheaper per call than fetch()
+ * (no WHATWG streams, Headers or Response objects), and it lets a finished SSE answer leave its
+ * socket reusable. A POST that fails because a reused idle socket was closed under it (ECONNRESET
+ * before any response byte) is sent once more on a fresh socket, as browsers and undici do: the
+ * server never saw it.
+ */
+export function createHttpClient(opts: HttpClientOptions = {}) {
+  // No `timeout` option: it would add a listener and a timer refresh to every request. Idle sockets
+  // are closed ahead of the server by the agent itself when the server sends a Keep-Alive timeout
+  // hint (Node servers do), and a reused socket that was closed anyway is retried (below).
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  let http: HttpAgent | undefined;
+  let https: HttpsAgent | undefined;
+  let closed = false;
+  /** Parsed request targets by URL string: a transport talks to one or two URLs for its whole life. */
+  const targets = new Map<string, Target>();
+
+  function target(url: string): Target {
+    let t = targets.get(url);
+    if (t) return t;
+    const u = new URL(url);
+    const secure = u.protocol === 'https:';
+    if (!secure && u.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${u.protocol}`);
+    t = {
+      secure,
+      // URL.hostname keeps IPv6 brackets; node:http wants the bare address.
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      port: u.port === '' ? (secure ? 443 : 80) : Number(u.port),
+      path: `${u.pathname}${u.search}`,
+      // Userinfo in the URL becomes Basic auth, as fetch() would have refused; node:http sends it.
+      auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined,
+    };
+    if (targets.size > 16) targets.clear();
+    targets.set(url, t);
+    return t;
+  }
+
+  function once(t: Target, init: HttpRequestInit, retried: boolean): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const signal = init.signal;
+      if (signal?.aborted) return reject(abortError());
+      const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': Buffer.byteLength(init.body) };
+      const options = { method: init.method, hostname: t.hostname, port: t.port, path: t.path, headers, ...(t.auth ? { auth: t.auth } : {}) };
+      const req: ClientRequest = t.secure
+        ? httpsRequest({ ...options, agent: (https ??= new HttpsAgent(agentOptions)) })
+        : httpRequest({ ...options, agent: (http ??= new HttpAgent(agentOptions)) });
+      let answered = false;
+      const onAbort = (): void => void req.destroy(abortError());
+      if (signal) {
+        signal.addEventListener('abort', onAbort, { once: true });
+        req.once('close', () => signal.removeEventListener('abort', onAbort));
+      }
+      req.once('response', (res: IncomingMessage) => {
+        answered = true;
+        resolve(wrap(res));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (answered) return; // the body reader sees the failure through the response
+        if (signal?.aborted) return reject(abortError());
+        if (!retried && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          once(t, init, true).then(resolve, reject);
+          return;
+        }
+        reject(err);
+      });
+      req.end(init.body);
+    });
+  }
+
+  const send: HttpSend = (url, init) => {
+    if (closed) return Promise.reject(new Error('the HTTP client was closed'));
+    return once(target(url), init, false);
+  };
+
+  return {
+    send,
+    /** Closes idle sockets; requests still running end when their transport aborts them. */
+    close(): void {
+      closed = true;
+      http?.destroy();
+      https?.destroy();
+    },
+  };
+}
+
+export type HttpClient = ReturnType<typeof createHttpClient>;
+
+interface Target {
+  secure: boolean;
+  hostname: string;
+  port: number;
+  path: string;
+  auth: string | undefined;
+}
+
+function wrap(res: IncomingMessage): HttpResponse {
+  const status = res.statusCode ?? 0;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    body: res,
+    header(name) {
+      const v = res.headers[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    },
+    text: () => readText(res),
+    discard() {
+      if (res.complete) return;
+      const h = res.headers;
+      const length = h['content-length'];
+      // An event stream may never end; a body without length or chunking ends only when the socket does.
+      const drain = !(h['content-type'] ?? '').includes('text/event-stream') && (length !== undefined ? Number(length) <= DRAIN_LIMIT : h['transfer-encoding'] !== undefined);
+      if (drain) res.resume();
+      else res.destroy();
+    },
+  };
+}
+
+/** The body as text; Buffer.concat only when it came in more than one chunk. */
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+    res.once('aborted', () => reject(new Error('the response was cut off')));
+  });
+}
+
+function abortError(): Error {
+  const err = new Error('the request was aborted');
+  err.name = 'AbortError';
+  return err;
+}
