@@ -23,12 +23,17 @@ function summary(status: AppStatus | null): { tone: string; text: string } {
   if (status.gateway.error) return { tone: 'bad', text: 'Gateway error' };
   if (!status.gateway.running) return { tone: 'off', text: 'Gateway stopped' };
   const t = status.tunnel;
+  if (t.download) return { tone: 'busy', text: 'Downloading cloudflared…' };
   if (t.phase === 'failed') return { tone: 'bad', text: 'Tunnel failed' };
   if (t.phase === 'starting' || t.phase === 'reconnecting')
     return { tone: 'busy', text: t.phase === 'starting' ? 'Tunnel starting' : 'Reconnecting' };
   if (t.phase === 'ready' && t.url) return { tone: 'good', text: `Public at ${new URL(t.url).host}` };
-  if (status.gateway.connectorUrl)
-    return { tone: 'good', text: `Public at ${new URL(status.gateway.connectorUrl).host}` };
+  if (status.gateway.connectorUrl) {
+    const host = new URL(status.gateway.connectorUrl).hostname;
+    // A loopback public URL (--public-url http://127.0.0.1:PORT, for local clients) is not public.
+    const local = host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+    return local ? { tone: 'info', text: 'Local only' } : { tone: 'good', text: `Public at ${host}` };
+  }
   return { tone: 'info', text: 'Local only' };
 }
 

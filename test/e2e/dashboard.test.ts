@@ -97,6 +97,8 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
       .locator('[data-check]')
       .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-done')}`));
     assert.deepEqual(checks, ['gatewayRunning=yes', 'tunnelReady=no', 'reachable=no', 'clientApproved=no']);
+    // A loopback public URL is for local clients: the sidebar must not claim the gateway is public.
+    assert.equal(await page.getByTestId('sidebar-status').textContent(), 'Local only');
     await screenshot(page, 'e2e-connect');
   });
 

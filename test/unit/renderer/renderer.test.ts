@@ -181,7 +181,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.equal(await page.getByLabel('cloudflared download').getAttribute('value'), '5000000');
     await page.getByText('The OS keychain is not available').waitFor();
     await page.getByText(': no Secret Service provider is running', { exact: false }).waitFor();
-    assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Tunnel starting/);
+    assert.match((await page.getByTestId('sidebar-status').textContent()) ?? '', /Downloading cloudflared/);
     await screenshot(page, 'stub-connect-starting');
     await page.evaluate(() => {
       const w = globalThis as unknown as {
