@@ -73,6 +73,30 @@ function bareChild(): void {
   });
 }
 
+/**
+ * The floor for any proxy written with node:http on this machine: forwards bytes to the upstream over
+ * a keep-alive agent without parsing anything (a gateway must also parse JSON and SSE and route).
+ */
+function proxyChild(upstreamUrl: string): void {
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const forward = ['content-type', 'accept', 'mcp-session-id', 'mcp-protocol-version', 'content-length'];
+  const back = ['content-type', 'mcp-session-id', 'content-length'];
+  const pick = (h: Record<string, string | string[] | undefined>, names: string[]) =>
+    Object.fromEntries(names.filter((n) => h[n] !== undefined).map((n) => [n, h[n]!]));
+  const server = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const up = request(upstreamUrl, { method: req.method, agent, headers: pick(req.headers, forward) }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, pick(upRes.headers, back));
+      upRes.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  server.listen(0, '127.0.0.1', () => {
+    serveCpuQueries();
+    process.stdout.write(`PORT ${(server.address() as { port: number }).port}\n`);
+  });
+}
+
 function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const srv = createServer();
@@ -86,13 +110,17 @@ function freePort(): Promise<number> {
 
 /** Line-based stdout of a child: wait for a line matching a pattern, ask for its CPU time. */
 class ChildLines {
-  private waiters: { re: RegExp; ok: (m: RegExpExecArray) => void }[] = [];
+  private waiters: { re: RegExp; what: string; ok: (m: RegExpExecArray) => void; fail: (e: Error) => void }[] = [];
   private seen: string[] = [];
 
   constructor(
     private readonly child: ChildProcess,
     stream: 'stdout' | 'stderr',
   ) {
+    // One exit listener for all waiters (a listener per cpu query would pile up).
+    child.once('exit', (code) => {
+      for (const w of this.waiters.splice(0)) w.fail(new Error(`${w.what} failed: the process exited with ${code}`));
+    });
     createInterface({ input: child[stream]! }).on('line', (line) => {
       const i = this.waiters.findIndex((w) => w.re.test(line));
       if (i < 0) return void this.seen.push(line);
@@ -106,8 +134,7 @@ class ChildLines {
     if (earlier >= 0) return Promise.resolve(re.exec(this.seen.splice(earlier, 1)[0]!)!);
     return new Promise((ok, fail) => {
       const t = setTimeout(() => fail(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      this.child.once('exit', (code) => fail(new Error(`${what} exited with ${code}`)));
-      this.waiters.push({ re, ok: (m) => (clearTimeout(t), ok(m)) });
+      this.waiters.push({ re, what, ok: (m) => (clearTimeout(t), ok(m)), fail: (e) => (clearTimeout(t), fail(e)) });
     });
   }
 
@@ -190,21 +217,19 @@ async function session(url: string) {
   };
 }
 
-/** Interleaved latency at c=1: a direct and a gateway call alternate, so load changes hit both. */
-async function latencyPair(a: () => Promise<void>, b: () => Promise<void>, n: number) {
-  for (let i = 0; i < 200; i++) await (i % 2 ? b() : a());
-  const sa: number[] = [];
-  const sb: number[] = [];
+/** Interleaved latency at c=1: one call of each side in turn, so load changes hit all sides alike. */
+async function latencyAll(calls: (() => Promise<void>)[], n: number): Promise<{ p50: number; p99: number }[]> {
+  for (let i = 0; i < 100; i++) for (const c of calls) await c();
+  const samples = calls.map((): number[] => []);
   for (let i = 0; i < n; i++) {
-    let t = performance.now();
-    await a();
-    sa.push(performance.now() - t);
-    t = performance.now();
-    await b();
-    sb.push(performance.now() - t);
+    for (const [k, c] of calls.entries()) {
+      const t = performance.now();
+      await c();
+      samples[k]!.push(performance.now() - t);
+    }
   }
-  const pct = (s: number[], q: number) => s.sort((x, y) => x - y)[Math.floor(s.length * q)]!;
-  return { a: { p50: pct(sa, 0.5), p99: pct(sa, 0.99) }, b: { p50: pct(sb, 0.5), p99: pct(sb, 0.99) } };
+  const pct = (s: number[], q: number) => s[Math.floor(s.length * q)]!;
+  return samples.map((s) => (s.sort((x, y) => x - y), { p50: pct(s, 0.5), p99: pct(s, 0.99) }));
 }
 
 /** Completed calls and elapsed ms of `concurrency` workers calling back to back for `ms`. */
@@ -238,42 +263,42 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-/** Totals of one side (direct or via gateway) over all its rounds at one concurrency. */
+/** Totals of one side (direct, floor proxy or gateway) over all its rounds at one concurrency. */
 interface Side {
   calls: number;
   ms: number;
   clientCpu: number;
   upstreamCpu: number;
-  gatewayCpu: number;
+  /** CPU of the process in the middle (floor proxy or gateway); 0 for direct. */
+  middleCpu: number;
 }
 
 /**
- * Throughput at one concurrency: `rounds` alternating direct/gateway rounds, with the CPU each process
- * spent (the client is this process: the same raw client on both sides).
+ * Throughput at one concurrency: `rounds` rounds of each side in turn, with the CPU each process spent
+ * (the client is this process: the same raw client on every side).
  */
-async function throughputPair(
-  direct: () => Promise<void>,
-  gateway: () => Promise<void>,
+async function throughputAll(
+  sides: { call: () => Promise<void>; middle?: ChildLines }[],
   concurrency: number,
-  pids: { upstream: number; gw: ChildLines },
-  rounds = 6,
-  roundMs = 800,
-): Promise<{ d: Side; g: Side }> {
-  const zero = (): Side => ({ calls: 0, ms: 0, clientCpu: 0, upstreamCpu: 0, gatewayCpu: 0 });
-  const sides = { d: zero(), g: zero() };
-  for (let r = 0; r < rounds * 2; r++) {
-    const which = r % 2 === 0 ? 'd' : 'g';
-    const side = sides[which];
-    const [c0, u0, g0] = [selfCpuMs(), procCpuMs(pids.upstream), await pids.gw.cpuMs()];
-    const res = await run(which === 'd' ? direct : gateway, concurrency, roundMs);
-    const [c1, u1, g1] = [selfCpuMs(), procCpuMs(pids.upstream), await pids.gw.cpuMs()];
-    side.calls += res.calls;
-    side.ms += res.ms;
-    side.clientCpu += c1 - c0;
-    side.upstreamCpu += u1 - u0;
-    side.gatewayCpu += g1 - g0;
+  upstreamPid: number,
+  rounds = 5,
+  roundMs = 700,
+): Promise<Side[]> {
+  const totals = sides.map((): Side => ({ calls: 0, ms: 0, clientCpu: 0, upstreamCpu: 0, middleCpu: 0 }));
+  for (let r = 0; r < rounds; r++) {
+    for (const [k, side] of sides.entries()) {
+      const t = totals[k]!;
+      const [c0, u0, m0] = [selfCpuMs(), procCpuMs(upstreamPid), (await side.middle?.cpuMs()) ?? 0];
+      const res = await run(side.call, concurrency, roundMs);
+      const [c1, u1, m1] = [selfCpuMs(), procCpuMs(upstreamPid), (await side.middle?.cpuMs()) ?? 0];
+      t.calls += res.calls;
+      t.ms += res.ms;
+      t.clientCpu += c1 - c0;
+      t.upstreamCpu += u1 - u0;
+      t.middleCpu += m1 - m0;
+    }
   }
-  return sides;
+  return totals;
 }
 
 /** Bundles this script as plain JavaScript for the child processes (dependencies stay external). */
@@ -326,24 +351,36 @@ async function main(): Promise<void> {
     const gw = new ChildLines(gwProc, 'stdout');
     const port = Number((await gw.waitFor(/^PORT (\d+)$/, 'gateway'))[1]);
     const gatewayUrl = `http://127.0.0.1:${port}/mcp`;
+    const proxyProc = spawn(process.execPath, [script, '--proxy-child', upstreamUrl], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      cwd: root,
+    });
+    children.push(proxyProc);
+    const proxy = new ChildLines(proxyProc, 'stdout');
+    const proxyPort = Number((await proxy.waitFor(/^PORT (\d+)$/, 'floor proxy'))[1]);
     const direct = await session(upstreamUrl);
+    const viaProxy = await session(`http://127.0.0.1:${proxyPort}/mcp`);
     const viaGw = await session(gatewayUrl);
-    const call = { direct: () => direct('echo'), gateway: () => viaGw('ev__echo') };
+    const call = { direct: () => direct('echo'), proxy: () => viaProxy('echo'), gateway: () => viaGw('ev__echo') };
     const rssIdle = rssMiB(gwProc.pid!);
 
-    const lat = await latencyPair(call.direct, call.gateway, 3000);
-    const rows: [string, string, string, string][] = [];
+    const [latD, latP, latG] = await latencyAll([call.direct, call.proxy, call.gateway], 2000);
+    const rows: string[][] = [];
     const f = (n: number, d = 3): string => n.toFixed(d);
-    rows.push(['p50 latency (ms), c=1', f(lat.a.p50), f(lat.b.p50), `+${f(lat.b.p50 - lat.a.p50)} ms`]);
-    rows.push(['p99 latency (ms), c=1', f(lat.a.p99), f(lat.b.p99), `+${f(lat.b.p99 - lat.a.p99)} ms`]);
-    const cpuRows: [string, string, string, string][] = [];
+    const add = (n: number, d = 3): string => `${n >= 0 ? '+' : ''}${f(n, d)}`;
+    rows.push(['p50 latency (ms), c=1', f(latD!.p50), f(latP!.p50), f(latG!.p50), `${add(latG!.p50 - latD!.p50)} ms`]);
+    rows.push(['p99 latency (ms), c=1', f(latD!.p99), f(latP!.p99), f(latG!.p99), `${add(latG!.p99 - latD!.p99)} ms`]);
+    const cpuRows: string[][] = [];
     for (const c of [1, 16, 64]) {
-      const { d, g } = await throughputPair(call.direct, call.gateway, c, { upstream: upstream.pid!, gw });
-      const rd = (d.calls * 1000) / d.ms;
-      const rg = (g.calls * 1000) / g.ms;
-      rows.push([`calls/s, c=${c}`, f(rd, 0), f(rg, 0), `${f((rg / rd) * 100, 1)} %`]);
-      const per = (s: Side): string => `${f(s.clientCpu / s.calls)} / ${f(s.gatewayCpu / s.calls)} / ${f(s.upstreamCpu / s.calls)}`;
-      cpuRows.push([`CPU ms/call client / gateway / upstream, c=${c}`, per(d), per(g), `gateway +${f(g.gatewayCpu / g.calls)} ms`]);
+      const [d, p, g] = await throughputAll(
+        [{ call: call.direct }, { call: call.proxy, middle: proxy }, { call: call.gateway, middle: gw }],
+        c,
+        upstream.pid!,
+      );
+      const rate = (s: Side): number => (s.calls * 1000) / s.ms;
+      rows.push([`calls/s, c=${c}`, f(rate(d!), 0), f(rate(p!), 0), f(rate(g!), 0), `${f((rate(g!) / rate(d!)) * 100, 1)} %`]);
+      const per = (s: Side): string => `${f(s.clientCpu / s.calls)} / ${f(s.middleCpu / s.calls)} / ${f(s.upstreamCpu / s.calls)}`;
+      cpuRows.push([`CPU ms/call client / middle / upstream, c=${c}`, per(d!), per(p!), per(g!), `gateway ${f(g!.middleCpu / g!.calls)} ms`]);
     }
     rows.push(...cpuRows);
     // The gateway's own share: ping is answered by the router itself, compared with a bare node:http server.
@@ -352,13 +389,8 @@ async function main(): Promise<void> {
     const bare = new ChildLines(bareProc, 'stdout');
     const barePort = Number((await bare.waitFor(/^PORT (\d+)$/, 'bare server'))[1]);
     const bareCall = await session(`http://127.0.0.1:${barePort}/mcp`);
-    const ping = await latencyPair(() => bareCall(null), () => viaGw(null), 3000);
-    rows.push([
-      'local ping p50 (ms): bare node:http | gateway',
-      f(ping.a.p50),
-      f(ping.b.p50),
-      `+${f(ping.b.p50 - ping.a.p50)} ms`,
-    ]);
+    const [pingB, pingG] = await latencyAll([() => bareCall(null), () => viaGw(null)], 2000);
+    rows.push(['local ping p50 (ms): bare node:http | gateway', f(pingB!.p50), '', f(pingG!.p50), `${add(pingG!.p50 - pingB!.p50)} ms`]);
     const cpuPerCall = async (lines: ChildLines, fn: () => Promise<void>): Promise<number> => {
       const c0 = await lines.cpuMs();
       const res = await run(fn, 16, 3000);
@@ -366,10 +398,10 @@ async function main(): Promise<void> {
     };
     const cpuB = await cpuPerCall(bare, () => bareCall(null));
     const cpuG = await cpuPerCall(gw, () => viaGw(null));
-    rows.push(['CPU per local ping (ms): bare | gateway', f(cpuB), f(cpuG), `+${f(cpuG - cpuB)} ms`]);
+    rows.push(['CPU per local ping (ms): bare | gateway', f(cpuB), '', f(cpuG), `${add(cpuG - cpuB)} ms`]);
     const rssLoaded = rssMiB(gwProc.pid!);
-    rows.push(['gateway RSS (MiB) idle / after load', '', `${f(rssIdle, 1)} / ${f(rssLoaded, 1)}`, '']);
-    const head: [string, string, string, string] = ['measure', 'direct', 'via gateway', 'gateway vs direct'];
+    rows.push(['RSS (MiB) idle / after load', '', f(rssMiB(proxyProc.pid!), 1), `${f(rssIdle, 1)} / ${f(rssLoaded, 1)}`, '']);
+    const head = ['measure', 'direct', 'via floor proxy', 'via gateway', 'gateway vs direct'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
     console.log(line(head));
@@ -379,7 +411,8 @@ async function main(): Promise<void> {
       `\nTargets: p50 added < 0.5 ms; throughput at c=16 >= 85 % of direct. Node ${process.version}, ${process.platform}, load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
     );
     console.log(
-      'CPU rows: ms of CPU per completed call in each process (client = this raw client, the same on both sides). ' +
+      'Floor proxy: a byte-forwarding node:http proxy over a keep-alive agent, the least any Node proxy costs here.\n' +
+        'CPU rows: ms of CPU per completed call in each process (client = this raw client, the same on every side).\n' +
         'When the cores are saturated, calls/s via the gateway cannot exceed direct x (client + upstream) / (client + gateway + upstream).',
     );
   } finally {
@@ -390,6 +423,7 @@ async function main(): Promise<void> {
 
 if (process.argv[2] === '--gateway-child') void gatewayChild(process.argv[3]!);
 else if (process.argv[2] === '--bare-child') bareChild();
+else if (process.argv[2] === '--proxy-child') proxyChild(process.argv[3]!);
 else
   void main().then(
     () => process.exit(0),

@@ -4,7 +4,7 @@
  * (by fetch or AbortSignal.any) pile up over thousands of calls.
  */
 export class AbortGroup {
-  private readonly live = new Set<AbortController>();
+  private readonly live = new Set<{ abort(): void }>();
   private done = false;
 
   get aborted(): boolean {
@@ -19,7 +19,13 @@ export class AbortGroup {
     return c;
   }
 
-  release(c: AbortController): void {
+  /** Adds anything abortable (a RequestHandle); release() it when its request is over. */
+  add(c: { abort(): void }): void {
+    if (this.done) c.abort();
+    else this.live.add(c);
+  }
+
+  release(c: { abort(): void }): void {
     this.live.delete(c);
   }
 

@@ -1,7 +1,7 @@
 import { isRequest, isResponse, plainError, StartError } from './messages.js';
 import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
 import { AbortGroup, sleep } from './abort-group.js';
-import { createHttpClient, type HttpResponse } from './http-client.js';
+import { createHttpClient, RequestHandle, type HttpResponse } from './http-client.js';
 import { readSseEvents, SseDecoder } from './sse-parser.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { JsonRpcId, RawObject } from './types.js';
@@ -44,7 +44,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   let closed = false;
   let dead = false;
   /** Open response streams by request id, so a cancelled or timed-out call's stream can be closed. */
-  const streams = new Map<JsonRpcId, AbortController>();
+  const streams = new Map<JsonRpcId, RequestHandle>();
   /**
    * Answered SSE streams the server has not ended yet, by when they were answered. The spec says the
    * server SHOULD end the stream after the response; draining it to the end keeps the socket reusable.
@@ -135,12 +135,13 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   async function post(message: RawObject, retried: boolean): Promise<void> {
     const id = isRequest(message) ? (message.id as JsonRpcId) : undefined;
     const method = typeof message.method === 'string' ? message.method : 'a response';
-    const ctl = requests.take();
+    const ctl = new RequestHandle();
+    requests.add(ctl);
     if (id !== undefined) streams.set(id, ctl);
     let streaming = false;
     try {
-      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, postHeaders());
-      if (id !== undefined && ctl.signal.aborted) return; // forgotten while the headers were on their way (the abort closed it)
+      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), handle: ctl }, postHeaders());
+      if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
       streaming = await answer(res, message, id, method, retried, ctl);
     } finally {
       if (!streaming) {
@@ -151,7 +152,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ctl` itself). */
-  async function answer(res: HttpResponse, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: AbortController): Promise<boolean> {
+  async function answer(res: HttpResponse, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: RequestHandle): Promise<boolean> {
     if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
       res.discard();
       await reinitialize();
@@ -179,7 +180,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     }
     const type = res.header('content-type') ?? '';
     if (type.includes('text/event-stream')) {
-      void streamAnswer(res.body, id, method, ctl.signal).finally(() => {
+      void streamAnswer(res.body, id, method, ctl).finally(() => {
         if (streams.get(id) === ctl) streams.delete(id);
         requests.release(ctl);
       });
@@ -204,15 +205,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
-  async function streamAnswer(body: IncomingMessage, id: JsonRpcId, method: string, forgotten: AbortSignal): Promise<void> {
+  async function streamAnswer(body: IncomingMessage, id: JsonRpcId, method: string, forgotten: RequestHandle): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 500;
     if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
     for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted; i++) {
-      await sleep(Math.min(retryMs, 5000), forgotten);
+      await sleep(Math.min(retryMs, 5000), forgotten.signal);
       let res: HttpResponse;
       try {
-        res = await remoteFetch(url, { method: 'GET', signal: forgotten }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
+        res = await remoteFetch(url, { method: 'GET', handle: forgotten }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         break;

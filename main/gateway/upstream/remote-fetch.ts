@@ -1,5 +1,5 @@
 import { StartError, plainError } from './messages.js';
-import type { HttpResponse, HttpSend } from './http-client.js';
+import type { HttpResponse, HttpSend, RequestHandle } from './http-client.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 
 /** The user must sign in; the connection moves to 'needs-auth'. */
@@ -32,6 +32,7 @@ export interface RemoteInit {
   method: string;
   body?: string;
   signal?: AbortSignal;
+  handle?: RequestHandle;
 }
 
 /**
@@ -51,7 +52,7 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     const value = auth ? await auth.authorization() : undefined;
     if (value) headers.authorization = value;
     try {
-      return [await send(url, { method: init.method, headers, body: init.body, signal: init.signal }), headers.authorization];
+      return [await send(url, { method: init.method, headers, body: init.body, signal: init.signal, handle: init.handle }), headers.authorization];
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new UnreachableError(`is unreachable at ${safeUrl(url)} (${causeOf(err)})`);
