@@ -133,12 +133,38 @@ export function createRouter(deps: RouterDeps) {
     }
   };
 
+  /**
+   * Upstreams are shared by every session, so they log at the most verbose level any session asked
+   * for (logging/setLevel); each session still gets only what its own level lets through.
+   */
+  const upstreamLogLevel = (): string | undefined => {
+    let best = -1;
+    for (const l of listeners.values()) {
+      if (l.logLevel !== undefined) {
+        const i = LOG_LEVELS.indexOf(l.logLevel);
+        if (i >= 0 && (best < 0 || i < best)) best = i;
+      }
+    }
+    return best < 0 ? undefined : LOG_LEVELS[best];
+  };
+  const applyLogLevel = (upstream: Upstream, level = upstreamLogLevel()): Promise<unknown> => {
+    const st = upstream.state();
+    if (level === undefined || st.status !== 'ready' || st.capabilities?.['logging'] === undefined)
+      return Promise.resolve();
+    return upstream.request('logging/setLevel', { level }).catch(() => ({}));
+  };
+
   const attach = (upstream: Upstream): void => {
     let wasReady = upstream.state().status === 'ready';
+    if (wasReady) void applyLogLevel(upstream);
     const onState = (): void => {
       const ready = upstream.state().status === 'ready';
-      // A reconnected upstream has forgotten its subscriptions: make them again, once per reconnect.
-      if (ready && !wasReady) subs.renew(upstream);
+      // A reconnected upstream has forgotten its subscriptions and log level: set them again, once
+      // per reconnect.
+      if (ready && !wasReady) {
+        subs.renew(upstream);
+        void applyLogLevel(upstream);
+      }
       wasReady = ready;
       invalidate();
     };
@@ -345,12 +371,9 @@ export function createRouter(deps: RouterDeps) {
           );
         const l = ctx.client.sessionId === undefined ? undefined : listeners.get(ctx.client.sessionId);
         if (l !== undefined) l.logLevel = level;
-        await Promise.all(
-          [...attached.values()]
-            .map((a) => a.upstream)
-            .filter((u) => u.state().status === 'ready' && u.state().capabilities?.['logging'] !== undefined)
-            .map((u) => u.request('logging/setLevel', { level }).catch(() => ({}))),
-        );
+        // Without a session (stateless era) there is no level to keep: pass the one asked for.
+        const effective = l === undefined ? level : upstreamLogLevel();
+        await Promise.all([...attached.values()].map((a) => applyLogLevel(a.upstream, effective)));
         return {};
       }
       default:

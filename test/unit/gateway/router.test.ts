@@ -339,3 +339,26 @@ test('a server key with a dot gives a clean default prefix', async () => {
   assert.equal(router.warnings().size, 0);
   router.close();
 });
+
+test('upstreams log at the most verbose level any session asked for, again after a reconnect', async () => {
+  const { a, router } = await setup();
+  router.addListener({ id: 's1', send: () => {} });
+  router.addListener({ id: 's2', send: () => {} });
+  const levelsSent = () =>
+    a.sent.filter((m) => m['method'] === 'logging/setLevel').map((m) => (m['params'] as RawObject)['level']);
+  await router.request('logging/setLevel', { level: 'debug' }, ctx());
+  const c2 = ctx();
+  c2.client.sessionId = 's2';
+  await router.request('logging/setLevel', { level: 'error' }, c2);
+  // s2 asking for errors only must not silence s1's debug messages at the shared upstream.
+  assert.deepEqual(levelsSent(), ['debug', 'debug']);
+  a.crash();
+  await a.start();
+  for (let i = 0; i < 50 && levelsSent().length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(
+    levelsSent(),
+    ['debug', 'debug', 'debug'],
+    'the level is set again on the restarted upstream',
+  );
+  router.close();
+});
