@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { secretEquals } from './secret-equals.js';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
@@ -71,7 +72,12 @@ export interface AuthService extends PublicAuthHook {
   close(): Promise<void>;
 }
 
-async function loadOrCreateSecret(secrets: SecretStore, name: string, warnings: string[], what: string): Promise<string> {
+async function loadOrCreateSecret(
+  secrets: SecretStore,
+  name: string,
+  warnings: string[],
+  what: string,
+): Promise<string> {
   const value = randomBytes(32).toString('base64url');
   let existing: string | undefined;
   try {
@@ -79,22 +85,20 @@ async function loadOrCreateSecret(secrets: SecretStore, name: string, warnings: 
   } catch (err) {
     // Unreadable is not absent: never overwrite a stored value we merely failed to read (for mode
     // 'none' it is the connector URL itself). Run on a temporary value and say so.
-    warnings.push(`${what} could not be read from the keychain (${(err as Error).message}); a temporary one is used until Tunnelgate restarts.`);
+    warnings.push(
+      `${what} could not be read from the keychain (${(err as Error).message}); a temporary one is used until Tunnelgate restarts.`,
+    );
     return value;
   }
   if (existing) return existing;
   try {
     await secrets.set(name, value);
   } catch (err) {
-    warnings.push(`${what} could not be saved in the keychain (${(err as Error).message}); it lasts until Tunnelgate quits.`);
+    warnings.push(
+      `${what} could not be saved in the keychain (${(err as Error).message}); it lasts until Tunnelgate quits.`,
+    );
   }
   return value;
-}
-
-/** Compares a request path with the secret path in constant time (it is the only key in mode 'none'). */
-function sameSecret(given: string, secret: string): boolean {
-  const digest = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(digest(given), digest(secret));
 }
 
 /**
@@ -120,7 +124,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   // and that is exactly when the owner must hear that the connector has to be re-created.
   const originFile = join(deps.dataDir, 'auth', 'public-origin.json');
   const remembered = await readJsonFile<{ publicOrigin?: string }>(originFile, {}, (m) => warnings.push(m));
-  let lastOrigin: string | null = typeof remembered.publicOrigin === 'string' ? remembered.publicOrigin : null;
+  let lastOrigin: string | null =
+    typeof remembered.publicOrigin === 'string' ? remembered.publicOrigin : null;
   const originWriter = createSerialWriter(originFile, () => ({ publicOrigin: lastOrigin }));
   let lastChange: { previous: string; current: string } | undefined;
   let onOriginChange = (_previous: string): void => undefined;
@@ -158,15 +163,36 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     return current;
   };
 
-  const noneSecret = deps.mode === 'none' ? await loadOrCreateSecret(deps.secrets, NONE_PATH_SECRET, warnings, 'The secret URL path') : '';
+  const noneSecret =
+    deps.mode === 'none'
+      ? await loadOrCreateSecret(deps.secrets, NONE_PATH_SECRET, warnings, 'The secret URL path')
+      : '';
   const secretPath = `/s/${noneSecret}/mcp`;
-  const key = deps.mode === 'oauth' ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key') : randomBytes(32).toString('base64url');
+  const key =
+    deps.mode === 'oauth'
+      ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key')
+      : randomBytes(32).toString('base64url');
 
   const cimd = createCimdResolver({ transport: deps.cimdTransport ?? createHttpsCimdTransport(), clock });
   const warn = (m: string) => warnings.push(m);
-  const grants = await createGrantStore({ dataDir: deps.dataDir, clock, warn, onChange: () => emit('grants', listGrants()) });
-  const clients = await createClientRegistry({ dataDir: deps.dataDir, clock, cimd, warn, inUse: (id) => grants.list().some((g) => g.clientId === id) });
-  const pending = createPendingRequests({ clock, ttlMs: deps.pendingTtlMs, onChange: () => emit('pending', listPending()) });
+  const grants = await createGrantStore({
+    dataDir: deps.dataDir,
+    clock,
+    warn,
+    onChange: () => emit('grants', listGrants()),
+  });
+  const clients = await createClientRegistry({
+    dataDir: deps.dataDir,
+    clock,
+    cimd,
+    warn,
+    inUse: (id) => grants.list().some((g) => g.clientId === id),
+  });
+  const pending = createPendingRequests({
+    clock,
+    ttlMs: deps.pendingTtlMs,
+    onChange: () => emit('pending', listPending()),
+  });
   const minute = 60_000;
   const ctx: AuthContext = {
     clock,
@@ -220,7 +246,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   function openRequest(id: string) {
     const r = pending.get(id);
     if (!r || r.status !== 'pending') {
-      throw new Error(`No connection request with id ${id} is waiting (it was decided, expired after ${Math.round((deps.pendingTtlMs ?? 600_000) / 60_000)} min, or Tunnelgate restarted). Ask the client to connect again.`);
+      throw new Error(
+        `No connection request with id ${id} is waiting (it was decided, expired after ${Math.round((deps.pendingTtlMs ?? 600_000) / 60_000)} min, or Tunnelgate restarted). Ask the client to connect again.`,
+      );
     }
     return r;
   }
@@ -241,7 +269,13 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       try {
         return await routeOAuth(ctx, req, res, path);
       } catch {
-        if (!res.headersSent) sendJson(res, 500, { error: 'server_error', error_description: 'The authorization server failed; try again.' }, { noStore: true });
+        if (!res.headersSent)
+          sendJson(
+            res,
+            500,
+            { error: 'server_error', error_description: 'The authorization server failed; try again.' },
+            { noStore: true },
+          );
         else res.destroy();
         return true;
       }
@@ -250,8 +284,10 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     async authenticate(req, url): Promise<AuthDecision> {
       const notFound: AuthDecision = { ok: false, status: 404, body: { error: 'not_found' } };
       if (deps.mode === 'none') {
-        if (sameSecret(url.pathname, secretPath)) return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
-        if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req)) return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
+        if (secretEquals(url.pathname, secretPath))
+          return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
+        if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req))
+          return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
         return notFound;
       }
       if (url.pathname !== '/mcp') return notFound;
@@ -264,7 +300,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       const r = openRequest(id);
       const bad = scopes.filter((s) => !SCOPES_SUPPORTED.includes(s));
       if (scopes.length === 0 || bad.length) {
-        throw new Error(`approve: scopes must be a non-empty subset of ${SCOPES_SUPPORTED.join(', ')} (got ${JSON.stringify(scopes)}).`);
+        throw new Error(
+          `approve: scopes must be a non-empty subset of ${SCOPES_SUPPORTED.join(', ')} (got ${JSON.stringify(scopes)}).`,
+        );
       }
       const code = ctx.codes.issue({
         clientId: r.client.clientId,
@@ -280,13 +318,24 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
 
     async deny(id) {
       const r = openRequest(id);
-      pending.decide(id, 'denied', withParams(r.redirectUri, { error: 'access_denied', error_description: 'The owner denied this request in Tunnelgate.', state: r.state }));
+      pending.decide(
+        id,
+        'denied',
+        withParams(r.redirectUri, {
+          error: 'access_denied',
+          error_description: 'The owner denied this request in Tunnelgate.',
+          state: r.state,
+        }),
+      );
     },
 
     listGrants,
 
     async revokeGrant(id) {
-      if (!(await grants.revoke(id))) throw new Error(`No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`);
+      if (!(await grants.revoke(id)))
+        throw new Error(
+          `No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`,
+        );
     },
 
     refreshOrigin: publicNow,
@@ -315,6 +364,5 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   };
   return service;
 }
-
 
 export { resourceFor };

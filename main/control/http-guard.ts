@@ -2,20 +2,17 @@
  * Who may talk to the headless dashboard listener: requests whose Host is this loopback listener
  * (DNS rebinding defence) and that carry the random token (cookie or Authorization header).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { secretEquals } from '../auth/secret-equals.js';
 
 /** A fresh dashboard token: 256 bits, URL-safe. */
 export function generateControlToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Constant-time comparison; hashing first makes the lengths equal so length leaks nothing either. */
-export function tokensEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b) && given.length === expected.length;
-}
+/** Constant-time token comparison (see secretEquals). */
+export const tokensEqual = secretEquals;
 
 /**
  * Host must name this listener exactly. A DNS-rebinding page reaches 127.0.0.1 under its own host
