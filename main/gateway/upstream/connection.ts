@@ -94,11 +94,14 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         mappedToken: mapped.mapped,
         onProgress: opts.onProgress,
         touch() {
-          if (timer) clearTimeout(timer);
-          timer = setTimeout(
-            () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, timeoutText(method, timeoutMs, opts.internal === true)), 'timed out'),
-            timeoutMs,
-          );
+          // refresh() re-arms the same Timeout (no new object per progress notification). Timers of
+          // one duration share one list and one native timer in Node, so a timer per call is cheap.
+          if (timer) timer.refresh();
+          else
+            timer = setTimeout(
+              () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, timeoutText(method, timeoutMs, opts.internal === true)), 'timed out'),
+              timeoutMs,
+            );
         },
         dispose() {
           if (timer) clearTimeout(timer);

@@ -82,7 +82,8 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
   // No `timeout` option: it would add a listener and a timer refresh to every request. Idle sockets
   // are closed ahead of the server by the agent itself when the server sends a Keep-Alive timeout
   // hint (Node servers do), and a reused socket that was closed anyway is retried (below).
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const };
+  // noDelay: a request is one write; Nagle could only hold back the rest of a large body.
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const, noDelay: true };
   let http: HttpAgent | undefined;
   let https: HttpsAgent | undefined;
   let closed = false;
@@ -95,14 +96,14 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
     if (!secure && u.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${u.protocol}`);
+    // As fetch() did: credentials in a URL end up in logs and history; they belong in headers.
+    if (u.username || u.password) throw new TypeError('the URL carries a user name or password; put credentials in "headers" instead');
     t = {
       secure,
       // URL.hostname keeps IPv6 brackets; node:http wants the bare address.
       hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
       port: u.port === '' ? (secure ? 443 : 80) : Number(u.port),
       path: `${u.pathname}${u.search}`,
-      // Userinfo in the URL becomes Basic auth, as fetch() would have refused; node:http sends it.
-      auth: u.username ? `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` : undefined,
     };
     if (targets.size > 16) targets.clear();
     targets.set(url, t);
@@ -114,7 +115,7 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
       const { signal, handle } = init;
       if (signal?.aborted || handle?.aborted) return reject(abortError());
       const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': Buffer.byteLength(init.body) };
-      const options = { method: init.method, hostname: t.hostname, port: t.port, path: t.path, headers, ...(t.auth ? { auth: t.auth } : {}) };
+      const options = { method: init.method, hostname: t.hostname, port: t.port, path: t.path, headers };
       const req: ClientRequest = t.secure
         ? httpsRequest({ ...options, agent: (https ??= new HttpsAgent(agentOptions)) })
         : httpRequest({ ...options, agent: (http ??= new HttpAgent(agentOptions)) });
@@ -144,7 +145,13 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
 
   const send: HttpSend = (url, init) => {
     if (closed) return Promise.reject(new Error('the HTTP client was closed'));
-    return once(target(url), init, false);
+    let t: Target;
+    try {
+      t = target(url);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return once(t, init, false);
   };
 
   return {
@@ -165,7 +172,6 @@ interface Target {
   hostname: string;
   port: number;
   path: string;
-  auth: string | undefined;
 }
 
 function wrap(res: IncomingMessage): HttpResponse {

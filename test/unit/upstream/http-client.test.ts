@@ -146,3 +146,13 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+test('http client: a URL with credentials or another scheme is refused, not sent', async () => {
+  const client = createHttpClient();
+  try {
+    await assert.rejects(client.send('http://user:pw@127.0.0.1:9/mcp', { method: 'POST', headers: {} }), /user name or password/);
+    await assert.rejects(client.send('ftp://127.0.0.1/mcp', { method: 'POST', headers: {} }), /unsupported URL scheme/);
+  } finally {
+    client.close();
+  }
+});
