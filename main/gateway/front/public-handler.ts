@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConcurrencyCap } from '../../auth/concurrency-cap.js';
 import type { Principal, PublicAuthHook } from '../../auth/types.js';
-import { secretEquals } from '../../auth/secret-equals.js';
+import { createSecretMatcher } from '../../auth/secret-equals.js';
 import { SCOPE_FULL } from '../../auth/types.js';
 import type { HostOriginPolicy } from './host-origin.js';
 import { headerValue, sendJson, sendRpcError } from './http-util.js';
@@ -27,6 +27,8 @@ export interface PublicHandlerDeps {
  */
 export function createPublicHandler(deps: PublicHandlerDeps) {
   const { policy, auth } = deps;
+  const isMcpPath = createSecretMatcher();
+  const DEFAULT_PATHS = ['/mcp'];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = req.headers.host;
@@ -51,9 +53,8 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
     }
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (auth !== undefined && (await auth.handle(req, res, url))) return;
-    const paths = auth?.mcpPaths() ?? ['/mcp'];
     // Constant time: with `--auth none` the path's secret segment is the only key.
-    if (!paths.some((p) => secretEquals(url.pathname, p))) {
+    if (!isMcpPath(url.pathname, auth?.mcpPaths() ?? DEFAULT_PATHS)) {
       // Never name the MCP path here: with `--auth none` it contains the secret segment.
       sendJson(res, 404, { error: 'not_found', message: 'Not found' });
       req.resume();
