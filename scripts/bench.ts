@@ -14,8 +14,9 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, createServer as createHttpServer, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,10 +36,14 @@ function serveCpuQueries(): void {
 async function gatewayChild(upstreamUrl: string): Promise<void> {
   const { createUpstreamManager } = await import('../main/gateway/upstream/index.js');
   const { createGateway } = await import('../main/gateway/index.js');
+  const { createActivityLog } = await import('../main/activity/index.js');
   const servers = { ev: { type: 'http' as const, url: upstreamUrl } };
   const manager = createUpstreamManager({});
   await manager.apply(servers);
-  const gateway = createGateway({ upstreams: manager, servers });
+  // The product records every call (redacted, ring buffer, JSONL files): so does the bench.
+  const activityDir = mkdtempSync(join(tmpdir(), 'tg-bench-activity-'));
+  const activity = createActivityLog({ dir: activityDir });
+  const gateway = createGateway({ upstreams: manager, servers, activity });
   const { port } = await gateway.listen(0);
   serveCpuQueries();
   process.stdout.write(`PORT ${port}\n`);
@@ -48,6 +53,8 @@ async function gatewayChild(upstreamUrl: string): Promise<void> {
       void gateway
         .close()
         .then(() => manager.close())
+        .then(() => activity.close())
+        .then(() => rmSync(activityDir, { recursive: true, force: true }))
         .then(() => process.exit(0)),
   );
 }
@@ -84,10 +91,14 @@ function proxyChild(upstreamUrl: string): void {
   const pick = (h: Record<string, string | string[] | undefined>, names: string[]) =>
     Object.fromEntries(names.filter((n) => h[n] !== undefined).map((n) => [n, h[n]!]));
   const server = createHttpServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    const up = request(upstreamUrl, { method: req.method, agent, headers: pick(req.headers, forward) }, (upRes) => {
-      res.writeHead(upRes.statusCode ?? 502, pick(upRes.headers, back));
-      upRes.pipe(res);
-    });
+    const up = request(
+      upstreamUrl,
+      { method: req.method, agent, headers: pick(req.headers, forward) },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, pick(upRes.headers, back));
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -110,7 +121,12 @@ function freePort(): Promise<number> {
 
 /** Line-based stdout of a child: wait for a line matching a pattern, ask for its CPU time. */
 class ChildLines {
-  private waiters: { re: RegExp; what: string; ok: (m: RegExpExecArray) => void; fail: (e: Error) => void }[] = [];
+  private waiters: {
+    re: RegExp;
+    what: string;
+    ok: (m: RegExpExecArray) => void;
+    fail: (e: Error) => void;
+  }[] = [];
   private seen: string[] = [];
 
   constructor(
@@ -119,7 +135,8 @@ class ChildLines {
   ) {
     // One exit listener for all waiters (a listener per cpu query would pile up).
     child.once('exit', (code) => {
-      for (const w of this.waiters.splice(0)) w.fail(new Error(`${w.what} failed: the process exited with ${code}`));
+      for (const w of this.waiters.splice(0))
+        w.fail(new Error(`${w.what} failed: the process exited with ${code}`));
     });
     createInterface({ input: child[stream]! }).on('line', (line) => {
       const i = this.waiters.findIndex((w) => w.re.test(line));
@@ -134,7 +151,12 @@ class ChildLines {
     if (earlier >= 0) return Promise.resolve(re.exec(this.seen.splice(earlier, 1)[0]!)!);
     return new Promise((ok, fail) => {
       const t = setTimeout(() => fail(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      this.waiters.push({ re, what, ok: (m) => (clearTimeout(t), ok(m)), fail: (e) => (clearTimeout(t), fail(e)) });
+      this.waiters.push({
+        re,
+        what,
+        ok: (m) => (clearTimeout(t), ok(m)),
+        fail: (e) => (clearTimeout(t), fail(e)),
+      });
     });
   }
 
@@ -218,7 +240,10 @@ async function session(url: string) {
 }
 
 /** Interleaved latency at c=1: one call of each side in turn, so load changes hit all sides alike. */
-async function latencyAll(calls: (() => Promise<void>)[], n: number): Promise<{ p50: number; p99: number }[]> {
+async function latencyAll(
+  calls: (() => Promise<void>)[],
+  n: number,
+): Promise<{ p50: number; p99: number }[]> {
   for (let i = 0; i < 100; i++) for (const c of calls) await c();
   const samples = calls.map((): number[] => []);
   for (let i = 0; i < n; i++) {
@@ -233,7 +258,11 @@ async function latencyAll(calls: (() => Promise<void>)[], n: number): Promise<{ 
 }
 
 /** Completed calls and elapsed ms of `concurrency` workers calling back to back for `ms`. */
-async function run(call: () => Promise<void>, concurrency: number, ms: number): Promise<{ calls: number; ms: number }> {
+async function run(
+  call: () => Promise<void>,
+  concurrency: number,
+  ms: number,
+): Promise<{ calls: number; ms: number }> {
   let calls = 0;
   const end = performance.now() + ms;
   const worker = async (): Promise<void> => {
@@ -361,15 +390,31 @@ async function main(): Promise<void> {
     const direct = await session(upstreamUrl);
     const viaProxy = await session(`http://127.0.0.1:${proxyPort}/mcp`);
     const viaGw = await session(gatewayUrl);
-    const call = { direct: () => direct('echo'), proxy: () => viaProxy('echo'), gateway: () => viaGw('ev__echo') };
+    const call = {
+      direct: () => direct('echo'),
+      proxy: () => viaProxy('echo'),
+      gateway: () => viaGw('ev__echo'),
+    };
     const rssIdle = rssMiB(gwProc.pid!);
 
     const [latD, latP, latG] = await latencyAll([call.direct, call.proxy, call.gateway], 2000);
     const rows: string[][] = [];
     const f = (n: number, d = 3): string => n.toFixed(d);
     const add = (n: number, d = 3): string => `${n >= 0 ? '+' : ''}${f(n, d)}`;
-    rows.push(['p50 latency (ms), c=1', f(latD!.p50), f(latP!.p50), f(latG!.p50), `${add(latG!.p50 - latD!.p50)} ms`]);
-    rows.push(['p99 latency (ms), c=1', f(latD!.p99), f(latP!.p99), f(latG!.p99), `${add(latG!.p99 - latD!.p99)} ms`]);
+    rows.push([
+      'p50 latency (ms), c=1',
+      f(latD!.p50),
+      f(latP!.p50),
+      f(latG!.p50),
+      `${add(latG!.p50 - latD!.p50)} ms`,
+    ]);
+    rows.push([
+      'p99 latency (ms), c=1',
+      f(latD!.p99),
+      f(latP!.p99),
+      f(latG!.p99),
+      `${add(latG!.p99 - latD!.p99)} ms`,
+    ]);
     const cpuRows: string[][] = [];
     for (const c of [1, 16, 64]) {
       const [d, p, g] = await throughputAll(
@@ -378,19 +423,41 @@ async function main(): Promise<void> {
         upstream.pid!,
       );
       const rate = (s: Side): number => (s.calls * 1000) / s.ms;
-      rows.push([`calls/s, c=${c}`, f(rate(d!), 0), f(rate(p!), 0), f(rate(g!), 0), `${f((rate(g!) / rate(d!)) * 100, 1)} %`]);
-      const per = (s: Side): string => `${f(s.clientCpu / s.calls)} / ${f(s.middleCpu / s.calls)} / ${f(s.upstreamCpu / s.calls)}`;
-      cpuRows.push([`CPU ms/call client / middle / upstream, c=${c}`, per(d!), per(p!), per(g!), `gateway ${f(g!.middleCpu / g!.calls)} ms`]);
+      rows.push([
+        `calls/s, c=${c}`,
+        f(rate(d!), 0),
+        f(rate(p!), 0),
+        f(rate(g!), 0),
+        `${f((rate(g!) / rate(d!)) * 100, 1)} %`,
+      ]);
+      const per = (s: Side): string =>
+        `${f(s.clientCpu / s.calls)} / ${f(s.middleCpu / s.calls)} / ${f(s.upstreamCpu / s.calls)}`;
+      cpuRows.push([
+        `CPU ms/call client / middle / upstream, c=${c}`,
+        per(d!),
+        per(p!),
+        per(g!),
+        `gateway ${f(g!.middleCpu / g!.calls)} ms`,
+      ]);
     }
     rows.push(...cpuRows);
     // The gateway's own share: ping is answered by the router itself, compared with a bare node:http server.
-    const bareProc = spawn(process.execPath, [script, '--bare-child'], { stdio: ['pipe', 'pipe', 'inherit'], cwd: root });
+    const bareProc = spawn(process.execPath, [script, '--bare-child'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      cwd: root,
+    });
     children.push(bareProc);
     const bare = new ChildLines(bareProc, 'stdout');
     const barePort = Number((await bare.waitFor(/^PORT (\d+)$/, 'bare server'))[1]);
     const bareCall = await session(`http://127.0.0.1:${barePort}/mcp`);
     const [pingB, pingG] = await latencyAll([() => bareCall(null), () => viaGw(null)], 2000);
-    rows.push(['local ping p50 (ms): bare node:http | gateway', f(pingB!.p50), '', f(pingG!.p50), `${add(pingG!.p50 - pingB!.p50)} ms`]);
+    rows.push([
+      'local ping p50 (ms): bare node:http | gateway',
+      f(pingB!.p50),
+      '',
+      f(pingG!.p50),
+      `${add(pingG!.p50 - pingB!.p50)} ms`,
+    ]);
     const cpuPerCall = async (lines: ChildLines, fn: () => Promise<void>): Promise<number> => {
       const c0 = await lines.cpuMs();
       const res = await run(fn, 16, 3000);
@@ -400,7 +467,13 @@ async function main(): Promise<void> {
     const cpuG = await cpuPerCall(gw, () => viaGw(null));
     rows.push(['CPU per local ping (ms): bare | gateway', f(cpuB), '', f(cpuG), `${add(cpuG - cpuB)} ms`]);
     const rssLoaded = rssMiB(gwProc.pid!);
-    rows.push(['RSS (MiB) idle / after load', '', f(rssMiB(proxyProc.pid!), 1), `${f(rssIdle, 1)} / ${f(rssLoaded, 1)}`, '']);
+    rows.push([
+      'RSS (MiB) idle / after load',
+      '',
+      f(rssMiB(proxyProc.pid!), 1),
+      `${f(rssIdle, 1)} / ${f(rssLoaded, 1)}`,
+      '',
+    ]);
     const head = ['measure', 'direct', 'via floor proxy', 'via gateway', 'gateway vs direct'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;

@@ -53,8 +53,11 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
     }
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
     if (auth !== undefined && (await auth.handle(req, res, url))) return;
-    // Constant time: with `--auth none` the path's secret segment is the only key.
-    if (!isMcpPath(url.pathname, auth?.mcpPaths() ?? DEFAULT_PATHS)) {
+    const paths = auth?.mcpPaths() ?? DEFAULT_PATHS;
+    // '/mcp' is public knowledge and needs no care; any other MCP path carries `--auth none`'s secret
+    // segment, the only key there, so it is compared in constant time.
+    const isPublicPath = url.pathname === '/mcp' && paths.includes('/mcp');
+    if (!isPublicPath && !isMcpPath(url.pathname, paths)) {
       // Never name the MCP path here: with `--auth none` it contains the secret segment.
       sendJson(res, 404, { error: 'not_found', message: 'Not found' });
       req.resume();
