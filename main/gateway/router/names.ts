@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { matchesGlob } from '../../config/glob.js';
 
 /** Exposed names must match this (PROTOCOL.md: ChatGPT and the MCP tool-name rules). */
 export const EXPOSED_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -32,24 +33,16 @@ export function disambiguate(server: string, name: string): string {
   return `${name.slice(0, MAX_LEN - suffix.length)}${suffix}`;
 }
 
-/** Compiles a glob with `*` (any run) and `?` (one character) into an anchored RegExp. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
-/** allow/deny filter on upstream tool names; deny wins over allow; no allow list = all allowed. */
+/**
+ * allow/deny filter on upstream tool names; deny wins over allow; no allow list = all allowed. The
+ * glob rule (`*` only) is the config's own, so the router and the config editor's switches agree.
+ */
 export function createNameFilter(
   allow: readonly string[] | undefined,
   deny: readonly string[] | undefined,
 ): (name: string) => boolean {
-  const allowRes = allow?.map(globToRegExp);
-  const denyRes = (deny ?? []).map(globToRegExp);
   return (name) => {
-    if (denyRes.some((re) => re.test(name))) return false;
-    return allowRes === undefined || allowRes.some((re) => re.test(name));
+    if (deny?.some((p) => matchesGlob(p, name))) return false;
+    return allow === undefined || allow.some((p) => matchesGlob(p, name));
   };
 }
