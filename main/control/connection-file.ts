@@ -3,8 +3,9 @@
  * dashboard listener: `<data folder>/control.json`, readable by the owner only (mode 0600), since the
  * token in it is the key to the control surface.
  */
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../config/atomic-write.js';
 
 export const CONTROL_FILE_NAME = 'control.json';
 
@@ -20,12 +21,8 @@ export function controlFilePath(dataDir: string): string {
 
 /** Writes the file atomically with mode 0600 (created so, never widened afterwards). */
 export async function writeControlConnection(dataDir: string, info: ControlConnection): Promise<string> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const file = controlFilePath(dataDir);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(info) + '\n', { mode: 0o600 });
-  await chmod(tmp, 0o600); // in case a umask or an old file got in the way
-  await rename(tmp, file);
+  await writeFileAtomic(file, JSON.stringify(info) + '\n');
   return file;
 }
 
