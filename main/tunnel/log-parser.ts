@@ -45,11 +45,6 @@ export function isConnectionLost(raw: string): boolean {
   return /^(Unregistered tunnel connection|Lost connection with the edge|Connection terminated)\b/.test(message);
 }
 
-/** True when cloudflared announced a graceful shutdown (we asked it to stop). */
-export function isShutdownNotice(raw: string): boolean {
-  return /Initiating graceful shutdown/.test(raw);
-}
-
 interface KnownFailure {
   test: RegExp;
   words: string;
