@@ -13,6 +13,17 @@ export function createHostOriginPolicy(getPort: () => number) {
     'https://claude.ai',
     'https://claude.com',
   ]);
+  // The loopback Host names, made once per port (the port is known only after listen), not per request.
+  let loopbackPort = -1;
+  let loopbackHosts: readonly string[] = [];
+  const isLoopback = (lowerHost: string): boolean => {
+    const port = getPort();
+    if (port !== loopbackPort) {
+      loopbackPort = port;
+      loopbackHosts = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+    }
+    return loopbackHosts.includes(lowerHost);
+  };
 
   return {
     setPublicOrigin(origin: string | null): void {
@@ -31,14 +42,12 @@ export function createHostOriginPolicy(getPort: () => number) {
     publicHost: (): string | null => publicHost,
     /** True when the Host is one of the loopback names of this listener. */
     isLoopbackHost(host: string | undefined): boolean {
-      if (host === undefined) return false;
-      const port = getPort();
-      const h = host.toLowerCase();
-      return h === `127.0.0.1:${port}` || h === `localhost:${port}` || h === `[::1]:${port}`;
+      return host !== undefined && isLoopback(host.toLowerCase());
     },
     hostAllowed(host: string | undefined): boolean {
       if (host === undefined) return false;
-      return this.isLoopbackHost(host) || (publicHost !== null && host.toLowerCase() === publicHost);
+      const h = host.toLowerCase();
+      return isLoopback(h) || (publicHost !== null && h === publicHost);
     },
     originAllowed(origin: string | undefined): boolean {
       if (origin === undefined) return true;
