@@ -1,9 +1,10 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
 import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
 import { resourceFor, sameResource } from './metadata.js';
+import { secretEquals } from './secret-equals.js';
 
 const URL_CHANGED = 'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
 import { redirectHost } from './redirect-uri.js';
@@ -11,9 +12,7 @@ import { redirectHost } from './redirect-uri.js';
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
-  const computed = Buffer.from(createHash('sha256').update(verifier).digest('base64url'));
-  const expected = Buffer.from(challenge);
-  return computed.length === expected.length && timingSafeEqual(computed, expected);
+  return secretEquals(createHash('sha256').update(verifier).digest('base64url'), challenge);
 }
 
 /** Public clients may also put their client_id in HTTP Basic (no secret); body wins if both. */
