@@ -9,6 +9,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_METHODS, type TunnelgateApi, type Unsubscribe } from '../../preload/contract.js';
+import { readBody } from '../gateway/front/body.js';
+import { sendJson as sendJsonBody } from '../gateway/front/http-util.js';
 import { isAllowedHost, isAllowedOrigin, presentedToken, sessionCookie, tokensEqual } from './http-guard.js';
 import { serveStatic } from './static-files.js';
 
@@ -34,31 +36,19 @@ export interface ControlHttpListener {
 
 const METHODS = new Set<string>(API_METHODS);
 
+const JSON_HEADERS = {
+  'Content-Type': 'application/json; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-  });
-  res.end(text);
+  sendJsonBody(res, status, body, JSON_HEADERS);
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
   res.end(text + '\n');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw Object.assign(new Error('body too large'), { status: 413 });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 export function createControlHttpListener(opts: ControlHttpListenerOptions): ControlHttpListener {
@@ -75,15 +65,17 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
         error: 'Send the arguments as a JSON array with Content-Type: application/json.',
       });
     }
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (!body.ok) {
+      if (body.reason === 'too-large')
+        return sendJson(res, 413, { error: 'Request body too large (limit 1 MiB).' });
+      return sendJson(res, 400, { error: 'The request body did not arrive complete.' });
+    }
     let args: unknown;
     try {
-      const text = await readBody(req);
-      args = text.trim() === '' ? [] : JSON.parse(text);
-    } catch (err) {
-      const status = (err as { status?: number }).status ?? 400;
-      return sendJson(res, status, {
-        error: status === 413 ? 'Request body too large (limit 1 MiB).' : 'Request body is not valid JSON.',
-      });
+      args = body.text.trim() === '' ? [] : JSON.parse(body.text);
+    } catch {
+      return sendJson(res, 400, { error: 'Request body is not valid JSON.' });
     }
     if (!Array.isArray(args))
       return sendJson(res, 400, { error: 'The request body must be a JSON array of arguments.' });
