@@ -4,10 +4,10 @@ import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
 import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
 import { resourceFor, sameResource } from './metadata.js';
+import { redirectHost } from './redirect-uri.js';
 import { secretEquals } from './secret-equals.js';
 
 const URL_CHANGED = 'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
-import { redirectHost } from './redirect-uri.js';
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
