@@ -1,56 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createGateway } from '../../../main/gateway/index.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
-
-const everything = join(
-  resolve(import.meta.dirname, '../../..'),
-  'node_modules/@modelcontextprotocol/server-everything/dist/index.js',
-);
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
-
-async function startHttpEverything(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [everything, 'streamableHttp'], {
-    env: { ...process.env, PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((ok, fail) => {
-    const t = setTimeout(
-      () => fail(new Error('server-everything (streamableHttp) did not start within 20 s')),
-      20_000,
-    );
-    child.stderr!.on('data', (d: Buffer) => {
-      if (/listening|running/i.test(String(d))) {
-        clearTimeout(t);
-        ok();
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`server-everything exited with ${code}`)));
-  });
-  child.stderr!.resume();
-  return child;
-}
+import { freePort, startEverything } from '../upstream/helpers.js';
 
 describe('gateway over server-everything on Streamable HTTP; hot reload', { timeout: 90_000 }, () => {
-  let child: ChildProcess;
+  let everything: Awaited<ReturnType<typeof startEverything>> | undefined;
   let servers: Record<string, ServerConfig>;
   const manager = createUpstreamManager({});
   let gateway: ReturnType<typeof createGateway>;
@@ -58,8 +17,8 @@ describe('gateway over server-everything on Streamable HTTP; hot reload', { time
 
   before(async () => {
     const port = await freePort();
-    child = await startHttpEverything(port);
-    servers = { remote: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } };
+    everything = await startEverything('streamableHttp', port);
+    servers = { remote: { type: 'http', url: everything.url } };
     await manager.apply(servers);
     gateway = createGateway({ upstreams: manager, servers });
     const { port: gwPort } = await gateway.listen(0);
@@ -70,7 +29,7 @@ describe('gateway over server-everything on Streamable HTTP; hot reload', { time
     await client?.close();
     await gateway?.close();
     await manager.close();
-    child?.kill('SIGKILL');
+    await everything?.stop();
   });
 
   test('calls and progress through a remote upstream', async () => {
