@@ -39,6 +39,7 @@ import { createControlService, type ControlService } from './control/control-ser
 import type { ControlPlatformPort } from './control/ports.js';
 import { createControlHttpListener, type ControlHttpListener } from './control/http-listener.js';
 import { removeControlConnection, writeControlConnection } from './control/connection-file.js';
+import { tunnelTokenSecretName } from './control/settings.js';
 import { generateControlToken } from './control/http-guard.js';
 import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
 import { createGateway, type Gateway } from './gateway/index.js';
@@ -307,7 +308,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       localPort: port,
       cloudflaredPath: currentConfig().tunnel?.cloudflaredPath,
       hostname: currentConfig().tunnel?.hostname,
-      token: async () => secrets.get(currentConfig().tunnel?.tokenSecret ?? 'cloudflared-tunnel-token'),
+      token: async () => secrets.get(tunnelTokenSecretName(currentConfig())),
       dataDir,
       ...options.tunnelDeps,
       ...reachabilityProbe(),
