@@ -228,19 +228,6 @@ export function createRouter(deps: RouterDeps) {
     );
   };
 
-  const callOptions = (ctx: RouteContext, upstream: string, progressToken: unknown) => ({
-    signal: ctx.signal,
-    timeoutMs: servers[upstream]?.timeoutMs ?? deps.callTimeoutMs,
-    onProgress:
-      progressToken === undefined
-        ? undefined
-        : (p: RawObject) =>
-            ctx.notify(
-              'notifications/progress',
-              p['progressToken'] === progressToken ? p : { ...p, progressToken },
-            ),
-  });
-
   const forward = async (
     ctx: RouteContext,
     upstreamName: string,
@@ -252,7 +239,19 @@ export function createRouter(deps: RouterDeps) {
     const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
     const callKey = relay.register(ctx);
     try {
-      return await up.request(method, params, { ...callOptions(ctx, upstreamName, token), callKey });
+      return await up.request(method, params, {
+        signal: ctx.signal,
+        timeoutMs: servers[upstreamName]?.timeoutMs ?? deps.callTimeoutMs,
+        onProgress:
+          token === undefined
+            ? undefined
+            : (p: RawObject) =>
+                ctx.notify(
+                  'notifications/progress',
+                  p['progressToken'] === token ? p : { ...p, progressToken: token },
+                ),
+        callKey,
+      });
     } finally {
       relay.unregister(callKey);
     }
@@ -266,8 +265,8 @@ export function createRouter(deps: RouterDeps) {
     // Not listed and no template matches (e.g. a ui:// widget): ask each server that has resources.
     let lastError: unknown;
     for (const { upstream } of orderedViews()) {
-      if (upstream.state().status !== 'ready' || upstream.state().capabilities?.['resources'] === undefined)
-        continue;
+      const st = upstream.state();
+      if (st.status !== 'ready' || st.capabilities?.['resources'] === undefined) continue;
       try {
         return await forward(ctx, upstream.name, 'resources/read', params);
       } catch (err) {
