@@ -2,13 +2,12 @@
  * Settings as the window shows them, and the validation of a patch from the window into config
  * edits. Secret values (the named-tunnel token) go to the keychain, never into the config.
  */
+import { DEFAULT_RETENTION_DAYS } from '../activity/activity-log.js';
 import { DEFAULT_PORT, type TunnelgateConfig } from '../config/schema.js';
 import type { SettingsView } from '../../preload/contract.js';
 
 /** Default keychain entry for the named-tunnel token when the config names none. */
 export const DEFAULT_TUNNEL_TOKEN_SECRET = 'cloudflared-tunnel-token';
-/** Days of tool-call log kept on disk when the config says nothing. */
-export const DEFAULT_LOG_RETENTION_DAYS = 14;
 
 export type SettingsPatch = Partial<SettingsView> & { tunnelToken?: string };
 
@@ -35,7 +34,7 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
     tunnelTokenStored: i.secretNames.includes(tunnelTokenSecretName(i.config)),
     launchAtLogin: i.launchAtLogin,
     launchAtLoginAvailable: i.launchAtLoginAvailable,
-    logRetentionDays: i.config.activity?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    logRetentionDays: i.config.activity?.retentionDays ?? DEFAULT_RETENTION_DAYS,
   };
   if (i.config.tunnel?.hostname) view.tunnelHostname = i.config.tunnel.hostname;
   return view;
