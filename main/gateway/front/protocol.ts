@@ -9,17 +9,11 @@ export const META_PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
 export const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
 export const META_CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';
 export const META_LOG_LEVEL = 'io.modelcontextprotocol/logLevel';
-export const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 export const META_SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 
 /** Revisions ordered as ISO dates: 2026-07-28 and later are the stateless era. */
 export function isModernVersion(v: string): boolean {
   return v >= '2026-07-28';
-}
-export function isSupportedVersion(v: string): boolean {
-  return (
-    (SESSION_VERSIONS as readonly string[]).includes(v) || (MODERN_VERSIONS as readonly string[]).includes(v)
-  );
 }
 
 /** JSON-RPC codes used by the front (JSON-RPC 2.0 section 5.1; MCP 2026-07-28 for -32022). */

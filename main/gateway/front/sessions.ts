@@ -35,8 +35,6 @@ export function principalKey(p: Principal): string {
   return `${p.kind}:${p.clientId ?? ''}:${p.grantId ?? ''}`;
 }
 
-export class UnsupportedAskError extends Error {}
-
 /** Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping. */
 export function createSessionStore(
   opts: { idleMs?: number; maxSessions?: number; onEnd?: (s: Session) => void } = {},
@@ -168,7 +166,7 @@ export function createSessionStore(
       return new Promise<RawObject>((resolve, reject) => {
         if (!stream.event({ jsonrpc: '2.0', id, method, params })) {
           reject(
-            new UnsupportedAskError(
+            new Error(
               `the client's request did not accept text/event-stream, so ${method} cannot be sent to it`,
             ),
           );
