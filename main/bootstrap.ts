@@ -40,6 +40,7 @@ import type { ControlPlatformPort } from './control/ports.js';
 import { createControlHttpListener, type ControlHttpListener } from './control/http-listener.js';
 import { removeControlConnection, writeControlConnection } from './control/connection-file.js';
 import { tunnelTokenSecretName } from './control/settings.js';
+import { joinUrl } from './control/status-view.js';
 import { generateControlToken } from './control/http-guard.js';
 import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
 import { createGateway, type Gateway } from './gateway/index.js';
@@ -193,6 +194,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     ? undefined
     : await createAuthService({ mode: authMode, publicOrigin, secrets, dataDir, exposeLocal: true });
   for (const w of auth?.warnings ?? []) log.warn(w);
+  /** The MCP path clients use (with `--auth none` in public: the secret segment). */
+  const mcpPath = (): string => auth?.mcpPaths()[0] ?? '/mcp';
 
   const editor = createConfigEditor({ path: configPath, platform });
   let watcher: ConfigWatcher | undefined;
@@ -256,7 +259,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     const fetchFn = options.tunnelDeps?.fetch;
     return {
       checkReachable: createMcpPathProbe({
-        path: () => auth.mcpPaths()[0] ?? '/mcp',
+        path: mcpPath,
         ...(fetchFn ? { fetch: fetchFn } : {}),
       }),
     };
@@ -318,7 +321,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       if (!localOnly) gateway?.setPublicOrigin(publicUrlOption ?? url);
       auth?.refreshOrigin();
       if (!url) return;
-      const connector = `${url.replace(/\/+$/, '')}${auth?.mcpPaths()[0] ?? '/mcp'}`;
+      const connector = joinUrl(url, mcpPath());
       // A quick tunnel gets a new URL at each start: the connector made in ChatGPT stops working.
       if (lastConnector && lastConnector !== connector) {
         log.warn(
@@ -419,8 +422,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       const endpoint = `http://127.0.0.1:${port}/mcp`;
       log.info(`MCP endpoint: ${endpoint}`);
-      if (auth && publicUrlOption)
-        log.info(`Connector URL: ${publicUrlOption.replace(/\/+$/, '')}${auth.mcpPaths()[0] ?? '/mcp'}`);
+      if (auth && publicUrlOption) log.info(`Connector URL: ${joinUrl(publicUrlOption, mcpPath())}`);
 
       let dashboardUrl: string | undefined;
       if (options.dashboard) {
