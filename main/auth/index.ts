@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { secretEquals } from './secret-equals.js';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
@@ -19,6 +18,7 @@ import { createPendingRequests } from './pending-requests.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { redirectHost } from './redirect-uri.js';
 import { routeOAuth } from './oauth-routes.js';
+import { createSecretMatcher } from './secret-equals.js';
 import { createTokenCodec } from './token-codec.js';
 import { systemClock, type AuthDecision, type Clock, type PublicAuthHook } from './types.js';
 
@@ -168,6 +168,10 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       ? await loadOrCreateSecret(deps.secrets, NONE_PATH_SECRET, warnings, 'The secret URL path')
       : '';
   const secretPath = `/s/${noneSecret}/mcp`;
+  // Constant-time check of the secret path (mode 'none'); the matcher keeps the expected digest, so
+  // each request hashes only the presented path.
+  const secretPaths = [secretPath];
+  const isSecretPath = createSecretMatcher();
   const key =
     deps.mode === 'oauth'
       ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key')
@@ -284,7 +288,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     async authenticate(req, url): Promise<AuthDecision> {
       const notFound: AuthDecision = { ok: false, status: 404, body: { error: 'not_found' } };
       if (deps.mode === 'none') {
-        if (secretEquals(url.pathname, secretPath))
+        if (isSecretPath(url.pathname, secretPaths))
           return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
         if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req))
           return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
