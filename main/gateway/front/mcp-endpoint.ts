@@ -148,7 +148,7 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       return;
     }
     if (m.kind === 'request' && m.msg.method === 'initialize') {
-      sessionEra.initialize(m.msg, req, res, principal, bytes);
+      sessionEra.initialize(m.msg, res, principal, bytes);
       return;
     }
     if (m.kind === 'request' && m.msg.method === 'server/discover') {

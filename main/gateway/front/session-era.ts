@@ -60,13 +60,7 @@ export function createSessionEra(deps: EndpointDeps) {
     return s;
   }
 
-  function initialize(
-    msg: JsonRpcRequest,
-    _req: IncomingMessage,
-    res: ServerResponse,
-    principal: Principal,
-    bytes: number,
-  ): void {
+  function initialize(msg: JsonRpcRequest, res: ServerResponse, principal: Principal, bytes: number): void {
     const params = msg.params ?? {};
     const requested = typeof params['protocolVersion'] === 'string' ? params['protocolVersion'] : '';
     // Version negotiation: the client's version when supported, else our latest (lifecycle spec).
