@@ -38,7 +38,7 @@ void startApp({
   rendererDir: rendererDir(),
   iconsDir: resourcesDir(appPath),
   appIconPath: process.platform === 'darwin' ? undefined : appIconPath(appPath),
-  // bootstrap accepts TunnelgateOptions; `controlPlatform` is read by it once wired (see report).
+  // bootstrap forwards `controlPlatform` (launch at login) to the control service.
   createServices: (options: ShellServiceOptions) => createTunnelgate(options),
   configuredAuth,
   // electron-store: the shell's own preferences in userData/app-state.json (never secrets).
