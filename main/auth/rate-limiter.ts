@@ -27,18 +27,17 @@ export function createRateLimiter(deps: { limit: number; windowMs: number; clock
     return b;
   }
 
-  /** Seconds until one more event is allowed for `key`, or 0 if allowed now (nothing consumed). */
-  function retryAfter(key: string): number {
-    const b = bucket(key);
-    return b.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
-  }
+  const waitFor = (b: { tokens: number }): number =>
+    b.tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / rate / 1000));
 
   return {
-    retryAfter,
+    /** Seconds until one more event is allowed for `key`, or 0 if allowed now (nothing consumed). */
+    retryAfter: (key: string): number => waitFor(bucket(key)),
     /** Consumes one event; returns 0 if allowed, else the seconds to wait (nothing consumed). */
     take(key: string): number {
-      const wait = retryAfter(key);
-      if (wait === 0) bucket(key).tokens -= 1;
+      const b = bucket(key);
+      const wait = waitFor(b);
+      if (wait === 0) b.tokens -= 1;
       return wait;
     },
     close(): void {
