@@ -67,8 +67,11 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
       const size = last ? (await stat(last.path)).size : 0;
       current = { day, index: last?.index ?? 0, size };
     }
+    if (handle) return;
+    // Only when a file is opened, not on every batch (the folder may have been removed meanwhile).
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     // 0600: arguments and results may be private even with credentials redacted.
-    handle ??= await open(join(dir, activityFileName(day, current.index)), 'a', 0o600);
+    handle = await open(join(dir, activityFileName(day, current.index)), 'a', 0o600);
   };
 
   const rotate = async (): Promise<void> => {
@@ -95,7 +98,6 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
       );
       dropped = 0;
     }
-    await mkdir(dir, { recursive: true, mode: 0o700 });
     const day = utcDay(clock());
     await prune(day);
     await openFor(day);
