@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { dataDirBinaryPath } from './binary.js';
 import { extractFileFromTgz } from './tar-extract.js';
@@ -127,9 +127,7 @@ export async function downloadCloudflared(options: DownloadCloudflaredOptions): 
     if (asset.endsWith('.tgz')) {
       const binary = extractFileFromTgz(await readFile(partial), (name) => name === 'cloudflared' || name.endsWith('/cloudflared'));
       if (!binary) throw new CloudflaredDownloadError('io', `${asset} does not contain a 'cloudflared' file.`);
-      const handle = await open(partial, 'w');
-      await handle.writeFile(binary);
-      await handle.close();
+      await writeFile(partial, binary);
     }
     if (platform !== 'win32') await chmod(partial, 0o755);
     await rename(partial, target);
