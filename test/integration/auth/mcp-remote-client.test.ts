@@ -1,27 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createHttpsCimdTransport, type CimdTransport } from '../../../main/auth/cimd-transport.js';
+import { findFreePort } from '../../../main/tunnel/free-port.js';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
 import { startTlsServer } from '../../fixtures/auth/tls-cimd-server.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const browser = join(root, 'test/fixtures/auth/headless-browser.mjs');
 const mcpRemoteClient = join(root, 'node_modules/mcp-remote/dist/client.js');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Runs mcp-remote-client to completion (it connects, lists tools and resources, then exits). */
 function runClient(url: string, callbackPort: number, home: string, extraArgs: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
@@ -61,7 +53,7 @@ describe('mcp-remote-client (third-party OAuth client: DCR + PKCE) through the r
 
   it('registers, waits for the owner, gets tokens and lists the tools; the token then calls a tool', async () => {
     const owner = gw.autoApprove(['mcp:full']);
-    const { code, output } = await runClient(`${gw.base}/mcp`, await freePort(), home);
+    const { code, output } = await runClient(`${gw.base}/mcp`, await findFreePort(), home);
     owner.off();
     const browserLog = await readFile(join(home, 'browser.log'), 'utf8').catch(() => '(no browser log)');
     assert.equal(code, 0, `${output}\n--- browser ---\n${browserLog}`);
@@ -93,7 +85,7 @@ describe('mcp-remote-client (third-party OAuth client: DCR + PKCE) through the r
 
 describe('mcp-remote-client identified by a Client ID Metadata Document', { timeout: 120_000 }, () => {
   it('the gateway fetches the document (fake DNS, real TLS on 127.0.0.1) and the flow completes', async () => {
-    const callbackPort = await freePort();
+    const callbackPort = await findFreePort();
     const srv = await startTlsServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ client_id: `https://cimd.test:${srv.port}${req.url}`, client_name: 'mcp-remote via CIMD', redirect_uris: [`http://127.0.0.1:${callbackPort}/oauth/callback`], token_endpoint_auth_method: 'none' }));

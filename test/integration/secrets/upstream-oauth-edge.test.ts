@@ -6,18 +6,11 @@ import { UpstreamAuthError, UpstreamAuthTransientError } from '../../../main/aut
 import { SignInRefusedError } from '../../../main/auth/upstream/loopback-receiver.js';
 import { createUpstreamOAuth } from '../../../main/auth/upstream/upstream-oauth.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
+import { findFreePort } from '../../../main/tunnel/free-port.js';
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 import { callWithAuth } from './oauth-test-client.js';
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function listenOn(port: number): Promise<Server> {
   const s = createServer();
@@ -91,7 +84,7 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   });
 
   it('a pre-registered client id with a fixed redirect port signs in without registration', async () => {
-    const port = await freePort();
+    const port = await findFreePort();
     const clientId = noDcr.auth.preRegister([`http://127.0.0.1:${port}/callback`]);
     const store = createMemorySecretStore();
     const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'acme', noDcr.mcpUrl, { clientId, redirectPort: port, scopes: ['mcp:tools'] });
@@ -163,7 +156,7 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   });
 
   it('an unreachable server is a transient failure, not a sign-in', async () => {
-    const url = `http://127.0.0.1:${await freePort()}/mcp`;
+    const url = `http://127.0.0.1:${await findFreePort()}/mcp`;
     const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'down', url);
     await assert.rejects(auth.unauthorized({ url, status: 401 }), UpstreamAuthTransientError);
   });
