@@ -19,7 +19,7 @@ function redirect(res: ServerResponse, location: string): void {
 }
 
 /** Requested scopes: the known ones; none (a reconnect often sends no `scope`) means mcp:full, for the owner to decide. */
-export function parseScopes(scope: string | null | undefined): string[] {
+function parseScopes(scope: string | null | undefined): string[] {
   const known = (scope ?? '').split(/\s+/).filter((s) => SCOPES_SUPPORTED.includes(s));
   return known.length ? [...new Set(known)] : [SCOPE_FULL];
 }
