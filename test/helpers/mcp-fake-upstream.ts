@@ -118,7 +118,7 @@ export class FakeUpstream extends EventEmitter implements Upstream {
 
   request(method: string, params: RawObject | undefined, options?: CallOptions): Promise<RawObject> {
     if (this.st.status !== 'ready' && method !== 'initialize' && !method.endsWith('/list')) {
-      return Promise.reject(new UpstreamError(-32004, `Upstream '${this.name}' is ${this.st.status}`));
+      return Promise.reject(new UpstreamError(-32003, `Upstream '${this.name}' is ${this.st.status}`));
     }
     const id = ++this.seq;
     let sent = params;

@@ -1,14 +1,16 @@
-import { UpstreamError } from '../upstream/types.js';
+import { UPSTREAM_ERROR, UpstreamError } from '../upstream/types.js';
 import type { UpstreamState } from '../upstream/types.js';
 
 /** JSON-RPC error codes the router uses (server-defined range, JSON-RPC 2.0 section 5.1). */
 export const ERR_METHOD_NOT_FOUND = -32601;
 export const ERR_INVALID_PARAMS = -32602;
 export const ERR_INTERNAL = -32603;
-/** The upstream that owns the name is not connected right now. */
-export const ERR_UPSTREAM_UNAVAILABLE = -32004;
-/** The caller's scopes do not allow this (e.g. a read-only client calling a write tool). */
-export const ERR_FORBIDDEN = -32003;
+/**
+ * The caller's scopes do not allow this (e.g. a read-only client calling a write tool). Distinct from
+ * the upstream codes (UPSTREAM_ERROR: -32003 unavailable, -32004 needs sign-in), so a client sees
+ * one code per condition whichever layer refuses the call.
+ */
+export const ERR_FORBIDDEN = -32005;
 
 /** A clear error for a call to an upstream that is not ready, naming it and what happens next. */
 export function unavailableError(state: UpstreamState, now = Date.now()): UpstreamError {
@@ -38,7 +40,8 @@ export function unavailableError(state: UpstreamState, now = Date.now()): Upstre
   }
   if (state.error !== undefined && state.status !== 'restarting') text += `: ${state.error}`;
   else if (state.error !== undefined) text += `; last error: ${state.error}`;
-  return new UpstreamError(ERR_UPSTREAM_UNAVAILABLE, text, {
+  const code = state.status === 'needs-auth' ? UPSTREAM_ERROR.needsAuth : UPSTREAM_ERROR.unavailable;
+  return new UpstreamError(code, text, {
     upstream: name,
     status: state.status,
     nextRetryAt: state.nextRetryAt,

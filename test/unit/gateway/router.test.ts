@@ -116,7 +116,7 @@ test('allow/deny filter and read-only scope', async () => {
   const c = ctx(readOnly);
   await assert.rejects(
     r2.request('tools/call', { name: 'a__write', arguments: { value: 'v' } }, c),
-    (e: UpstreamError) => e.code === -32003 && /read-only/.test(e.message),
+    (e: UpstreamError) => e.code === -32005 && /read-only/.test(e.message),
   );
   assert.equal(c.denied, true);
   const owner = ((await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] }).tools.map(
