@@ -4,15 +4,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { secretEquals } from '../auth/secret-equals.js';
 
 /** A fresh dashboard token: 256 bits, URL-safe. */
 export function generateControlToken(): string {
   return randomBytes(32).toString('base64url');
 }
-
-/** Constant-time token comparison (see secretEquals). */
-export const tokensEqual = secretEquals;
 
 /**
  * Host must name this listener exactly. A DNS-rebinding page reaches 127.0.0.1 under its own host

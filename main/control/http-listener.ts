@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { API_METHODS, type TunnelgateApi, type Unsubscribe } from '../../preload/contract.js';
 import { readBody } from '../gateway/front/body.js';
 import { sendJson as sendJsonBody } from '../gateway/front/http-util.js';
-import { isAllowedHost, isAllowedOrigin, presentedToken, sessionCookie, tokensEqual } from './http-guard.js';
+import { secretEquals } from '../auth/secret-equals.js';
+import { isAllowedHost, isAllowedOrigin, presentedToken, sessionCookie } from './http-guard.js';
 import { serveStatic } from './static-files.js';
 
 /** Largest API request body accepted (a pasted config or secret fits easily). */
@@ -138,7 +139,7 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
       (req.method === 'GET' || req.method === 'HEAD') &&
       !url.pathname.startsWith('/api/')
     ) {
-      if (!tokensEqual(queryToken, opts.token))
+      if (!secretEquals(queryToken, opts.token))
         return sendText(
           res,
           401,
@@ -155,7 +156,7 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
       return;
     }
     const token = presentedToken(req, port);
-    if (token === undefined || !tokensEqual(token, opts.token)) {
+    if (token === undefined || !secretEquals(token, opts.token)) {
       if (url.pathname.startsWith('/api/'))
         return sendJson(res, 401, { error: 'Missing or wrong dashboard token.' });
       return sendText(

@@ -11,7 +11,8 @@ import {
   writeControlConnection,
 } from '../../../main/control/connection-file.js';
 import { connectControlClient, createControlHttpClient } from '../../../main/control/http-client.js';
-import { generateControlToken, tokensEqual } from '../../../main/control/http-guard.js';
+import { secretEquals } from '../../../main/auth/secret-equals.js';
+import { generateControlToken } from '../../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../../main/control/http-listener.js';
 import { createFakes, type Fakes } from './fakes.js';
 
@@ -82,9 +83,9 @@ describe('dashboard HTTP listener', () => {
   });
 
   it('compares tokens exactly', () => {
-    assert.ok(tokensEqual(token, token));
-    assert.ok(!tokensEqual(token.slice(0, -1), token));
-    assert.ok(!tokensEqual('', token));
+    assert.ok(secretEquals(token, token));
+    assert.ok(!secretEquals(token.slice(0, -1), token));
+    assert.ok(!secretEquals('', token));
   });
 
   it('refuses requests without the token', async () => {
