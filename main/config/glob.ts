@@ -14,7 +14,7 @@ function escapeRegExp(s: string): string {
  * Shared by the config editor (per-tool switches) and anyone applying the filter.
  */
 export function isToolEnabled(
-  filter: { allow?: string[]; deny?: string[] } | undefined,
+  filter: { readonly allow?: readonly string[]; readonly deny?: readonly string[] } | undefined,
   tool: string,
 ): boolean {
   if (filter?.deny?.some((p) => matchesGlob(p, tool))) return false;

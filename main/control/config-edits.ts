@@ -2,37 +2,19 @@
  * Pure edits of the config made by the control service: each returns a new config (never mutates)
  * or throws an Error whose message names the field, says what is wrong and what to do.
  */
+import { isToolEnabled as toolFilterExposes, matchesGlob } from '../config/glob.js';
 import { serverSchema, type ServerConfig, type TunnelgateConfig } from '../config/schema.js';
 
 const SERVER_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 
-/** `*` is the only wildcard in tool filters (schema.ts). */
-export function matchesGlob(pattern: string, value: string): boolean {
-  if (!pattern.includes('*')) return pattern === value;
-  const re = new RegExp(
-    `^${pattern
-      .split('*')
-      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-      .join('.*')}$`,
-  );
-  return re.test(value);
-}
-
-function matchesAny(patterns: readonly string[] | undefined, value: string): boolean {
-  return (patterns ?? []).some((p) => matchesGlob(p, value));
-}
-
-/** Whether the config exposes an upstream tool: in allow (when set) and not in deny. */
+/** Whether the config exposes an upstream tool (the one filter rule: config/glob.ts). */
 export function isToolEnabled(server: ServerConfig | undefined, tool: string): boolean {
-  const f = server?.tools;
-  if (!f) return true;
-  if (f.allow && !matchesAny(f.allow, tool)) return false;
-  return !matchesAny(f.deny, tool);
+  return toolFilterExposes(server?.tools, tool);
 }
 
 /** Whether the owner marked a tool safe for read-only clients in the config. */
 export function isToolMarkedReadOnly(server: ServerConfig | undefined, tool: string): boolean {
-  return matchesAny(server?.tools?.readOnly, tool);
+  return (server?.tools?.readOnly ?? []).some((p) => matchesGlob(p, tool));
 }
 
 /** Zod issues as `mcpServers.<name>.<path>: <message>` lines. */
@@ -125,7 +107,7 @@ export function withToolEnabled(
   if (enabled) {
     if (tools.deny) tools.deny = tools.deny.filter((p) => p !== tool);
     if (tools.deny?.length === 0) delete tools.deny;
-    if (tools.allow && !matchesAny(tools.allow, tool)) tools.allow = [...tools.allow, tool];
+    if (tools.allow && !tools.allow.some((p) => matchesGlob(p, tool))) tools.allow = [...tools.allow, tool];
     const blocking = tools.deny?.find((p) => matchesGlob(p, tool));
     if (blocking) {
       throw new Error(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { matchesGlob } from '../../config/glob.js';
+import { isToolEnabled } from '../../config/glob.js';
 
 /** Exposed names must match this (PROTOCOL.md: ChatGPT and the MCP tool-name rules). */
 export const EXPOSED_NAME_RE = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -41,8 +41,6 @@ export function createNameFilter(
   allow: readonly string[] | undefined,
   deny: readonly string[] | undefined,
 ): (name: string) => boolean {
-  return (name) => {
-    if (deny?.some((p) => matchesGlob(p, name))) return false;
-    return allow === undefined || allow.some((p) => matchesGlob(p, name));
-  };
+  const filter = { allow, deny };
+  return (name) => isToolEnabled(filter, name);
 }
