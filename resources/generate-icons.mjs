@@ -41,7 +41,12 @@ function encodePng(size, rgba) {
     raw[y * (size * 4 + 1)] = 0; // filter: none
     rgba.copy(raw, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
   }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 // --- Rasterizing: shapes are functions of (x, y) in a unit square returning coverage 0..1 and a
@@ -51,12 +56,18 @@ function render(size, paint) {
   const S = 4;
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < S; sy++) {
         for (let sx = 0; sx < S; sx++) {
           const c = paint((px + (sx + 0.5) / S) / size, (py + (sy + 0.5) / S) / size);
           if (!c) continue;
-          r += c[0] * c[3]; g += c[1] * c[3]; b += c[2] * c[3]; a += c[3];
+          r += c[0] * c[3];
+          g += c[1] * c[3];
+          b += c[2] * c[3];
+          a += c[3];
         }
       }
       const i = (py * size + px) * 4;
@@ -102,7 +113,8 @@ function trayPaint(state, template) {
       if (dist(x, y, 0.82, 0.35) <= 0.07) return [...ink, 1];
       if (Math.abs(x - 0.82) <= 0.15 && y <= 0.45) return null; // a gap around the mark
     } else if (state !== 'stopped') {
-      if (d <= 0.18) return state === 'starting' && d <= 0.09 ? null : [...(template ? ink : COLORS[state]), 1];
+      if (d <= 0.18)
+        return state === 'starting' && d <= 0.09 ? null : [...(template ? ink : COLORS[state]), 1];
       if (d <= 0.25) return null; // a gap so the mark reads apart from the arch
     }
     if (inArch(x, y, arch)) return [...ink, archAlpha];
@@ -129,7 +141,10 @@ export function generateIcons(outDir = here) {
   const written = [];
   for (const state of Object.keys(COLORS)) {
     for (const template of [false, true]) {
-      for (const [suffix, size] of [['', 16], ['@2x', 32]]) {
+      for (const [suffix, size] of [
+        ['', 16],
+        ['@2x', 32],
+      ]) {
         const name = `tray-${state}${template ? 'Template' : ''}${suffix}.png`;
         writeFileSync(join(outDir, name), encodePng(size, render(size, trayPaint(state, template))));
         written.push(name);

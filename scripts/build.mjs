@@ -23,6 +23,13 @@ if (existsSync('preload/index.ts')) {
   });
 }
 if (existsSync('renderer/index.html')) {
-  run(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
+  run(process.execPath, [
+    'node_modules/vite/bin/vite.js',
+    'build',
+    '--config',
+    'renderer/vite.config.ts',
+    '--logLevel',
+    'warn',
+  ]);
 }
 console.log('build: dist/ ready');

@@ -74,12 +74,19 @@ export async function startApp(deps: AppControllerDeps): Promise<AppController |
   hardenSession(electron.session.defaultSession);
   serveRenderer(electron.protocol, deps.rendererDir);
 
-  const windows = createWindowManager({ electron, preloadPath: deps.preloadPath, iconPath: deps.appIconPath });
+  const windows = createWindowManager({
+    electron,
+    preloadPath: deps.preloadPath,
+    iconPath: deps.appIconPath,
+  });
   const services = await deps.createServices({
     tunnel: deps.prefs.get().goPublicOnLaunch,
     auth: (await deps.configuredAuth()) ?? 'oauth',
     dashboard: false,
-    controlPlatform: { getLaunchAtLogin: () => deps.loginItem.get(), setLaunchAtLogin: (v) => deps.loginItem.set(v) },
+    controlPlatform: {
+      getLaunchAtLogin: () => deps.loginItem.get(),
+      setLaunchAtLogin: (v) => deps.loginItem.set(v),
+    },
   });
   const control = services.services.control;
 
@@ -105,15 +112,25 @@ export async function startApp(deps: AppControllerDeps): Promise<AppController |
     setLaunchAtLogin: (enabled) => run('Launch at login', () => deps.loginItem.set(enabled)),
     quit: () => app.quit(),
   };
-  const tray = createTrayController({ electron, iconsDir: deps.iconsDir, platform, actions, launchAtLogin: () => deps.loginItem.get() });
+  const tray = createTrayController({
+    electron,
+    iconsDir: deps.iconsDir,
+    platform,
+    actions,
+    launchAtLogin: () => deps.loginItem.get(),
+  });
 
   const disposeIpc = registerIpcHandlers({
     ipcMain: electron.ipcMain,
     api: control,
     isTrustedSender: createSenderCheck(() => windows.webContentsIds()),
-    onRefused: (channel, id) => log(`Refused IPC on ${channel} from webContents ${id}: not a Tunnelgate window.`),
+    onRefused: (channel, id) =>
+      log(`Refused IPC on ${channel} from webContents ${id}: not a Tunnelgate window.`),
   });
-  const unsubscribers: Unsubscribe[] = [forwardEvents(control, () => windows.allWebContents()), control.onStatus((s) => tray.update(s))];
+  const unsubscribers: Unsubscribe[] = [
+    forwardEvents(control, () => windows.allWebContents()),
+    control.onStatus((s) => tray.update(s)),
+  ];
 
   try {
     await services.start();

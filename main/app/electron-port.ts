@@ -53,10 +53,16 @@ export interface IpcMainPort {
 }
 
 export interface SessionPort {
-  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null): void;
+  setPermissionRequestHandler(
+    handler:
+      ((webContents: unknown, permission: string, callback: (granted: boolean) => void) => void) | null,
+  ): void;
   setPermissionCheckHandler(handler: ((webContents: unknown, permission: string) => boolean) | null): void;
   webRequest: {
-    onBeforeRequest(listener: ((details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void) | null): void;
+    onBeforeRequest(
+      listener:
+        ((details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void) | null,
+    ): void;
   };
 }
 

@@ -21,7 +21,9 @@ export class ForeignSenderError extends Error {
  * top frame showing our renderer (tunnelgate://app). Checking the frame URL too means a page that
  * somehow navigated or an injected iframe cannot use the API (Electron security checklist #17).
  */
-export function createSenderCheck(ourWebContentsIds: () => ReadonlySet<number>): (event: IpcMainInvokeEventPort) => boolean {
+export function createSenderCheck(
+  ourWebContentsIds: () => ReadonlySet<number>,
+): (event: IpcMainInvokeEventPort) => boolean {
   return (event) => {
     if (!ourWebContentsIds().has(event.sender.id)) return false;
     const frame = event.senderFrame;
@@ -60,11 +62,13 @@ export function registerIpcHandlers(deps: RegisterIpcDeps): () => void {
 
 /** Subscribes to the api's events and sends each to every live window of ours; returns unsubscribe. */
 export function forwardEvents(api: TunnelgateApi, windows: () => Iterable<WebContentsPort>): Unsubscribe {
-  const send = (event: ApiEvent) => (payload: unknown): void => {
-    for (const contents of windows()) {
-      if (!contents.isDestroyed()) contents.send(eventChannel(event), payload);
-    }
-  };
+  const send =
+    (event: ApiEvent) =>
+    (payload: unknown): void => {
+      for (const contents of windows()) {
+        if (!contents.isDestroyed()) contents.send(eventChannel(event), payload);
+      }
+    };
   const subscriptions: Record<ApiEvent, () => Unsubscribe> = {
     status: () => api.onStatus(send('status')),
     servers: () => api.onServers(send('servers')),

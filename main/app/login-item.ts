@@ -29,7 +29,8 @@ export function createLoginItem(deps: LoginItemDeps): LoginItem {
     return {
       get: () => deps.app.getLoginItemSettings().openAtLogin,
       // args reach the app on Windows; macOS ignores them (openAsHidden covers older macOS).
-      set: (enabled) => deps.app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true, args: [HIDDEN_FLAG] }),
+      set: (enabled) =>
+        deps.app.setLoginItemSettings({ openAtLogin: enabled, openAsHidden: true, args: [HIDDEN_FLAG] }),
     };
   }
   const file = join(deps.autostartDir, 'tunnelgate.desktop');
@@ -45,7 +46,15 @@ export function createLoginItem(deps: LoginItemDeps): LoginItem {
       const quoted = `"${deps.command.replace(/(["`$\\])/g, '\\$1')}"`;
       writeFileSync(
         file,
-        ['[Desktop Entry]', 'Type=Application', 'Name=Tunnelgate', `Exec=${quoted} ${HIDDEN_FLAG}`, 'X-GNOME-Autostart-enabled=true', 'Terminal=false', ''].join('\n'),
+        [
+          '[Desktop Entry]',
+          'Type=Application',
+          'Name=Tunnelgate',
+          `Exec=${quoted} ${HIDDEN_FLAG}`,
+          'X-GNOME-Autostart-enabled=true',
+          'Terminal=false',
+          '',
+        ].join('\n'),
       );
     },
   };

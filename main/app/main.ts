@@ -42,7 +42,9 @@ void startApp({
   createServices: (options: ShellServiceOptions) => createTunnelgate(options),
   configuredAuth,
   // electron-store: the shell's own preferences in userData/app-state.json (never secrets).
-  prefs: createKeyValuePrefs(new Store<AppPrefs>({ name: 'app-state', defaults: { goPublicOnLaunch: false } })),
+  prefs: createKeyValuePrefs(
+    new Store<AppPrefs>({ name: 'app-state', defaults: { goPublicOnLaunch: false } }),
+  ),
   loginItem: createLoginItem({
     app: port.app,
     platform: process.platform,

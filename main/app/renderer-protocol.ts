@@ -30,7 +30,10 @@ const MIME: Record<string, string> = {
  */
 export function registerRendererScheme(protocol: ProtocolPort): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: RENDERER_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
+    {
+      scheme: RENDERER_SCHEME,
+      privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true },
+    },
   ]);
 }
 
@@ -39,15 +42,23 @@ export function createRendererHandler(rendererDir: string): (request: Request) =
   const root = normalize(rendererDir + sep);
   return async (request) => {
     const url = new URL(request.url);
-    const headers = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
-    if (url.host !== 'app' || request.method !== 'GET') return new Response('Not found', { status: 404, headers });
+    const headers = {
+      'content-security-policy': RENDERER_CSP,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    };
+    if (url.host !== 'app' || request.method !== 'GET')
+      return new Response('Not found', { status: 404, headers });
     const relative = decodeURIComponent(url.pathname).replace(/^\/+/, '') || 'index.html';
     const file = normalize(join(root, relative));
     // Path traversal (tunnelgate://app/../../etc/passwd) never leaves the renderer folder.
     if (!file.startsWith(root)) return new Response('Not found', { status: 404, headers });
     try {
       const body = await readFile(file);
-      return new Response(body, { status: 200, headers: { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream' } });
+      return new Response(body, {
+        status: 200,
+        headers: { ...headers, 'content-type': MIME[extname(file)] ?? 'application/octet-stream' },
+      });
     } catch {
       return new Response('Not found', { status: 404, headers });
     }

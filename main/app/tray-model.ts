@@ -58,14 +58,22 @@ export function trayStatusLine(status: AppStatus): string {
 
 export function trayTooltip(status: AppStatus): string {
   const line = trayStatusLine(status);
-  const pending = status.pendingApprovals > 0 ? ` · ${status.pendingApprovals} pending approval${status.pendingApprovals === 1 ? '' : 's'}` : '';
+  const pending =
+    status.pendingApprovals > 0
+      ? ` · ${status.pendingApprovals} pending approval${status.pendingApprovals === 1 ? '' : 's'}`
+      : '';
   return `Tunnelgate: ${line}${pending}`;
 }
 
 /** The tray menu; every item has an `id` so tests (and the accessibility tree) can find it. */
-export function buildTrayTemplate(status: AppStatus, launchAtLogin: boolean, actions: TrayActions): MenuItemConstructorOptions[] {
+export function buildTrayTemplate(
+  status: AppStatus,
+  launchAtLogin: boolean,
+  actions: TrayActions,
+): MenuItemConstructorOptions[] {
   const { gateway, tunnel } = status;
-  const tunnelActive = tunnel.phase === 'starting' || tunnel.phase === 'ready' || tunnel.phase === 'reconnecting';
+  const tunnelActive =
+    tunnel.phase === 'starting' || tunnel.phase === 'ready' || tunnel.phase === 'reconnecting';
   const copyTarget = gateway.connectorUrl ?? gateway.localUrl;
   const pending = status.pendingApprovals;
   return [
@@ -76,7 +84,12 @@ export function buildTrayTemplate(status: AppStatus, launchAtLogin: boolean, act
       : { id: 'toggle-gateway', label: 'Start gateway', click: () => actions.startGateway() },
     tunnelActive
       ? { id: 'toggle-tunnel', label: 'Stop public URL', click: () => actions.stopTunnel() }
-      : { id: 'toggle-tunnel', label: 'Go public (start tunnel)', enabled: gateway.running, click: () => actions.startTunnel() },
+      : {
+          id: 'toggle-tunnel',
+          label: 'Go public (start tunnel)',
+          enabled: gateway.running,
+          click: () => actions.startTunnel(),
+        },
     {
       id: 'copy-url',
       label: gateway.connectorUrl ? 'Copy connector URL' : 'Copy connector URL (local only)',
@@ -95,7 +108,13 @@ export function buildTrayTemplate(status: AppStatus, launchAtLogin: boolean, act
       click: () => actions.openDashboard('approvals'),
     },
     { type: 'separator' },
-    { id: 'launch-at-login', label: 'Launch at login', type: 'checkbox', checked: launchAtLogin, click: () => actions.setLaunchAtLogin(!launchAtLogin) },
+    {
+      id: 'launch-at-login',
+      label: 'Launch at login',
+      type: 'checkbox',
+      checked: launchAtLogin,
+      click: () => actions.setLaunchAtLogin(!launchAtLogin),
+    },
     { type: 'separator' },
     { id: 'quit', label: 'Quit Tunnelgate', click: () => actions.quit() },
   ];

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import type { AppStatus } from '../../preload/contract.js';
 import type { ElectronPort, TrayPort } from './electron-port.js';
 import { trayIconFile } from './icons.js';
-import { buildTrayTemplate, trayIconState, trayTooltip, type TrayActions, type TrayIconState } from './tray-model.js';
+import {
+  buildTrayTemplate,
+  trayIconState,
+  trayTooltip,
+  type TrayActions,
+  type TrayIconState,
+} from './tray-model.js';
 
 export interface TrayControllerDeps {
   electron: Pick<ElectronPort, 'Tray' | 'Menu' | 'nativeImage'>;
@@ -26,7 +32,8 @@ export interface TrayController {
 
 export function createTrayController(deps: TrayControllerDeps): TrayController {
   const { electron } = deps;
-  const image = (state: TrayIconState) => electron.nativeImage.createFromPath(join(deps.iconsDir, trayIconFile(state, deps.platform)));
+  const image = (state: TrayIconState) =>
+    electron.nativeImage.createFromPath(join(deps.iconsDir, trayIconFile(state, deps.platform)));
   let shown: TrayIconState = 'stopped';
   let last: AppStatus | null = null;
   const tray: TrayPort = new electron.Tray(image(shown));
@@ -57,7 +64,9 @@ export function createTrayController(deps: TrayControllerDeps): TrayController {
         if (last) render(last);
       },
     };
-    tray.setContextMenu(electron.Menu.buildFromTemplate(buildTrayTemplate(status, deps.launchAtLogin(), actions)));
+    tray.setContextMenu(
+      electron.Menu.buildFromTemplate(buildTrayTemplate(status, deps.launchAtLogin(), actions)),
+    );
   };
 
   return {

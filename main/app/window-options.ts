@@ -4,7 +4,12 @@
  * nodeIntegration off; a strict CSP; no navigation, no window.open, no webviews, no permissions, no
  * remote requests. External https links open in the user's browser only for an allow-list.
  */
-import type { BrowserWindowConstructorOptions, PreventableEvent, SessionPort, WebContentsPort } from './electron-port.js';
+import type {
+  BrowserWindowConstructorOptions,
+  PreventableEvent,
+  SessionPort,
+  WebContentsPort,
+} from './electron-port.js';
 
 /** Our renderer is served as tunnelgate://app/... (a standard, secure scheme; see renderer-protocol.ts). */
 export const RENDERER_SCHEME = 'tunnelgate';
@@ -61,14 +66,22 @@ export function isOurRendererUrl(url: string): boolean {
 export function isAllowedExternalUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    return u.protocol === 'https:' && u.username === '' && u.password === '' && u.port === '' && EXTERNAL_ALLOWED_HOSTS.includes(u.hostname);
+    return (
+      u.protocol === 'https:' &&
+      u.username === '' &&
+      u.password === '' &&
+      u.port === '' &&
+      EXTERNAL_ALLOWED_HOSTS.includes(u.hostname)
+    );
   } catch {
     return false;
   }
 }
 
 /** The webPreferences every window of ours gets. */
-export function secureWebPreferences(preloadPath: string): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
+export function secureWebPreferences(
+  preloadPath: string,
+): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
   return {
     preload: preloadPath,
     contextIsolation: true,
@@ -87,7 +100,11 @@ export function secureWebPreferences(preloadPath: string): NonNullable<BrowserWi
 }
 
 /** Constructor options for a window of the given kind. */
-export function windowOptions(kind: WindowKind, preloadPath: string, iconPath?: string): BrowserWindowConstructorOptions {
+export function windowOptions(
+  kind: WindowKind,
+  preloadPath: string,
+  iconPath?: string,
+): BrowserWindowConstructorOptions {
   const size = kind === 'dashboard' ? { width: 1080, height: 760 } : { width: 1200, height: 720 };
   return {
     ...size,
@@ -130,7 +147,10 @@ export function hardenSession(session: SessionPort): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
   session.webRequest.onBeforeRequest((details, callback) => {
-    const allowed = isOurRendererUrl(details.url) || details.url.startsWith('devtools://') || details.url.startsWith('data:');
+    const allowed =
+      isOurRendererUrl(details.url) ||
+      details.url.startsWith('devtools://') ||
+      details.url.startsWith('data:');
     callback(allowed ? {} : { cancel: true });
   });
 }

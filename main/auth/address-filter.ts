@@ -95,7 +95,8 @@ function isPublicV6(bytes: readonly number[]): boolean {
   if (zeros(10) && bytes[10] === 0xff && bytes[11] === 0xff) return isPublicV4(bytes.slice(12));
   if (zeros(12)) return isPublicV4(bytes.slice(12));
   // NAT64 well-known prefix 64:ff9b::/96
-  if (inRange(bytes, [[0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], 96])) return isPublicV4(bytes.slice(12));
+  if (inRange(bytes, [[0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], 96]))
+    return isPublicV4(bytes.slice(12));
   // 6to4 2002:a.b.c.d::/48
   if (bytes[0] === 0x20 && bytes[1] === 0x02) return isPublicV4(bytes.slice(2, 6));
   return !V6_BLOCKED.some((r) => inRange(bytes, r));

@@ -20,7 +20,14 @@ h1{font-size:1.4rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.3
  * Sends a server-rendered page under a strict CSP: no external assets, one nonce'd inline script and
  * style, no framing (clickjacking), no referrer (the URL carries the request id).
  */
-function sendPage(res: ServerResponse, status: number, title: string, body: string, script?: string, head = ''): void {
+function sendPage(
+  res: ServerResponse,
+  status: number,
+  title: string,
+  body: string,
+  script?: string,
+  head = '',
+): void {
   const nonce = randomBytes(16).toString('base64');
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(title)}</title><style nonce="${nonce}">${STYLE}</style>${head}</head><body>${body}${script ? `<script nonce="${nonce}">${script}</script>` : ''}</body></html>`;
@@ -38,7 +45,12 @@ function sendPage(res: ServerResponse, status: number, title: string, body: stri
 
 /** An error shown in the browser instead of redirecting (unknown client, unregistered redirect URI...). */
 export function sendErrorPage(res: ServerResponse, status: number, what: string, todo: string): void {
-  sendPage(res, status, 'Tunnelgate: authorization refused', `<h1>This connection request was refused</h1><p class="bad">${escapeHtml(what)}</p><p>${escapeHtml(todo)}</p>`);
+  sendPage(
+    res,
+    status,
+    'Tunnelgate: authorization refused',
+    `<h1>This connection request was refused</h1><p class="bad">${escapeHtml(what)}</p><p>${escapeHtml(todo)}</p>`,
+  );
 }
 
 /** The waiting page: who asks, the pairing code, and a long-poll until the owner decides. */
@@ -47,7 +59,9 @@ export function sendApprovalPage(res: ServerResponse, req: PendingRequest): void
   const identity = client.cimdUrl
     ? `<dt>Client metadata</dt><dd>${escapeHtml(client.cimdUrl)}</dd>`
     : `<dt>Client</dt><dd>registered dynamically (id ${escapeHtml(client.clientId)})</dd>`;
-  const scopes = req.requestedScopes.map((s) => `${escapeHtml(s)} (${escapeHtml(SCOPE_WORDS[s] ?? s)})`).join(', ');
+  const scopes = req.requestedScopes
+    .map((s) => `${escapeHtml(s)} (${escapeHtml(SCOPE_WORDS[s] ?? s)})`)
+    .join(', ');
   const statusUrl = `${OAUTH_PATHS.approvalStatus}?request=${encodeURIComponent(req.id)}`;
   const body = `<h1>${escapeHtml(client.clientName)} asks to connect to your Tunnelgate</h1>
 <dl><dt>Name (as the client says)</dt><dd>${escapeHtml(client.clientName)}</dd><dt>Returns to</dt><dd>${escapeHtml(redirectHost(req.redirectUri))}</dd>${identity}<dt>Asks to</dt><dd>${scopes}</dd></dl>
@@ -64,10 +78,22 @@ else if(s.status==='expired'){show('This request expired. Start the connection a
 else if(s.status==='pending'){if(s.retry_after_ms)setTimeout(poll,s.retry_after_ms);else poll();}else{show('This request is no longer known. Start again from the client.',true);}
 }).catch(function(){setTimeout(poll,3000);});}poll();})();`;
   // Without JavaScript, reload now and then: the page answers with the redirect once decided.
-  sendPage(res, 200, `Approve ${client.clientName} in Tunnelgate`, body, script, '<noscript><meta http-equiv="refresh" content="3"></noscript>');
+  sendPage(
+    res,
+    200,
+    `Approve ${client.clientName} in Tunnelgate`,
+    body,
+    script,
+    '<noscript><meta http-equiv="refresh" content="3"></noscript>',
+  );
 }
 
 /** The page for a request that can no longer be approved. */
 export function sendExpiredPage(res: ServerResponse): void {
-  sendPage(res, 410, 'Tunnelgate: request expired', '<h1>This request expired</h1><p>The owner did not approve it in time. Start the connection again from the client.</p>');
+  sendPage(
+    res,
+    410,
+    'Tunnelgate: request expired',
+    '<h1>This request expired</h1><p>The owner did not approve it in time. Start the connection again from the client.</p>',
+  );
 }

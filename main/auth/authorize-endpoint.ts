@@ -29,44 +29,96 @@ function parseScopes(scope: string | null | undefined): string[] {
  * page, never redirected (RFC 6749 §4.1.2.1), so an unregistered URI can never receive anything.
  * Everything else becomes a pending request that only the owner, in the app, can approve.
  */
-export async function handleAuthorize(ctx: AuthContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAuthorize(
+  ctx: AuthContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const origin = ctx.origin(req);
-  if (!origin) return sendErrorPage(res, 503, 'Tunnelgate does not know its public URL yet.', 'Wait until the tunnel is up, then connect again.');
+  if (!origin)
+    return sendErrorPage(
+      res,
+      503,
+      'Tunnelgate does not know its public URL yet.',
+      'Wait until the tunnel is up, then connect again.',
+    );
   const ip = clientIp(req);
   if (ctx.limits.requests.take(ip) > 0) {
-    return sendErrorPage(res, 429, 'Too many authorization requests from this address.', 'Wait a minute and try again.');
+    return sendErrorPage(
+      res,
+      429,
+      'Too many authorization requests from this address.',
+      'Wait a minute and try again.',
+    );
   }
   const q = url.searchParams;
   for (const key of new Set(q.keys())) {
-    if (q.getAll(key).length > 1) return sendErrorPage(res, 400, `The parameter "${key}" appears more than once.`, 'Send each parameter once (RFC 6749 §3.1).');
+    if (q.getAll(key).length > 1)
+      return sendErrorPage(
+        res,
+        400,
+        `The parameter "${key}" appears more than once.`,
+        'Send each parameter once (RFC 6749 §3.1).',
+      );
   }
   const clientId = q.get('client_id');
-  if (!clientId) return sendErrorPage(res, 400, 'The request has no client_id.', 'The client must register (or use a client metadata URL) and send client_id.');
+  if (!clientId)
+    return sendErrorPage(
+      res,
+      400,
+      'The request has no client_id.',
+      'The client must register (or use a client metadata URL) and send client_id.',
+    );
   const found = await ctx.clients.lookup(clientId);
-  if (!found.ok) return sendErrorPage(res, 400, found.description, 'Remove the connector in the client and add it again.');
+  if (!found.ok)
+    return sendErrorPage(res, 400, found.description, 'Remove the connector in the client and add it again.');
   const client = found.client;
   let redirectUri = q.get('redirect_uri');
   if (redirectUri === null) {
     // OAuth 2.1 §4.1.1: optional only when exactly one redirect URI is registered.
-    if (client.redirectUris.length !== 1) return sendErrorPage(res, 400, 'The request has no redirect_uri and the client registered several.', 'The client must send redirect_uri.');
+    if (client.redirectUris.length !== 1)
+      return sendErrorPage(
+        res,
+        400,
+        'The request has no redirect_uri and the client registered several.',
+        'The client must send redirect_uri.',
+      );
     redirectUri = client.redirectUris[0]!;
   } else if (!redirectUriMatches(client.redirectUris, redirectUri)) {
-    return sendErrorPage(res, 400, `The redirect_uri is not one this client registered: ${redirectUri}`, 'Only an exactly matching, registered redirect URI is accepted; re-create the connector in the client.');
+    return sendErrorPage(
+      res,
+      400,
+      `The redirect_uri is not one this client registered: ${redirectUri}`,
+      'Only an exactly matching, registered redirect URI is accepted; re-create the connector in the client.',
+    );
   }
   ctx.clients.touch(client.clientId);
   const state = q.get('state') ?? undefined;
-  const fail = (error: string, description: string) => redirect(res, withParams(redirectUri, { error, error_description: description, state }));
+  const fail = (error: string, description: string) =>
+    redirect(res, withParams(redirectUri, { error, error_description: description, state }));
 
-  if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be "code".');
+  if (q.get('response_type') !== 'code')
+    return fail('unsupported_response_type', 'response_type must be "code".');
   const challenge = q.get('code_challenge');
-  if (!challenge) return fail('invalid_request', 'code_challenge is required: PKCE with S256 (OAuth 2.1 §4.1.1).');
+  if (!challenge)
+    return fail('invalid_request', 'code_challenge is required: PKCE with S256 (OAuth 2.1 §4.1.1).');
   // RFC 7636 §4.3: a missing method means "plain", which OAuth 2.1 servers must refuse here.
-  if (q.get('code_challenge_method') !== 'S256') return fail('invalid_request', 'code_challenge_method must be "S256"; "plain" (or no method) is not accepted.');
-  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge)) return fail('invalid_request', 'code_challenge must be the base64url SHA-256 of the verifier (43 characters).');
+  if (q.get('code_challenge_method') !== 'S256')
+    return fail(
+      'invalid_request',
+      'code_challenge_method must be "S256"; "plain" (or no method) is not accepted.',
+    );
+  if (!/^[A-Za-z0-9_-]{43}$/.test(challenge))
+    return fail(
+      'invalid_request',
+      'code_challenge must be the base64url SHA-256 of the verifier (43 characters).',
+    );
   const expected = resourceFor(origin);
   const resource = q.get('resource');
   if (!resource) return fail('invalid_target', `resource is required (RFC 8707); use ${expected}.`);
-  if (!sameResource(resource, expected)) return fail('invalid_target', `resource must be ${expected} (got ${resource.slice(0, 200)}).`);
+  if (!sameResource(resource, expected))
+    return fail('invalid_target', `resource must be ${expected} (got ${resource.slice(0, 200)}).`);
 
   const pending = ctx.pending.create({
     client,
@@ -77,14 +129,26 @@ export async function handleAuthorize(ctx: AuthContext, req: IncomingMessage, re
     requestedScopes: parseScopes(q.get('scope')),
     ip,
   });
-  if (!pending) return sendErrorPage(res, 429, 'Too many connection requests are already waiting for the owner.', 'Ask the owner to approve or deny them in Tunnelgate, or wait 10 minutes.');
+  if (!pending)
+    return sendErrorPage(
+      res,
+      429,
+      'Too many connection requests are already waiting for the owner.',
+      'Ask the owner to approve or deny them in Tunnelgate, or wait 10 minutes.',
+    );
   redirect(res, `${OAUTH_PATHS.approval}?request=${encodeURIComponent(pending.id)}`);
 }
 
 /** GET /oauth/approval?request=ID: the waiting page, or the redirect once decided (no-JS fallback). */
 export function handleApprovalPage(ctx: AuthContext, res: ServerResponse, url: URL): void {
   const r = ctx.pending.get(url.searchParams.get('request') ?? '');
-  if (!r) return sendErrorPage(res, 404, 'This connection request is not known (it may have expired or Tunnelgate restarted).', 'Start the connection again from the client.');
+  if (!r)
+    return sendErrorPage(
+      res,
+      404,
+      'This connection request is not known (it may have expired or Tunnelgate restarted).',
+      'Start the connection again from the client.',
+    );
   if ((r.status === 'approved' || r.status === 'denied') && r.redirectTo) return redirect(res, r.redirectTo);
   if (r.status === 'expired') return sendExpiredPage(res);
   sendApprovalPage(res, r);
@@ -104,5 +168,10 @@ export async function handleApprovalStatus(ctx: AuthContext, res: ServerResponse
   if (!r) return sendJson(res, 404, { status: 'unknown' }, { noStore: true });
   // Too many polls already wait: answer now and tell the page when to ask again.
   const retry = busy && r.status === 'pending' ? { retry_after_ms: 3_000 } : {};
-  sendJson(res, 200, { status: r.status, redirect: r.status === 'pending' ? undefined : r.redirectTo, ...retry }, { noStore: true });
+  sendJson(
+    res,
+    200,
+    { status: r.status, redirect: r.status === 'pending' ? undefined : r.redirectTo, ...retry },
+    { noStore: true },
+  );
 }

@@ -16,16 +16,33 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   const origin = ctx.origin(req);
   if (!origin) {
     // Reached through the tunnel before its URL is known: nothing can be checked yet, so ask to retry.
-    return { ok: false, status: 503, headers: { 'Retry-After': '5' }, body: { error: 'temporarily_unavailable', error_description: 'The gateway does not know its public URL yet; retry in a few seconds.' } };
+    return {
+      ok: false,
+      status: 503,
+      headers: { 'Retry-After': '5' },
+      body: {
+        error: 'temporarily_unavailable',
+        error_description: 'The gateway does not know its public URL yet; retry in a few seconds.',
+      },
+    };
   }
   const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
-  const challenge = (extra: string) => `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
+  const challenge = (extra: string) =>
+    `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
   const ip = clientIp(req);
   const auth = header(req, 'authorization');
   const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(auth ?? '');
   if (!auth) {
     // RFC 6750 §3.1: no credentials at all: a bare challenge, no error code (and no penalty).
-    return { ok: false, status: 401, headers: { 'WWW-Authenticate': challenge('') }, body: { error: 'unauthorized', error_description: 'This MCP server requires OAuth; see the resource metadata.' } };
+    return {
+      ok: false,
+      status: 401,
+      headers: { 'WWW-Authenticate': challenge('') },
+      body: {
+        error: 'unauthorized',
+        error_description: 'This MCP server requires OAuth; see the resource metadata.',
+      },
+    };
   }
   // Only failures are limited, and a valid token always passes: ChatGPT calls from addresses shared
   // by all its users, so an attacker's failures there must not lock out the owner. Tokens are MAC'd,
@@ -33,7 +50,15 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   const invalid = (why: string): AuthDecision => {
     const wait = ctx.limits.failures.take(ip);
     if (wait > 0) {
-      return { ok: false, status: 429, headers: { 'Retry-After': String(wait) }, body: { error: 'too_many_requests', error_description: 'Too many failed authentications from this address; retry later.' } };
+      return {
+        ok: false,
+        status: 429,
+        headers: { 'Retry-After': String(wait) },
+        body: {
+          error: 'too_many_requests',
+          error_description: 'Too many failed authentications from this address; retry later.',
+        },
+      };
     }
     return {
       ok: false,
@@ -47,17 +72,38 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   if (!claims) return invalid('The access token is not valid.');
   if (claims.exp <= ctx.clock.now() / 1000) return invalid('The access token expired.');
   if (claims.iss !== origin || !sameResource(claims.aud, `${origin}/mcp`)) {
-    return invalid('The access token was issued for another server address; the public URL changed, so connect again.');
+    return invalid(
+      'The access token was issued for another server address; the public URL changed, so connect again.',
+    );
   }
   const grant = ctx.grants.get(claims.sub);
   if (!grant || grant.clientId !== claims.client_id) return invalid('The access was revoked by the owner.');
   if (ctx.grants.isJtiRevoked(claims.jti)) return invalid('The access token was revoked.');
   const waitCalls = ctx.limits.calls.take(grant.clientId);
   if (waitCalls > 0) {
-    return { ok: false, status: 429, headers: { 'Retry-After': String(waitCalls) }, body: { error: 'too_many_requests', error_description: 'Too many calls from this client; retry later.' } };
+    return {
+      ok: false,
+      status: 429,
+      headers: { 'Retry-After': String(waitCalls) },
+      body: {
+        error: 'too_many_requests',
+        error_description: 'Too many calls from this client; retry later.',
+      },
+    };
   }
   ctx.grants.touch(grant.id);
   // The owner's grant caps the token's scopes (a refresh may have narrowed them further).
-  const scopes = claims.scope.split(' ').filter((s) => grant.scopes.includes(s) && SCOPES_SUPPORTED.includes(s));
-  return { ok: true, principal: { kind: 'oauth', clientId: grant.clientId, clientName: grant.clientName, grantId: grant.id, scopes } };
+  const scopes = claims.scope
+    .split(' ')
+    .filter((s) => grant.scopes.includes(s) && SCOPES_SUPPORTED.includes(s));
+  return {
+    ok: true,
+    principal: {
+      kind: 'oauth',
+      clientId: grant.clientId,
+      clientName: grant.clientName,
+      grantId: grant.id,
+      scopes,
+    },
+  };
 }

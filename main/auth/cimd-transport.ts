@@ -24,7 +24,12 @@ export class CimdFetchError extends Error {
  */
 export interface CimdTransport {
   resolve(hostname: string): Promise<{ address: string; family: number }[]>;
-  get(url: URL, address: string, family: number, limits: { timeoutMs: number; maxBytes: number }): Promise<CimdResponse>;
+  get(
+    url: URL,
+    address: string,
+    family: number,
+    limits: { timeoutMs: number; maxBytes: number },
+  ): Promise<CimdResponse>;
 }
 
 /** The real transport: system DNS, HTTPS pinned to the checked address, no redirects followed. */
@@ -69,7 +74,8 @@ export function createHttpsCimdTransport(options: { ca?: string | Buffer } = {})
             });
             res.on('end', () => {
               const headers: Record<string, string | undefined> = {};
-              for (const [k, v] of Object.entries(res.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+              for (const [k, v] of Object.entries(res.headers))
+                headers[k] = Array.isArray(v) ? v.join(', ') : v;
               resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
             });
             res.on('error', (err) => reject(new CimdFetchError(`the connection failed: ${err.message}`)));

@@ -31,7 +31,8 @@ export function cimdUrlProblem(clientId: string): string | null {
   if (url.username || url.password) return 'must not contain a user name or password';
   if (clientId.includes('#')) return 'must not contain a fragment';
   if (url.pathname === '/' || url.pathname === '') return 'must contain a path';
-  if (/(^|\/)\.\.?(\/|$)/.test(clientId.replace(/^https:\/\/[^/]*/, '').split('?')[0]!)) return 'must not contain "." or ".." path segments';
+  if (/(^|\/)\.\.?(\/|$)/.test(clientId.replace(/^https:\/\/[^/]*/, '').split('?')[0]!))
+    return 'must not contain "." or ".." path segments';
   if (clientId.length > 2000) return 'is longer than 2000 characters';
   return null;
 }
@@ -71,13 +72,17 @@ export function createCimdResolver(options: CimdOptions) {
       // The message reaches whoever named the client_id: for a host name, do not tell them what it
       // resolves to on the owner's network (internal DNS would become an oracle).
       const what = literal ? `${refused.address},` : `${host} resolves to`;
-      throw new CimdFetchError(`${what} a private, loopback or reserved address, which Tunnelgate does not contact`);
+      throw new CimdFetchError(
+        `${what} a private, loopback or reserved address, which Tunnelgate does not contact`,
+      );
     }
     const target = addresses[0]!;
     const res = await options.transport.get(url, target.address, target.family, { timeoutMs, maxBytes });
-    if (res.status >= 300 && res.status < 400) throw new CimdFetchError(`the server answered with a redirect (${res.status}), which is not followed`);
+    if (res.status >= 300 && res.status < 400)
+      throw new CimdFetchError(`the server answered with a redirect (${res.status}), which is not followed`);
     if (res.status !== 200) throw new CimdFetchError(`the server answered ${res.status}`);
-    if (Buffer.byteLength(res.body) > maxBytes) throw new CimdFetchError(`the document is larger than ${maxBytes} bytes`);
+    if (Buffer.byteLength(res.body) > maxBytes)
+      throw new CimdFetchError(`the document is larger than ${maxBytes} bytes`);
     let doc: unknown;
     try {
       doc = JSON.parse(res.body);
@@ -87,7 +92,10 @@ export function createCimdResolver(options: CimdOptions) {
     const record = validateDocument(clientId, doc, options.clock.now());
     // Bounded: anyone can name a client_id URL, so the cache must not grow without limit.
     if (cache.size >= MAX_CACHE_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(clientId, { record, expiresAt: options.clock.now() + cacheLifetime(res.headers['cache-control']) });
+    cache.set(clientId, {
+      record,
+      expiresAt: options.clock.now() + cacheLifetime(res.headers['cache-control']),
+    });
     return record;
   }
 
@@ -118,20 +126,33 @@ function cacheLifetime(cacheControl: string | undefined): number {
 }
 
 function validateDocument(clientId: string, doc: unknown, now: number): ClientRecord {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new CimdFetchError('the document is not a JSON object');
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new CimdFetchError('the document is not a JSON object');
   const d = doc as Record<string, unknown>;
-  if (d.client_id !== clientId) throw new CimdFetchError('the document\'s client_id is not exactly the URL it was fetched from');
-  if ('client_secret' in d || 'client_secret_expires_at' in d) throw new CimdFetchError('the document contains a client_secret, which a metadata document must not');
+  if (d.client_id !== clientId)
+    throw new CimdFetchError("the document's client_id is not exactly the URL it was fetched from");
+  if ('client_secret' in d || 'client_secret_expires_at' in d)
+    throw new CimdFetchError('the document contains a client_secret, which a metadata document must not');
   const method = d.token_endpoint_auth_method;
   if (method !== undefined && method !== 'none') {
-    throw new CimdFetchError(`token_endpoint_auth_method "${String(method)}" is not supported; Tunnelgate serves public clients ("none")`);
+    throw new CimdFetchError(
+      `token_endpoint_auth_method "${String(method)}" is not supported; Tunnelgate serves public clients ("none")`,
+    );
   }
   const uris = d.redirect_uris;
-  if (!Array.isArray(uris) || uris.length === 0) throw new CimdFetchError('redirect_uris is missing or empty');
+  if (!Array.isArray(uris) || uris.length === 0)
+    throw new CimdFetchError('redirect_uris is missing or empty');
   for (const [i, uri] of uris.entries()) {
     const problem = redirectUriProblem(uri);
     if (problem) throw new CimdFetchError(`redirect_uris[${i}] ${problem}`);
   }
   const name = cleanClientName(d.client_name, new URL(clientId).host);
-  return { clientId, clientName: name, redirectUris: uris as string[], source: 'cimd', cimdUrl: clientId, createdAt: now };
+  return {
+    clientId,
+    clientName: name,
+    redirectUris: uris as string[],
+    source: 'cimd',
+    cimdUrl: clientId,
+    createdAt: now,
+  };
 }

@@ -40,7 +40,10 @@ export async function createClientRegistry(deps: {
   const maxClients = deps.maxClients ?? 1000;
   const file = await readJsonFile<ClientsFile>(path, { version: 1, clients: [] }, deps.warn);
   const clients = new Map<string, ClientRecord>((file.clients ?? []).map((c) => [c.clientId, c]));
-  const writer = createSerialWriter(path, (): ClientsFile => ({ version: 1, clients: [...clients.values()] }));
+  const writer = createSerialWriter(path, (): ClientsFile => ({
+    version: 1,
+    clients: [...clients.values()],
+  }));
 
   /**
    * Makes room for one more registration by dropping the stalest client without a grant (registration
@@ -59,25 +62,47 @@ export async function createClientRegistry(deps: {
     /** Validates an RFC 7591 registration body and stores the client. */
     async register(body: unknown): Promise<RegistrationResult> {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-        return { ok: false, error: 'invalid_client_metadata', description: 'The registration body must be a JSON object (RFC 7591 §2).' };
+        return {
+          ok: false,
+          error: 'invalid_client_metadata',
+          description: 'The registration body must be a JSON object (RFC 7591 §2).',
+        };
       }
       const b = body as Record<string, unknown>;
       const uris = b.redirect_uris;
       if (!Array.isArray(uris) || uris.length === 0) {
-        return { ok: false, error: 'invalid_redirect_uri', description: 'redirect_uris is required: a non-empty array of https or loopback http URIs.' };
+        return {
+          ok: false,
+          error: 'invalid_redirect_uri',
+          description: 'redirect_uris is required: a non-empty array of https or loopback http URIs.',
+        };
       }
       if (uris.length > MAX_REDIRECT_URIS) {
-        return { ok: false, error: 'invalid_redirect_uri', description: `redirect_uris lists ${uris.length} URIs; at most ${MAX_REDIRECT_URIS} are accepted.` };
+        return {
+          ok: false,
+          error: 'invalid_redirect_uri',
+          description: `redirect_uris lists ${uris.length} URIs; at most ${MAX_REDIRECT_URIS} are accepted.`,
+        };
       }
       for (const [i, uri] of uris.entries()) {
         const problem = redirectUriProblem(uri);
-        if (problem) return { ok: false, error: 'invalid_redirect_uri', description: `redirect_uris[${i}] ${problem}.` };
+        if (problem)
+          return { ok: false, error: 'invalid_redirect_uri', description: `redirect_uris[${i}] ${problem}.` };
       }
       if (Array.isArray(b.grant_types) && !b.grant_types.includes('authorization_code')) {
-        return { ok: false, error: 'invalid_client_metadata', description: 'grant_types must include "authorization_code"; this server issues tokens only through it (and refresh_token).' };
+        return {
+          ok: false,
+          error: 'invalid_client_metadata',
+          description:
+            'grant_types must include "authorization_code"; this server issues tokens only through it (and refresh_token).',
+        };
       }
       if (Array.isArray(b.response_types) && !b.response_types.includes('code')) {
-        return { ok: false, error: 'invalid_client_metadata', description: 'response_types must include "code".' };
+        return {
+          ok: false,
+          error: 'invalid_client_metadata',
+          description: 'response_types must include "code".',
+        };
       }
       const name = cleanClientName(b.client_name, 'Unnamed client');
       const now = deps.clock.now();
@@ -89,7 +114,11 @@ export async function createClientRegistry(deps: {
         createdAt: now,
       };
       if (!makeRoom()) {
-        return { ok: false, error: 'invalid_client_metadata', description: `Tunnelgate already has ${maxClients} connected clients. The owner must revoke one in Tunnelgate before another can register.` };
+        return {
+          ok: false,
+          error: 'invalid_client_metadata',
+          description: `Tunnelgate already has ${maxClients} connected clients. The owner must revoke one in Tunnelgate before another can register.`,
+        };
       }
       clients.set(client.clientId, client);
       await writer.save();
@@ -113,11 +142,19 @@ export async function createClientRegistry(deps: {
     async lookup(clientId: string): Promise<LookupResult> {
       const known = clients.get(clientId);
       if (known) return { ok: true, client: known };
-      if (!isCimdClientId(clientId)) return { ok: false, description: 'This client_id is not registered here. Register the client again (RFC 7591) and retry.' };
+      if (!isCimdClientId(clientId))
+        return {
+          ok: false,
+          description:
+            'This client_id is not registered here. Register the client again (RFC 7591) and retry.',
+        };
       try {
         return { ok: true, client: await deps.cimd.load(clientId) };
       } catch (err) {
-        return { ok: false, description: `The client's metadata document could not be used: ${(err as Error).message}.` };
+        return {
+          ok: false,
+          description: `The client's metadata document could not be used: ${(err as Error).message}.`,
+        };
       }
     },
 

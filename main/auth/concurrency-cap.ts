@@ -29,8 +29,15 @@ export function createConcurrencyCap(options: { max?: number; retryAfterSeconds?
     guard(res: ServerResponse): boolean {
       const release = this.tryEnter();
       if (!release) {
-        const body = JSON.stringify({ error: 'overloaded', error_description: `More than ${max} requests are in progress. Retry after ${retryAfter} s.` });
-        res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': retryAfter, 'Content-Length': String(Buffer.byteLength(body)) });
+        const body = JSON.stringify({
+          error: 'overloaded',
+          error_description: `More than ${max} requests are in progress. Retry after ${retryAfter} s.`,
+        });
+        res.writeHead(503, {
+          'Content-Type': 'application/json',
+          'Retry-After': retryAfter,
+          'Content-Length': String(Buffer.byteLength(body)),
+        });
         res.end(body);
         return false;
       }

@@ -38,7 +38,12 @@ const REFRESH_LIFETIME_MS = 90 * 24 * 3_600_000;
 const KEEP_USED_HASHES = 50;
 
 /** Grants persisted in `<dataDir>/auth/grants.json` (metadata and hashes only). */
-export async function createGrantStore(deps: { dataDir: string; clock: Clock; onChange?: () => void; warn?: (message: string) => void }) {
+export async function createGrantStore(deps: {
+  dataDir: string;
+  clock: Clock;
+  onChange?: () => void;
+  warn?: (message: string) => void;
+}) {
   const path = join(deps.dataDir, 'auth', 'grants.json');
   const file = await readJsonFile<GrantsFile>(path, { version: 1, grants: [], revokedJtis: {} }, deps.warn);
   const grants = new Map<string, Grant>((file.grants ?? []).map((g) => [g.id, g]));
@@ -63,7 +68,9 @@ export async function createGrantStore(deps: { dataDir: string; clock: Clock; on
   }
 
   return {
-    async create(input: Omit<Grant, 'id' | 'createdAt' | 'refreshHash' | 'refreshExpiresAt' | 'usedRefreshHashes'>) {
+    async create(
+      input: Omit<Grant, 'id' | 'createdAt' | 'refreshHash' | 'refreshExpiresAt' | 'usedRefreshHashes'>,
+    ) {
       const grant: Grant = {
         ...input,
         id: `g_${randomBytes(12).toString('base64url')}`,

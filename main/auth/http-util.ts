@@ -131,7 +131,8 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 
 /** Whether the request arrived straight from this machine rather than through the tunnel. */
 export function isDirectLoopback(req: IncomingMessage): boolean {
-  if (header(req, 'cf-connecting-ip') || header(req, 'x-forwarded-for') || header(req, 'cf-ray')) return false;
+  if (header(req, 'cf-connecting-ip') || header(req, 'x-forwarded-for') || header(req, 'cf-ray'))
+    return false;
   const remote = req.socket.remoteAddress ?? '';
   if (!(remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1')) return false;
   const host = (header(req, 'host') ?? '').toLowerCase();

@@ -6,7 +6,11 @@ import { writeFileAtomic } from '../config/atomic-write.js';
  * damaged one is moved aside (kept for inspection) and reported through `warn`, so the app still
  * starts; the clients it listed simply connect again.
  */
-export async function readJsonFile<T>(path: string, fallback: T, warn?: (message: string) => void): Promise<T> {
+export async function readJsonFile<T>(
+  path: string,
+  fallback: T,
+  warn?: (message: string) => void,
+): Promise<T> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -21,7 +25,9 @@ export async function readJsonFile<T>(path: string, fallback: T, warn?: (message
   } catch {
     const aside = `${path}.damaged-${Date.now()}`;
     await rename(path, aside);
-    warn?.(`${path} was not valid JSON; it was moved to ${aside} and Tunnelgate started with an empty list. Connected clients have to connect again.`);
+    warn?.(
+      `${path} was not valid JSON; it was moved to ${aside} and Tunnelgate started with an empty list. Connected clients have to connect again.`,
+    );
     return fallback;
   }
 }

@@ -32,7 +32,13 @@ function pairingCode(): string {
 }
 
 /** Pending requests in memory: they expire (10 min by default) and are not worth a restart. */
-export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxPending?: number; maxPerAddress?: number; onChange?: () => void }) {
+export function createPendingRequests(deps: {
+  clock: Clock;
+  ttlMs?: number;
+  maxPending?: number;
+  maxPerAddress?: number;
+  onChange?: () => void;
+}) {
   const ttlMs = deps.ttlMs ?? 10 * 60_000;
   const maxPending = deps.maxPending ?? 50;
   const maxPerAddress = deps.maxPerAddress ?? 5;
@@ -68,7 +74,9 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
 
   return {
     /** Null when too many requests already wait (the owner should not be flooded). */
-    create(input: Omit<PendingRequest, 'id' | 'pairingCode' | 'createdAt' | 'expiresAt' | 'status'>): PendingRequest | null {
+    create(
+      input: Omit<PendingRequest, 'id' | 'pairingCode' | 'createdAt' | 'expiresAt' | 'status'>,
+    ): PendingRequest | null {
       sweep();
       // Capped per address, not per client: client ids are public (a CIMD URL such as ChatGPT's), so a
       // per-client cap would let anyone block the owner's client. An address over its cap replaces its
@@ -85,7 +93,14 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
         return null;
       }
       const now = deps.clock.now();
-      const req: PendingRequest = { ...input, id: randomBytes(16).toString('base64url'), pairingCode: pairingCode(), createdAt: now, expiresAt: now + ttlMs, status: 'pending' };
+      const req: PendingRequest = {
+        ...input,
+        id: randomBytes(16).toString('base64url'),
+        pairingCode: pairingCode(),
+        createdAt: now,
+        expiresAt: now + ttlMs,
+        status: 'pending',
+      };
       requests.set(req.id, req);
       deps.onChange?.();
       return req;
@@ -119,7 +134,8 @@ export function createPendingRequests(deps: { clock: Clock; ttlMs?: number; maxP
     waitForChange(id: string, timeoutMs: number): Promise<boolean> {
       let total = 0;
       for (const set of waiters.values()) total += set.size;
-      if ((waiters.get(id)?.size ?? 0) >= maxWaitersPerRequest || total >= maxWaiters) return Promise.resolve(false);
+      if ((waiters.get(id)?.size ?? 0) >= maxWaitersPerRequest || total >= maxWaiters)
+        return Promise.resolve(false);
       return new Promise((resolve) => {
         let set = waiters.get(id);
         if (!set) waiters.set(id, (set = new Set()));

@@ -34,7 +34,8 @@ export function redirectUriMatches(registered: readonly string[], requested: str
   }
   if (req.protocol !== 'http:' || !LOOPBACK_HOSTS.has(req.hostname)) return false;
   // Compare everything but the port, on the original strings so no normalization widens the match.
-  const withoutPort = (s: string) => s.replace(/^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::\d+)?(?=[/?]|$)/, '$1');
+  const withoutPort = (s: string) =>
+    s.replace(/^(http:\/\/(?:127\.0\.0\.1|\[::1\]|localhost))(?::\d+)?(?=[/?]|$)/, '$1');
   const stripped = withoutPort(requested);
   if (stripped === requested && req.port !== '') return false;
   return registered.some((r) => r.startsWith('http://') && withoutPort(r) === stripped);

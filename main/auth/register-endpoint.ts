@@ -1,25 +1,59 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
-import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, mediaType, readBody, sendJson, sendOAuthError } from './http-util.js';
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  clientIp,
+  CORS_HEADERS,
+  mediaType,
+  readBody,
+  sendJson,
+  sendOAuthError,
+} from './http-util.js';
 
 /**
  * POST /oauth/register: Dynamic Client Registration (RFC 7591). Accepts ChatGPT's body
  * (`token_endpoint_auth_method: "none"`, sometimes `application_type: "web"`, sometimes no `scope`).
  * Registering grants nothing by itself: every authorization still waits for the owner.
  */
-export async function handleRegister(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  if (req.method !== 'POST') return sendOAuthError(res, 405, 'invalid_request', 'Use POST with a JSON body.', { ...CORS_HEADERS, Allow: 'POST, OPTIONS' });
+export async function handleRegister(
+  ctx: AuthContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (req.method !== 'POST')
+    return sendOAuthError(res, 405, 'invalid_request', 'Use POST with a JSON body.', {
+      ...CORS_HEADERS,
+      Allow: 'POST, OPTIONS',
+    });
   const wait = ctx.limits.requests.take(clientIp(req));
-  if (wait > 0) return sendOAuthError(res, 429, 'invalid_request', 'Too many registrations from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
-  if (mediaType(req) !== 'application/json') return sendOAuthError(res, 400, 'invalid_client_metadata', 'The body must be application/json (RFC 7591 §3.1).', CORS_HEADERS);
+  if (wait > 0)
+    return sendOAuthError(res, 429, 'invalid_request', 'Too many registrations from this address.', {
+      ...CORS_HEADERS,
+      'Retry-After': String(wait),
+    });
+  if (mediaType(req) !== 'application/json')
+    return sendOAuthError(
+      res,
+      400,
+      'invalid_client_metadata',
+      'The body must be application/json (RFC 7591 §3.1).',
+      CORS_HEADERS,
+    );
   let text: string;
   try {
     text = await readBody(req, undefined, ctx.bodyTimeoutMs);
   } catch (e) {
     // The rest of the body is not read: close the connection once answered.
     const status = e instanceof BodyTimeoutError ? 408 : 400;
-    const what = e instanceof BodyTimeoutError || e instanceof BodyTooLargeError ? e.message : 'The body could not be read.';
-    return sendOAuthError(res, status, 'invalid_client_metadata', what, { ...CORS_HEADERS, Connection: 'close' });
+    const what =
+      e instanceof BodyTimeoutError || e instanceof BodyTooLargeError
+        ? e.message
+        : 'The body could not be read.';
+    return sendOAuthError(res, status, 'invalid_client_metadata', what, {
+      ...CORS_HEADERS,
+      Connection: 'close',
+    });
   }
   let body: unknown;
   try {

@@ -8,7 +8,11 @@ import { readTokenForm } from './token-endpoint.js';
  * same grant go too); an access token is denied from its next use until it would have expired.
  * Unknown tokens still get 200 (§2.2), so the endpoint reveals nothing.
  */
-export async function handleRevoke(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRevoke(
+  ctx: AuthContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const token = params.get('token');
@@ -16,12 +20,26 @@ export async function handleRevoke(ctx: AuthContext, req: IncomingMessage, res: 
   const clientId = params.get('client_id');
   const grant = ctx.grants.grantOfRefreshToken(token);
   if (grant) {
-    if (clientId !== undefined && clientId !== grant.clientId) return sendOAuthError(res, 400, 'unauthorized_client', 'This token was issued to another client.', CORS_HEADERS);
+    if (clientId !== undefined && clientId !== grant.clientId)
+      return sendOAuthError(
+        res,
+        400,
+        'unauthorized_client',
+        'This token was issued to another client.',
+        CORS_HEADERS,
+      );
     await ctx.grants.revoke(grant.id);
   } else {
     const claims = ctx.codec.verify(token);
     if (claims) {
-      if (clientId !== undefined && clientId !== claims.client_id) return sendOAuthError(res, 400, 'unauthorized_client', 'This token was issued to another client.', CORS_HEADERS);
+      if (clientId !== undefined && clientId !== claims.client_id)
+        return sendOAuthError(
+          res,
+          400,
+          'unauthorized_client',
+          'This token was issued to another client.',
+          CORS_HEADERS,
+        );
       await ctx.grants.revokeJti(claims.jti, claims.exp);
     }
   }

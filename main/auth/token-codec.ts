@@ -35,7 +35,12 @@ export function createTokenCodec(key: Buffer) {
       try {
         const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as AccessClaims;
         const strings = [claims.iss, claims.aud, claims.sub, claims.client_id, claims.scope, claims.jti];
-        if (strings.some((s) => typeof s !== 'string') || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') return null;
+        if (
+          strings.some((s) => typeof s !== 'string') ||
+          typeof claims.exp !== 'number' ||
+          typeof claims.iat !== 'number'
+        )
+          return null;
         return claims;
       } catch {
         return null;

@@ -2,12 +2,24 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
-import { BodyTimeoutError, BodyTooLargeError, clientIp, CORS_HEADERS, header, mediaType, parseForm, readBody, sendJson, sendOAuthError } from './http-util.js';
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  clientIp,
+  CORS_HEADERS,
+  header,
+  mediaType,
+  parseForm,
+  readBody,
+  sendJson,
+  sendOAuthError,
+} from './http-util.js';
 import { resourceFor, sameResource } from './metadata.js';
 import { redirectHost } from './redirect-uri.js';
 import { secretEquals } from './secret-equals.js';
 
-const URL_CHANGED = 'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
+const URL_CHANGED =
+  'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) must equal the stored challenge. */
 export function pkceMatches(verifier: string, challenge: string): boolean {
@@ -32,17 +44,25 @@ function basicClientId(req: IncomingMessage): string | undefined {
 }
 
 /** Reads and checks a form POST; answers the error itself and returns null when it is not one. */
-export async function readTokenForm(req: IncomingMessage, res: ServerResponse, timeoutMs?: number): Promise<Map<string, string> | null> {
+export async function readTokenForm(
+  req: IncomingMessage,
+  res: ServerResponse,
+  timeoutMs?: number,
+): Promise<Map<string, string> | null> {
   const err = (d: string) => (sendOAuthError(res, 400, 'invalid_request', d, CORS_HEADERS), null);
   if (req.method !== 'POST') return err('Use POST with an application/x-www-form-urlencoded body.');
-  if (mediaType(req) !== 'application/x-www-form-urlencoded') return err('The body must be application/x-www-form-urlencoded (RFC 6749 §3.2).');
+  if (mediaType(req) !== 'application/x-www-form-urlencoded')
+    return err('The body must be application/x-www-form-urlencoded (RFC 6749 §3.2).');
   let body: string;
   try {
     body = await readBody(req, undefined, timeoutMs);
   } catch (e) {
     // The rest of the body is not read: close the connection once answered.
     const status = e instanceof BodyTimeoutError ? 408 : 400;
-    const what = e instanceof BodyTimeoutError || e instanceof BodyTooLargeError ? e.message : 'The body could not be read.';
+    const what =
+      e instanceof BodyTimeoutError || e instanceof BodyTooLargeError
+        ? e.message
+        : 'The body could not be read.';
     sendOAuthError(res, status, 'invalid_request', what, { ...CORS_HEADERS, Connection: 'close' });
     return null;
   }
@@ -55,31 +75,56 @@ export async function readTokenForm(req: IncomingMessage, res: ServerResponse, t
  * POST /oauth/token (OAuth 2.1 §3.2): authorization_code with PKCE, and refresh_token with rotation.
  * Every answer is `Cache-Control: no-store` (RFC 6749 §5.1); errors follow §5.2.
  */
-export async function handleToken(ctx: AuthContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleToken(
+  ctx: AuthContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const ip = clientIp(req);
   const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const origin = ctx.origin(req);
-  if (!origin) return sendOAuthError(res, 400, 'invalid_request', 'The server does not know its public URL yet; retry once the tunnel is up.', CORS_HEADERS);
+  if (!origin)
+    return sendOAuthError(
+      res,
+      400,
+      'invalid_request',
+      'The server does not know its public URL yet; retry once the tunnel is up.',
+      CORS_HEADERS,
+    );
   const clientId = params.get('client_id') ?? basicClientId(req);
   // Only failures are limited, and a valid code or refresh token always works: ChatGPT calls from
   // addresses shared by all its users, so an attacker's failures there must not lock out the owner.
   // Codes and refresh tokens carry 256 bits, so the limit is about load, not guessing.
   const fail = (error: string, description: string, status = 400) => {
     const wait = ctx.limits.failures.take(ip);
-    if (wait > 0) return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', { ...CORS_HEADERS, 'Retry-After': String(wait) });
+    if (wait > 0)
+      return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', {
+        ...CORS_HEADERS,
+        'Retry-After': String(wait),
+      });
     sendOAuthError(res, status, error, description, CORS_HEADERS);
   };
   const grantType = params.get('grant_type');
   if (grantType === 'authorization_code') return exchangeCode(ctx, res, origin, params, clientId, fail);
   if (grantType === 'refresh_token') return refresh(ctx, res, origin, params, clientId, fail);
   if (!grantType) return fail('invalid_request', 'grant_type is required.');
-  fail('unsupported_grant_type', `grant_type "${grantType.slice(0, 60)}" is not supported; use authorization_code or refresh_token.`);
+  fail(
+    'unsupported_grant_type',
+    `grant_type "${grantType.slice(0, 60)}" is not supported; use authorization_code or refresh_token.`,
+  );
 }
 
 type Fail = (error: string, description: string, status?: number) => void;
 
-async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: string, params: Map<string, string>, clientId: string | undefined, fail: Fail) {
+async function exchangeCode(
+  ctx: AuthContext,
+  res: ServerResponse,
+  origin: string,
+  params: Map<string, string>,
+  clientId: string | undefined,
+  fail: Fail,
+) {
   const code = params.get('code');
   if (!code) return fail('invalid_request', 'code is required.');
   const verifier = params.get('code_verifier');
@@ -89,22 +134,34 @@ async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: strin
     if (redeemed.reason === 'reused') {
       // OAuth 2.1 §4.1.3: a code used twice may be stolen: revoke what the first use issued.
       if (redeemed.grantId) await ctx.grants.revoke(redeemed.grantId);
-      return fail('invalid_grant', 'This authorization code was already used; the tokens issued from it are revoked. Connect again.');
+      return fail(
+        'invalid_grant',
+        'This authorization code was already used; the tokens issued from it are revoked. Connect again.',
+      );
     }
-    return fail('invalid_grant', redeemed.reason === 'expired' ? 'The authorization code expired. Connect again.' : 'The authorization code is not valid.');
+    return fail(
+      'invalid_grant',
+      redeemed.reason === 'expired'
+        ? 'The authorization code expired. Connect again.'
+        : 'The authorization code is not valid.',
+    );
   }
   const info = redeemed.info;
-  if (!clientId) return fail('invalid_request', 'client_id is required for public clients (OAuth 2.1 §3.2.1).');
-  if (clientId !== info.clientId) return fail('invalid_grant', 'The authorization code was issued to another client.');
+  if (!clientId)
+    return fail('invalid_request', 'client_id is required for public clients (OAuth 2.1 §3.2.1).');
+  if (clientId !== info.clientId)
+    return fail('invalid_grant', 'The authorization code was issued to another client.');
   const redirectUri = params.get('redirect_uri');
   // Identical to the one in the authorization request when sent (RFC 6749 §4.1.3): no loopback port
   // leniency here, that applies only to matching against the registration (RFC 8252 §7.3).
   if (redirectUri !== undefined && redirectUri !== info.redirectUri) {
     return fail('invalid_grant', 'redirect_uri does not match the one in the authorization request.');
   }
-  if (!pkceMatches(verifier, info.codeChallenge)) return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');
+  if (!pkceMatches(verifier, info.codeChallenge))
+    return fail('invalid_grant', 'code_verifier does not match the code_challenge (PKCE S256).');
   const resource = params.get('resource');
-  if (resource !== undefined && !sameResource(resource, info.resource)) return fail('invalid_target', `resource must be ${info.resource}.`);
+  if (resource !== undefined && !sameResource(resource, info.resource))
+    return fail('invalid_target', `resource must be ${info.resource}.`);
   if (info.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
   const { grant, refreshToken } = await ctx.grants.create({
     clientId: info.clientId,
@@ -117,22 +174,35 @@ async function exchangeCode(ctx: AuthContext, res: ServerResponse, origin: strin
   if (redeemed.markIssued(grant.id).reused) {
     // The code was replayed while this exchange was in flight: the grant is born revoked.
     await ctx.grants.revoke(grant.id);
-    return fail('invalid_grant', 'This authorization code was used twice; the tokens issued from it are revoked. Connect again.');
+    return fail(
+      'invalid_grant',
+      'This authorization code was used twice; the tokens issued from it are revoked. Connect again.',
+    );
   }
   sendTokens(ctx, res, origin, grant, refreshToken);
 }
 
-async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, params: Map<string, string>, clientId: string | undefined, fail: Fail) {
+async function refresh(
+  ctx: AuthContext,
+  res: ServerResponse,
+  origin: string,
+  params: Map<string, string>,
+  clientId: string | undefined,
+  fail: Fail,
+) {
   const token = params.get('refresh_token');
   if (!token) return fail('invalid_request', 'refresh_token is required.');
   const current = ctx.grants.grantOfRefreshToken(token);
-  if (current && clientId !== undefined && clientId !== current.clientId) return fail('invalid_grant', 'The refresh token was issued to another client.');
+  if (current && clientId !== undefined && clientId !== current.clientId)
+    return fail('invalid_grant', 'The refresh token was issued to another client.');
   const resource = params.get('resource');
-  if (current && resource !== undefined && !sameResource(resource, current.resource)) return fail('invalid_target', `resource must be ${current.resource}.`);
+  if (current && resource !== undefined && !sameResource(resource, current.resource))
+    return fail('invalid_target', `resource must be ${current.resource}.`);
   const scope = params.get('scope');
   const asked = (scope ?? '').split(/\s+/).filter(Boolean);
   // Checked before rotating: a refused request must leave the current refresh token usable.
-  if (current && asked.some((s) => !current.scopes.includes(s))) return fail('invalid_scope', `scope may only narrow the granted scopes (${current.scopes.join(' ')}).`);
+  if (current && asked.some((s) => !current.scopes.includes(s)))
+    return fail('invalid_scope', `scope may only narrow the granted scopes (${current.scopes.join(' ')}).`);
   // Tokens for a URL that is gone would fail at once; say so here so the client starts over.
   if (current && current.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
   const rotated = await ctx.grants.rotate(token);
@@ -140,15 +210,31 @@ async function refresh(ctx: AuthContext, res: ServerResponse, origin: string, pa
     if (rotated.reason === 'replayed' && rotated.grant) {
       // OAuth 2.1 §4.3.1 / RFC 9700 §4.14.2: a rotated-out token came back: someone has a copy. Revoke the grant.
       await ctx.grants.revoke(rotated.grant.id);
-      return fail('invalid_grant', 'This refresh token was already used; the grant is revoked. Connect again.');
+      return fail(
+        'invalid_grant',
+        'This refresh token was already used; the grant is revoked. Connect again.',
+      );
     }
-    return fail('invalid_grant', rotated.reason === 'expired' ? 'The refresh token expired. Connect again.' : 'The refresh token is not valid (revoked or unknown). Connect again.');
+    return fail(
+      'invalid_grant',
+      rotated.reason === 'expired'
+        ? 'The refresh token expired. Connect again.'
+        : 'The refresh token is not valid (revoked or unknown). Connect again.',
+    );
   }
-  const grant = asked.length ? { ...rotated.grant, scopes: rotated.grant.scopes.filter((s) => asked.includes(s)) } : rotated.grant;
+  const grant = asked.length
+    ? { ...rotated.grant, scopes: rotated.grant.scopes.filter((s) => asked.includes(s)) }
+    : rotated.grant;
   sendTokens(ctx, res, origin, grant, rotated.refreshToken);
 }
 
-function sendTokens(ctx: AuthContext, res: ServerResponse, origin: string, grant: Grant, refreshToken: string): void {
+function sendTokens(
+  ctx: AuthContext,
+  res: ServerResponse,
+  origin: string,
+  grant: Grant,
+  refreshToken: string,
+): void {
   const now = Math.floor(ctx.clock.now() / 1000);
   const scope = grant.scopes.join(' ');
   const accessToken = ctx.codec.sign({
@@ -164,7 +250,13 @@ function sendTokens(ctx: AuthContext, res: ServerResponse, origin: string, grant
   sendJson(
     res,
     200,
-    { access_token: accessToken, token_type: 'Bearer', expires_in: ctx.accessTokenTtlSec, refresh_token: refreshToken, scope },
+    {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: ctx.accessTokenTtlSec,
+      refresh_token: refreshToken,
+      scope,
+    },
     { noStore: true, headers: CORS_HEADERS },
   );
 }

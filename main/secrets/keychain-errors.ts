@@ -7,7 +7,10 @@ export function keychainErrorReason(err: unknown): string {
   if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError')) {
     return 'the keychain did not answer in time (is an unlock prompt waiting?)';
   }
-  if (process.platform === 'linux' && /dbus|secret service|org\.freedesktop\.secrets|autolaunch|failed to connect/i.test(message)) {
+  if (
+    process.platform === 'linux' &&
+    /dbus|secret service|org\.freedesktop\.secrets|autolaunch|failed to connect/i.test(message)
+  ) {
     if (/prompt was dismissed|locked/i.test(message)) {
       return 'the Secret Service keyring is locked and could not be unlocked (the unlock prompt was dismissed or cannot be shown)';
     }

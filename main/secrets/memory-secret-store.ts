@@ -9,7 +9,9 @@ export interface MemorySecretStoreOptions {
 }
 
 /** An in-memory SecretStore for tests; same validation and refusal rules as the keychain one. */
-export function createMemorySecretStore(options: MemorySecretStoreOptions = {}): SecretStore & { close(): void } {
+export function createMemorySecretStore(
+  options: MemorySecretStoreOptions = {},
+): SecretStore & { close(): void } {
   const values = new Map<string, string>(Object.entries(options.initial ?? {}));
   const reason = options.unavailableReason;
   return {

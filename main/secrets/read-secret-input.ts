@@ -43,7 +43,11 @@ function readToEnd(stdin: SecretInput, maxBytes: number): Promise<string> {
     };
     const onEnd = () => {
       cleanup();
-      resolve(Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, ''));
+      resolve(
+        Buffer.concat(chunks)
+          .toString('utf8')
+          .replace(/\r?\n$/, ''),
+      );
     };
     const onError = (err: Error) => {
       cleanup();
@@ -80,7 +84,8 @@ function readFromTerminal(stdin: SecretInput, maxBytes: number, prompt?: () => v
         if (ch === '\u0003') return finish(new SecretInputCancelledError());
         if (ch === '\u007f' || ch === '\b') value = [...value].slice(0, -1).join('');
         else if (ch >= ' ') value += ch;
-        if (Buffer.byteLength(value) > maxBytes) return finish(new Error(`The value is longer than ${maxBytes} bytes; nothing was stored.`));
+        if (Buffer.byteLength(value) > maxBytes)
+          return finish(new Error(`The value is longer than ${maxBytes} bytes; nothing was stored.`));
       }
     };
     stdin.on('data', onData);

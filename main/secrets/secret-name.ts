@@ -24,13 +24,19 @@ function truncate(s: string): string {
 /** Throws InvalidSecretNameError unless `name` is a valid user-chosen name. */
 export function assertUserSecretName(name: string): void {
   if (!USER_SECRET_NAME.test(name)) {
-    throw new InvalidSecretNameError(name, 'use 1-64 letters, digits, ".", "_" or "-" (":" is reserved for names Tunnelgate makes itself).');
+    throw new InvalidSecretNameError(
+      name,
+      'use 1-64 letters, digits, ".", "_" or "-" (":" is reserved for names Tunnelgate makes itself).',
+    );
   }
 }
 
 /** Throws InvalidSecretNameError unless `name` is valid in a SecretStore (user or namespaced). */
 export function assertStoreSecretName(name: string): void {
   if (!STORE_SECRET_NAME.test(name)) {
-    throw new InvalidSecretNameError(name, 'use 1-64 letters, digits, ".", "_" or "-", optionally in ":"-separated parts such as "oauth:server:tokens".');
+    throw new InvalidSecretNameError(
+      name,
+      'use 1-64 letters, digits, ".", "_" or "-", optionally in ":"-separated parts such as "oauth:server:tokens".',
+    );
   }
 }

@@ -8,7 +8,9 @@ export class SecretRefSyntaxError extends Error {
     readonly field: string,
     detail: string,
   ) {
-    super(`${field}: ${detail}. Write a secret reference as \${secret:NAME}, NAME being 1-64 letters, digits, ".", "_" or "-".`);
+    super(
+      `${field}: ${detail}. Write a secret reference as \${secret:NAME}, NAME being 1-64 letters, digits, ".", "_" or "-".`,
+    );
     this.name = 'SecretRefSyntaxError';
   }
 }
@@ -34,9 +36,11 @@ const OPEN = '${secret:';
 function fieldsOf(config: ServerConfig, prefix: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   if ('url' in config) out.push([`${prefix}.url`, config.url]);
-  if ('headers' in config && config.headers) for (const [k, v] of Object.entries(config.headers)) out.push([`${prefix}.headers.${k}`, v]);
+  if ('headers' in config && config.headers)
+    for (const [k, v] of Object.entries(config.headers)) out.push([`${prefix}.headers.${k}`, v]);
   if ('args' in config && config.args) config.args.forEach((v, i) => out.push([`${prefix}.args[${i}]`, v]));
-  if ('env' in config && config.env) for (const [k, v] of Object.entries(config.env)) out.push([`${prefix}.env.${k}`, v]);
+  if ('env' in config && config.env)
+    for (const [k, v] of Object.entries(config.env)) out.push([`${prefix}.env.${k}`, v]);
   return out;
 }
 
@@ -44,19 +48,25 @@ function refsIn(field: string, value: string): string[] {
   const names: string[] = [];
   for (const m of value.matchAll(REF)) {
     const name = m[1] ?? '';
-    if (!USER_SECRET_NAME.test(name)) throw new SecretRefSyntaxError(field, `"${m[0].length > 80 ? `${m[0].slice(0, 77)}...` : m[0]}" is not a valid secret name`);
+    if (!USER_SECRET_NAME.test(name))
+      throw new SecretRefSyntaxError(
+        field,
+        `"${m[0].length > 80 ? `${m[0].slice(0, 77)}...` : m[0]}" is not a valid secret name`,
+      );
     names.push(name);
   }
   // Any "${secret:" that did not close is a typo the user must see, not text to send upstream.
   const opens = value.split(OPEN).length - 1;
-  if (opens !== names.length) throw new SecretRefSyntaxError(field, 'a "${secret:" reference is not closed with "}"');
+  if (opens !== names.length)
+    throw new SecretRefSyntaxError(field, 'a "${secret:" reference is not closed with "}"');
   return names;
 }
 
 /** Names of every secret a server config refers to (deduplicated, in order). Throws SecretRefSyntaxError. */
 export function secretRefsOf(config: ServerConfig, serverName = 'server'): string[] {
   const names = new Set<string>();
-  for (const [field, value] of fieldsOf(config, `servers.${serverName}`)) for (const n of refsIn(field, value)) names.add(n);
+  for (const [field, value] of fieldsOf(config, `servers.${serverName}`))
+    for (const n of refsIn(field, value)) names.add(n);
   return [...names];
 }
 
@@ -65,7 +75,11 @@ export function secretRefsOf(config: ServerConfig, serverName = 'server'): strin
  * Returns the resolved config (a copy; the input is untouched), or the missing names with a message
  * for the user. Throws SecretRefSyntaxError for a malformed reference.
  */
-export async function resolveSecretRefs<T extends ServerConfig>(config: T, store: SecretStore, options: ResolveOptions = {}): Promise<SecretResolution<T>> {
+export async function resolveSecretRefs<T extends ServerConfig>(
+  config: T,
+  store: SecretStore,
+  options: ResolveOptions = {},
+): Promise<SecretResolution<T>> {
   const serverName = options.serverName ?? 'server';
   const names = secretRefsOf(config, serverName);
   if (names.length === 0) return { config: structuredClone(config), secretValues: [] };
@@ -90,9 +104,11 @@ export async function resolveSecretRefs<T extends ServerConfig>(config: T, store
   const substitute = (s: string) => s.replace(REF, (_m, name: string) => values.get(name) ?? '');
   const out = structuredClone(config) as ServerConfig;
   if ('url' in out) out.url = substitute(out.url);
-  if ('headers' in out && out.headers) out.headers = Object.fromEntries(Object.entries(out.headers).map(([k, v]) => [k, substitute(v)]));
+  if ('headers' in out && out.headers)
+    out.headers = Object.fromEntries(Object.entries(out.headers).map(([k, v]) => [k, substitute(v)]));
   if ('args' in out && out.args) out.args = out.args.map(substitute);
-  if ('env' in out && out.env) out.env = Object.fromEntries(Object.entries(out.env).map(([k, v]) => [k, substitute(v)]));
+  if ('env' in out && out.env)
+    out.env = Object.fromEntries(Object.entries(out.env).map(([k, v]) => [k, substitute(v)]));
 
   const secretValues = [...new Set(values.values())].filter((v) => v.length > 0);
   options.onSecretValues?.(secretValues);

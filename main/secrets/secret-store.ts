@@ -16,7 +16,9 @@ export interface SecretStore {
 
 export class SecretStoreUnavailableError extends Error {
   constructor(reason: string) {
-    super(`The OS keychain is not available: ${reason}. Secrets are not stored in plain text, so this one was not saved.`);
+    super(
+      `The OS keychain is not available: ${reason}. Secrets are not stored in plain text, so this one was not saved.`,
+    );
     this.name = 'SecretStoreUnavailableError';
   }
 }

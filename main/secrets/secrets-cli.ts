@@ -30,7 +30,8 @@ export async function runSecretsCommand(args: readonly string[], io: SecretsComm
     if (sub === 'set' && name !== undefined && extra.length === 0) {
       assertUserSecretName(name);
       const availability = await io.store.availability();
-      if (!availability.available) throw new SecretStoreUnavailableError(availability.reason ?? 'unknown reason');
+      if (!availability.available)
+        throw new SecretStoreUnavailableError(availability.reason ?? 'unknown reason');
       const value = await readSecretInput(io.stdin, io.isTTY, undefined, () => {
         if (io.isTTY) io.stderr.write(`Value for "${name}" (typing is hidden; Enter to finish): `);
       });
@@ -41,13 +42,17 @@ export async function runSecretsCommand(args: readonly string[], io: SecretsComm
       }
       const existed = (await io.store.list()).includes(name);
       await io.store.set(name, value);
-      out(`${existed ? 'Replaced' : 'Stored'} secret "${name}" in the keychain. Refer to it as \${secret:${name}}.`);
+      out(
+        `${existed ? 'Replaced' : 'Stored'} secret "${name}" in the keychain. Refer to it as \${secret:${name}}.`,
+      );
       return 0;
     }
     if (sub === 'list' && name === undefined) {
       const availability = await io.store.availability();
       if (!availability.available) {
-        err(`The OS keychain is not available: ${availability.reason ?? 'unknown reason'}. No secrets can be stored or listed.`);
+        err(
+          `The OS keychain is not available: ${availability.reason ?? 'unknown reason'}. No secrets can be stored or listed.`,
+        );
         return 1;
       }
       const names = await io.store.list();
@@ -68,7 +73,11 @@ export async function runSecretsCommand(args: readonly string[], io: SecretsComm
     io.stderr.write(USAGE);
     return 2;
   } catch (e) {
-    if (e instanceof InvalidSecretNameError || e instanceof SecretStoreUnavailableError || e instanceof SecretInputCancelledError) {
+    if (
+      e instanceof InvalidSecretNameError ||
+      e instanceof SecretStoreUnavailableError ||
+      e instanceof SecretInputCancelledError
+    ) {
       err(e.message);
       return 1;
     }

@@ -1,14 +1,33 @@
 import { EventEmitter } from 'node:events';
 import { binaryMissingMessage, findCloudflared } from './binary.js';
-import { downloadCloudflared, type DownloadCloudflaredOptions, type DownloadedCloudflared } from './download.js';
+import {
+  downloadCloudflared,
+  type DownloadCloudflaredOptions,
+  type DownloadedCloudflared,
+} from './download.js';
 import { findFreePort } from './free-port.js';
-import { explainFailure, extractQuickTunnelUrl, isConnectionLost, isConnectionRegistered, isPermanentFailure, summarizeTail } from './log-parser.js';
+import {
+  explainFailure,
+  extractQuickTunnelUrl,
+  isConnectionLost,
+  isConnectionRegistered,
+  isPermanentFailure,
+  summarizeTail,
+} from './log-parser.js';
 import { createMetricsClient, type MetricsClient } from './metrics-client.js';
 import { createWatchdogSpawner } from './process-spawner.js';
 import { probeReachability } from './reachability.js';
 import { systemClock } from './system-clock.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
-import type { ReachabilityResult, TunnelChild, TunnelClock, TunnelExit, TunnelManager, TunnelSpawner, UrlChange } from './types.js';
+import type {
+  ReachabilityResult,
+  TunnelChild,
+  TunnelClock,
+  TunnelExit,
+  TunnelManager,
+  TunnelSpawner,
+  UrlChange,
+} from './types.js';
 
 export interface TunnelManagerDeps {
   mode: 'quick' | 'named';
@@ -45,7 +64,9 @@ export interface CloudflaredTunnelManager extends TunnelManager {
    * progress in `state().download`. Only on the user's request: the window offers it when the state
    * says `errorCode: 'binary-missing'`. Rejects with CloudflaredDownloadError (message for a person).
    */
-  downloadBinary(options?: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'>): Promise<DownloadedCloudflared>;
+  downloadBinary(
+    options?: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'>,
+  ): Promise<DownloadedCloudflared>;
 }
 
 const TAIL_LINES = 40;
@@ -62,12 +83,21 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   const spawn = deps.spawn ?? createWatchdogSpawner();
   const env = deps.env ?? process.env;
   const t = { urlMs: 30_000, readyMs: 60_000, stopGraceMs: 5000, pollMs: 500, ...deps.timeouts };
-  const r = { initialDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 5, stableAfterMs: 60_000, ...deps.restart };
+  const r = {
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    maxAttempts: 5,
+    stableAfterMs: 60_000,
+    ...deps.restart,
+  };
   const rr = { attempts: 4, delayMs: 5000, ...deps.reachabilityRetry };
   // TUNNELGATE_REACHABILITY_CHECK=0 turns the probe off, for networks where this computer cannot
   // resolve or reach its own public hostname (split DNS, strict egress) and for offline tests.
   const probeOff = env.TUNNELGATE_REACHABILITY_CHECK === '0' && !deps.checkReachable;
-  const check = deps.checkReachable ?? ((origin: string) => probeReachability({ fetch: doFetch, publicOrigin: origin, path: deps.reachabilityPath }));
+  const check =
+    deps.checkReachable ??
+    ((origin: string) =>
+      probeReachability({ fetch: doFetch, publicOrigin: origin, path: deps.reachabilityPath }));
 
   const emitter = new EventEmitter();
   let state: TunnelState = { mode: deps.mode, phase: 'stopped', url: null, reachable: 'unknown' };
@@ -107,7 +137,8 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     for (const h of timers) clock.clearTimeout(h);
     timers = [];
   };
-  const redact = (line: string): string => secrets.reduce((acc, s) => (s ? acc.split(s).join('*****') : acc), line);
+  const redact = (line: string): string =>
+    secrets.reduce((acc, s) => (s ? acc.split(s).join('*****') : acc), line);
   const sleep = (ms: number): Promise<void> => new Promise((res) => clock.setTimeout(res, ms));
 
   async function killChild(): Promise<void> {
@@ -122,7 +153,10 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     gen++;
     clearTimers();
     await killChild();
-    set({ phase: 'failed', url: null, error: message, errorCode: code, reachable: 'unknown', restarts }, ['pid', 'reachableDetail']);
+    set({ phase: 'failed', url: null, error: message, errorCode: code, reachable: 'unknown', restarts }, [
+      'pid',
+      'reachableDetail',
+    ]);
   }
 
   async function launch(g: number): Promise<void> {
@@ -131,11 +165,19 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     let token: string | undefined;
     if (deps.mode === 'named') {
       if (!deps.hostname) {
-        return fail(g, 'no-hostname', 'tunnel.hostname is empty: a named tunnel needs the public hostname you routed to it in the Cloudflare dashboard.');
+        return fail(
+          g,
+          'no-hostname',
+          'tunnel.hostname is empty: a named tunnel needs the public hostname you routed to it in the Cloudflare dashboard.',
+        );
       }
       token = (await deps.token?.())?.trim() || undefined;
       if (!token) {
-        return fail(g, 'no-token', 'No named-tunnel token is stored in the keychain. Paste the token from the Cloudflare dashboard in Settings > Tunnel.');
+        return fail(
+          g,
+          'no-token',
+          'No named-tunnel token is stored in the keychain. Paste the token from the Cloudflare dashboard in Settings > Tunnel.',
+        );
       }
       secrets = [token];
     }
@@ -159,12 +201,21 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     void c.exited.then((exit) => onExit(g, exit));
     if (deps.mode === 'quick') {
       later(g, t.urlMs, () => {
-        if (!bannerUrl) void fail(g, 'no-url', `cloudflared printed no tunnel URL within ${Math.round(t.urlMs / 1000)} s. ${lastWords()}`);
+        if (!bannerUrl)
+          void fail(
+            g,
+            'no-url',
+            `cloudflared printed no tunnel URL within ${Math.round(t.urlMs / 1000)} s. ${lastWords()}`,
+          );
       });
     }
     later(g, t.readyMs, () => {
       if (state.phase !== 'ready') {
-        void fail(g, 'not-ready', `cloudflared's /ready never answered 200 within ${Math.round(t.readyMs / 1000)} s: no connection to Cloudflare's edge. ${lastWords()}`);
+        void fail(
+          g,
+          'not-ready',
+          `cloudflared's /ready never answered 200 within ${Math.round(t.readyMs / 1000)} s: no connection to Cloudflare's edge. ${lastWords()}`,
+        );
       }
     });
     later(g, t.pollMs, () => void poll(g));
@@ -188,7 +239,11 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     if (url) bannerUrl = url;
     if (url || isConnectionRegistered(line)) void poll(g, false);
     if (isConnectionLost(line) && state.phase === 'ready') {
-      set({ phase: 'reconnecting', error: 'cloudflared lost its connection to Cloudflare and is reconnecting.', reachable: 'unknown' });
+      set({
+        phase: 'reconnecting',
+        error: 'cloudflared lost its connection to Cloudflare and is reconnecting.',
+        reachable: 'unknown',
+      });
     }
   }
 
@@ -202,7 +257,12 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
         if (g === gen) {
           if (status === 200 && state.phase !== 'ready') await becomeReady(g);
           else if (status !== 200 && status !== null && state.phase === 'ready') {
-            set({ phase: 'reconnecting', error: 'cloudflared reports no live connection to Cloudflare (/ready is not 200); waiting for it to reconnect.', reachable: 'unknown' });
+            set({
+              phase: 'reconnecting',
+              error:
+                'cloudflared reports no live connection to Cloudflare (/ready is not 200); waiting for it to reconnect.',
+              reachable: 'unknown',
+            });
           }
         }
       } finally {
@@ -224,21 +284,36 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     }
     const wasReconnectingSameUrl = state.url === origin;
     readyAt = clock.now();
-    set({ phase: 'ready', url: origin, restarts, ...(wasReconnectingSameUrl ? {} : { reachable: 'unknown' as const }) }, ['error', 'errorCode']);
-    if (lastUrl && lastUrl !== origin) emitter.emit('url-changed', { previous: lastUrl, url: origin } satisfies UrlChange);
+    set(
+      {
+        phase: 'ready',
+        url: origin,
+        restarts,
+        ...(wasReconnectingSameUrl ? {} : { reachable: 'unknown' as const }),
+      },
+      ['error', 'errorCode'],
+    );
+    if (lastUrl && lastUrl !== origin)
+      emitter.emit('url-changed', { previous: lastUrl, url: origin } satisfies UrlChange);
     lastUrl = origin;
     if (!wasReconnectingSameUrl || state.reachable !== 'yes') void runReachability(g, origin);
   }
 
   async function runReachability(g: number, origin: string): Promise<void> {
     if (probeOff) {
-      set({ reachable: 'unknown', reachableDetail: 'Not checked: TUNNELGATE_REACHABILITY_CHECK=0 turns the check off.' });
+      set({
+        reachable: 'unknown',
+        reachableDetail: 'Not checked: TUNNELGATE_REACHABILITY_CHECK=0 turns the check off.',
+      });
       return;
     }
     set({ reachable: 'checking' }, ['reachableDetail']);
     let result: ReachabilityResult = { ok: false, detail: 'not checked' };
     for (let attempt = 1; attempt <= Math.max(1, rr.attempts); attempt++) {
-      result = await check(origin).catch((e: unknown) => ({ ok: false, detail: `reachability check failed: ${String(e)}` }));
+      result = await check(origin).catch((e: unknown) => ({
+        ok: false,
+        detail: `reachability check failed: ${String(e)}`,
+      }));
       if (g !== gen || state.url !== origin) return;
       if (result.ok) break;
       if (attempt < rr.attempts) await sleep(rr.delayMs);
@@ -250,7 +325,11 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   function onExit(g: number, exit: TunnelExit): void {
     if (g !== gen) return;
     if (exit.spawnError) {
-      void fail(g, 'spawn-failed', `Could not start ${state.binaryPath ?? 'cloudflared'}: ${exit.spawnError.message}. Check that the file is the cloudflared program for this computer.`);
+      void fail(
+        g,
+        'spawn-failed',
+        `Could not start ${state.binaryPath ?? 'cloudflared'}: ${exit.spawnError.message}. Check that the file is the cloudflared program for this computer.`,
+      );
       return;
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
@@ -265,7 +344,11 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       return;
     }
     if (failures > r.maxAttempts) {
-      void fail(g, 'exited', `${reason} Gave up after ${r.maxAttempts} restart${r.maxAttempts === 1 ? '' : 's'}.`);
+      void fail(
+        g,
+        'exited',
+        `${reason} Gave up after ${r.maxAttempts} restart${r.maxAttempts === 1 ? '' : 's'}.`,
+      );
       return;
     }
     const delay = Math.min(r.initialDelayMs * 2 ** (failures - 1), r.maxDelayMs);
@@ -274,7 +357,14 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     clearTimers();
     const next = gen;
     set(
-      { phase: 'reconnecting', error: `${reason} Restarting in ${Math.round(delay / 100) / 10} s.`, errorCode: 'exited', reachable: 'unknown', restarts, ...(deps.mode === 'quick' ? { url: null } : {}) },
+      {
+        phase: 'reconnecting',
+        error: `${reason} Restarting in ${Math.round(delay / 100) / 10} s.`,
+        errorCode: 'exited',
+        reachable: 'unknown',
+        restarts,
+        ...(deps.mode === 'quick' ? { url: null } : {}),
+      },
       ['pid', 'reachableDetail'],
     );
     later(next, delay, () => void launch(next));
@@ -289,8 +379,15 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       failures = 0;
       restarts = 0;
       clearTimers();
-      set({ phase: 'starting', url: null, reachable: 'unknown', restarts: 0 }, ['error', 'errorCode', 'pid', 'reachableDetail']);
-      await launch(gen).catch((e: unknown) => fail(gen, 'spawn-failed', `Could not start cloudflared: ${(e as Error).message}`));
+      set({ phase: 'starting', url: null, reachable: 'unknown', restarts: 0 }, [
+        'error',
+        'errorCode',
+        'pid',
+        'reachableDetail',
+      ]);
+      await launch(gen).catch((e: unknown) =>
+        fail(gen, 'spawn-failed', `Could not start cloudflared: ${(e as Error).message}`),
+      );
       await settled;
     },
     async stop(): Promise<void> {
@@ -298,7 +395,12 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       clearTimers();
       await killChild();
       readyAt = null;
-      set({ phase: 'stopped', url: null, reachable: 'unknown' }, ['error', 'errorCode', 'pid', 'reachableDetail']);
+      set({ phase: 'stopped', url: null, reachable: 'unknown' }, [
+        'error',
+        'errorCode',
+        'pid',
+        'reachableDetail',
+      ]);
     },
     async checkReachability(): Promise<TunnelState> {
       if (state.phase === 'ready' && state.url) await runReachability(gen, state.url);
@@ -309,13 +411,23 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       emitter.removeAllListeners();
     },
     recentLog: (): string[] => [...tail],
-    async downloadBinary(options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'> = {}): Promise<DownloadedCloudflared> {
+    async downloadBinary(
+      options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'> = {},
+    ): Promise<DownloadedCloudflared> {
       set({ download: { receivedBytes: 0 } });
       try {
-        const result = await downloadCloudflared({ ...options, dataDir: deps.dataDir, fetch: doFetch, onProgress: (p) => set({ download: p }) });
+        const result = await downloadCloudflared({
+          ...options,
+          dataDir: deps.dataDir,
+          fetch: doFetch,
+          onProgress: (p) => set({ download: p }),
+        });
         // A failure that only meant "no binary" is over: back to stopped, ready for start().
         const resolved = state.phase === 'failed' && state.errorCode === 'binary-missing';
-        set({ binaryPath: result.path, ...(resolved ? { phase: 'stopped' as const } : {}) }, ['download', ...(resolved ? (['error', 'errorCode'] as const) : [])]);
+        set({ binaryPath: result.path, ...(resolved ? { phase: 'stopped' as const } : {}) }, [
+          'download',
+          ...(resolved ? (['error', 'errorCode'] as const) : []),
+        ]);
         return result;
       } catch (e) {
         set({}, ['download']);

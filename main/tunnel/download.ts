@@ -7,7 +7,8 @@ import { extractFileFromTgz } from './tar-extract.js';
 /** GitHub API for cloudflared's newest release (assets, and the body listing SHA-256 checksums). */
 export const CLOUDFLARED_RELEASE_API = 'https://api.github.com/repos/cloudflare/cloudflared/releases/latest';
 
-export type DownloadFailure = 'unsupported' | 'offline' | 'http' | 'asset-missing' | 'no-checksum' | 'checksum' | 'io';
+export type DownloadFailure =
+  'unsupported' | 'offline' | 'http' | 'asset-missing' | 'no-checksum' | 'checksum' | 'io';
 
 /** A download that did not produce a verified binary; `message` is for a person. */
 export class CloudflaredDownloadError extends Error {
@@ -59,7 +60,8 @@ export function cloudflaredAssetName(platform: NodeJS.Platform, arch: string): s
   if (!c) return null;
   if (platform === 'linux') return `cloudflared-linux-${c}`;
   if (platform === 'darwin') return c === 'amd64' || c === 'arm64' ? `cloudflared-darwin-${c}.tgz` : null;
-  if (platform === 'win32') return c === '386' ? 'cloudflared-windows-386.exe' : 'cloudflared-windows-amd64.exe';
+  if (platform === 'win32')
+    return c === '386' ? 'cloudflared-windows-386.exe' : 'cloudflared-windows-amd64.exe';
   return null;
 }
 
@@ -83,7 +85,9 @@ const OFFLINE_HINT =
  * refuses the file), and installs it as `<dataDir>/bin/cloudflared[.exe]` (executable; extracted
  * from the .tgz on macOS). Nothing is installed unless verified.
  */
-export async function downloadCloudflared(options: DownloadCloudflaredOptions): Promise<DownloadedCloudflared> {
+export async function downloadCloudflared(
+  options: DownloadCloudflaredOptions,
+): Promise<DownloadedCloudflared> {
   const platform = options.platform ?? process.platform;
   const arch = options.arch ?? process.arch;
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -96,20 +100,32 @@ export async function downloadCloudflared(options: DownloadCloudflaredOptions): 
   }
   const headers = { accept: 'application/vnd.github+json', 'user-agent': 'tunnelgate' };
   const releaseUrl = options.releaseUrl ?? CLOUDFLARED_RELEASE_API;
-  const release = (await fetchOrExplain(doFetch, releaseUrl, { headers, signal: options.signal }).then((r) => r.json())) as ReleaseJson;
+  const release = (await fetchOrExplain(doFetch, releaseUrl, { headers, signal: options.signal }).then((r) =>
+    r.json(),
+  )) as ReleaseJson;
   const entry = release.assets?.find((a) => a.name === asset);
   if (!entry?.browser_download_url) {
-    throw new CloudflaredDownloadError('asset-missing', `The latest cloudflared release (${release.tag_name ?? '?'}) has no asset named ${asset}.`);
+    throw new CloudflaredDownloadError(
+      'asset-missing',
+      `The latest cloudflared release (${release.tag_name ?? '?'}) has no asset named ${asset}.`,
+    );
   }
   const expected = new Set<string>();
-  if (typeof entry.digest === 'string' && entry.digest.startsWith('sha256:')) expected.add(entry.digest.slice(7).toLowerCase());
+  if (typeof entry.digest === 'string' && entry.digest.startsWith('sha256:'))
+    expected.add(entry.digest.slice(7).toLowerCase());
   const fromNotes = checksumFromReleaseNotes(release.body ?? '', asset);
   if (fromNotes) expected.add(fromNotes);
   if (expected.size === 0) {
-    throw new CloudflaredDownloadError('no-checksum', `The cloudflared release ${release.tag_name ?? '?'} publishes no SHA-256 for ${asset}; not installing an unverified binary.`);
+    throw new CloudflaredDownloadError(
+      'no-checksum',
+      `The cloudflared release ${release.tag_name ?? '?'} publishes no SHA-256 for ${asset}; not installing an unverified binary.`,
+    );
   }
   if (expected.size > 1) {
-    throw new CloudflaredDownloadError('checksum', `The cloudflared release ${release.tag_name ?? '?'} lists two different SHA-256 values for ${asset}; not installing it.`);
+    throw new CloudflaredDownloadError(
+      'checksum',
+      `The cloudflared release ${release.tag_name ?? '?'} lists two different SHA-256 values for ${asset}; not installing it.`,
+    );
   }
   const target = dataDirBinaryPath(options.dataDir, platform);
   await mkdir(dirname(target), { recursive: true });
@@ -125,8 +141,12 @@ export async function downloadCloudflared(options: DownloadCloudflaredOptions): 
       );
     }
     if (asset.endsWith('.tgz')) {
-      const binary = extractFileFromTgz(await readFile(partial), (name) => name === 'cloudflared' || name.endsWith('/cloudflared'));
-      if (!binary) throw new CloudflaredDownloadError('io', `${asset} does not contain a 'cloudflared' file.`);
+      const binary = extractFileFromTgz(
+        await readFile(partial),
+        (name) => name === 'cloudflared' || name.endsWith('/cloudflared'),
+      );
+      if (!binary)
+        throw new CloudflaredDownloadError('io', `${asset} does not contain a 'cloudflared' file.`);
       await writeFile(partial, binary);
     }
     if (platform !== 'win32') await chmod(partial, 0o755);
@@ -135,7 +155,10 @@ export async function downloadCloudflared(options: DownloadCloudflaredOptions): 
   } catch (e) {
     await rm(partial, { force: true });
     if (e instanceof CloudflaredDownloadError) throw e;
-    throw new CloudflaredDownloadError('io', `Could not save cloudflared to ${target}: ${(e as Error).message}`);
+    throw new CloudflaredDownloadError(
+      'io',
+      `Could not save cloudflared to ${target}: ${(e as Error).message}`,
+    );
   }
 }
 
@@ -145,11 +168,17 @@ async function fetchOrExplain(doFetch: typeof fetch, url: string, init: RequestI
     res = await doFetch(url, init);
   } catch (e) {
     const cause = (e as { cause?: { message?: string } }).cause?.message ?? (e as Error).message;
-    throw new CloudflaredDownloadError('offline', `Could not reach ${new URL(url).host} to download cloudflared (${cause}). ${OFFLINE_HINT}`);
+    throw new CloudflaredDownloadError(
+      'offline',
+      `Could not reach ${new URL(url).host} to download cloudflared (${cause}). ${OFFLINE_HINT}`,
+    );
   }
   if (!res.ok) {
     await res.arrayBuffer().catch(() => undefined);
-    throw new CloudflaredDownloadError('http', `${url} answered HTTP ${res.status} while downloading cloudflared. ${OFFLINE_HINT}`);
+    throw new CloudflaredDownloadError(
+      'http',
+      `${url} answered HTTP ${res.status} while downloading cloudflared. ${OFFLINE_HINT}`,
+    );
   }
   return res;
 }
@@ -161,7 +190,11 @@ async function downloadTo(
   sizeHint: number | undefined,
   options: DownloadCloudflaredOptions,
 ): Promise<string> {
-  const res = await fetchOrExplain(doFetch, url, { headers: { 'user-agent': 'tunnelgate' }, signal: options.signal, redirect: 'follow' });
+  const res = await fetchOrExplain(doFetch, url, {
+    headers: { 'user-agent': 'tunnelgate' },
+    signal: options.signal,
+    redirect: 'follow',
+  });
   const length = Number(res.headers.get('content-length'));
   const totalBytes = Number.isFinite(length) && length > 0 ? length : sizeHint;
   const hash = createHash('sha256');
@@ -180,7 +213,10 @@ async function downloadTo(
     }
   } catch (e) {
     if (e instanceof CloudflaredDownloadError) throw e;
-    throw new CloudflaredDownloadError('offline', `The cloudflared download from ${new URL(url).host} broke off after ${receivedBytes} bytes (${(e as Error).message}). ${OFFLINE_HINT}`);
+    throw new CloudflaredDownloadError(
+      'offline',
+      `The cloudflared download from ${new URL(url).host} broke off after ${receivedBytes} bytes (${(e as Error).message}). ${OFFLINE_HINT}`,
+    );
   } finally {
     await handle.close();
   }

@@ -36,13 +36,17 @@ export function extractQuickTunnelUrl(raw: string): string | null {
 /** True for the line cloudflared prints when an edge connection is up (older: "Connection <id> registered"). */
 export function isConnectionRegistered(raw: string): boolean {
   const { message } = parseLogLine(raw);
-  return /^Registered tunnel connection\b/.test(message) || /^Connection [0-9a-f-]{8,} registered\b/.test(message);
+  return (
+    /^Registered tunnel connection\b/.test(message) || /^Connection [0-9a-f-]{8,} registered\b/.test(message)
+  );
 }
 
 /** True for lines that mean an edge connection went away (cloudflared then retries by itself). */
 export function isConnectionLost(raw: string): boolean {
   const { message } = parseLogLine(raw);
-  return /^(Unregistered tunnel connection|Lost connection with the edge|Connection terminated)\b/.test(message);
+  return /^(Unregistered tunnel connection|Lost connection with the edge|Connection terminated)\b/.test(
+    message,
+  );
 }
 
 interface KnownFailure {
@@ -61,7 +65,8 @@ const KNOWN_FAILURES: KnownFailure[] = [
   },
   {
     test: /429 Too Many Requests|rate.?limit/i,
-    words: 'Cloudflare is rate-limiting new quick tunnels from this network; wait a few minutes and try again.',
+    words:
+      'Cloudflare is rate-limiting new quick tunnels from this network; wait a few minutes and try again.',
   },
   {
     test: /Provided Tunnel token is not valid|Invalid tunnel secret|Unauthorized: Failed to get tunnel/i,
@@ -72,11 +77,13 @@ const KNOWN_FAILURES: KnownFailure[] = [
   },
   {
     test: /address already in use/i,
-    words: 'cloudflared could not open its metrics port (address already in use); starting it again picks another port.',
+    words:
+      'cloudflared could not open its metrics port (address already in use); starting it again picks another port.',
   },
   {
     test: /failed to sufficiently increase receive buffer size|Failed to dial a quic connection/i,
-    words: 'cloudflared cannot reach Cloudflare over QUIC (UDP 7844 blocked?); it falls back to HTTP/2 when it can.',
+    words:
+      'cloudflared cannot reach Cloudflare over QUIC (UDP 7844 blocked?); it falls back to HTTP/2 when it can.',
   },
 ];
 

@@ -10,10 +10,15 @@ export interface MetricsClient {
   quickTunnelHostname(): Promise<string | null>;
 }
 
-export function createMetricsClient(deps: { fetch: typeof fetch; port: number; timeoutMs?: number }): MetricsClient {
+export function createMetricsClient(deps: {
+  fetch: typeof fetch;
+  port: number;
+  timeoutMs?: number;
+}): MetricsClient {
   const base = `http://127.0.0.1:${deps.port}`;
   const timeoutMs = deps.timeoutMs ?? 2000;
-  const get = (path: string): Promise<Response> => deps.fetch(`${base}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+  const get = (path: string): Promise<Response> =>
+    deps.fetch(`${base}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
   return {
     async ready() {
       try {
@@ -32,7 +37,10 @@ export function createMetricsClient(deps: { fetch: typeof fetch; port: number; t
           return null;
         }
         const body = (await res.json()) as { hostname?: unknown };
-        const host = typeof body.hostname === 'string' ? body.hostname.replace(/^https:\/\//, '').replace(/\/+$/, '') : '';
+        const host =
+          typeof body.hostname === 'string'
+            ? body.hostname.replace(/^https:\/\//, '').replace(/\/+$/, '')
+            : '';
         return host.length > 0 ? host.toLowerCase() : null;
       } catch {
         return null;

@@ -17,10 +17,16 @@ export async function probeReachability(deps: {
   const url = `${deps.publicOrigin.replace(/\/+$/, '')}${deps.path ?? DEFAULT_REACHABILITY_PATH}`;
   let res: Response;
   try {
-    res = await deps.fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000) });
+    res = await deps.fetch(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(deps.timeoutMs ?? 10_000),
+    });
   } catch (e) {
     const cause = describeFetchError(e);
-    return { ok: false, detail: `Could not fetch ${url}: ${cause}. The public URL does not answer from this computer yet.` };
+    return {
+      ok: false,
+      detail: `Could not fetch ${url}: ${cause}. The public URL does not answer from this computer yet.`,
+    };
   }
   const body = await res.text().catch(() => '');
   if (res.ok) return { ok: true, detail: `${url} answered ${res.status} through the tunnel.` };

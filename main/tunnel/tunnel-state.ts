@@ -4,13 +4,7 @@ export type TunnelPhase = 'stopped' | 'starting' | 'ready' | 'reconnecting' | 'f
 
 /** Machine-readable cause next to `error`, so the window can offer the right button (e.g. Download). */
 export type TunnelErrorCode =
-  | 'binary-missing'
-  | 'no-token'
-  | 'no-hostname'
-  | 'exited'
-  | 'no-url'
-  | 'not-ready'
-  | 'spawn-failed';
+  'binary-missing' | 'no-token' | 'no-hostname' | 'exited' | 'no-url' | 'not-ready' | 'spawn-failed';
 
 export interface TunnelState {
   mode: TunnelMode;

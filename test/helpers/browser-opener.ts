@@ -21,7 +21,8 @@ export function createFetchBrowserOpener(options: { maxRedirects?: number } = {}
       opener.opened.push(url);
       let current = url;
       for (let hop = 0; hop <= (options.maxRedirects ?? 5); hop++) {
-        if (new URL(current).hostname !== '127.0.0.1') throw new Error(`test browser refuses to leave 127.0.0.1: ${current}`);
+        if (new URL(current).hostname !== '127.0.0.1')
+          throw new Error(`test browser refuses to leave 127.0.0.1: ${current}`);
         opener.visited.push(current);
         const res = await fetch(current, { redirect: 'manual', signal: AbortSignal.timeout(10_000) });
         const location = res.headers.get('location');

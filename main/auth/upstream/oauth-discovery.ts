@@ -1,6 +1,15 @@
-import { discoverAuthorizationServerMetadata, discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { AuthorizationServerMetadata, OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { checkResourceAllowed, resourceUrlFromServerUrl } from '@modelcontextprotocol/sdk/shared/auth-utils.js';
+import {
+  discoverAuthorizationServerMetadata,
+  discoverOAuthProtectedResourceMetadata,
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import type {
+  AuthorizationServerMetadata,
+  OAuthProtectedResourceMetadata,
+} from '@modelcontextprotocol/sdk/shared/auth.js';
+import {
+  checkResourceAllowed,
+  resourceUrlFromServerUrl,
+} from '@modelcontextprotocol/sdk/shared/auth-utils.js';
 import { describeError, isNetworkError, UpstreamAuthError, UpstreamAuthTransientError } from './errors.js';
 
 export interface UpstreamAuthDiscovery {
@@ -35,20 +44,30 @@ export async function discoverUpstreamAuth(
     }
   };
   const transient = (what: string, cause: unknown) =>
-    new UpstreamAuthTransientError(`Could not reach "${serverName}" to look up how to sign in (${what}: ${describeError(cause)}). Will retry.`, { cause });
+    new UpstreamAuthTransientError(
+      `Could not reach "${serverName}" to look up how to sign in (${what}: ${describeError(cause)}). Will retry.`,
+      { cause },
+    );
 
   let prm: OAuthProtectedResourceMetadata | undefined;
   try {
-    prm = await discoverOAuthProtectedResourceMetadata(serverUrl, { resourceMetadataUrl: options.resourceMetadataUrl }, fetchFn);
+    prm = await discoverOAuthProtectedResourceMetadata(
+      serverUrl,
+      { resourceMetadataUrl: options.resourceMetadataUrl },
+      fetchFn,
+    );
   } catch (err) {
     if (networkError) throw transient('protected resource metadata', networkError);
-    if (err instanceof Error && /HTTP 5\d\d/.test(err.message)) throw transient('protected resource metadata', err);
+    if (err instanceof Error && /HTTP 5\d\d/.test(err.message))
+      throw transient('protected resource metadata', err);
     prm = undefined;
   }
 
   if (prm && !checkResourceAllowed({ requestedResource: serverUrl, configuredResource: prm.resource })) {
     // RFC 9728 §7.3: metadata for another resource must not be used (token phishing).
-    throw new UpstreamAuthError(`"${serverName}" published OAuth metadata for a different resource (${prm.resource}) than its URL ${shownUrl(serverUrl)}; sign-in is refused for safety. Check servers.${serverName}.url.`);
+    throw new UpstreamAuthError(
+      `"${serverName}" published OAuth metadata for a different resource (${prm.resource}) than its URL ${shownUrl(serverUrl)}; sign-in is refused for safety. Check servers.${serverName}.url.`,
+    );
   }
   const authorizationServerUrl = prm?.authorization_servers?.[0] ?? new URL('/', serverUrl).origin;
 
@@ -56,8 +75,12 @@ export async function discoverUpstreamAuth(
   try {
     metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
   } catch (err) {
-    if (networkError || (err instanceof Error && /HTTP 5\d\d/.test(err.message))) throw transient('authorization server metadata', networkError ?? err);
-    throw new UpstreamAuthError(`The authorization server of "${serverName}" (${authorizationServerUrl}) published unusable metadata: ${describeError(err)}.`, { cause: err });
+    if (networkError || (err instanceof Error && /HTTP 5\d\d/.test(err.message)))
+      throw transient('authorization server metadata', networkError ?? err);
+    throw new UpstreamAuthError(
+      `The authorization server of "${serverName}" (${authorizationServerUrl}) published unusable metadata: ${describeError(err)}.`,
+      { cause: err },
+    );
   }
   if (!metadata) {
     if (networkError) throw transient('authorization server metadata', networkError);

@@ -27,7 +27,11 @@ export interface StoredClient {
  * Reads and writes one upstream's OAuth records in the SecretStore. Every secret value loaded or
  * saved is reported to `onSecretValues` so the activity log redacts it.
  */
-export function createOAuthRecords(store: SecretStore, serverName: string, onSecretValues: (values: string[]) => void) {
+export function createOAuthRecords(
+  store: SecretStore,
+  serverName: string,
+  onSecretValues: (values: string[]) => void,
+) {
   const tokensName = `oauth:${serverName}:tokens`;
   const clientName = `oauth:${serverName}:client`;
 
@@ -66,7 +70,10 @@ export function createOAuthRecords(store: SecretStore, serverName: string, onSec
       memo = { tokens };
       return tokens;
     },
-    async saveTokens(tokens: OAuthTokens, ctx: { serverUrl: string; issuer: string; resource: string; now: number; previous?: StoredTokens }): Promise<StoredTokens> {
+    async saveTokens(
+      tokens: OAuthTokens,
+      ctx: { serverUrl: string; issuer: string; resource: string; now: number; previous?: StoredTokens },
+    ): Promise<StoredTokens> {
       const record: StoredTokens = {
         serverUrl: ctx.serverUrl,
         issuer: ctx.issuer,

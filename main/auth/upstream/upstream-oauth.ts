@@ -1,10 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { exchangeAuthorization, refreshAuthorization, registerClient, startAuthorization } from '@modelcontextprotocol/sdk/client/auth.js';
+import {
+  exchangeAuthorization,
+  refreshAuthorization,
+  registerClient,
+  startAuthorization,
+} from '@modelcontextprotocol/sdk/client/auth.js';
 import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from '../../gateway/upstream/upstream-auth.js';
 import { SecretStoreUnavailableError, type SecretStore } from '../../secrets/secret-store.js';
 import type { BrowserOpener } from './browser-opener.js';
-import { classifyTokenError, describeError, UpstreamAuthError, UpstreamAuthTransientError } from './errors.js';
+import {
+  classifyTokenError,
+  describeError,
+  UpstreamAuthError,
+  UpstreamAuthTransientError,
+} from './errors.js';
 import { RedirectPortInUseError, startLoopbackReceiver } from './loopback-receiver.js';
 import { discoverUpstreamAuth, type UpstreamAuthDiscovery } from './oauth-discovery.js';
 import { createOAuthRecords, type StoredTokens } from './oauth-records.js';
@@ -64,7 +74,11 @@ export function createUpstreamOAuth(
   let handedOut: string | undefined;
 
   async function discover(fresh = false): Promise<UpstreamAuthDiscovery> {
-    if (!discovery || fresh) discovery = await discoverUpstreamAuth(serverName, serverUrl, { resourceMetadataUrl: challenge.resourceMetadataUrl, fetchFn });
+    if (!discovery || fresh)
+      discovery = await discoverUpstreamAuth(serverName, serverUrl, {
+        resourceMetadataUrl: challenge.resourceMetadataUrl,
+        fetchFn,
+      });
     return discovery;
   }
 
@@ -74,10 +88,13 @@ export function createUpstreamOAuth(
     return t && t.serverUrl === serverUrl ? t : undefined;
   }
 
-  const usesCimd = (d: UpstreamAuthDiscovery) => d.metadata.client_id_metadata_document_supported === true && deps.clientMetadataUrl !== undefined;
+  const usesCimd = (d: UpstreamAuthDiscovery) =>
+    d.metadata.client_id_metadata_document_supported === true && deps.clientMetadataUrl !== undefined;
 
   /** The client to use with this authorization server: configured, registered earlier, or our CIMD URL. */
-  async function clientInformation(d: UpstreamAuthDiscovery): Promise<OAuthClientInformationMixed | undefined> {
+  async function clientInformation(
+    d: UpstreamAuthDiscovery,
+  ): Promise<OAuthClientInformationMixed | undefined> {
     if (options.clientId) return { client_id: options.clientId };
     const stored = await records.loadClient();
     if (stored && stored.issuer === d.authorizationServerUrl) return stored.client;
@@ -103,14 +120,23 @@ export function createUpstreamOAuth(
             resource: tokens.resource,
             fetchFn,
           });
-          const saved = await records.saveTokens(fresh, { serverUrl, issuer: d.authorizationServerUrl, resource: tokens.resource, now: now(), previous: tokens });
+          const saved = await records.saveTokens(fresh, {
+            serverUrl,
+            issuer: d.authorizationServerUrl,
+            resource: tokens.resource,
+            now: now(),
+            previous: tokens,
+          });
           return saved;
         } catch (err) {
           if (classifyTokenError(err) === 'sign-in') {
             await records.clearTokens();
             return undefined;
           }
-          throw new UpstreamAuthTransientError(`Could not refresh the sign-in for "${serverName}" (${describeError(err)}). Will retry.`, { cause: err });
+          throw new UpstreamAuthTransientError(
+            `Could not refresh the sign-in for "${serverName}" (${describeError(err)}). Will retry.`,
+            { cause: err },
+          );
         }
       } finally {
         refreshing = undefined;
@@ -139,9 +165,17 @@ export function createUpstreamOAuth(
     return `Bearer ${t.accessToken}`;
   }
 
-  async function unauthorized(info: { url: string; wwwAuthenticate?: string; status: number; authorization?: string }): Promise<'retry' | 'needs-sign-in'> {
+  async function unauthorized(info: {
+    url: string;
+    wwwAuthenticate?: string;
+    status: number;
+    authorization?: string;
+  }): Promise<'retry' | 'needs-sign-in'> {
     const c = parseBearerChallenge(info.wwwAuthenticate);
-    challenge = { resourceMetadataUrl: c.resourceMetadataUrl ?? challenge.resourceMetadataUrl, scope: c.scope ?? challenge.scope };
+    challenge = {
+      resourceMetadataUrl: c.resourceMetadataUrl ?? challenge.resourceMetadataUrl,
+      scope: c.scope ?? challenge.scope,
+    };
     if (c.resourceMetadataUrl) discovery = undefined; // the server said where its metadata is: follow it
     // 403 insufficient_scope: only a new consent with the wider scope helps (step-up, MCP spec).
     if (info.status === 403 && c.error === 'insufficient_scope') return 'needs-sign-in';
@@ -155,7 +189,8 @@ export function createUpstreamOAuth(
       const sent = info.authorization;
       const current = `Bearer ${t.accessToken}`;
       if (sent !== undefined ? sent !== current : handedOut !== t.accessToken) return 'retry';
-      const refusedAgain = t.accessToken === from401Token && now() - t.obtainedAt < REFRESH_ON_401_COOLDOWN_MS;
+      const refusedAgain =
+        t.accessToken === from401Token && now() - t.obtainedAt < REFRESH_ON_401_COOLDOWN_MS;
       if (t.refreshToken && !refusedAgain) {
         const fresh = await refresh(t);
         from401Token = fresh?.accessToken;
@@ -174,7 +209,9 @@ export function createUpstreamOAuth(
     // Tokens are only ever kept in the keychain: without one, do not send the user to the browser.
     const availability = await deps.store.availability();
     if (!availability.available) {
-      throw new UpstreamAuthError(`Cannot sign in to "${serverName}": the OS keychain is not available (${availability.reason ?? 'unknown reason'}), and tokens are never stored in plain text.`);
+      throw new UpstreamAuthError(
+        `Cannot sign in to "${serverName}": the OS keychain is not available (${availability.reason ?? 'unknown reason'}), and tokens are never stored in plain text.`,
+      );
     }
     const d = await discover(true);
     const scope = options.scopes?.join(' ') ?? challenge.scope ?? d.scopesSupported?.join(' ');
@@ -186,11 +223,16 @@ export function createUpstreamOAuth(
     const state = randomBytes(32).toString('base64url');
     const receiverOptions = { expectedState: state, timeoutMs: deps.signInTimeoutMs ?? 300_000, serverName };
     try {
-      receiver = await startLoopbackReceiver({ ...receiverOptions, port: options.redirectPort ?? storedPort });
+      receiver = await startLoopbackReceiver({
+        ...receiverOptions,
+        port: options.redirectPort ?? storedPort,
+      });
     } catch (err) {
       if (!(err instanceof RedirectPortInUseError)) throw err;
       if (options.redirectPort !== undefined) {
-        throw new UpstreamAuthError(`${err.message} It is set in servers.${serverName}.oauth.redirectPort: free it or choose another port registered with the provider.`);
+        throw new UpstreamAuthError(
+          `${err.message} It is set in servers.${serverName}.oauth.redirectPort: free it or choose another port registered with the provider.`,
+        );
       }
       stored = undefined; // the registered redirect port is taken: register again with a new one
       receiver = await startLoopbackReceiver({ ...receiverOptions, port: 0 });
@@ -215,18 +257,37 @@ export function createUpstreamOAuth(
       const code = await receiver.code;
       let tokens;
       try {
-        tokens = await exchangeAuthorization(d.authorizationServerUrl, { metadata: d.metadata, clientInformation: client, authorizationCode: code, codeVerifier, redirectUri: receiver.redirectUri, resource: d.resource, fetchFn });
+        tokens = await exchangeAuthorization(d.authorizationServerUrl, {
+          metadata: d.metadata,
+          clientInformation: client,
+          authorizationCode: code,
+          codeVerifier,
+          redirectUri: receiver.redirectUri,
+          resource: d.resource,
+          fetchFn,
+        });
       } catch (err) {
         const message = `Signing in to "${serverName}" failed when exchanging the code for tokens (${describeError(err)}).`;
-        throw classifyTokenError(err) === 'transient' ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err }) : new UpstreamAuthError(`${message} Try signing in again.`, { cause: err });
+        throw classifyTokenError(err) === 'transient'
+          ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err })
+          : new UpstreamAuthError(`${message} Try signing in again.`, { cause: err });
       }
-      await records.saveTokens(tokens, { serverUrl, issuer: d.authorizationServerUrl, resource: d.resource, now: now() });
+      await records.saveTokens(tokens, {
+        serverUrl,
+        issuer: d.authorizationServerUrl,
+        resource: d.resource,
+        now: now(),
+      });
     } finally {
       receiver.close();
     }
   }
 
-  async function register(d: UpstreamAuthDiscovery, redirectUri: string, scope: string | undefined): Promise<OAuthClientInformationMixed> {
+  async function register(
+    d: UpstreamAuthDiscovery,
+    redirectUri: string,
+    scope: string | undefined,
+  ): Promise<OAuthClientInformationMixed> {
     if (!d.metadata.registration_endpoint) {
       throw new UpstreamAuthError(
         `The authorization server of "${serverName}" (${d.authorizationServerUrl}) does not allow automatic client registration. Register an app with the provider (redirect URI http://127.0.0.1:PORT/callback), then set servers.${serverName}.oauth.clientId and oauth.redirectPort.`,
@@ -248,9 +309,12 @@ export function createUpstreamOAuth(
       await records.saveClient({ issuer: d.authorizationServerUrl, redirectUri, client: info });
       return info;
     } catch (err) {
-      if (err instanceof SecretStoreUnavailableError) throw new UpstreamAuthError(err.message, { cause: err });
+      if (err instanceof SecretStoreUnavailableError)
+        throw new UpstreamAuthError(err.message, { cause: err });
       const message = `Registering Tunnelgate with the authorization server of "${serverName}" failed (${describeError(err)}).`;
-      throw classifyTokenError(err) === 'transient' ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err }) : new UpstreamAuthError(message, { cause: err });
+      throw classifyTokenError(err) === 'transient'
+        ? new UpstreamAuthTransientError(`${message} Try again.`, { cause: err })
+        : new UpstreamAuthError(message, { cause: err });
     }
   }
 
@@ -265,11 +329,18 @@ export function createUpstreamOAuth(
       const t = await currentTokens();
       await records.clearTokens();
       // Best effort RFC 7009 revocation of the refresh token; signing out never fails on it.
-      const endpoint = (discovery?.metadata as { revocation_endpoint?: unknown } | undefined)?.revocation_endpoint;
+      const endpoint = (discovery?.metadata as { revocation_endpoint?: unknown } | undefined)
+        ?.revocation_endpoint;
       const client = discovery && (await clientInformation(discovery));
       if (t?.refreshToken && typeof endpoint === 'string' && client) {
-        const body = new URLSearchParams({ token: t.refreshToken, token_type_hint: 'refresh_token', client_id: client.client_id });
-        await fetchFn(endpoint, { method: 'POST', body, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+        const body = new URLSearchParams({
+          token: t.refreshToken,
+          token_type_hint: 'refresh_token',
+          client_id: client.client_id,
+        });
+        await fetchFn(endpoint, { method: 'POST', body, signal: AbortSignal.timeout(5000) }).catch(
+          () => undefined,
+        );
       }
     },
   };

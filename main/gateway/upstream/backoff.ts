@@ -26,7 +26,12 @@ export interface BackoffOptions {
   resetAfterMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, factor: 2, maxMs: 30_000, resetAfterMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  baseMs: 500,
+  factor: 2,
+  maxMs: 30_000,
+  resetAfterMs: 60_000,
+};
 
 /**
  * Exponential backoff with "full jitter" (a uniformly random delay in [0, ceiling]); spreads restarts
@@ -49,7 +54,8 @@ export class Backoff {
 
   /** A failure happened: the delay before the next attempt (ms). */
   next(): number {
-    if (this.healthySince !== undefined && this.clock.now() - this.healthySince >= this.opts.resetAfterMs) this.attempt = 0;
+    if (this.healthySince !== undefined && this.clock.now() - this.healthySince >= this.opts.resetAfterMs)
+      this.attempt = 0;
     this.healthySince = undefined;
     const ceiling = Math.min(this.opts.maxMs, this.opts.baseMs * this.opts.factor ** this.attempt);
     this.attempt++;

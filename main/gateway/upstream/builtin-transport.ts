@@ -11,7 +11,10 @@ export function createBuiltinTransport(name: string, factory: BuiltinFactory | u
   let link: Awaited<ReturnType<BuiltinFactory>> | undefined;
   const transport: WireTransport = {
     async start() {
-      if (!factory) throw new Error(`Upstream '${name}' is a builtin server, but no builtin named '${name}' is registered.`);
+      if (!factory)
+        throw new Error(
+          `Upstream '${name}' is a builtin server, but no builtin named '${name}' is registered.`,
+        );
       const made = await factory();
       if (closing) {
         // close() ran while the factory was working: do not leave the new server running.

@@ -2,7 +2,15 @@ import { EventEmitter } from 'node:events';
 import { ListCache, type ListKind } from './list-cache.js';
 import { PendingCalls, type PendingCall } from './pending-calls.js';
 import { createTransport } from './create-transport.js';
-import { describeFailure, isPermanent, isRequest, isResponse, errorFromResponse, plainError, StartError } from './messages.js';
+import {
+  describeFailure,
+  isPermanent,
+  isRequest,
+  isResponse,
+  errorFromResponse,
+  plainError,
+  StartError,
+} from './messages.js';
 import { handleServerRequest, type ServerRequestHandler } from './server-requests.js';
 import { initializeParams, readInitializeResult, type InitInfo, type UpstreamDeps } from './handshake.js';
 import type { WireTransport } from './wire-transport.js';
@@ -52,7 +60,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   const configTimeout = spec.config.timeoutMs;
   const startTimeoutMs = deps.startTimeoutMs ?? 30_000;
   // List fetches are ours, not a client's: bounded by the start timeout, not the call timeout.
-  const lists = new ListCache((method, params) => send(method, params, { internal: true, timeoutMs: startTimeoutMs }));
+  const lists = new ListCache((method, params) =>
+    send(method, params, { internal: true, timeoutMs: startTimeoutMs }),
+  );
 
   function setStatus(next: UpstreamStatus, err?: string): void {
     if (status === next && error === err) return;
@@ -62,11 +72,20 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     emitter.emit('state', api.state());
   }
 
-  function send(method: string, params: RawObject | undefined, opts: CallOptions & { internal?: boolean }): Promise<RawObject> {
+  function send(
+    method: string,
+    params: RawObject | undefined,
+    opts: CallOptions & { internal?: boolean },
+  ): Promise<RawObject> {
     const t = transport;
     if (!t || (!opts.internal && status !== 'ready')) {
       const why = status === 'ready' ? 'not connected' : `status: ${status}${error ? `; ${error}` : ''}`;
-      return Promise.reject(new UpstreamError(UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (${why}). Its tools are unavailable until it is back.`));
+      return Promise.reject(
+        new UpstreamError(
+          UPSTREAM_ERROR.unavailable,
+          `Upstream '${name}' is not available (${why}). Its tools are unavailable until it is back.`,
+        ),
+      );
     }
     if (opts.signal?.aborted) return Promise.reject(cancelledError(method, opts.signal.reason));
     const id = calls.allocateId();
@@ -74,12 +93,19 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     const timeoutMs = opts.timeoutMs ?? configTimeout ?? deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     return new Promise<RawObject>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => abandon(cancelledError(method, opts.signal?.reason), String(opts.signal?.reason ?? 'cancelled by the client'));
+      const onAbort = () =>
+        abandon(
+          cancelledError(method, opts.signal?.reason),
+          String(opts.signal?.reason ?? 'cancelled by the client'),
+        );
       const abandon = (err: UpstreamError, reason: string) => {
         if (!calls.take(id)) return;
         // Spec: Utilities/Cancellation: tell the server it may stop; its late answer is ignored.
         // initialize is the one request that must never be cancelled.
-        if (method !== 'initialize') transport?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }).catch(() => {});
+        if (method !== 'initialize')
+          transport
+            ?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } })
+            .catch(() => {});
         transport?.forget?.(id);
         reject(err);
       };
@@ -99,7 +125,14 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
           if (timer) timer.refresh();
           else
             timer = setTimeout(
-              () => abandon(new UpstreamError(UPSTREAM_ERROR.timeout, timeoutText(method, timeoutMs, opts.internal === true)), 'timed out'),
+              () =>
+                abandon(
+                  new UpstreamError(
+                    UPSTREAM_ERROR.timeout,
+                    timeoutText(method, timeoutMs, opts.internal === true),
+                  ),
+                  'timed out',
+                ),
               timeoutMs,
             );
         },
@@ -116,7 +149,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       t.send(message).catch((err: unknown) => {
         if (err instanceof StartError) startBlocker = err;
         const text = plainError(err);
-        const words = text.startsWith(`Upstream '${name}'`) ? text : `Could not send ${method} to upstream '${name}': ${text}`;
+        const words = text.startsWith(`Upstream '${name}'`)
+          ? text
+          : `Could not send ${method} to upstream '${name}': ${text}`;
         if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, words));
       });
     });
@@ -130,7 +165,10 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
 
   function cancelledError(method: string, reason: unknown): UpstreamError {
     const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
-    return new UpstreamError(UPSTREAM_ERROR.cancelled, `The ${method} call to upstream '${name}' was cancelled${why ? ` (${why})` : ''}.`);
+    return new UpstreamError(
+      UPSTREAM_ERROR.cancelled,
+      `The ${method} call to upstream '${name}' was cancelled${why ? ` (${why})` : ''}.`,
+    );
   }
 
   let lastHeard = Date.now();
@@ -159,14 +197,24 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       const call = calls.take(msg.id as JsonRpcId);
       if (!call) return; // late answer to a cancelled or timed-out call
       if ('error' in msg) call.reject(errorFromResponse(msg.error, name, call.method));
-      else call.resolve(msg.result !== null && typeof msg.result === 'object' ? (msg.result as RawObject) : {});
+      else
+        call.resolve(msg.result !== null && typeof msg.result === 'object' ? (msg.result as RawObject) : {});
       return;
     }
     if (typeof msg.method !== 'string') return;
     if (isRequest(msg)) {
       const related = origin !== undefined ? calls.get(origin) : undefined;
-      const callKey = (related && !related.internal ? related.callKey : undefined) ?? (origin === undefined ? calls.soleExternal()?.callKey : undefined);
-      handleServerRequest({ name, msg, callKey, handler, aborts: serverAborts, reply: (m) => transport?.send(m) ?? Promise.resolve() });
+      const callKey =
+        (related && !related.internal ? related.callKey : undefined) ??
+        (origin === undefined ? calls.soleExternal()?.callKey : undefined);
+      handleServerRequest({
+        name,
+        msg,
+        callKey,
+        handler,
+        aborts: serverAborts,
+        reply: (m) => transport?.send(m) ?? Promise.resolve(),
+      });
       return;
     }
     const params = (msg.params ?? {}) as RawObject;
@@ -178,10 +226,13 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         return;
       }
       // Late progress for a call that already ended: our token means nothing to any client.
-      if (typeof params.progressToken === 'string' && params.progressToken.startsWith(PROGRESS_PREFIX)) return;
+      if (typeof params.progressToken === 'string' && params.progressToken.startsWith(PROGRESS_PREFIX))
+        return;
     } else if (msg.method === 'notifications/cancelled') {
       const id = params.requestId as JsonRpcId;
-      serverAborts.get(id)?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the upstream'));
+      serverAborts
+        .get(id)
+        ?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the upstream'));
       serverAborts.delete(id);
       return;
     } else if (LIST_KINDS[msg.method]) {
@@ -204,7 +255,10 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     clearInterval(healthTimer);
     const text = `Upstream '${name}' ${reason}`;
     const tail = detail ? `: ${detail.replace(/\.+$/, '')}` : '';
-    calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.connectionClosed, `${text} while ${c.method} was in flight${tail}.`));
+    calls.rejectAll(
+      (c) =>
+        new UpstreamError(UPSTREAM_ERROR.connectionClosed, `${text} while ${c.method} was in flight${tail}.`),
+    );
     for (const a of serverAborts.values()) a.abort(new Error(text));
     serverAborts.clear();
     transport = undefined;
@@ -212,7 +266,10 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   }
 
   async function initialize(): Promise<void> {
-    const result = await send('initialize', initializeParams(deps), { internal: true, timeoutMs: startTimeoutMs });
+    const result = await send('initialize', initializeParams(deps), {
+      internal: true,
+      timeoutMs: startTimeoutMs,
+    });
     info = readInitializeResult(name, result);
     await transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
@@ -235,8 +292,14 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       return send(method, params, options);
     },
     async notify(method: string, params?: RawObject) {
-      if (!transport || status !== 'ready') throw new UpstreamError(UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (status: ${status}).`);
-      await transport.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+      if (!transport || status !== 'ready')
+        throw new UpstreamError(
+          UPSTREAM_ERROR.unavailable,
+          `Upstream '${name}' is not available (status: ${status}).`,
+        );
+      await transport.send(
+        params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params },
+      );
     },
     logs: () => lastTransport?.stderrLines?.() ?? [],
     tools: () => lists.get('tools'),
@@ -247,20 +310,33 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       handler = h;
     },
     async start() {
-      if (started) throw new Error(`Upstream '${name}' was already started; create a new connection to restart it.`);
+      if (started)
+        throw new Error(`Upstream '${name}' was already started; create a new connection to restart it.`);
       started = true;
       setStatus('starting');
       const t = createTransport(spec, deps);
       t.onmessage = onMessage;
       t.onclose = onTransportClose;
-      t.onrequestlost = (id, reason) => calls.take(id)?.reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}': ${reason}`));
+      t.onrequestlost = (id, reason) =>
+        calls
+          .take(id)
+          ?.reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}': ${reason}`));
       t.onneedsauth = (reason) => {
-        calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.needsAuth, `Upstream '${name}' needs you to sign in (${reason}); ${c.method} could not be sent. Sign in from the Servers page.`));
+        calls.rejectAll(
+          (c) =>
+            new UpstreamError(
+              UPSTREAM_ERROR.needsAuth,
+              `Upstream '${name}' needs you to sign in (${reason}); ${c.method} could not be sent. Sign in from the Servers page.`,
+            ),
+        );
         setStatus('needs-auth', `Upstream '${name}' needs you to sign in: ${reason}`);
       };
       t.onreinitialized = (result) => {
         info = readInitializeResult(name, result);
-        void fetchLists().then(() => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)), () => {});
+        void fetchLists().then(
+          () => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)),
+          () => {},
+        );
       };
       transport = t;
       lastTransport = t;
@@ -274,7 +350,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         await t.close().catch(() => {});
         transport = undefined;
         if (!wasNeedsAuth && (status as UpstreamStatus) !== 'stopped') setStatus('failed', message);
-        throw wasNeedsAuth ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message) : new StartError(message, isPermanent(err) || startBlocker !== undefined);
+        throw wasNeedsAuth
+          ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message)
+          : new StartError(message, isPermanent(err) || startBlocker !== undefined);
       }
       if ((status as UpstreamStatus) === 'starting') {
         setStatus('ready');
@@ -286,7 +364,13 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       const t = transport;
       transport = undefined;
       if (status !== 'stopped') setStatus('stopped');
-      calls.rejectAll((c) => new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}' was stopped while ${c.method} was in flight.`));
+      calls.rejectAll(
+        (c) =>
+          new UpstreamError(
+            UPSTREAM_ERROR.connectionClosed,
+            `Upstream '${name}' was stopped while ${c.method} was in flight.`,
+          ),
+      );
       for (const a of serverAborts.values()) a.abort(new Error(`Upstream '${name}' was stopped`));
       serverAborts.clear();
       lists.clear();

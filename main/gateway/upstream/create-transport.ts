@@ -15,13 +15,17 @@ export function createTransport(spec: UpstreamSpec, deps: UpstreamDeps): WireTra
     case 'builtin':
       return createBuiltinTransport(name, spec.builtin);
     case 'stdio':
-      if (!isStdioServer(config)) throw new StartError(`mcpServers.${name}: a stdio server needs "command".`, true);
+      if (!isStdioServer(config))
+        throw new StartError(`mcpServers.${name}: a stdio server needs "command".`, true);
       return createStdioTransport({ name, config, shutdown: deps.shutdown });
     case 'http':
     case 'sse': {
-      if (isStdioServer(config)) throw new StartError(`mcpServers.${name}: a remote server needs "url".`, true);
+      if (isStdioServer(config))
+        throw new StartError(`mcpServers.${name}: a remote server needs "url".`, true);
       const common = { name, url: config.url, headers: config.headers, auth: deps.auth };
-      return spec.kind === 'http' ? createHttpTransport({ ...common, openGetStream: deps.openGetStream }) : createSseTransport(common);
+      return spec.kind === 'http'
+        ? createHttpTransport({ ...common, openGetStream: deps.openGetStream })
+        : createSseTransport(common);
     }
   }
 }

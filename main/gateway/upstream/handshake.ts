@@ -41,7 +41,10 @@ export interface UpstreamDeps {
 }
 
 /** What we keep from an initialize answer (UpstreamState fields). */
-export type InitInfo = Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'>;
+export type InitInfo = Pick<
+  UpstreamState,
+  'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'
+>;
 
 /** Params of our initialize request (spec: Lifecycle, "Initialization"). */
 export function initializeParams(deps: UpstreamDeps): RawObject {

@@ -83,7 +83,13 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
   // are closed ahead of the server by the agent itself when the server sends a Keep-Alive timeout
   // hint (Node servers do), and a reused socket that was closed anyway is retried (below).
   // noDelay: a request is one write; Nagle could only hold back the rest of a large body.
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 128, maxFreeSockets: 64, scheduling: 'lifo' as const, noDelay: true };
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: opts.maxSockets ?? 128,
+    maxFreeSockets: 64,
+    scheduling: 'lifo' as const,
+    noDelay: true,
+  };
   let http: HttpAgent | undefined;
   let https: HttpsAgent | undefined;
   let closed = false;
@@ -97,7 +103,8 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     const secure = u.protocol === 'https:';
     if (!secure && u.protocol !== 'http:') throw new TypeError(`unsupported URL scheme ${u.protocol}`);
     // As fetch() did: credentials in a URL end up in logs and history; they belong in headers.
-    if (u.username || u.password) throw new TypeError('the URL carries a user name or password; put credentials in "headers" instead');
+    if (u.username || u.password)
+      throw new TypeError('the URL carries a user name or password; put credentials in "headers" instead');
     t = {
       secure,
       // URL.hostname keeps IPv6 brackets; node:http wants the bare address.
@@ -114,7 +121,10 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     return new Promise((resolve, reject) => {
       const { signal, handle } = init;
       if (signal?.aborted || handle?.aborted) return reject(abortError());
-      const headers = init.body === undefined ? init.headers : { ...init.headers, 'content-length': Buffer.byteLength(init.body) };
+      const headers =
+        init.body === undefined
+          ? init.headers
+          : { ...init.headers, 'content-length': Buffer.byteLength(init.body) };
       const options = { method: init.method, hostname: t.hostname, port: t.port, path: t.path, headers };
       const req: ClientRequest = t.secure
         ? httpsRequest({ ...options, agent: (https ??= new HttpsAgent(agentOptions)) })
@@ -190,7 +200,9 @@ function wrap(res: IncomingMessage): HttpResponse {
       const h = res.headers;
       const length = h['content-length'];
       // An event stream may never end; a body without length or chunking ends only when the socket does.
-      const drain = !(h['content-type'] ?? '').includes('text/event-stream') && (length !== undefined ? Number(length) <= DRAIN_LIMIT : h['transfer-encoding'] !== undefined);
+      const drain =
+        !(h['content-type'] ?? '').includes('text/event-stream') &&
+        (length !== undefined ? Number(length) <= DRAIN_LIMIT : h['transfer-encoding'] !== undefined);
       if (drain) res.resume();
       else res.destroy();
     },
@@ -202,7 +214,9 @@ function readText(res: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     res.on('data', (c: Buffer) => chunks.push(c));
-    res.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    res.once('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
     res.once('error', reject);
     res.once('aborted', () => reject(new Error('the response was cut off')));
   });

@@ -1,5 +1,11 @@
 import { isRequest, isResponse, plainError, StartError } from './messages.js';
-import { bodyExcerpt, createRemoteFetch, NeedsSignInError, safeUrl, UnreachableError } from './remote-fetch.js';
+import {
+  bodyExcerpt,
+  createRemoteFetch,
+  NeedsSignInError,
+  safeUrl,
+  UnreachableError,
+} from './remote-fetch.js';
 import { AbortGroup, sleep } from './abort-group.js';
 import { createHttpClient, RequestHandle, type HttpResponse } from './http-client.js';
 import { readSseEvents, SseDecoder } from './sse-parser.js';
@@ -108,7 +114,12 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
    * Reads an SSE response body; resolves true as soon as the answer to `id` arrived (the rest of the
    * stream is drained, not delivered), false when the stream ends or breaks without it.
    */
-  function consume(body: IncomingMessage, id: JsonRpcId | undefined, onId: (eventId: string) => void, onRetry?: (ms: number) => void): Promise<boolean> {
+  function consume(
+    body: IncomingMessage,
+    id: JsonRpcId | undefined,
+    onId: (eventId: string) => void,
+    onRetry?: (ms: number) => void,
+  ): Promise<boolean> {
     return new Promise((resolve) => {
       let answered = false;
       const decoder = new SseDecoder((ev) => {
@@ -140,7 +151,11 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     if (id !== undefined) streams.set(id, ctl);
     let streaming = false;
     try {
-      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(message), handle: ctl }, postHeaders());
+      const res = await remoteFetch(
+        url,
+        { method: 'POST', body: JSON.stringify(message), handle: ctl },
+        postHeaders(),
+      );
       if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
       streaming = await answer(res, message, id, method, retried, ctl);
     } finally {
@@ -152,7 +167,14 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ctl` itself). */
-  async function answer(res: HttpResponse, message: RawObject, id: JsonRpcId | undefined, method: string, retried: boolean, ctl: RequestHandle): Promise<boolean> {
+  async function answer(
+    res: HttpResponse,
+    message: RawObject,
+    id: JsonRpcId | undefined,
+    method: string,
+    retried: boolean,
+    ctl: RequestHandle,
+  ): Promise<boolean> {
     if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
       res.discard();
       await reinitialize();
@@ -171,7 +193,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
       const words = `Upstream '${name}' answered HTTP ${res.status} to ${method} at ${safeUrl(url)}${excerpt ? `: ${excerpt}` : ''}`;
       // A client error on initialize (wrong path, not an MCP endpoint) will not fix itself: no retry loop.
-      if (method === 'initialize' && isPermanentStatus(res.status)) throw new StartError(`${words}. Check mcpServers.${name}.url (and "type").`, true);
+      if (method === 'initialize' && isPermanentStatus(res.status))
+        throw new StartError(`${words}. Check mcpServers.${name}.url (and "type").`, true);
       throw new Error(words);
     }
     if (id === undefined) {
@@ -200,20 +223,45 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       deliver(m as RawObject, id);
       if (isResponse(m as RawObject) && (m as RawObject).id === id) answered = true;
     }
-    if (!answered) transport.onrequestlost?.(id, `the server answered ${method} with HTTP ${res.status} but no JSON-RPC response`);
+    if (!answered)
+      transport.onrequestlost?.(
+        id,
+        `the server answered ${method} with HTTP ${res.status} but no JSON-RPC response`,
+      );
     return false;
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
-  async function streamAnswer(body: IncomingMessage, id: JsonRpcId, method: string, forgotten: RequestHandle): Promise<void> {
+  async function streamAnswer(
+    body: IncomingMessage,
+    id: JsonRpcId,
+    method: string,
+    forgotten: RequestHandle,
+  ): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 500;
-    if (await consume(body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
-    for (let i = 0; i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted; i++) {
+    if (
+      await consume(
+        body,
+        id,
+        (e) => (lastEventId = e),
+        (ms) => (retryMs = ms),
+      )
+    )
+      return;
+    for (
+      let i = 0;
+      i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted;
+      i++
+    ) {
       await sleep(Math.min(retryMs, 5000), forgotten.signal);
       let res: HttpResponse;
       try {
-        res = await remoteFetch(url, { method: 'GET', handle: forgotten }, { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId });
+        res = await remoteFetch(
+          url,
+          { method: 'GET', handle: forgotten },
+          { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId },
+        );
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         break;
@@ -222,9 +270,18 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         res.discard();
         break;
       }
-      if (await consume(res.body, id, (e) => (lastEventId = e), (ms) => (retryMs = ms))) return;
+      if (
+        await consume(
+          res.body,
+          id,
+          (e) => (lastEventId = e),
+          (ms) => (retryMs = ms),
+        )
+      )
+        return;
     }
-    if (!closed && !dead && !forgotten.aborted) transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
+    if (!closed && !dead && !forgotten.aborted)
+      transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
   }
 
   /** The optional GET stream (spec: "Listening for Messages from the Server"); 405 means none. */
@@ -246,7 +303,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     while (!signal.aborted) {
       let res: HttpResponse;
       try {
-        res = await remoteFetch(url, { method: 'GET', signal }, { ...sessionHeaders(), accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) });
+        res = await remoteFetch(
+          url,
+          { method: 'GET', signal },
+          {
+            ...sessionHeaders(),
+            accept: 'text/event-stream',
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          },
+        );
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
         else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
@@ -261,7 +326,12 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         res.discard();
         return; // 405 or anything else: the server offers no GET stream; POST streams still work.
       }
-      await consume(res.body, undefined, (e) => (lastEventId = e), (ms) => (retryMs = ms));
+      await consume(
+        res.body,
+        undefined,
+        (e) => (lastEventId = e),
+        (ms) => (retryMs = ms),
+      );
       await sleep(Math.min(retryMs, 30_000), signal);
     }
   }
@@ -275,8 +345,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const init = initMessage;
       if (!init) throw new Error(`Upstream '${name}' lost its session before it was initialized`);
       const ctl = requests.take();
-      const res = await remoteFetch(url, { method: 'POST', body: JSON.stringify(init), signal: ctl.signal }, { accept: ACCEPT_BOTH, 'content-type': 'application/json' }).finally(() => requests.release(ctl));
-      if (!res.ok) throw new Error(`Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`);
+      const res = await remoteFetch(
+        url,
+        { method: 'POST', body: JSON.stringify(init), signal: ctl.signal },
+        { accept: ACCEPT_BOTH, 'content-type': 'application/json' },
+      ).finally(() => requests.release(ctl));
+      if (!res.ok)
+        throw new Error(
+          `Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`,
+        );
       sessionId = res.header('mcp-session-id');
       const result = await readInitAnswer(res, init.id as JsonRpcId);
       protocolVersion = typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
@@ -315,7 +392,11 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       try {
         if (!sessionId || dead) return;
         // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
-        const res = await remoteFetch(url, { method: 'DELETE', signal: AbortSignal.timeout(2000) }, sessionHeaders());
+        const res = await remoteFetch(
+          url,
+          { method: 'DELETE', signal: AbortSignal.timeout(2000) },
+          sessionHeaders(),
+        );
         res.discard();
       } catch {
         // The server may already be gone.

@@ -34,7 +34,8 @@ export async function fetchAllPages(request: Requester, kind: ListKind): Promise
     }
     const list = result[field];
     if (Array.isArray(list)) {
-      for (const item of list) if (item !== null && typeof item === 'object' && !Array.isArray(item)) items.push(item as RawObject);
+      for (const item of list)
+        if (item !== null && typeof item === 'object' && !Array.isArray(item)) items.push(item as RawObject);
     }
     const next = result.nextCursor;
     if (typeof next !== 'string' || next === '' || seen.has(next)) return items;
@@ -49,7 +50,12 @@ export async function fetchAllPages(request: Requester, kind: ListKind): Promise
  * list_changed notifications ends with one fresh list and no overlapping fetches.
  */
 export class ListCache {
-  private readonly lists: Record<ListKind, RawObject[]> = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+  private readonly lists: Record<ListKind, RawObject[]> = {
+    tools: [],
+    prompts: [],
+    resources: [],
+    resourceTemplates: [],
+  };
   private readonly running = new Map<ListKind, Promise<void>>();
   private readonly again = new Set<ListKind>();
 

@@ -3,9 +3,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { isStdioServer, type ServerConfig } from '../../config/schema.js';
 import { Backoff, DEFAULT_BACKOFF, systemClock, type BackoffOptions, type Clock } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
-import { createSupervisedUpstream, type PrepareResult, type SupervisedUpstream } from './supervised-upstream.js';
+import {
+  createSupervisedUpstream,
+  type PrepareResult,
+  type SupervisedUpstream,
+} from './supervised-upstream.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from './upstream-auth.js';
-import type { BuiltinFactory, RawObject, UpstreamConnection, UpstreamKind, UpstreamSpec, UpstreamState } from './types.js';
+import type {
+  BuiltinFactory,
+  RawObject,
+  UpstreamConnection,
+  UpstreamKind,
+  UpstreamSpec,
+  UpstreamState,
+} from './types.js';
 import type { ShutdownTiming } from './wire-transport.js';
 
 export type ResolveResult = { config: ServerConfig } | { missingSecrets: string[] };
@@ -102,7 +113,11 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
   function authFor(name: string, config: ServerConfig): UpstreamAuth | undefined {
     if (!deps.authFor || isStdioServer(config)) return undefined;
     const o = config.oauth ?? {};
-    return deps.authFor(name, config.url, { clientId: o.clientId, scopes: o.scopes, redirectPort: o.redirectPort });
+    return deps.authFor(name, config.url, {
+      clientId: o.clientId,
+      scopes: o.scopes,
+      redirectPort: o.redirectPort,
+    });
   }
 
   function makeEntry(name: string, config: ServerConfig | 'builtin'): Entry {
@@ -110,7 +125,10 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
     const auth = config === 'builtin' ? undefined : authFor(name, config);
     const prepare = async (): Promise<PrepareResult> => {
       if (config === 'builtin') {
-        return { spec: { name, kind, config: { command: 'builtin' }, builtin: deps.builtins?.[name] }, deps: connDeps(undefined) };
+        return {
+          spec: { name, kind, config: { command: 'builtin' }, builtin: deps.builtins?.[name] },
+          deps: connDeps(undefined),
+        };
       }
       let resolved = config;
       if (deps.resolve) {
@@ -120,10 +138,19 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       }
       return { spec: { name, kind, config: resolved }, deps: connDeps(auth) };
     };
-    const upstream = createSupervisedUpstream({ name, kind, prepare, clock, backoff: new Backoff(backoffOpts, clock, deps.random), connect: deps.connect });
+    const upstream = createSupervisedUpstream({
+      name,
+      kind,
+      prepare,
+      clock,
+      backoff: new Backoff(backoffOpts, clock, deps.random),
+      connect: deps.connect,
+    });
     upstream.on('state', (s: UpstreamState) => emitter.emit('state', s));
     upstream.on('list-changed', (kind: string) => emitter.emit('list-changed', { upstream: name, kind }));
-    upstream.on('notification', (notification: RawObject) => emitter.emit('notification', { upstream: name, notification }));
+    upstream.on('notification', (notification: RawObject) =>
+      emitter.emit('notification', { upstream: name, notification }),
+    );
     return { upstream, config, auth };
   }
 
@@ -189,7 +216,8 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
     },
     async signIn(name: string) {
       const entry = must(name);
-      if (!entry.auth) throw new Error(`Upstream '${name}' is not a remote server with sign-in (mcpServers.${name}.url).`);
+      if (!entry.auth)
+        throw new Error(`Upstream '${name}' is not a remote server with sign-in (mcpServers.${name}.url).`);
       await entry.auth.signIn();
       await startEntry(entry);
     },

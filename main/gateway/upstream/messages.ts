@@ -2,7 +2,11 @@ import { UpstreamError, UPSTREAM_ERROR, type RawObject } from './types.js';
 
 /** A JSON-RPC response (has an id and a result or an error, no method). */
 export function isResponse(msg: RawObject): boolean {
-  return msg.method === undefined && (typeof msg.id === 'number' || typeof msg.id === 'string') && ('result' in msg || 'error' in msg);
+  return (
+    msg.method === undefined &&
+    (typeof msg.id === 'number' || typeof msg.id === 'string') &&
+    ('result' in msg || 'error' in msg)
+  );
 }
 
 /** A JSON-RPC request (method and id). */
@@ -14,7 +18,10 @@ export function isRequest(msg: RawObject): boolean {
 export function errorFromResponse(error: unknown, upstream: string, method: string): UpstreamError {
   const e = (error ?? {}) as RawObject;
   const code = typeof e.code === 'number' ? e.code : UPSTREAM_ERROR.internal;
-  const message = typeof e.message === 'string' ? e.message : `Upstream '${upstream}' answered ${method} with a malformed error`;
+  const message =
+    typeof e.message === 'string'
+      ? e.message
+      : `Upstream '${upstream}' answered ${method} with a malformed error`;
   return new UpstreamError(code, message, e.data);
 }
 

@@ -1,4 +1,4 @@
-import type { UpstreamError} from './types.js';
+import type { UpstreamError } from './types.js';
 import { type JsonRpcId, type RawObject } from './types.js';
 
 /** One request we sent upstream and wait on. */
@@ -41,13 +41,21 @@ export class PendingCalls {
    * Returns params with `_meta.progressToken` replaced by a fresh token, and the original; the rest
    * of params (including other `_meta` keys) is passed through by reference, unchanged.
    */
-  mapProgressToken(params: RawObject | undefined): { params: RawObject | undefined; original?: string | number; mapped?: string } {
+  mapProgressToken(params: RawObject | undefined): {
+    params: RawObject | undefined;
+    original?: string | number;
+    mapped?: string;
+  } {
     const meta = params?._meta;
     if (!params || meta === null || typeof meta !== 'object' || Array.isArray(meta)) return { params };
     const token = (meta as RawObject).progressToken;
     if (typeof token !== 'string' && typeof token !== 'number') return { params };
     const mapped = `${this.tokenPrefix}${this.nextToken++}`;
-    return { params: { ...params, _meta: { ...(meta as RawObject), progressToken: mapped } }, original: token, mapped };
+    return {
+      params: { ...params, _meta: { ...(meta as RawObject), progressToken: mapped } },
+      original: token,
+      mapped,
+    };
   }
 
   add(call: PendingCall): void {
@@ -70,7 +78,9 @@ export class PendingCalls {
   }
 
   byProgressToken(token: unknown): PendingCall | undefined {
-    return typeof token === 'string' || typeof token === 'number' ? this.byToken.get(String(token)) : undefined;
+    return typeof token === 'string' || typeof token === 'number'
+      ? this.byToken.get(String(token))
+      : undefined;
   }
 
   /** The caller-visible call that is alone in flight, if exactly one (stdio/SSE attribution). */

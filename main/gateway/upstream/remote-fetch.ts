@@ -47,19 +47,36 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
   for (const [k, v] of Object.entries(opts.headers ?? {})) base[k.toLowerCase()] = v;
 
   /** One request; also returns the Authorization header it carried, so a 401 can say which token was refused. */
-  async function once(url: string, init: RemoteInit, extra: Record<string, string>): Promise<[HttpResponse, string | undefined]> {
+  async function once(
+    url: string,
+    init: RemoteInit,
+    extra: Record<string, string>,
+  ): Promise<[HttpResponse, string | undefined]> {
     const headers: Record<string, string> = { ...base, ...extra };
     const value = auth ? await auth.authorization() : undefined;
     if (value) headers.authorization = value;
     try {
-      return [await send(url, { method: init.method, headers, body: init.body, signal: init.signal, handle: init.handle }), headers.authorization];
+      return [
+        await send(url, {
+          method: init.method,
+          headers,
+          body: init.body,
+          signal: init.signal,
+          handle: init.handle,
+        }),
+        headers.authorization,
+      ];
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       throw new UnreachableError(`is unreachable at ${safeUrl(url)} (${causeOf(err)})`);
     }
   }
 
-  return async function remoteFetch(url: string, init: RemoteInit, extra: Record<string, string> = {}): Promise<HttpResponse> {
+  return async function remoteFetch(
+    url: string,
+    init: RemoteInit,
+    extra: Record<string, string> = {},
+  ): Promise<HttpResponse> {
     const first = await once(url, init, extra);
     let res = first[0];
     const refused = first[1];
@@ -72,13 +89,20 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
         true,
       );
     }
-    const verdict = await auth.unauthorized({ url, wwwAuthenticate, status: res.status, ...(refused ? { authorization: refused } : {}) });
+    const verdict = await auth.unauthorized({
+      url,
+      wwwAuthenticate,
+      status: res.status,
+      ...(refused ? { authorization: refused } : {}),
+    });
     if (verdict === 'retry') {
       [res] = await once(url, init, extra);
       if (!needsAuth(res)) return res;
       res.discard();
     }
-    throw new NeedsSignInError(`the server at ${safeUrl(url)} answered HTTP ${res.status}. Sign in to it from the Servers page`);
+    throw new NeedsSignInError(
+      `the server at ${safeUrl(url)} answered HTTP ${res.status}. Sign in to it from the Servers page`,
+    );
   };
 }
 

@@ -1,4 +1,11 @@
-import { UpstreamError, UPSTREAM_ERROR, type JsonRpcId, type JsonRpcRequest, type RawObject, type ServerRequestContext } from './types.js';
+import {
+  UpstreamError,
+  UPSTREAM_ERROR,
+  type JsonRpcId,
+  type JsonRpcRequest,
+  type RawObject,
+  type ServerRequestContext,
+} from './types.js';
 import { plainError } from './messages.js';
 
 export type ServerRequestHandler = (req: JsonRpcRequest, ctx: ServerRequestContext) => Promise<RawObject>;
@@ -28,13 +35,27 @@ export function handleServerRequest(job: ServerRequestJob): void {
     return;
   }
   if (!job.handler) {
-    void answer({ error: { code: UPSTREAM_ERROR.methodNotFound, message: `The gateway has no client to relay ${method} to (from upstream '${name}').` } });
+    void answer({
+      error: {
+        code: UPSTREAM_ERROR.methodNotFound,
+        message: `The gateway has no client to relay ${method} to (from upstream '${name}').`,
+      },
+    });
     return;
   }
   const abort = new AbortController();
   job.aborts.set(id, abort);
-  const req: JsonRpcRequest = { jsonrpc: '2.0', id, method, ...(msg.params !== undefined ? { params: msg.params as RawObject } : {}) };
-  const ctx: ServerRequestContext = { upstream: name, signal: abort.signal, ...(job.callKey !== undefined ? { callKey: job.callKey } : {}) };
+  const req: JsonRpcRequest = {
+    jsonrpc: '2.0',
+    id,
+    method,
+    ...(msg.params !== undefined ? { params: msg.params as RawObject } : {}),
+  };
+  const ctx: ServerRequestContext = {
+    upstream: name,
+    signal: abort.signal,
+    ...(job.callKey !== undefined ? { callKey: job.callKey } : {}),
+  };
   let promise: Promise<RawObject>;
   try {
     promise = job.handler(req, ctx);

@@ -56,7 +56,10 @@ export class SseDecoder {
       const { id, retry } = this;
       if (id !== undefined) this.onId?.(id);
       if (this.data.length > 0) {
-        const ev: SseEvent = { event: this.event || 'message', data: this.data.length === 1 ? this.data[0]! : this.data.join('\n') };
+        const ev: SseEvent = {
+          event: this.event || 'message',
+          data: this.data.length === 1 ? this.data[0]! : this.data.join('\n'),
+        };
         if (id !== undefined) ev.id = id;
         if (retry !== undefined) ev.retry = retry;
         this.data = [];

@@ -1,4 +1,10 @@
-import { createRemoteFetch, safeUrl, UnreachableError, NeedsSignInError, bodyExcerpt } from './remote-fetch.js';
+import {
+  createRemoteFetch,
+  safeUrl,
+  UnreachableError,
+  NeedsSignInError,
+  bodyExcerpt,
+} from './remote-fetch.js';
 import { isPermanentStatus } from './http-transport.js';
 import { StartError } from './messages.js';
 import { AbortGroup } from './abort-group.js';
@@ -44,7 +50,11 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
     async start() {
       let res: HttpResponse;
       try {
-        res = await remoteFetch(url, { method: 'GET', signal: stream.signal }, { accept: 'text/event-stream' });
+        res = await remoteFetch(
+          url,
+          { method: 'GET', signal: stream.signal },
+          { accept: 'text/event-stream' },
+        );
       } catch (err) {
         if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
         throw err;
@@ -55,19 +65,26 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
       }
       if (!(res.header('content-type') ?? '').includes('text/event-stream')) {
         res.discard();
-        throw new StartError(`Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`, true);
+        throw new StartError(
+          `Upstream '${name}' at ${safeUrl(url)} did not answer with an SSE stream; if it speaks Streamable HTTP, set mcpServers.${name}.type to "http".`,
+          true,
+        );
       }
       const events = readSseEvents(res.body);
       const first = await withTimeout(events.next(), opts.endpointTimeoutMs ?? 15_000, () => stream.abort());
       if (first === undefined || first.done || first.value.event !== 'endpoint') {
         stream.abort();
-        throw new Error(`Upstream '${name}' opened an SSE stream at ${safeUrl(url)} but sent no "endpoint" event; it may not be a legacy SSE server (try "type": "http").`);
+        throw new Error(
+          `Upstream '${name}' opened an SSE stream at ${safeUrl(url)} but sent no "endpoint" event; it may not be a legacy SSE server (try "type": "http").`,
+        );
       }
       const target = new URL(first.value.data.trim(), url);
       // The POST target must stay on the server's origin: messages carry the user's data and headers.
       if (target.origin !== new URL(url).origin) {
         stream.abort();
-        throw new Error(`Upstream '${name}' named a message endpoint on another origin (${target.origin}); refusing to send there.`);
+        throw new Error(
+          `Upstream '${name}' named a message endpoint on another origin (${target.origin}); refusing to send there.`,
+        );
       }
       endpoint = target.href;
       void (async () => {
@@ -88,7 +105,11 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
       let res: HttpResponse;
       const ctl = requests.take();
       try {
-        res = await remoteFetch(endpoint, { method: 'POST', body: JSON.stringify(message), signal: ctl.signal }, { 'content-type': 'application/json' });
+        res = await remoteFetch(
+          endpoint,
+          { method: 'POST', body: JSON.stringify(message), signal: ctl.signal },
+          { 'content-type': 'application/json' },
+        );
       } catch (err) {
         requests.release(ctl);
         if (err instanceof UnreachableError) die(err.message);
@@ -101,7 +122,10 @@ export function createSseTransport(opts: SseTransportOptions): WireTransport {
         die('no longer knows our SSE session (HTTP 404)');
         throw new Error(`Upstream '${name}' no longer knows our SSE session`);
       }
-      if (!res.ok) throw new Error(`Upstream '${name}' answered HTTP ${res.status} to a message at ${safeUrl(endpoint)}: ${await bodyExcerpt(res)}`);
+      if (!res.ok)
+        throw new Error(
+          `Upstream '${name}' answered HTTP ${res.status} to a message at ${safeUrl(endpoint)}: ${await bodyExcerpt(res)}`,
+        );
       res.discard();
     },
     async close() {

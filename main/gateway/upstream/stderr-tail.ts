@@ -39,7 +39,9 @@ export class StderrTail {
    * "TypeError: ...", "ModuleNotFoundError: ..."), else (unless `errorsOnly`) the last non-empty line.
    */
   summary(errorsOnly = false): string | undefined {
-    const lines = this.lines().map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('[tunnelgate]'));
+    const lines = this.lines()
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('[tunnelgate]'));
     for (let i = lines.length - 1; i >= 0; i--) {
       const l = lines[i]!;
       if (/^([A-Za-z_.]*(Error|Exception)\b|error\b|fatal\b|panic\b)/i.test(l)) return l.slice(0, 300);

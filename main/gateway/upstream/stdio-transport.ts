@@ -3,7 +3,13 @@ import { statSync } from 'node:fs';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StdioServerConfig } from '../../config/schema.js';
 import type { RawObject } from './types.js';
-import { DEFAULT_SHUTDOWN, makeRedactor, parseMessage, type ShutdownTiming, type WireTransport } from './wire-transport.js';
+import {
+  DEFAULT_SHUTDOWN,
+  makeRedactor,
+  parseMessage,
+  type ShutdownTiming,
+  type WireTransport,
+} from './wire-transport.js';
 import { StderrTail } from './stderr-tail.js';
 import { StartError } from './messages.js';
 
@@ -75,7 +81,11 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             // Whatever the dead server left running in its group is of no use to anyone now.
             if (!closing) killGroup(proc, 'SIGTERM');
             done();
-            if (spawned && !closing) transport.onclose?.(signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`, stderr.summary(signal !== null));
+            if (spawned && !closing)
+              transport.onclose?.(
+                signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`,
+                stderr.summary(signal !== null),
+              );
           };
           // 'close' waits for stdout/stderr to end, which never happens while something the server
           // spawned still holds them: after 'exit', give the pipes a moment, then stop the leftovers.
@@ -110,7 +120,10 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             if (line.trim() === '') continue;
             const msg = parseMessage(line);
             if (msg) transport.onmessage?.(msg);
-            else stderr.push(`[tunnelgate] ignored a line on stdout that is not JSON-RPC: ${line.slice(0, 200)}`);
+            else
+              stderr.push(
+                `[tunnelgate] ignored a line on stdout that is not JSON-RPC: ${line.slice(0, 200)}`,
+              );
           }
           if (buffer.length > maxLine) {
             stderr.push(`[tunnelgate] a message on stdout exceeded ${maxLine} bytes; stopping the server`);
@@ -176,13 +189,25 @@ function raceTimeout(p: Promise<void>, ms: number): Promise<void> {
 function spawnError(name: string, config: StdioServerConfig, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') {
-    const where = config.cwd && !existsDirSync(config.cwd) ? `the folder '${config.cwd}' (mcpServers.${name}.cwd) does not exist` : `command '${config.command}' was not found`;
-    return new StartError(`Upstream '${name}' could not start: ${where}. Check mcpServers.${name}.command and that the program is installed and on PATH.`, true);
+    const where =
+      config.cwd && !existsDirSync(config.cwd)
+        ? `the folder '${config.cwd}' (mcpServers.${name}.cwd) does not exist`
+        : `command '${config.command}' was not found`;
+    return new StartError(
+      `Upstream '${name}' could not start: ${where}. Check mcpServers.${name}.command and that the program is installed and on PATH.`,
+      true,
+    );
   }
   if (code === 'EACCES') {
-    return new StartError(`Upstream '${name}' could not start: '${config.command}' is not executable (EACCES). Check mcpServers.${name}.command and the file's permissions.`, true);
+    return new StartError(
+      `Upstream '${name}' could not start: '${config.command}' is not executable (EACCES). Check mcpServers.${name}.command and the file's permissions.`,
+      true,
+    );
   }
-  return new StartError(`Upstream '${name}' could not start '${config.command}': ${(err as Error).message}`, false);
+  return new StartError(
+    `Upstream '${name}' could not start '${config.command}': ${(err as Error).message}`,
+    false,
+  );
 }
 
 function existsDirSync(path: string): boolean {
@@ -192,4 +217,3 @@ function existsDirSync(path: string): boolean {
     return false;
   }
 }
-

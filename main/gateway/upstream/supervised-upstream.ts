@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Backoff} from './backoff.js';
+import type { Backoff } from './backoff.js';
 import { type Clock } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
 import { createUpstream } from './connection.js';
@@ -99,7 +99,10 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
     lastConn = c;
     c.setServerRequestHandler(handler);
     c.on('notification', (n: RawObject) => gen === generation && emitter.emit('notification', n));
-    c.on('list-changed', (k: string) => gen === generation && status === 'ready' && emitter.emit('list-changed', k));
+    c.on(
+      'list-changed',
+      (k: string) => gen === generation && status === 'ready' && emitter.emit('list-changed', k),
+    );
     c.on('state', (s: UpstreamState) => {
       if (gen !== generation || status !== 'ready') return;
       if (s.status === 'failed') scheduleRetry(gen, s.error ?? `Upstream '${name}' stopped`, false);
@@ -115,7 +118,8 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       if (gen !== generation) return;
       conn = undefined;
       await c.close().catch(() => {});
-      if (err instanceof UpstreamError && err.code === UPSTREAM_ERROR.needsAuth) set('needs-auth', err.message);
+      if (err instanceof UpstreamError && err.code === UPSTREAM_ERROR.needsAuth)
+        set('needs-auth', err.message);
       else if (isPermanent(err)) set('failed', plainError(err));
       else scheduleRetry(gen, plainError(err), true);
       return;
@@ -125,7 +129,12 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       return;
     }
     const s = c.state();
-    extra = { protocolVersion: s.protocolVersion, serverInfo: s.serverInfo, capabilities: s.capabilities, instructions: s.instructions };
+    extra = {
+      protocolVersion: s.protocolVersion,
+      serverInfo: s.serverInfo,
+      capabilities: s.capabilities,
+      instructions: s.instructions,
+    };
     backoff.succeeded();
     set('ready');
   }
@@ -138,7 +147,11 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
     const at = clock.now() + delay;
     const secs = Math.max(1, Math.round(delay / 1000));
     const verb = duringStart ? 'retrying' : 'restarting';
-    set('restarting', `${reason.replace(/\.$/, '')}; ${verb} in about ${secs} s (attempt ${backoff.failures}).`, at);
+    set(
+      'restarting',
+      `${reason.replace(/\.$/, '')}; ${verb} in about ${secs} s (attempt ${backoff.failures}).`,
+      at,
+    );
     timer = clock.setTimeout(() => {
       if (gen !== generation) return;
       restarts++;
@@ -162,7 +175,10 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
         : status === 'disabled'
           ? `it is disabled in the config (mcpServers.${name}.enabled)`
           : `status: ${status}${error ? `; ${error}` : ''}`;
-    return new UpstreamError(status === 'needs-auth' ? UPSTREAM_ERROR.needsAuth : UPSTREAM_ERROR.unavailable, `Upstream '${name}' is not available (${why}).`);
+    return new UpstreamError(
+      status === 'needs-auth' ? UPSTREAM_ERROR.needsAuth : UPSTREAM_ERROR.unavailable,
+      `Upstream '${name}' is not available (${why}).`,
+    );
   }
 
   const api = Object.assign(emitter, {

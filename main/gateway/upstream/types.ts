@@ -104,7 +104,9 @@ export interface Upstream extends EventEmitter {
    * Handler for server-to-client requests (sampling/createMessage, elicitation/create, roots/list).
    * Set by the router; when unset such requests get a JSON-RPC error.
    */
-  setServerRequestHandler(handler: ((req: JsonRpcRequest, ctx: ServerRequestContext) => Promise<RawObject>) | undefined): void;
+  setServerRequestHandler(
+    handler: ((req: JsonRpcRequest, ctx: ServerRequestContext) => Promise<RawObject>) | undefined,
+  ): void;
 }
 
 /**

@@ -25,4 +25,8 @@ export interface UpstreamAuth {
 }
 
 /** Made per remote server by auth/upstream; the manager calls it for every http/sse upstream. */
-export type UpstreamAuthFactory = (serverName: string, serverUrl: string, options: { clientId?: string; scopes?: string[]; redirectPort?: number }) => UpstreamAuth;
+export type UpstreamAuthFactory = (
+  serverName: string,
+  serverUrl: string,
+  options: { clientId?: string; scopes?: string[]; redirectPort?: number },
+) => UpstreamAuth;

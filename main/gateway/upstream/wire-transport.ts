@@ -46,7 +46,9 @@ export function parseMessage(text: string): RawObject | undefined {
   if (text.length === 0 || text.trimStart().charCodeAt(0) !== 123 /* '{' */) return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as RawObject) : undefined;
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as RawObject)
+      : undefined;
   } catch {
     return undefined;
   }

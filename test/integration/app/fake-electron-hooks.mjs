@@ -1,5 +1,6 @@
 // Module resolution hook (node:module register): 'electron' resolves to fake-electron-module.mjs.
 export async function resolve(specifier, context, next) {
-  if (specifier === 'electron') return { url: new URL('./fake-electron-module.mjs', import.meta.url).href, shortCircuit: true };
+  if (specifier === 'electron')
+    return { url: new URL('./fake-electron-module.mjs', import.meta.url).href, shortCircuit: true };
   return next(specifier, context);
 }

@@ -10,12 +10,24 @@ const env = process.env;
 
 class App extends EventEmitter {
   isPackaged = false;
-  requestSingleInstanceLock() { return true; }
-  whenReady() { return Promise.resolve(); }
-  getPath(name) { return name === 'exe' ? process.execPath : env.FAKE_ELECTRON_USERDATA; }
-  getAppPath() { return env.FAKE_ELECTRON_APP_PATH; }
-  getVersion() { return '0.0.0-test'; }
-  getLoginItemSettings() { return { openAtLogin: false }; }
+  requestSingleInstanceLock() {
+    return true;
+  }
+  whenReady() {
+    return Promise.resolve();
+  }
+  getPath(name) {
+    return name === 'exe' ? process.execPath : env.FAKE_ELECTRON_USERDATA;
+  }
+  getAppPath() {
+    return env.FAKE_ELECTRON_APP_PATH;
+  }
+  getVersion() {
+    return '0.0.0-test';
+  }
+  getLoginItemSettings() {
+    return { openAtLogin: false };
+  }
   setLoginItemSettings() {}
   quit() {
     let prevented = false;
@@ -32,9 +44,13 @@ export const app = new App();
 class WebContents extends EventEmitter {
   static next = 1;
   id = WebContents.next++;
-  setWindowOpenHandler(h) { this.openHandler = h; }
+  setWindowOpenHandler(h) {
+    this.openHandler = h;
+  }
   send() {}
-  isDestroyed() { return false; }
+  isDestroyed() {
+    return false;
+  }
 }
 
 export class BrowserWindow extends EventEmitter {
@@ -42,15 +58,32 @@ export class BrowserWindow extends EventEmitter {
     super();
     this.webContents = new WebContents();
     const p = options.webPreferences ?? {};
-    report({ window: { preload: p.preload, preloadExists: existsSync(p.preload ?? ''), contextIsolation: p.contextIsolation, sandbox: p.sandbox, nodeIntegration: p.nodeIntegration, icon: options.icon ?? null } });
+    report({
+      window: {
+        preload: p.preload,
+        preloadExists: existsSync(p.preload ?? ''),
+        contextIsolation: p.contextIsolation,
+        sandbox: p.sandbox,
+        nodeIntegration: p.nodeIntegration,
+        icon: options.icon ?? null,
+      },
+    });
   }
-  async loadURL(url) { report({ loadURL: url }); }
+  async loadURL(url) {
+    report({ loadURL: url });
+  }
   show() {}
   focus() {}
-  isMinimized() { return false; }
+  isMinimized() {
+    return false;
+  }
   restore() {}
-  isDestroyed() { return false; }
-  close() { this.emit('closed'); }
+  isDestroyed() {
+    return false;
+  }
+  close() {
+    this.emit('closed');
+  }
 }
 
 let quitting = false;
@@ -59,7 +92,9 @@ export class Tray extends EventEmitter {
     super();
     report({ tray: image.path, exists: existsSync(image.path) });
   }
-  setImage(image) { report({ trayImage: image.path }); }
+  setImage(image) {
+    report({ trayImage: image.path });
+  }
   setToolTip() {}
   setContextMenu(menu) {
     const status = menu.template.find((i) => i.id === 'status')?.label;
@@ -77,7 +112,16 @@ export const nativeImage = { createFromPath: (path) => ({ path }) };
 export const clipboard = { writeText() {} };
 export const shell = { openExternal: async () => {} };
 // `on` is what electron-store registers for its renderer-side data channel (unused by our windows).
-export const ipcMain = { handlers: new Map(), handle(c, h) { this.handlers.set(c, h); }, removeHandler(c) { this.handlers.delete(c); }, on() {} };
+export const ipcMain = {
+  handlers: new Map(),
+  handle(c, h) {
+    this.handlers.set(c, h);
+  },
+  removeHandler(c) {
+    this.handlers.delete(c);
+  },
+  on() {},
+};
 export const protocol = {
   registerSchemesAsPrivileged: (schemes) => report({ schemes: schemes.map((s) => s.scheme) }),
   handle: async (scheme, handler) => {
@@ -86,6 +130,10 @@ export const protocol = {
   },
 };
 export const session = {
-  defaultSession: { setPermissionRequestHandler() {}, setPermissionCheckHandler() {}, webRequest: { onBeforeRequest() {} } },
+  defaultSession: {
+    setPermissionRequestHandler() {},
+    setPermissionCheckHandler() {},
+    webRequest: { onBeforeRequest() {} },
+  },
 };
 export default { app, BrowserWindow, Tray, Menu, nativeImage, clipboard, shell, ipcMain, protocol, session };

@@ -24,8 +24,28 @@ after(() => {
 
 before(async () => {
   // --noCheck: emit even while files of other parts are mid-edit; typechecking is a separate step.
-  await promisify(execFile)(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out, '--noCheck'], { cwd: ROOT, timeout: 180_000 });
-  await build({ entryPoints: [join(ROOT, 'preload/index.ts')], outfile: join(out, 'preload/index.cjs'), bundle: true, platform: 'node', format: 'cjs', external: ['electron'], target: 'node20', logLevel: 'silent' });
+  await promisify(execFile)(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+      '--outDir',
+      out,
+      '--noCheck',
+    ],
+    { cwd: ROOT, timeout: 180_000 },
+  );
+  await build({
+    entryPoints: [join(ROOT, 'preload/index.ts')],
+    outfile: join(out, 'preload/index.cjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['electron'],
+    target: 'node20',
+    logLevel: 'silent',
+  });
   mkdirSync(join(out, 'renderer'), { recursive: true });
   writeFileSync(join(out, 'renderer', 'index.html'), '<!doctype html><title>Tunnelgate</title>');
 });
@@ -33,19 +53,27 @@ before(async () => {
 it('starts the app from the compiled entry and quits it cleanly', { timeout: 240_000 }, async () => {
   const config = join(home, 'config.json');
   writeFileSync(config, JSON.stringify({ gateway: { port: 0 }, mcpServers: {} }));
-  const child = spawn(process.execPath, ['--import', join(ROOT, 'test/integration/app/register-fake-electron.mjs'), join(out, 'main/app/main.js')], {
-    cwd: home,
-    env: {
-      ...process.env,
-      TUNNELGATE_CONFIG: config,
-      HOME: home,
-      XDG_CONFIG_HOME: join(home, 'config'),
-      XDG_DATA_HOME: process.env.XDG_DATA_HOME ?? join(home, 'data'),
-      FAKE_ELECTRON_USERDATA: join(home, 'userData'),
-      FAKE_ELECTRON_APP_PATH: ROOT,
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      join(ROOT, 'test/integration/app/register-fake-electron.mjs'),
+      join(out, 'main/app/main.js'),
+    ],
+    {
+      cwd: home,
+      env: {
+        ...process.env,
+        TUNNELGATE_CONFIG: config,
+        HOME: home,
+        XDG_CONFIG_HOME: join(home, 'config'),
+        XDG_DATA_HOME: process.env.XDG_DATA_HOME ?? join(home, 'data'),
+        FAKE_ELECTRON_USERDATA: join(home, 'userData'),
+        FAKE_ELECTRON_APP_PATH: ROOT,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const events: Record<string, unknown>[] = [];
@@ -65,19 +93,34 @@ it('starts the app from the compiled entry and quits it cleanly', { timeout: 240
   });
   const find = (key: string) => events.find((e) => key in e)?.[key] as Record<string, unknown> & unknown;
   assert.equal(code, 0, `exit code; stderr:\n${stderr}\nevents: ${JSON.stringify(events)}`);
-  assert.deepEqual(Object.keys(events[0] ?? {}), ['schemes'], 'the scheme is registered first (before ready)');
+  assert.deepEqual(
+    Object.keys(events[0] ?? {}),
+    ['schemes'],
+    'the scheme is registered first (before ready)',
+  );
   assert.deepEqual(find('schemes'), ['tunnelgate']);
   const win = find('window');
   assert.equal(win.preload, join(out, 'preload/index.cjs'));
   assert.equal(win.preloadExists, true);
   assert.deepEqual([win.contextIsolation, win.sandbox, win.nodeIntegration], [true, true, false]);
   assert.equal(find('loadURL'), 'tunnelgate://app/index.html');
-  assert.deepEqual(find('served'), { status: 200, csp: true }, 'the renderer folder resolved from the compiled layout');
+  assert.deepEqual(
+    find('served'),
+    { status: 200, csp: true },
+    'the renderer folder resolved from the compiled layout',
+  );
   assert.equal(find('tray'), join(ROOT, 'resources', 'tray-stopped.png'));
   assert.equal(events.find((e) => 'tray' in e)?.exists, true);
-  assert.ok(events.some((e) => typeof e.status === 'string' && /^Running locally on 127\.0\.0\.1:\d+$/.test(e.status)), JSON.stringify(events));
+  assert.ok(
+    events.some(
+      (e) => typeof e.status === 'string' && /^Running locally on 127\.0\.0\.1:\d+$/.test(e.status),
+    ),
+    JSON.stringify(events),
+  );
   assert.deepEqual(find('quit'), { held: true }, 'quit waits for the services to stop');
   assert.equal(find('exit'), 0);
   // The shell's preferences live in electron-store's file under userData (nothing public by default).
-  assert.deepEqual(JSON.parse(readFileSync(join(home, 'userData', 'app-state.json'), 'utf8')), { goPublicOnLaunch: false });
+  assert.deepEqual(JSON.parse(readFileSync(join(home, 'userData', 'app-state.json'), 'utf8')), {
+    goPublicOnLaunch: false,
+  });
 });

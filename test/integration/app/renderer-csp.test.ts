@@ -13,7 +13,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createRendererHandler } from '../../../main/app/renderer-protocol.js';
 import { RENDERER_CSP } from '../../../main/app/window-options.js';
-import { buildRenderer, collectErrors, launchChromium, ROOT, stubBridgeScript } from '../../unit/renderer/browser.js';
+import {
+  buildRenderer,
+  collectErrors,
+  launchChromium,
+  ROOT,
+  stubBridgeScript,
+} from '../../unit/renderer/browser.js';
 import { stubInit } from '../../unit/renderer/fixtures.js';
 
 describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
@@ -46,7 +52,9 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
   async function open(route: string) {
     const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
     const errors = collectErrors(page);
-    await page.addInitScript(`window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`);
+    await page.addInitScript(
+      `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    );
     await page.addInitScript(`window.__stubInit = ${JSON.stringify(stubInit())};`);
     await page.addInitScript(stub);
     const response = await page.goto(`${base}/index.html#/${route}`);
@@ -89,8 +97,14 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
     })()`);
     assert.equal(inline, false, 'inline script does not run');
     const violations = (await page.evaluate('window.__violations')) as string[];
-    assert.ok(violations.some((v) => v.startsWith('connect-src')), violations.join('; '));
-    assert.ok(violations.some((v) => v.startsWith('script-src')), violations.join('; '));
+    assert.ok(
+      violations.some((v) => v.startsWith('connect-src')),
+      violations.join('; '),
+    );
+    assert.ok(
+      violations.some((v) => v.startsWith('script-src')),
+      violations.join('; '),
+    );
     await page.close();
   });
 });

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { CHATGPT_REDIRECT, pkcePair, startHarness } from '../../fixtures/auth/auth-harness.js';
-import { authorizeUrl, callMcp, connect, followApproval, registerClient, startAuthorization, tokenRequest } from '../../fixtures/auth/oauth-steps.js';
+import {
+  authorizeUrl,
+  callMcp,
+  connect,
+  followApproval,
+  registerClient,
+  startAuthorization,
+  tokenRequest,
+} from '../../fixtures/auth/oauth-steps.js';
 
 /**
  * Findings of the security review, each reproduced as an attacker would: through the public side,
@@ -23,7 +31,12 @@ describe('failed-auth limits cannot lock out a valid client on the same address'
         fetch(`${h.base}/oauth/token`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Cf-Connecting-Ip': SHARED_IP },
-          body: new URLSearchParams({ grant_type: 'authorization_code', code: 'forged', code_verifier: pkcePair().verifier, client_id: clientId }),
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: 'forged',
+            code_verifier: pkcePair().verifier,
+            client_id: clientId,
+          }),
         });
       const statuses = [];
       for (let i = 0; i < 5; i++) statuses.push((await bad()).status);
@@ -31,7 +44,11 @@ describe('failed-auth limits cannot lock out a valid client on the same address'
       const good = await fetch(`${h.base}/oauth/token`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Cf-Connecting-Ip': SHARED_IP },
-        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId }),
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: tokens.refresh_token,
+          client_id: clientId,
+        }),
       });
       assert.equal(good.status, 200, await good.clone().text());
     } finally {
@@ -44,7 +61,8 @@ describe('failed-auth limits cannot lock out a valid client on the same address'
     try {
       const { tokens } = await connect(h);
       const statuses = [];
-      for (let i = 0; i < 4; i++) statuses.push((await callMcp(h, 'forged', { 'Cf-Connecting-Ip': SHARED_IP })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push((await callMcp(h, 'forged', { 'Cf-Connecting-Ip': SHARED_IP })).status);
       assert.deepEqual(statuses, [401, 401, 401, 429]);
       assert.equal((await callMcp(h, tokens.access_token, { 'Cf-Connecting-Ip': SHARED_IP })).status, 200);
     } finally {
@@ -62,7 +80,10 @@ describe('an attacker cannot fill the owner approval queue', () => {
       for (let c = 0; c < 12; c++) {
         const clientId = await registerClient(h, [CHATGPT_REDIRECT], `Attacker ${c}`);
         for (let i = 0; i < 5; i++) {
-          const res = await fetch(authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }), { redirect: 'manual', headers: attacker });
+          const res = await fetch(
+            authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+            { redirect: 'manual', headers: attacker },
+          );
           assert.notEqual(res.status, 500);
           await res.arrayBuffer();
         }
@@ -70,7 +91,10 @@ describe('an attacker cannot fill the owner approval queue', () => {
       // Client ids are public (CIMD URLs), so the cap is per address: the attacker only replaces its own.
       assert.equal(h.auth.listPending().length, 5, 'one address holds at most 5 waiting requests');
       const owner = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
-      const res = await fetch(authorizeUrl(h, { clientId: owner, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }), { redirect: 'manual', headers: { 'Cf-Connecting-Ip': '198.51.100.10' } });
+      const res = await fetch(
+        authorizeUrl(h, { clientId: owner, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+        { redirect: 'manual', headers: { 'Cf-Connecting-Ip': '198.51.100.10' } },
+      );
       assert.equal(res.status, 302);
       assert.match(res.headers.get('location') ?? '', /^\/oauth\/approval\?request=/);
     } finally {
@@ -85,7 +109,10 @@ describe('malformed input is a 4xx, never a 500', () => {
     try {
       const res = await fetch(`${h.base}/oauth/token`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from('%E0%A4%A:').toString('base64')}` },
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Authorization: `Basic ${Buffer.from('%E0%A4%A:').toString('base64')}`,
+        },
         body: 'grant_type=refresh_token&refresh_token=x',
       });
       assert.equal(res.status, 400, await res.clone().text());
@@ -102,10 +129,17 @@ describe('request bodies that never finish', () => {
     try {
       const started = Date.now();
       const status = await new Promise<number>((resolve, reject) => {
-        const req = request(`${h.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '1000' } }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        });
+        const req = request(
+          `${h.base}/oauth/token`,
+          {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': '1000' },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
         req.on('error', reject);
         req.write('grant_type=refresh_token&');
         // ...and never the rest.
@@ -125,10 +159,20 @@ describe('authorization code exchange', () => {
     try {
       const clientId = await registerClient(h, ['http://127.0.0.1/callback']);
       const { verifier, challenge } = pkcePair();
-      const id = await startAuthorization(h, { clientId, redirectUri: 'http://127.0.0.1:4321/callback', challenge });
+      const id = await startAuthorization(h, {
+        clientId,
+        redirectUri: 'http://127.0.0.1:4321/callback',
+        challenge,
+      });
       await h.auth.approve(id, ['mcp:full']);
       const code = (await followApproval(h, id)).searchParams.get('code')!;
-      const res = await tokenRequest(h, { grant_type: 'authorization_code', code, code_verifier: verifier, client_id: clientId, redirect_uri: 'http://127.0.0.1:9999/callback' });
+      const res = await tokenRequest(h, {
+        grant_type: 'authorization_code',
+        code,
+        code_verifier: verifier,
+        client_id: clientId,
+        redirect_uri: 'http://127.0.0.1:9999/callback',
+      });
       assert.equal(res.status, 400);
       assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');
     } finally {
@@ -144,18 +188,28 @@ describe('approval long-polls cannot pile up', () => {
     const h = await startHarness({ limits: { requestsPerMinute: 1000 } });
     try {
       const clientId = await registerClient(h, [CHATGPT_REDIRECT]);
-      const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge });
+      const id = await startAuthorization(h, {
+        clientId,
+        redirectUri: CHATGPT_REDIRECT,
+        challenge: pkcePair().challenge,
+      });
       const url = `${h.base}/oauth/approval/status?request=${encodeURIComponent(id)}&wait=1`;
       const controllers = Array.from({ length: 8 }, () => new AbortController());
       const started = Date.now();
       const answers = controllers.map((c) =>
         fetch(url, { signal: c.signal }).then(
-          async (r) => ({ at: Date.now() - started, body: (await r.json()) as { status: string; retry_after_ms?: number } }),
+          async (r) => ({
+            at: Date.now() - started,
+            body: (await r.json()) as { status: string; retry_after_ms?: number },
+          }),
           () => null,
         ),
       );
       await new Promise((r) => setTimeout(r, 500));
-      const settled = await Promise.race([Promise.all(answers.slice(2)), new Promise<null>((r) => setTimeout(() => r(null), 2_000))]);
+      const settled = await Promise.race([
+        Promise.all(answers.slice(2)),
+        new Promise<null>((r) => setTimeout(() => r(null), 2_000)),
+      ]);
       assert.ok(settled, 'polls beyond the cap answered without waiting');
       for (const a of settled) {
         assert.equal(a?.body.status, 'pending');

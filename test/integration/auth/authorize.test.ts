@@ -1,7 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CHATGPT_CONNECTOR_REDIRECT, CHATGPT_REDIRECT, chatgptRegistrationBody, pkcePair, startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
-import { authorizeUrl, followApproval, getManual, register, startAuthorization } from '../../fixtures/auth/oauth-steps.js';
+import {
+  CHATGPT_CONNECTOR_REDIRECT,
+  CHATGPT_REDIRECT,
+  chatgptRegistrationBody,
+  pkcePair,
+  startHarness,
+  type Harness,
+} from '../../fixtures/auth/auth-harness.js';
+import {
+  authorizeUrl,
+  followApproval,
+  getManual,
+  register,
+  startAuthorization,
+} from '../../fixtures/auth/oauth-steps.js';
 
 describe('/oauth/authorize with owner approval', () => {
   let h: Harness;
@@ -9,7 +22,8 @@ describe('/oauth/authorize with owner approval', () => {
   const { challenge } = pkcePair();
   before(async () => {
     h = await startHarness({ limits: { requestsPerMinute: 1000 } });
-    clientId = ((await (await register(h, chatgptRegistrationBody())).json()) as { client_id: string }).client_id;
+    clientId = ((await (await register(h, chatgptRegistrationBody())).json()) as { client_id: string })
+      .client_id;
   });
   after(async () => h.close());
 
@@ -33,13 +47,22 @@ describe('/oauth/authorize with owner approval', () => {
       assert.match(csp, /default-src 'none'/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.match(csp, /script-src 'nonce-[^']+'/);
-      assert.equal(/https?:\/\/(?!127\.0\.0\.1)/.test(html.replace(/chatgpt\.com[^<"]*/g, '')), false, 'no external assets');
+      assert.equal(
+        /https?:\/\/(?!127\.0\.0\.1)/.test(html.replace(/chatgpt\.com[^<"]*/g, '')),
+        false,
+        'no external assets',
+      );
       await h.auth.deny(id);
     }
   });
 
   it('passes state back with the code once the owner approves, and the approval is single-shot', async () => {
-    const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'st@te 1' });
+    const id = await startAuthorization(h, {
+      clientId,
+      redirectUri: CHATGPT_REDIRECT,
+      challenge,
+      state: 'st@te 1',
+    });
     const status = await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json();
     assert.deepEqual(status, { status: 'pending' });
     await h.auth.approve(id, ['mcp:read']);
@@ -49,12 +72,17 @@ describe('/oauth/authorize with owner approval', () => {
     assert.ok((back.searchParams.get('code') ?? '').length >= 40);
     assert.equal(back.searchParams.has('iss'), false, 'no RFC 9207 iss since it is not advertised');
     await assert.rejects(h.auth.approve(id, ['mcp:full']), /No connection request/);
-    assert.equal(h.auth.listPending().some((p) => p.id === id), false);
+    assert.equal(
+      h.auth.listPending().some((p) => p.id === id),
+      false,
+    );
   });
 
   it('long-polls the status endpoint and wakes on approval', async () => {
     const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge });
-    const polled = fetch(`${h.base}/oauth/approval/status?request=${id}&wait=1`).then((r) => r.json() as Promise<{ status: string; redirect: string }>);
+    const polled = fetch(`${h.base}/oauth/approval/status?request=${id}&wait=1`).then(
+      (r) => r.json() as Promise<{ status: string; redirect: string }>,
+    );
     await new Promise((r) => setTimeout(r, 100));
     await h.auth.approve(id, ['mcp:full']);
     const s = await polled;
@@ -63,7 +91,12 @@ describe('/oauth/authorize with owner approval', () => {
   });
 
   it('redirects with access_denied when the owner denies', async () => {
-    const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'd' });
+    const id = await startAuthorization(h, {
+      clientId,
+      redirectUri: CHATGPT_REDIRECT,
+      challenge,
+      state: 'd',
+    });
     await h.auth.deny(id);
     const back = await followApproval(h, id);
     assert.equal(back.searchParams.get('error'), 'access_denied');
@@ -79,7 +112,9 @@ describe('/oauth/authorize with owner approval', () => {
     const page = await getManual(`${h.base}/oauth/approval?request=${id}`);
     assert.equal(page.status, 410);
     assert.match(await page.text(), /expired/);
-    assert.deepEqual(await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json(), { status: 'expired' });
+    assert.deepEqual(await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json(), {
+      status: 'expired',
+    });
     await assert.rejects(h.auth.approve(id, ['mcp:full']), /No connection request/);
     assert.ok(events.length >= 2, 'pending events on create and on expiry');
     off();
@@ -93,10 +128,19 @@ describe('/oauth/authorize with owner approval', () => {
       ['GET', `/oauth/approve?request=${id}`],
       ['POST', `/oauth/approve`],
     ] as const) {
-      await fetch(h.base + path, { method, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: method === 'POST' ? `request=${id}&approve=1` : undefined });
+      await fetch(h.base + path, {
+        method,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: method === 'POST' ? `request=${id}&approve=1` : undefined,
+      });
     }
-    assert.ok(h.auth.listPending().some((p) => p.id === id), 'still pending');
-    const status = (await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json()) as { status: string };
+    assert.ok(
+      h.auth.listPending().some((p) => p.id === id),
+      'still pending',
+    );
+    const status = (await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json()) as {
+      status: string;
+    };
     assert.equal(status.status, 'pending');
     await h.auth.deny(id);
   });
@@ -104,30 +148,83 @@ describe('/oauth/authorize with owner approval', () => {
   it('defaults the scope when a reconnect sends none, and keeps known requested scopes', async () => {
     const none = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge });
     assert.deepEqual(h.auth.listPending().find((p) => p.id === none)!.requestedScopes, ['mcp:full']);
-    const read = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, scope: 'mcp:read openid' });
+    const read = await startAuthorization(h, {
+      clientId,
+      redirectUri: CHATGPT_REDIRECT,
+      challenge,
+      scope: 'mcp:read openid',
+    });
     assert.deepEqual(h.auth.listPending().find((p) => p.id === read)!.requestedScopes, ['mcp:read']);
     await h.auth.deny(none);
     await h.auth.deny(read);
   });
 
   it('accepts the resource with a trailing slash', async () => {
-    const id = await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, resource: `${h.base}/mcp/` });
+    const id = await startAuthorization(h, {
+      clientId,
+      redirectUri: CHATGPT_REDIRECT,
+      challenge,
+      resource: `${h.base}/mcp/`,
+    });
     await h.auth.deny(id);
   });
 
   describe('errors shown as a page, never redirected', () => {
     const cases: [string, () => string][] = [
-      ['unknown client', () => authorizeUrl(h, { clientId: 'tgc_nope', redirectUri: CHATGPT_REDIRECT, challenge })],
-      ['missing client_id', () => authorizeUrl(h, { clientId: '', redirectUri: CHATGPT_REDIRECT, challenge }).replace('client_id=&', '')],
-      ['unregistered redirect URI', () => authorizeUrl(h, { clientId, redirectUri: 'https://evil.example/cb', challenge })],
-      ['look-alike host', () => authorizeUrl(h, { clientId, redirectUri: 'https://chatgpt.com.evil.example/connector_platform_oauth_redirect', challenge })],
-      ['look-alike path suffix', () => authorizeUrl(h, { clientId, redirectUri: `${CHATGPT_REDIRECT}/../x`, challenge })],
-      ['extra trailing slash', () => authorizeUrl(h, { clientId, redirectUri: `${CHATGPT_REDIRECT}/`, challenge })],
+      [
+        'unknown client',
+        () => authorizeUrl(h, { clientId: 'tgc_nope', redirectUri: CHATGPT_REDIRECT, challenge }),
+      ],
+      [
+        'missing client_id',
+        () =>
+          authorizeUrl(h, { clientId: '', redirectUri: CHATGPT_REDIRECT, challenge }).replace(
+            'client_id=&',
+            '',
+          ),
+      ],
+      [
+        'unregistered redirect URI',
+        () => authorizeUrl(h, { clientId, redirectUri: 'https://evil.example/cb', challenge }),
+      ],
+      [
+        'look-alike host',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: 'https://chatgpt.com.evil.example/connector_platform_oauth_redirect',
+            challenge,
+          }),
+      ],
+      [
+        'look-alike path suffix',
+        () => authorizeUrl(h, { clientId, redirectUri: `${CHATGPT_REDIRECT}/../x`, challenge }),
+      ],
+      [
+        'extra trailing slash',
+        () => authorizeUrl(h, { clientId, redirectUri: `${CHATGPT_REDIRECT}/`, challenge }),
+      ],
       ['extra query', () => authorizeUrl(h, { clientId, redirectUri: `${CHATGPT_REDIRECT}?x=1`, challenge })],
-      ['upper-case host', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT.replace('chatgpt.com', 'ChatGPT.com'), challenge })],
-      ['http instead of https', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT.replace('https:', 'http:'), challenge })],
+      [
+        'upper-case host',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: CHATGPT_REDIRECT.replace('chatgpt.com', 'ChatGPT.com'),
+            challenge,
+          }),
+      ],
+      [
+        'http instead of https',
+        () =>
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT.replace('https:', 'http:'), challenge }),
+      ],
       ['no redirect_uri while several are registered', () => authorizeUrl(h, { clientId, challenge })],
-      ['a repeated parameter', () => `${authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge })}&client_id=${clientId}`],
+      [
+        'a repeated parameter',
+        () =>
+          `${authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge })}&client_id=${clientId}`,
+      ],
     ];
     for (const [what, url] of cases) {
       it(what, async () => {
@@ -142,14 +239,76 @@ describe('/oauth/authorize with owner approval', () => {
 
   describe('errors redirected to the registered URI with state', () => {
     const cases: [string, () => string, string][] = [
-      ['response_type token', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', responseType: 'token' }), 'unsupported_response_type'],
-      ['missing code_challenge', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, state: 'k' }), 'invalid_request'],
-      ['plain PKCE method', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', method: 'plain' }), 'invalid_request'],
-      ['missing PKCE method (means plain)', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', method: null }), 'invalid_request'],
-      ['malformed challenge', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: 'short', state: 'k' }), 'invalid_request'],
-      ['missing resource', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', resource: null }), 'invalid_target'],
-      ['wrong resource', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', resource: 'https://other.example/mcp' }), 'invalid_target'],
-      ['resource of another path', () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', resource: `${h.base}/` }), 'invalid_target'],
+      [
+        'response_type token',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: CHATGPT_REDIRECT,
+            challenge,
+            state: 'k',
+            responseType: 'token',
+          }),
+        'unsupported_response_type',
+      ],
+      [
+        'missing code_challenge',
+        () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, state: 'k' }),
+        'invalid_request',
+      ],
+      [
+        'plain PKCE method',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: CHATGPT_REDIRECT,
+            challenge,
+            state: 'k',
+            method: 'plain',
+          }),
+        'invalid_request',
+      ],
+      [
+        'missing PKCE method (means plain)',
+        () =>
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', method: null }),
+        'invalid_request',
+      ],
+      [
+        'malformed challenge',
+        () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: 'short', state: 'k' }),
+        'invalid_request',
+      ],
+      [
+        'missing resource',
+        () =>
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', resource: null }),
+        'invalid_target',
+      ],
+      [
+        'wrong resource',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: CHATGPT_REDIRECT,
+            challenge,
+            state: 'k',
+            resource: 'https://other.example/mcp',
+          }),
+        'invalid_target',
+      ],
+      [
+        'resource of another path',
+        () =>
+          authorizeUrl(h, {
+            clientId,
+            redirectUri: CHATGPT_REDIRECT,
+            challenge,
+            state: 'k',
+            resource: `${h.base}/`,
+          }),
+        'invalid_target',
+      ],
     ];
     for (const [what, url, error] of cases) {
       it(what, async () => {
@@ -166,7 +325,10 @@ describe('/oauth/authorize with owner approval', () => {
   });
 
   it('escapes what the client says about itself on the page (no markup injection)', async () => {
-    const res = await register(h, { client_name: '<script>alert(1)</script><img src=x>', redirect_uris: [CHATGPT_REDIRECT] });
+    const res = await register(h, {
+      client_name: '<script>alert(1)</script><img src=x>',
+      redirect_uris: [CHATGPT_REDIRECT],
+    });
     const evil = ((await res.json()) as { client_id: string }).client_id;
     const id = await startAuthorization(h, { clientId: evil, redirectUri: CHATGPT_REDIRECT, challenge });
     const html = await (await getManual(`${h.base}/oauth/approval?request=${id}`)).text();
@@ -179,7 +341,10 @@ describe('/oauth/authorize with owner approval', () => {
   it('refuses methods other than GET on /oauth/authorize without creating a request', async () => {
     const before = h.auth.listPending().length;
     for (const method of ['HEAD', 'POST']) {
-      const res = await fetch(authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }), { method, redirect: 'manual' });
+      const res = await fetch(authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }), {
+        method,
+        redirect: 'manual',
+      });
       assert.equal(res.status, 405);
     }
     assert.equal(h.auth.listPending().length, before);
@@ -188,12 +353,15 @@ describe('/oauth/authorize with owner approval', () => {
   it('caps pending requests per address so the owner is not flooded: the oldest one is replaced', async () => {
     const before = h.auth.listPending().length;
     const ids: string[] = [];
-    for (let i = 0; i < 6; i++) ids.push(await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
+    for (let i = 0; i < 6; i++)
+      ids.push(await startAuthorization(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge }));
     const open = h.auth.listPending().map((r) => r.id);
     assert.equal(open.length, Math.min(5, before + 6));
     assert.ok(!open.includes(ids[0]!), 'the oldest request from this address expired');
     assert.ok(open.includes(ids[5]!));
-    const status = (await (await fetch(`${h.base}/oauth/approval/status?request=${encodeURIComponent(ids[0]!)}`)).json()) as { status: string };
+    const status = (await (
+      await fetch(`${h.base}/oauth/approval/status?request=${encodeURIComponent(ids[0]!)}`)
+    ).json()) as { status: string };
     assert.equal(status.status, 'expired');
     for (const id of ids.slice(1)) await h.auth.deny(id);
   });

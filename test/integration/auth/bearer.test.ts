@@ -23,17 +23,26 @@ describe('authenticate() on /mcp', () => {
   it('no token: 401 with WWW-Authenticate naming the resource metadata and the scope', async () => {
     const res = await callMcp(h);
     assert.equal(res.status, 401);
-    assert.equal(res.headers.get('www-authenticate'), `Bearer resource_metadata="${h.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:full"`);
+    assert.equal(
+      res.headers.get('www-authenticate'),
+      `Bearer resource_metadata="${h.base}/.well-known/oauth-protected-resource/mcp", scope="mcp:full"`,
+    );
   });
 
-  it('a valid token yields the oauth principal and updates the grant\'s last use', async () => {
+  it("a valid token yields the oauth principal and updates the grant's last use", async () => {
     const { tokens, clientId } = await connect(h, { scopes: ['mcp:read'] });
     h.clock.advance(5_000);
     const res = await callMcp(h, tokens.access_token);
     assert.equal(res.status, 200);
     const { principal } = (await res.json()) as { principal: Record<string, unknown> };
     const grant = h.auth.listGrants().find((g) => g.clientId === clientId)!;
-    assert.deepEqual(principal, { kind: 'oauth', clientId, clientName: 'Test client', grantId: grant.id, scopes: ['mcp:read'] });
+    assert.deepEqual(principal, {
+      kind: 'oauth',
+      clientId,
+      clientName: 'Test client',
+      grantId: grant.id,
+      scopes: ['mcp:read'],
+    });
     assert.equal(grant.lastUsedAt, h.clock.now());
     assert.ok(grant.createdAt < grant.lastUsedAt!);
   });
@@ -48,10 +57,17 @@ describe('authenticate() on /mcp', () => {
   for (const [what, make] of invalid) {
     it(`${what}: 401 error="invalid_token"`, async () => {
       const { tokens } = await connect(h);
-      const res = await fetch(`${h.base}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${await make(tokens.access_token)}` }, body: '{}' });
+      const res = await fetch(`${h.base}/mcp`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await make(tokens.access_token)}` },
+        body: '{}',
+      });
       assert.equal(res.status, 401);
       const www = res.headers.get('www-authenticate') ?? '';
-      assert.match(www, /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="mcp:full"$/);
+      assert.match(
+        www,
+        /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="mcp:full"$/,
+      );
     });
   }
 
@@ -60,7 +76,10 @@ describe('authenticate() on /mcp', () => {
     h.clock.advance(3600_000 + 1000);
     const res = await callMcp(h, tokens.access_token);
     assert.equal(res.status, 401);
-    assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token", error_description="The access token expired."/);
+    assert.match(
+      res.headers.get('www-authenticate') ?? '',
+      /error="invalid_token", error_description="The access token expired."/,
+    );
   });
 
   it('wrong audience after the public URL changed: 401 invalid_token until the client reconnects', async () => {
@@ -70,7 +89,10 @@ describe('authenticate() on /mcp', () => {
       const res = await callMcp(h, tokens.access_token, TUNNEL);
       assert.equal(res.status, 401);
       assert.match(res.headers.get('www-authenticate') ?? '', /public URL changed/);
-      assert.match(res.headers.get('www-authenticate') ?? '', /resource_metadata="https:\/\/new-words\.trycloudflare\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+      assert.match(
+        res.headers.get('www-authenticate') ?? '',
+        /resource_metadata="https:\/\/new-words\.trycloudflare\.com\/\.well-known\/oauth-protected-resource\/mcp"/,
+      );
     } finally {
       h.setOrigin(undefined);
     }
@@ -82,34 +104,99 @@ describe('authenticate() on /mcp', () => {
     try {
       // A tunnelled client gets tokens for the first URL (requests carry the tunnel headers).
       const redirectUri = 'https://chatgpt.com/connector/oauth/t1';
-      const reg = await fetch(`${h.base}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...TUNNEL }, body: JSON.stringify({ redirect_uris: [redirectUri] }) });
+      const reg = await fetch(`${h.base}/oauth/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...TUNNEL },
+        body: JSON.stringify({ redirect_uris: [redirectUri] }),
+      });
       const { client_id } = (await reg.json()) as { client_id: string };
       const { verifier, challenge } = pkcePair();
-      const u = authorizeUrl(h, { clientId: client_id, redirectUri, challenge, resource: 'https://first-words.trycloudflare.com/mcp' });
-      const approval = new URL((await fetch(u, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!, h.base);
+      const u = authorizeUrl(h, {
+        clientId: client_id,
+        redirectUri,
+        challenge,
+        resource: 'https://first-words.trycloudflare.com/mcp',
+      });
+      const approval = new URL(
+        (await fetch(u, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!,
+        h.base,
+      );
       const id = approval.searchParams.get('request')!;
       await h.auth.approve(id, ['mcp:full']);
-      const code = new URL((await fetch(approval, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!).searchParams.get('code')!;
-      const tok = await fetch(`${h.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL }, body: new URLSearchParams({ grant_type: 'authorization_code', code, code_verifier: verifier, client_id, redirect_uri: redirectUri }) });
+      const code = new URL(
+        (await fetch(approval, { redirect: 'manual', headers: TUNNEL })).headers.get('location')!,
+      ).searchParams.get('code')!;
+      const tok = await fetch(`${h.base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          code_verifier: verifier,
+          client_id,
+          redirect_uri: redirectUri,
+        }),
+      });
       const tunnelTokens = (await tok.json()) as Tokens;
       assert.equal((await callMcp(h, tunnelTokens.access_token, TUNNEL)).status, 200);
-      assert.equal((await callMcp(h, tunnelTokens.access_token)).status, 401, 'a tunnel token is useless locally');
+      assert.equal(
+        (await callMcp(h, tunnelTokens.access_token)).status,
+        401,
+        'a tunnel token is useless locally',
+      );
       const { tokens: localTokens } = await connect(h);
-      assert.equal((await callMcp(h, localTokens.access_token, TUNNEL)).status, 401, 'a local token is useless through the tunnel');
+      assert.equal(
+        (await callMcp(h, localTokens.access_token, TUNNEL)).status,
+        401,
+        'a local token is useless through the tunnel',
+      );
 
       // Another request is waiting when the URL changes.
-      const waiting = new URL((await fetch(authorizeUrl(h, { clientId: client_id, redirectUri, challenge, resource: 'https://first-words.trycloudflare.com/mcp' }), { redirect: 'manual', headers: TUNNEL })).headers.get('location')!, h.base);
+      const waiting = new URL(
+        (
+          await fetch(
+            authorizeUrl(h, {
+              clientId: client_id,
+              redirectUri,
+              challenge,
+              resource: 'https://first-words.trycloudflare.com/mcp',
+            }),
+            { redirect: 'manual', headers: TUNNEL },
+          )
+        ).headers.get('location')!,
+        h.base,
+      );
       const changes: unknown[] = [];
       const off = h.auth.on('url-changed', (e) => changes.push(e));
       h.setOrigin('https://second-words.trycloudflare.com');
       assert.equal(h.auth.refreshOrigin(), 'https://second-words.trycloudflare.com');
       off();
-      assert.deepEqual(changes, [{ previous: 'https://first-words.trycloudflare.com', current: 'https://second-words.trycloudflare.com' }]);
-      assert.equal(h.auth.listPending().some((p) => p.id === waiting.searchParams.get('request')), false, 'expired with the old URL');
+      assert.deepEqual(changes, [
+        {
+          previous: 'https://first-words.trycloudflare.com',
+          current: 'https://second-words.trycloudflare.com',
+        },
+      ]);
+      assert.equal(
+        h.auth.listPending().some((p) => p.id === waiting.searchParams.get('request')),
+        false,
+        'expired with the old URL',
+      );
       assert.equal((await callMcp(h, tunnelTokens.access_token, TUNNEL)).status, 401);
-      const refresh = await fetch(`${h.base}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL }, body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tunnelTokens.refresh_token, client_id }) });
+      const refresh = await fetch(`${h.base}/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...TUNNEL },
+        body: new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: tunnelTokens.refresh_token,
+          client_id,
+        }),
+      });
       assert.equal(refresh.status, 400);
-      assert.match(((await refresh.json()) as { error_description: string }).error_description, /public URL changed/);
+      assert.match(
+        ((await refresh.json()) as { error_description: string }).error_description,
+        /public URL changed/,
+      );
       assert.equal((await callMcp(h, localTokens.access_token)).status, 200, 'local clients are unaffected');
     } finally {
       h.setOrigin(undefined);
@@ -138,7 +225,11 @@ describe('authenticate() on /mcp', () => {
       const res = await callMcp(h, undefined, TUNNEL);
       assert.equal(res.status, 503);
       assert.equal(res.headers.get('retry-after'), '5');
-      assert.equal((await callMcp(h)).status, 401, 'a direct local request still gets its loopback challenge');
+      assert.equal(
+        (await callMcp(h)).status,
+        401,
+        'a direct local request still gets its loopback challenge',
+      );
     } finally {
       h.setOrigin(undefined);
     }
@@ -146,7 +237,10 @@ describe('authenticate() on /mcp', () => {
 
   it('serves MCP only at /mcp', async () => {
     assert.deepEqual(h.auth.mcpPaths(), ['/mcp']);
-    const decision = await h.auth.authenticate({ headers: {}, socket: {} } as never, new URL('http://127.0.0.1/other'));
+    const decision = await h.auth.authenticate(
+      { headers: {}, socket: {} } as never,
+      new URL('http://127.0.0.1/other'),
+    );
     assert.equal(decision.ok, false);
     assert.equal(!decision.ok && decision.status, 404);
   });

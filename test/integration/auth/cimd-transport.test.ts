@@ -8,19 +8,22 @@ describe('real CIMD transport over TLS on 127.0.0.1', () => {
   before(async () => {
     srv = await startTlsServer((req, res) => {
       if (req.url === '/ok.json') res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"a":1}');
-      else if (req.url === '/big.json') res.writeHead(200, { 'Content-Type': 'application/json' }).end('x'.repeat(10_000));
+      else if (req.url === '/big.json')
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('x'.repeat(10_000));
       else if (req.url === '/chunked-big.json') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
         for (let i = 0; i < 10; i++) res.write('y'.repeat(1000));
         res.end();
-      } else if (req.url === '/redirect.json') res.writeHead(302, { Location: 'https://cimd.test/ok.json' }).end();
+      } else if (req.url === '/redirect.json')
+        res.writeHead(302, { Location: 'https://cimd.test/ok.json' }).end();
       else if (req.url === '/slow.json') setTimeout(() => res.writeHead(200).end('{}'), 3000).unref();
       else res.writeHead(404).end();
     });
   });
   after(async () => srv.close());
   const limits = { timeoutMs: 500, maxBytes: 5120 };
-  const get = (path: string) => createHttpsCimdTransport({ ca: srv.ca }).get(new URL(srv.origin + path), '127.0.0.1', 4, limits);
+  const get = (path: string) =>
+    createHttpsCimdTransport({ ca: srv.ca }).get(new URL(srv.origin + path), '127.0.0.1', 4, limits);
 
   it('fetches from the pinned address with TLS checked against the URL host', async () => {
     const res = await get('/ok.json');
@@ -28,7 +31,10 @@ describe('real CIMD transport over TLS on 127.0.0.1', () => {
     assert.equal(res.body, '{"a":1}');
   });
   it('fails TLS when the certificate is not trusted', async () => {
-    await assert.rejects(createHttpsCimdTransport().get(new URL(`${srv.origin}/ok.json`), '127.0.0.1', 4, limits), /connection failed/);
+    await assert.rejects(
+      createHttpsCimdTransport().get(new URL(`${srv.origin}/ok.json`), '127.0.0.1', 4, limits),
+      /connection failed/,
+    );
   });
   it('stops at the size limit (declared or streamed)', async () => {
     await assert.rejects(get('/big.json'), /larger than 5120/);

@@ -11,7 +11,10 @@ describe('grants across a restart with the real OS keychain (Secret Service)', {
     const service = `tunnelgate-auth-test-${randomBytes(6).toString('hex')}`;
     const first = createKeychainSecretStore({ service, timeoutMs: 10_000 });
     const available = await first.availability();
-    assert.ok(available.available, `A real keychain is needed: run through scripts/test.sh (dbus-run-session + gnome-keyring). Reason: ${available.reason}`);
+    assert.ok(
+      available.available,
+      `A real keychain is needed: run through scripts/test.sh (dbus-run-session + gnome-keyring). Reason: ${available.reason}`,
+    );
     const h = await startHarness({ secrets: first });
     try {
       assert.deepEqual(h.auth.warnings, []);
@@ -21,7 +24,11 @@ describe('grants across a restart with the real OS keychain (Secret Service)', {
       assert.ok(await second.get(SIGNING_KEY_SECRET));
       await h.restart({ secrets: second });
       assert.equal((await callMcp(h, tokens.access_token)).status, 200);
-      const r = await tokenRequest(h, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+      const r = await tokenRequest(h, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+      });
       assert.equal(r.status, 200);
       await second.delete(SIGNING_KEY_SECRET);
       second.close();

@@ -16,7 +16,13 @@ const browser = join(root, 'test/fixtures/auth/headless-browser.mjs');
 const mcpRemoteClient = join(root, 'node_modules/mcp-remote/dist/client.js');
 
 /** Runs mcp-remote-client to completion (it connects, lists tools and resources, then exits). */
-function runClient(url: string, callbackPort: number, home: string, extraArgs: string[] = [], timeoutMs = 60_000): Promise<{ code: number | null; output: string }> {
+function runClient(
+  url: string,
+  callbackPort: number,
+  home: string,
+  extraArgs: string[] = [],
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: home,
@@ -25,7 +31,11 @@ function runClient(url: string, callbackPort: number, home: string, extraArgs: s
     BROWSER: browser,
     HEADLESS_BROWSER_LOG: join(home, 'browser.log'),
   };
-  const child = spawn(process.execPath, [mcpRemoteClient, url, String(callbackPort), '--host', '127.0.0.1', ...extraArgs], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [mcpRemoteClient, url, String(callbackPort), '--host', '127.0.0.1', ...extraArgs],
+    { env, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   // Keep stdin open: mcp-remote-client shuts down when its stdin ends.
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -39,56 +49,83 @@ function runClient(url: string, callbackPort: number, home: string, extraArgs: s
   });
 }
 
-describe('mcp-remote-client (third-party OAuth client: DCR + PKCE) through the real gateway', { timeout: 120_000 }, () => {
-  let gw: Awaited<ReturnType<typeof startAuthGateway>>;
-  let home: string;
-  before(async () => {
-    gw = await startAuthGateway();
-    home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-'));
-  });
-  after(async () => {
-    await gw.close();
-    await rm(home, { recursive: true, force: true });
-  });
+describe(
+  'mcp-remote-client (third-party OAuth client: DCR + PKCE) through the real gateway',
+  { timeout: 120_000 },
+  () => {
+    let gw: Awaited<ReturnType<typeof startAuthGateway>>;
+    let home: string;
+    before(async () => {
+      gw = await startAuthGateway();
+      home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-'));
+    });
+    after(async () => {
+      await gw.close();
+      await rm(home, { recursive: true, force: true });
+    });
 
-  it('registers, waits for the owner, gets tokens and lists the tools; the token then calls a tool', async () => {
-    const owner = gw.autoApprove(['mcp:full']);
-    const { code, output } = await runClient(`${gw.base}/mcp`, await findFreePort(), home);
-    owner.off();
-    const browserLog = await readFile(join(home, 'browser.log'), 'utf8').catch(() => '(no browser log)');
-    assert.equal(code, 0, `${output}\n--- browser ---\n${browserLog}`);
-    assert.equal(owner.approved.length, 1, 'exactly one approval by the owner');
-    assert.match(output, /memory__read_graph/);
-    assert.match(browserLog, /302 .*\/oauth\/approval\?request=.* -> http:\/\/127\.0\.0\.1:\d+\/oauth\/callback\?code=/);
-    const grants = gw.auth.listGrants();
-    assert.equal(grants.length, 1);
-    assert.equal(grants[0]!.redirectHost.startsWith('127.0.0.1:'), true);
+    it('registers, waits for the owner, gets tokens and lists the tools; the token then calls a tool', async () => {
+      const owner = gw.autoApprove(['mcp:full']);
+      const { code, output } = await runClient(`${gw.base}/mcp`, await findFreePort(), home);
+      owner.off();
+      const browserLog = await readFile(join(home, 'browser.log'), 'utf8').catch(() => '(no browser log)');
+      assert.equal(code, 0, `${output}\n--- browser ---\n${browserLog}`);
+      assert.equal(owner.approved.length, 1, 'exactly one approval by the owner');
+      assert.match(output, /memory__read_graph/);
+      assert.match(
+        browserLog,
+        /302 .*\/oauth\/approval\?request=.* -> http:\/\/127\.0\.0\.1:\d+\/oauth\/callback\?code=/,
+      );
+      const grants = gw.auth.listGrants();
+      assert.equal(grants.length, 1);
+      assert.equal(grants[0]!.redirectHost.startsWith('127.0.0.1:'), true);
 
-    // The tokens mcp-remote stored are ordinary bearer tokens for this gateway: use one to call a tool.
-    const files = await readdir(join(home, 'mcp-auth'), { recursive: true });
-    const tokenFile = files.find((f) => String(f).endsWith('_tokens.json'));
-    assert.ok(tokenFile, files.join(', '));
-    const tokens = JSON.parse(await readFile(join(home, 'mcp-auth', String(tokenFile)), 'utf8')) as { access_token: string };
-    const client = new Client({ name: 'token-reuse', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${gw.base}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${tokens.access_token}` } } }));
-    try {
-      const result = await client.callTool({ name: 'memory__create_entities', arguments: { entities: [{ name: 'oauth', entityType: 'test', observations: ['called with an owner-approved token'] }] } });
-      assert.notEqual(result.isError, true, JSON.stringify(result));
-      const graph = await client.callTool({ name: 'memory__read_graph', arguments: {} });
-      assert.match(JSON.stringify(graph), /owner-approved token/);
-    } finally {
-      await client.close();
-    }
-    assert.ok(gw.auth.listGrants()[0]!.lastUsedAt !== undefined);
-  });
-});
+      // The tokens mcp-remote stored are ordinary bearer tokens for this gateway: use one to call a tool.
+      const files = await readdir(join(home, 'mcp-auth'), { recursive: true });
+      const tokenFile = files.find((f) => String(f).endsWith('_tokens.json'));
+      assert.ok(tokenFile, files.join(', '));
+      const tokens = JSON.parse(await readFile(join(home, 'mcp-auth', String(tokenFile)), 'utf8')) as {
+        access_token: string;
+      };
+      const client = new Client({ name: 'token-reuse', version: '1.0.0' });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(`${gw.base}/mcp`), {
+          requestInit: { headers: { Authorization: `Bearer ${tokens.access_token}` } },
+        }),
+      );
+      try {
+        const result = await client.callTool({
+          name: 'memory__create_entities',
+          arguments: {
+            entities: [
+              { name: 'oauth', entityType: 'test', observations: ['called with an owner-approved token'] },
+            ],
+          },
+        });
+        assert.notEqual(result.isError, true, JSON.stringify(result));
+        const graph = await client.callTool({ name: 'memory__read_graph', arguments: {} });
+        assert.match(JSON.stringify(graph), /owner-approved token/);
+      } finally {
+        await client.close();
+      }
+      assert.ok(gw.auth.listGrants()[0]!.lastUsedAt !== undefined);
+    });
+  },
+);
 
 describe('mcp-remote-client identified by a Client ID Metadata Document', { timeout: 120_000 }, () => {
   it('the gateway fetches the document (fake DNS, real TLS on 127.0.0.1) and the flow completes', async () => {
     const callbackPort = await findFreePort();
     const srv = await startTlsServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ client_id: `https://cimd.test:${srv.port}${req.url}`, client_name: 'mcp-remote via CIMD', redirect_uris: [`http://127.0.0.1:${callbackPort}/oauth/callback`], token_endpoint_auth_method: 'none' }));
+      res.end(
+        JSON.stringify({
+          client_id: `https://cimd.test:${srv.port}${req.url}`,
+          client_name: 'mcp-remote via CIMD',
+          redirect_uris: [`http://127.0.0.1:${callbackPort}/oauth/callback`],
+          token_endpoint_auth_method: 'none',
+        }),
+      );
     });
     const real = createHttpsCimdTransport({ ca: srv.ca });
     const transport: CimdTransport = {
@@ -100,7 +137,10 @@ describe('mcp-remote-client identified by a Client ID Metadata Document', { time
     try {
       const metadataUrl = `${srv.origin}/mcp-remote.json`;
       const owner = gw.autoApprove(['mcp:read']);
-      const { code, output } = await runClient(`${gw.base}/mcp`, callbackPort, home, ['--client-metadata-url', metadataUrl]);
+      const { code, output } = await runClient(`${gw.base}/mcp`, callbackPort, home, [
+        '--client-metadata-url',
+        metadataUrl,
+      ]);
       owner.off();
       assert.equal(code, 0, output);
       assert.match(output, /memory__read_graph/);

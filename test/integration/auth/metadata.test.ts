@@ -34,7 +34,8 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     assert.equal(doc.client_id_metadata_document_supported, true);
     assert.deepEqual(doc.scopes_supported, ['mcp:read', 'mcp:full']);
     assert.deepEqual(doc.response_types_supported, ['code']);
-    for (const k of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint']) assert.ok(String(doc[k]).startsWith(`${h.base}/oauth/`), k);
+    for (const k of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint'])
+      assert.ok(String(doc[k]).startsWith(`${h.base}/oauth/`), k);
     // RFC 9207: redirects carry no iss, so it must not be advertised.
     assert.equal('authorization_response_iss_parameter_supported' in doc, false);
   });
@@ -55,8 +56,14 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
   });
 
   it('refuses POST on metadata with 405 and allows CORS preflight', async () => {
-    assert.equal((await fetch(`${h.base}/.well-known/oauth-authorization-server`, { method: 'POST' })).status, 405);
-    const pre = await fetch(`${h.base}/oauth/token`, { method: 'OPTIONS', headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': 'POST' } });
+    assert.equal(
+      (await fetch(`${h.base}/.well-known/oauth-authorization-server`, { method: 'POST' })).status,
+      405,
+    );
+    const pre = await fetch(`${h.base}/oauth/token`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://example.com', 'Access-Control-Request-Method': 'POST' },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), '*');
   });
@@ -68,14 +75,20 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     // What cloudflared forwards: the public Host and Cloudflare's client-address header.
     const tunnel = { headers: { Host: 'words-here.trycloudflare.com', 'Cf-Connecting-Ip': '203.0.113.7' } };
     try {
-      const prm = (await (await fetch(`${h.base}/.well-known/oauth-protected-resource`, tunnel)).json()) as Record<string, unknown>;
+      const prm = (await (
+        await fetch(`${h.base}/.well-known/oauth-protected-resource`, tunnel)
+      ).json()) as Record<string, unknown>;
       assert.equal(prm.resource, 'https://words-here.trycloudflare.com/mcp');
-      const as = (await (await fetch(`${h.base}/.well-known/oauth-authorization-server`, tunnel)).json()) as Record<string, unknown>;
+      const as = (await (
+        await fetch(`${h.base}/.well-known/oauth-authorization-server`, tunnel)
+      ).json()) as Record<string, unknown>;
       assert.equal(as.issuer, 'https://words-here.trycloudflare.com');
       assert.equal(as.token_endpoint, 'https://words-here.trycloudflare.com/oauth/token');
       assert.deepEqual(events, [{ previous: h.base, current: 'https://words-here.trycloudflare.com' }]);
       // A client on this machine still gets its own loopback origin while the tunnel runs.
-      const local = (await (await fetch(`${h.base}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+      const local = (await (
+        await fetch(`${h.base}/.well-known/oauth-authorization-server`)
+      ).json()) as Record<string, unknown>;
       assert.equal(local.issuer, h.base);
     } finally {
       h.setOrigin(undefined);
@@ -88,7 +101,9 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     try {
       const direct = await fetch(`${h.base}/.well-known/oauth-authorization-server`);
       assert.equal(((await direct.json()) as { issuer: string }).issuer, h.base);
-      const tunnelled = await fetch(`${h.base}/.well-known/oauth-authorization-server`, { headers: { 'Cf-Connecting-Ip': '203.0.113.1' } });
+      const tunnelled = await fetch(`${h.base}/.well-known/oauth-authorization-server`, {
+        headers: { 'Cf-Connecting-Ip': '203.0.113.1' },
+      });
       assert.equal(tunnelled.status, 404);
     } finally {
       h.setOrigin(undefined);

@@ -18,7 +18,11 @@ describe('grants survive a restart; secrets stay out of files', () => {
       assert.ok(key && Buffer.from(key, 'base64url').length === 32, 'signing key lives in the SecretStore');
       await h.restart();
       assert.equal((await callMcp(h, tokens.access_token)).status, 200, 'access token still valid');
-      const r = await tokenRequest(h, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: clientId });
+      const r = await tokenRequest(h, {
+        grant_type: 'refresh_token',
+        refresh_token: tokens.refresh_token,
+        client_id: clientId,
+      });
       assert.equal(r.status, 200);
       const t = (await r.json()) as Tokens;
       const grant = h.auth.listGrants()[0]!;
@@ -29,9 +33,19 @@ describe('grants survive a restart; secrets stay out of files', () => {
       const files = await readdir(join(h.dataDir, 'auth'));
       for (const f of files) {
         const text = await readFile(join(h.dataDir, 'auth', f), 'utf8');
-        for (const secret of [tokens.access_token, tokens.refresh_token, t.access_token, t.refresh_token, key]) {
+        for (const secret of [
+          tokens.access_token,
+          tokens.refresh_token,
+          t.access_token,
+          t.refresh_token,
+          key,
+        ]) {
           assert.equal(text.includes(secret), false, `${f} must not contain a token or key`);
-          assert.equal(text.includes(secret.split('.').pop()!), false, `${f} must not contain a token's secret part`);
+          assert.equal(
+            text.includes(secret.split('.').pop()!),
+            false,
+            `${f} must not contain a token's secret part`,
+          );
         }
       }
     } finally {
@@ -46,12 +60,20 @@ describe('grants survive a restart; secrets stay out of files', () => {
       const codec = createTokenCodec(Buffer.from((await h.secrets.get(SIGNING_KEY_SECRET))!, 'base64url'));
       const claims = codec.verify(tokens.access_token)!;
       assert.ok(claims);
-      for (const edit of [{ aud: 'https://other.example/mcp' }, { iss: 'https://other.example' }, { client_id: 'tgc_someone_else' }]) {
+      for (const edit of [
+        { aud: 'https://other.example/mcp' },
+        { iss: 'https://other.example' },
+        { client_id: 'tgc_someone_else' },
+      ]) {
         const res = await callMcp(h, codec.sign({ ...claims, ...edit }));
         assert.equal(res.status, 401, JSON.stringify(edit));
         assert.match(res.headers.get('www-authenticate') ?? '', /invalid_token/);
       }
-      assert.equal((await callMcp(h, codec.sign({ ...claims }))).status, 200, 'control: the same claims pass');
+      assert.equal(
+        (await callMcp(h, codec.sign({ ...claims }))).status,
+        200,
+        'control: the same claims pass',
+      );
     } finally {
       await h.close();
     }
@@ -77,7 +99,10 @@ describe('grants survive a restart; secrets stay out of files', () => {
       await writeFile(join(h.dataDir, 'auth', 'grants.json'), '{"version":1,"grants":[');
       await h.restart();
       assert.equal(h.auth.listGrants().length, 0);
-      assert.match(h.auth.warnings.join('\n'), /grants\.json was not valid JSON; it was moved to .*grants\.json\.damaged-\d+/);
+      assert.match(
+        h.auth.warnings.join('\n'),
+        /grants\.json was not valid JSON; it was moved to .*grants\.json\.damaged-\d+/,
+      );
       assert.ok((await readdir(join(h.dataDir, 'auth'))).some((f) => f.startsWith('grants.json.damaged-')));
       const { tokens } = await connect(h);
       assert.equal((await callMcp(h, tokens.access_token)).status, 200);
@@ -100,7 +125,10 @@ describe('grants survive a restart; secrets stay out of files', () => {
       h.auth.on('url-changed', (e) => seen.push(e));
       h.setOrigin('https://tuesday-words.trycloudflare.com');
       h.auth.refreshOrigin();
-      const change = { previous: 'https://monday-words.trycloudflare.com', current: 'https://tuesday-words.trycloudflare.com' };
+      const change = {
+        previous: 'https://monday-words.trycloudflare.com',
+        current: 'https://tuesday-words.trycloudflare.com',
+      };
       assert.deepEqual(seen, [change]);
       assert.deepEqual(h.auth.lastUrlChange(), change);
       h.auth.refreshOrigin();
@@ -113,10 +141,17 @@ describe('grants survive a restart; secrets stay out of files', () => {
   it('a keychain that fails to read is never overwritten (the secret URL of mode none stays valid)', async () => {
     const inner = createMemorySecretStore({ initial: { [NONE_PATH_SECRET]: 'A'.repeat(43) } });
     let failing = true;
-    const flaky = { ...inner, get: async (name: string) => (failing ? Promise.reject(new Error('the keychain timed out')) : inner.get(name)) };
+    const flaky = {
+      ...inner,
+      get: async (name: string) =>
+        failing ? Promise.reject(new Error('the keychain timed out')) : inner.get(name),
+    };
     const h = await startHarness({ mode: 'none', secrets: flaky });
     try {
-      assert.match(h.auth.warnings.join('\n'), /could not be read from the keychain \(the keychain timed out\)/);
+      assert.match(
+        h.auth.warnings.join('\n'),
+        /could not be read from the keychain \(the keychain timed out\)/,
+      );
       assert.equal(await inner.get(NONE_PATH_SECRET), 'A'.repeat(43), 'stored value untouched');
       failing = false;
       await h.restart();
@@ -127,7 +162,9 @@ describe('grants survive a restart; secrets stay out of files', () => {
   });
 
   it('without a keychain the service still runs but warns that grants will not survive', async () => {
-    const h = await startHarness({ secrets: createMemorySecretStore({ unavailableReason: 'no Secret Service on the bus' }) });
+    const h = await startHarness({
+      secrets: createMemorySecretStore({ unavailableReason: 'no Secret Service on the bus' }),
+    });
     try {
       assert.equal(h.auth.warnings.length, 1);
       assert.match(h.auth.warnings[0]!, /signing key could not be saved/);
@@ -151,8 +188,17 @@ describe("mode 'none'", () => {
       assert.equal(await h.secrets.get(NONE_PATH_SECRET), m[1]);
       const ok = await fetch(h.base + path!, { method: 'POST', body: '{}' });
       assert.equal(ok.status, 200);
-      assert.deepEqual(((await ok.json()) as { principal: unknown }).principal, { kind: 'anonymous', scopes: ['mcp:read', 'mcp:full'] });
-      for (const p of ['/mcp', `/s/${m[1]!.slice(0, -1)}/mcp`, `/s/${m[1]}`, '/.well-known/oauth-protected-resource', '/oauth/register']) {
+      assert.deepEqual(((await ok.json()) as { principal: unknown }).principal, {
+        kind: 'anonymous',
+        scopes: ['mcp:read', 'mcp:full'],
+      });
+      for (const p of [
+        '/mcp',
+        `/s/${m[1]!.slice(0, -1)}/mcp`,
+        `/s/${m[1]}`,
+        '/.well-known/oauth-protected-resource',
+        '/oauth/register',
+      ]) {
         assert.equal((await fetch(h.base + p, { method: 'POST', body: '{}' })).status, 404, p);
       }
       await h.restart();
@@ -168,8 +214,15 @@ describe("mode 'none'", () => {
       assert.equal(h.auth.mcpPaths().length, 2);
       const direct = await fetch(`${h.base}/mcp`, { method: 'POST', body: '{}' });
       assert.equal(direct.status, 200);
-      assert.deepEqual(((await direct.json()) as { principal: unknown }).principal, { kind: 'local', scopes: ['mcp:read', 'mcp:full'] });
-      const tunnelled = await fetch(`${h.base}/mcp`, { method: 'POST', body: '{}', headers: { 'Cf-Connecting-Ip': '203.0.113.1' } });
+      assert.deepEqual(((await direct.json()) as { principal: unknown }).principal, {
+        kind: 'local',
+        scopes: ['mcp:read', 'mcp:full'],
+      });
+      const tunnelled = await fetch(`${h.base}/mcp`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'Cf-Connecting-Ip': '203.0.113.1' },
+      });
       assert.equal(tunnelled.status, 404);
     } finally {
       await h.close();

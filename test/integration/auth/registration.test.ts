@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CHATGPT_CONNECTOR_REDIRECT, CHATGPT_REDIRECT, chatgptRegistrationBody, startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
+import {
+  CHATGPT_CONNECTOR_REDIRECT,
+  CHATGPT_REDIRECT,
+  chatgptRegistrationBody,
+  startHarness,
+  type Harness,
+} from '../../fixtures/auth/auth-harness.js';
 import { register } from '../../fixtures/auth/oauth-steps.js';
 
 describe('Dynamic Client Registration (RFC 7591)', () => {
@@ -33,7 +39,10 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
   });
 
   it('registers a client that asked for client_secret_post as a public client (RFC 7591 §3.2.1 may replace values)', async () => {
-    const res = await register(h, { redirect_uris: ['http://127.0.0.1:33418/oauth/callback'], token_endpoint_auth_method: 'client_secret_post' });
+    const res = await register(h, {
+      redirect_uris: ['http://127.0.0.1:33418/oauth/callback'],
+      token_endpoint_auth_method: 'client_secret_post',
+    });
     assert.equal(res.status, 201);
     const doc = (await res.json()) as Record<string, unknown>;
     assert.equal(doc.token_endpoint_auth_method, 'none');
@@ -42,7 +51,11 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
   });
 
   it('accepts loopback http redirect URIs for local clients', async () => {
-    for (const uri of ['http://127.0.0.1:5555/cb', 'http://localhost:9876/oauth/callback', 'http://[::1]:8080/cb']) {
+    for (const uri of [
+      'http://127.0.0.1:5555/cb',
+      'http://localhost:9876/oauth/callback',
+      'http://[::1]:8080/cb',
+    ]) {
       assert.equal((await register(h, { redirect_uris: [uri] })).status, 201, uri);
     }
   });
@@ -54,8 +67,16 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
     ['a fragment', { redirect_uris: ['https://chatgpt.com/cb#x'] }, 'invalid_redirect_uri'],
     ['a javascript: URI', { redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri'],
     ['a relative URI', { redirect_uris: ['/cb'] }, 'invalid_redirect_uri'],
-    ['grant types without authorization_code', { redirect_uris: [CHATGPT_REDIRECT], grant_types: ['client_credentials'] }, 'invalid_client_metadata'],
-    ['response types without code', { redirect_uris: [CHATGPT_REDIRECT], response_types: ['token'] }, 'invalid_client_metadata'],
+    [
+      'grant types without authorization_code',
+      { redirect_uris: [CHATGPT_REDIRECT], grant_types: ['client_credentials'] },
+      'invalid_client_metadata',
+    ],
+    [
+      'response types without code',
+      { redirect_uris: [CHATGPT_REDIRECT], response_types: ['token'] },
+      'invalid_client_metadata',
+    ],
     ['a JSON array', [CHATGPT_REDIRECT], 'invalid_client_metadata'],
   ];
   for (const [what, body, error] of bad) {
@@ -69,7 +90,11 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
   }
 
   it('refuses a body that is not JSON or too large', async () => {
-    const notJson = await fetch(`${h.base}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{' });
+    const notJson = await fetch(`${h.base}/oauth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{',
+    });
     assert.equal(notJson.status, 400);
     const huge = await fetch(`${h.base}/oauth/register`, {
       method: 'POST',
@@ -77,7 +102,11 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
       body: JSON.stringify({ redirect_uris: [CHATGPT_REDIRECT], client_name: 'x'.repeat(20_000) }),
     });
     assert.equal(huge.status, 400);
-    const form = await fetch(`${h.base}/oauth/register`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: '{}' });
+    const form = await fetch(`${h.base}/oauth/register`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
     assert.equal(form.status, 400);
   });
 
@@ -88,7 +117,9 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
     assert.ok(text.includes(client_id));
     assert.equal(/secret/i.test(text), false);
     await h.restart();
-    const authz = await fetch(`${h.base}/oauth/authorize?client_id=${client_id}&response_type=code`, { redirect: 'manual' });
+    const authz = await fetch(`${h.base}/oauth/authorize?client_id=${client_id}&response_type=code`, {
+      redirect: 'manual',
+    });
     // Known client (several redirect URIs, none given) => the page asks for redirect_uri, not "unknown client".
     assert.equal(authz.status, 400);
     assert.match(await authz.text(), /no redirect_uri/);

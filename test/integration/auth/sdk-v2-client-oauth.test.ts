@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Client, StreamableHTTPClientTransport, type OAuthClientProvider } from '@modelcontextprotocol/client';
+import {
+  Client,
+  StreamableHTTPClientTransport,
+  type OAuthClientProvider,
+} from '@modelcontextprotocol/client';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
 
 type Provider = OAuthClientProvider & { authorizationUrl?: URL };
@@ -16,7 +20,13 @@ function loopbackProvider(redirect: string): Provider {
       return redirect;
     },
     get clientMetadata() {
-      return { client_name: 'SDK v2 client', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
+      return {
+        client_name: 'SDK v2 client',
+        redirect_uris: [redirect],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'none',
+      };
     },
     clientInformation: () => info as never,
     saveClientInformation: (i) => void (info = i),
@@ -42,13 +52,20 @@ describe('official SDK v2 client (2026-07-28) OAuth through the real gateway', {
   it('completes discovery, DCR, PKCE and the owner approval, then lists and calls tools', async () => {
     const provider = loopbackProvider('http://127.0.0.1:9/callback');
     const url = new URL(`${gw.base}/mcp`);
-    await assert.rejects(new Client({ name: 'v2-oauth', version: '1.0.0' }).connect(new StreamableHTTPClientTransport(url, { authProvider: provider })));
+    await assert.rejects(
+      new Client({ name: 'v2-oauth', version: '1.0.0' }).connect(
+        new StreamableHTTPClientTransport(url, { authProvider: provider }),
+      ),
+    );
     const authUrl = provider.authorizationUrl!;
     assert.ok(authUrl, 'the client asked to open the authorization URL');
     assert.equal(authUrl.searchParams.get('resource'), `${gw.base}/mcp`);
 
     // The user's browser: authorization URL -> approval page; the owner approves; the page redirects.
-    const approval = new URL((await fetch(authUrl, { redirect: 'manual' })).headers.get('location')!, gw.base);
+    const approval = new URL(
+      (await fetch(authUrl, { redirect: 'manual' })).headers.get('location')!,
+      gw.base,
+    );
     const [pending] = gw.auth.listPending();
     assert.equal(pending?.clientName, 'SDK v2 client');
     await gw.auth.approve(pending!.id, ['mcp:full']);
@@ -61,7 +78,10 @@ describe('official SDK v2 client (2026-07-28) OAuth through the real gateway', {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      assert.ok(tools.some((t) => t.name === 'memory__read_graph'), tools.map((t) => t.name).join(', '));
+      assert.ok(
+        tools.some((t) => t.name === 'memory__read_graph'),
+        tools.map((t) => t.name).join(', '),
+      );
       const result = await client.callTool({ name: 'memory__read_graph', arguments: {} });
       assert.notEqual(result.isError, true, JSON.stringify(result));
     } finally {

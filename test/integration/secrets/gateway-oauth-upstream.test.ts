@@ -20,7 +20,10 @@ import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixt
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 
 const service = `tunnelgate-gw-oauth-${randomBytes(6).toString('hex')}`;
-const apiKeys = { header: `h-${randomBytes(16).toString('hex')}`, query: `q-${randomBytes(16).toString('hex')}` };
+const apiKeys = {
+  header: `h-${randomBytes(16).toString('hex')}`,
+  query: `q-${randomBytes(16).toString('hex')}`,
+};
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
   const end = Date.now() + timeoutMs;
@@ -92,7 +95,10 @@ describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () =
     await until('settled', () => status('oauthy') === 'needs-auth' && status('keyed') === 'ready');
     assert.deepEqual(await toolNames(), ['keyed__add', 'keyed__echo']);
     const before = await call('oauthy__echo', { text: 'x' });
-    assert.ok(before.error || before.result?.isError, 'a call to the signed-out upstream fails as MCP, not as HTTP 401');
+    assert.ok(
+      before.error || before.result?.isError,
+      'a call to the signed-out upstream fails as MCP, not as HTTP 401',
+    );
 
     await manager.signIn('oauthy');
     await until('oauthy tools listed', async () => (await toolNames()).includes('oauthy__add'));
@@ -118,7 +124,9 @@ describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () =
     const events = JSON.stringify(activity.recent({ limit: 1000 }));
     assert.ok(events.includes('oauthy__add'), 'the calls were logged');
     const files = await readdir(join(dataDir, 'activity'));
-    const disk = (await Promise.all(files.map((f) => readFile(join(dataDir, 'activity', f), 'utf8')))).join('\n');
+    const disk = (await Promise.all(files.map((f) => readFile(join(dataDir, 'activity', f), 'utf8')))).join(
+      '\n',
+    );
     assert.ok(disk.includes('keyed__echo'));
     for (const v of [...fx.auth.issuedTokens(), apiKeys.header, apiKeys.query]) {
       assert.ok(!events.includes(v) && !disk.includes(v), 'a secret value reached the activity log');

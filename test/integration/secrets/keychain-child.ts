@@ -8,7 +8,13 @@ if (!mode || !service) throw new Error('usage: keychain-child.ts <read|probe|cli
 const store = createKeychainSecretStore({ service, timeoutMs: 10_000 });
 
 if (mode === 'cli') {
-  process.exitCode = await runSecretsCommand(rest, { store, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTTY: Boolean(process.stdin.isTTY) });
+  process.exitCode = await runSecretsCommand(rest, {
+    store,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stdin.isTTY),
+  });
 } else if (mode === 'read') {
   const values: Record<string, string | null> = {};
   for (const name of rest) values[name] = (await store.get(name)) ?? null;
@@ -18,7 +24,15 @@ if (mode === 'cli') {
   try {
     await store.set('probe-name', 'probe-value-should-never-be-stored');
   } catch (e) {
-    setError = e instanceof Error ? { name: e.name, message: e.message } : { name: 'unknown', message: String(e) };
+    setError =
+      e instanceof Error ? { name: e.name, message: e.message } : { name: 'unknown', message: String(e) };
   }
-  console.log(JSON.stringify({ availability: await store.availability(), setError, get: (await store.get('probe-name')) ?? null, list: await store.list() }));
+  console.log(
+    JSON.stringify({
+      availability: await store.availability(),
+      setError,
+      get: (await store.get('probe-name')) ?? null,
+      list: await store.list(),
+    }),
+  );
 }

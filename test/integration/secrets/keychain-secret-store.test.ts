@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { createKeychainSecretStore, type KeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
+import {
+  createKeychainSecretStore,
+  type KeychainSecretStore,
+} from '../../../main/secrets/keychain-secret-store.js';
 import { SecretStoreUnavailableError } from '../../../main/secrets/secret-store.js';
 
 const exec = promisify(execFile);
@@ -16,7 +19,10 @@ const rotated = `sk-R-${randomBytes(12).toString('hex')}`;
 
 async function runChild(args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
@@ -36,7 +42,10 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
   before(async () => {
     store = createKeychainSecretStore({ service, timeoutMs: 10_000 });
     const a = await store.availability();
-    assert.ok(a.available, `A real keychain is needed: run through scripts/test.sh (dbus-run-session + gnome-keyring). Reason: ${a.reason}`);
+    assert.ok(
+      a.available,
+      `A real keychain is needed: run through scripts/test.sh (dbus-run-session + gnome-keyring). Reason: ${a.reason}`,
+    );
   });
   after(async () => {
     const cleanup = createKeychainSecretStore({ service });
@@ -57,7 +66,10 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
 
     await store.set('alpha', rotated);
     assert.equal(await store.get('alpha'), rotated);
-    assert.equal((await exec('secret-tool', ['lookup', 'service', service, 'username', 'alpha'])).stdout, rotated);
+    assert.equal(
+      (await exec('secret-tool', ['lookup', 'service', service, 'username', 'alpha'])).stdout,
+      rotated,
+    );
     assert.deepEqual(await store.list(), ['alpha', 'oauth:srv:tokens']);
   });
 
@@ -67,8 +79,16 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
     assert.deepEqual(await second.list(), ['alpha', 'oauth:srv:tokens']);
     const r = await runChild(['read', service, 'alpha', 'oauth:srv:tokens', 'missing']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { availability: { available: boolean }; list: string[]; values: Record<string, string | null> };
-    assert.deepEqual(out, { availability: { available: true }, list: ['alpha', 'oauth:srv:tokens'], values: { alpha: rotated, 'oauth:srv:tokens': secretB, missing: null } });
+    const out = JSON.parse(r.stdout) as {
+      availability: { available: boolean };
+      list: string[];
+      values: Record<string, string | null>;
+    };
+    assert.deepEqual(out, {
+      availability: { available: true },
+      list: ['alpha', 'oauth:srv:tokens'],
+      values: { alpha: rotated, 'oauth:srv:tokens': secretB, missing: null },
+    });
   });
 
   it('serves values from memory after the first read, until clearCache()', async () => {
@@ -108,15 +128,31 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
     // Really split in the Secret Service: the main entry holds only a part.
     const main = await exec('secret-tool', ['lookup', 'service', service, 'username', 'oauth:big:tokens']);
     assert.ok(main.stdout.length <= 64 && !main.stdout.includes(secretB));
-    assert.equal(await createKeychainSecretStore({ service, maxEntryChars: 64 }).get('oauth:big:tokens'), long);
-    assert.deepEqual(await createKeychainSecretStore({ service, maxEntryChars: 64 }).list(), ['big2', 'oauth:big:tokens']);
+    assert.equal(
+      await createKeychainSecretStore({ service, maxEntryChars: 64 }).get('oauth:big:tokens'),
+      long,
+    );
+    assert.deepEqual(await createKeychainSecretStore({ service, maxEntryChars: 64 }).list(), [
+      'big2',
+      'oauth:big:tokens',
+    ]);
     await small.set('oauth:big:tokens', 'short now');
-    assert.equal((await exec('secret-tool', ['lookup', 'service', service, 'username', 'oauth:big:tokens#1']).catch(() => ({ stdout: '' }))).stdout, '');
+    assert.equal(
+      (
+        await exec('secret-tool', ['lookup', 'service', service, 'username', 'oauth:big:tokens#1']).catch(
+          () => ({ stdout: '' }),
+        )
+      ).stdout,
+      '',
+    );
     assert.equal(await small.delete('oauth:big:tokens'), true);
     await small.delete('big2');
     assert.deepEqual(await small.list(), []);
     // Nothing left behind in the keyring for this service.
-    const left = await exec('secret-tool', ['search', '--all', 'service', service]).catch(() => ({ stdout: '', stderr: '' }));
+    const left = await exec('secret-tool', ['search', '--all', 'service', service]).catch(() => ({
+      stdout: '',
+      stderr: '',
+    }));
     assert.ok(!/attribute\.username = (oauth:big|big2)/.test(`${left.stdout}${left.stderr}`));
   });
 
@@ -124,11 +160,22 @@ describe('keychain secret store (real Secret Service)', { timeout: 120_000 }, ()
     const env = { ...process.env, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/tunnelgate-test-bus' };
     const r = await runChild(['probe', service], env);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { availability: { available: boolean; reason?: string }; setError?: { name: string; message: string }; get: string | null; list: string[] };
+    const out = JSON.parse(r.stdout) as {
+      availability: { available: boolean; reason?: string };
+      setError?: { name: string; message: string };
+      get: string | null;
+      list: string[];
+    };
     assert.equal(out.availability.available, false);
-    assert.equal(out.availability.reason, 'No Secret Service is running (install gnome-keyring or KeePassXC, or run inside a desktop session)');
+    assert.equal(
+      out.availability.reason,
+      'No Secret Service is running (install gnome-keyring or KeePassXC, or run inside a desktop session)',
+    );
     assert.equal(out.setError?.name, new SecretStoreUnavailableError('x').name);
-    assert.match(out.setError?.message ?? '', /The OS keychain is not available: No Secret Service is running .* not stored in plain text/);
+    assert.match(
+      out.setError?.message ?? '',
+      /The OS keychain is not available: No Secret Service is running .* not stored in plain text/,
+    );
     assert.equal(out.get, null);
     assert.deepEqual(out.list, []);
     // And nothing reached the real keyring either.

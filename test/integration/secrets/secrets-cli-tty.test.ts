@@ -17,9 +17,14 @@ describe('tunnelgate secrets set on a real terminal', { timeout: 60_000 }, () =>
 
   it('reads the value with echo off (a pseudo-terminal from script(1)) and stores it in the keychain', async () => {
     const value = `tty-${randomBytes(12).toString('hex')}`;
-    const command = [process.execPath, '--import', 'tsx', child, 'cli', service, 'set', 'typed'].map(quote).join(' ');
+    const command = [process.execPath, '--import', 'tsx', child, 'cli', service, 'set', 'typed']
+      .map(quote)
+      .join(' ');
     // script(1) runs the command on a new pty and copies our stdin to it, the pty's output to our stdout.
-    const p = spawn('script', ['-qfec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+    const p = spawn('script', ['-qfec', command, '/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: process.env,
+    });
     let out = '';
     const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
     const done = new Promise<number | null>((resolve) => p.on('close', (code) => resolve(code)));

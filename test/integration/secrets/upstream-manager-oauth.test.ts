@@ -62,11 +62,22 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
   it('starts what it can, signs in, refreshes silently, and on revocation only that upstream needs sign-in', async () => {
     await manager.apply({
       oauthy: { url: fx.mcpUrl },
-      keyed: { url: `${api.url}?k=\${secret:url_key}`, headers: { 'X-Api-Key': '${secret:fixture_api_key}' } },
-      local: { command: process.execPath, args: ['--import', tsx, stdioServer, '--token=${secret:arg_key}'], env: { FIXTURE_ENV_SECRET: '${secret:env_key}' } },
+      keyed: {
+        url: `${api.url}?k=\${secret:url_key}`,
+        headers: { 'X-Api-Key': '${secret:fixture_api_key}' },
+      },
+      local: {
+        command: process.execPath,
+        args: ['--import', tsx, stdioServer, '--token=${secret:arg_key}'],
+        env: { FIXTURE_ENV_SECRET: '${secret:env_key}' },
+      },
       missing: { url: api.url, headers: { 'X-Api-Key': '${secret:not_there}' } },
     });
-    await until('all settled', () => ['oauthy', 'keyed', 'local', 'missing'].every((n) => !['starting', 'restarting'].includes(status(n) ?? 'starting')));
+    await until('all settled', () =>
+      ['oauthy', 'keyed', 'local', 'missing'].every(
+        (n) => !['starting', 'restarting'].includes(status(n) ?? 'starting'),
+      ),
+    );
     assert.equal(status('keyed'), 'ready');
     assert.equal(status('local'), 'ready');
     assert.equal(status('missing'), 'misconfigured');
@@ -74,25 +85,45 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
     assert.equal(status('oauthy'), 'needs-auth', manager.get('oauthy')?.state().error);
 
     // The 401 reaches the caller as "needs sign-in", never as an HTTP 401.
-    await assert.rejects(manager.get('oauthy')!.request('tools/list', {}), (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.needsAuth && !/\b401\b/.test(String(e.code)));
+    await assert.rejects(
+      manager.get('oauthy')!.request('tools/list', {}),
+      (e: unknown) =>
+        e instanceof UpstreamError && e.code === UPSTREAM_ERROR.needsAuth && !/\b401\b/.test(String(e.code)),
+    );
 
     // Secrets in headers, URL, env and args all arrived.
     const lengths = await manager.get('local')!.request('tools/call', { name: 'has_secrets', arguments: {} });
-    assert.deepEqual(JSON.parse((lengths.content as Array<{ text: string }>)[0]!.text), { argLength: secrets.arg_key.length, envLength: secrets.env_key.length });
-    const keyed = await manager.get('keyed')!.request('tools/call', { name: 'echo', arguments: { text: 'k' } });
+    assert.deepEqual(JSON.parse((lengths.content as Array<{ text: string }>)[0]!.text), {
+      argLength: secrets.arg_key.length,
+      envLength: secrets.env_key.length,
+    });
+    const keyed = await manager
+      .get('keyed')!
+      .request('tools/call', { name: 'echo', arguments: { text: 'k' } });
     assert.deepEqual(keyed.content, [{ type: 'text', text: 'echo: k' }]);
     assert.equal(api.stats.rejected, 0);
 
     await manager.signIn('oauthy');
     await until('oauthy ready', () => status('oauthy') === 'ready');
-    assert.deepEqual(manager.get('oauthy')!.tools().map((t) => t.name).sort(), ['add', 'echo']);
-    const sum = await manager.get('oauthy')!.request('tools/call', { name: 'add', arguments: { a: 40, b: 2 } });
+    assert.deepEqual(
+      manager
+        .get('oauthy')!
+        .tools()
+        .map((t) => t.name)
+        .sort(),
+      ['add', 'echo'],
+    );
+    const sum = await manager
+      .get('oauthy')!
+      .request('tools/call', { name: 'add', arguments: { a: 40, b: 2 } });
     assert.deepEqual(sum.structuredContent, { sum: 42 });
 
     // Past the 2 s lifetime: refreshed before the request, the caller sees nothing.
     const unauthorized = fx.mcp.stats.unauthorized;
     await sleep(2100);
-    const echo = await manager.get('oauthy')!.request('tools/call', { name: 'echo', arguments: { text: 'later' } });
+    const echo = await manager
+      .get('oauthy')!
+      .request('tools/call', { name: 'echo', arguments: { text: 'later' } });
     assert.deepEqual(echo.content, [{ type: 'text', text: 'echo: later' }]);
     assert.ok(fx.auth.stats.refreshes >= 1);
     assert.equal(fx.mcp.stats.unauthorized, unauthorized);
@@ -100,12 +131,17 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
     // Refresh token revoked: this upstream goes to needs-auth; the others keep serving.
     fx.auth.revokeRefreshTokens();
     fx.auth.expireAccessTokens();
-    await manager.get('oauthy')!.request('tools/call', { name: 'echo', arguments: { text: 'x' } }).catch((e: unknown) => e);
+    await manager
+      .get('oauthy')!
+      .request('tools/call', { name: 'echo', arguments: { text: 'x' } })
+      .catch((e: unknown) => e);
     await until('oauthy needs-auth', () => status('oauthy') === 'needs-auth');
     assert.ok(fx.auth.stats.failedRefreshes >= 1);
     assert.equal(status('keyed'), 'ready');
     assert.equal(status('local'), 'ready');
-    const stillKeyed = await manager.get('keyed')!.request('tools/call', { name: 'add', arguments: { a: 1, b: 1 } });
+    const stillKeyed = await manager
+      .get('keyed')!
+      .request('tools/call', { name: 'add', arguments: { a: 1, b: 1 } });
     assert.deepEqual(stillKeyed.structuredContent, { sum: 2 });
     assert.ok(await manager.get('local')!.request('tools/call', { name: 'has_secrets', arguments: {} }));
 

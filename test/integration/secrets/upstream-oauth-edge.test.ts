@@ -42,7 +42,9 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
       assert.equal(new Set(headers).size, 1);
       assert.equal(short.auth.stats.refreshes, 1, 'rotating refresh tokens: one refresh for everyone');
       assert.equal(short.auth.stats.failedRefreshes, 0);
-      const results = await Promise.all(Array.from({ length: 3 }, () => callWithAuth(auth, short.mcpUrl, 'tools/list')));
+      const results = await Promise.all(
+        Array.from({ length: 3 }, () => callWithAuth(auth, short.mcpUrl, 'tools/list')),
+      );
       assert.ok(results.every((r) => r.ok));
     } finally {
       await short.close();
@@ -53,18 +55,33 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     const cimd = await startOAuthUpstreamFixture({ cimd: true, noRegistration: true, accessTokenTtlSec: 1 });
     const docServer = createHttpServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ client_id: docUrl, client_name: 'Tunnelgate', redirect_uris: ['http://127.0.0.1/callback'], token_endpoint_auth_method: 'none' }));
+      res.end(
+        JSON.stringify({
+          client_id: docUrl,
+          client_name: 'Tunnelgate',
+          redirect_uris: ['http://127.0.0.1/callback'],
+          token_endpoint_auth_method: 'none',
+        }),
+      );
     });
     await new Promise<void>((r) => docServer.listen(0, '127.0.0.1', r));
     const docUrl = `http://127.0.0.1:${(docServer.address() as { port: number }).port}/client.json`;
     try {
       const store = createMemorySecretStore();
-      const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener(), clientMetadataUrl: docUrl }, 'cimd', cimd.mcpUrl);
+      const auth = createUpstreamOAuth(
+        { store, opener: createFetchBrowserOpener(), clientMetadataUrl: docUrl },
+        'cimd',
+        cimd.mcpUrl,
+      );
       await auth.signIn();
       assert.equal(cimd.auth.stats.lastAuthorizeParams?.client_id, docUrl);
       assert.ok(cimd.auth.stats.cimdFetches >= 1);
       assert.equal(cimd.auth.stats.registrations, 0);
-      assert.deepEqual(await store.list(), ['oauth:cimd:tokens'], 'nothing to keep about the client: its id is the URL');
+      assert.deepEqual(
+        await store.list(),
+        ['oauth:cimd:tokens'],
+        'nothing to keep about the client: its id is the URL',
+      );
       assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
       await new Promise((r) => setTimeout(r, 900));
       assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
@@ -79,7 +96,12 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   it('no registration endpoint and no client id: says what to configure, opens no browser', async () => {
     const opener = createFetchBrowserOpener();
     const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'acme', noDcr.mcpUrl);
-    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && /does not allow automatic client registration.*servers\.acme\.oauth\.clientId/.test(e.message));
+    await assert.rejects(
+      auth.signIn(),
+      (e: unknown) =>
+        e instanceof UpstreamAuthError &&
+        /does not allow automatic client registration.*servers\.acme\.oauth\.clientId/.test(e.message),
+    );
     assert.equal(opener.opened.length, 0);
   });
 
@@ -87,7 +109,11 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     const port = await findFreePort();
     const clientId = noDcr.auth.preRegister([`http://127.0.0.1:${port}/callback`]);
     const store = createMemorySecretStore();
-    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'acme', noDcr.mcpUrl, { clientId, redirectPort: port, scopes: ['mcp:tools'] });
+    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'acme', noDcr.mcpUrl, {
+      clientId,
+      redirectPort: port,
+      scopes: ['mcp:tools'],
+    });
     await auth.signIn();
     assert.equal(noDcr.auth.stats.lastAuthorizeParams?.client_id, clientId);
     assert.equal(noDcr.auth.stats.lastAuthorizeParams?.redirect_uri, `http://127.0.0.1:${port}/callback`);
@@ -96,7 +122,12 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     // The configured port taken by another program: a message naming the setting.
     const blocker = await listenOn(port);
     try {
-      await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && new RegExp(`port ${port}.*servers\\.acme\\.oauth\\.redirectPort`).test(e.message));
+      await assert.rejects(
+        auth.signIn(),
+        (e: unknown) =>
+          e instanceof UpstreamAuthError &&
+          new RegExp(`port ${port}.*servers\\.acme\\.oauth\\.redirectPort`).test(e.message),
+      );
     } finally {
       blocker.close();
     }
@@ -106,7 +137,10 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     const store = createMemorySecretStore();
     const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'deny', fx.mcpUrl);
     fx.auth.denyNextAuthorization();
-    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof SignInRefusedError && /access_denied/.test(e.message));
+    await assert.rejects(
+      auth.signIn(),
+      (e: unknown) => e instanceof SignInRefusedError && /access_denied/.test(e.message),
+    );
     assert.deepEqual(await store.list(), ['oauth:deny:client']);
     assert.equal(await auth.authorization(), undefined);
   });
@@ -134,22 +168,44 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   it('tokens are bound to the URL they were issued for', async () => {
     const store = createMemorySecretStore();
     await createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'bound', fx.mcpUrl).signIn();
-    const moved = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'bound', 'http://127.0.0.1:9/mcp');
+    const moved = createUpstreamOAuth(
+      { store, opener: createFetchBrowserOpener() },
+      'bound',
+      'http://127.0.0.1:9/mcp',
+    );
     assert.equal(await moved.authorization(), undefined);
   });
 
   it('no keychain: refuses before opening the browser', async () => {
     const opener = createFetchBrowserOpener();
-    const auth = createUpstreamOAuth({ store: createMemorySecretStore({ unavailableReason: 'No Secret Service is running' }), opener }, 'nokc', fx.mcpUrl);
-    await assert.rejects(auth.signIn(), (e: unknown) => e instanceof UpstreamAuthError && /keychain is not available \(No Secret Service is running\)/.test(e.message));
+    const auth = createUpstreamOAuth(
+      { store: createMemorySecretStore({ unavailableReason: 'No Secret Service is running' }), opener },
+      'nokc',
+      fx.mcpUrl,
+    );
+    await assert.rejects(
+      auth.signIn(),
+      (e: unknown) =>
+        e instanceof UpstreamAuthError &&
+        /keychain is not available \(No Secret Service is running\)/.test(e.message),
+    );
     assert.equal(opener.opened.length, 0);
   });
 
   it('a 401 from a server without OAuth metadata is not mistaken for a sign-in', async () => {
     const api = await startApiKeyMcpServer({ header: 'h', query: 'q' });
     try {
-      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'keyed', api.url);
-      await assert.rejects(auth.unauthorized({ url: api.url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /offers no OAuth sign-in.*servers\.keyed\.headers/.test(e.message));
+      const auth = createUpstreamOAuth(
+        { store: createMemorySecretStore(), opener: createFetchBrowserOpener() },
+        'keyed',
+        api.url,
+      );
+      await assert.rejects(
+        auth.unauthorized({ url: api.url, status: 401 }),
+        (e: unknown) =>
+          e instanceof UpstreamAuthError &&
+          /offers no OAuth sign-in.*servers\.keyed\.headers/.test(e.message),
+      );
     } finally {
       await api.close();
     }
@@ -157,7 +213,11 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
 
   it('an unreachable server is a transient failure, not a sign-in', async () => {
     const url = `http://127.0.0.1:${await findFreePort()}/mcp`;
-    const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'down', url);
+    const auth = createUpstreamOAuth(
+      { store: createMemorySecretStore(), opener: createFetchBrowserOpener() },
+      'down',
+      url,
+    );
     await assert.rejects(auth.unauthorized({ url, status: 401 }), UpstreamAuthTransientError);
   });
 
@@ -169,14 +229,28 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
         res.end(JSON.stringify({ resource: `${origin}/mcp`, authorization_servers: [origin] }));
       } else if (req.url === '/.well-known/oauth-authorization-server') {
         res.writeHead(200, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ issuer: fx.issuer, authorization_endpoint: `${fx.issuer}/authorize`, token_endpoint: `${fx.issuer}/token`, response_types_supported: ['code'] }));
+        res.end(
+          JSON.stringify({
+            issuer: fx.issuer,
+            authorization_endpoint: `${fx.issuer}/authorize`,
+            token_endpoint: `${fx.issuer}/token`,
+            response_types_supported: ['code'],
+          }),
+        );
       } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp`;
     try {
-      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'mixup', url);
-      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /another issuer/.test(e.message));
+      const auth = createUpstreamOAuth(
+        { store: createMemorySecretStore(), opener: createFetchBrowserOpener() },
+        'mixup',
+        url,
+      );
+      await assert.rejects(
+        auth.unauthorized({ url, status: 401 }),
+        (e: unknown) => e instanceof UpstreamAuthError && /another issuer/.test(e.message),
+      );
     } finally {
       server.closeAllConnections();
       server.close();
@@ -194,8 +268,18 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     // A key resolved from ${secret:...} into the URL must not reach the error shown to the user.
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/mcp?api_key=sk-live-do-not-show-123`;
     try {
-      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener: createFetchBrowserOpener() }, 'phish', url);
-      await assert.rejects(auth.unauthorized({ url, status: 401 }), (e: unknown) => e instanceof UpstreamAuthError && /different resource/.test(e.message) && !e.message.includes('sk-live-do-not-show-123'));
+      const auth = createUpstreamOAuth(
+        { store: createMemorySecretStore(), opener: createFetchBrowserOpener() },
+        'phish',
+        url,
+      );
+      await assert.rejects(
+        auth.unauthorized({ url, status: 401 }),
+        (e: unknown) =>
+          e instanceof UpstreamAuthError &&
+          /different resource/.test(e.message) &&
+          !e.message.includes('sk-live-do-not-show-123'),
+      );
     } finally {
       server.closeAllConnections();
       server.close();

@@ -32,7 +32,11 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
   });
 
   const makeAuth = () =>
-    createUpstreamOAuth({ store: createKeychainSecretStore({ service }), opener, onSecretValues: (v) => redacted.push(...v) }, 'linear-ish', fx.mcpUrl);
+    createUpstreamOAuth(
+      { store: createKeychainSecretStore({ service }), opener, onSecretValues: (v) => redacted.push(...v) },
+      'linear-ish',
+      fx.mcpUrl,
+    );
 
   it('401 => needs sign-in => browser sign-in => tokens in the keychain => authorized calls => silent refresh => revoked => needs sign-in', async () => {
     const auth = makeAuth();
@@ -43,7 +47,10 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
 
     await auth.signIn();
     // The flow really ran: DCR, authorize with PKCE S256 + resource + state, redirect to loopback, code exchange.
-    assert.deepEqual([fx.auth.stats.registrations, fx.auth.stats.authorizations, fx.auth.stats.codeExchanges], [1, 1, 1]);
+    assert.deepEqual(
+      [fx.auth.stats.registrations, fx.auth.stats.authorizations, fx.auth.stats.codeExchanges],
+      [1, 1, 1],
+    );
     const q = fx.auth.stats.lastAuthorizeParams ?? {};
     assert.equal(q.code_challenge_method, 'S256');
     assert.equal(q.resource, fx.mcpUrl);
@@ -58,12 +65,22 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
     // Stored in the keychain, readable by a fresh store (another process would see the same).
     const fresh = createKeychainSecretStore({ service });
     assert.deepEqual(await fresh.list(), ['oauth:linear-ish:client', 'oauth:linear-ish:tokens']);
-    const record = JSON.parse((await fresh.get('oauth:linear-ish:tokens')) ?? '{}') as { accessToken: string; refreshToken: string; serverUrl: string };
+    const record = JSON.parse((await fresh.get('oauth:linear-ish:tokens')) ?? '{}') as {
+      accessToken: string;
+      refreshToken: string;
+      serverUrl: string;
+    };
     assert.ok(fx.auth.issuedTokens().includes(record.accessToken));
     assert.equal(record.serverUrl, fx.mcpUrl);
-    assert.ok(redacted.includes(record.accessToken) && redacted.includes(record.refreshToken), 'token values are reported for redaction');
+    assert.ok(
+      redacted.includes(record.accessToken) && redacted.includes(record.refreshToken),
+      'token values are reported for redaction',
+    );
 
-    const echo = await callWithAuth(auth, fx.mcpUrl, 'tools/call', { name: 'echo', arguments: { text: 'hi' } });
+    const echo = await callWithAuth(auth, fx.mcpUrl, 'tools/call', {
+      name: 'echo',
+      arguments: { text: 'hi' },
+    });
     assert.ok(echo.ok);
     assert.deepEqual(echo.result.content, [{ type: 'text', text: 'echo: hi' }]);
     const unauthorizedBefore = fx.mcp.stats.unauthorized;
@@ -78,21 +95,30 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
 
     // The server drops access tokens early: one 401, refreshed, retried, still no error for the caller.
     fx.auth.expireAccessTokens();
-    const again = await callWithAuth(auth, fx.mcpUrl, 'tools/call', { name: 'echo', arguments: { text: 'after 401' } });
+    const again = await callWithAuth(auth, fx.mcpUrl, 'tools/call', {
+      name: 'echo',
+      arguments: { text: 'after 401' },
+    });
     assert.ok(again.ok);
     assert.equal(fx.auth.stats.refreshes, 2);
     assert.equal(fx.mcp.stats.unauthorized, unauthorizedBefore + 1);
 
     // A restart: a new UpstreamAuth on a new store instance uses the stored tokens, no new sign-in.
     const restarted = makeAuth();
-    const afterRestart = await callWithAuth(restarted, fx.mcpUrl, 'tools/call', { name: 'echo', arguments: { text: 'restart' } });
+    const afterRestart = await callWithAuth(restarted, fx.mcpUrl, 'tools/call', {
+      name: 'echo',
+      arguments: { text: 'restart' },
+    });
     assert.ok(afterRestart.ok);
     assert.equal(fx.auth.stats.authorizations, 1);
 
     // The refresh token is revoked: 'needs-sign-in', and the dead tokens are forgotten.
     fx.auth.revokeRefreshTokens();
     fx.auth.expireAccessTokens();
-    const revoked = await callWithAuth(restarted, fx.mcpUrl, 'tools/call', { name: 'echo', arguments: { text: 'x' } });
+    const revoked = await callWithAuth(restarted, fx.mcpUrl, 'tools/call', {
+      name: 'echo',
+      arguments: { text: 'x' },
+    });
     assert.deepEqual(revoked, { ok: false, needsSignIn: true, status: 401 });
     assert.equal(fx.auth.stats.failedRefreshes, 1);
     assert.deepEqual(await createKeychainSecretStore({ service }).list(), ['oauth:linear-ish:client']);
@@ -115,9 +141,17 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
       assert.ok((await callWithAuth(auth, fx2.mcpUrl, 'tools/list')).ok);
       await fx2.auth.close(); // the authorization server goes away; the MCP server stays
       await sleep(1700);
-      await assert.rejects(auth.authorization(), (e: unknown) => e instanceof UpstreamAuthTransientError && /Could not refresh the sign-in for "flaky".*Will retry/.test(e.message));
+      await assert.rejects(
+        auth.authorization(),
+        (e: unknown) =>
+          e instanceof UpstreamAuthTransientError &&
+          /Could not refresh the sign-in for "flaky".*Will retry/.test(e.message),
+      );
       const stale = JSON.parse((await store.get('oauth:flaky:tokens')) ?? '{}') as { accessToken: string };
-      await assert.rejects(auth.unauthorized({ url: fx2.mcpUrl, status: 401, authorization: `Bearer ${stale.accessToken}` }), UpstreamAuthTransientError);
+      await assert.rejects(
+        auth.unauthorized({ url: fx2.mcpUrl, status: 401, authorization: `Bearer ${stale.accessToken}` }),
+        UpstreamAuthTransientError,
+      );
       assert.ok(await store.get('oauth:flaky:tokens'), 'a network failure does not throw the tokens away');
     } finally {
       await fx2.close().catch(() => undefined);

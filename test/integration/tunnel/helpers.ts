@@ -12,7 +12,11 @@ export function tempDir(prefix = 'tg-tunnel-'): { dir: string; cleanup: () => vo
 }
 
 /** Resolves with the first state matching `pred` (checking the current one first); rejects after `ms`. */
-export function waitForState(manager: CloudflaredTunnelManager, pred: (s: TunnelState) => boolean, ms = 15_000): Promise<TunnelState> {
+export function waitForState(
+  manager: CloudflaredTunnelManager,
+  pred: (s: TunnelState) => boolean,
+  ms = 15_000,
+): Promise<TunnelState> {
   return new Promise((resolve, reject) => {
     const now = manager.state();
     if (pred(now)) return resolve(now);
@@ -51,13 +55,23 @@ export async function waitGone(pids: number[], ms = 8000): Promise<number[]> {
 }
 
 /** Stand-in origin (plain node:http) recording what reached it; answers the RFC 9728 metadata path. */
-export async function startOrigin(): Promise<{ port: number; seen: IncomingHttpHeaders[]; server: Server; close: () => Promise<void> }> {
+export async function startOrigin(): Promise<{
+  port: number;
+  seen: IncomingHttpHeaders[];
+  server: Server;
+  close: () => Promise<void>;
+}> {
   const seen: IncomingHttpHeaders[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers);
     if (req.url === '/.well-known/oauth-protected-resource') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ resource: `https://${req.headers.host}/mcp`, authorization_servers: [`https://${req.headers.host}`] }));
+      res.end(
+        JSON.stringify({
+          resource: `https://${req.headers.host}/mcp`,
+          authorization_servers: [`https://${req.headers.host}`],
+        }),
+      );
       return;
     }
     res.writeHead(404);
@@ -70,9 +84,10 @@ export async function startOrigin(): Promise<{ port: number; seen: IncomingHttpH
     port,
     seen,
     server,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -3,11 +3,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createTunnelManager, type CloudflaredTunnelManager } from '../../../main/tunnel/index.js';
-import { installFakeCloudflared, publicFetch, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
+import {
+  installFakeCloudflared,
+  publicFetch,
+  readFakeState,
+} from '../../fixtures/fake-cloudflared/install.js';
 import { startOrigin, tempDir } from './helpers.js';
 
 // A token shaped like Cloudflare's: base64 of {"a": account, "t": tunnel id, "s": secret}.
-const TOKEN = Buffer.from(JSON.stringify({ a: 'f00dfeedf00dfeedf00dfeedf00dfeed', t: '8f2c1a0e-0b7e-4c43-9d1e-5f0a3b2c1d4e', s: 'c2VjcmV0LXZhbHVlLTEyMzQ1' })).toString('base64');
+const TOKEN = Buffer.from(
+  JSON.stringify({
+    a: 'f00dfeedf00dfeedf00dfeedf00dfeed',
+    t: '8f2c1a0e-0b7e-4c43-9d1e-5f0a3b2c1d4e',
+    s: 'c2VjcmV0LXZhbHVlLTEyMzQ1',
+  }),
+).toString('base64');
 
 describe('named tunnel through the fake cloudflared', { timeout: 30_000 }, () => {
   let origin: Awaited<ReturnType<typeof startOrigin>>;
@@ -63,7 +73,10 @@ describe('named tunnel through the fake cloudflared', { timeout: 30_000 }, () =>
     }
     assert.ok(!lines.join('\n').includes(TOKEN), 'the token never appears in the log');
     await new Promise<void>((r) => {
-      const check = (): void => (manager.state().reachable === 'yes' || manager.state().reachable === 'no' ? r() : void setTimeout(check, 50));
+      const check = (): void =>
+        manager.state().reachable === 'yes' || manager.state().reachable === 'no'
+          ? r()
+          : void setTimeout(check, 50);
       check();
     });
     assert.equal(manager.state().reachable, 'yes', manager.state().reachableDetail);

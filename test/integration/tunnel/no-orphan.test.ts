@@ -15,7 +15,9 @@ after(cleanup);
 function parentOf(pid: number): number | null {
   const stat = `/proc/${pid}/stat`;
   if (!existsSync(stat)) return null;
-  const fields = readFileSync(stat, 'utf8').replace(/^.*\)\s+/, '').split(' ');
+  const fields = readFileSync(stat, 'utf8')
+    .replace(/^.*\)\s+/, '')
+    .split(' ');
   return Number(fields[1]);
 }
 
@@ -37,7 +39,8 @@ it('leaves no cloudflared behind when the gateway process is SIGKILLed', { timeo
     assert.ok(isAlive(pid), 'cloudflared runs while the gateway does');
     const watchdog = parentOf(pid);
     const pids = [pid, ...(watchdog && watchdog !== gateway.pid ? [watchdog] : [])];
-    if (process.platform === 'linux') assert.equal(pids.length, 2, 'cloudflared runs under the watchdog, not directly under the gateway');
+    if (process.platform === 'linux')
+      assert.equal(pids.length, 2, 'cloudflared runs under the watchdog, not directly under the gateway');
 
     gateway.kill('SIGKILL');
     assert.deepEqual(await waitGone(pids, 8000), [], 'cloudflared and its watchdog died with the gateway');

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createTunnelManager, type CloudflaredTunnelManager, type TunnelManagerDeps, type UrlChange } from '../../../main/tunnel/index.js';
-import { installFakeCloudflared, publicFetch, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
+import {
+  createTunnelManager,
+  type CloudflaredTunnelManager,
+  type TunnelManagerDeps,
+  type UrlChange,
+} from '../../../main/tunnel/index.js';
+import {
+  installFakeCloudflared,
+  publicFetch,
+  readFakeState,
+} from '../../fixtures/fake-cloudflared/install.js';
 import { startOrigin, tempDir, waitForState, waitGone } from './helpers.js';
 
 describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () => {
@@ -68,7 +77,11 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   });
 
   it('restarts after a crash with backoff and reports the new URL as url-changed', async () => {
-    const { manager, stateFile } = setup({ FAKE_CLOUDFLARED_CRASH_AFTER_MS: '1500', FAKE_CLOUDFLARED_CRASH_TIMES: '1', FAKE_CLOUDFLARED_CRASH_CODE: '3' });
+    const { manager, stateFile } = setup({
+      FAKE_CLOUDFLARED_CRASH_AFTER_MS: '1500',
+      FAKE_CLOUDFLARED_CRASH_TIMES: '1',
+      FAKE_CLOUDFLARED_CRASH_CODE: '3',
+    });
     const changes: UrlChange[] = [];
     manager.on('url-changed', (c: UrlChange) => changes.push(c));
     await manager.start();
@@ -92,7 +105,10 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   });
 
   it('gives up after the last restart and says why, with the exit code and what cloudflared printed', async () => {
-    const { manager } = setup({ FAKE_CLOUDFLARED_API_FAIL: '1' }, { restart: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } });
+    const { manager } = setup(
+      { FAKE_CLOUDFLARED_API_FAIL: '1' },
+      { restart: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } },
+    );
     await manager.start();
     const s = manager.state();
     assert.equal(s.phase, 'failed');
@@ -105,12 +121,18 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   });
 
   it('fails with a reason when cloudflared hangs and /ready never answers 200', async () => {
-    const { manager, stateFile } = setup({ FAKE_CLOUDFLARED_HANG: '1' }, { timeouts: { urlMs: 5000, readyMs: 2500, pollMs: 100, stopGraceMs: 3000 } });
+    const { manager, stateFile } = setup(
+      { FAKE_CLOUDFLARED_HANG: '1' },
+      { timeouts: { urlMs: 5000, readyMs: 2500, pollMs: 100, stopGraceMs: 3000 } },
+    );
     await manager.start();
     const s = manager.state();
     assert.equal(s.phase, 'failed');
     assert.equal(s.errorCode, 'not-ready');
-    assert.match(s.error ?? '', /\/ready never answered 200 within 3 s|\/ready never answered 200 within 2 s/);
+    assert.match(
+      s.error ?? '',
+      /\/ready never answered 200 within 3 s|\/ready never answered 200 within 2 s/,
+    );
     assert.match(s.error ?? '', /QUIC/, 'explains the dial errors cloudflared printed');
     const pid = readFakeState(stateFile)?.pid;
     assert.ok(pid);
@@ -118,7 +140,10 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   });
 
   it('fails with a reason when no URL is printed in time', async () => {
-    const { manager } = setup({ FAKE_CLOUDFLARED_NO_URL: '1' }, { timeouts: { urlMs: 1500, readyMs: 8000, pollMs: 100, stopGraceMs: 3000 } });
+    const { manager } = setup(
+      { FAKE_CLOUDFLARED_NO_URL: '1' },
+      { timeouts: { urlMs: 1500, readyMs: 8000, pollMs: 100, stopGraceMs: 3000 } },
+    );
     await manager.start();
     const s = manager.state();
     assert.equal(s.phase, 'failed');
@@ -128,7 +153,10 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   });
 
   it('kills a cloudflared that ignores SIGTERM once the grace period is over', async () => {
-    const { manager, stateFile } = setup({ FAKE_CLOUDFLARED_IGNORE_SIGTERM: '1' }, { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 800 } });
+    const { manager, stateFile } = setup(
+      { FAKE_CLOUDFLARED_IGNORE_SIGTERM: '1' },
+      { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 800 } },
+    );
     await manager.start();
     assert.equal(manager.state().phase, 'ready');
     const pid = readFakeState(stateFile)?.pid;
@@ -142,7 +170,12 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   it('reports a missing binary in words and keeps nothing running', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const manager = createTunnelManager({ mode: 'quick', localPort: origin.port, dataDir: join(dir, 'data'), env: { PATH: join(dir, 'empty') } });
+    const manager = createTunnelManager({
+      mode: 'quick',
+      localPort: origin.port,
+      dataDir: join(dir, 'data'),
+      env: { PATH: join(dir, 'empty') },
+    });
     managers.push(manager);
     await manager.start();
     const s = manager.state();
@@ -156,7 +189,13 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   it('names the field when tunnel.cloudflaredPath points at nothing', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const manager = createTunnelManager({ mode: 'quick', localPort: origin.port, dataDir: dir, cloudflaredPath: join(dir, 'nope', 'cloudflared'), env: {} });
+    const manager = createTunnelManager({
+      mode: 'quick',
+      localPort: origin.port,
+      dataDir: dir,
+      cloudflaredPath: join(dir, 'nope', 'cloudflared'),
+      env: {},
+    });
     managers.push(manager);
     await manager.start();
     assert.equal(manager.state().errorCode, 'binary-missing');

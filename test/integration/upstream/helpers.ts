@@ -53,8 +53,14 @@ export async function until(check: () => boolean, ms = 10_000, what = 'condition
 }
 
 /** server-everything over HTTP ('streamableHttp' or 'sse') on a port; resolves once it listens. */
-export async function startEverything(mode: 'streamableHttp' | 'sse', port: number): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [EVERYTHING, mode], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startEverything(
+  mode: 'streamableHttp' | 'sse',
+  port: number,
+): Promise<{ child: ChildProcess; url: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [EVERYTHING, mode], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   await new Promise<void>((ok, fail) => {
     const t = setTimeout(() => fail(new Error(`server-everything ${mode} did not start`)), 20_000);
     child.stderr!.on('data', (d: Buffer) => {
@@ -110,8 +116,21 @@ export async function directStdioClient(command: string, args: string[], env: Re
       child.kill('SIGKILL');
     },
   };
-  const client = new Client({ name: 'direct', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: true }, extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } } } });
-  client.setRequestHandler((await import('@modelcontextprotocol/sdk/types.js')).ListRootsRequestSchema, async () => ({ roots: [] }));
+  const client = new Client(
+    { name: 'direct', version: '1.0.0' },
+    {
+      capabilities: {
+        sampling: {},
+        elicitation: { form: {}, url: {} },
+        roots: { listChanged: true },
+        extensions: { 'io.modelcontextprotocol/ui': { mimeTypes: ['text/html;profile=mcp-app'] } },
+      },
+    },
+  );
+  client.setRequestHandler(
+    (await import('@modelcontextprotocol/sdk/types.js')).ListRootsRequestSchema,
+    async () => ({ roots: [] }),
+  );
   await client.connect(transport);
   return {
     client,
@@ -127,7 +146,11 @@ export async function directStdioClient(command: string, args: string[], env: Re
 }
 
 /** Every item of a list method, read from raw wire answers (all pages) of a direct client. */
-export async function directList(d: Awaited<ReturnType<typeof directStdioClient>>, method: 'tools/list' | 'prompts/list' | 'resources/list', field: string): Promise<Raw[]> {
+export async function directList(
+  d: Awaited<ReturnType<typeof directStdioClient>>,
+  method: 'tools/list' | 'prompts/list' | 'resources/list',
+  field: string,
+): Promise<Raw[]> {
   const before = d.wire.length;
   if (method === 'tools/list') {
     let cursor: string | undefined;
@@ -159,7 +182,8 @@ export function capturingFetch(wire: Raw[]): typeof fetch {
       const text = await new Response(mine).text();
       if (type.includes('json')) wire.push(JSON.parse(text) as Raw);
       else
-        for (const line of text.split(/\r?\n/)) if (line.startsWith('data:') && line.slice(5).trim()) wire.push(JSON.parse(line.slice(5)) as Raw);
+        for (const line of text.split(/\r?\n/))
+          if (line.startsWith('data:') && line.slice(5).trim()) wire.push(JSON.parse(line.slice(5)) as Raw);
     })().catch(() => {});
     return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
   };

@@ -6,12 +6,17 @@ import { ListRootsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createUpstream } from '../../../main/gateway/upstream/connection.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import { RELAY_CAPABILITIES } from '../../../main/gateway/upstream/connection.js';
-import { UpstreamError, UPSTREAM_ERROR, type UpstreamConnection } from '../../../main/gateway/upstream/types.js';
+import {
+  UpstreamError,
+  UPSTREAM_ERROR,
+  type UpstreamConnection,
+} from '../../../main/gateway/upstream/types.js';
 import { capturingFetch, freePort, startEverything, until, type Raw } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startEverything>>;
 let up: UpstreamConnection;
-const roots = async (req: { method: string }) => (req.method === 'roots/list' ? { roots: [] } : Promise.reject(new UpstreamError(-32601, 'no')));
+const roots = async (req: { method: string }) =>
+  req.method === 'roots/list' ? { roots: [] } : Promise.reject(new UpstreamError(-32601, 'no'));
 
 before(async () => {
   server = await startEverything('streamableHttp', await freePort());
@@ -28,10 +33,16 @@ test('http: raw tools/list and a call result equal a direct SDK client on the wi
   const wire: Raw[] = [];
   const client = new Client({ name: 'direct', version: '1' }, { capabilities: RELAY_CAPABILITIES as never });
   client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [] }));
-  await client.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: capturingFetch(wire) }));
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), { fetch: capturingFetch(wire) }),
+  );
   try {
     await client.listTools();
-    await until(() => wire.some((m) => Array.isArray((m.result as Raw | undefined)?.tools)), 5000, 'captured tools/list');
+    await until(
+      () => wire.some((m) => Array.isArray((m.result as Raw | undefined)?.tools)),
+      5000,
+      'captured tools/list',
+    );
     const direct = wire.find((m) => Array.isArray((m.result as Raw | undefined)?.tools))!;
     assert.deepEqual(up.tools(), (direct.result as Raw).tools);
     const params = { name: 'get-annotated-message', arguments: { messageType: 'error', includeImage: true } };
@@ -47,10 +58,28 @@ test('http: raw tools/list and a call result equal a direct SDK client on the wi
 
 test('http: progress on the POST stream; abort cancels', async () => {
   const seen: Raw[] = [];
-  await up.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 }, _meta: { progressToken: 99 } }, { onProgress: (p) => seen.push(p) });
-  assert.deepEqual(seen.map((p) => [p.progressToken, p.progress]), [[99, 1], [99, 2]]);
+  await up.request(
+    'tools/call',
+    {
+      name: 'trigger-long-running-operation',
+      arguments: { duration: 0.4, steps: 2 },
+      _meta: { progressToken: 99 },
+    },
+    { onProgress: (p) => seen.push(p) },
+  );
+  assert.deepEqual(
+    seen.map((p) => [p.progressToken, p.progress]),
+    [
+      [99, 1],
+      [99, 2],
+    ],
+  );
   const ac = new AbortController();
-  const p = up.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }, { signal: ac.signal });
+  const p = up.request(
+    'tools/call',
+    { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
+    { signal: ac.signal },
+  );
   setTimeout(() => ac.abort(), 150);
   await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled);
 });
@@ -59,14 +88,23 @@ test('http: sampling and elicitation are tied to the call whose stream carried t
   const seen: { method: string; callKey?: string }[] = [];
   up.setServerRequestHandler(async (req, ctx) => {
     seen.push({ method: req.method, callKey: ctx.callKey });
-    if (req.method === 'sampling/createMessage') return { role: 'assistant', content: { type: 'text', text: 'from-client' }, model: 'm' };
+    if (req.method === 'sampling/createMessage')
+      return { role: 'assistant', content: { type: 'text', text: 'from-client' }, model: 'm' };
     if (req.method === 'elicitation/create') return { action: 'decline' };
     return { roots: [] };
   });
   try {
-    const busy = up.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 2 } }, { callKey: 'other' });
+    const busy = up.request(
+      'tools/call',
+      { name: 'trigger-long-running-operation', arguments: { duration: 1, steps: 2 } },
+      { callKey: 'other' },
+    );
     const [s, e] = await Promise.all([
-      up.request('tools/call', { name: 'trigger-sampling-request', arguments: { prompt: 'p' } }, { callKey: 'A' }),
+      up.request(
+        'tools/call',
+        { name: 'trigger-sampling-request', arguments: { prompt: 'p' } },
+        { callKey: 'A' },
+      ),
       up.request('tools/call', { name: 'trigger-elicitation-request', arguments: {} }, { callKey: 'B' }),
     ]);
     await busy;
@@ -93,23 +131,36 @@ test('http: a server that goes away is reconnected with backoff when it comes ba
     const r = m.get('remote')!;
     assert.equal(r.state().status, 'ready');
     // Settled handler attached now: the rejection may come before the assertion below runs.
-    const inflight = r.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }).then(
-      () => Promise.reject(new Error('the call should have failed')),
-      (e: unknown) => Promise.reject(e),
-    );
+    const inflight = r
+      .request('tools/call', {
+        name: 'trigger-long-running-operation',
+        arguments: { duration: 10, steps: 10 },
+      })
+      .then(
+        () => Promise.reject(new Error('the call should have failed')),
+        (e: unknown) => Promise.reject(e),
+      );
     inflight.catch(() => {});
     await new Promise((ok) => setTimeout(ok, 200));
     await srv.stop();
-    await assert.rejects(inflight, (e: unknown) => e instanceof UpstreamError && /Upstream 'remote'/.test(e.message));
+    await assert.rejects(
+      inflight,
+      (e: unknown) => e instanceof UpstreamError && /Upstream 'remote'/.test(e.message),
+    );
     await until(() => r.state().status === 'restarting', 10_000, 'restarting');
-    assert.match(r.state().error!, /Upstream 'remote' is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp \([A-Z_]+: [a-z :]+\)/);
+    assert.match(
+      r.state().error!,
+      /Upstream 'remote' is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp \([A-Z_]+: [a-z :]+\)/,
+    );
     assert.deepEqual(r.tools(), []);
     await assert.rejects(r.request('tools/list', undefined), /Upstream 'remote' is not available/);
     srv = await startEverything('streamableHttp', port);
     await until(() => r.state().status === 'ready', 15_000, 'reconnected');
     assert.ok(r.state().restarts >= 1);
     assert.ok(r.tools().length > 0);
-    assert.deepEqual(await r.request('tools/call', { name: 'echo', arguments: { message: 'back' } }), { content: [{ type: 'text', text: 'Echo: back' }] });
+    assert.deepEqual(await r.request('tools/call', { name: 'echo', arguments: { message: 'back' } }), {
+      content: [{ type: 'text', text: 'Echo: back' }],
+    });
   } finally {
     await m.close();
     await srv.stop();

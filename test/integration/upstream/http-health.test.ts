@@ -14,7 +14,10 @@ test('http health check: an idle upstream whose server went away is noticed with
     await srv.close();
     await until(() => up.state().status === 'failed', 5000, 'noticed');
     // Refused, or cut mid-ping and then silent: either way it is declared down without any call.
-    assert.match(up.state().error!, /^Upstream 'idle' (is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp|did not answer a health-check ping)/);
+    assert.match(
+      up.state().error!,
+      /^Upstream 'idle' (is unreachable at http:\/\/127\.0\.0\.1:\d+\/mcp|did not answer a health-check ping)/,
+    );
   } finally {
     await up.close();
     await srv.close().catch(() => {});

@@ -11,7 +11,11 @@ const text = (r: Record<string, unknown>) => (r.content as { text: string }[])[0
 
 test('http: session id and protocol version on every later request; GET stream; DELETE on close', async () => {
   const srv = await startHttpFixture();
-  const up = createUpstream({ name: 'fx', kind: 'http', config: { url: srv.url, headers: { 'X-Api-Key': 'configured-key' } } });
+  const up = createUpstream({
+    name: 'fx',
+    kind: 'http',
+    config: { url: srv.url, headers: { 'X-Api-Key': 'configured-key' } },
+  });
   try {
     await up.start();
     assert.equal(text(await up.request('tools/call', { name: 'add', arguments: { a: 2, b: 3 } })), '5');
@@ -45,7 +49,13 @@ test('http: an expired session (404) is re-initialized and the call retried once
     assert.notEqual(first, second, 'answered by a new session');
     assert.equal(srv.requests.filter((r) => r.rpcMethod === 'initialize').length, 2);
     assert.equal(up.state().status, 'ready');
-    assert.deepEqual(up.tools().map((t) => t.name).sort(), ['add', 'slow', 'whoami']);
+    assert.deepEqual(
+      up
+        .tools()
+        .map((t) => t.name)
+        .sort(),
+      ['add', 'slow', 'whoami'],
+    );
   } finally {
     await up.close();
     await srv.close();
@@ -59,7 +69,9 @@ function fakeAuth(initial: string | undefined) {
   const auth: UpstreamAuth = {
     authorization: async () => (token ? `Bearer ${token}` : undefined),
     unauthorized: async (info) => {
-      log.push(`401 ${info.status} ${info.wwwAuthenticate?.includes('invalid_token') ? 'invalid_token' : ''}${info.authorization ? ` refused=${info.authorization}` : ''}`);
+      log.push(
+        `401 ${info.status} ${info.wwwAuthenticate?.includes('invalid_token') ? 'invalid_token' : ''}${info.authorization ? ` refused=${info.authorization}` : ''}`,
+      );
       return onUnauthorized();
     },
     signIn: async () => {
@@ -108,8 +120,14 @@ test('http auth: needs-sign-in => status needs-auth, calls fail with a clear err
     await m.apply({ fx: { url: srv.url } });
     const s = m.get('fx')!.state();
     assert.equal(s.status, 'needs-auth');
-    assert.match(s.error!, /Upstream 'fx' needs you to sign in: the server at http:\/\/127\.0\.0\.1:\d+\/mcp answered HTTP 401/);
-    await assert.rejects(m.get('fx')!.request('tools/list', undefined), (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.needsAuth);
+    assert.match(
+      s.error!,
+      /Upstream 'fx' needs you to sign in: the server at http:\/\/127\.0\.0\.1:\d+\/mcp answered HTTP 401/,
+    );
+    await assert.rejects(
+      m.get('fx')!.request('tools/list', undefined),
+      (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.needsAuth,
+    );
     await m.signIn('fx');
     assert.equal(m.get('fx')!.state().status, 'ready');
     assert.deepEqual(a.log, ['401 401 invalid_token', 'signIn']);

@@ -14,10 +14,18 @@ import { createUpstream } from '../../../main/gateway/upstream/connection.js';
 test('http: a stateless v2-SDK server (no session, GET/DELETE 405) works as an upstream', async () => {
   const handler = createMcpHandler(() => {
     const server = new McpServer({ name: 'v2-server', version: '2.0.0' });
-    server.registerTool('shout', { description: 'Upper-cases', inputSchema: z.object({ text: z.string() }), _meta: { 'openai/widgetAccessible': true } }, async ({ text }) => ({
-      content: [{ type: 'text', text: text.toUpperCase() }],
-      structuredContent: { text: text.toUpperCase() },
-    }));
+    server.registerTool(
+      'shout',
+      {
+        description: 'Upper-cases',
+        inputSchema: z.object({ text: z.string() }),
+        _meta: { 'openai/widgetAccessible': true },
+      },
+      async ({ text }) => ({
+        content: [{ type: 'text', text: text.toUpperCase() }],
+        structuredContent: { text: text.toUpperCase() },
+      }),
+    );
     return server;
   });
   const node = toNodeHandler(handler);
@@ -34,7 +42,10 @@ test('http: a stateless v2-SDK server (no session, GET/DELETE 405) works as an u
     const s = up.state();
     assert.equal(s.status, 'ready');
     assert.equal((s.serverInfo as { name: string }).name, 'v2-server');
-    assert.deepEqual(up.tools().map((t) => [t.name, t._meta]), [['shout', { 'openai/widgetAccessible': true }]]);
+    assert.deepEqual(
+      up.tools().map((t) => [t.name, t._meta]),
+      [['shout', { 'openai/widgetAccessible': true }]],
+    );
     assert.deepEqual(await up.request('tools/call', { name: 'shout', arguments: { text: 'hi' } }), {
       content: [{ type: 'text', text: 'HI' }],
       structuredContent: { text: 'HI' },

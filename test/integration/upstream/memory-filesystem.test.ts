@@ -22,12 +22,20 @@ test('server-memory and server-filesystem side by side; raw lists equal direct; 
       memory: { command: process.execPath, args: [MEMORY], env: { MEMORY_FILE_PATH: memoryFile } },
       fs: { command: process.execPath, args: [FILESYSTEM, files] },
     });
-    assert.deepEqual(m.states().map((s) => [s.name, s.status]), [['memory', 'ready'], ['fs', 'ready']]);
+    assert.deepEqual(
+      m.states().map((s) => [s.name, s.status]),
+      [
+        ['memory', 'ready'],
+        ['fs', 'ready'],
+      ],
+    );
     const memory = m.get('memory')!;
     const fs = m.get('fs')!;
     pids.push(memory.pid!, fs.pid!);
 
-    const directMemory = await directStdioClient(process.execPath, [MEMORY], { MEMORY_FILE_PATH: join(dir, 'direct.jsonl') });
+    const directMemory = await directStdioClient(process.execPath, [MEMORY], {
+      MEMORY_FILE_PATH: join(dir, 'direct.jsonl'),
+    });
     const directFs = await directStdioClient(process.execPath, [FILESYSTEM, files]);
     try {
       assert.deepEqual(memory.tools(), await directList(directMemory, 'tools/list', 'tools'));
@@ -37,14 +45,25 @@ test('server-memory and server-filesystem side by side; raw lists equal direct; 
       await directFs.close();
     }
 
-    await memory.request('tools/call', { name: 'create_entities', arguments: { entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }] } });
+    await memory.request('tools/call', {
+      name: 'create_entities',
+      arguments: {
+        entities: [{ name: 'Ada', entityType: 'person', observations: ['wrote the first program'] }],
+      },
+    });
     const graph = await memory.request('tools/call', { name: 'read_graph', arguments: {} });
     assert.match(JSON.stringify(graph), /wrote the first program/);
     assert.match(await readFile(memoryFile, 'utf8'), /Ada/);
 
-    const read = await fs.request('tools/call', { name: 'read_text_file', arguments: { path: join(files, 'hello.txt') } });
+    const read = await fs.request('tools/call', {
+      name: 'read_text_file',
+      arguments: { path: join(files, 'hello.txt') },
+    });
     assert.equal(textOf(read).trim(), 'hello from the temp folder');
-    const outside = await fs.request('tools/call', { name: 'read_text_file', arguments: { path: '/etc/hostname' } });
+    const outside = await fs.request('tools/call', {
+      name: 'read_text_file',
+      arguments: { path: '/etc/hostname' },
+    });
     assert.equal(outside.isError, true, 'the server still enforces its allowed folder');
   } finally {
     await m.close();

@@ -22,9 +22,15 @@ test('sse auth: 401 on the stream => needs-auth; after sign-in the token goes on
     await m.signIn('legacy');
     const up = m.get('legacy')!;
     assert.equal(up.state().status, 'ready');
-    assert.deepEqual(await up.request('tools/call', { name: 'ping-tool', arguments: {} }), { content: [{ type: 'text', text: 'pong' }] });
+    assert.deepEqual(await up.request('tools/call', { name: 'ping-tool', arguments: {} }), {
+      content: [{ type: 'text', text: 'pong' }],
+    });
     assert.ok(srv.authorizations.length >= 4);
-    assert.deepEqual(srv.authorizations.slice(1).filter((a) => a !== 'Bearer sse-token'), [], 'every request after sign-in carried the token');
+    assert.deepEqual(
+      srv.authorizations.slice(1).filter((a) => a !== 'Bearer sse-token'),
+      [],
+      'every request after sign-in carried the token',
+    );
   } finally {
     await m.close();
     await srv.close();

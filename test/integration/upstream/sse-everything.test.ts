@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { createUpstream } from '../../../main/gateway/upstream/connection.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import { UpstreamError, UPSTREAM_ERROR } from '../../../main/gateway/upstream/types.js';
-import { directList, directStdioClient, EVERYTHING, freePort, startEverything, until, type Raw } from './helpers.js';
+import {
+  directList,
+  directStdioClient,
+  EVERYTHING,
+  freePort,
+  startEverything,
+  until,
+  type Raw,
+} from './helpers.js';
 
 test('sse: lists equal a direct connection; progress, cancel and sampling relay', async () => {
   const srv = await startEverything('sse', await freePort());
@@ -11,7 +19,8 @@ test('sse: lists equal a direct connection; progress, cancel and sampling relay'
   const seen: { method: string; callKey?: string }[] = [];
   up.setServerRequestHandler(async (req, ctx) => {
     seen.push({ method: req.method, callKey: ctx.callKey });
-    if (req.method === 'sampling/createMessage') return { role: 'assistant', content: { type: 'text', text: 'sse-sampled' }, model: 'm' };
+    if (req.method === 'sampling/createMessage')
+      return { role: 'assistant', content: { type: 'text', text: 'sse-sampled' }, model: 'm' };
     return { roots: [] };
   });
   const direct = await directStdioClient(process.execPath, [EVERYTHING, 'stdio']);
@@ -23,17 +32,42 @@ test('sse: lists equal a direct connection; progress, cancel and sampling relay'
     assert.deepEqual(up.prompts(), await directList(direct, 'prompts/list', 'prompts'));
 
     const progress: Raw[] = [];
-    await up.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 0.4, steps: 2 }, _meta: { progressToken: 'sse-tok' } }, { onProgress: (p) => progress.push(p) });
-    assert.deepEqual(progress.map((p) => p.progressToken), ['sse-tok', 'sse-tok']);
+    await up.request(
+      'tools/call',
+      {
+        name: 'trigger-long-running-operation',
+        arguments: { duration: 0.4, steps: 2 },
+        _meta: { progressToken: 'sse-tok' },
+      },
+      { onProgress: (p) => progress.push(p) },
+    );
+    assert.deepEqual(
+      progress.map((p) => p.progressToken),
+      ['sse-tok', 'sse-tok'],
+    );
 
     const ac = new AbortController();
-    const p = up.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }, { signal: ac.signal });
+    const p = up.request(
+      'tools/call',
+      { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
+      { signal: ac.signal },
+    );
     setTimeout(() => ac.abort(), 150);
-    await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled);
+    await assert.rejects(
+      p,
+      (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled,
+    );
 
-    const r = await up.request('tools/call', { name: 'trigger-sampling-request', arguments: { prompt: 'x' } }, { callKey: 'only-one' });
+    const r = await up.request(
+      'tools/call',
+      { name: 'trigger-sampling-request', arguments: { prompt: 'x' } },
+      { callKey: 'only-one' },
+    );
     assert.match(JSON.stringify(r), /sse-sampled/);
-    assert.deepEqual(seen.filter((s) => s.method === 'sampling/createMessage'), [{ method: 'sampling/createMessage', callKey: 'only-one' }]);
+    assert.deepEqual(
+      seen.filter((s) => s.method === 'sampling/createMessage'),
+      [{ method: 'sampling/createMessage', callKey: 'only-one' }],
+    );
   } finally {
     await direct.close();
     await up.close();
@@ -50,14 +84,22 @@ test('sse: the stream dropping fails calls in flight at once and the upstream re
     const r = m.get('legacy')!;
     assert.equal(r.state().status, 'ready');
     // Settled handler attached now: the rejection may come before the assertion below runs.
-    const inflight = r.request('tools/call', { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } }).then(
-      () => Promise.reject(new Error('the call should have failed')),
-      (e: unknown) => Promise.reject(e),
-    );
+    const inflight = r
+      .request('tools/call', {
+        name: 'trigger-long-running-operation',
+        arguments: { duration: 10, steps: 10 },
+      })
+      .then(
+        () => Promise.reject(new Error('the call should have failed')),
+        (e: unknown) => Promise.reject(e),
+      );
     inflight.catch(() => {});
     await new Promise((ok) => setTimeout(ok, 200));
     await srv.stop();
-    await assert.rejects(inflight, /Upstream 'legacy' lost its SSE stream .* while tools\/call was in flight/);
+    await assert.rejects(
+      inflight,
+      /Upstream 'legacy' lost its SSE stream .* while tools\/call was in flight/,
+    );
     await until(() => r.state().status === 'restarting', 10_000, 'restarting');
     srv = await startEverything('sse', port);
     await until(() => r.state().status === 'ready', 15_000, 'reconnected');
@@ -72,7 +114,10 @@ test('sse: a URL that is not an SSE endpoint fails with advice', async () => {
   const srv = await startEverything('streamableHttp', await freePort());
   const up = createUpstream({ name: 'wrong', kind: 'sse', config: { url: srv.url, type: 'sse' } });
   try {
-    await assert.rejects(up.start(), /Upstream 'wrong' answered HTTP \d+ when opening its SSE stream.*Check mcpServers\.wrong\.url/);
+    await assert.rejects(
+      up.start(),
+      /Upstream 'wrong' answered HTTP \d+ when opening its SSE stream.*Check mcpServers\.wrong\.url/,
+    );
     assert.equal(up.state().status, 'failed');
     // Supervised, a client error is not retried in a loop: it stays 'failed' until the config changes.
     const m = createUpstreamManager();

@@ -24,7 +24,14 @@ function groupMembers(pgid: number): number[] {
 }
 
 test('close escalates to SIGKILL for a server that ignores stdin EOF and SIGTERM, and stops its children', async () => {
-  const up = createUpstream({ name: 'stubborn', kind: 'stdio', config: { command: process.execPath, args: [STUBBORN, '--grandchild'] } }, { shutdown: { stdinGraceMs: 200, termGraceMs: 300 } });
+  const up = createUpstream(
+    {
+      name: 'stubborn',
+      kind: 'stdio',
+      config: { command: process.execPath, args: [STUBBORN, '--grandchild'] },
+    },
+    { shutdown: { stdinGraceMs: 200, termGraceMs: 300 } },
+  );
   await up.start();
   assert.equal(up.state().protocolVersion, '2025-06-18');
   const pid = up.pid!;
@@ -41,7 +48,14 @@ test('close escalates to SIGKILL for a server that ignores stdin EOF and SIGTERM
 });
 
 test('a server that dies while its own child still holds the pipes is noticed at once, and the child is stopped', async () => {
-  const up = createUpstream({ name: 'orphaning', kind: 'stdio', config: { command: process.execPath, args: [STUBBORN, '--grandchild', '--grandchild-holds-pipes'] } }, { shutdown: { stdinGraceMs: 200, termGraceMs: 300 } });
+  const up = createUpstream(
+    {
+      name: 'orphaning',
+      kind: 'stdio',
+      config: { command: process.execPath, args: [STUBBORN, '--grandchild', '--grandchild-holds-pipes'] },
+    },
+    { shutdown: { stdinGraceMs: 200, termGraceMs: 300 } },
+  );
   try {
     await up.start();
     const pid = up.pid!;

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createAppPrefsStore } from '../../../main/app/app-prefs.js';
-import { startApp, type AppControllerDeps, type ShellServiceOptions } from '../../../main/app/app-controller.js';
+import {
+  startApp,
+  type AppControllerDeps,
+  type ShellServiceOptions,
+} from '../../../main/app/app-controller.js';
 import { invokeChannel } from '../../../main/app/ipc-channels.js';
 import type { LoginItem } from '../../../main/app/login-item.js';
 import { API_METHODS } from '../../../preload/contract.js';
@@ -29,7 +33,11 @@ function setup(over: Partial<AppControllerDeps> = {}, file = join(dir, `prefs-${
     iconsDir: '/app/resources',
     createServices: async (o) => {
       options.push(o);
-      return { start: async () => void life.push('start'), stop: async () => void life.push('stop'), services: { control: recording.api } };
+      return {
+        start: async () => void life.push('start'),
+        stop: async () => void life.push('stop'),
+        services: { control: recording.api },
+      };
     },
     configuredAuth: async () => undefined,
     prefs: createAppPrefsStore(file),
@@ -63,7 +71,10 @@ describe('app controller', () => {
     assert.equal(s.options[0]?.auth, 'oauth');
     assert.deepEqual(s.life, ['start']);
     assert.equal(s.f.app.listenerCount('window-all-closed'), 1, 'closing the last window does not quit');
-    assert.deepEqual([...s.f.ipcMain.handlers.keys()].sort(), API_METHODS.map((m) => invokeChannel(m)).sort());
+    assert.deepEqual(
+      [...s.f.ipcMain.handlers.keys()].sort(),
+      API_METHODS.map((m) => invokeChannel(m)).sort(),
+    );
     await tick();
     const tray = FakeTray.created[0];
     assert.ok(tray);
@@ -78,8 +89,19 @@ describe('app controller', () => {
     const controller = await startApp(s.deps);
     const win = FakeBrowserWindow.created[0];
     assert.ok(win);
-    await s.f.ipcMain.invoke(invokeChannel('listServers'), { id: win.webContents.id }, 'tunnelgate://app/index.html');
-    await assert.rejects(s.f.ipcMain.invoke(invokeChannel('listServers'), { id: win.webContents.id + 1000 }, 'tunnelgate://app/index.html'), /did not come from a Tunnelgate window/);
+    await s.f.ipcMain.invoke(
+      invokeChannel('listServers'),
+      { id: win.webContents.id },
+      'tunnelgate://app/index.html',
+    );
+    await assert.rejects(
+      s.f.ipcMain.invoke(
+        invokeChannel('listServers'),
+        { id: win.webContents.id + 1000 },
+        'tunnelgate://app/index.html',
+      ),
+      /did not come from a Tunnelgate window/,
+    );
     assert.equal(s.recording.calls.filter((c) => c.method === 'listServers').length, 1);
     await controller?.shutdown();
   });
@@ -96,12 +118,20 @@ describe('app controller', () => {
     tray.click('copy-url');
     tray.click('launch-at-login');
     await tick();
-    assert.deepEqual(s.recording.calls.filter((c) => c.method !== 'getStatus').map((c) => c.method), ['startTunnel', 'stopGateway']);
+    assert.deepEqual(
+      s.recording.calls.filter((c) => c.method !== 'getStatus').map((c) => c.method),
+      ['startTunnel', 'stopGateway'],
+    );
     assert.equal(s.f.clipboard.text, 'http://127.0.0.1:8740/mcp');
     assert.equal(s.login(), true);
     assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { goPublicOnLaunch: true });
     // The status pushed by the control service re-renders the tray.
-    s.recording.emit('status', baseStatus({ tunnel: { mode: 'quick', phase: 'ready', url: 'https://w-x-y-z.trycloudflare.com', reachable: 'yes' } }));
+    s.recording.emit(
+      'status',
+      baseStatus({
+        tunnel: { mode: 'quick', phase: 'ready', url: 'https://w-x-y-z.trycloudflare.com', reachable: 'yes' },
+      }),
+    );
     assert.equal(tray.item('status').label, 'Public at w-x-y-z.trycloudflare.com');
     await controller?.shutdown();
 

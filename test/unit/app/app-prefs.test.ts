@@ -10,14 +10,28 @@ const dir = mkdtempSync(join(tmpdir(), 'tg-prefs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 // electron-store is `conf` with Electron's userData as its folder; the same engine runs here.
-const open = () => new Conf<AppPrefs>({ projectName: 'tunnelgate-test', cwd: dir, configName: 'app-state', defaults: { goPublicOnLaunch: false } });
+const open = () =>
+  new Conf<AppPrefs>({
+    projectName: 'tunnelgate-test',
+    cwd: dir,
+    configName: 'app-state',
+    defaults: { goPublicOnLaunch: false },
+  });
 
 it('prefs over the electron-store engine: nothing public by default, the choice survives a restart', () => {
   const first = createKeyValuePrefs(open());
   assert.deepEqual(first.get(), { goPublicOnLaunch: false });
   first.set({ goPublicOnLaunch: true });
-  assert.deepEqual(createKeyValuePrefs(open()).get(), { goPublicOnLaunch: true }, 'read back by a new store (a restart)');
+  assert.deepEqual(
+    createKeyValuePrefs(open()).get(),
+    { goPublicOnLaunch: true },
+    'read back by a new store (a restart)',
+  );
   assert.deepEqual(JSON.parse(readFileSync(join(dir, 'app-state.json'), 'utf8')), { goPublicOnLaunch: true });
   first.set({});
-  assert.deepEqual(createKeyValuePrefs(open()).get(), { goPublicOnLaunch: true }, 'an empty patch changes nothing');
+  assert.deepEqual(
+    createKeyValuePrefs(open()).get(),
+    { goPublicOnLaunch: true },
+    'an empty patch changes nothing',
+  );
 });

@@ -3,7 +3,13 @@ import { API_METHODS, type AppStatus, type TunnelgateApi } from '../../../preloa
 
 export function baseStatus(patch: Partial<AppStatus> = {}): AppStatus {
   return {
-    gateway: { running: true, port: 8740, localUrl: 'http://127.0.0.1:8740/mcp', connectorUrl: null, authMode: 'oauth' },
+    gateway: {
+      running: true,
+      port: 8740,
+      localUrl: 'http://127.0.0.1:8740/mcp',
+      connectorUrl: null,
+      authMode: 'oauth',
+    },
     tunnel: { mode: 'quick', phase: 'stopped', url: null, reachable: 'unknown' },
     checklist: { gatewayRunning: true, tunnelReady: false, reachable: false, clientApproved: false },
     pendingApprovals: 0,
@@ -14,7 +20,12 @@ export function baseStatus(patch: Partial<AppStatus> = {}): AppStatus {
 
 export function createRecordingApi(status: AppStatus = baseStatus()) {
   const calls: { method: string; args: unknown[] }[] = [];
-  const listeners = { status: new Set<(s: unknown) => void>(), servers: new Set<(s: unknown) => void>(), activity: new Set<(s: unknown) => void>(), approvals: new Set<(s: unknown) => void>() };
+  const listeners = {
+    status: new Set<(s: unknown) => void>(),
+    servers: new Set<(s: unknown) => void>(),
+    activity: new Set<(s: unknown) => void>(),
+    approvals: new Set<(s: unknown) => void>(),
+  };
   const methods = Object.fromEntries(
     API_METHODS.map((m) => [
       m,

@@ -158,17 +158,26 @@ export class FakeApp extends EventEmitter implements AppPort {
 export class FakeIpcMain {
   handlers = new Map<string, (event: IpcMainInvokeEventPort, ...args: unknown[]) => unknown>();
   handle(channel: string, listener: (event: IpcMainInvokeEventPort, ...args: unknown[]) => unknown): void {
-    if (this.handlers.has(channel)) throw new Error(`Attempted to register a second handler for '${channel}'`);
+    if (this.handlers.has(channel))
+      throw new Error(`Attempted to register a second handler for '${channel}'`);
     this.handlers.set(channel, listener);
   }
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
   /** Invokes like ipcRenderer.invoke from the given sender and frame URL. */
-  async invoke(channel: string, sender: { id: number }, frameUrl: string | null, ...args: unknown[]): Promise<unknown> {
+  async invoke(
+    channel: string,
+    sender: { id: number },
+    frameUrl: string | null,
+    ...args: unknown[]
+  ): Promise<unknown> {
     const h = this.handlers.get(channel);
     if (!h) throw new Error(`No handler registered for '${channel}'`);
-    const event: IpcMainInvokeEventPort = { sender, senderFrame: frameUrl === null ? null : { url: frameUrl, parent: null } };
+    const event: IpcMainInvokeEventPort = {
+      sender,
+      senderFrame: frameUrl === null ? null : { url: frameUrl, parent: null },
+    };
     return h(event, ...args);
   }
 }
@@ -178,12 +187,21 @@ export function createFakeElectron() {
   FakeTray.created = [];
   const app = new FakeApp();
   const ipcMain = new FakeIpcMain();
-  const clipboard = { text: '', writeText(t: string) { this.text = t; } };
+  const clipboard = {
+    text: '',
+    writeText(t: string) {
+      this.text = t;
+    },
+  };
   const opened: string[] = [];
   const privileged: { scheme: string; privileges?: Record<string, boolean> }[][] = [];
   const handled = new Map<string, (r: Request) => Response | Promise<Response>>();
-  const permissionHandlers: { request?: (wc: unknown, p: string, cb: (g: boolean) => void) => void; check?: (wc: unknown, p: string) => boolean } = {};
-  let beforeRequest: ((details: { url: string }, cb: (r: { cancel?: boolean }) => void) => void) | null = null;
+  const permissionHandlers: {
+    request?: (wc: unknown, p: string, cb: (g: boolean) => void) => void;
+    check?: (wc: unknown, p: string) => boolean;
+  } = {};
+  let beforeRequest: ((details: { url: string }, cb: (r: { cancel?: boolean }) => void) => void) | null =
+    null;
   const order: string[] = [];
   const electron = {
     app,
@@ -199,12 +217,15 @@ export function createFakeElectron() {
         order.push(`registerSchemes(ready=${app.readyCalled})`);
         privileged.push(schemes);
       },
-      handle: (scheme: string, handler: (r: Request) => Response | Promise<Response>) => void handled.set(scheme, handler),
+      handle: (scheme: string, handler: (r: Request) => Response | Promise<Response>) =>
+        void handled.set(scheme, handler),
     },
     session: {
       defaultSession: {
-        setPermissionRequestHandler: (h: typeof permissionHandlers.request | null) => void (permissionHandlers.request = h ?? undefined),
-        setPermissionCheckHandler: (h: typeof permissionHandlers.check | null) => void (permissionHandlers.check = h ?? undefined),
+        setPermissionRequestHandler: (h: typeof permissionHandlers.request | null) =>
+          void (permissionHandlers.request = h ?? undefined),
+        setPermissionCheckHandler: (h: typeof permissionHandlers.check | null) =>
+          void (permissionHandlers.check = h ?? undefined),
         webRequest: { onBeforeRequest: (l: typeof beforeRequest) => void (beforeRequest = l) },
       },
     },

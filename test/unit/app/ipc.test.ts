@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { eventChannel, invokeChannel } from '../../../main/app/ipc-channels.js';
-import { createSenderCheck, forwardEvents, ForeignSenderError, registerIpcHandlers } from '../../../main/app/ipc.js';
+import {
+  createSenderCheck,
+  forwardEvents,
+  ForeignSenderError,
+  registerIpcHandlers,
+} from '../../../main/app/ipc.js';
 import { API_METHODS } from '../../../preload/contract.js';
 import { createRecordingApi } from './fake-api.js';
 import { FakeIpcMain, FakeWebContents } from './fake-electron.js';
@@ -13,7 +18,12 @@ function setup() {
   const { api, calls } = createRecordingApi();
   const ours = new Set<number>([7]);
   const refused: string[] = [];
-  const dispose = registerIpcHandlers({ ipcMain, api, isTrustedSender: createSenderCheck(() => ours), onRefused: (c) => refused.push(c) });
+  const dispose = registerIpcHandlers({
+    ipcMain,
+    api,
+    isTrustedSender: createSenderCheck(() => ours),
+    onRefused: (c) => refused.push(c),
+  });
   return { ipcMain, calls, ours, refused, dispose };
 }
 
@@ -33,18 +43,30 @@ describe('IPC registration', () => {
 
   it('refuses a webContents that is not one of our windows, without calling the api', async () => {
     const { ipcMain, calls, refused } = setup();
-    await assert.rejects(ipcMain.invoke(invokeChannel('setSecret'), { id: 99 }, OURS, 'github', 'value'), ForeignSenderError);
+    await assert.rejects(
+      ipcMain.invoke(invokeChannel('setSecret'), { id: 99 }, OURS, 'github', 'value'),
+      ForeignSenderError,
+    );
     assert.deepEqual(calls, []);
     assert.deepEqual(refused, [invokeChannel('setSecret')]);
   });
 
   it('refuses our window when the calling frame shows foreign content, is a subframe, or is gone', async () => {
     const { ipcMain, calls } = setup();
-    await assert.rejects(ipcMain.invoke(invokeChannel('listSecrets'), { id: 7 }, 'https://evil.example/'), ForeignSenderError);
-    await assert.rejects(ipcMain.invoke(invokeChannel('listSecrets'), { id: 7 }, 'file:///tmp/page.html'), ForeignSenderError);
+    await assert.rejects(
+      ipcMain.invoke(invokeChannel('listSecrets'), { id: 7 }, 'https://evil.example/'),
+      ForeignSenderError,
+    );
+    await assert.rejects(
+      ipcMain.invoke(invokeChannel('listSecrets'), { id: 7 }, 'file:///tmp/page.html'),
+      ForeignSenderError,
+    );
     await assert.rejects(ipcMain.invoke(invokeChannel('listSecrets'), { id: 7 }, null), ForeignSenderError);
     const handler = ipcMain.handlers.get(invokeChannel('listSecrets'));
-    await assert.rejects(async () => handler?.({ sender: { id: 7 }, senderFrame: { url: OURS, parent: {} } }), ForeignSenderError);
+    await assert.rejects(
+      async () => handler?.({ sender: { id: 7 }, senderFrame: { url: OURS, parent: {} } }),
+      ForeignSenderError,
+    );
     assert.deepEqual(calls, []);
   });
 
@@ -68,10 +90,16 @@ describe('pushed events', () => {
     emit('activity', { id: 3 });
     emit('approvals', []);
     emit('servers', []);
-    assert.deepEqual(a.sent.map((s) => s.channel), [eventChannel('status'), eventChannel('activity'), eventChannel('approvals'), eventChannel('servers')]);
+    assert.deepEqual(
+      a.sent.map((s) => s.channel),
+      [eventChannel('status'), eventChannel('activity'), eventChannel('approvals'), eventChannel('servers')],
+    );
     assert.deepEqual(a.sent[1]?.args, [{ id: 3 }]);
     assert.deepEqual(b.sent, [], 'a destroyed window gets nothing');
     stop();
-    assert.equal(listeners.status.size + listeners.activity.size + listeners.approvals.size + listeners.servers.size, 0);
+    assert.equal(
+      listeners.status.size + listeners.activity.size + listeners.approvals.size + listeners.servers.size,
+      0,
+    );
   });
 });

@@ -22,7 +22,12 @@ describe('launch at login', () => {
   it('writes and removes an XDG autostart entry on Linux, quoting the command', () => {
     const app = new FakeApp();
     const autostart = join(dir, 'autostart');
-    const item = createLoginItem({ app, platform: 'linux', autostartDir: autostart, command: '/opt/Tunnel gate/tunnelgate "x"' });
+    const item = createLoginItem({
+      app,
+      platform: 'linux',
+      autostartDir: autostart,
+      command: '/opt/Tunnel gate/tunnelgate "x"',
+    });
     assert.equal(item.get(), false);
     item.set(true);
     const file = join(autostart, 'tunnelgate.desktop');

@@ -29,8 +29,10 @@ function runPreload(code: string) {
         invoked.push({ channel, args });
         return `answer:${channel}`;
       },
-      on: (channel: string, h: (...a: unknown[]) => void) => void (handlers.get(channel) ?? handlers.set(channel, new Set()).get(channel))?.add(h),
-      removeListener: (channel: string, h: (...a: unknown[]) => void) => void handlers.get(channel)?.delete(h),
+      on: (channel: string, h: (...a: unknown[]) => void) =>
+        void (handlers.get(channel) ?? handlers.set(channel, new Set()).get(channel))?.add(h),
+      removeListener: (channel: string, h: (...a: unknown[]) => void) =>
+        void handlers.get(channel)?.delete(h),
     },
   };
   const fakeRequire = (id: string): unknown => {
@@ -45,7 +47,16 @@ function runPreload(code: string) {
 describe('preload bundle', () => {
   let code = '';
   before(async () => {
-    await build({ entryPoints: [join(root, 'preload/index.ts')], outfile: join(out, 'index.cjs'), bundle: true, platform: 'node', format: 'cjs', external: ['electron'], target: 'node20', logLevel: 'silent' });
+    await build({
+      entryPoints: [join(root, 'preload/index.ts')],
+      outfile: join(out, 'index.cjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['electron'],
+      target: 'node20',
+      logLevel: 'silent',
+    });
     code = readFileSync(join(out, 'index.cjs'), 'utf8');
   });
 
@@ -55,7 +66,10 @@ describe('preload bundle', () => {
     assert.equal(exposed[0]?.name, 'tunnelgate');
     const keys = Object.keys(exposed[0]?.api ?? {}).sort();
     assert.deepEqual(keys, [...API_METHODS, 'onStatus', 'onServers', 'onActivity', 'onApprovals'].sort());
-    assert.ok(Object.values(exposed[0]?.api ?? {}).every((v) => typeof v === 'function'), 'no ipcRenderer or other object leaks');
+    assert.ok(
+      Object.values(exposed[0]?.api ?? {}).every((v) => typeof v === 'function'),
+      'no ipcRenderer or other object leaks',
+    );
   });
 
   it('invokes the fixed channel of each method with the given arguments', async () => {
@@ -63,7 +77,10 @@ describe('preload bundle', () => {
     const api = exposed[0]?.api ?? {};
     assert.equal(await api.getStatus?.(), `answer:${invokeChannel('getStatus')}`);
     await api.setToolEnabled?.('github', 'create_issue', false);
-    assert.deepEqual(invoked.at(-1), { channel: invokeChannel('setToolEnabled'), args: ['github', 'create_issue', false] });
+    assert.deepEqual(invoked.at(-1), {
+      channel: invokeChannel('setToolEnabled'),
+      args: ['github', 'create_issue', false],
+    });
   });
 
   it('subscriptions pass only the payload and return a working unsubscribe', () => {

@@ -2,22 +2,69 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { trayIconFile } from '../../../main/app/icons.js';
 import { createTrayController } from '../../../main/app/tray.js';
-import { buildTrayTemplate, trayIconState, trayStatusLine, type TrayActions } from '../../../main/app/tray-model.js';
+import {
+  buildTrayTemplate,
+  trayIconState,
+  trayStatusLine,
+  type TrayActions,
+} from '../../../main/app/tray-model.js';
 import type { AppStatus } from '../../../preload/contract.js';
 import { baseStatus } from './fake-api.js';
 import { createFakeElectron, FakeTray } from './fake-electron.js';
 
-const stopped = baseStatus({ gateway: { running: false, port: null, localUrl: null, connectorUrl: null, authMode: 'oauth' } });
+const stopped = baseStatus({
+  gateway: { running: false, port: null, localUrl: null, connectorUrl: null, authMode: 'oauth' },
+});
 const local = baseStatus();
-const starting = baseStatus({ tunnel: { mode: 'quick', phase: 'starting', url: null, reachable: 'unknown' } });
+const starting = baseStatus({
+  tunnel: { mode: 'quick', phase: 'starting', url: null, reachable: 'unknown' },
+});
 const publicReady = baseStatus({
-  gateway: { running: true, port: 8740, localUrl: 'http://127.0.0.1:8740/mcp', connectorUrl: 'https://fancy-river-stone-apple.trycloudflare.com/mcp', authMode: 'oauth' },
-  tunnel: { mode: 'quick', phase: 'ready', url: 'https://fancy-river-stone-apple.trycloudflare.com', reachable: 'yes' },
+  gateway: {
+    running: true,
+    port: 8740,
+    localUrl: 'http://127.0.0.1:8740/mcp',
+    connectorUrl: 'https://fancy-river-stone-apple.trycloudflare.com/mcp',
+    authMode: 'oauth',
+  },
+  tunnel: {
+    mode: 'quick',
+    phase: 'ready',
+    url: 'https://fancy-river-stone-apple.trycloudflare.com',
+    reachable: 'yes',
+  },
   pendingApprovals: 2,
 });
-const failed = baseStatus({ tunnel: { mode: 'quick', phase: 'failed', url: null, reachable: 'unknown', error: 'cloudflared was not found (looked in tunnel.cloudflaredPath, CLOUDFLARED_BIN, PATH and the app data folder).', errorCode: 'binary-missing' } });
-const unreachable = baseStatus({ tunnel: { mode: 'quick', phase: 'ready', url: 'https://a-b-c-d.trycloudflare.com', reachable: 'no', reachableDetail: '502' } });
-const gatewayError = baseStatus({ gateway: { running: false, port: null, localUrl: null, connectorUrl: null, authMode: 'oauth', error: 'Port 8740 on 127.0.0.1 is already in use' } });
+const failed = baseStatus({
+  tunnel: {
+    mode: 'quick',
+    phase: 'failed',
+    url: null,
+    reachable: 'unknown',
+    error:
+      'cloudflared was not found (looked in tunnel.cloudflaredPath, CLOUDFLARED_BIN, PATH and the app data folder).',
+    errorCode: 'binary-missing',
+  },
+});
+const unreachable = baseStatus({
+  tunnel: {
+    mode: 'quick',
+    phase: 'ready',
+    url: 'https://a-b-c-d.trycloudflare.com',
+    reachable: 'no',
+    reachableDetail: '502',
+  },
+});
+const gatewayError = baseStatus({
+  gateway: {
+    running: false,
+    port: null,
+    localUrl: null,
+    connectorUrl: null,
+    authMode: 'oauth',
+    error: 'Port 8740 on 127.0.0.1 is already in use',
+  },
+});
 
 function recorder() {
   const calls: string[] = [];
@@ -42,7 +89,12 @@ describe('tray status line and icon state', () => {
     ['starting', starting, 'Starting…', 'starting'],
     ['public', publicReady, 'Public at fancy-river-stone-apple.trycloudflare.com', 'public'],
     ['tunnel failed', failed, /^Error: cloudflared was not found/, 'error'],
-    ['not reachable', unreachable, 'Error: a-b-c-d.trycloudflare.com is not reachable from the internet', 'error'],
+    [
+      'not reachable',
+      unreachable,
+      'Error: a-b-c-d.trycloudflare.com is not reachable from the internet',
+      'error',
+    ],
     ['gateway error', gatewayError, 'Error: Port 8740 on 127.0.0.1 is already in use', 'error'],
   ];
   for (const [name, status, line, icon] of cases) {
@@ -60,7 +112,24 @@ describe('tray menu', () => {
   it('has every item, in order, with the status line disabled', () => {
     const { actions } = recorder();
     const items = buildTrayTemplate(publicReady, false, actions);
-    assert.deepEqual(items.map((i) => i.id ?? i.type), ['status', 'separator', 'toggle-gateway', 'toggle-tunnel', 'copy-url', 'separator', 'open-dashboard', 'open-activity', 'open-approvals', 'separator', 'launch-at-login', 'separator', 'quit']);
+    assert.deepEqual(
+      items.map((i) => i.id ?? i.type),
+      [
+        'status',
+        'separator',
+        'toggle-gateway',
+        'toggle-tunnel',
+        'copy-url',
+        'separator',
+        'open-dashboard',
+        'open-activity',
+        'open-approvals',
+        'separator',
+        'launch-at-login',
+        'separator',
+        'quit',
+      ],
+    );
     assert.equal(items[0]?.enabled, false);
     assert.equal(items.find((i) => i.id === 'open-approvals')?.label, 'Pending approvals (2)');
     assert.equal(items.find((i) => i.id === 'launch-at-login')?.type, 'checkbox');
@@ -116,7 +185,13 @@ describe('tray controller', () => {
       const f = createFakeElectron();
       const { actions } = recorder();
       let login = false;
-      const tray = createTrayController({ electron: f.electron, iconsDir: '/res', platform, actions: { ...actions, setLaunchAtLogin: (v) => (login = v) }, launchAtLogin: () => login });
+      const tray = createTrayController({
+        electron: f.electron,
+        iconsDir: '/res',
+        platform,
+        actions: { ...actions, setLaunchAtLogin: (v) => (login = v) },
+        launchAtLogin: () => login,
+      });
       const fake = FakeTray.created[0];
       assert.ok(fake);
       assert.equal(fake.item('status').label, 'Starting…', 'a menu exists before the first status');
@@ -127,7 +202,16 @@ describe('tray controller', () => {
       tray.update(publicReady);
       tray.update(failed);
       const suffix = platform === 'darwin' ? 'Template' : '';
-      assert.deepEqual(fake.images, [`/res/tray-stopped${suffix}.png`, `/res/tray-starting${suffix}.png`, `/res/tray-public${suffix}.png`, `/res/tray-error${suffix}.png`], 'the image changes only with the state');
+      assert.deepEqual(
+        fake.images,
+        [
+          `/res/tray-stopped${suffix}.png`,
+          `/res/tray-starting${suffix}.png`,
+          `/res/tray-public${suffix}.png`,
+          `/res/tray-error${suffix}.png`,
+        ],
+        'the image changes only with the state',
+      );
       assert.equal(trayIconFile('public', platform), `tray-public${suffix}.png`);
       assert.match(fake.tooltip, /^Tunnelgate: Error: cloudflared was not found/);
       assert.match(String(fake.item('status').label), /^Error:/);

@@ -33,7 +33,9 @@ describe('window security options', () => {
   });
 
   it('has a strict CSP: no inline script, no eval, no network, no frames', () => {
-    const directives = new Map(RENDERER_CSP.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
+    const directives = new Map(
+      RENDERER_CSP.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]),
+    );
     assert.equal(directives.get('default-src'), "'none'");
     assert.equal(directives.get('script-src'), "'self'");
     assert.equal(directives.get('connect-src'), "'none'");
@@ -47,11 +49,17 @@ describe('window security options', () => {
     const opened: string[] = [];
     hardenWebContents(contents, (u) => opened.push(u));
     assert.equal(contents.tryNavigate('will-navigate', 'https://evil.example/phish'), true);
-    assert.equal(contents.tryNavigate('will-navigate', 'https://chatgpt.com/'), true, 'even allowed links never load in our window');
+    assert.equal(
+      contents.tryNavigate('will-navigate', 'https://chatgpt.com/'),
+      true,
+      'even allowed links never load in our window',
+    );
     assert.equal(contents.tryNavigate('will-navigate', rendererUrl('servers')), true);
     assert.equal(contents.tryNavigate('will-redirect', 'https://developers.cloudflare.com/'), true);
     assert.deepEqual(opened, ['https://chatgpt.com/']);
-    assert.deepEqual(contents.openHandler?.({ url: 'https://developers.cloudflare.com/cloudflare-one/' }), { action: 'deny' });
+    assert.deepEqual(contents.openHandler?.({ url: 'https://developers.cloudflare.com/cloudflare-one/' }), {
+      action: 'deny',
+    });
     assert.deepEqual(contents.openHandler?.({ url: 'http://chatgpt.com/' }), { action: 'deny' });
     assert.deepEqual(contents.openHandler?.({ url: 'file:///etc/passwd' }), { action: 'deny' });
     assert.deepEqual(opened, ['https://chatgpt.com/', 'https://developers.cloudflare.com/cloudflare-one/']);
@@ -95,9 +103,16 @@ describe('window security options', () => {
     assert.deepEqual(activity?.loaded, ['tunnelgate://app/index.html#/activity']);
     assert.equal(dash?.options.webPreferences?.sandbox, true);
     assert.ok(dash?.webContents.openHandler, 'window.open is handled (denied)');
-    assert.deepEqual([...windows.webContentsIds()].sort(), [dash?.webContents.id, activity?.webContents.id].sort());
+    assert.deepEqual(
+      [...windows.webContentsIds()].sort(),
+      [dash?.webContents.id, activity?.webContents.id].sort(),
+    );
     dash?.close();
-    assert.deepEqual([...windows.webContentsIds()], [activity?.webContents.id], 'a closed window leaves the sender allow-list');
+    assert.deepEqual(
+      [...windows.webContentsIds()],
+      [activity?.webContents.id],
+      'a closed window leaves the sender allow-list',
+    );
   });
 });
 

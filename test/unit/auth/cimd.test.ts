@@ -5,7 +5,13 @@ import type { CimdResponse, CimdTransport } from '../../../main/auth/cimd-transp
 import { createTestClock } from '../../fixtures/auth/auth-harness.js';
 
 const URL_ID = 'https://client.example.com/oauth/metadata.json';
-const goodDoc = (over: Record<string, unknown> = {}) => ({ client_id: URL_ID, client_name: 'Example', redirect_uris: ['https://client.example.com/cb'], token_endpoint_auth_method: 'none', ...over });
+const goodDoc = (over: Record<string, unknown> = {}) => ({
+  client_id: URL_ID,
+  client_name: 'Example',
+  redirect_uris: ['https://client.example.com/cb'],
+  token_endpoint_auth_method: 'none',
+  ...over,
+});
 
 /** A transport that answers from a table and records what was contacted. */
 function fakeTransport(addresses: string[], answer: Partial<CimdResponse> & { body?: string } = {}) {
@@ -23,10 +29,15 @@ function fakeTransport(addresses: string[], answer: Partial<CimdResponse> & { bo
 describe('Client ID Metadata Documents', () => {
   it('loads a valid document, connecting to the checked address, and caches it', async () => {
     const clock = createTestClock();
-    const { transport, calls } = fakeTransport(['93.184.216.34'], { headers: { 'cache-control': 'max-age=120' } });
+    const { transport, calls } = fakeTransport(['93.184.216.34'], {
+      headers: { 'cache-control': 'max-age=120' },
+    });
     const r = createCimdResolver({ transport, clock });
     const c = await r.load(URL_ID);
-    assert.deepEqual({ id: c.clientId, name: c.clientName, uris: c.redirectUris, src: c.source, cimd: c.cimdUrl }, { id: URL_ID, name: 'Example', uris: ['https://client.example.com/cb'], src: 'cimd', cimd: URL_ID });
+    assert.deepEqual(
+      { id: c.clientId, name: c.clientName, uris: c.redirectUris, src: c.source, cimd: c.cimdUrl },
+      { id: URL_ID, name: 'Example', uris: ['https://client.example.com/cb'], src: 'cimd', cimd: URL_ID },
+    );
     assert.deepEqual(calls, [{ url: URL_ID, address: '93.184.216.34' }]);
     await r.load(URL_ID);
     assert.equal(calls.length, 1, 'cached');
@@ -36,19 +47,30 @@ describe('Client ID Metadata Documents', () => {
   });
 
   it('cleans the client name of bidirectional overrides and control characters', async () => {
-    const { transport } = fakeTransport(['93.184.216.34'], { body: JSON.stringify(goodDoc({ client_name: '\u202eChatGPT\u0007\u200d' })) });
+    const { transport } = fakeTransport(['93.184.216.34'], {
+      body: JSON.stringify(goodDoc({ client_name: '\u202eChatGPT\u0007\u200d' })),
+    });
     const c = await createCimdResolver({ transport, clock: createTestClock() }).load(URL_ID);
     assert.equal(c.clientName, 'ChatGPT');
   });
 
-  for (const addrs of [['127.0.0.1'], ['10.1.2.3'], ['169.254.169.254'], ['::1'], ['fd00::5'], ['::ffff:192.168.0.1'], ['93.184.216.34', '192.168.0.10']]) {
+  for (const addrs of [
+    ['127.0.0.1'],
+    ['10.1.2.3'],
+    ['169.254.169.254'],
+    ['::1'],
+    ['fd00::5'],
+    ['::ffff:192.168.0.1'],
+    ['93.184.216.34', '192.168.0.10'],
+  ]) {
     it(`refuses a host resolving to ${addrs.join(', ')} without contacting it`, async () => {
       const { transport, calls } = fakeTransport(addrs);
       const r = createCimdResolver({ transport, clock: createTestClock() });
       await assert.rejects(r.load(URL_ID), (err: Error) => {
         assert.match(err.message, /private, loopback or reserved/);
         // Shown to whoever named the client_id: never tell them what an internal name resolves to.
-        for (const a of addrs) assert.ok(!err.message.includes(a), `the message reveals ${a}: ${err.message}`);
+        for (const a of addrs)
+          assert.ok(!err.message.includes(a), `the message reveals ${a}: ${err.message}`);
         return true;
       });
       assert.equal(calls.length, 0);
@@ -70,13 +92,29 @@ describe('Client ID Metadata Documents', () => {
   const badAnswers: [string, Partial<CimdResponse>, RegExp][] = [
     ['a redirect', { status: 302, headers: { location: 'https://127.0.0.1/' } }, /redirect/],
     ['a 404', { status: 404 }, /answered 404/],
-    ['too large a body', { body: JSON.stringify(goodDoc({ client_name: 'x'.repeat(6000) })) }, /larger than 5120 bytes/],
+    [
+      'too large a body',
+      { body: JSON.stringify(goodDoc({ client_name: 'x'.repeat(6000) })) },
+      /larger than 5120 bytes/,
+    ],
     ['not JSON', { body: '<html>' }, /not JSON/],
-    ['a different client_id', { body: JSON.stringify(goodDoc({ client_id: 'https://client.example.com/other.json' })) }, /not exactly the URL/],
+    [
+      'a different client_id',
+      { body: JSON.stringify(goodDoc({ client_id: 'https://client.example.com/other.json' })) },
+      /not exactly the URL/,
+    ],
     ['a client secret', { body: JSON.stringify(goodDoc({ client_secret: 's' })) }, /client_secret/],
-    ['a confidential auth method', { body: JSON.stringify(goodDoc({ token_endpoint_auth_method: 'client_secret_basic' })) }, /not supported/],
+    [
+      'a confidential auth method',
+      { body: JSON.stringify(goodDoc({ token_endpoint_auth_method: 'client_secret_basic' })) },
+      /not supported/,
+    ],
     ['no redirect_uris', { body: JSON.stringify(goodDoc({ redirect_uris: [] })) }, /redirect_uris/],
-    ['an http redirect URI', { body: JSON.stringify(goodDoc({ redirect_uris: ['http://evil.example/cb'] })) }, /redirect_uris\[0\]/],
+    [
+      'an http redirect URI',
+      { body: JSON.stringify(goodDoc({ redirect_uris: ['http://evil.example/cb'] })) },
+      /redirect_uris\[0\]/,
+    ],
   ];
   for (const [what, answer, message] of badAnswers) {
     it(`refuses ${what}`, async () => {

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createChunkedEntries, defaultMaxEntryChars, type RawEntries } from '../../../main/secrets/keychain-chunks.js';
+import {
+  createChunkedEntries,
+  defaultMaxEntryChars,
+  type RawEntries,
+} from '../../../main/secrets/keychain-chunks.js';
 
 function rawMap(max: number) {
   const m = new Map<string, string>();

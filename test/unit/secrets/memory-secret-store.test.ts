@@ -22,7 +22,10 @@ describe('memory secret store', () => {
   it('refuses to store when unavailable', async () => {
     const store = createMemorySecretStore({ unavailableReason: 'no keychain here' });
     assert.deepEqual(await store.availability(), { available: false, reason: 'no keychain here' });
-    await assert.rejects(store.set('a', 'v'), (e: unknown) => e instanceof SecretStoreUnavailableError && /no keychain here/.test(e.message));
+    await assert.rejects(
+      store.set('a', 'v'),
+      (e: unknown) => e instanceof SecretStoreUnavailableError && /no keychain here/.test(e.message),
+    );
   });
 
   it('validates names with a clear message', async () => {

@@ -22,7 +22,9 @@ describe('secret references', () => {
   });
 
   it('substitutes every reference in url, headers, args and env without touching the input', async () => {
-    const store = createMemorySecretStore({ initial: { cli_token: 'c-1', github: 'gh-2', 'url.key': 'k-3', linear: 'lin-4' } });
+    const store = createMemorySecretStore({
+      initial: { cli_token: 'c-1', github: 'gh-2', 'url.key': 'k-3', linear: 'lin-4' },
+    });
     const reported: string[][] = [];
     const s = await resolveSecretRefs(stdio, store, { onSecretValues: (v) => reported.push(v) });
     assert.ok(s.config);
@@ -41,10 +43,16 @@ describe('secret references', () => {
   it('reports missing secrets by name, with what to do, and never substitutes partially', async () => {
     const store = createMemorySecretStore({ initial: { github: 'gh-2' } });
     let called = false;
-    const s = await resolveSecretRefs(stdio, store, { serverName: 'gh', onSecretValues: () => (called = true) });
+    const s = await resolveSecretRefs(stdio, store, {
+      serverName: 'gh',
+      onSecretValues: () => (called = true),
+    });
     assert.equal(s.config, undefined);
     assert.deepEqual(s.missingSecrets, ['cli_token']);
-    assert.match(s.error ?? '', /Server "gh" cannot start: the secret "cli_token" it refers to is not in the keychain/);
+    assert.match(
+      s.error ?? '',
+      /Server "gh" cannot start: the secret "cli_token" it refers to is not in the keychain/,
+    );
     assert.match(s.error ?? '', /tunnelgate secrets set cli_token/);
     assert.doesNotMatch(s.error ?? '', /gh-2/);
     assert.equal(called, false);
@@ -54,18 +62,34 @@ describe('secret references', () => {
     const store = createMemorySecretStore({ unavailableReason: 'No Secret Service is running' });
     const s = await resolveSecretRefs(remote, store, { serverName: 'linear' });
     assert.deepEqual(s.missingSecrets, ['url.key', 'linear']);
-    assert.match(s.error ?? '', /secrets "url.key", "linear" it refers to are not available because the keychain is not available \(No Secret Service is running\)/);
+    assert.match(
+      s.error ?? '',
+      /secrets "url.key", "linear" it refers to are not available because the keychain is not available \(No Secret Service is running\)/,
+    );
   });
 
   it('rejects malformed references with the field named', () => {
-    assert.throws(() => secretRefsOf({ command: 'x', env: { A: '${secret:}' } }, 'srv'), (e: unknown) => {
-      assert.ok(e instanceof SecretRefSyntaxError);
-      assert.equal(e.field, 'servers.srv.env.A');
-      assert.match(e.message, /^servers\.srv\.env\.A: "\$\{secret:\}" is not a valid secret name/);
-      return true;
-    });
-    assert.throws(() => secretRefsOf({ url: 'https://x/', headers: { Authorization: 'Bearer ${secret:linear' } }, 'l'), /servers\.l\.headers\.Authorization: a "\$\{secret:" reference is not closed/);
-    assert.throws(() => secretRefsOf({ command: 'x', args: ['${secret:has space}'] }, 'a'), /servers\.a\.args\[0\]/);
-    assert.throws(() => secretRefsOf({ command: 'x', args: ['${secret:oauth:a:tokens}'] }, 'a'), SecretRefSyntaxError, 'internal names cannot be referenced');
+    assert.throws(
+      () => secretRefsOf({ command: 'x', env: { A: '${secret:}' } }, 'srv'),
+      (e: unknown) => {
+        assert.ok(e instanceof SecretRefSyntaxError);
+        assert.equal(e.field, 'servers.srv.env.A');
+        assert.match(e.message, /^servers\.srv\.env\.A: "\$\{secret:\}" is not a valid secret name/);
+        return true;
+      },
+    );
+    assert.throws(
+      () => secretRefsOf({ url: 'https://x/', headers: { Authorization: 'Bearer ${secret:linear' } }, 'l'),
+      /servers\.l\.headers\.Authorization: a "\$\{secret:" reference is not closed/,
+    );
+    assert.throws(
+      () => secretRefsOf({ command: 'x', args: ['${secret:has space}'] }, 'a'),
+      /servers\.a\.args\[0\]/,
+    );
+    assert.throws(
+      () => secretRefsOf({ command: 'x', args: ['${secret:oauth:a:tokens}'] }, 'a'),
+      SecretRefSyntaxError,
+      'internal names cannot be referenced',
+    );
   });
 });

@@ -70,14 +70,19 @@ describe('tunnelgate secrets', () => {
     const down = createMemorySecretStore({ unavailableReason: 'No Secret Service is running' });
     const r = await run(['set', 'x'], down, { piped: 'value' });
     assert.equal(r.code, 1);
-    assert.match(r.err, /The OS keychain is not available: No Secret Service is running\. Secrets are not stored in plain text/);
+    assert.match(
+      r.err,
+      /The OS keychain is not available: No Secret Service is running\. Secrets are not stored in plain text/,
+    );
     const l = await run(['list'], down);
     assert.equal(l.code, 1);
     assert.match(l.err, /No Secret Service is running/);
   });
 
   it('list prints names only; delete removes, and says when there was nothing', async () => {
-    const store = createMemorySecretStore({ initial: { b: 'value-b', a: 'value-a', 'oauth:srv:tokens': '{"access_token":"t"}' } });
+    const store = createMemorySecretStore({
+      initial: { b: 'value-b', a: 'value-a', 'oauth:srv:tokens': '{"access_token":"t"}' },
+    });
     const l = await run(['list'], store);
     assert.equal(l.code, 0);
     assert.equal(l.out, 'a\nb\noauth:srv:tokens\n');

@@ -1,19 +1,40 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
-import { InvalidClientError, InvalidGrantError, InvalidRequestError, ServerError, TemporarilyUnavailableError, TooManyRequestsError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import {
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  ServerError,
+  TemporarilyUnavailableError,
+  TooManyRequestsError,
+} from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import { classifyTokenError, describeError } from '../../../main/auth/upstream/errors.js';
-import { RedirectPortInUseError, SignInRefusedError, startLoopbackReceiver } from '../../../main/auth/upstream/loopback-receiver.js';
+import {
+  RedirectPortInUseError,
+  SignInRefusedError,
+  startLoopbackReceiver,
+} from '../../../main/auth/upstream/loopback-receiver.js';
 import { parseBearerChallenge } from '../../../main/auth/upstream/www-authenticate.js';
 
 describe('WWW-Authenticate Bearer challenge', () => {
   it('reads resource_metadata, scope and error, quoted or not', () => {
-    assert.deepEqual(parseBearerChallenge('Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource/mcp", scope="files:read files:write", error="insufficient_scope"'), {
-      resourceMetadataUrl: 'https://a.example/.well-known/oauth-protected-resource/mcp',
-      scope: 'files:read files:write',
-      error: 'insufficient_scope',
-    });
-    assert.deepEqual(parseBearerChallenge('Basic realm="x", Bearer error=invalid_token, resource_metadata="https://b.example/m"'), { resourceMetadataUrl: 'https://b.example/m', scope: undefined, error: 'invalid_token' });
+    assert.deepEqual(
+      parseBearerChallenge(
+        'Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource/mcp", scope="files:read files:write", error="insufficient_scope"',
+      ),
+      {
+        resourceMetadataUrl: 'https://a.example/.well-known/oauth-protected-resource/mcp',
+        scope: 'files:read files:write',
+        error: 'insufficient_scope',
+      },
+    );
+    assert.deepEqual(
+      parseBearerChallenge(
+        'Basic realm="x", Bearer error=invalid_token, resource_metadata="https://b.example/m"',
+      ),
+      { resourceMetadataUrl: 'https://b.example/m', scope: undefined, error: 'invalid_token' },
+    );
   });
   it('ignores other schemes, stops at the next scheme, drops an unparsable URL', () => {
     assert.deepEqual(parseBearerChallenge('Basic realm="r"'), {});
@@ -35,10 +56,18 @@ describe('token error classification', () => {
     assert.equal(classifyTokenError(new TemporarilyUnavailableError('later')), 'transient');
     assert.equal(classifyTokenError(new TooManyRequestsError('later')), 'transient');
     assert.equal(classifyTokenError(new TypeError('fetch failed')), 'transient');
-    assert.equal(classifyTokenError(Object.assign(new Error('request failed'), { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') })), 'transient');
+    assert.equal(
+      classifyTokenError(
+        Object.assign(new Error('request failed'), { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') }),
+      ),
+      'transient',
+    );
   });
   it('describes OAuth errors by code', () => {
-    assert.equal(describeError(new InvalidGrantError('refresh token revoked')), 'invalid_grant: refresh token revoked');
+    assert.equal(
+      describeError(new InvalidGrantError('refresh token revoked')),
+      'invalid_grant: refresh token revoked',
+    );
   });
 });
 
@@ -61,10 +90,18 @@ describe('loopback redirect receiver', () => {
 
   it('an error answer rejects with what the server said', async () => {
     const r = await startLoopbackReceiver({ expectedState: 'S2', timeoutMs: 10_000, serverName: 'srv' });
-    const res = await get(`${r.redirectUri}?error=access_denied&error_description=${encodeURIComponent('<b>user said no</b>')}&state=S2`);
+    const res = await get(
+      `${r.redirectUri}?error=access_denied&error_description=${encodeURIComponent('<b>user said no</b>')}&state=S2`,
+    );
     assert.equal(res.status, 400);
     assert.doesNotMatch(await res.text(), /<b>user/, 'escaped');
-    await assert.rejects(r.code, (e: unknown) => e instanceof SignInRefusedError && e.oauthError === 'access_denied' && /Signing in to "srv" did not complete.*access_denied.*user said no/.test(e.message));
+    await assert.rejects(
+      r.code,
+      (e: unknown) =>
+        e instanceof SignInRefusedError &&
+        e.oauthError === 'access_denied' &&
+        /Signing in to "srv" did not complete.*access_denied.*user said no/.test(e.message),
+    );
   });
 
   it('times out, and close() cancels', async () => {
@@ -80,7 +117,10 @@ describe('loopback redirect receiver', () => {
     await new Promise<void>((res) => blocker.listen(0, '127.0.0.1', res));
     const port = (blocker.address() as { port: number }).port;
     try {
-      await assert.rejects(startLoopbackReceiver({ port, expectedState: 'S', timeoutMs: 1000, serverName: 'srv' }), (e: unknown) => e instanceof RedirectPortInUseError && e.port === port);
+      await assert.rejects(
+        startLoopbackReceiver({ port, expectedState: 'S', timeoutMs: 1000, serverName: 'srv' }),
+        (e: unknown) => e instanceof RedirectPortInUseError && e.port === port,
+      );
     } finally {
       blocker.close();
     }

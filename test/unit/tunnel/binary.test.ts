@@ -24,10 +24,25 @@ describe('findCloudflared', { skip: process.platform === 'win32' }, () => {
   const PATH = [join(root, 'path1'), join(root, 'path2')].join(':');
 
   it('uses the order config, CLOUDFLARED_BIN, PATH, data folder', () => {
-    assert.deepEqual(findCloudflared({ configuredPath: configured, env: { CLOUDFLARED_BIN: fromEnv, PATH }, dataDir }), { found: true, path: configured, source: 'config' });
-    assert.deepEqual(findCloudflared({ env: { CLOUDFLARED_BIN: fromEnv, PATH }, dataDir }), { found: true, path: fromEnv, source: 'env' });
-    assert.deepEqual(findCloudflared({ env: { PATH }, dataDir }), { found: true, path: onPath, source: 'path' });
-    assert.deepEqual(findCloudflared({ env: { PATH: join(root, 'path1') }, dataDir }), { found: true, path: own, source: 'data' });
+    assert.deepEqual(
+      findCloudflared({ configuredPath: configured, env: { CLOUDFLARED_BIN: fromEnv, PATH }, dataDir }),
+      { found: true, path: configured, source: 'config' },
+    );
+    assert.deepEqual(findCloudflared({ env: { CLOUDFLARED_BIN: fromEnv, PATH }, dataDir }), {
+      found: true,
+      path: fromEnv,
+      source: 'env',
+    });
+    assert.deepEqual(findCloudflared({ env: { PATH }, dataDir }), {
+      found: true,
+      path: onPath,
+      source: 'path',
+    });
+    assert.deepEqual(findCloudflared({ env: { PATH: join(root, 'path1') }, dataDir }), {
+      found: true,
+      path: own,
+      source: 'data',
+    });
   });
 
   it('skips files that are not executable and lists where it looked', () => {
@@ -35,7 +50,10 @@ describe('findCloudflared', { skip: process.platform === 'win32' }, () => {
     const result = findCloudflared({ env: { PATH: join(root, 'path1') }, dataDir: join(root, 'nodata') });
     assert.equal(result.found, false);
     if (result.found) return;
-    assert.deepEqual(result.searched, [join(root, 'path1', 'cloudflared'), join(root, 'nodata', 'bin', 'cloudflared')]);
+    assert.deepEqual(result.searched, [
+      join(root, 'path1', 'cloudflared'),
+      join(root, 'nodata', 'bin', 'cloudflared'),
+    ]);
     assert.match(binaryMissingMessage(result), /cloudflared was not found/);
   });
 
@@ -43,6 +61,9 @@ describe('findCloudflared', { skip: process.platform === 'win32' }, () => {
     const result = findCloudflared({ env: { CLOUDFLARED_BIN: join(root, 'missing'), PATH }, dataDir });
     assert.equal(result.found, false);
     if (result.found) return;
-    assert.match(binaryMissingMessage(result), /^CLOUDFLARED_BIN points at '.*missing', which is not an executable file/);
+    assert.match(
+      binaryMissingMessage(result),
+      /^CLOUDFLARED_BIN points at '.*missing', which is not an executable file/,
+    );
   });
 });

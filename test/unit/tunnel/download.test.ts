@@ -32,7 +32,10 @@ interface Scenario {
 let scenario: Scenario = {};
 let server: Server;
 let port = 0;
-const assets: Record<string, Buffer> = { 'cloudflared-linux-amd64': linuxBinary, 'cloudflared-darwin-arm64.tgz': darwinTgz };
+const assets: Record<string, Buffer> = {
+  'cloudflared-linux-amd64': linuxBinary,
+  'cloudflared-darwin-arm64.tgz': darwinTgz,
+};
 
 before(async () => {
   server = createServer((req, res) => {
@@ -40,16 +43,18 @@ before(async () => {
     if (url === '/repos/cloudflare/cloudflared/releases/latest') {
       const lines = Object.entries(scenario.notesHash ?? {}).map(([n, h]) => `${n}: ${h}`);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({
-        tag_name: '2025.8.1',
-        body: `### Notes\n- fixes\n\n### SHA256 Checksums:\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
-        assets: Object.keys(assets).map((name) => ({
-          name,
-          size: assets[name]?.length,
-          browser_download_url: `https://github.com/cloudflare/cloudflared/releases/download/2025.8.1/${name}`,
-          digest: scenario.digest?.[name] ?? null,
-        })),
-      }));
+      res.end(
+        JSON.stringify({
+          tag_name: '2025.8.1',
+          body: `### Notes\n- fixes\n\n### SHA256 Checksums:\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`,
+          assets: Object.keys(assets).map((name) => ({
+            name,
+            size: assets[name]?.length,
+            browser_download_url: `https://github.com/cloudflare/cloudflared/releases/download/2025.8.1/${name}`,
+            digest: scenario.digest?.[name] ?? null,
+          })),
+        }),
+      );
       return;
     }
     const dl = /^\/cloudflare\/cloudflared\/releases\/download\/2025\.8\.1\/(.+)$/.exec(url);
@@ -84,9 +89,12 @@ const localFetch: typeof fetch = (input, init) => {
   if (url.hostname === 'api.github.com' || url.hostname === 'github.com' || url.hostname === '127.0.0.1') {
     return fetch(`http://127.0.0.1:${port}${url.pathname}`, init);
   }
-  return Promise.reject(new TypeError('fetch failed', { cause: new Error(`getaddrinfo ENOTFOUND ${url.hostname}`) }));
+  return Promise.reject(
+    new TypeError('fetch failed', { cause: new Error(`getaddrinfo ENOTFOUND ${url.hostname}`) }),
+  );
 };
-const offlineFetch: typeof fetch = () => Promise.reject(new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND api.github.com') }));
+const offlineFetch: typeof fetch = () =>
+  Promise.reject(new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND api.github.com') }));
 
 function freshDataDir(name: string): string {
   const dir = join(root, name);
@@ -106,7 +114,12 @@ describe('cloudflared release assets', () => {
   });
 
   it('reads a checksum line from the release notes, not a longer asset name', () => {
-    const body = '### SHA256 Checksums:\n```\ncloudflared-linux-amd64.deb: ' + 'a'.repeat(64) + '\ncloudflared-linux-amd64: ' + 'b'.repeat(64) + '\n```';
+    const body =
+      '### SHA256 Checksums:\n```\ncloudflared-linux-amd64.deb: ' +
+      'a'.repeat(64) +
+      '\ncloudflared-linux-amd64: ' +
+      'b'.repeat(64) +
+      '\n```';
     assert.equal(checksumFromReleaseNotes(body, 'cloudflared-linux-amd64'), 'b'.repeat(64));
     assert.equal(checksumFromReleaseNotes(body, 'cloudflared-linux-arm64'), null);
   });
@@ -117,7 +130,13 @@ describe('downloadCloudflared', () => {
     scenario = { notesHash: { 'cloudflared-linux-amd64': sha(linuxBinary) } };
     const dataDir = freshDataDir('linux');
     const progress: DownloadProgress[] = [];
-    const result = await downloadCloudflared({ dataDir, platform: 'linux', arch: 'x64', fetch: localFetch, onProgress: (p) => progress.push(p) });
+    const result = await downloadCloudflared({
+      dataDir,
+      platform: 'linux',
+      arch: 'x64',
+      fetch: localFetch,
+      onProgress: (p) => progress.push(p),
+    });
     assert.equal(result.path, join(dataDir, 'bin', 'cloudflared'));
     assert.equal(result.version, '2025.8.1');
     assert.equal(result.sha256, sha(linuxBinary));
@@ -131,7 +150,12 @@ describe('downloadCloudflared', () => {
   it('extracts the macOS .tgz after checking the asset digest', async () => {
     scenario = { digest: { 'cloudflared-darwin-arm64.tgz': `sha256:${sha(darwinTgz)}` } };
     const dataDir = freshDataDir('darwin');
-    const result = await downloadCloudflared({ dataDir, platform: 'darwin', arch: 'arm64', fetch: localFetch });
+    const result = await downloadCloudflared({
+      dataDir,
+      platform: 'darwin',
+      arch: 'arm64',
+      fetch: localFetch,
+    });
     assert.deepEqual(readFileSync(result.path), darwinBinary);
     assert.equal(statSync(result.path).mode & 0o111, 0o111);
   });
@@ -139,31 +163,53 @@ describe('downloadCloudflared', () => {
   it('refuses a file whose SHA-256 does not match, and leaves nothing behind', async () => {
     scenario = { notesHash: { 'cloudflared-linux-amd64': 'c'.repeat(64) } };
     const dataDir = freshDataDir('mismatch');
-    await assert.rejects(downloadCloudflared({ dataDir, platform: 'linux', arch: 'x64', fetch: localFetch }), (e: unknown) => {
-      assert.ok(e instanceof CloudflaredDownloadError);
-      assert.equal(e.kind, 'checksum');
-      assert.match(e.message, /does not match the published SHA-256/);
-      return true;
-    });
+    await assert.rejects(
+      downloadCloudflared({ dataDir, platform: 'linux', arch: 'x64', fetch: localFetch }),
+      (e: unknown) => {
+        assert.ok(e instanceof CloudflaredDownloadError);
+        assert.equal(e.kind, 'checksum');
+        assert.match(e.message, /does not match the published SHA-256/);
+        return true;
+      },
+    );
     assert.deepEqual(readdirSync(join(dataDir, 'bin')), []);
   });
 
   it('refuses when no checksum is published', async () => {
     scenario = {};
-    await assert.rejects(downloadCloudflared({ dataDir: freshDataDir('nosum'), platform: 'linux', arch: 'x64', fetch: localFetch }), { kind: 'no-checksum' });
+    await assert.rejects(
+      downloadCloudflared({
+        dataDir: freshDataDir('nosum'),
+        platform: 'linux',
+        arch: 'x64',
+        fetch: localFetch,
+      }),
+      { kind: 'no-checksum' },
+    );
   });
 
   it('says plainly that the gateway keeps working when offline', async () => {
-    await assert.rejects(downloadCloudflared({ dataDir: freshDataDir('offline'), platform: 'linux', arch: 'x64', fetch: offlineFetch }), (e: unknown) => {
-      assert.ok(e instanceof CloudflaredDownloadError);
-      assert.equal(e.kind, 'offline');
-      assert.match(e.message, /Could not reach api\.github\.com/);
-      assert.match(e.message, /keeps working on this computer/);
-      return true;
-    });
+    await assert.rejects(
+      downloadCloudflared({
+        dataDir: freshDataDir('offline'),
+        platform: 'linux',
+        arch: 'x64',
+        fetch: offlineFetch,
+      }),
+      (e: unknown) => {
+        assert.ok(e instanceof CloudflaredDownloadError);
+        assert.equal(e.kind, 'offline');
+        assert.match(e.message, /Could not reach api\.github\.com/);
+        assert.match(e.message, /keeps working on this computer/);
+        return true;
+      },
+    );
   });
 
   it('reports an unsupported platform without fetching', async () => {
-    await assert.rejects(downloadCloudflared({ dataDir: root, platform: 'aix', arch: 'ppc64', fetch: offlineFetch }), { kind: 'unsupported' });
+    await assert.rejects(
+      downloadCloudflared({ dataDir: root, platform: 'aix', arch: 'ppc64', fetch: offlineFetch }),
+      { kind: 'unsupported' },
+    );
   });
 });

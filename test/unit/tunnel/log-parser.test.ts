@@ -29,7 +29,9 @@ describe('cloudflared log lines', () => {
       level: 'INF',
       message: 'Requesting new quick Tunnel on trycloudflare.com...',
     });
-    const bare = parseLogLine('failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.11:53: no such host');
+    const bare = parseLogLine(
+      'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com on 127.0.0.11:53: no such host',
+    );
     assert.equal(bare.level, null);
     assert.match(bare.message, /^failed to request quick Tunnel/);
   });
@@ -37,22 +39,51 @@ describe('cloudflared log lines', () => {
   it('finds the URL only in the banner row', () => {
     const urls = QUICK_START.map(extractQuickTunnelUrl).filter((u) => u !== null);
     assert.deepEqual(urls, ['https://disciplinary-tennis-breaking-under.trycloudflare.com']);
-    assert.equal(extractQuickTunnelUrl('failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": EOF'), null);
+    assert.equal(
+      extractQuickTunnelUrl(
+        'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": EOF',
+      ),
+      null,
+    );
     assert.equal(extractQuickTunnelUrl('2026-01-20T09:56:36Z INF |  https://api.trycloudflare.com  |'), null);
-    assert.equal(extractQuickTunnelUrl('2026-01-20T09:56:36Z INF |  https://Four-Dashed-Word-Url.trycloudflare.com/ |'), 'https://four-dashed-word-url.trycloudflare.com');
+    assert.equal(
+      extractQuickTunnelUrl('2026-01-20T09:56:36Z INF |  https://Four-Dashed-Word-Url.trycloudflare.com/ |'),
+      'https://four-dashed-word-url.trycloudflare.com',
+    );
   });
 
   it('recognises connection registered and lost lines (current and older formats)', () => {
     assert.equal(isConnectionRegistered(QUICK_START[7] ?? ''), true);
-    assert.equal(isConnectionRegistered('2022-06-01T16:23:12Z INF Connection c206cf44-945f-4c3c-a85c-af60c6338dc2 registered connIndex=0 location=ORD'), true);
-    assert.equal(isConnectionRegistered('2026-01-20T09:56:37Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193'), false);
-    assert.equal(isConnectionLost('2026-01-20T09:56:37Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193'), true);
-    assert.equal(isConnectionLost('2022-03-04T08:38:11Z INF Lost connection with the edge connIndex=1'), true);
+    assert.equal(
+      isConnectionRegistered(
+        '2022-06-01T16:23:12Z INF Connection c206cf44-945f-4c3c-a85c-af60c6338dc2 registered connIndex=0 location=ORD',
+      ),
+      true,
+    );
+    assert.equal(
+      isConnectionRegistered(
+        '2026-01-20T09:56:37Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193',
+      ),
+      false,
+    );
+    assert.equal(
+      isConnectionLost(
+        '2026-01-20T09:56:37Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193',
+      ),
+      true,
+    );
+    assert.equal(
+      isConnectionLost('2022-03-04T08:38:11Z INF Lost connection with the edge connIndex=1'),
+      true,
+    );
     assert.equal(isConnectionLost(QUICK_START[7] ?? ''), false);
   });
 
   it('explains known failures in words and marks a rejected token as permanent', () => {
-    const offline = [...QUICK_START.slice(0, 2), 'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com: no such host'];
+    const offline = [
+      ...QUICK_START.slice(0, 2),
+      'failed to request quick Tunnel: Post "https://api.trycloudflare.com/tunnel": dial tcp: lookup api.trycloudflare.com: no such host',
+    ];
     assert.match(explainFailure(offline) ?? '', /could not get a quick tunnel from Cloudflare/);
     assert.equal(isPermanentFailure(offline), false);
     const badToken = ['Provided Tunnel token is not valid.'];
@@ -62,7 +93,11 @@ describe('cloudflared log lines', () => {
   });
 
   it('summarizes the tail preferring errors and bare lines', () => {
-    const lines = [...QUICK_START, '2026-01-20T09:57:00Z ERR Serve tunnel error error="connection with edge closed" connIndex=0', '2026-01-20T09:57:00Z INF Retrying connection in up to 1s'];
+    const lines = [
+      ...QUICK_START,
+      '2026-01-20T09:57:00Z ERR Serve tunnel error error="connection with edge closed" connIndex=0',
+      '2026-01-20T09:57:00Z INF Retrying connection in up to 1s',
+    ];
     assert.equal(summarizeTail(lines), 'Serve tunnel error error="connection with edge closed" connIndex=0');
     assert.match(summarizeTail(QUICK_START.slice(0, 2), 1), /^Requesting new quick Tunnel/);
   });

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createTunnelManager, systemClock, type TunnelManagerDeps } from '../../../main/tunnel/index.js';
 import type { TunnelState } from '../../../main/tunnel/tunnel-state.js';
-import type { TunnelChild, TunnelClock, TunnelExit, TunnelSpawnSpec, UrlChange } from '../../../main/tunnel/types.js';
+import type {
+  TunnelChild,
+  TunnelClock,
+  TunnelExit,
+  TunnelSpawnSpec,
+  UrlChange,
+} from '../../../main/tunnel/types.js';
 
 // The manager's logic against a scripted in-memory cloudflared (the spawner seam) and a scripted
 // metrics server (the fetch seam). The real process path is covered in test/integration/tunnel/.
@@ -50,7 +56,8 @@ function scriptedSpawner(onSpawn: (c: Scripted) => void) {
 function metricsFetch(m: { ready: number; host: string | null }): typeof fetch {
   return async (input) => {
     const url = new URL(String(input));
-    if (url.pathname === '/ready') return new Response(JSON.stringify({ status: m.ready }), { status: m.ready });
+    if (url.pathname === '/ready')
+      return new Response(JSON.stringify({ status: m.ready }), { status: m.ready });
     if (url.pathname === '/quicktunnel' && m.host) return new Response(JSON.stringify({ hostname: m.host }));
     return new Response('404 page not found', { status: 404 });
   };
@@ -61,12 +68,19 @@ const banner = (host: string): string[] => [
   `2026-01-20T09:56:36Z INF |  https://${host}  |`,
   '2026-01-20T09:56:36Z INF +--------------------------------------------------------------------------------------------+',
 ];
-const REGISTERED = '2026-01-20T09:56:37Z INF Registered tunnel connection connIndex=0 connection=5c94b68c-6732-40c1-9b49-9f8f6c23521d event=0 ip=198.41.192.67 location=las01 protocol=quic';
+const REGISTERED =
+  '2026-01-20T09:56:37Z INF Registered tunnel connection connIndex=0 connection=5c94b68c-6732-40c1-9b49-9f8f6c23521d event=0 ip=198.41.192.67 location=las01 protocol=quic';
 
-function until(manager: ReturnType<typeof createTunnelManager>, pred: (s: TunnelState) => boolean): Promise<TunnelState> {
+function until(
+  manager: ReturnType<typeof createTunnelManager>,
+  pred: (s: TunnelState) => boolean,
+): Promise<TunnelState> {
   return new Promise((resolve, reject) => {
     if (pred(manager.state())) return resolve(manager.state());
-    const timer = setTimeout(() => reject(new Error(`timeout; last ${JSON.stringify(manager.state())}`)), 5000);
+    const timer = setTimeout(
+      () => reject(new Error(`timeout; last ${JSON.stringify(manager.state())}`)),
+      5000,
+    );
     manager.on('state', function on(s: TunnelState) {
       if (!pred(s)) return;
       clearTimeout(timer);
@@ -95,7 +109,9 @@ describe('tunnel manager (scripted cloudflared)', () => {
       m.ready = 200;
       c.say(REGISTERED);
     });
-    const manager = createTunnelManager(base({ spawn, fetch: metricsFetch(m), env: { PATH: '/x', TUNNEL_URL: 'http://evil:1', HOME: '/h' } }));
+    const manager = createTunnelManager(
+      base({ spawn, fetch: metricsFetch(m), env: { PATH: '/x', TUNNEL_URL: 'http://evil:1', HOME: '/h' } }),
+    );
     await manager.start();
     const spec = spawned[0]?.spec;
     assert.ok(spec);
@@ -122,7 +138,9 @@ describe('tunnel manager (scripted cloudflared)', () => {
     await manager.start();
     assert.equal(manager.state().phase, 'ready');
     m.ready = 503;
-    child?.say('2026-01-20T10:00:00Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193');
+    child?.say(
+      '2026-01-20T10:00:00Z INF Unregistered tunnel connection connIndex=0 event=0 ip=198.41.200.193',
+    );
     const lost = await until(manager, (s) => s.phase === 'reconnecting');
     assert.match(lost.error ?? '', /lost its connection/);
     m.ready = 200;
@@ -135,18 +153,31 @@ describe('tunnel manager (scripted cloudflared)', () => {
 
   it('backs off exponentially between restarts, then fails with the count', async () => {
     const delays: number[] = [];
-    const clock: TunnelClock = { ...systemClock, setTimeout: (fn, ms) => (delays.push(ms), systemClock.setTimeout(fn, ms)) };
+    const clock: TunnelClock = {
+      ...systemClock,
+      setTimeout: (fn, ms) => (delays.push(ms), systemClock.setTimeout(fn, ms)),
+    };
     const { spawn, spawned } = scriptedSpawner((c) => {
       c.say('2026-01-20T10:00:00Z ERR Serve tunnel error error="connection with edge closed" connIndex=0');
       c.exit(2);
     });
-    const manager = createTunnelManager(base({ spawn, fetch: metricsFetch({ ready: 503, host: null }), clock, restart: { initialDelayMs: 11, maxDelayMs: 30, maxAttempts: 3 } }));
+    const manager = createTunnelManager(
+      base({
+        spawn,
+        fetch: metricsFetch({ ready: 503, host: null }),
+        clock,
+        restart: { initialDelayMs: 11, maxDelayMs: 30, maxAttempts: 3 },
+      }),
+    );
     await manager.start();
     const s = manager.state();
     assert.equal(s.phase, 'failed');
     assert.equal(spawned.length, 4, 'the first run and three restarts');
     assert.equal(s.restarts, 3);
-    assert.match(s.error ?? '', /cloudflared exited with code 2\..*connection with edge closed.*Gave up after 3 restarts/);
+    assert.match(
+      s.error ?? '',
+      /cloudflared exited with code 2\..*connection with edge closed.*Gave up after 3 restarts/,
+    );
     const backoff = delays.filter((d) => d === 11 || d === 22 || d === 30);
     assert.deepEqual(backoff, [11, 22, 30]);
     await manager.close();
@@ -158,7 +189,15 @@ describe('tunnel manager (scripted cloudflared)', () => {
       c.say(`2026-01-20T10:00:00Z INF Settings: map[no-autoupdate:true token:${token}]`);
       c.say(REGISTERED);
     });
-    const manager = createTunnelManager(base({ mode: 'named', hostname: 'mcp.example.com', token: async () => token, spawn, fetch: metricsFetch({ ready: 200, host: null }) }));
+    const manager = createTunnelManager(
+      base({
+        mode: 'named',
+        hostname: 'mcp.example.com',
+        token: async () => token,
+        spawn,
+        fetch: metricsFetch({ ready: 200, host: null }),
+      }),
+    );
     const lines: string[] = [];
     manager.on('log', (l: string) => lines.push(l));
     await manager.start();
@@ -175,18 +214,26 @@ describe('tunnel manager (scripted cloudflared)', () => {
 
   it('reports unreachable with the probe detail, and checkReachability() re-checks', async () => {
     let ok = false;
-    const { spawn } = scriptedSpawner((c) => banner('probe-me-now-please.trycloudflare.com').forEach((l) => c.say(l)));
+    const { spawn } = scriptedSpawner((c) =>
+      banner('probe-me-now-please.trycloudflare.com').forEach((l) => c.say(l)),
+    );
     const manager = createTunnelManager(
       base({
         spawn,
         fetch: metricsFetch({ ready: 200, host: null }),
-        checkReachable: async (origin) => (ok ? { ok: true, detail: `${origin} fine` } : { ok: false, detail: `${origin} answered 502 from Cloudflare` }),
+        checkReachable: async (origin) =>
+          ok
+            ? { ok: true, detail: `${origin} fine` }
+            : { ok: false, detail: `${origin} answered 502 from Cloudflare` },
         reachabilityRetry: { attempts: 2, delayMs: 5 },
       }),
     );
     await manager.start();
     const no = await until(manager, (s) => s.reachable === 'no');
-    assert.equal(no.reachableDetail, 'https://probe-me-now-please.trycloudflare.com answered 502 from Cloudflare');
+    assert.equal(
+      no.reachableDetail,
+      'https://probe-me-now-please.trycloudflare.com answered 502 from Cloudflare',
+    );
     ok = true;
     const yes = await manager.checkReachability();
     assert.equal(yes.reachable, 'yes');

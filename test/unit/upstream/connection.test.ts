@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createUpstream } from '../../../main/gateway/upstream/connection.js';
-import { UpstreamError, UPSTREAM_ERROR, type UpstreamConnection } from '../../../main/gateway/upstream/types.js';
+import {
+  UpstreamError,
+  UPSTREAM_ERROR,
+  type UpstreamConnection,
+} from '../../../main/gateway/upstream/types.js';
 import { createFakeServer, type FakeServerOptions } from '../../fixtures/upstream/fake-server.js';
 
 const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 async function connect(opts: FakeServerOptions, deps: Parameters<typeof createUpstream>[1] = {}) {
   const server = createFakeServer(opts);
-  const up = createUpstream({ name: 'fake', kind: 'builtin', config: { command: 'builtin' }, builtin: server.builtin }, deps);
+  const up = createUpstream(
+    { name: 'fake', kind: 'builtin', config: { command: 'builtin' }, builtin: server.builtin },
+    deps,
+  );
   await up.start();
   return { server, up };
 }
@@ -50,15 +57,24 @@ test('accepts older protocol answers and refuses unknown ones with a clear error
   const { up } = await connect({ protocolVersion: '2025-03-26' });
   assert.equal(up.state().protocolVersion, '2025-03-26');
   await up.close();
-  await assert.rejects(connect({ protocolVersion: '2099-01-01' }), /protocol version '2099-01-01'.*does not speak/);
+  await assert.rejects(
+    connect({ protocolVersion: '2099-01-01' }),
+    /protocol version '2099-01-01'.*does not speak/,
+  );
 });
 
 test('lists: all pages fetched, objects kept byte-for-byte, only lists the server has', async () => {
-  const tools = [weirdTool, ...Array.from({ length: 6 }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } }))];
+  const tools = [
+    weirdTool,
+    ...Array.from({ length: 6 }, (_, i) => ({ name: `t${i}`, inputSchema: { type: 'object' } })),
+  ];
   const { server, up } = await connect({ tools, pageSize: 3, capabilities: { tools: {} } });
   assert.deepEqual(up.tools(), tools);
   assert.equal(server.calls('tools/list').length, 3);
-  assert.deepEqual(server.calls('tools/list').map((m) => (m.params as { cursor?: string } | undefined)?.cursor), [undefined, '3', '6']);
+  assert.deepEqual(
+    server.calls('tools/list').map((m) => (m.params as { cursor?: string } | undefined)?.cursor),
+    [undefined, '3', '6'],
+  );
   assert.equal(server.calls('prompts/list').length, 0);
   assert.deepEqual(up.prompts(), []);
   await up.close();
@@ -68,10 +84,16 @@ test('list_changed refetches and emits list-changed', async () => {
   const opts: FakeServerOptions = { tools: [{ name: 'a', inputSchema: {} }] };
   const { server, up } = await connect(opts);
   const changed = new Promise((r) => up.once('list-changed', r));
-  opts.tools = [{ name: 'a', inputSchema: {} }, { name: 'b', inputSchema: {} }];
+  opts.tools = [
+    { name: 'a', inputSchema: {} },
+    { name: 'b', inputSchema: {} },
+  ];
   server.notify('notifications/tools/list_changed');
   assert.equal(await changed, 'tools');
-  assert.deepEqual(up.tools().map((t) => t.name), ['a', 'b']);
+  assert.deepEqual(
+    up.tools().map((t) => t.name),
+    ['a', 'b'],
+  );
   await up.close();
 });
 
@@ -81,16 +103,32 @@ test('ids are rewritten; results come back raw, errors keep their code', async (
       'tools/call': async ({ params }) => {
         if ((params as { name: string }).name === 'bad') throw { code: -32602, message: 'bad args' };
         await tick(10);
-        return { content: [{ type: 'text', text: String((params as { name: string }).name) }], structuredContent: { k: 1 }, _meta: { m: true }, isError: false };
+        return {
+          content: [{ type: 'text', text: String((params as { name: string }).name) }],
+          structuredContent: { k: 1 },
+          _meta: { m: true },
+          isError: false,
+        };
       },
     },
   });
-  const [a, b] = await Promise.all([up.request('tools/call', { name: 'x', arguments: {} }), up.request('tools/call', { name: 'y', arguments: {} })]);
-  assert.deepEqual(a, { content: [{ type: 'text', text: 'x' }], structuredContent: { k: 1 }, _meta: { m: true }, isError: false });
+  const [a, b] = await Promise.all([
+    up.request('tools/call', { name: 'x', arguments: {} }),
+    up.request('tools/call', { name: 'y', arguments: {} }),
+  ]);
+  assert.deepEqual(a, {
+    content: [{ type: 'text', text: 'x' }],
+    structuredContent: { k: 1 },
+    _meta: { m: true },
+    isError: false,
+  });
   assert.equal((b.content as { text: string }[])[0]!.text, 'y');
   const ids = server.calls('tools/call').map((m) => m.id);
   assert.equal(new Set(ids).size, 2);
-  await assert.rejects(up.request('tools/call', { name: 'bad' }), (e: unknown) => e instanceof UpstreamError && e.code === -32602 && e.message === 'bad args');
+  await assert.rejects(
+    up.request('tools/call', { name: 'bad' }),
+    (e: unknown) => e instanceof UpstreamError && e.code === -32602 && e.message === 'bad args',
+  );
   await up.close();
 });
 
@@ -99,7 +137,12 @@ test('progress tokens are mapped per upstream and restored; other _meta survives
     handlers: {
       'tools/call': async (ctx) => {
         const token = (ctx.params._meta as { progressToken: unknown }).progressToken;
-        ctx.notify('notifications/progress', { progressToken: token, progress: 1, total: 2, message: 'half' });
+        ctx.notify('notifications/progress', {
+          progressToken: token,
+          progress: 1,
+          total: 2,
+          message: 'half',
+        });
         await tick();
         return { content: [] };
       },
@@ -110,11 +153,19 @@ test('progress tokens are mapped per upstream and restored; other _meta survives
   up.on('notification', (n) => other.push(n));
   await Promise.all(
     ['client-token', 'client-token'].map((tok) =>
-      up.request('tools/call', { name: 't', _meta: { progressToken: tok, 'openai/x': 1 } }, { onProgress: (p) => seen.push(p) }),
+      up.request(
+        'tools/call',
+        { name: 't', _meta: { progressToken: tok, 'openai/x': 1 } },
+        { onProgress: (p) => seen.push(p) },
+      ),
     ),
   );
   const sent = server.calls('tools/call').map((m) => (m.params as { _meta: Record<string, unknown> })._meta);
-  assert.notEqual(sent[0]!.progressToken, sent[1]!.progressToken, 'two callers with the same token get distinct upstream tokens');
+  assert.notEqual(
+    sent[0]!.progressToken,
+    sent[1]!.progressToken,
+    'two callers with the same token get distinct upstream tokens',
+  );
   assert.equal(sent[0]!['openai/x'], 1);
   assert.deepEqual(seen, [
     { progressToken: 'client-token', progress: 1, total: 2, message: 'half' },
@@ -138,7 +189,13 @@ test('timeout cancels upstream; progress resets the timer', async () => {
       },
     },
   });
-  await assert.rejects(up.request('tools/call', { name: 'slow' }, { timeoutMs: 60 }), (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.timeout && /did not answer tools\/call within 60 ms/.test(e.message));
+  await assert.rejects(
+    up.request('tools/call', { name: 'slow' }, { timeoutMs: 60 }),
+    (e: unknown) =>
+      e instanceof UpstreamError &&
+      e.code === UPSTREAM_ERROR.timeout &&
+      /did not answer tools\/call within 60 ms/.test(e.message),
+  );
   await tick(10);
   const cancelled = server.calls('notifications/cancelled');
   assert.equal(cancelled.length, 1);
@@ -154,9 +211,18 @@ test('abort sends notifications/cancelled and rejects as cancelled', async () =>
   const p = up.request('tools/call', { name: 'x' }, { signal: ac.signal });
   await tick();
   ac.abort('user pressed stop');
-  await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled && /cancelled \(user pressed stop\)/.test(e.message));
+  await assert.rejects(
+    p,
+    (e: unknown) =>
+      e instanceof UpstreamError &&
+      e.code === UPSTREAM_ERROR.cancelled &&
+      /cancelled \(user pressed stop\)/.test(e.message),
+  );
   await tick();
-  assert.deepEqual(server.calls('notifications/cancelled')[0]!.params, { requestId: server.calls('tools/call')[0]!.id, reason: 'user pressed stop' });
+  assert.deepEqual(server.calls('notifications/cancelled')[0]!.params, {
+    requestId: server.calls('tools/call')[0]!.id,
+    reason: 'user pressed stop',
+  });
   await assert.rejects(up.request('tools/call', { name: 'x' }, { signal: ac.signal }), /cancelled/);
   await up.close();
 });
@@ -166,7 +232,11 @@ test('server requests reach the handler with the callKey of the only call in fli
   const { server, up } = await connect({
     handlers: {
       'tools/call': async (ctx) => {
-        answer = await ctx.request('sampling/createMessage', { messages: [], maxTokens: 5, _meta: { keep: 1 } });
+        answer = await ctx.request('sampling/createMessage', {
+          messages: [],
+          maxTokens: 5,
+          _meta: { keep: 1 },
+        });
         return { content: [] };
       },
     },
@@ -177,7 +247,14 @@ test('server requests reach the handler with the callKey of the only call in fli
     return { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' };
   });
   await up.request('tools/call', { name: 'x' }, { callKey: 'session-1:42' });
-  assert.deepEqual(seen, [{ method: 'sampling/createMessage', params: { messages: [], maxTokens: 5, _meta: { keep: 1 } }, callKey: 'session-1:42', upstream: 'fake' }]);
+  assert.deepEqual(seen, [
+    {
+      method: 'sampling/createMessage',
+      params: { messages: [], maxTokens: 5, _meta: { keep: 1 } },
+      callKey: 'session-1:42',
+      upstream: 'fake',
+    },
+  ]);
   assert.deepEqual(answer!.result, { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' });
   assert.equal(answer!.id, server.received.find((m) => m.result)?.id);
   await up.close();
@@ -210,7 +287,11 @@ test('other notifications are emitted raw', async () => {
   const { server, up } = await connect({});
   const got = new Promise((r) => up.once('notification', r));
   server.notify('notifications/message', { level: 'info', data: { x: 1 }, logger: 'l' });
-  assert.deepEqual(await got, { jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: { x: 1 }, logger: 'l' } });
+  assert.deepEqual(await got, {
+    jsonrpc: '2.0',
+    method: 'notifications/message',
+    params: { level: 'info', data: { x: 1 }, logger: 'l' },
+  });
   await up.close();
 });
 
@@ -219,15 +300,32 @@ test('a call in flight when the upstream dies rejects at once; later calls fail 
   const p = up.request('tools/call', { name: 'x' });
   await tick();
   server.crash();
-  await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.connectionClosed && /Upstream 'fake' closed its in-process connection while tools\/call was in flight/.test(e.message));
+  await assert.rejects(
+    p,
+    (e: unknown) =>
+      e instanceof UpstreamError &&
+      e.code === UPSTREAM_ERROR.connectionClosed &&
+      /Upstream 'fake' closed its in-process connection while tools\/call was in flight/.test(e.message),
+  );
   assert.equal(up.state().status, 'failed');
-  await assert.rejects(up.request('tools/list', undefined), (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.unavailable && /Upstream 'fake' is not available/.test(e.message));
+  await assert.rejects(
+    up.request('tools/list', undefined),
+    (e: unknown) =>
+      e instanceof UpstreamError &&
+      e.code === UPSTREAM_ERROR.unavailable &&
+      /Upstream 'fake' is not available/.test(e.message),
+  );
   await up.close();
 });
 
 test('request before start fails at once', async () => {
   const server = createFakeServer();
-  const up: UpstreamConnection = createUpstream({ name: 'later', kind: 'builtin', config: { command: 'builtin' }, builtin: server.builtin });
+  const up: UpstreamConnection = createUpstream({
+    name: 'later',
+    kind: 'builtin',
+    config: { command: 'builtin' },
+    builtin: server.builtin,
+  });
   await assert.rejects(up.request('tools/list', undefined), /Upstream 'later' is not available/);
   await up.close();
 });

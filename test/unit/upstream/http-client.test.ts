@@ -45,7 +45,11 @@ test('http client: sequential requests share one keep-alive connection; text() a
   const client = createHttpClient();
   try {
     for (let i = 0; i < 20; i++) {
-      const res = await client.send(srv.url, { method: 'POST', headers: { 'x-test': `n${i}`, 'content-type': 'application/json' }, body: `{"i":${i}}` });
+      const res = await client.send(srv.url, {
+        method: 'POST',
+        headers: { 'x-test': `n${i}`, 'content-type': 'application/json' },
+        body: `{"i":${i}}`,
+      });
       assert.equal(res.status, 200);
       assert.equal(res.ok, true);
       assert.equal(res.header('x-echo'), `n${i}`);
@@ -105,11 +109,16 @@ test('http transport: SSE answers leave their socket reusable, and a server that
       res.writeHead(202).end();
       return;
     }
-    const result = msg.method === 'initialize' ? { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 's', version: '1' } } : { n: msg.id };
+    const result =
+      msg.method === 'initialize'
+        ? { protocolVersion: '2025-11-25', capabilities: {}, serverInfo: { name: 's', version: '1' } }
+        : { n: msg.id };
     res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 'S1' });
     // A priming event with empty data, then the answer (spec 2025-11-25 "Resumability").
     res.write('id: p1\ndata:\n\n');
-    res.write(`event: message\nid: e${String(msg.id)}\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })}\n\n`);
+    res.write(
+      `event: message\nid: e${String(msg.id)}\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: msg.id, result })}\n\n`,
+    );
     if (!lingerOpen) res.end();
     else res.once('close', () => (lingerClosed = true));
   });
@@ -126,7 +135,10 @@ test('http transport: SSE answers leave their socket reusable, and a server that
     }
     // The next call may leave before the previous stream's last chunk arrived (a second socket), but
     // never one connection per call: an answered stream is drained, not destroyed.
-    assert.ok(srv.connections() <= 2, `ended SSE answers hand their socket back to the pool (${srv.connections()} connections for 11 calls)`);
+    assert.ok(
+      srv.connections() <= 2,
+      `ended SSE answers hand their socket back to the pool (${srv.connections()} connections for 11 calls)`,
+    );
     lingerOpen = true;
     await t.send({ jsonrpc: '2.0', id: 50, method: 'tools/call', params: {} });
     await waitFor(() => answers.some((a) => a.id === 50));
@@ -150,8 +162,14 @@ async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
 test('http client: a URL with credentials or another scheme is refused, not sent', async () => {
   const client = createHttpClient();
   try {
-    await assert.rejects(client.send('http://user:pw@127.0.0.1:9/mcp', { method: 'POST', headers: {} }), /user name or password/);
-    await assert.rejects(client.send('ftp://127.0.0.1/mcp', { method: 'POST', headers: {} }), /unsupported URL scheme/);
+    await assert.rejects(
+      client.send('http://user:pw@127.0.0.1:9/mcp', { method: 'POST', headers: {} }),
+      /user name or password/,
+    );
+    await assert.rejects(
+      client.send('ftp://127.0.0.1/mcp', { method: 'POST', headers: {} }),
+      /unsupported URL scheme/,
+    );
   } finally {
     client.close();
   }

@@ -17,18 +17,34 @@ test('follows nextCursor until absent and keeps items as sent', async () => {
     return pages[(params?.cursor as string | undefined) ?? '']!;
   }, 'tools');
   assert.deepEqual(items, [{ name: 'a', extra: { x: 1 } }, { name: 'b' }, { name: 'c' }]);
-  assert.deepEqual(asked, [['tools/list', undefined], ['tools/list', { cursor: 'p2' }], ['tools/list', { cursor: 'p3' }]]);
+  assert.deepEqual(asked, [
+    ['tools/list', undefined],
+    ['tools/list', { cursor: 'p2' }],
+    ['tools/list', { cursor: 'p3' }],
+  ]);
 });
 
 test('a repeated cursor ends the walk instead of looping', async () => {
   let n = 0;
-  const items = await fetchAllPages(async () => ({ prompts: [{ name: `p${n++}` }], nextCursor: 'same' }), 'prompts');
-  assert.deepEqual(items.map((i) => i.name), ['p0', 'p1']);
+  const items = await fetchAllPages(
+    async () => ({ prompts: [{ name: `p${n++}` }], nextCursor: 'same' }),
+    'prompts',
+  );
+  assert.deepEqual(
+    items.map((i) => i.name),
+    ['p0', 'p1'],
+  );
 });
 
 test('method not found means an empty list; other errors propagate', async () => {
-  assert.deepEqual(await fetchAllPages(async () => Promise.reject(new UpstreamError(-32601, 'nope')), 'resourceTemplates'), []);
-  await assert.rejects(fetchAllPages(async () => Promise.reject(new UpstreamError(-32603, 'boom')), 'resources'), /boom/);
+  assert.deepEqual(
+    await fetchAllPages(async () => Promise.reject(new UpstreamError(-32601, 'nope')), 'resourceTemplates'),
+    [],
+  );
+  await assert.rejects(
+    fetchAllPages(async () => Promise.reject(new UpstreamError(-32603, 'boom')), 'resources'),
+    /boom/,
+  );
 });
 
 test('refreshes asked for during a fetch coalesce into one more fetch', async () => {

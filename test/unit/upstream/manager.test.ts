@@ -22,11 +22,13 @@ function setup(extra: Partial<Parameters<typeof createUpstreamManager>[0]> = {})
     clock,
     random: () => 1,
     backoff: { baseMs: 100, maxMs: 1000 },
-    connect: (spec, deps) => createUpstream({ ...spec, kind: 'builtin', builtin: serverFor(spec.name).builtin }, deps),
+    connect: (spec, deps) =>
+      createUpstream({ ...spec, kind: 'builtin', builtin: serverFor(spec.name).builtin }, deps),
     ...extra,
   });
   const events: { type: string; payload: unknown }[] = [];
-  for (const type of ['state', 'list-changed', 'added', 'removed']) manager.on(type, (payload) => events.push({ type, payload }));
+  for (const type of ['state', 'list-changed', 'added', 'removed'])
+    manager.on(type, (payload) => events.push({ type, payload }));
   return { manager, clock, servers, serverFor, events };
 }
 
@@ -44,15 +46,28 @@ function waitFor(m: UpstreamManager, name: string, status: UpstreamStatus): Prom
   });
 }
 
-const cfg = (extra: Partial<ServerConfig> = {}): ServerConfig => ({ command: 'unused-by-fake', ...extra }) as ServerConfig;
+const cfg = (extra: Partial<ServerConfig> = {}): ServerConfig =>
+  ({ command: 'unused-by-fake', ...extra }) as ServerConfig;
 
 test('apply starts added servers, honours enabled:false, and lists states', async () => {
   const { manager, events } = setup();
   await manager.apply({ a: cfg(), b: cfg({ enabled: false }) });
-  assert.deepEqual(manager.states().map((s) => [s.name, s.status]), [['a', 'ready'], ['b', 'disabled']]);
+  assert.deepEqual(
+    manager.states().map((s) => [s.name, s.status]),
+    [
+      ['a', 'ready'],
+      ['b', 'disabled'],
+    ],
+  );
   assert.deepEqual(manager.get('a')!.tools(), [tool('a-tool')]);
-  assert.deepEqual(events.filter((e) => e.type === 'added').map((e) => (e.payload as { name: string }).name), ['a', 'b']);
-  await assert.rejects(manager.get('b')!.request('tools/list', undefined), /Upstream 'b' is not available \(it is disabled in the config \(mcpServers\.b\.enabled\)\)/);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'added').map((e) => (e.payload as { name: string }).name),
+    ['a', 'b'],
+  );
+  await assert.rejects(
+    manager.get('b')!.request('tools/list', undefined),
+    /Upstream 'b' is not available \(it is disabled in the config \(mcpServers\.b\.enabled\)\)/,
+  );
   await manager.close();
 });
 
@@ -64,7 +79,11 @@ test('apply restarts changed servers only and stops removed ones', async () => {
   assert.equal(servers.get('b')!.calls('initialize').length, 1, 'unchanged: left alone');
   await manager.apply({ a: cfg({ args: ['2'] }) });
   assert.equal(manager.get('b'), undefined);
-  assert.deepEqual(events.filter((e) => e.type === 'removed').map((e) => e.payload), ['b'], 'a replacement is not announced as removed');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'removed').map((e) => e.payload),
+    ['b'],
+    'a replacement is not announced as removed',
+  );
   await manager.close();
   assert.deepEqual(manager.list(), []);
 });
@@ -102,15 +121,24 @@ test('a crash: tools withdrawn, calls fail at once, restart after backoff, tools
   events.length = 0;
   servers.get('a')!.crash();
   const down = await waitFor(manager, 'a', 'restarting');
-  assert.match(down.error!, /Upstream 'a' closed its in-process connection; restarting in about 1 s \(attempt 1\)/);
+  assert.match(
+    down.error!,
+    /Upstream 'a' closed its in-process connection; restarting in about 1 s \(attempt 1\)/,
+  );
   assert.equal(down.nextRetryAt, clock.now() + 100);
   assert.deepEqual(manager.get('a')!.tools(), []);
-  assert.deepEqual(events.filter((e) => e.type === 'list-changed').map((e) => e.payload), [
-    { upstream: 'a', kind: 'tools' },
-    { upstream: 'a', kind: 'prompts' },
-    { upstream: 'a', kind: 'resources' },
-  ]);
-  await assert.rejects(manager.get('a')!.request('tools/call', { name: 'x' }), /Upstream 'a' is not available \(Upstream 'a' closed its in-process connection; restarting/);
+  assert.deepEqual(
+    events.filter((e) => e.type === 'list-changed').map((e) => e.payload),
+    [
+      { upstream: 'a', kind: 'tools' },
+      { upstream: 'a', kind: 'prompts' },
+      { upstream: 'a', kind: 'resources' },
+    ],
+  );
+  await assert.rejects(
+    manager.get('a')!.request('tools/call', { name: 'x' }),
+    /Upstream 'a' is not available \(Upstream 'a' closed its in-process connection; restarting/,
+  );
   const back = waitFor(manager, 'a', 'ready');
   clock.advance(100);
   const s = await back;
@@ -122,7 +150,9 @@ test('a crash: tools withdrawn, calls fail at once, restart after backoff, tools
 
 test('repeated start failures back off exponentially up to the cap', async () => {
   const { manager, clock, serverFor } = setup();
-  serverFor('a').options.handlers = { initialize: () => Promise.reject({ code: -32603, message: 'database locked' }) };
+  serverFor('a').options.handlers = {
+    initialize: () => Promise.reject({ code: -32603, message: 'database locked' }),
+  };
   await manager.apply({ a: cfg() });
   const s = manager.get('a')!.state();
   assert.equal(s.status, 'restarting');
@@ -168,7 +198,10 @@ test('signIn: asks UpstreamAuth, then connects again; stdio servers have no sign
       return auth;
     },
   });
-  await manager.apply({ remote: { url: 'https://example.test/mcp', oauth: { scopes: ['read'] } }, local: cfg() });
+  await manager.apply({
+    remote: { url: 'https://example.test/mcp', oauth: { scopes: ['read'] } },
+    local: cfg(),
+  });
   assert.deepEqual(calls, ['authFor remote https://example.test/mcp {"scopes":["read"]}']);
   await manager.signIn('remote');
   assert.equal(calls.at(-1), 'signIn');

@@ -35,11 +35,19 @@ test('ids are unique and found by number or numeric string', () => {
 
 test('progress tokens: replaced, original kept, params otherwise untouched', () => {
   const calls = new PendingCalls('tg-');
-  const params = { name: 'x', arguments: { a: 1 }, _meta: { progressToken: 5, 'openai/userLocation': { city: 'x' } } };
+  const params = {
+    name: 'x',
+    arguments: { a: 1 },
+    _meta: { progressToken: 5, 'openai/userLocation': { city: 'x' } },
+  };
   const { mapped, c } = call(calls, false, 'k', params);
   assert.equal(mapped.original, 5);
   assert.match(String(mapped.mapped), /^tg-\d+$/);
-  assert.deepEqual(mapped.params, { name: 'x', arguments: { a: 1 }, _meta: { progressToken: mapped.mapped, 'openai/userLocation': { city: 'x' } } });
+  assert.deepEqual(mapped.params, {
+    name: 'x',
+    arguments: { a: 1 },
+    _meta: { progressToken: mapped.mapped, 'openai/userLocation': { city: 'x' } },
+  });
   assert.equal(params._meta.progressToken, 5, 'the caller object is not mutated');
   assert.equal(calls.byProgressToken(mapped.mapped), c);
   assert.equal(calls.byProgressToken(5), undefined);

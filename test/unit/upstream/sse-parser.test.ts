@@ -20,7 +20,13 @@ async function collect(chunks: string[]) {
 }
 
 test('parses events across chunk borders, CRLF/CR/LF, comments and multi-line data', async () => {
-  const { events } = await collect([': comment\r\nevent: endpoint\r', '\ndata: /messages?s', 'essionId=1\r\n\r\n', 'data: {"a":\ndata: 1}\n\n', 'data:x\r\rdata: é']);
+  const { events } = await collect([
+    ': comment\r\nevent: endpoint\r',
+    '\ndata: /messages?s',
+    'essionId=1\r\n\r\n',
+    'data: {"a":\ndata: 1}\n\n',
+    'data:x\r\rdata: é',
+  ]);
   assert.deepEqual(events, [
     { event: 'endpoint', data: '/messages?sessionId=1' },
     { event: 'message', data: '{"a":\n1}' },
@@ -29,7 +35,11 @@ test('parses events across chunk borders, CRLF/CR/LF, comments and multi-line da
 });
 
 test('ids and retry are reported; a priming event with no data still sets the last id', async () => {
-  const { events, ids } = await collect(['id: 7\nretry: 1500\ndata:\n\n', 'id: 8\ndata: {"x":1}\n\n', 'id: 9\n\n']);
+  const { events, ids } = await collect([
+    'id: 7\nretry: 1500\ndata:\n\n',
+    'id: 8\ndata: {"x":1}\n\n',
+    'id: 9\n\n',
+  ]);
   assert.deepEqual(events, [
     { event: 'message', data: '', id: '7', retry: 1500 },
     { event: 'message', data: '{"x":1}', id: '8' },
