@@ -18,28 +18,16 @@ export async function handleRevoke(
   const token = params.get('token');
   if (!token) return sendOAuthError(res, 400, 'invalid_request', 'token is required.', CORS_HEADERS);
   const clientId = params.get('client_id');
+  const otherClient = () =>
+    sendOAuthError(res, 400, 'unauthorized_client', 'This token was issued to another client.', CORS_HEADERS);
   const grant = ctx.grants.grantOfRefreshToken(token);
   if (grant) {
-    if (clientId !== undefined && clientId !== grant.clientId)
-      return sendOAuthError(
-        res,
-        400,
-        'unauthorized_client',
-        'This token was issued to another client.',
-        CORS_HEADERS,
-      );
+    if (clientId !== undefined && clientId !== grant.clientId) return otherClient();
     await ctx.grants.revoke(grant.id);
   } else {
     const claims = ctx.codec.verify(token);
     if (claims) {
-      if (clientId !== undefined && clientId !== claims.client_id)
-        return sendOAuthError(
-          res,
-          400,
-          'unauthorized_client',
-          'This token was issued to another client.',
-          CORS_HEADERS,
-        );
+      if (clientId !== undefined && clientId !== claims.client_id) return otherClient();
       await ctx.grants.revokeJti(claims.jti, claims.exp);
     }
   }
