@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActivityLog } from './activity/index.js';
-import type { AuthService } from './auth/index.js';
+import type { AuthService } from './auth/auth-service.js';
 import type { ConfigEditor, TunnelgateConfig } from './config/index.js';
 import type { ControlDeps, ControlTunnelPort } from './control/ports.js';
-import type { Gateway } from './gateway/index.js';
+import type { Gateway } from './gateway/gateway.js';
 import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import {

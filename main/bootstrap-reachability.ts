@@ -5,7 +5,7 @@
  * probe GETs the secret MCP path without `Accept: text/event-stream`; only our front answers that
  * with its 406 JSON-RPC error, which proves the request went through Cloudflare to this gateway.
  */
-import { GET_NEEDS_SSE_MESSAGE } from './gateway/index.js';
+import { GET_NEEDS_SSE_MESSAGE } from './gateway/gateway.js';
 import type { ReachabilityResult } from './tunnel/index.js';
 
 export interface McpPathProbeDeps {

@@ -10,7 +10,7 @@ import {
   DEFAULT_RETENTION_DAYS,
   type ActivityLog,
 } from './activity/index.js';
-import { createAuthService, type AuthService } from './auth/index.js';
+import { createAuthService, type AuthService } from './auth/auth-service.js';
 import {
   createSystemBrowserOpener,
   createUpstreamAuthFactory,
@@ -43,7 +43,7 @@ import { tunnelTokenSecretName } from './control/settings.js';
 import { joinUrl } from './control/status-view.js';
 import { generateControlToken } from './control/http-guard.js';
 import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
-import { createGateway, type Gateway } from './gateway/index.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
 import { createUpstreamManager, type ResolveResult, type UpstreamManager } from './gateway/upstream/index.js';
 import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from './secrets/secret-refs.js';

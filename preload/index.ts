@@ -4,7 +4,7 @@
  * this file. Bundled to dist/preload/index.cjs (sandboxed preloads must be CommonJS).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { eventChannel, invokeChannel, type ApiEvent, type ApiMethod } from '../main/app/ipc-channels.js';
+import { eventChannel, invokeChannel, type ApiEvent, type ApiMethod } from './ipc-channels.js';
 import type {
   AppStatus,
   ActivityEvent,

@@ -35,7 +35,7 @@ function serveCpuQueries(): void {
 
 async function gatewayChild(upstreamUrl: string): Promise<void> {
   const { createUpstreamManager } = await import('../main/gateway/upstream/index.js');
-  const { createGateway } = await import('../main/gateway/index.js');
+  const { createGateway } = await import('../main/gateway/gateway.js');
   const { createActivityLog } = await import('../main/activity/index.js');
   const servers = { ev: { type: 'http' as const, url: upstreamUrl } };
   const manager = createUpstreamManager({});

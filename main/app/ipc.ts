@@ -5,7 +5,7 @@
  */
 import { API_EVENTS, API_METHODS, type TunnelgateApi, type Unsubscribe } from '../../preload/contract.js';
 import type { IpcMainInvokeEventPort, IpcMainPort, WebContentsPort } from './electron-port.js';
-import { eventChannel, invokeChannel, type ApiEvent } from './ipc-channels.js';
+import { eventChannel, invokeChannel, type ApiEvent } from '../../preload/ipc-channels.js';
 import { isOurRendererUrl } from './window-options.js';
 
 /** Thrown to a sender that is not one of our windows; the renderer sees only this message. */

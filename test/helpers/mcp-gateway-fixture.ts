@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ActivityEvent } from '../../main/activity/types.js';
-import { createGateway } from '../../main/gateway/index.js';
-import type { GatewayDeps } from '../../main/gateway/index.js';
+import { createGateway } from '../../main/gateway/gateway.js';
+import type { GatewayDeps } from '../../main/gateway/gateway.js';
 import { FakeUpstream, FakeUpstreamSource } from './mcp-fake-upstream.js';
 import { buildTestServer } from './mcp-test-server.js';
 

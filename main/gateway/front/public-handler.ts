@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConcurrencyCap } from '../../auth/concurrency-cap.js';
+import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { Principal, PublicAuthHook } from '../../auth/types.js';
 import { createSecretMatcher } from '../../auth/secret-equals.js';
 import { SCOPE_FULL } from '../../auth/types.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { SIGNING_KEY_SECRET } from '../../../main/auth/index.js';
+import { SIGNING_KEY_SECRET } from '../../../main/auth/auth-service.js';
 import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
 import { startHarness } from '../../fixtures/auth/auth-harness.js';
 import { callMcp, connect, tokenRequest } from '../../fixtures/auth/oauth-steps.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { NONE_PATH_SECRET, SIGNING_KEY_SECRET } from '../../../main/auth/index.js';
+import { NONE_PATH_SECRET, SIGNING_KEY_SECRET } from '../../../main/auth/auth-service.js';
 import { createTokenCodec } from '../../../main/auth/token-codec.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { startHarness } from '../../fixtures/auth/auth-harness.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { node22 } from '../../helpers/node22.js';

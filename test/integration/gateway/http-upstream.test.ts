@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { freePort, startEverything } from '../upstream/helpers.js';

@@ -14,7 +14,7 @@ import {
   Client as V2Client,
   StreamableHTTPClientTransport as V2Transport,
 } from '@modelcontextprotocol/client';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager, RELAY_CAPABILITIES } from '../../../main/gateway/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { directStdio } from '../../helpers/mcp-direct.js';

@@ -11,7 +11,7 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createActivityLog, type ActivityLog } from '../../../main/activity/index.js';
 import { createUpstreamAuthFactory } from '../../../main/auth/upstream/index.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager, type UpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from '../../../main/secrets/secret-refs.js';

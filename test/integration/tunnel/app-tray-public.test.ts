@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { createAppPrefsStore } from '../../../main/app/app-prefs.js';
 import { startApp, type AppController } from '../../../main/app/app-controller.js';
-import { invokeChannel } from '../../../main/app/ipc-channels.js';
+import { invokeChannel } from '../../../preload/ipc-channels.js';
 import { createTunnelgate } from '../../../main/bootstrap.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import type { AppStatus } from '../../../preload/contract.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import { createTunnelManager, type TunnelState } from '../../../main/tunnel/index.js';
 import { installFakeCloudflared, readFakeState } from '../../fixtures/fake-cloudflared/install.js';

@@ -9,7 +9,7 @@ import {
   type AppControllerDeps,
   type ShellServiceOptions,
 } from '../../../main/app/app-controller.js';
-import { invokeChannel } from '../../../main/app/ipc-channels.js';
+import { invokeChannel } from '../../../preload/ipc-channels.js';
 import type { LoginItem } from '../../../main/app/login-item.js';
 import { API_METHODS } from '../../../preload/contract.js';
 import { baseStatus, createRecordingApi } from './fake-api.js';

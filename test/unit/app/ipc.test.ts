@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { eventChannel, invokeChannel } from '../../../main/app/ipc-channels.js';
+import { eventChannel, invokeChannel } from '../../../preload/ipc-channels.js';
 import {
   createSenderCheck,
   forwardEvents,

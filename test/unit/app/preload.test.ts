@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import { eventChannel, invokeChannel } from '../../../main/app/ipc-channels.js';
+import { eventChannel, invokeChannel } from '../../../preload/ipc-channels.js';
 import { API_METHODS } from '../../../preload/contract.js';
 
 // Builds preload/index.ts exactly as scripts/build.mjs does (one CommonJS file, 'electron' external)

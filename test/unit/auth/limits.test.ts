@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { createConcurrencyCap } from '../../../main/auth/index.js';
+import { createConcurrencyCap } from '../../../main/gateway/front/concurrency-cap.js';
 import { createRateLimiter } from '../../../main/auth/rate-limiter.js';
 import { createTestClock } from '../../fixtures/auth/auth-harness.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { createGateway } from '../../../main/gateway/index.js';
+import { createGateway } from '../../../main/gateway/gateway.js';
 import { FakeUpstream, FakeUpstreamSource } from '../../helpers/mcp-fake-upstream.js';
 import { buildTestServer } from '../../helpers/mcp-test-server.js';
 

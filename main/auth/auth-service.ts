@@ -22,7 +22,6 @@ import { createSecretMatcher } from './secret-equals.js';
 import { createTokenCodec } from './token-codec.js';
 import { systemClock, type AuthDecision, type Clock, type PublicAuthHook } from './types.js';
 
-export { createConcurrencyCap, type ConcurrencyCap } from './concurrency-cap.js';
 export { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
 
 /** SecretStore names this service owns (":" marks names Tunnelgate makes itself). */

@@ -2,7 +2,7 @@
  * IPC channel names, shared by main (ipc.ts) and the preload (bundled into dist/preload/index.cjs).
  * No Electron import here, so the preload bundle stays small.
  */
-import type { API_EVENTS, API_METHODS } from '../../preload/contract.js';
+import type { API_EVENTS, API_METHODS } from './contract.js';
 
 export type ApiMethod = (typeof API_METHODS)[number];
 export type ApiEvent = (typeof API_EVENTS)[number];

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActivitySink } from '../activity/types.js';
-import { createConcurrencyCap } from '../auth/concurrency-cap.js';
+import { createConcurrencyCap } from './front/concurrency-cap.js';
 import type { PublicAuthHook } from '../auth/types.js';
 import type { ServerConfig } from '../config/schema.js';
 import { createHostOriginPolicy } from './front/host-origin.js';
