@@ -246,7 +246,14 @@ export class FakeUpstream extends EventEmitter implements Upstream {
       void this.refresh().then(() => this.emit('list-changed', kind));
       return;
     }
-    this.emit('notification', { jsonrpc: '2.0', method, params } satisfies JsonRpcNotification);
+    const note = { jsonrpc: '2.0', method, params } satisfies JsonRpcNotification;
+    // Like a stdio connection: a notification made while exactly one call is in flight is that call's.
+    const only = this.pending.size === 1 ? [...this.pending.values()][0] : undefined;
+    if (method !== 'notifications/resources/updated' && only?.options?.onNotification) {
+      only.options.onNotification(note);
+      return;
+    }
+    this.emit('notification', note);
   }
 }
 

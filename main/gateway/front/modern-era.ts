@@ -14,6 +14,7 @@ import {
   INVALID_REQUEST,
   META_CLIENT_CAPABILITIES,
   META_CLIENT_INFO,
+  META_LOG_LEVEL,
   META_SUBSCRIPTION_ID,
   METHOD_NOT_FOUND,
   MODERN_VERSIONS,
@@ -181,8 +182,10 @@ export function createModernEra(deps: EndpointDeps) {
     } else {
       const fresh: InputExchange & { stream?: ResponseStream } = new InputExchange(owner, method);
       ex = fresh;
+      const level = metaOf(msg.params)?.[META_LOG_LEVEL];
       const ctx: RouteContext = {
         client,
+        ...(typeof level === 'string' ? { logLevel: level } : {}),
         signal: fresh.ctrl.signal,
         notify: (m, p) => void fresh.stream?.event({ jsonrpc: '2.0', method: m, params: p }),
         ask: (m, p) => fresh.ask(m, p),

@@ -126,11 +126,34 @@ export function createRouter(deps: RouterDeps) {
       if (typeof uri !== 'string') return;
       for (const id of subs.listeners(upstream.name, uri) ?? []) listeners.get(id)?.send(n.method, n.params);
     } else if (n.method === 'notifications/message') {
-      const level = LOG_LEVELS.indexOf(String(n.params?.['level']));
-      for (const l of listeners.values()) {
-        if (l.logLevel !== undefined && level >= LOG_LEVELS.indexOf(l.logLevel)) l.send(n.method, n.params);
-      }
+      // A log message no call can be named for could carry any client's data: the owner sees it in
+      // the activity log, no client gets it.
+      deps.activity?.record({
+        time: Date.now(),
+        kind: 'notification',
+        method: n.method,
+        upstream: upstream.name,
+        outcome: 'ok',
+        request: n.params,
+      });
     }
+  };
+
+  /** The log threshold of the client behind a call: its request's own (2026-07-28), else its session's. */
+  const clientLogLevel = (ctx: RouteContext): string | undefined =>
+    ctx.logLevel ??
+    (ctx.client.sessionId === undefined ? undefined : listeners.get(ctx.client.sessionId)?.logLevel);
+
+  /** A notification the upstream tied to one call goes to that call's client alone. */
+  const deliverToCall = (ctx: RouteContext, n: JsonRpcNotification): void => {
+    if (n.method === 'notifications/message') {
+      const wanted = clientLogLevel(ctx);
+      // No level asked for: no log messages (2026-07-28 logging: "MUST NOT send ... for this request").
+      if (wanted === undefined) return;
+      const min = LOG_LEVELS.indexOf(wanted);
+      if (min < 0 || LOG_LEVELS.indexOf(String(n.params?.['level'])) < min) return;
+    }
+    ctx.notify(n.method, n.params ?? {});
   };
 
   /**
@@ -139,18 +162,23 @@ export function createRouter(deps: RouterDeps) {
    */
   const upstreamLogLevel = (): string | undefined => {
     let best = -1;
-    for (const l of listeners.values()) {
-      if (l.logLevel !== undefined) {
-        const i = LOG_LEVELS.indexOf(l.logLevel);
-        if (i >= 0 && (best < 0 || i < best)) best = i;
-      }
-    }
+    const consider = (level: string | undefined): void => {
+      const i = level === undefined ? -1 : LOG_LEVELS.indexOf(level);
+      if (i >= 0 && (best < 0 || i < best)) best = i;
+    };
+    for (const l of listeners.values()) consider(l.logLevel);
+    for (const level of requestLevels.keys()) consider(level);
     return best < 0 ? undefined : LOG_LEVELS[best];
   };
+  /** Levels of 2026-era requests in flight (level -> count): they count while their call runs. */
+  const requestLevels = new Map<string, number>();
+  /** The level last set on each upstream, so a request at an already-covered level sends nothing. */
+  const appliedLevels = new WeakMap<Upstream, string>();
   const applyLogLevel = (upstream: Upstream, level = upstreamLogLevel()): Promise<unknown> => {
     const st = upstream.state();
     if (level === undefined || st.status !== 'ready' || st.capabilities?.['logging'] === undefined)
       return Promise.resolve();
+    appliedLevels.set(upstream, level);
     return upstream.request('logging/setLevel', { level }).catch(() => ({}));
   };
 
@@ -162,6 +190,7 @@ export function createRouter(deps: RouterDeps) {
       // A reconnected upstream has forgotten its subscriptions and log level: set them again, once
       // per reconnect.
       if (ready && !wasReady) {
+        appliedLevels.delete(upstream);
         subs.renew(upstream);
         void applyLogLevel(upstream);
       }
@@ -238,6 +267,19 @@ export function createRouter(deps: RouterDeps) {
     ctx.upstream = upstreamName;
     const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
     const callKey = relay.register(ctx);
+    const level = ctx.logLevel;
+    if (level !== undefined) {
+      requestLevels.set(level, (requestLevels.get(level) ?? 0) + 1);
+      // The upstream is shared: it logs at the most verbose level anyone asked for, and each client
+      // still gets only its own call's messages at its own level (deliverToCall).
+      const effective = upstreamLogLevel();
+      const applied = appliedLevels.get(up);
+      if (
+        effective !== undefined &&
+        (applied === undefined || LOG_LEVELS.indexOf(effective) < LOG_LEVELS.indexOf(applied))
+      )
+        await applyLogLevel(up, effective);
+    }
     try {
       return await up.request(method, params, {
         signal: ctx.signal,
@@ -251,9 +293,15 @@ export function createRouter(deps: RouterDeps) {
                   p['progressToken'] === token ? p : { ...p, progressToken: token },
                 ),
         callKey,
+        onNotification: (n) => deliverToCall(ctx, n),
       });
     } finally {
       relay.unregister(callKey);
+      if (level !== undefined) {
+        const left = (requestLevels.get(level) ?? 1) - 1;
+        if (left > 0) requestLevels.set(level, left);
+        else requestLevels.delete(level);
+      }
     }
   };
 
@@ -369,9 +417,10 @@ export function createRouter(deps: RouterDeps) {
             `logging/setLevel: level must be one of ${LOG_LEVELS.join(', ')} (got '${level}')`,
           );
         const l = ctx.client.sessionId === undefined ? undefined : listeners.get(ctx.client.sessionId);
-        if (l !== undefined) l.logLevel = level;
-        // Without a session (stateless era) there is no level to keep: pass the one asked for.
-        const effective = l === undefined ? level : upstreamLogLevel();
+        // Without a session there is no level to keep (2026-07-28 sends it with each request instead).
+        if (l === undefined) return {};
+        l.logLevel = level;
+        const effective = upstreamLogLevel();
         await Promise.all([...attached.values()].map((a) => applyLogLevel(a.upstream, effective)));
         return {};
       }

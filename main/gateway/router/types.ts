@@ -21,6 +21,11 @@ export interface RouteContext {
   notify(method: string, params: RawObject): void;
   /** Sends a server-to-client request (sampling, elicitation, roots) tied to this request. */
   ask(method: string, params: RawObject): Promise<RawObject>;
+  /**
+   * 2026-07-28: the request's own log level (`_meta['io.modelcontextprotocol/logLevel']`); absent
+   * means no log messages for it. Session era: unset, the session's logging/setLevel applies.
+   */
+  logLevel?: string;
   /** Filled by the router for the activity log. */
   upstream?: string;
   target?: string;

@@ -19,6 +19,7 @@ import {
   UPSTREAM_ERROR,
   type CallOptions,
   type JsonRpcId,
+  type JsonRpcNotification,
   type RawObject,
   type UpstreamConnection,
   type UpstreamSpec,
@@ -119,6 +120,7 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         originalToken: mapped.original,
         mappedToken: mapped.mapped,
         onProgress: opts.onProgress,
+        onNotification: opts.onNotification,
         touch() {
           // refresh() re-arms the same Timeout (no new object per progress notification). Timers of
           // one duration share one list and one native timer in Node, so a timer per call is cheap.
@@ -203,14 +205,10 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     }
     if (typeof msg.method !== 'string') return;
     if (isRequest(msg)) {
-      const related = origin !== undefined ? calls.get(origin) : undefined;
-      const callKey =
-        (related && !related.internal ? related.callKey : undefined) ??
-        (origin === undefined ? calls.soleExternal()?.callKey : undefined);
       handleServerRequest({
         name,
         msg,
-        callKey,
+        callKey: relatedCall(origin)?.callKey,
         handler,
         aborts: serverAborts,
         reply: (m) => transport?.send(m) ?? Promise.resolve(),
@@ -238,8 +236,30 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
     } else if (LIST_KINDS[msg.method]) {
       void refreshLists(LIST_KINDS[msg.method]!);
       return;
+    } else if (msg.method !== 'notifications/resources/updated') {
+      // Log messages and the like belong to the client whose call caused them, never to every client.
+      const call = relatedCall(origin);
+      if (call?.onNotification) {
+        call.onNotification(msg as unknown as JsonRpcNotification);
+        return;
+      }
     }
     emitter.emit('notification', msg);
+  }
+
+  /**
+   * The client call a message from the upstream belongs to. Streamable HTTP says it exactly: the
+   * call whose POST response stream carried it (spec: Transports, "the server MAY send requests and
+   * notifications before sending the JSON-RPC response... These messages SHOULD relate to the
+   * originating client request"); what comes on the GET stream relates to no call. stdio and legacy
+   * SSE carry no such link, so only a call alone in flight can be named without guessing.
+   */
+  function relatedCall(origin: JsonRpcId | undefined): PendingCall | undefined {
+    if (origin !== undefined) {
+      const call = calls.get(origin);
+      return call && !call.internal ? call : undefined;
+    }
+    return spec.kind === 'http' ? undefined : calls.soleExternal();
   }
 
   async function refreshLists(kinds: ListKind[]): Promise<void> {

@@ -1,5 +1,5 @@
 import type { UpstreamError } from './types.js';
-import { type JsonRpcId, type RawObject } from './types.js';
+import { type JsonRpcId, type JsonRpcNotification, type RawObject } from './types.js';
 
 /** One request we sent upstream and wait on. */
 export interface PendingCall {
@@ -14,6 +14,7 @@ export interface PendingCall {
   originalToken?: string | number;
   mappedToken?: string;
   onProgress?: (params: RawObject) => void;
+  onNotification?: (message: JsonRpcNotification) => void;
   /** Restarts the per-call timeout (called on each progress notification). */
   touch(): void;
   /** Clears the timer and the abort listener. */

@@ -82,6 +82,12 @@ export interface CallOptions {
    * (or that arrive while it is the only call in flight), carry it in ServerRequestContext.
    */
   callKey?: string;
+  /**
+   * Other notifications the upstream sent about this call (log messages, ...): those that came on
+   * the call's own HTTP response stream, or, on stdio and SSE links that cannot say, while this was
+   * the only call in flight. Without it they go to the 'notification' event like unrelated ones.
+   */
+  onNotification?: (message: JsonRpcNotification) => void;
 }
 
 /**

@@ -126,7 +126,7 @@ test('sampling and elicitation round trips reach the calling client', async (t) 
   );
 });
 
-test('resource subscription, logging and list_changed reach the session over its GET stream', async (t) => {
+test('resource updates and list_changed reach the session; a log message rides its own call', async (t) => {
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());
   const { client } = await sdkClient(fx.url);

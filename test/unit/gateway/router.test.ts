@@ -254,13 +254,28 @@ test('resource subscriptions are ref-counted and updates reach subscribers only;
   c3.client.sessionId = 's3';
   await router.request('resources/subscribe', { uri: 'test://doc' }, c3);
   await router.request('logging/setLevel', { level: 'warning' }, ctx());
-  await router.request('tools/call', { name: 'a__touch', arguments: {} }, ctx());
+  const onCall: string[] = [];
+  await router.request(
+    'tools/call',
+    { name: 'a__touch', arguments: {} },
+    ctx(local, { notify: (m) => void onCall.push(m) }),
+  );
   await new Promise((r) => setTimeout(r, 20));
   assert.ok(s1.includes('notifications/resources/updated'));
-  assert.ok(s1.includes('notifications/message'));
+  // The log message belongs to the call that caused it: it rides that call's stream, no session's.
+  assert.deepEqual(onCall, ['notifications/message']);
+  assert.ok(!s1.includes('notifications/message'));
   assert.ok(s3.includes('notifications/resources/updated'));
   assert.ok(!s2.includes('notifications/resources/updated'));
-  assert.ok(!s2.includes('notifications/message'), 'no level set, no log messages');
+  assert.ok(!s2.includes('notifications/message') && !s3.includes('notifications/message'));
+  // s3 never set a level: its own call gets no log messages either.
+  const s3Call: string[] = [];
+  await router.request(
+    'tools/call',
+    { name: 'a__touch', arguments: {} },
+    { ...c3, notify: (m) => void s3Call.push(m) },
+  );
+  assert.deepEqual(s3Call, []);
   detach2();
   const subs = a.sent.filter((m) => m['method'] === 'resources/subscribe');
   assert.equal(subs.length, 1);
