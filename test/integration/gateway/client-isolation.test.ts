@@ -38,8 +38,8 @@ async function connectClient(url: URL, tag: string, roots: string[] | undefined)
     seen.logs.push(String(n.params.data));
   });
   client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
-    const first = req.params.messages[0]?.content;
-    seen.samplingPrompts.push(first && first.type === 'text' ? first.text : '?');
+    // The prompt text, wherever the message puts it (one content block or a list).
+    seen.samplingPrompts.push(JSON.stringify(req.params.messages[0]?.content ?? ''));
     return {
       role: 'assistant',
       model: `model-${tag}`,
@@ -110,7 +110,10 @@ describe('two clients on shared upstreams see only their own traffic', { timeout
       who.progress.includes(`progress of ${own}`),
       `own progress missing: ${who.progress.join(' | ')}`,
     );
-    assert.ok(who.samplingPrompts.includes(`sample for ${own}`), who.samplingPrompts.join(' | '));
+    assert.ok(
+      who.samplingPrompts.some((s) => s.includes(`sample for ${own}`)),
+      who.samplingPrompts.join(' | '),
+    );
   };
 
   for (const upstream of ['stdio', 'http'] as const) {
