@@ -2,8 +2,7 @@
  * Adapters from the real services to the control service's narrow ports (main/control/ports.ts).
  * Kept apart from bootstrap.ts so the wiring order there stays readable.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActivityLog } from './activity/index.js';
 import type { AuthService } from './auth/auth-service.js';
@@ -58,14 +57,16 @@ export interface PortsInputs {
   log(message: string): void;
 }
 
-/** The built renderer for the headless dashboard: dist/renderer from either main/ (tsx) or dist/main/. */
+/**
+ * The built renderer for the headless dashboard: dist/renderer from either main/ (tsx) or dist/main/.
+ * Never renderer/ itself: its index.html loads TypeScript sources a browser cannot run (a blank page);
+ * when nothing is built the listener answers with a page that says so.
+ */
 export function rendererDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates =
-    basename(here) === 'main' && basename(dirname(here)) === 'dist'
-      ? [resolve(here, '..', 'renderer')]
-      : [resolve(here, '..', 'dist', 'renderer'), resolve(here, '..', 'renderer')];
-  return candidates.find((c) => existsSync(join(c, 'index.html'))) ?? candidates[0]!;
+  return basename(here) === 'main' && basename(dirname(here)) === 'dist'
+    ? resolve(here, '..', 'renderer')
+    : resolve(here, '..', 'dist', 'renderer');
 }
 
 const STOPPED: TunnelState = { mode: 'off', phase: 'stopped', url: null, reachable: 'unknown' };

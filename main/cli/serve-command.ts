@@ -1,6 +1,7 @@
 import { createTunnelgate, type Tunnelgate } from '../bootstrap.js';
 import { ConfigError } from '../config/config-error.js';
 import { resolveConfigPath, currentPlatform } from '../config/paths.js';
+import { ensureDashboardBuilt, packageRoot } from './dashboard-build.js';
 import { choiceOption, intOption, parseArgs, stringOption, UsageError } from './args.js';
 import { line, type CliIo } from './io.js';
 import { USAGE } from './usage.js';
@@ -66,6 +67,14 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
+  if (io.env.TUNNELGATE_DASHBOARD_BUILD !== '0') {
+    try {
+      await ensureDashboardBuilt(packageRoot(), (l) => line(io.stdout, l));
+    } catch (err) {
+      // The gateway is still useful without its dashboard; the dashboard page says it is not built.
+      line(io.stderr, `Warning: ${(err as Error).message}`);
+    }
+  }
   try {
     tg = await createTunnelgate({
       configPath,

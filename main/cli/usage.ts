@@ -13,7 +13,7 @@ Commands:
   approve ID            approve a pending client
   deny ID               deny a pending client
 
-Run "tunnelgate <command> --help" for a command's options.`,
+Run "tunnelgate <command> --help" for a command's options; "tunnelgate --version" prints the version.`,
   serve: `Usage: tunnelgate serve [--config FILE] [--port N] [--no-tunnel] [--auth none|oauth] [--public-url URL]
 
 Runs the MCP gateway on 127.0.0.1 and, unless --no-tunnel, a cloudflared tunnel to it.
@@ -45,11 +45,13 @@ Refer to a secret in the config as \${secret:NAME}.`,
 Lists the clients waiting for your approval at the running gateway (tunnelgate serve).`,
   approve: `Usage: tunnelgate approve ID [--read-only]
 
-Approves a pending client (ID or pairing code, from "tunnelgate approvals").
+Approves a pending client (ID or pairing code, from "tunnelgate approvals"). An ID that begins
+with "-" is taken as it is (or put "--" before it: tunnelgate approve -- -ID).
   --read-only   grant only the read-only scope (tools the server marks read-only)`,
   deny: `Usage: tunnelgate deny ID
 
-Denies a pending client (ID or pairing code, from "tunnelgate approvals").`,
+Denies a pending client (ID or pairing code, from "tunnelgate approvals"). An ID that begins with
+"-" is taken as it is (or put "--" before it: tunnelgate deny -- -ID).`,
 } as const;
 
 export type CommandName = keyof typeof USAGE;
