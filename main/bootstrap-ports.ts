@@ -2,7 +2,7 @@
  * Adapters from the real services to the control service's narrow ports (main/control/ports.ts).
  * Kept apart from bootstrap.ts so the wiring order there stays readable.
  */
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActivityLog } from './activity/index.js';
 import type { AuthService } from './auth/auth-service.js';
@@ -63,10 +63,11 @@ export interface PortsInputs {
  * when nothing is built the listener answers with a page that says so.
  */
 export function rendererDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return basename(here) === 'main' && basename(dirname(here)) === 'dist'
-    ? resolve(here, '..', 'renderer')
-    : resolve(here, '..', 'dist', 'renderer');
+  const file = fileURLToPath(import.meta.url);
+  // Compiled, this file is <out>/main/bootstrap-ports.js beside <out>/renderer; as source, main/*.ts.
+  return file.endsWith('.js')
+    ? resolve(dirname(file), '..', 'renderer')
+    : resolve(dirname(file), '..', 'dist', 'renderer');
 }
 
 const STOPPED: TunnelState = { mode: 'off', phase: 'stopped', url: null, reachable: 'unknown' };
