@@ -7,6 +7,7 @@ import type { ActivityEvent } from '../main/activity/types.js';
 import type { TunnelState } from '../main/tunnel/tunnel-state.js';
 
 export type { ActivityEvent, TunnelState };
+export { ACTIVITY_OUTCOMES, type ActivityOutcome } from '../main/activity/types.js';
 
 export type Unsubscribe = () => void;
 
@@ -23,6 +24,11 @@ export interface GatewayView {
   connectorUrl: string | null;
   authMode: 'oauth' | 'none';
   error?: string;
+  /**
+   * Set when this gateway cannot go public as started (`serve --no-tunnel` sets up no client
+   * authentication): why, and what to restart it with. The window then offers no "Go public".
+   */
+  cannotGoPublic?: string;
 }
 
 export interface ChecklistView {

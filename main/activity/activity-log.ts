@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { ActivityEvent, ActivitySink } from './types.js';
+import type { ActivityCall, ActivityEvent, ActivitySink } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createRotatingWriter } from './rotating-writer.js';
 import { listActivityFiles } from './log-files.js';
@@ -14,6 +14,8 @@ export interface ActivityLogOptions {
   /** Delete files older than this many days (default 14). */
   retentionDays?: number;
   clock?: () => number;
+  /** Progress of one call in flight is published at most this often (default 250 ms); the last always. */
+  progressIntervalMs?: number;
   /** Redaction of credentials and truncation of big payloads (default: createRedactor()). */
   redact?: Redactor;
   /** Disk errors, for a log line; never thrown into the call path. */
@@ -25,9 +27,13 @@ export interface ActivityLogOptions {
  * The gateway writes with record(); the control service reads recent() and subscribes.
  */
 export interface ActivityLog extends ActivitySink {
+  begin(event: Omit<ActivityEvent, 'id' | 'outcome'>): ActivityCall;
   /** Newest last; at most `limit` (default 200), only ids below `beforeId` when given. */
   recent(query?: { limit?: number; beforeId?: number }): ActivityEvent[];
-  /** Called for each new event, after redaction. Returns the unsubscribe function. */
+  /**
+   * Called for each new event, after redaction, and again (same id) for each update of a call in
+   * flight (begin, progress, end). Returns the unsubscribe function.
+   */
   subscribe(listener: (event: ActivityEvent) => void): () => void;
   /** Empties the ring and deletes the files. */
   clear(): Promise<void>;
@@ -75,24 +81,96 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     return event;
   };
 
+  const fail = (err: unknown): void => options.onError?.(err instanceof Error ? err : new Error(String(err)));
+  const publish = (event: ActivityEvent): void => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        fail(err);
+      }
+    }
+  };
+  /** Puts an event in the ring: a new id takes the next slot, an update replaces its own (if still held). */
+  const hold = (event: ActivityEvent, fresh: boolean): void => {
+    const slot = (event.id - 1) % ringSize;
+    if (fresh) {
+      ring[slot] = event;
+      count = Math.min(count + 1, ringSize);
+    } else if (ring[slot]?.id === event.id) ring[slot] = event;
+  };
+  const progressEvery = options.progressIntervalMs ?? 250;
+  const timers = new Set<NodeJS.Timeout>();
+
   return {
     record(input) {
       try {
         const event = scrub(input, nextId++);
-        ring[(event.id - 1) % ringSize] = event;
-        count = Math.min(count + 1, ringSize);
+        hold(event, true);
         writer.append(JSON.stringify(event));
-        for (const listener of listeners) {
-          try {
-            listener(event);
-          } catch (err) {
-            options.onError?.(err instanceof Error ? err : new Error(String(err)));
-          }
-        }
+        publish(event);
       } catch (err) {
         // ActivitySink contract: recording must never break a call.
-        options.onError?.(err instanceof Error ? err : new Error(String(err)));
+        fail(err);
       }
+    },
+    begin(input): ActivityCall {
+      // In flight: ring and listeners only; the files get the finished event (one line per call).
+      let current: ActivityEvent | undefined;
+      let lastSent = 0;
+      let timer: NodeJS.Timeout | undefined;
+      let ended = false;
+      try {
+        current = scrub({ ...input, outcome: 'pending' }, nextId++);
+        hold(current, true);
+        publish(current);
+      } catch (err) {
+        fail(err);
+      }
+      const sendProgress = (): void => {
+        if (timer) timers.delete(timer);
+        timer = undefined;
+        if (ended || !current) return;
+        lastSent = clock();
+        hold(current, false);
+        publish(current);
+      };
+      return {
+        progress(p) {
+          if (ended || !current) return;
+          try {
+            const message = p.message === undefined ? undefined : redactor.redactText(String(p.message));
+            current = { ...current, progress: message === undefined ? { ...p } : { ...p, message } };
+            // Bounded: a tool reporting progress thousands of times a second costs a few events.
+            const wait = lastSent + progressEvery - clock();
+            if (wait <= 0) sendProgress();
+            else if (!timer) {
+              timer = setTimeout(sendProgress, wait);
+              timers.add(timer);
+            }
+          } catch (err) {
+            fail(err);
+          }
+        },
+        end(final) {
+          if (ended) return;
+          ended = true;
+          if (timer) {
+            clearTimeout(timer);
+            timers.delete(timer);
+          }
+          try {
+            const event = scrub(final, current?.id ?? nextId++);
+            if (current && 'request' in current) event.request = current.request;
+            if (current?.progress && !event.progress) event.progress = current.progress;
+            hold(event, current === undefined);
+            writer.append(JSON.stringify(event));
+            publish(event);
+          } catch (err) {
+            fail(err);
+          }
+        },
+      };
     },
     recent(query = {}) {
       const limit = Math.max(0, query.limit ?? 200);
@@ -129,6 +207,8 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     configure: (limits) => writer.setLimits(limits),
     flush: () => writer.flush(),
     async close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
       listeners.clear();
       await writer.close();
     },

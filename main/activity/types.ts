@@ -15,8 +15,16 @@ export interface ActivityEvent {
   target?: string;
   upstream?: string;
   durationMs?: number;
-  outcome: 'ok' | 'error' | 'cancelled' | 'timeout' | 'denied';
+  /**
+   * `tool_error`: the call completed but the tool reported failure (`isError: true` in the result,
+   * MCP 2025-06-18 server/tools "Error Handling"); `pending`: still in flight (the window's view only,
+   * the files get the finished event under the same id).
+   */
+  outcome: ActivityOutcome;
+  /** For `error`, `timeout`, ...: the JSON-RPC error; for `tool_error`: the tool's own first text. */
   error?: { code?: number; message: string };
+  /** The last `notifications/progress` of a call (in flight, or the last one before it ended). */
+  progress?: { progress?: number; total?: number; message?: string };
   requestBytes?: number;
   responseBytes?: number;
   /** Request params / arguments, secrets redacted, large values truncated. */
@@ -25,8 +33,32 @@ export interface ActivityEvent {
   response?: unknown;
 }
 
+/** Every outcome, in the order filters list them. */
+export const ACTIVITY_OUTCOMES = [
+  'ok',
+  'tool_error',
+  'error',
+  'timeout',
+  'cancelled',
+  'denied',
+  'pending',
+] as const;
+export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
+
+/** A call in flight, started with ActivitySink.begin: progress updates it, end() settles it. */
+export interface ActivityCall {
+  progress(p: NonNullable<ActivityEvent['progress']>): void;
+  /** The finished event (same id); `request` is kept from begin(). */
+  end(event: Omit<ActivityEvent, 'id' | 'request'>): void;
+}
+
 /** What the gateway writes into; activity/ implements it (bus + ring buffer + JSONL files). */
 export interface ActivitySink {
   /** Assigns `id` and publishes; must never throw or block the call path. */
   record(event: Omit<ActivityEvent, 'id'>): void;
+  /**
+   * Publishes a call as `pending` at once (the window shows it in flight); optional, so a sink that
+   * only records finished events still works (observe() then calls record at the end).
+   */
+  begin?(event: Omit<ActivityEvent, 'id' | 'outcome'>): ActivityCall;
 }

@@ -1,4 +1,4 @@
-import type { ActivityEvent, ActivitySink } from '../../activity/types.js';
+import type { ActivityCall, ActivityEvent, ActivitySink } from '../../activity/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import type { JsonRpcErrorObject, RawObject } from '../upstream/types.js';
 import type { RouteContext } from '../router/types.js';
@@ -24,8 +24,31 @@ export function toRpcError(err: unknown): JsonRpcErrorObject {
   };
 }
 
-function classify(ctx: RouteContext, error: JsonRpcErrorObject | undefined): ActivityEvent['outcome'] {
-  if (error === undefined) return 'ok';
+/** Methods worth showing while in flight: they reach an upstream and may take a while. */
+const SHOWN_IN_FLIGHT = new Set(['tools/call', 'prompts/get', 'resources/read', 'completion/complete']);
+
+/** A tool's own failure (`isError: true`): the call worked, the tool did not (MCP server/tools). */
+function isToolError(method: string, result: RawObject | undefined): boolean {
+  return method === 'tools/call' && result?.['isError'] === true;
+}
+
+/** The tool's first text block, as the error message of a `tool_error` event. */
+function toolErrorText(result: RawObject): string {
+  const content = Array.isArray(result['content']) ? (result['content'] as unknown[]) : [];
+  for (const c of content) {
+    const text = (c as RawObject | null)?.['text'];
+    if (typeof text === 'string' && text.trim() !== '') return text.slice(0, 500);
+  }
+  return 'The tool reported an error (isError: true) without a text message.';
+}
+
+function classify(
+  ctx: RouteContext,
+  method: string,
+  result: RawObject | undefined,
+  error: JsonRpcErrorObject | undefined,
+): ActivityEvent['outcome'] {
+  if (error === undefined) return isToolError(method, result) ? 'tool_error' : 'ok';
   if (ctx.denied) return 'denied';
   if (ctx.signal.aborted) return 'cancelled';
   // -32001 is the SDKs' request-timeout code.
@@ -49,8 +72,41 @@ export async function observe(
   const started = performance.now();
   let result: RawObject | undefined;
   let error: JsonRpcErrorObject | undefined;
+  const who = (): Pick<ActivityEvent, 'client' | 'sessionId' | 'protocolVersion'> => {
+    const p = ctx.client.principal;
+    return {
+      client: {
+        id: p.clientId ?? p.kind,
+        name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined),
+      },
+      sessionId: ctx.client.sessionId,
+      protocolVersion: ctx.client.protocolVersion,
+    };
+  };
+  let inFlight: ActivityCall | undefined;
+  if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
+    // Progress is reported by wrapping the request's own notify (CONVENTIONS.md 7).
+    const notify = ctx.notify;
+    ctx.notify = (m, p) => {
+      if (m === 'notifications/progress') inFlight?.progress(progressOf(p));
+      notify(m, p);
+    };
+  }
   try {
-    result = await call();
+    const pending = call();
+    // The router names the target and upstream before its first await: the event can say them.
+    if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method))
+      inFlight = activity.begin({
+        time,
+        kind: 'request',
+        ...who(),
+        method,
+        target: ctx.target,
+        upstream: ctx.upstream,
+        requestBytes,
+        request: params,
+      });
+    result = await pending;
   } catch (err) {
     error = toRpcError(err);
   }
@@ -62,27 +118,37 @@ export async function observe(
     finish(responseBytes) {
       if (recorded || activity === undefined) return;
       recorded = true;
-      const p = ctx.client.principal;
-      activity.record({
+      const outcome = classify(ctx, method, result, error);
+      const event = {
         time,
-        kind: 'request',
-        client: {
-          id: p.clientId ?? p.kind,
-          name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined),
-        },
-        sessionId: ctx.client.sessionId,
-        protocolVersion: ctx.client.protocolVersion,
+        kind: 'request' as const,
+        ...who(),
         method,
         target: ctx.target,
         upstream: ctx.upstream,
         durationMs: Math.round(durationMs * 1000) / 1000,
-        outcome: classify(ctx, error),
-        error: error === undefined ? undefined : { code: error.code, message: error.message },
+        outcome,
+        error:
+          error !== undefined
+            ? { code: error.code, message: error.message }
+            : outcome === 'tool_error'
+              ? { message: toolErrorText(result!) }
+              : undefined,
         requestBytes,
         responseBytes,
-        request: params,
         response: result,
-      });
+      };
+      if (inFlight) inFlight.end(event);
+      else activity.record({ ...event, request: params });
     },
   };
+}
+
+/** The fields of a progress notification worth showing (MCP basic/utilities/progress). */
+function progressOf(p: RawObject): NonNullable<ActivityEvent['progress']> {
+  const out: NonNullable<ActivityEvent['progress']> = {};
+  if (typeof p['progress'] === 'number') out.progress = p['progress'];
+  if (typeof p['total'] === 'number') out.total = p['total'];
+  if (typeof p['message'] === 'string') out.message = p['message'].slice(0, 300);
+  return out;
 }

@@ -47,14 +47,53 @@ export function useActivityLog(filters: ActivityFilters): ActivityLog {
     }
   };
 
+  // The filters in force, for deciding whether an update of a call in flight changes what matches.
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+
+  /** Index of the event with this id (ids grow with position), or -1. */
+  const indexOf = (id: number): number => {
+    const list = events.current;
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const midId = list[mid]!.id;
+      if (midId === id) return mid;
+      if (midId < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+
+  /** New events go at the end; an event with a known id (a call in flight moving on) replaces it. */
   const append = useCallback((list: ActivityEvent[]) => {
-    const last = events.current.at(-1)?.id ?? -Infinity;
-    const fresh = list.filter((e) => e.id > last);
-    if (!fresh.length) return;
+    const fresh: ActivityEvent[] = [];
+    let replaced = false;
+    let refilter = false;
+    for (const e of list) {
+      const last = fresh.at(-1)?.id ?? events.current.at(-1)?.id ?? -Infinity;
+      if (e.id > last) {
+        fresh.push(e);
+        continue;
+      }
+      const inFresh = fresh.findIndex((f) => f.id === e.id);
+      if (inFresh !== -1) {
+        fresh[inFresh] = e;
+        continue;
+      }
+      const i = indexOf(e.id);
+      if (i === -1) continue; // trimmed or cleared meanwhile
+      const match = makeMatcher(filtersRef.current);
+      if (match(events.current[i]!) !== match(e)) refilter = true;
+      events.current[i] = e;
+      replaced = true;
+    }
+    if (!fresh.length && !replaced) return;
     note(fresh);
     events.current.push(...fresh);
-    if (events.current.length > MAX_EVENTS * 1.1) {
-      events.current = events.current.slice(-MAX_EVENTS);
+    if (refilter || events.current.length > MAX_EVENTS * 1.1) {
+      if (events.current.length > MAX_EVENTS * 1.1) events.current = events.current.slice(-MAX_EVENTS);
       setGeneration((g) => g + 1);
     } else setVersion((v) => v + 1);
   }, []);

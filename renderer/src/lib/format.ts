@@ -78,3 +78,23 @@ export function statusTone(status: string): 'good' | 'busy' | 'bad' | 'info' | '
   if (status === 'needs-auth') return 'info';
   return 'off';
 }
+
+const OUTCOME_WORDS: Record<string, string> = { tool_error: 'tool error', pending: 'running' };
+
+/** An activity outcome in words: `tool_error` reads "tool error", an in-flight call "running". */
+export function outcomeWords(outcome: string): string {
+  return OUTCOME_WORDS[outcome] ?? outcome;
+}
+
+/** "2/5", "40%" or "step 3": a progress notification in a few characters. */
+export function progressWords(p: { progress?: number; total?: number; message?: string }): string {
+  const amount =
+    p.progress === undefined
+      ? ''
+      : p.total !== undefined
+        ? p.total === 1 && p.progress <= 1
+          ? `${Math.round(p.progress * 100)}%`
+          : `${p.progress}/${p.total}`
+        : `step ${p.progress}`;
+  return [amount, p.message].filter(Boolean).join(' · ');
+}

@@ -1,7 +1,8 @@
 import type { ActivityEvent } from '../../../preload/contract';
 import { CopyButton } from '../components/copy-button';
 import { clientLabel } from '../lib/activity-filter';
-import { formatBytes, formatDateTime, formatDuration, formatTime, prettyJson } from '../lib/format';
+import { formatBytes, formatDateTime, formatTime, prettyJson, progressWords } from '../lib/format';
+import { Duration, Outcome } from '../components/outcome';
 
 function JsonBlock({ title, value }: { title: string; value: unknown }) {
   const text = prettyJson(value);
@@ -40,10 +41,18 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
       <dl className="facts facts-tight">
         <dt>Outcome</dt>
         <dd>
-          <span className={`outcome outcome-${event.outcome}`}>{event.outcome}</span>
+          <Outcome outcome={event.outcome} />
         </dd>
-        <dt>Duration</dt>
-        <dd data-testid="detail-duration">{formatDuration(event.durationMs)}</dd>
+        <dt>{event.outcome === 'pending' ? 'Running for' : 'Duration'}</dt>
+        <dd data-testid="detail-duration">
+          <Duration event={event} />
+        </dd>
+        {event.progress && (
+          <>
+            <dt>Progress</dt>
+            <dd data-testid="detail-progress">{progressWords(event.progress) || '—'}</dd>
+          </>
+        )}
         <dt>Request size</dt>
         <dd>{formatBytes(event.requestBytes)}</dd>
         <dt>Response size</dt>
@@ -72,6 +81,7 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
       </dl>
       {event.error && (
         <div className="detail-error" role="note">
+          {event.outcome === 'tool_error' && <strong>The tool reported an error: </strong>}
           {event.error.code !== undefined && <span className="mono">[{event.error.code}] </span>}
           {event.error.message}
         </div>

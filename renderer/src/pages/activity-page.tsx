@@ -1,12 +1,13 @@
 import { memo, useEffect, useMemo, useState } from 'react';
-import type { ActivityEvent } from '../../../preload/contract';
+import { ACTIVITY_OUTCOMES, type ActivityEvent } from '../../../preload/contract';
 import { api } from '../api';
 import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits';
 import { VirtualList } from '../components/virtual-list';
 import { useAction } from '../hooks/use-action';
 import { useActivityLog } from '../hooks/use-activity-log';
 import { NO_FILTERS, clientLabel, filtersActive, type ActivityFilters } from '../lib/activity-filter';
-import { formatBytes, formatDuration, formatTime } from '../lib/format';
+import { formatBytes, formatTime, outcomeWords, progressWords } from '../lib/format';
+import { Duration, Outcome } from '../components/outcome';
 import { ActivityDetail } from './activity-detail';
 
 const ROW_HEIGHT = 34;
@@ -16,14 +17,23 @@ const ActivityRow = memo(function ActivityRow({ event: e }: { event: ActivityEve
   return (
     <div className="log-row" data-event-id={e.id}>
       <span className="mono muted">{formatTime(e.time)}</span>
-      <span className={`outcome outcome-${e.outcome}`}>{e.outcome}</span>
-      <span className="mono ellipsis" title={e.target ?? e.method}>
-        {e.target ?? e.method}
-        {e.target && <span className="muted"> · {e.method}</span>}
+      <Outcome outcome={e.outcome} />
+      <span className="mono log-target" title={e.target ?? e.method}>
+        <span className="log-target-name">
+          {e.target ?? e.method}
+          {e.target && <span className="muted"> · {e.method}</span>}
+        </span>
+        {e.outcome === 'pending' && e.progress && (
+          <span className="progress-note" data-testid="row-progress">
+            {progressWords(e.progress)}
+          </span>
+        )}
       </span>
       <span className="ellipsis">{e.upstream ?? '—'}</span>
       <span className="ellipsis">{clientLabel(e) || '—'}</span>
-      <span className="num mono">{formatDuration(e.durationMs)}</span>
+      <span className="num mono">
+        <Duration event={e} />
+      </span>
       <span className="num mono muted">{formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0))}</span>
     </div>
   );
@@ -144,8 +154,10 @@ export function ActivityPage() {
         </select>
         <select aria-label="Outcome" value={form.outcome} onChange={set('outcome')}>
           <option value="">Any outcome</option>
-          {['ok', 'error', 'denied', 'timeout', 'cancelled'].map((o) => (
-            <option key={o}>{o}</option>
+          {ACTIVITY_OUTCOMES.map((o) => (
+            <option key={o} value={o}>
+              {outcomeWords(o)}
+            </option>
           ))}
         </select>
         {filtersActive(form) && (
