@@ -70,6 +70,15 @@ export function rendererDir(): string {
     : resolve(dirname(file), '..', 'dist', 'renderer');
 }
 
+/**
+ * Said where going public is refused. The user may have typed only --no-tunnel (auth then defaults
+ * to none), so the sentence names what they did and what to run, not a flag they never typed.
+ */
+export const LOCAL_ONLY =
+  'This gateway serves this computer only: it was started without a tunnel (--no-tunnel, or tunnel.mode "off") ' +
+  'and so without client authentication, and going public now would leave /mcp unguarded. To go public, restart ' +
+  '"tunnelgate serve" without --no-tunnel: OAuth is then on, and you approve each client.';
+
 const STOPPED: TunnelState = { mode: 'off', phase: 'stopped', url: null, reachable: 'unknown' };
 
 function tunnelPort(i: PortsInputs): ControlTunnelPort {
@@ -104,12 +113,7 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
    * until the user stops it, so nothing drops the public URL behind their back.
    */
   const ensure = async (): Promise<CloudflaredTunnelManager> => {
-    if (i.tunnel.localOnly) {
-      throw new Error(
-        'This gateway runs with --auth none on 127.0.0.1 only, so it cannot go public: nothing would guard /mcp. ' +
-          'Restart it with --auth oauth (or --auth none without --no-tunnel, which adds a secret URL path).',
-      );
-    }
+    if (i.tunnel.localOnly) throw new Error(LOCAL_ONLY);
     while (pending) await pending.catch(() => undefined);
     const deps = i.makeTunnel(i.tunnelMode());
     const key = JSON.stringify([
@@ -139,6 +143,7 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
   };
   return {
     state: () => i.tunnel.manager?.state() ?? STOPPED,
+    cannotStart: () => (i.tunnel.localOnly ? LOCAL_ONLY : undefined),
     start: async () => {
       await (await ensure()).start();
       const s = i.tunnel.manager?.state();

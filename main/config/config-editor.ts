@@ -132,7 +132,9 @@ export function createConfigEditor(deps: ConfigEditorDeps): ConfigEditor {
       serial(async () => {
         const source = from ?? (await findClaudeDesktopConfig(deps.platform ?? currentPlatform()));
         if (!source)
-          throw new Error('No Claude Desktop config was found on this machine; pass its path to import it.');
+          throw new Error(
+            'No Claude Desktop config was found in its usual place on this machine: give the path of claude_desktop_config.json (the path field in the window, or --from FILE).',
+          );
         const incoming = await readClaudeServers(source);
         const raw = await readRaw();
         const result = mergeClaudeServers(raw, incoming, source);

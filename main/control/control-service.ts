@@ -39,6 +39,17 @@ const KEYCHAIN_RECHECK_MS = 60_000;
  */
 export function createControlService(deps: ControlDeps): ControlService {
   const log = deps.log ?? (() => {});
+  /**
+   * What we last wrote, until the config store reports the change: the store applies a write when
+   * its file watcher fires, so reading it right after a save would give the old values (the
+   * Settings form snapped back to them).
+   */
+  let written: TunnelgateConfig | undefined;
+  const readConfig = (): TunnelgateConfig => written ?? deps.config.read();
+  const saveConfig = async (next: TunnelgateConfig): Promise<void> => {
+    await deps.config.write(next);
+    written = next;
+  };
   const onListenerError = (err: unknown): void => log(`control: a listener failed: ${String(err)}`);
   const statusListeners = createListenerSet<AppStatus>(onListenerError);
   const serverListeners = createListenerSet<ServerView[]>(onListenerError);
@@ -88,18 +99,19 @@ export function createControlService(deps: ControlDeps): ControlService {
       authMode: deps.gateway.authMode(),
       gatewayError: deps.gateway.error(),
       gatewayPublicOrigin: deps.gateway.publicOrigin?.(),
-      configuredPublicUrl: deps.config.read().gateway?.publicUrl,
+      configuredPublicUrl: readConfig().gateway?.publicUrl,
       tunnel: deps.tunnel.state(),
       pendingApprovals: deps.auth.listPending().length,
       grants: deps.auth.listGrants().length,
       urlChanged: currentUrlChange(),
       keychain: await keychainState(),
+      cannotGoPublic: deps.tunnel.cannotStart?.(),
     });
   }
 
   async function listServers(): Promise<ServerView[]> {
     return buildServerViews({
-      config: deps.config.read(),
+      config: readConfig(),
       states: deps.upstreams.states(),
       tools: (n) => deps.upstreams.tools(n),
       exposedToolName: (s, t) => deps.gateway.exposedToolName(s, t),
@@ -109,7 +121,7 @@ export function createControlService(deps: ControlDeps): ControlService {
 
   async function getSettings() {
     return buildSettingsView({
-      config: deps.config.read(),
+      config: readConfig(),
       gatewayPort: deps.gateway.port(),
       gatewayAuthMode: deps.gateway.authMode(),
       tunnelMode: deps.tunnel.state().mode,
@@ -133,13 +145,14 @@ export function createControlService(deps: ControlDeps): ControlService {
 
   /** Applies a pure edit to the current config and saves it; the store's watcher reloads it. */
   async function writeConfig(edit: (c: TunnelgateConfig) => TunnelgateConfig): Promise<void> {
-    await deps.config.write(edit(deps.config.read()));
+    await saveConfig(edit(readConfig()));
     serversPush.request();
     statusPush.request();
   }
 
   const subscriptions = [
     deps.config.onChange(() => {
+      written = undefined;
       serversPush.request();
       statusPush.request();
     }),
@@ -265,7 +278,7 @@ export function createControlService(deps: ControlDeps): ControlService {
           'Launch at login is available in the desktop app only; the headless gateway is started by you (or your service manager).',
         );
       }
-      const next = applySettingsPatch(deps.config.read(), patch);
+      const next = applySettingsPatch(readConfig(), patch);
       if (patch.tunnelToken !== undefined) {
         if (patch.tunnelToken.trim() === '')
           throw new Error(
@@ -273,7 +286,7 @@ export function createControlService(deps: ControlDeps): ControlService {
           );
         await deps.secrets.set(tunnelTokenSecretName(next), patch.tunnelToken.trim());
       }
-      await deps.config.write(next);
+      await saveConfig(next);
       if (patch.launchAtLogin !== undefined) deps.platform?.setLaunchAtLogin(patch.launchAtLogin);
       statusPush.request();
       return getSettings();

@@ -82,6 +82,8 @@ export interface ControlSecretsPort {
 /** The cloudflared tunnel. */
 export interface ControlTunnelPort {
   state(): TunnelState;
+  /** Why start() would be refused as this gateway was started (local-only), else undefined. */
+  cannotStart?(): string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   /**

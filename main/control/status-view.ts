@@ -20,6 +20,8 @@ export interface StatusInputs {
   grants: number;
   urlChanged: AppStatus['urlChanged'];
   keychain: AppStatus['keychain'];
+  /** Why the tunnel cannot start as this gateway was started (local only). */
+  cannotGoPublic?: string;
 }
 
 /** Public origin the connector URL is built on: the gateway's word, else the ready tunnel, else the config. */
@@ -46,6 +48,7 @@ export function buildStatus(i: StatusInputs): AppStatus {
     authMode: i.authMode,
   };
   if (i.gatewayError) gateway.error = i.gatewayError;
+  if (i.cannotGoPublic) gateway.cannotGoPublic = i.cannotGoPublic;
   const status: AppStatus = {
     gateway,
     tunnel: i.tunnel,

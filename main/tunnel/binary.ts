@@ -78,7 +78,7 @@ export function binaryMissingMessage(result: Extract<FindCloudflaredResult, { fo
   if (result.problem) return result.problem;
   return (
     'cloudflared was not found (looked in tunnel.cloudflaredPath, CLOUDFLARED_BIN, PATH and the app data folder). ' +
-    'Download it from the app (Settings > Tunnel > Download cloudflared), install it yourself, or set tunnel.cloudflaredPath. ' +
+    'Download it from the app (Connect > Download cloudflared), install it yourself, or set tunnel.cloudflaredPath. ' +
     'The gateway keeps working on this computer meanwhile.'
   );
 }

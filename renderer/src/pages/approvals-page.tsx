@@ -22,6 +22,48 @@ function useNow(): number {
   return now;
 }
 
+/** A request the owner approved whose client has not yet redeemed its code (no grant yet). */
+interface Approved {
+  request: ApprovalRequestView;
+  scopes: string[];
+  at: number;
+}
+
+/**
+ * Approved requests still waiting for their client, kept outside the page so that leaving and
+ * coming back still shows them. The request leaves the pending list at once; ChatGPT finishes
+ * (code for token) a moment later, and only then does a grant appear.
+ */
+const approvedWaiting = new Map<string, Approved>();
+
+function WaitingCard({ item, now, onDismiss }: { item: Approved; now: number; onDismiss(): void }) {
+  const name = item.request.clientName || 'The client';
+  return (
+    <article
+      className="card pending is-approved"
+      data-approved={item.request.id}
+      aria-label={`Approved: ${name}`}
+    >
+      <div className="waiting-line">
+        <span className="spinner" aria-hidden="true" />
+        <div>
+          <h3>
+            {name}: approved, waiting for {item.request.clientName || 'the client'} to finish connecting
+          </h3>
+          <p className="muted small">
+            Approved {formatRelative(item.at, now)} with {scopeWords(item.scopes).toLowerCase()}. It shows
+            under Approved clients once it has fetched its token. If it reports an error instead, start the
+            connection again from {item.request.clientName || 'the client'}.
+          </p>
+        </div>
+        <button type="button" className="btn btn-small btn-quiet" onClick={onDismiss}>
+          Dismiss
+        </button>
+      </div>
+    </article>
+  );
+}
+
 function PendingCard({
   request,
   now,
@@ -36,6 +78,11 @@ function PendingCard({
     action.run(async () => {
       await fn();
       onDone();
+    });
+  const approve = (scopes: string[]) =>
+    decide(async () => {
+      await api().approve(request.id, scopes);
+      approvedWaiting.set(request.id, { request, scopes, at: Date.now() });
     });
   const expired = request.expiresAt <= now;
   return (
@@ -77,7 +124,7 @@ function PendingCard({
           type="button"
           className="btn btn-primary"
           disabled={action.busy || expired}
-          onClick={() => decide(() => api().approve(request.id, [SCOPE_FULL]))}
+          onClick={() => approve([SCOPE_FULL])}
         >
           Approve all tools
         </button>
@@ -85,7 +132,7 @@ function PendingCard({
           type="button"
           className="btn"
           disabled={action.busy || expired}
-          onClick={() => decide(() => api().approve(request.id, [SCOPE_READ]))}
+          onClick={() => approve([SCOPE_READ])}
         >
           Approve read-only
         </button>
@@ -150,6 +197,13 @@ export function ApprovalsPage() {
   // auth change also pushes a status update, so refresh the grants with it.
   const { reload: reloadGrants } = grants;
   useEffect(() => api().onStatus(() => reloadGrants()), [reloadGrants]);
+  const [, setWaitingVersion] = useState(0);
+  // A grant for the approved client, made after the approval, ends the wait.
+  for (const [id, w] of approvedWaiting) {
+    if (grants.data?.some((g) => g.clientId === w.request.clientId && g.createdAt >= w.at - 5_000))
+      approvedWaiting.delete(id);
+  }
+  const waiting = [...approvedWaiting.values()];
 
   return (
     <section className="page" data-testid="approvals-page">
@@ -160,6 +214,17 @@ export function ApprovalsPage() {
       <ErrorBanner message={pending.error ?? grants.error} />
       <h2 className="section-title">Waiting for you</h2>
       {!pending.data && !pending.error && <Loading what="requests" />}
+      {waiting.map((w) => (
+        <WaitingCard
+          key={w.request.id}
+          item={w}
+          now={now}
+          onDismiss={() => {
+            approvedWaiting.delete(w.request.id);
+            setWaitingVersion((v) => v + 1);
+          }}
+        />
+      ))}
       {pending.data?.length === 0 && (
         <EmptyState title="No pending requests">
           When ChatGPT or another client asks to connect, its request appears here with a pairing code.

@@ -136,9 +136,11 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
               {tunnelBusy && g.running && <span className="spinner" aria-hidden="true" />}
               {!g.running
                 ? 'Start the gateway to get a URL.'
-                : tunnelBusy
-                  ? 'Getting a public URL from Cloudflare…'
-                  : 'No public URL yet: start the tunnel to get one.'}
+                : g.cannotGoPublic
+                  ? 'Local only: this gateway was started without a tunnel.'
+                  : tunnelBusy
+                    ? 'Getting a public URL from Cloudflare…'
+                    : 'No public URL yet: start the tunnel to get one.'}
             </span>
           </div>
         )}
@@ -197,7 +199,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
               {t.download ? 'Downloading cloudflared…' : 'Download cloudflared'}
             </button>
           )}
-          {t.phase === 'stopped' || t.phase === 'failed' ? (
+          {g.cannotGoPublic ? null : t.phase === 'stopped' || t.phase === 'failed' ? (
             <button
               type="button"
               className={binaryMissing ? 'btn' : 'btn btn-primary'}
@@ -217,6 +219,11 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             </button>
           )}
         </div>
+        {g.cannotGoPublic && (
+          <p className="muted local-hint" data-testid="local-only-hint">
+            {g.cannotGoPublic}
+          </p>
+        )}
         {binaryMissing && !t.download && (
           <p className="muted" data-testid="download-hint">
             cloudflared (Cloudflare’s tunnel program) is not installed. Tunnelgate can download the official

@@ -101,6 +101,48 @@ function ImportSummary({ result, onClose }: { result: ImportResult; onClose(): v
   );
 }
 
+/**
+ * Claude Desktop import: its usual place on this machine, or a path the user gives (another OS
+ * user's file, a copy, a non-standard install).
+ */
+function ImportPanel({ onImported, onClose }: { onImported(r: ImportResult): void; onClose(): void }) {
+  const [path, setPath] = useState('');
+  const action = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void action.run(async () => {
+      onImported(await api().importClaudeConfig(path.trim() === '' ? undefined : path.trim()));
+    });
+  };
+  return (
+    <form className="card import-panel" onSubmit={submit} aria-label="Import Claude Desktop config">
+      <h2>Import from Claude Desktop</h2>
+      <ErrorBanner message={action.error} onDismiss={action.clearError} />
+      <label htmlFor="import-path">Path to claude_desktop_config.json</label>
+      <input
+        id="import-path"
+        className="mono"
+        value={path}
+        onChange={(e) => setPath(e.target.value)}
+        placeholder="Leave empty to use Claude Desktop's usual location on this computer"
+        autoComplete="off"
+        spellCheck={false}
+      />
+      <p className="hint">
+        Servers already in your list are skipped; secrets in their environment stay as they are in that file.
+      </p>
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary" disabled={action.busy}>
+          {action.busy ? 'Importing…' : 'Import'}
+        </button>
+        <button type="button" className="btn" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
 export function ServersPage() {
   const servers = useLive(
     () => api().listServers(),
@@ -108,13 +150,8 @@ export function ServersPage() {
   );
   const [editing, setEditing] = useState<EditorTarget | 'new' | null>(null);
   const [imported, setImported] = useState<ImportResult | null>(null);
+  const [importing, setImporting] = useState(false);
   const action = useAction();
-
-  const importClaude = () =>
-    action.run(async () => {
-      setImported(await api().importClaudeConfig());
-      servers.reload();
-    });
 
   return (
     <section className="page" data-testid="servers-page">
@@ -123,7 +160,12 @@ export function ServersPage() {
         subtitle="The MCP servers behind your connector. Changes apply at once."
         actions={
           <>
-            <button type="button" className="btn" disabled={action.busy} onClick={importClaude}>
+            <button
+              type="button"
+              className="btn"
+              aria-expanded={importing}
+              onClick={() => setImporting(!importing)}
+            >
               Import Claude Desktop config
             </button>
             <button type="button" className="btn btn-primary" onClick={() => setEditing('new')}>
@@ -134,6 +176,16 @@ export function ServersPage() {
       />
       <ErrorBanner message={servers.error ?? action.error} onDismiss={action.clearError} />
       {imported && <ImportSummary result={imported} onClose={() => setImported(null)} />}
+      {importing && (
+        <ImportPanel
+          onClose={() => setImporting(false)}
+          onImported={(r) => {
+            setImported(r);
+            setImporting(false);
+            servers.reload();
+          }}
+        />
+      )}
       {editing && (
         <ServerEditor
           key={editing === 'new' ? 'new' : editing.name}

@@ -409,6 +409,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
       });
     });
     await p.page.getByRole('button', { name: 'Import Claude Desktop config' }).click();
+    await p.page.getByRole('button', { name: 'Import', exact: true }).click();
     await p.page.getByText('Imported from /home/u/.config/Claude/claude_desktop_config.json:').waitFor();
     await p.page.getByText('Skipped memory: a server with that name exists').waitFor();
     await done(p);
