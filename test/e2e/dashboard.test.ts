@@ -19,6 +19,7 @@ import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
 import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from '../unit/renderer/browser.js';
+import { shots } from './harness.js';
 import { startAuthorization, type StartedAuthorization } from './oauth-client.js';
 
 async function freePort(): Promise<number> {
@@ -146,9 +147,14 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await screenshot(page, 'e2e-approvals');
     await card.getByRole('button', { name: 'Approve all tools' }).click();
     await page.getByText('No pending requests').waitFor();
+    // Approved, but the client has not fetched its token yet: the page says so rather than going blank.
+    const waiting = page.locator(`[data-approved="${flow.requestId}"]`);
+    await waiting.getByText('approved, waiting for E2E Connector to finish connecting').waitFor();
+    await shots(page, 'e2e-approvals-waiting');
     // The client redeems its code; the grant then shows up live among the approved clients.
     ({ accessToken } = await flow.finish());
     await page.locator('table[aria-label="Approved clients"]', { hasText: 'E2E Connector' }).waitFor();
+    await waiting.waitFor({ state: 'detached' });
     await screenshot(page, 'e2e-approvals-granted');
     await page.getByRole('link', { name: 'Connect' }).click();
     await page.locator('[data-check="clientApproved"][data-done="yes"]').waitFor();

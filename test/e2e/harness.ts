@@ -1,0 +1,113 @@
+/**
+ * One real headless gateway (createTunnelgate) with real stdio upstreams, the real dashboard
+ * listener serving a freshly built renderer, and Debian's Chromium: what the dashboard e2e files
+ * share. `shots()` takes a page state in light and dark, at 1280x800 and at a narrow 420 px.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../../main/bootstrap.js';
+import { generateControlToken } from '../../main/control/http-guard.js';
+import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
+import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
+import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from '../unit/renderer/browser.js';
+
+export { ROOT };
+
+export const pkg = (name: string, file = 'dist/index.js'): string =>
+  join(ROOT, 'node_modules/@modelcontextprotocol', name, file);
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export interface Harness {
+  dir: string;
+  tg: Tunnelgate;
+  /** http://127.0.0.1:PORT (the gateway's MCP listener). */
+  origin: string;
+  dashboardUrl: string;
+  browser: Browser;
+  page: Page;
+  errors: string[];
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything. `config` is written as the config file (`dir` is substituted for `$DIR` in
+ * it); `options` go to createTunnelgate (default: no tunnel, memory secret store).
+ */
+export async function startHarness(
+  config: (dir: string) => Record<string, unknown>,
+  options: Partial<TunnelgateOptions> = {},
+): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-e2e-'));
+  const built = await buildRenderer();
+  const port = await freePort();
+  const configPath = join(dir, 'config.json');
+  await writeFile(configPath, JSON.stringify(config(dir), null, 2));
+  const logs: string[] = [];
+  const tg = await createTunnelgate({
+    configPath,
+    port,
+    tunnel: false,
+    dataDir: join(dir, 'data'),
+    secretStore: createMemorySecretStore(),
+    log: { info: (l) => logs.push(l), warn: (l) => logs.push(`WARN ${l}`) },
+    ...options,
+  });
+  await tg.start();
+  const listener: ControlHttpListener = createControlHttpListener({
+    service: tg.services.control,
+    token: generateControlToken(),
+    staticDir: built.dir,
+  });
+  const { dashboardUrl } = await listener.listen(0);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = collectErrors(page);
+  return {
+    dir,
+    tg,
+    origin: `http://127.0.0.1:${port}`,
+    dashboardUrl,
+    browser,
+    page,
+    errors,
+    logs,
+    async close() {
+      await browser.close().catch(() => undefined);
+      await listener.close();
+      await tg.stop();
+      await built.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Screenshots of the current state: light and dark, 1280x800 and 420x800 (the narrow window).
+ * Leaves the page light at 1280x800. Files: test-output/screenshots/<name>-<scheme>-<width>.png.
+ */
+export async function shots(page: Page, name: string): Promise<string[]> {
+  const files: string[] = [];
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    for (const width of [1280, 420]) {
+      await page.setViewportSize({ width, height: 800 });
+      // Two frames: layout and paint settle after the resize before the picture is taken.
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+      files.push(await screenshot(page, `${name}-${colorScheme}-${width}`));
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return files;
+}
