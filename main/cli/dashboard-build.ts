@@ -65,7 +65,7 @@ export async function ensureDashboardBuilt(root: string, log: (line: string) => 
       tail.push(l);
       if (tail.length > 20) tail.shift();
       // Progress only: the per-file size table is noise here.
-      if (!/^\.\.\/dist\/renderer\//.test(l.trim())) log(`  dashboard: ${l.trim()}`);
+      if (!/^(\.\.\/)?dist\/renderer\//.test(l.trim())) log(`  dashboard: ${l.trim()}`);
     }
   };
   child.stdout.on('data', onData);
