@@ -5,7 +5,7 @@ import type { GrantStore } from './grant-store.js';
 import type { PendingRequests } from './pending-requests.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { TokenCodec } from './token-codec.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** The parts the OAuth endpoints share; built once by createAuthService. */
 export interface AuthContext {

@@ -20,7 +20,8 @@ import { redirectHost } from './redirect-uri.js';
 import { routeOAuth } from './oauth-routes.js';
 import { createSecretMatcher } from './secret-equals.js';
 import { createTokenCodec } from './token-codec.js';
-import { systemClock, type AuthDecision, type Clock, type PublicAuthHook } from './types.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { AuthDecision, PublicAuthHook } from './types.js';
 
 export { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
 

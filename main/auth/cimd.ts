@@ -3,7 +3,7 @@ import { CimdFetchError, type CimdTransport } from './cimd-transport.js';
 import { cleanClientName } from './client-name.js';
 import type { ClientRecord } from './client-record.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** Limits for Client ID Metadata Document fetches (draft-ietf-oauth-client-id-metadata-document). */
 export interface CimdOptions {

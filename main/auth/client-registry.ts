@@ -6,7 +6,7 @@ import { cleanClientName } from './client-name.js';
 import type { ClientRecord } from './client-record.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
 import { redirectUriProblem } from './redirect-uri.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 export type RegistrationResult =
   | { ok: true; client: ClientRecord; response: Record<string, unknown> }

@@ -1,5 +1,5 @@
 import { hashToken, randomToken } from './token-codec.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** What an authorization code stands for; stored under the code's hash. */
 export interface CodeGrantInfo {

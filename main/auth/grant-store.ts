@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createSerialWriter, readJsonFile } from './json-file.js';
 import { hashToken, randomToken } from './token-codec.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** What the owner approved for one client; survives restarts. Holds hashes, never token values. */
 export interface Grant {

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { ClientRecord } from './client-record.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** An authorization request waiting for the owner's decision in the app. */
 export interface PendingRequest {

@@ -1,4 +1,4 @@
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /**
  * A token bucket per key (IP address or client id): `limit` events per `windowMs`, refilled

@@ -28,10 +28,3 @@ export interface PublicAuthHook {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   authenticate(req: IncomingMessage, url: URL): Promise<AuthDecision>;
 }
-
-/** Milliseconds since the epoch; injectable so tests can move time. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };

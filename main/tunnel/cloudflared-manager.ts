@@ -17,12 +17,11 @@ import {
 import { createMetricsClient, type MetricsClient } from './metrics-client.js';
 import { createWatchdogSpawner } from './process-spawner.js';
 import { probeReachability } from './reachability.js';
-import { systemClock } from './system-clock.js';
+import { systemClock, type Clock as TunnelClock } from '../common/clock.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
 import type {
   ReachabilityResult,
   TunnelChild,
-  TunnelClock,
   TunnelExit,
   TunnelManager,
   TunnelSpawner,

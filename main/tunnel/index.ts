@@ -22,5 +22,4 @@ export type {
 } from './download.js';
 export { createWatchdogSpawner } from './process-spawner.js';
 export { probeReachability, DEFAULT_REACHABILITY_PATH } from './reachability.js';
-export { systemClock } from './system-clock.js';
 export type * from './types.js';

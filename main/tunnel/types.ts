@@ -20,13 +20,6 @@ export interface UrlChange {
   url: string;
 }
 
-/** Timers behind an interface so tests can drive time (ARCHITECTURE.md: the clock is an OS seam). */
-export interface TunnelClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 /** How a child process ended. `spawnError` is set when it never started (e.g. ENOENT). */
 export interface TunnelExit {
   code: number | null;

@@ -1,19 +1,4 @@
-/** Timers and time, injectable so tests can run supervision fast and deterministically. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+import type { Clock } from '../../common/clock.js';
 
 export interface BackoffOptions {
   /** First delay ceiling (ms). */

@@ -14,6 +14,6 @@ export {
   type ResolveResult,
 } from './manager.js';
 export type { SupervisedUpstream } from './supervised-upstream.js';
-export { systemClock, DEFAULT_BACKOFF, type Clock, type BackoffOptions } from './backoff.js';
+export { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 export * from './types.js';
 export type { UpstreamAuth, UpstreamAuthFactory } from './upstream-auth.js';

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
 import { isStdioServer, type ServerConfig } from '../../config/schema.js';
-import { Backoff, DEFAULT_BACKOFF, systemClock, type BackoffOptions, type Clock } from './backoff.js';
+import { systemClock, type Clock } from '../../common/clock.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
 import {
   createSupervisedUpstream,

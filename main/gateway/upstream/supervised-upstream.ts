@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Backoff } from './backoff.js';
-import { type Clock } from './backoff.js';
+import type { Clock } from '../../common/clock.js';
 import type { UpstreamDeps } from './connection.js';
 import { createUpstream } from './connection.js';
 import { isPermanent, plainError } from './messages.js';

@@ -3,15 +3,10 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createTunnelManager, systemClock, type TunnelManagerDeps } from '../../../main/tunnel/index.js';
+import type { Clock } from '../../../main/common/clock.js';
+import { createTunnelManager, type TunnelManagerDeps } from '../../../main/tunnel/index.js';
 import type { TunnelState } from '../../../main/tunnel/tunnel-state.js';
-import type {
-  TunnelChild,
-  TunnelClock,
-  TunnelExit,
-  TunnelSpawnSpec,
-  UrlChange,
-} from '../../../main/tunnel/types.js';
+import type { TunnelChild, TunnelExit, TunnelSpawnSpec, UrlChange } from '../../../main/tunnel/types.js';
 
 // The manager's logic against a scripted in-memory cloudflared (the spawner seam) and a scripted
 // metrics server (the fetch seam). The real process path is covered in test/integration/tunnel/.
@@ -153,9 +148,11 @@ describe('tunnel manager (scripted cloudflared)', () => {
 
   it('backs off exponentially between restarts, then fails with the count', async () => {
     const delays: number[] = [];
-    const clock: TunnelClock = {
-      ...systemClock,
-      setTimeout: (fn, ms) => (delays.push(ms), systemClock.setTimeout(fn, ms)),
+    // Real timers (kept referenced: nothing else holds this process open while the manager waits).
+    const clock: Clock = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => (delays.push(ms), setTimeout(fn, ms)),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     };
     const { spawn, spawned } = scriptedSpawner((c) => {
       c.say('2026-01-20T10:00:00Z ERR Serve tunnel error error="connection with edge closed" connIndex=0');

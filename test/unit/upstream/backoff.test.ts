@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Backoff, DEFAULT_BACKOFF } from '../../../main/gateway/upstream/backoff.js';
-import { ManualClock } from '../../fixtures/upstream/manual-clock.js';
+import { ManualClock } from '../../fixtures/manual-clock.js';
 
 test('ceilings double from 0.5 s up to 30 s (random = 1 gives the ceiling)', () => {
   const b = new Backoff(DEFAULT_BACKOFF, new ManualClock(), () => 1);

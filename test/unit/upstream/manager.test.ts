@@ -6,7 +6,7 @@ import type { UpstreamAuth } from '../../../main/gateway/upstream/upstream-auth.
 import type { ServerConfig } from '../../../main/config/schema.js';
 import type { UpstreamState, UpstreamStatus } from '../../../main/gateway/upstream/types.js';
 import { createFakeServer, type FakeServer } from '../../fixtures/upstream/fake-server.js';
-import { ManualClock } from '../../fixtures/upstream/manual-clock.js';
+import { ManualClock } from '../../fixtures/manual-clock.js';
 
 const tool = (name: string) => ({ name, inputSchema: { type: 'object' } });
 
@@ -115,38 +115,42 @@ test('overlapping applies (hot reload) never leave two connections for one name'
   await manager.close();
 });
 
-test('a crash: tools withdrawn, calls fail at once, restart after backoff, tools back', async () => {
-  const { manager, clock, servers, events } = setup();
-  await manager.apply({ a: cfg() });
-  events.length = 0;
-  servers.get('a')!.crash();
-  const down = await waitFor(manager, 'a', 'restarting');
-  assert.match(
-    down.error!,
-    /Upstream 'a' closed its in-process connection; restarting in about 1 s \(attempt 1\)/,
-  );
-  assert.equal(down.nextRetryAt, clock.now() + 100);
-  assert.deepEqual(manager.get('a')!.tools(), []);
-  assert.deepEqual(
-    events.filter((e) => e.type === 'list-changed').map((e) => e.payload),
-    [
-      { upstream: 'a', kind: 'tools' },
-      { upstream: 'a', kind: 'prompts' },
-      { upstream: 'a', kind: 'resources' },
-    ],
-  );
-  await assert.rejects(
-    manager.get('a')!.request('tools/call', { name: 'x' }),
-    /Upstream 'a' is not available \(Upstream 'a' closed its in-process connection; restarting/,
-  );
-  const back = waitFor(manager, 'a', 'ready');
-  clock.advance(100);
-  const s = await back;
-  assert.equal(s.restarts, 1);
-  assert.deepEqual(manager.get('a')!.tools(), [tool('a-tool')]);
-  assert.equal(events.filter((e) => e.type === 'list-changed').length, 6);
-  await manager.close();
-});
+test(
+  'a crash: tools withdrawn, calls fail at once, restart after backoff, tools back',
+  { timeout: 10_000 },
+  async () => {
+    const { manager, clock, servers, events } = setup();
+    await manager.apply({ a: cfg() });
+    events.length = 0;
+    servers.get('a')!.crash();
+    const down = await waitFor(manager, 'a', 'restarting');
+    assert.match(
+      down.error!,
+      /Upstream 'a' closed its in-process connection; restarting in about 1 s \(attempt 1\)/,
+    );
+    assert.equal(down.nextRetryAt, clock.now() + 100);
+    assert.deepEqual(manager.get('a')!.tools(), []);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'list-changed').map((e) => e.payload),
+      [
+        { upstream: 'a', kind: 'tools' },
+        { upstream: 'a', kind: 'prompts' },
+        { upstream: 'a', kind: 'resources' },
+      ],
+    );
+    await assert.rejects(
+      manager.get('a')!.request('tools/call', { name: 'x' }),
+      /Upstream 'a' is not available \(Upstream 'a' closed its in-process connection; restarting/,
+    );
+    const back = waitFor(manager, 'a', 'ready');
+    clock.advance(100);
+    const s = await back;
+    assert.equal(s.restarts, 1);
+    assert.deepEqual(manager.get('a')!.tools(), [tool('a-tool')]);
+    assert.equal(events.filter((e) => e.type === 'list-changed').length, 6);
+    await manager.close();
+  },
+);
 
 test('repeated start failures back off exponentially up to the cap', async () => {
   const { manager, clock, serverFor } = setup();
