@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SIGNING_KEY_SECRET } from '../../../main/auth/auth-service.js';
+import { createTokenCodec, type AccessClaims } from '../../../main/auth/token-codec.js';
 import { pkcePair, startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
 import { authorizeUrl, callMcp, connect, type Tokens } from '../../fixtures/auth/oauth-steps.js';
 
@@ -11,6 +13,15 @@ const tamper = (token: string, edit: (claims: Record<string, unknown>) => void) 
   const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
   edit(claims);
   return `${h}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${s}`;
+};
+
+/** Edits a token's claims and signs it again with the gateway's own key: only the edited claim is wrong. */
+const resign = async (h: Harness, token: string, edit: (claims: AccessClaims) => void) => {
+  const key = await h.secrets.get(SIGNING_KEY_SECRET);
+  if (!key) throw new Error('the harness has no signing key');
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as AccessClaims;
+  edit(claims);
+  return createTokenCodec(Buffer.from(key, 'base64url')).sign(claims);
 };
 
 describe('authenticate() on /mcp', () => {
@@ -47,14 +58,29 @@ describe('authenticate() on /mcp', () => {
     assert.ok(grant.createdAt < grant.lastUsedAt!);
   });
 
-  const invalid: [string, (t: string) => string | Promise<string>][] = [
+  it('a correctly signed token for another issuer or client is refused; the same claims re-signed pass', async () => {
+    const { tokens } = await connect(h);
+    for (const edit of [{ iss: 'https://other.example' }, { client_id: 'tgc_someone_else' }]) {
+      const res = await callMcp(h, await resign(h, tokens.access_token, (c) => Object.assign(c, edit)));
+      assert.equal(res.status, 401, JSON.stringify(edit));
+      assert.match(res.headers.get('www-authenticate') ?? '', /invalid_token/);
+    }
+    const same = await resign(h, tokens.access_token, () => {});
+    assert.equal((await callMcp(h, same)).status, 200, 'control: the same claims pass');
+  });
+
+  const invalid: [string, (t: string) => string | Promise<string>, RegExp?][] = [
     ['a tampered token (scope widened)', (t) => tamper(t, (c) => (c.scope = 'mcp:read mcp:full'))],
     ['a tampered signature', (t) => `${t.slice(0, -4)}${t.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`],
-    ['a token for another audience', (t) => tamper(t, (c) => (c.aud = 'https://other.example/mcp'))],
+    [
+      'a token for another audience',
+      (t) => resign(h, t, (c) => (c.aud = 'https://other.example/mcp')),
+      /issued for another server address/,
+    ],
     ['garbage', () => 'not-a-token'],
     ['an empty bearer', () => ''],
   ];
-  for (const [what, make] of invalid) {
+  for (const [what, make, why] of invalid) {
     it(`${what}: 401 error="invalid_token"`, async () => {
       const { tokens } = await connect(h);
       const res = await fetch(`${h.base}/mcp`, {
@@ -68,6 +94,7 @@ describe('authenticate() on /mcp', () => {
         www,
         /^Bearer error="invalid_token", error_description="[^"]+", resource_metadata="[^"]+", scope="mcp:full"$/,
       );
+      if (why) assert.match(www, why);
     });
   }
 

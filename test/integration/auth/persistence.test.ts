@@ -3,7 +3,6 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { NONE_PATH_SECRET, SIGNING_KEY_SECRET } from '../../../main/auth/auth-service.js';
-import { createTokenCodec } from '../../../main/auth/token-codec.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { startHarness } from '../../fixtures/auth/auth-harness.js';
 import { callMcp, connect, tokenRequest, type Tokens } from '../../fixtures/auth/oauth-steps.js';
@@ -48,32 +47,6 @@ describe('grants survive a restart; secrets stay out of files', () => {
           );
         }
       }
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('a correctly signed token for another audience or issuer is refused', async () => {
-    const h = await startHarness();
-    try {
-      const { tokens } = await connect(h);
-      const codec = createTokenCodec(Buffer.from((await h.secrets.get(SIGNING_KEY_SECRET))!, 'base64url'));
-      const claims = codec.verify(tokens.access_token)!;
-      assert.ok(claims);
-      for (const edit of [
-        { aud: 'https://other.example/mcp' },
-        { iss: 'https://other.example' },
-        { client_id: 'tgc_someone_else' },
-      ]) {
-        const res = await callMcp(h, codec.sign({ ...claims, ...edit }));
-        assert.equal(res.status, 401, JSON.stringify(edit));
-        assert.match(res.headers.get('www-authenticate') ?? '', /invalid_token/);
-      }
-      assert.equal(
-        (await callMcp(h, codec.sign({ ...claims }))).status,
-        200,
-        'control: the same claims pass',
-      );
     } finally {
       await h.close();
     }
@@ -170,60 +143,6 @@ describe('grants survive a restart; secrets stay out of files', () => {
       assert.match(h.auth.warnings[0]!, /signing key could not be saved/);
       const { tokens } = await connect(h);
       assert.equal((await callMcp(h, tokens.access_token)).status, 200);
-    } finally {
-      await h.close();
-    }
-  });
-});
-
-describe("mode 'none'", () => {
-  it('serves MCP only at a stable secret path of at least 128 bits; anything else 404', async () => {
-    const h = await startHarness({ mode: 'none' });
-    try {
-      const [path] = h.auth.mcpPaths();
-      assert.equal(h.auth.mcpPaths().length, 1);
-      const m = /^\/s\/([A-Za-z0-9_-]+)\/mcp$/.exec(path!);
-      assert.ok(m, path);
-      assert.ok(Buffer.from(m[1]!, 'base64url').length * 8 >= 128);
-      assert.equal(await h.secrets.get(NONE_PATH_SECRET), m[1]);
-      const ok = await fetch(h.base + path!, { method: 'POST', body: '{}' });
-      assert.equal(ok.status, 200);
-      assert.deepEqual(((await ok.json()) as { principal: unknown }).principal, {
-        kind: 'anonymous',
-        scopes: ['mcp:read', 'mcp:full'],
-      });
-      for (const p of [
-        '/mcp',
-        `/s/${m[1]!.slice(0, -1)}/mcp`,
-        `/s/${m[1]}`,
-        '/.well-known/oauth-protected-resource',
-        '/oauth/register',
-      ]) {
-        assert.equal((await fetch(h.base + p, { method: 'POST', body: '{}' })).status, 404, p);
-      }
-      await h.restart();
-      assert.deepEqual(h.auth.mcpPaths(), [path], 'same URL after a restart');
-    } finally {
-      await h.close();
-    }
-  });
-
-  it('exposeLocal also serves /mcp to direct loopback requests, never to tunnelled ones', async () => {
-    const h = await startHarness({ mode: 'none', exposeLocal: true });
-    try {
-      assert.equal(h.auth.mcpPaths().length, 2);
-      const direct = await fetch(`${h.base}/mcp`, { method: 'POST', body: '{}' });
-      assert.equal(direct.status, 200);
-      assert.deepEqual(((await direct.json()) as { principal: unknown }).principal, {
-        kind: 'local',
-        scopes: ['mcp:read', 'mcp:full'],
-      });
-      const tunnelled = await fetch(`${h.base}/mcp`, {
-        method: 'POST',
-        body: '{}',
-        headers: { 'Cf-Connecting-Ip': '203.0.113.1' },
-      });
-      assert.equal(tunnelled.status, 404);
     } finally {
       await h.close();
     }

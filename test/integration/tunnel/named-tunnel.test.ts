@@ -100,7 +100,7 @@ describe('named tunnel through the fake cloudflared', { timeout: 30_000 }, () =>
     assert.match(manager.state().error ?? '', /tunnel\.hostname/);
   });
 
-  it('fails at once, without restarts, when Cloudflare rejects the token', async () => {
+  it('fails at once, without restarts, when Cloudflare rejects the token', { timeout: 20_000 }, async () => {
     const { manager } = named(async () => 'not-a-token');
     await manager.start();
     const s = manager.state();

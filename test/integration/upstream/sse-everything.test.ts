@@ -75,40 +75,44 @@ test('sse: lists equal a direct connection; progress, cancel and sampling relay'
   }
 });
 
-test('sse: the stream dropping fails calls in flight at once and the upstream reconnects', async () => {
-  const port = await freePort();
-  let srv = await startEverything('sse', port);
-  const m = createUpstreamManager({ backoff: { baseMs: 100, maxMs: 400 }, random: () => 1 });
-  try {
-    await m.apply({ legacy: { url: srv.url, type: 'sse' } });
-    const r = m.get('legacy')!;
-    assert.equal(r.state().status, 'ready');
-    // Settled handler attached now: the rejection may come before the assertion below runs.
-    const inflight = r
-      .request('tools/call', {
-        name: 'trigger-long-running-operation',
-        arguments: { duration: 10, steps: 10 },
-      })
-      .then(
-        () => Promise.reject(new Error('the call should have failed')),
-        (e: unknown) => Promise.reject(e),
+test(
+  'sse: the stream dropping fails calls in flight at once and the upstream reconnects',
+  { timeout: 20_000 },
+  async () => {
+    const port = await freePort();
+    let srv = await startEverything('sse', port);
+    const m = createUpstreamManager({ backoff: { baseMs: 100, maxMs: 400 }, random: () => 1 });
+    try {
+      await m.apply({ legacy: { url: srv.url, type: 'sse' } });
+      const r = m.get('legacy')!;
+      assert.equal(r.state().status, 'ready');
+      // Settled handler attached now: the rejection may come before the assertion below runs.
+      const inflight = r
+        .request('tools/call', {
+          name: 'trigger-long-running-operation',
+          arguments: { duration: 10, steps: 10 },
+        })
+        .then(
+          () => Promise.reject(new Error('the call should have failed')),
+          (e: unknown) => Promise.reject(e),
+        );
+      inflight.catch(() => {});
+      await new Promise((ok) => setTimeout(ok, 200));
+      await srv.stop();
+      await assert.rejects(
+        inflight,
+        /Upstream 'legacy' lost its SSE stream .* while tools\/call was in flight/,
       );
-    inflight.catch(() => {});
-    await new Promise((ok) => setTimeout(ok, 200));
-    await srv.stop();
-    await assert.rejects(
-      inflight,
-      /Upstream 'legacy' lost its SSE stream .* while tools\/call was in flight/,
-    );
-    await until(() => r.state().status === 'restarting', 10_000, 'restarting');
-    srv = await startEverything('sse', port);
-    await until(() => r.state().status === 'ready', 15_000, 'reconnected');
-    assert.ok(r.tools().length > 0);
-  } finally {
-    await m.close();
-    await srv.stop();
-  }
-});
+      await until(() => r.state().status === 'restarting', 10_000, 'restarting');
+      srv = await startEverything('sse', port);
+      await until(() => r.state().status === 'ready', 15_000, 'reconnected');
+      assert.ok(r.tools().length > 0);
+    } finally {
+      await m.close();
+      await srv.stop();
+    }
+  },
+);
 
 test('sse: a URL that is not an SSE endpoint fails with advice', async () => {
   const srv = await startEverything('streamableHttp', await freePort());

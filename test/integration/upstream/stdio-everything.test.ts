@@ -77,7 +77,7 @@ test('stdio: progress reaches onProgress with the caller token; the call resolve
   assert.match(JSON.stringify(result), /Long running operation completed/);
 });
 
-test('stdio: abort cancels at once; the upstream keeps serving', async () => {
+test('stdio: abort cancels at once; the upstream keeps serving', { timeout: 20_000 }, async () => {
   const ac = new AbortController();
   const started = Date.now();
   const p = up.request(

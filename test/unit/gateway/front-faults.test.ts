@@ -106,6 +106,17 @@ test('Host and Origin allow-lists (DNS rebinding); public host added by setPubli
   assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
   fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
   assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 200);
+  // A public origin adds its own host, nothing else: a foreign or look-alike Host stays refused.
+  assert.equal((await at({ host: 'evil.example' })).status, 403);
+  assert.equal((await at({ host: 'abc.trycloudflare.com.evil.example' })).status, 403);
+  assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'http://localhost:5173' })).status, 200);
+  // Loopback Origins match whole names: a host that merely starts with one is someone else's page.
+  for (const origin of [
+    'http://localhost.evil.example',
+    'http://127.0.0.1.nip.io',
+    'http://[::1].evil.example',
+  ])
+    assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin })).status, 403, origin);
   assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://chatgpt.com' })).status, 200);
   assert.equal(
     (await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' })).status,

@@ -127,38 +127,42 @@ test('allow/deny filter and read-only scope', async () => {
   r2.close();
 });
 
-test('a crashed upstream: tools vanish with list_changed, calls fail at once naming it, others keep serving', async () => {
-  const { a, router } = await setup();
-  const got: string[] = [];
-  const listener: NotificationListener = { id: 's1', send: (m) => got.push(m) };
-  router.addListener(listener);
-  await router.request('tools/list', {}, ctx());
-  await new Promise((r) => setImmediate(r));
-  got.length = 0;
-  const inflight = router.request(
-    'tools/call',
-    { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } },
-    ctx(),
-  );
-  await new Promise((r) => setTimeout(r, 30));
-  a.crash();
-  await assert.rejects(inflight, /exited while the call was in flight/);
-  await new Promise((r) => setImmediate(r));
-  assert.ok(got.includes('notifications/tools/list_changed'));
-  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
-  assert.ok(!tools.some((t) => String(t['name']).startsWith('a__')));
-  await assert.rejects(
-    router.request('tools/call', { name: 'a__echo', arguments: { text: 'x' } }, ctx()),
-    (e: UpstreamError) => /Upstream 'a' is restarting \(next attempt in \d s\)/.test(e.message),
-  );
-  const ok = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'still' } }, ctx());
-  assert.deepEqual(ok['content'], [{ type: 'text', text: 'still' }]);
-  await assert.rejects(
-    router.request('tools/call', { name: 'nope', arguments: {} }, ctx()),
-    /Unknown tool 'nope'/,
-  );
-  router.close();
-});
+test(
+  'a crashed upstream: tools vanish with list_changed, calls fail at once naming it, others keep serving',
+  { timeout: 10_000 },
+  async () => {
+    const { a, router } = await setup();
+    const got: string[] = [];
+    const listener: NotificationListener = { id: 's1', send: (m) => got.push(m) };
+    router.addListener(listener);
+    await router.request('tools/list', {}, ctx());
+    await new Promise((r) => setImmediate(r));
+    got.length = 0;
+    const inflight = router.request(
+      'tools/call',
+      { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } },
+      ctx(),
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    a.crash();
+    await assert.rejects(inflight, /exited while the call was in flight/);
+    await new Promise((r) => setImmediate(r));
+    assert.ok(got.includes('notifications/tools/list_changed'));
+    const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+    assert.ok(!tools.some((t) => String(t['name']).startsWith('a__')));
+    await assert.rejects(
+      router.request('tools/call', { name: 'a__echo', arguments: { text: 'x' } }, ctx()),
+      (e: UpstreamError) => /Upstream 'a' is restarting \(next attempt in \d s\)/.test(e.message),
+    );
+    const ok = await router.request('tools/call', { name: 'b__echo', arguments: { text: 'still' } }, ctx());
+    assert.deepEqual(ok['content'], [{ type: 'text', text: 'still' }]);
+    await assert.rejects(
+      router.request('tools/call', { name: 'nope', arguments: {} }, ctx()),
+      /Unknown tool 'nope'/,
+    );
+    router.close();
+  },
+);
 
 test('prompts, resources (listed and by template), completion routing, ping, unknown method', async () => {
   const { router } = await setup();

@@ -295,30 +295,34 @@ test('other notifications are emitted raw', async () => {
   await up.close();
 });
 
-test('a call in flight when the upstream dies rejects at once; later calls fail naming the upstream', async () => {
-  const { server, up } = await connect({ handlers: { 'tools/call': () => new Promise(() => {}) } });
-  const p = up.request('tools/call', { name: 'x' });
-  await tick();
-  server.crash();
-  await assert.rejects(
-    p,
-    (e: unknown) =>
-      e instanceof UpstreamError &&
-      e.code === UPSTREAM_ERROR.connectionClosed &&
-      /Upstream 'fake' closed its in-process connection while tools\/call was in flight/.test(e.message),
-  );
-  assert.equal(up.state().status, 'failed');
-  await assert.rejects(
-    up.request('tools/list', undefined),
-    (e: unknown) =>
-      e instanceof UpstreamError &&
-      e.code === UPSTREAM_ERROR.unavailable &&
-      /Upstream 'fake' is not available/.test(e.message),
-  );
-  await up.close();
-});
+test(
+  'a call in flight when the upstream dies rejects at once; later calls fail naming the upstream',
+  { timeout: 10_000 },
+  async () => {
+    const { server, up } = await connect({ handlers: { 'tools/call': () => new Promise(() => {}) } });
+    const p = up.request('tools/call', { name: 'x' });
+    await tick();
+    server.crash();
+    await assert.rejects(
+      p,
+      (e: unknown) =>
+        e instanceof UpstreamError &&
+        e.code === UPSTREAM_ERROR.connectionClosed &&
+        /Upstream 'fake' closed its in-process connection while tools\/call was in flight/.test(e.message),
+    );
+    assert.equal(up.state().status, 'failed');
+    await assert.rejects(
+      up.request('tools/list', undefined),
+      (e: unknown) =>
+        e instanceof UpstreamError &&
+        e.code === UPSTREAM_ERROR.unavailable &&
+        /Upstream 'fake' is not available/.test(e.message),
+    );
+    await up.close();
+  },
+);
 
-test('request before start fails at once', async () => {
+test('request before start fails at once', { timeout: 10_000 }, async () => {
   const server = createFakeServer();
   const up: UpstreamConnection = createUpstream({
     name: 'later',
