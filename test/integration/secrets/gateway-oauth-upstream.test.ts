@@ -17,6 +17,7 @@ import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret
 import { resolveSecretRefs } from '../../../main/secrets/secret-refs.js';
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 
 const service = `tunnelgate-gw-oauth-${randomBytes(6).toString('hex')}`;
@@ -41,10 +42,12 @@ describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () =
   let activity: ActivityLog;
   let dataDir: string;
   let client: Client;
+  // The fixture and the gateway's OAuth client share a clock: a token's lifetime passes at once.
+  const clock = createLeapClock();
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tg-gw-oauth-'));
-    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 2 });
+    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
     api = await startApiKeyMcpServer(apiKeys);
     const store = createKeychainSecretStore({ service });
     assert.ok((await store.availability()).available, 'needs a real keychain (scripts/test.sh)');
@@ -54,7 +57,12 @@ describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () =
     const onSecretValues = (v: string[]) => activity.addSecretValues(v);
     manager = createUpstreamManager({
       resolve: (name, config) => resolveSecretRefs(config, store, { serverName: name, onSecretValues }),
-      authFor: createUpstreamAuthFactory({ store, opener: createFetchBrowserOpener(), onSecretValues }),
+      authFor: createUpstreamAuthFactory({
+        store,
+        opener: createFetchBrowserOpener(),
+        onSecretValues,
+        now: clock.now,
+      }),
       backoff: { baseMs: 100, maxMs: 500 },
     });
     const servers: Record<string, ServerConfig> = {
@@ -105,7 +113,7 @@ describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () =
     const sum = await call('oauthy__add', { a: 20, b: 22 });
     assert.deepEqual(sum.result?.structuredContent, { sum: 42 });
 
-    await sleep(2100); // past the access token's lifetime: refreshed, unnoticed
+    clock.advance(601_000); // past the access token's lifetime: refreshed, unnoticed
     const later = await call('oauthy__echo', { text: 'later' });
     assert.deepEqual(later.result?.content, [{ type: 'text', text: 'echo: later' }]);
     assert.ok(fx.auth.stats.refreshes >= 1);

@@ -10,6 +10,7 @@ import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret
 import { resolveSecretRefs } from '../../../main/secrets/secret-refs.js';
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 
 const service = `tunnelgate-mgr-test-${randomBytes(6).toString('hex')}`;
@@ -36,10 +37,12 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
   let manager: UpstreamManager;
   const redacted = new Set<string>();
   const store = createKeychainSecretStore({ service });
+  // The fixture and the OAuth client share a clock: a token's lifetime passes at once.
+  const clock = createLeapClock();
   const status = (name: string) => manager.get(name)?.state().status;
 
   before(async () => {
-    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 2 });
+    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
     api = await startApiKeyMcpServer({ header: secrets.fixture_api_key, query: secrets.url_key });
     const a = await store.availability();
     assert.ok(a.available, `needs a real keychain (scripts/test.sh): ${a.reason}`);
@@ -47,7 +50,12 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
     const onSecretValues = (v: string[]) => v.forEach((x) => redacted.add(x));
     manager = createUpstreamManager({
       resolve: (name, config) => resolveSecretRefs(config, store, { serverName: name, onSecretValues }),
-      authFor: createUpstreamAuthFactory({ store, opener: createFetchBrowserOpener(), onSecretValues }),
+      authFor: createUpstreamAuthFactory({
+        store,
+        opener: createFetchBrowserOpener(),
+        onSecretValues,
+        now: clock.now,
+      }),
       backoff: { baseMs: 100, maxMs: 500 },
       shutdown: { stdinGraceMs: 300, termGraceMs: 1000 },
     });
@@ -118,9 +126,9 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
       .request('tools/call', { name: 'add', arguments: { a: 40, b: 2 } });
     assert.deepEqual(sum.structuredContent, { sum: 42 });
 
-    // Past the 2 s lifetime: refreshed before the request, the caller sees nothing.
+    // Past the token's lifetime: refreshed before the request, the caller sees nothing.
     const unauthorized = fx.mcp.stats.unauthorized;
-    await sleep(2100);
+    clock.advance(601_000);
     const echo = await manager
       .get('oauthy')!
       .request('tools/call', { name: 'echo', arguments: { text: 'later' } });

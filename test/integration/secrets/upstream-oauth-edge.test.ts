@@ -9,6 +9,7 @@ import { createMemorySecretStore } from '../../../main/secrets/memory-secret-sto
 import { findFreePort } from '../../../main/tunnel/free-port.js';
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 import { callWithAuth } from './oauth-test-client.js';
 
@@ -30,14 +31,19 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   });
 
   it('parallel requests share one refresh and parallel sign-ins one browser visit', async () => {
-    const short = await startOAuthUpstreamFixture({ accessTokenTtlSec: 1 });
+    const clock = createLeapClock();
+    const short = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
     try {
       const opener = createFetchBrowserOpener();
-      const auth = createUpstreamOAuth({ store: createMemorySecretStore(), opener }, 'busy', short.mcpUrl);
+      const auth = createUpstreamOAuth(
+        { store: createMemorySecretStore(), opener, now: clock.now },
+        'busy',
+        short.mcpUrl,
+      );
       await Promise.all([auth.signIn(), auth.signIn(), auth.signIn()]);
       assert.equal(opener.opened.length, 1);
       assert.equal(short.auth.stats.authorizations, 1);
-      await new Promise((r) => setTimeout(r, 900));
+      clock.advance(570_000); // inside the refresh margin
       const headers = await Promise.all(Array.from({ length: 5 }, () => auth.authorization()));
       assert.equal(new Set(headers).size, 1);
       assert.equal(short.auth.stats.refreshes, 1, 'rotating refresh tokens: one refresh for everyone');
@@ -52,7 +58,13 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
   });
 
   it('uses a Client ID Metadata Document when the server supports it and we have one', async () => {
-    const cimd = await startOAuthUpstreamFixture({ cimd: true, noRegistration: true, accessTokenTtlSec: 1 });
+    const clock = createLeapClock();
+    const cimd = await startOAuthUpstreamFixture({
+      cimd: true,
+      noRegistration: true,
+      accessTokenTtlSec: 600,
+      now: clock.now,
+    });
     const docServer = createHttpServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(
@@ -69,7 +81,7 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     try {
       const store = createMemorySecretStore();
       const auth = createUpstreamOAuth(
-        { store, opener: createFetchBrowserOpener(), clientMetadataUrl: docUrl },
+        { store, opener: createFetchBrowserOpener(), clientMetadataUrl: docUrl, now: clock.now },
         'cimd',
         cimd.mcpUrl,
       );
@@ -83,7 +95,7 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
         'nothing to keep about the client: its id is the URL',
       );
       assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
-      await new Promise((r) => setTimeout(r, 900));
+      clock.advance(570_000); // inside the refresh margin
       assert.ok((await callWithAuth(auth, cimd.mcpUrl, 'tools/list')).ok);
       assert.equal(cimd.auth.stats.refreshes, 1, 'refreshed with the CIMD client id');
     } finally {

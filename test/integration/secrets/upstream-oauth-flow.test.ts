@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { UpstreamAuthTransientError } from '../../../main/auth/upstream/errors.js';
 import { createUpstreamOAuth } from '../../../main/auth/upstream/upstream-oauth.js';
 import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
+import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
 import { callWithAuth } from './oauth-test-client.js';
 
@@ -20,9 +20,11 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
   let fx: OAuthUpstreamFixture;
   const redacted: string[] = [];
   const opener = createFetchBrowserOpener();
+  // The fixture and the client share a clock, so a token's lifetime passes without waiting for it.
+  const clock = createLeapClock();
 
   before(async () => {
-    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 2 });
+    fx = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
     const a = await createKeychainSecretStore({ service }).availability();
     assert.ok(a.available, `needs a real keychain (scripts/test.sh): ${a.reason}`);
   });
@@ -33,7 +35,12 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
 
   const makeAuth = () =>
     createUpstreamOAuth(
-      { store: createKeychainSecretStore({ service }), opener, onSecretValues: (v) => redacted.push(...v) },
+      {
+        store: createKeychainSecretStore({ service }),
+        opener,
+        onSecretValues: (v) => redacted.push(...v),
+        now: clock.now,
+      },
       'linear-ish',
       fx.mcpUrl,
     );
@@ -85,8 +92,9 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
     assert.deepEqual(echo.result.content, [{ type: 'text', text: 'echo: hi' }]);
     const unauthorizedBefore = fx.mcp.stats.unauthorized;
 
-    // The access token (2 s) nears expiry: refreshed before use, the caller never sees a 401.
-    await sleep(1700);
+    // The access token (10 min) is 30 s from expiry, inside the refresh margin: refreshed before use,
+    // the caller never sees a 401.
+    clock.advance(570_000);
     const add = await callWithAuth(auth, fx.mcpUrl, 'tools/call', { name: 'add', arguments: { a: 2, b: 3 } });
     assert.ok(add.ok);
     assert.deepEqual(add.result.structuredContent, { sum: 5 });
@@ -132,15 +140,19 @@ describe('upstream OAuth against a real authorization server', { timeout: 90_000
   });
 
   it('tells a transient failure (authorization server down) apart from needs-sign-in, and keeps the tokens', async () => {
-    const fx2 = await startOAuthUpstreamFixture({ accessTokenTtlSec: 2 });
+    const fx2 = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
     const store = createKeychainSecretStore({ service });
-    const auth = createUpstreamOAuth({ store, opener: createFetchBrowserOpener() }, 'flaky', fx2.mcpUrl);
+    const auth = createUpstreamOAuth(
+      { store, opener: createFetchBrowserOpener(), now: clock.now },
+      'flaky',
+      fx2.mcpUrl,
+    );
     try {
       assert.equal((await callWithAuth(auth, fx2.mcpUrl, 'tools/list')).ok, false);
       await auth.signIn();
       assert.ok((await callWithAuth(auth, fx2.mcpUrl, 'tools/list')).ok);
       await fx2.auth.close(); // the authorization server goes away; the MCP server stays
-      await sleep(1700);
+      clock.advance(570_000); // the token is due for a refresh
       await assert.rejects(
         auth.authorization(),
         (e: unknown) =>
