@@ -19,13 +19,39 @@ export async function startFakeGateway(extra: Partial<GatewayDeps> = {}) {
   return { gateway, port, url: new URL(`http://127.0.0.1:${port}/mcp`), a, b, source, events };
 }
 
-/** POSTs one raw message; returns status, headers and the parsed body (JSON or the SSE messages). */
+/**
+ * Mcp-Method and Mcp-Name as a 2026-07-28 client sends them for a message with the per-request
+ * envelope (none for other messages). MCP-Protocol-Version is left to each test.
+ */
+export function mirroredHeaders(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null) return {};
+  const msg = body as {
+    method?: unknown;
+    params?: { _meta?: Record<string, unknown>; name?: unknown; uri?: unknown };
+  };
+  if (
+    typeof msg.method !== 'string' ||
+    msg.params?._meta?.['io.modelcontextprotocol/protocolVersion'] === undefined
+  )
+    return {};
+  const out: Record<string, string> = { 'mcp-method': msg.method };
+  const name = msg.method === 'resources/read' ? msg.params.uri : msg.params.name;
+  if (['tools/call', 'prompts/get', 'resources/read'].includes(msg.method) && typeof name === 'string')
+    out['mcp-name'] = name;
+  return out;
+}
+
+/**
+ * POSTs one raw message; returns status, headers and the parsed body (JSON or the SSE messages).
+ * 2026-07-28 messages get their mirrored headers unless the test passes its own (even '').
+ */
 export async function rawPost(url: URL | string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
+      ...mirroredHeaders(body),
       ...headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),

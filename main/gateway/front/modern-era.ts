@@ -4,11 +4,13 @@ import type { Principal } from '../../auth/types.js';
 import type { JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { ClientView, RouteContext } from '../router/types.js';
 import type { EndpointDeps } from './mcp-endpoint.js';
-import { headerValue, sendJson, sendRpcError } from './http-util.js';
+import { sendJson, sendRpcError } from './http-util.js';
 import { createExchangeTable, InputExchange } from './input-exchange.js';
 import type { Classified } from './messages.js';
 import { metaOf, withoutEnvelope } from './messages.js';
 import { observe } from './observe.js';
+import { LOG_LEVELS } from '../router/router.js';
+import { checkHeaders, methodNotFoundText, MODERN_METHODS } from './modern-headers.js';
 import {
   INVALID_PARAMS,
   INVALID_REQUEST,
@@ -18,8 +20,6 @@ import {
   META_SUBSCRIPTION_ID,
   METHOD_NOT_FOUND,
   MODERN_VERSIONS,
-  SESSION_VERSIONS,
-  UNSUPPORTED_PROTOCOL_VERSION,
 } from './protocol.js';
 import { createResponseStream, SSE_HEADERS, sseEvent } from './response-stream.js';
 import type { ResponseStream } from './response-stream.js';
@@ -147,16 +147,6 @@ export function createModernEra(deps: EndpointDeps) {
     const method = msg.method;
     if (method === 'server/discover') return discover(msg, res);
     if (method === 'subscriptions/listen') return listen(msg, client, req, res);
-    if (method === 'initialize') {
-      sendRpcError(
-        res,
-        200,
-        METHOD_NOT_FOUND,
-        'Method not found: 2026-07-28 has no initialize; call server/discover, or send initialize without the _meta envelope to start a 2025-era session',
-        msg.id,
-      );
-      return;
-    }
     const owner = principalKey(client.principal);
     const stream = createResponseStream(res, {
       sseAllowed: acceptsSse(req),
@@ -240,40 +230,14 @@ export function createModernEra(deps: EndpointDeps) {
         );
         return;
       }
-      if (typeof claim !== 'string' || !(MODERN_VERSIONS as readonly string[]).includes(claim)) {
-        const hint = (SESSION_VERSIONS as readonly string[]).includes(String(claim))
-          ? ` (${String(claim)} is served through initialize and Mcp-Session-Id, without the _meta envelope)`
-          : '';
-        sendJson(res, 400, {
-          jsonrpc: '2.0',
-          id,
-          error: {
-            code: UNSUPPORTED_PROTOCOL_VERSION,
-            message: `Unsupported protocol version '${String(claim)}'${hint}`,
-            data: { supported: [...MODERN_VERSIONS], requested: claim },
-          },
-        });
-        return;
-      }
-      if (headerVersion !== undefined && headerVersion !== claim) {
-        sendRpcError(
-          res,
-          400,
-          INVALID_REQUEST,
-          `Bad Request: the MCP-Protocol-Version header (${headerVersion}) disagrees with params._meta (${claim})`,
-          id,
-        );
-        return;
-      }
-      const methodHeader = headerValue(req.headers['mcp-method']);
-      if (methodHeader !== undefined && methodHeader.trim() !== m.msg.method) {
-        sendRpcError(
-          res,
-          400,
-          INVALID_REQUEST,
-          `Bad Request: the Mcp-Method header (${methodHeader}) disagrees with the body's method (${m.msg.method})`,
-          id,
-        );
+      const refusal = checkHeaders(m, claim, headerVersion, req);
+      if (refusal !== undefined) {
+        const error = {
+          code: refusal.code,
+          message: refusal.message,
+          ...(refusal.data ? { data: refusal.data } : {}),
+        };
+        sendJson(res, 400, { jsonrpc: '2.0', id, error });
         return;
       }
       const meta = metaOf(m.msg.params) ?? {};
@@ -285,20 +249,27 @@ export function createModernEra(deps: EndpointDeps) {
         res.writeHead(202).end();
         return;
       }
-      const caps = meta[META_CLIENT_CAPABILITIES];
-      if (typeof caps !== 'object' || caps === null || Array.isArray(caps)) {
+      const caps = meta[META_CLIENT_CAPABILITIES] as RawObject;
+      if (!MODERN_METHODS.has(m.msg.method)) {
+        // Removed in 2026-07-28 (initialize, ping, logging/setLevel, resources/subscribe, ...) or
+        // never known: 404 with -32601, so a client probing eras learns it at once (transports spec).
+        sendRpcError(res, 404, METHOD_NOT_FOUND, methodNotFoundText(m.msg.method), id);
+        return;
+      }
+      const level = meta[META_LOG_LEVEL];
+      if (level !== undefined && !LOG_LEVELS.includes(level as string)) {
         sendRpcError(
           res,
           400,
           INVALID_PARAMS,
-          `Invalid params: params._meta['${META_CLIENT_CAPABILITIES}'] must be an object (required on every 2026-07-28 request)`,
+          `Invalid params: params._meta['${META_LOG_LEVEL}'] must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(level)})`,
           id,
         );
         return;
       }
       const clientInfo = meta[META_CLIENT_INFO];
       const client: ClientView = {
-        protocolVersion: claim,
+        protocolVersion: claim as string,
         principal,
         capabilities: caps as RawObject,
         clientInfo:

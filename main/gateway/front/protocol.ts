@@ -16,13 +16,15 @@ export function isModernVersion(v: string): boolean {
   return v >= '2026-07-28';
 }
 
-/** JSON-RPC codes used by the front (JSON-RPC 2.0 section 5.1; MCP 2026-07-28 for -32022). */
+/** JSON-RPC codes used by the front (JSON-RPC 2.0 section 5.1; MCP 2026-07-28 for -32020 and -32022). */
 export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
 export const METHOD_NOT_FOUND = -32601;
 export const INVALID_PARAMS = -32602;
 export const INTERNAL_ERROR = -32603;
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+/** 2026-07-28 HeaderMismatch: a mirrored HTTP header is missing or disagrees with the body. */
+export const HEADER_MISMATCH = -32020;
 /** Transport-level refusals (bad host, too large, unknown session) in the implementation range. */
 export const TRANSPORT_ERROR = -32000;
 

@@ -29,7 +29,16 @@ export interface RouterDeps {
 }
 
 /** Session-era log levels, least to most severe (RFC 5424 names, MCP logging spec). */
-const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+export const LOG_LEVELS: readonly string[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 /** Whether this principal may see and call tools that are not read-only. */
 export function hasFullAccess(p: Principal): boolean {

@@ -57,7 +57,9 @@ export function buildDiscoverResult(
   return {
     supportedVersions: [...supportedVersions],
     capabilities: capabilities(views),
+    // Where 2026-07-28 servers identify themselves (spec PR #3002); the body field is for older drafts.
     serverInfo,
     ...(text === undefined ? {} : { instructions: text }),
+    _meta: { 'io.modelcontextprotocol/serverInfo': serverInfo },
   };
 }

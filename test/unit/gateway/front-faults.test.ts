@@ -338,7 +338,12 @@ test('stateless era: closing the connection cancels the upstream call', async (t
   const pending = fetch(fx.url, {
     method: 'POST',
     signal: ac.signal,
-    headers: json,
+    headers: {
+      ...json,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': 'tools/call',
+      'mcp-name': 'a__slow',
+    },
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 7,

@@ -36,6 +36,8 @@ test('server/discover answers with the stateless revision, with or without a ses
   assert.deepEqual(result['supportedVersions'], ['2026-07-28']);
   assert.equal(result['resultType'], 'complete');
   assert.equal((result['serverInfo'] as Record<string, unknown>)['name'], 'tunnelgate');
+  const meta = result['_meta'] as Record<string, Record<string, unknown>>;
+  assert.equal(meta['io.modelcontextprotocol/serverInfo']?.['name'], 'tunnelgate');
   assert.ok(r.headers.get('mcp-session-id') === null, 'no session in the stateless era');
   const bare = await rawPost(fx.url, { jsonrpc: '2.0', id: 2, method: 'server/discover' });
   assert.equal(bare.status, 200);
@@ -119,46 +121,85 @@ test('v2 client: sampling and elicitation through input_required round trips', a
   assert.deepEqual(e.content, [{ type: 'text', text: 'accept: {"name":"Vee"}' }]);
 });
 
-test('modern-era refusals: unsupported version, missing capabilities, header mismatch, initialize', async (t) => {
+test('modern-era refusals follow 2026-07-28: -32022, -32602, -32020 (HeaderMismatch) before the version, 404 for removed methods', async (t) => {
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());
-  const bad = await rawPost(fx.url, {
+  type Err = { code: number; message: string; data?: unknown };
+  const post = async (body: Record<string, unknown>, headers: Record<string, string> = MODERN_HEADERS) => {
+    const r = await rawPost(fx.url, body, headers);
+    return { status: r.status, error: r.body['error'] as Err | undefined, id: r.body['id'] };
+  };
+  const list = (id: number, meta: Record<string, unknown> = ENVELOPE) => ({
     jsonrpc: '2.0',
-    id: 1,
+    id,
     method: 'tools/list',
-    params: { _meta: { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' } },
+    params: { _meta: meta },
   });
-  assert.equal(bad.status, 400);
-  assert.equal((bad.body['error'] as Record<string, unknown>)['code'], -32022);
-  const noCaps = await rawPost(fx.url, {
+  const call = (id: number) => ({
     jsonrpc: '2.0',
-    id: 2,
+    id,
+    method: 'tools/call',
+    params: { name: 'a__echo', arguments: { text: 'x' }, _meta: ENVELOPE },
+  });
+
+  const future = { ...ENVELOPE, 'io.modelcontextprotocol/protocolVersion': '2099-01-01' };
+  const bad = await post(list(1, future), { 'mcp-protocol-version': '2099-01-01' });
+  assert.deepEqual([bad.status, bad.error?.code, bad.id], [400, -32022, 1]);
+  assert.deepEqual((bad.error?.data as { supported: string[] }).supported, ['2026-07-28']);
+
+  const noCaps = await post(list(2, { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' }));
+  assert.deepEqual([noCaps.status, noCaps.error?.code], [400, -32602]);
+  assert.match(String(noCaps.error?.message), /clientCapabilities/);
+
+  // HeaderMismatch (-32020, 400): a missing or disagreeing mirrored header, judged before the version.
+  const refusals: [string, Record<string, unknown>, Record<string, string>, RegExp][] = [
+    ['no version header', list(3), {}, /MCP-Protocol-Version header is required/],
+    ['version header disagrees', list(4), { 'mcp-protocol-version': '2025-11-25' }, /disagrees/],
+    ['future version, header disagrees', list(5, future), MODERN_HEADERS, /disagrees/],
+    ['no Mcp-Method', list(6), { ...MODERN_HEADERS, 'mcp-method': '' }, /Mcp-Method header is required/],
+    ['Mcp-Method disagrees', list(7), { ...MODERN_HEADERS, 'mcp-method': 'prompts/list' }, /Mcp-Method/],
+    ['Mcp-Method in other case', list(8), { ...MODERN_HEADERS, 'mcp-method': 'TOOLS/LIST' }, /Mcp-Method/],
+    ['no Mcp-Name', call(9), { ...MODERN_HEADERS, 'mcp-name': '' }, /Mcp-Name header is required/],
+    ['Mcp-Name disagrees', call(10), { ...MODERN_HEADERS, 'mcp-name': 'a__other' }, /Mcp-Name/],
+  ];
+  for (const [what, body, headers, message] of refusals) {
+    const r = await post(body, headers);
+    assert.deepEqual([r.status, r.error?.code, r.id], [400, -32020, body['id']], what);
+    assert.match(String(r.error?.message), message, what);
+  }
+  // Whitespace around a header value is not part of it (RFC 9110 section 5.5).
+  const padded = await post(call(11), { ...MODERN_HEADERS, 'mcp-name': '  a__echo  ' });
+  assert.equal(padded.status, 200);
+  assert.equal(padded.error, undefined);
+
+  const badLevel = await post({
+    jsonrpc: '2.0',
+    id: 12,
     method: 'tools/list',
-    params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28' } },
+    params: { _meta: { ...ENVELOPE, 'io.modelcontextprotocol/logLevel': 'loud' } },
   });
-  assert.equal(noCaps.status, 400);
-  assert.match(String((noCaps.body['error'] as Record<string, unknown>)['message']), /clientCapabilities/);
-  const mismatch = await rawPost(
-    fx.url,
-    { jsonrpc: '2.0', id: 3, method: 'tools/list', params: { _meta: ENVELOPE } },
-    { 'mcp-protocol-version': '2025-11-25' },
-  );
-  assert.equal(mismatch.status, 400);
-  const headerOnly = await rawPost(fx.url, { jsonrpc: '2.0', id: 4, method: 'tools/list' }, MODERN_HEADERS);
-  assert.equal(headerOnly.status, 400);
-  const init = await rawPost(fx.url, {
+  assert.deepEqual([badLevel.status, badLevel.error?.code], [400, -32602]);
+
+  // Removed in 2026-07-28, or never known: 404 with -32601 and the request's id.
+  for (const [id, method] of [
+    [20, 'initialize'],
+    [21, 'ping'],
+    [22, 'logging/setLevel'],
+    [23, 'resources/subscribe'],
+    [24, 'no/such'],
+  ] as const) {
+    const r = await post({ jsonrpc: '2.0', id, method, params: { _meta: ENVELOPE } });
+    assert.deepEqual([r.status, r.error?.code, r.id], [404, -32601, id], method);
+  }
+  // The same initialize without the envelope and 2026 headers still starts a session (ChatGPT's fallback).
+  const legacy = await rawPost(fx.url, {
     jsonrpc: '2.0',
-    id: 5,
+    id: 30,
     method: 'initialize',
-    params: { _meta: ENVELOPE },
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'old', version: '1' } },
   });
-  assert.equal((init.body['error'] as Record<string, unknown>)['code'], -32601);
-  const unknown = await rawPost(
-    fx.url,
-    { jsonrpc: '2.0', id: 6, method: 'no/such', params: { _meta: ENVELOPE } },
-    MODERN_HEADERS,
-  );
-  assert.equal((unknown.body['error'] as Record<string, unknown>)['code'], -32601);
+  assert.equal(legacy.status, 200);
+  assert.ok(legacy.headers.get('mcp-session-id'));
 });
 
 test('subscriptions/listen: acknowledged filter, then list_changed and resource updates tagged with the subscription id', async (t) => {
@@ -173,6 +214,7 @@ test('subscriptions/listen: acknowledged filter, then list_changed and resource 
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
       ...MODERN_HEADERS,
+      'mcp-method': 'subscriptions/listen',
     },
     body: JSON.stringify({
       jsonrpc: '2.0',
