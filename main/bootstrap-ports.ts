@@ -203,6 +203,7 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
       stop: gateway.stop,
       // The router's merged view decides shortened and collided names.
       exposedToolName: (server, tool) => gateway.current()?.router.exposedToolName(server, tool),
+      exposedTools: () => gateway.current()?.router.toolList() ?? [],
       onChange: gateway.onChange,
     },
     auth: {

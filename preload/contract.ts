@@ -5,9 +5,11 @@
  */
 import type { ActivityEvent } from '../main/activity/types.js';
 import type { TunnelState } from '../main/tunnel/tunnel-state.js';
+import type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck } from '../main/doctor/types.js';
 
 export type { ActivityEvent, TunnelState };
 export { ACTIVITY_OUTCOMES, type ActivityOutcome } from '../main/activity/types.js';
+export type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck };
 
 export type Unsubscribe = () => void;
 
@@ -57,6 +59,12 @@ export interface ToolView {
   description?: string;
   enabled: boolean;
   readOnly: boolean;
+  /** What ChatGPT would object to (tool-list checks, main/doctor/tool-checks.ts). */
+  findings?: ToolFinding[];
+  /** The three review hints as exposed (after the owner's override); absent = not set. */
+  hints?: { readOnlyHint?: boolean; destructiveHint?: boolean; openWorldHint?: boolean };
+  /** Hints set by the owner in the config (`annotations`), not by the upstream. */
+  overriddenHints?: string[];
 }
 
 export interface ServerView {

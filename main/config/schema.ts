@@ -14,6 +14,22 @@ const toolFilter = z
   })
   .strict();
 
+/**
+ * ChatGPT's review wants these three tool hints set explicitly (true or false). An owner may set the
+ * ones an upstream leaves out, per tool name (glob `*`); they are applied on top of the upstream's
+ * annotations and shown as overridden, never invented by Tunnelgate.
+ */
+const hintOverride = z
+  .object({
+    readOnlyHint: z.boolean().optional(),
+    destructiveHint: z.boolean().optional(),
+    openWorldHint: z.boolean().optional(),
+  })
+  .strict();
+
+/** An exposed name: what a client calls (PROTOCOL.md: ^[a-zA-Z0-9_-]{1,64}$). */
+const exposedName = z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'names use 1-64 letters, digits, "_" and "-"');
+
 const common = {
   /** Prefix of exposed names: `prefix__tool`. Default: the server's key; "" means no prefix. */
   prefix: z
@@ -24,6 +40,13 @@ const common = {
   tools: toolFilter.optional(),
   /** Per-call timeout in ms (reset by progress notifications). */
   timeoutMs: z.number().int().positive().optional(),
+  /** Upstream tool name (glob `*`) -> hints set by the owner (see hintOverride). */
+  annotations: z.record(z.string().min(1), hintOverride).optional(),
+  /**
+   * Old exposed name -> upstream tool name: ChatGPT keeps calling a tool by the name in its frozen
+   * snapshot until the owner presses Refresh, so a renamed tool stays callable under its old name.
+   */
+  aliases: z.record(exposedName, z.string().min(1)).optional(),
 };
 
 /** A local program spoken to over stdio (Claude Desktop's format). */
@@ -114,6 +137,7 @@ export type StdioServerConfig = z.infer<typeof stdioServerSchema>;
 export type RemoteServerConfig = z.infer<typeof remoteServerSchema>;
 export type ServerConfig = z.infer<typeof serverSchema>;
 export type TunnelgateConfig = z.infer<typeof configSchema>;
+export type HintOverride = z.infer<typeof hintOverride>;
 
 export function isStdioServer(s: ServerConfig): s is StdioServerConfig {
   return 'command' in s;

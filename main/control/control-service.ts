@@ -12,6 +12,7 @@ import {
   type ServerView,
   type TunnelgateApi,
 } from '../../preload/contract.js';
+import { checkToolList } from '../doctor/tool-checks.js';
 import { withServer, withServerEnabled, withToolEnabled, withoutServer } from './config-edits.js';
 import { createCoalescer, createListenerSet } from './listener-set.js';
 import type { ControlDeps } from './ports.js';
@@ -116,6 +117,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       tools: (n) => deps.upstreams.tools(n),
       exposedToolName: (s, t) => deps.gateway.exposedToolName(s, t),
       secretNames: await secretNames(),
+      toolListCheck: checkToolList(deps.gateway.exposedTools?.() ?? []),
     });
   }
 

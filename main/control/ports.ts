@@ -52,6 +52,8 @@ export interface ControlGatewayPort {
   stop(): Promise<void>;
   /** Exposed name of an upstream tool (prefix__name, shortened), when the router exposes it. */
   exposedToolName(server: string, tool: string): string | undefined;
+  /** Every exposed tool object as a full-access client gets it (for the tool-list checks). Optional. */
+  exposedTools?(): readonly RawObject[];
   onChange(listener: () => void): Unsubscribe;
 }
 

@@ -2,7 +2,10 @@
  * Builds what the Servers page shows from the config (what the user asked for) and the upstream
  * manager (what is running), so a configured-but-stopped server and a built-in one both appear.
  */
+import { applyHintOverride, hintOverrideFor, REVIEW_HINTS } from '../config/annotation-overrides.js';
 import { isStdioServer, type ServerConfig, type TunnelgateConfig } from '../config/schema.js';
+import { checkTool } from '../doctor/tool-checks.js';
+import type { ToolListCheck } from '../doctor/types.js';
 import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
 import type { ServerView, ToolView } from '../../preload/contract.js';
 import { isToolEnabled, isToolMarkedReadOnly, secretReferences } from './config-edits.js';
@@ -13,6 +16,8 @@ export interface ServerViewInputs {
   tools: (server: string) => readonly RawObject[];
   exposedToolName: (server: string, tool: string) => string | undefined;
   secretNames: readonly string[];
+  /** Checks of the gateway's exposed list (duplicates need the whole list); per tool otherwise. */
+  toolListCheck?: ToolListCheck;
 }
 
 function transportOf(entry: ServerConfig): ServerView['transport'] {
@@ -34,13 +39,24 @@ function toolView(
 ): ToolView | null {
   const name = raw.name;
   if (typeof name !== 'string') return null;
-  const annotations = (raw.annotations ?? {}) as Record<string, unknown>;
+  // What clients see: the owner's hint overrides on top of the upstream's annotations.
+  const { tool: shown, overridden } = applyHintOverride(raw, hintOverrideFor(entry?.annotations, name));
+  const annotations = (shown.annotations ?? {}) as Record<string, unknown>;
+  const exposedName = inputs.exposedToolName(server, name) ?? fallbackExposedName(server, entry, name);
   const view: ToolView = {
     name,
-    exposedName: inputs.exposedToolName(server, name) ?? fallbackExposedName(server, entry, name),
+    exposedName,
     enabled: isToolEnabled(entry, name),
     readOnly: annotations.readOnlyHint === true || isToolMarkedReadOnly(entry, name),
   };
+  const listed = view.enabled
+    ? inputs.toolListCheck?.tools.find((t) => t.exposedName === exposedName)
+    : undefined;
+  view.findings = listed?.findings ?? checkTool({ ...shown, name: exposedName });
+  const hints: NonNullable<ToolView['hints']> = {};
+  for (const h of REVIEW_HINTS) if (typeof annotations[h] === 'boolean') hints[h] = annotations[h];
+  view.hints = hints;
+  if (overridden.length > 0) view.overriddenHints = overridden;
   const title = typeof raw.title === 'string' ? raw.title : annotations.title;
   if (typeof title === 'string') view.title = title;
   if (typeof raw.description === 'string') view.description = raw.description;

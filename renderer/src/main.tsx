@@ -7,6 +7,7 @@ import './styles/layout.css';
 import './styles/components.css';
 import './styles/pages.css';
 import './styles/activity.css';
+import './styles/doctor.css';
 
 installHttpBridgeIfNeeded();
 const root = document.getElementById('root');

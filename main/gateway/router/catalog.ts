@@ -1,3 +1,5 @@
+import { applyHintOverride, hintOverrideFor } from '../../config/annotation-overrides.js';
+import type { HintOverride } from '../../config/schema.js';
 import type { RawObject, Upstream } from '../upstream/types.js';
 import { createNameFilter, disambiguate, joinName, toValidName } from './names.js';
 import { uriTemplateToRegExp } from './uri-template.js';
@@ -12,6 +14,8 @@ export interface ServerView {
   deny?: readonly string[];
   /** Upstream tool names the owner marks safe for read-only clients. */
   readOnly?: readonly string[];
+  /** The owner's hint overrides (upstream tool name or glob -> hints), applied on the raw object. */
+  annotations?: Readonly<Record<string, HintOverride>>;
 }
 
 export interface NamedEntry {
@@ -115,12 +119,14 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
     for (const tool of sv.upstream.tools()) {
       const name = tool['name'];
       if (typeof name !== 'string' || !allowed(name)) continue;
-      const readOnly = isReadOnlyHint(tool) || (hasReadOnlyList && readOnlyNames(name));
+      // Only the hint fields the owner set change (config `annotations`); the rest stays raw.
+      const shown = applyHintOverride(tool, hintOverrideFor(sv.annotations, name)).tool;
+      const readOnly = isReadOnlyHint(shown) || (hasReadOnlyList && readOnlyNames(name));
       const entry = place(cat.tools, 'tool', sv, name, (exposed) => ({
         exposed,
         upstream: sv.name,
         name,
-        object: renamed(tool, exposed),
+        object: renamed(shown, exposed),
         readOnly,
       }));
       cat.toolList.push(entry.object);

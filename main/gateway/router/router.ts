@@ -81,6 +81,7 @@ export function createRouter(deps: RouterDeps) {
         allow: cfg?.tools?.allow,
         deny: cfg?.tools?.deny,
         readOnly: cfg?.tools?.readOnly,
+        annotations: cfg?.annotations,
       };
     });
   };
@@ -466,6 +467,8 @@ export function createRouter(deps: RouterDeps) {
         if (e.upstream === server && e.name === tool) return e.exposed;
       return undefined;
     },
+    /** The merged tool list as a full-access client gets it (for the doctor's tool-list checks). */
+    toolList: (): readonly RawObject[] => getCatalog().toolList,
     /** Current naming warnings per server (collisions, renamed names). */
     warnings: (): ReadonlyMap<string, readonly string[]> => getCatalog().warnings,
     on: events.on.bind(events),

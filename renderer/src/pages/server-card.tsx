@@ -3,6 +3,7 @@ import type { ServerView } from '../../../preload/contract';
 import { api } from '../api';
 import { ErrorBanner, StatusPill, Toggle } from '../components/bits';
 import { useAction } from '../hooks/use-action';
+import { findingsSummary, ToolFindings } from '../components/tool-findings';
 
 function SecretPrompt({ name }: { name: string }) {
   const [value, setValue] = useState('');
@@ -32,6 +33,19 @@ function SecretPrompt({ name }: { name: string }) {
       </button>
       {action.error && <span className="text-bad">{action.error}</span>}
     </form>
+  );
+}
+
+/** How many exposed tools ChatGPT would refuse or flag (details under each tool). */
+function FindingsBadge({ server }: { server: ServerView }) {
+  const { failures, warnings } = findingsSummary(server.tools);
+  if (failures + warnings === 0) return null;
+  return (
+    <span className={`pill pill-small tone-${failures ? 'bad' : 'warn'}`} data-testid="findings-badge">
+      {failures ? `${failures} refused by ChatGPT` : ''}
+      {failures && warnings ? ', ' : ''}
+      {warnings ? `${warnings} with warnings` : ''}
+    </span>
   );
 }
 
@@ -135,6 +149,7 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
           {server.tools.length > 0 ? (open ? '▴' : '▾') : ''}
         </button>
         {server.restarts > 0 && <span className="muted small">{server.restarts} restarts</span>}
+        <FindingsBadge server={server} />
       </div>
       {open && (
         <ul className="tools">
@@ -154,6 +169,7 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
                 {(t.title || t.description) && (
                   <div className="muted small tool-desc">{t.title ?? t.description}</div>
                 )}
+                <ToolFindings tool={t} />
               </div>
             </li>
           ))}

@@ -185,6 +185,42 @@ describe('control service: servers', () => {
     svc.close();
   });
 
+  it('shows per tool what ChatGPT would object to, and the hints the owner overrode', async () => {
+    const f = createFakes({
+      mcpServers: {
+        memory: {
+          ...memoryServer,
+          annotations: { read_graph: { destructiveHint: false, openWorldHint: false } },
+        },
+      },
+    });
+    f.upstreams.states = [{ name: 'memory', transport: 'stdio', status: 'ready', since: 1, restarts: 0 }];
+    f.upstreams.tools.memory = [
+      {
+        name: 'read_graph',
+        description: 'Read it',
+        inputSchema: { type: 'object' },
+        annotations: { readOnlyHint: true },
+      },
+      { name: 'bad_schema', description: 'Broken', inputSchema: { type: 'string' } },
+    ];
+    const svc = createControlService(f.deps);
+    const [memory] = await svc.listServers();
+    const [read, bad] = memory!.tools;
+    assert.deepEqual(read?.findings, []);
+    assert.deepEqual(read?.hints, { readOnlyHint: true, destructiveHint: false, openWorldHint: false });
+    assert.deepEqual(read?.overriddenHints, ['destructiveHint', 'openWorldHint']);
+    assert.deepEqual(
+      bad?.findings?.map((x) => [x.level, x.code]),
+      [
+        ['failure', 'schema-invalid'],
+        ['warning', 'hint-missing'],
+      ],
+    );
+    assert.equal(bad?.overriddenHints, undefined);
+    svc.close();
+  });
+
   it('saves, validates, enables, disables and removes servers in the config', async () => {
     const f = createFakes();
     const svc = createControlService(f.deps);

@@ -381,3 +381,32 @@ test('upstreams log at the most verbose level any session asked for, again after
   );
   router.close();
 });
+
+test('config annotations override the three hints on top of the upstream, and only them', async () => {
+  const { a, router } = await setup({
+    a: {
+      command: 'x',
+      annotations: {
+        echo: { destructiveHint: false, openWorldHint: false },
+        'touc*': { readOnlyHint: true },
+      },
+    },
+  });
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  const exposed = tools.find((t) => t['name'] === 'a__echo')!;
+  const original = a.tools().find((t) => t['name'] === 'echo')!;
+  assert.deepEqual(
+    { ...exposed, name: 'echo', annotations: undefined },
+    { ...original, annotations: undefined },
+    'everything but name and annotations is the raw upstream object',
+  );
+  assert.deepEqual(exposed['annotations'], {
+    ...(original['annotations'] as RawObject),
+    destructiveHint: false,
+    openWorldHint: false,
+  });
+  // A readOnlyHint set by the owner counts for read-only clients, like tools.readOnly does.
+  const ro = (await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] };
+  assert.ok(ro.tools.some((t) => t['name'] === 'a__touch'));
+  router.close();
+});
