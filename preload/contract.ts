@@ -113,10 +113,13 @@ export interface GrantView {
 export interface SettingsView {
   port: number;
   authMode: 'oauth' | 'none';
-  tunnelMode: 'off' | 'quick' | 'named';
+  tunnelMode: 'off' | 'quick' | 'named' | 'openai';
   tunnelHostname?: string;
   /** Whether a named-tunnel token is stored (never the token). */
   tunnelTokenStored: boolean;
+  /** OpenAI Secure MCP Tunnel: the tunnel id, and whether its API key is stored (never the key). */
+  openaiTunnelId?: string;
+  openaiKeyStored?: boolean;
   launchAtLogin: boolean;
   /** False where launch at login cannot be set (the headless gateway); absent means available. */
   launchAtLoginAvailable?: boolean;
@@ -175,7 +178,9 @@ export interface TunnelgateApi {
   downloadCloudflared(): Promise<void>;
 
   getSettings(): Promise<SettingsView>;
-  updateSettings(patch: Partial<SettingsView> & { tunnelToken?: string }): Promise<SettingsView>;
+  updateSettings(
+    patch: Partial<SettingsView> & { tunnelToken?: string; openaiApiKey?: string },
+  ): Promise<SettingsView>;
 
   onStatus(listener: (status: AppStatus) => void): Unsubscribe;
   onServers(listener: (servers: ServerView[]) => void): Unsubscribe;

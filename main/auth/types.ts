@@ -6,7 +6,8 @@ export const SCOPE_FULL = 'mcp:full';
 
 /** Who is calling, as established by the public listener's auth hook. */
 export interface Principal {
-  kind: 'oauth' | 'anonymous' | 'local';
+  /** 'tunnel': a request delivered by OpenAI's Secure MCP Tunnel, bound to the owner's OpenAI workspace. */
+  kind: 'oauth' | 'anonymous' | 'local' | 'tunnel';
   clientId?: string;
   clientName?: string;
   grantId?: string;

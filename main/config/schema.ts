@@ -113,14 +113,27 @@ export const configSchema = z
       .optional(),
     tunnel: z
       .object({
-        mode: z.enum(['off', 'quick', 'named']).optional(),
+        mode: z.enum(['off', 'quick', 'named', 'openai']).optional(),
         cloudflaredPath: z.string().optional(),
         /** Named tunnel: public hostname configured in Cloudflare's dashboard. */
         hostname: z.string().optional(),
         /** Named tunnel: name of the keychain secret holding the tunnel token. */
         tokenSecret: z.string().optional(),
+        /** OpenAI Secure MCP Tunnel: the tunnel id from OpenAI's Tunnels settings (tunnel_...). */
+        tunnelId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,128}$/, "not a tunnel id (expected e.g. 'tunnel_0123abcd...')")
+          .optional(),
+        /** OpenAI tunnel: name of the keychain secret holding its runtime API key (never the key). */
+        apiKeySecret: z.string().min(1).optional(),
+        /** OpenAI tunnel: callers through it see only read-only tools (like an mcp:read grant). */
+        readOnly: z.boolean().optional(),
       })
       .strict()
+      .refine((t) => t.mode !== 'openai' || t.tunnelId !== undefined, {
+        message: "required when tunnel.mode is 'openai' (the tunnel id from OpenAI's Tunnels settings)",
+        path: ['tunnelId'],
+      })
       .optional(),
     activity: z
       .object({

@@ -20,6 +20,7 @@ import { buildServerViews } from './server-views.js';
 import {
   applySettingsPatch,
   buildSettingsView,
+  openaiKeySecretName,
   tunnelTokenSecretName,
   type SettingsPatch,
 } from './settings.js';
@@ -287,6 +288,11 @@ export function createControlService(deps: ControlDeps): ControlService {
             'Named-tunnel token: empty. Paste the token from Cloudflare’s dashboard (Zero Trust → Tunnels).',
           );
         await deps.secrets.set(tunnelTokenSecretName(next), patch.tunnelToken.trim());
+      }
+      if (patch.openaiApiKey !== undefined) {
+        if (patch.openaiApiKey.trim() === '')
+          throw new Error('OpenAI tunnel API key: empty. Paste a runtime API key that may use this tunnel.');
+        await deps.secrets.set(openaiKeySecretName(next), patch.openaiApiKey.trim());
       }
       await saveConfig(next);
       if (patch.launchAtLogin !== undefined) deps.platform?.setLaunchAtLogin(patch.launchAtLogin);

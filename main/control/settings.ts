@@ -9,10 +9,17 @@ import type { SettingsView } from '../../preload/contract.js';
 /** Default keychain entry for the named-tunnel token when the config names none. */
 export const DEFAULT_TUNNEL_TOKEN_SECRET = 'cloudflared-tunnel-token';
 
-export type SettingsPatch = Partial<SettingsView> & { tunnelToken?: string };
+/** Default keychain entry for the OpenAI tunnel's runtime API key when the config names none. */
+export const DEFAULT_OPENAI_KEY_SECRET = 'openai-tunnel-api-key';
+
+export type SettingsPatch = Partial<SettingsView> & { tunnelToken?: string; openaiApiKey?: string };
 
 export function tunnelTokenSecretName(config: TunnelgateConfig): string {
   return config.tunnel?.tokenSecret ?? DEFAULT_TUNNEL_TOKEN_SECRET;
+}
+
+export function openaiKeySecretName(config: TunnelgateConfig): string {
+  return config.tunnel?.apiKeySecret ?? DEFAULT_OPENAI_KEY_SECRET;
 }
 
 export interface SettingsInputs {
@@ -37,6 +44,8 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
     logRetentionDays: i.config.activity?.retentionDays ?? DEFAULT_RETENTION_DAYS,
   };
   if (i.config.tunnel?.hostname) view.tunnelHostname = i.config.tunnel.hostname;
+  if (i.config.tunnel?.tunnelId) view.openaiTunnelId = i.config.tunnel.tunnelId;
+  view.openaiKeyStored = i.secretNames.includes(openaiKeySecretName(i.config));
   return view;
 }
 
@@ -64,8 +73,10 @@ export function applySettingsPatch(config: TunnelgateConfig, patch: SettingsPatc
     gateway.auth = patch.authMode;
   }
   if (patch.tunnelMode !== undefined) {
-    if (!['off', 'quick', 'named'].includes(patch.tunnelMode)) {
-      throw new Error(`Tunnel mode: must be 'off', 'quick' or 'named' (got ${shown(patch.tunnelMode)}).`);
+    if (!['off', 'quick', 'named', 'openai'].includes(patch.tunnelMode)) {
+      throw new Error(
+        `Tunnel mode: must be 'off', 'quick', 'named' or 'openai' (got ${shown(patch.tunnelMode)}).`,
+      );
     }
     tunnel.mode = patch.tunnelMode;
   }
@@ -79,6 +90,18 @@ export function applySettingsPatch(config: TunnelgateConfig, patch: SettingsPatc
     if (host === '') delete tunnel.hostname;
     else tunnel.hostname = host;
   }
+  if (patch.openaiTunnelId !== undefined) {
+    const id = patch.openaiTunnelId.trim();
+    if (id !== '' && !/^[A-Za-z0-9_-]{1,128}$/.test(id)) {
+      throw new Error(
+        `OpenAI tunnel id: expected the id from OpenAI's Tunnels settings, like 'tunnel_0123…' (got ${shown(patch.openaiTunnelId)}).`,
+      );
+    }
+    if (id === '') delete tunnel.tunnelId;
+    else tunnel.tunnelId = id;
+  }
+  if (patch.openaiApiKey !== undefined && !tunnel.apiKeySecret)
+    tunnel.apiKeySecret = DEFAULT_OPENAI_KEY_SECRET;
   if (patch.tunnelToken !== undefined && !tunnel.tokenSecret)
     tunnel.tokenSecret = DEFAULT_TUNNEL_TOKEN_SECRET;
   if (patch.logRetentionDays !== undefined) {

@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ActivitySink } from '../activity/types.js';
 import { createConcurrencyCap } from './front/concurrency-cap.js';
-import type { PublicAuthHook } from '../auth/types.js';
+import type { Principal, PublicAuthHook } from '../auth/types.js';
 import type { ServerConfig } from '../config/schema.js';
 import { createHostOriginPolicy } from './front/host-origin.js';
 import { createMcpEndpoint } from './front/mcp-endpoint.js';
@@ -69,6 +69,15 @@ export function createGateway(deps: GatewayDeps) {
   return {
     router,
     handler,
+    /**
+     * Serves one MCP request whose caller was authenticated before it got here (OpenAI's Secure MCP
+     * Tunnel: the owner's workspace, by long-poll). Same cap, endpoint, sessions, tool visibility and
+     * activity log as the public listener; no Host/Origin check (no browser, no socket) and no OAuth.
+     */
+    serveAuthenticated(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+      if (!cap.guard(res)) return Promise.resolve();
+      return endpoint.handle(req, res, principal);
+    },
     /** Requests being served right now (the concurrency cap's count). */
     inFlight(): number {
       return cap.inFlight();
