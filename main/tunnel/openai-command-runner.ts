@@ -115,7 +115,7 @@ export async function runCommand(
     );
   try {
     const outcome = await execute(deps, command, type, ctrl.signal, post);
-    if (outcome === 'aborted' || ctrl.signal.aborted) {
+    if (outcome === 'aborted') {
       deps.log(
         `OpenAI tunnel: request ${requestId} ran past its response_timeout (or the tunnel stopped); dropped.`,
       );
