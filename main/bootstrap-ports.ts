@@ -17,10 +17,18 @@ import {
   type TunnelManagerDeps,
 } from './tunnel/index.js';
 import type { TunnelState } from './tunnel/tunnel-state.js';
+import {
+  createOpenAiTunnelProvider,
+  type OpenAiTunnelDeps,
+  type OpenAiTunnelProvider,
+} from './tunnel/openai-tunnel-provider.js';
+
+/** Either tunnel provider: cloudflared (a public URL) or OpenAI's Secure MCP Tunnel (long-poll). */
+export type AnyTunnel = CloudflaredTunnelManager | OpenAiTunnelProvider;
 
 /** The tunnel manager, created on first start (the app never starts a tunnel by itself). */
 export interface TunnelHolder {
-  manager: CloudflaredTunnelManager | undefined;
+  manager: AnyTunnel | undefined;
   /** `--auth none` on loopback only: going public is refused (nothing would guard /mcp). */
   localOnly: boolean;
 }
@@ -48,7 +56,9 @@ export interface PortsInputs {
   secrets: SecretStore;
   tunnel: TunnelHolder;
   makeTunnel(mode: 'quick' | 'named'): TunnelManagerDeps;
-  tunnelMode(): 'quick' | 'named';
+  /** tunnel.mode "openai": the provider's dependencies (bootstrap-openai-tunnel.ts). */
+  makeOpenAiTunnel(): OpenAiTunnelDeps;
+  tunnelMode(): 'quick' | 'named' | 'openai';
   /** The tunnel's public origin became known or changed (null: gone). */
   onTunnelUrl(url: string | null): void;
   /** Every tunnel state, with the one before it (for telling the user about failures). */
@@ -86,9 +96,9 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
   const urlListeners = new Set<(c: { previous: string | null; url: string | null }) => void>();
   /** What the current manager was made with: Settings may change the mode, hostname or binary. */
   let madeWith: string | undefined;
-  let pending: Promise<CloudflaredTunnelManager> | undefined;
-  const create = (deps: TunnelManagerDeps): CloudflaredTunnelManager => {
-    const m = createTunnelManager(deps);
+  let pending: Promise<AnyTunnel> | undefined;
+  const create = (make: () => AnyTunnel): AnyTunnel => {
+    const m = make();
     let lastUrl: string | null = null;
     let previous: TunnelState | undefined;
     m.on('state', (s: TunnelState) => {
@@ -112,16 +122,22 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
    * became named in Settings, a new hostname or cloudflared path) is replaced; a running one is kept
    * until the user stops it, so nothing drops the public URL behind their back.
    */
-  const ensure = async (): Promise<CloudflaredTunnelManager> => {
-    if (i.tunnel.localOnly) throw new Error(LOCAL_ONLY);
+  const ensure = async (): Promise<AnyTunnel> => {
+    const mode = i.tunnelMode();
+    // OpenAI's tunnel is guarded by the owner's workspace, not by our auth: allowed on loopback too.
+    if (i.tunnel.localOnly && mode !== 'openai') throw new Error(LOCAL_ONLY);
     while (pending) await pending.catch(() => undefined);
-    const deps = i.makeTunnel(i.tunnelMode());
-    const key = JSON.stringify([
-      deps.mode,
-      deps.localPort,
-      deps.cloudflaredPath ?? null,
-      deps.hostname ?? null,
-    ]);
+    let key: string;
+    let make: () => AnyTunnel;
+    if (mode === 'openai') {
+      const t = i.currentConfig().tunnel;
+      key = JSON.stringify(['openai', t?.tunnelId ?? null, t?.readOnly ?? false, t?.apiKeySecret ?? null]);
+      make = () => createOpenAiTunnelProvider(i.makeOpenAiTunnel());
+    } else {
+      const deps = i.makeTunnel(mode);
+      key = JSON.stringify([deps.mode, deps.localPort, deps.cloudflaredPath ?? null, deps.hostname ?? null]);
+      make = () => createTunnelManager(deps);
+    }
     const current = i.tunnel.manager;
     if (current && (key === madeWith || !['stopped', 'failed'].includes(current.state().phase)))
       return current;
@@ -130,7 +146,7 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
         await current.stop();
         await current.close();
       }
-      const m = create(deps);
+      const m = create(make);
       i.tunnel.manager = m;
       madeWith = key;
       return m;
@@ -141,9 +157,20 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
       pending = undefined;
     }
   };
+  /**
+   * The provider's state; while none runs for the configured kind (e.g. before the first start, or
+   * Settings switched to OpenAI's tunnel), a stopped state of that kind, so the window shows its page.
+   */
+  const current = (): TunnelState => {
+    const s = i.tunnel.manager?.state();
+    const openai = i.tunnelMode() === 'openai';
+    if (s && (s.phase !== 'stopped' || (s.mode === 'openai') === openai)) return s;
+    const id = i.currentConfig().tunnel?.tunnelId;
+    return openai ? { ...STOPPED, mode: 'openai', ...(id ? { tunnelId: id } : {}) } : STOPPED;
+  };
   return {
-    state: () => i.tunnel.manager?.state() ?? STOPPED,
-    cannotStart: () => (i.tunnel.localOnly ? LOCAL_ONLY : undefined),
+    state: current,
+    cannotStart: () => (i.tunnel.localOnly && i.tunnelMode() !== 'openai' ? LOCAL_ONLY : undefined),
     start: async () => {
       await (await ensure()).start();
       const s = i.tunnel.manager?.state();
@@ -153,7 +180,10 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
       await i.tunnel.manager?.stop();
     },
     downloadBinary: async () => {
-      await (await ensure()).downloadBinary();
+      const m = await ensure();
+      if (!('downloadBinary' in m))
+        throw new Error("OpenAI's tunnel needs no cloudflared: nothing to download in tunnel.mode 'openai'.");
+      await m.downloadBinary();
     },
     onState: (l) => {
       stateListeners.add(l);

@@ -50,6 +50,7 @@ import { resolveSecretRefs } from './secrets/secret-refs.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { buildPorts, rendererDir, type TunnelHolder } from './bootstrap-ports.js';
 import { createMcpPathProbe } from './bootstrap-reachability.js';
+import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
 import type { TunnelManagerDeps } from './tunnel/index.js';
 
 /** User-facing output: `info` for what the user asked for (URLs), `warn` for problems. */
@@ -316,7 +317,19 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       ...options.tunnelDeps,
       ...reachabilityProbe(),
     }),
-    tunnelMode: () => (currentConfig().tunnel?.mode === 'named' ? 'named' : 'quick'),
+    tunnelMode: () => {
+      const m = currentConfig().tunnel?.mode;
+      return m === 'named' || m === 'openai' ? m : 'quick';
+    },
+    // OpenAI's Secure MCP Tunnel: requests arrive by long-poll, served as the tunnel's own client.
+    makeOpenAiTunnel: () =>
+      openAiTunnelDeps({
+        config: currentConfig(),
+        secrets,
+        gateway: () => gateway,
+        ...(options.tunnelDeps?.fetch ? { fetch: options.tunnelDeps.fetch } : {}),
+        ...(options.tunnelDeps?.env ? { env: options.tunnelDeps.env } : {}),
+      }),
     onTunnelUrl: (url) => {
       if (!localOnly) gateway?.setPublicOrigin(publicUrlOption ?? url);
       auth?.refreshOrigin();
@@ -349,6 +362,10 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         const why = s.error ?? 'cloudflared exited';
         log.warn(`Tunnel lost (${why}); reconnecting...`);
         systemEvent('tunnel/reconnecting', why);
+      } else if (s.phase === 'ready' && s.mode === 'openai' && before?.phase !== 'ready') {
+        log.info(
+          `Connected to OpenAI's tunnel ${s.tunnelId ?? ''}: in ChatGPT, add a custom MCP server with Tunnel and this id.`,
+        );
       } else if (s.phase === 'ready' && s.reachable === 'no' && before?.reachable !== 'no') {
         const why = s.reachableDetail ?? 'the public URL does not answer';
         log.warn(`The tunnel is up but the gateway is not reachable through it: ${why}`);

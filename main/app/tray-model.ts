@@ -48,6 +48,9 @@ export function trayStatusLine(status: AppStatus): string {
   if (!gateway.running) return 'Stopped';
   if (tunnel.phase === 'starting') return 'Starting…';
   if (tunnel.phase === 'reconnecting') return 'Starting… (reconnecting the tunnel)';
+  // OpenAI's Secure MCP Tunnel has no public URL: ChatGPT names the tunnel id instead.
+  if (tunnel.phase === 'ready' && tunnel.mode === 'openai')
+    return clip(`Connected to OpenAI's tunnel ${tunnel.tunnelId ?? ''}`);
   if (tunnel.phase === 'ready' && tunnel.url) {
     const host = hostOf(tunnel.url);
     if (tunnel.reachable === 'no') return clip(`Error: ${host} is not reachable from the internet`);
@@ -74,7 +77,8 @@ export function buildTrayTemplate(
   const { gateway, tunnel } = status;
   const tunnelActive =
     tunnel.phase === 'starting' || tunnel.phase === 'ready' || tunnel.phase === 'reconnecting';
-  const copyTarget = gateway.connectorUrl ?? gateway.localUrl;
+  const tunnelId = tunnel.mode === 'openai' ? tunnel.tunnelId : undefined;
+  const copyTarget = gateway.connectorUrl ?? tunnelId ?? gateway.localUrl;
   const pending = status.pendingApprovals;
   return [
     { id: 'status', label: trayStatusLine(status), enabled: false },
@@ -83,16 +87,24 @@ export function buildTrayTemplate(
       ? { id: 'toggle-gateway', label: 'Stop gateway', click: () => actions.stopGateway() }
       : { id: 'toggle-gateway', label: 'Start gateway', click: () => actions.startGateway() },
     tunnelActive
-      ? { id: 'toggle-tunnel', label: 'Stop public URL', click: () => actions.stopTunnel() }
+      ? {
+          id: 'toggle-tunnel',
+          label: tunnel.mode === 'openai' ? 'Disconnect OpenAI tunnel' : 'Stop public URL',
+          click: () => actions.stopTunnel(),
+        }
       : {
           id: 'toggle-tunnel',
-          label: 'Go public (start tunnel)',
+          label: tunnel.mode === 'openai' ? 'Connect OpenAI tunnel' : 'Go public (start tunnel)',
           enabled: gateway.running,
           click: () => actions.startTunnel(),
         },
     {
       id: 'copy-url',
-      label: gateway.connectorUrl ? 'Copy connector URL' : 'Copy connector URL (local only)',
+      label: gateway.connectorUrl
+        ? 'Copy connector URL'
+        : tunnelId
+          ? 'Copy OpenAI tunnel id'
+          : 'Copy connector URL (local only)',
       enabled: copyTarget !== null,
       click: () => {
         if (copyTarget) actions.copyText(copyTarget);

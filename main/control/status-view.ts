@@ -54,10 +54,12 @@ export function buildStatus(i: StatusInputs): AppStatus {
     tunnel: i.tunnel,
     checklist: {
       gatewayRunning: i.gatewayRunning,
-      tunnelReady: i.tunnel.phase === 'ready' && i.tunnel.url !== null,
+      // OpenAI's tunnel is ready without a URL: ChatGPT reaches it by the tunnel id.
+      tunnelReady: i.tunnel.phase === 'ready' && (i.tunnel.url !== null || i.tunnel.mode === 'openai'),
       reachable: i.tunnel.reachable === 'yes',
-      // With auth none there is nobody to approve: the secret URL is the key.
-      clientApproved: i.authMode === 'none' || i.grants > 0,
+      // With auth none there is nobody to approve: the secret URL is the key. Through OpenAI's tunnel
+      // the owner's workspace is the approval (the key was stored and the tunnel started by the owner).
+      clientApproved: i.authMode === 'none' || i.grants > 0 || i.tunnel.mode === 'openai',
     },
     pendingApprovals: i.pendingApprovals,
     keychain: i.keychain,

@@ -3,6 +3,7 @@ import { api } from '../api';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBanner, Loading, Notice, PageHeader, StatusPill } from '../components/bits';
 import { useAction } from '../hooks/use-action';
+import { OpenAiTunnelConnect } from './openai-tunnel-connect';
 
 const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
   { key: 'gatewayRunning', label: 'Gateway running', hint: 'The local MCP endpoint accepts requests.' },
@@ -73,6 +74,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
       </section>
     );
   }
+  if (status.tunnel.mode === 'openai') return <OpenAiTunnelConnect status={status} error={error} />;
   const g = status.gateway;
   const t = status.tunnel;
   const tunnelBusy = t.phase === 'starting' || t.phase === 'reconnecting';

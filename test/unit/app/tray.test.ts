@@ -66,6 +66,27 @@ const gatewayError = baseStatus({
   },
 });
 
+const openaiReady = baseStatus({
+  tunnel: {
+    mode: 'openai',
+    phase: 'ready',
+    url: null,
+    reachable: 'yes',
+    tunnelId: 'tunnel_0123456789abcdef0123456789abcdef',
+  },
+});
+const openaiRefused = baseStatus({
+  tunnel: {
+    mode: 'openai',
+    phase: 'failed',
+    url: null,
+    reachable: 'unknown',
+    tunnelId: 'tunnel_0123456789abcdef0123456789abcdef',
+    errorCode: 'unauthorized',
+    error: 'OpenAI refused the tunnel API key (HTTP 401, tunnel_use_forbidden).',
+  },
+});
+
 function recorder() {
   const calls: string[] = [];
   const actions: TrayActions = {
@@ -96,6 +117,13 @@ describe('tray status line and icon state', () => {
       'error',
     ],
     ['gateway error', gatewayError, 'Error: Port 8740 on 127.0.0.1 is already in use', 'error'],
+    [
+      'OpenAI tunnel connected',
+      openaiReady,
+      "Connected to OpenAI's tunnel tunnel_0123456789abcdef0123456789abcdef",
+      'public',
+    ],
+    ['OpenAI tunnel key refused', openaiRefused, /^Error: OpenAI refused the tunnel API key/, 'error'],
   ];
   for (const [name, status, line, icon] of cases) {
     it(name, () => {
@@ -109,6 +137,24 @@ describe('tray status line and icon state', () => {
 });
 
 describe('tray menu', () => {
+  it("OpenAI's tunnel: stop covers it, and the copy item copies the tunnel id (there is no URL)", () => {
+    const { calls, actions } = recorder();
+    const items = buildTrayTemplate(openaiReady, false, actions);
+    const toggle = items.find((i) => i.id === 'toggle-tunnel');
+    assert.equal(toggle?.label, 'Disconnect OpenAI tunnel');
+    const idle = buildTrayTemplate(
+      baseStatus({ tunnel: { ...openaiReady.tunnel, phase: 'stopped' } }),
+      false,
+      actions,
+    );
+    assert.equal(idle.find((i) => i.id === 'toggle-tunnel')?.label, 'Connect OpenAI tunnel');
+    const copy = items.find((i) => i.id === 'copy-url');
+    assert.equal(copy?.label, 'Copy OpenAI tunnel id');
+    (copy?.click as () => void)();
+    (toggle?.click as () => void)();
+    assert.deepEqual(calls, ['copy tunnel_0123456789abcdef0123456789abcdef', 'stopTunnel']);
+  });
+
   it('has every item, in order, with the status line disabled', () => {
     const { actions } = recorder();
     const items = buildTrayTemplate(publicReady, false, actions);

@@ -1,0 +1,80 @@
+/**
+ * Wiring for OpenAI's Secure MCP Tunnel (`"tunnel": {"mode": "openai", ...}`): the provider's
+ * dependencies from the config, the keychain and the running gateway. Kept out of bootstrap.ts so
+ * the wiring there stays one line.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TunnelgateConfig } from './config/index.js';
+import { openaiKeySecretName } from './control/settings.js';
+import type { Gateway } from './gateway/gateway.js';
+import type { SecretStore } from './secrets/secret-store.js';
+import {
+  OPENAI_API_BASE,
+  openAiTunnelPrincipal,
+  type OpenAiTunnelDeps,
+} from './tunnel/openai-tunnel-provider.js';
+
+export interface OpenAiTunnelInputs {
+  config: TunnelgateConfig;
+  secrets: SecretStore;
+  gateway(): Gateway | undefined;
+  fetch?: typeof fetch;
+  /** TUNNELGATE_OPENAI_BASE_URL (https, or http on 127.0.0.1 for tests) replaces api.openai.com. */
+  env?: Record<string, string | undefined>;
+}
+
+/** The version in package.json (diagnostic X-Tunnel-Client-Version), from main/ or dist/main/. */
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 3; i++, dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'tunnelgate' && pkg.version) return pkg.version;
+    } catch {
+      // not here; one folder up
+    }
+  }
+  return '0.0.0';
+}
+
+function baseUrl(env: Record<string, string | undefined>): string {
+  const v = env['TUNNELGATE_OPENAI_BASE_URL'];
+  if (!v) return OPENAI_API_BASE;
+  // The API key travels to this origin: only https, or plain http to this computer (a test double).
+  if (!/^https:\/\/[^/\s]+\/?$/.test(v) && !/^http:\/\/127\.0\.0\.1:[0-9]+\/?$/.test(v)) {
+    throw new Error(
+      `TUNNELGATE_OPENAI_BASE_URL: expected https://host or http://127.0.0.1:PORT (got '${v.slice(0, 80)}').`,
+    );
+  }
+  return v;
+}
+
+export function openAiTunnelDeps(i: OpenAiTunnelInputs): OpenAiTunnelDeps {
+  const t = i.config.tunnel ?? {};
+  const tunnelId = t.tunnelId ?? '';
+  const principal = openAiTunnelPrincipal(tunnelId, t.readOnly === true);
+  return {
+    tunnelId,
+    apiKey: () => i.secrets.get(openaiKeySecretName(i.config)),
+    baseUrl: baseUrl(i.env ?? process.env),
+    clientVersion: packageVersion(),
+    ...(i.fetch ? { fetch: i.fetch } : {}),
+    serve: (req, res) => {
+      const g = i.gateway();
+      if (g) return g.serveAuthenticated(req, res, principal);
+      // Stopped from the tray: a clear JSON-RPC error rather than silence until the deadline.
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: null,
+        error: { code: -32603, message: 'The Tunnelgate gateway is stopped on this computer.' },
+      });
+      res.writeHead(503, { 'Content-Type': 'application/json' });
+      res.end(body);
+    },
+  };
+}
