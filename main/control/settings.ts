@@ -45,7 +45,8 @@ export function buildSettingsView(i: SettingsInputs): SettingsView {
   };
   if (i.config.tunnel?.hostname) view.tunnelHostname = i.config.tunnel.hostname;
   if (i.config.tunnel?.tunnelId) view.openaiTunnelId = i.config.tunnel.tunnelId;
-  view.openaiKeyStored = i.secretNames.includes(openaiKeySecretName(i.config));
+  if (i.config.tunnel?.mode === 'openai' || i.config.tunnel?.tunnelId)
+    view.openaiKeyStored = i.secretNames.includes(openaiKeySecretName(i.config));
   return view;
 }
 

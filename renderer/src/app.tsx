@@ -28,6 +28,8 @@ function summary(status: AppStatus | null): { tone: string; text: string } {
   if (t.phase === 'starting' || t.phase === 'reconnecting')
     return { tone: 'busy', text: t.phase === 'starting' ? 'Tunnel starting' : 'Reconnecting' };
   if (t.phase === 'ready' && t.url) return { tone: 'good', text: `Public at ${new URL(t.url).host}` };
+  if (t.phase === 'ready' && t.mode === 'openai')
+    return { tone: 'good', text: "Connected to OpenAI's tunnel" };
   if (status.gateway.connectorUrl) {
     const host = new URL(status.gateway.connectorUrl).hostname;
     // A loopback public URL (--public-url http://127.0.0.1:PORT, for local clients) is not public.

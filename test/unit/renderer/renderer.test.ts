@@ -118,6 +118,33 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'connect');
   });
 
+  it("Connect, OpenAI's tunnel: the tunnel id instead of a URL, ChatGPT's Tunnel steps, the workspace binding", async () => {
+    const init = stubInit();
+    const id = 'tunnel_0123456789abcdef0123456789abcdef';
+    init.status.gateway.connectorUrl = null;
+    init.status.tunnel = { mode: 'openai', phase: 'ready', url: null, reachable: 'yes', tunnelId: id };
+    const p = await open('connect', init);
+    const { page } = p;
+    await page.getByTestId('openai-tunnel-id').waitFor();
+    assert.equal(await page.getByTestId('openai-tunnel-id').textContent(), id);
+    assert.equal(await page.getByTestId('connector-url').count(), 0, 'no connector URL to paste');
+    assert.match(
+      (await page.getByTestId('openai-tunnel-state').textContent()) ?? '',
+      new RegExp(`Connected to OpenAI's tunnel ${id}`),
+    );
+    const steps = (await page.getByTestId('openai-steps').textContent()) ?? '';
+    assert.match(steps, /Add custom MCP server/);
+    assert.match(steps, /Tunnel/);
+    assert.match((await page.getByTestId('openai-binding').textContent()) ?? '', /OpenAI workspace/);
+    assert.match(
+      (await page.getByTestId('sidebar-status').textContent()) ?? '',
+      /Connected to OpenAI's tunnel/,
+    );
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    assert.equal((await calls(page, 'stopTunnel')).length, 1);
+    await done(p, 'connect-openai');
+  });
+
   it('Connect: warns that the URL is the key in auth none, and says what is missing when not public', async () => {
     const init = stubInit();
     init.status.gateway.authMode = 'none';
