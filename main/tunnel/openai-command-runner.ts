@@ -5,7 +5,7 @@
  * "Posting a response"). The deadline bounds the whole lifecycle; an expired command is dropped
  * without a word ("never synthesize a late error response").
  */
-import type { TunnelClock } from './types.js';
+import type { Clock } from '../common/clock.js';
 import { runExchange, type ExchangeResult, type ExchangeServe } from './in-process-exchange.js';
 import type { PostOutcome } from './openai-control-plane.js';
 import {
@@ -19,7 +19,7 @@ import {
 export interface CommandRunnerDeps {
   serve: ExchangeServe;
   post(shardToken: string, payload: TunnelResponsePayload, signal: AbortSignal): Promise<PostOutcome>;
-  clock: TunnelClock;
+  clock: Clock;
   /** One line per notable event, with the opaque request_id only (never payloads or headers). */
   log(line: string): void;
 }

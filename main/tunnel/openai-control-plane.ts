@@ -4,7 +4,7 @@
  * POSTs with the retry rules of "Errors, retries, and concurrency". Time goes through `clock` so
  * tests never sleep for real backoff.
  */
-import type { TunnelClock } from './types.js';
+import type { Clock } from '../common/clock.js';
 import {
   HEADER,
   WIRE_PROTOCOL_VERSION,
@@ -26,7 +26,7 @@ export interface ControlPlaneDeps {
   instanceId: string;
   serverInfo: string;
   fetch: typeof fetch;
-  clock: TunnelClock;
+  clock: Clock;
   random?: () => number;
   /** Response POST retries: first delay ceiling, largest ceiling, attempts; Retry-After cap. */
   retry?: { baseMs?: number; maxMs?: number; attempts?: number; retryAfterCapMs?: number };
@@ -53,7 +53,7 @@ function errnoOf(err: unknown): string | undefined {
 }
 
 /** Waits `ms` on the injected clock; resolves false at once if `signal` aborts first. */
-export function sleepOn(clock: TunnelClock, ms: number, signal?: AbortSignal): Promise<boolean> {
+export function sleepOn(clock: Clock, ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = (): void => {

@@ -19,7 +19,8 @@ import {
 import { MAIN_CHANNEL, runCommand, type CommandOutcome } from './openai-command-runner.js';
 import { parseResponseTimeout, serverInfoHeader, type PolledCommand } from './openai-wire.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
-import type { TunnelClock, TunnelManager } from './types.js';
+import type { Clock } from '../common/clock.js';
+import type { TunnelManager } from './types.js';
 
 export const OPENAI_API_BASE = 'https://api.openai.com';
 export const TUNNEL_CLIENT_NAME = 'tunnelgate';
@@ -34,7 +35,7 @@ export interface OpenAiTunnelDeps {
   clientVersion?: string;
   fetch?: typeof fetch;
   /** Monotonic time and timers; tests drive them (no real backoff sleeps). */
-  clock?: TunnelClock;
+  clock?: Clock;
   random?: () => number;
   /** Poll batch hint (1-25) and requested long-poll wait. */
   poll?: { limit?: number; timeoutMs?: number };
@@ -69,7 +70,7 @@ export function openAiTunnelPrincipal(tunnelId: string, readOnly = false): Princ
 }
 
 /** performance.now() keeps the monotonic clock protocol.md asks deadlines to be measured on. */
-export const monotonicClock: TunnelClock = {
+export const monotonicClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

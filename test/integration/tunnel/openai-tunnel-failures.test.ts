@@ -14,7 +14,7 @@ import {
 } from '../../../main/tunnel/openai-tunnel-provider.js';
 import type { TunnelState } from '../../../main/tunnel/tunnel-state.js';
 import { createFakeControlPlane } from '../../fixtures/openai-control-plane/fake-control-plane.js';
-import { ManualClock } from '../../fixtures/upstream/manual-clock.js';
+import { ManualClock } from '../../fixtures/manual-clock.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const TUNNEL = 'tunnel_fedcba9876543210fedcba9876543210';
