@@ -47,6 +47,8 @@ export interface AppStatus {
   pendingApprovals: number;
   /** Set when the public URL changed since the user last acknowledged it. */
   urlChanged?: { previous: string; current: string };
+  /** Grants Tunnelgate revoked by itself lately (a reused refresh token or code), newest first. */
+  revokedGrants?: GrantRevocationView[];
   keychain: { available: boolean; reason?: string };
 }
 
@@ -108,6 +110,17 @@ export interface GrantView {
   createdAt: number;
   lastUsedAt?: number;
   redirectHost: string;
+}
+
+/** A grant Tunnelgate revoked by itself (issue 9): a reused refresh token or authorization code. */
+export interface GrantRevocationView {
+  grantId: string;
+  clientId: string;
+  clientName: string;
+  reason: 'refresh-reuse' | 'code-reuse';
+  /** What the client was told, in words ("refresh token reused; sign in again. ..."). */
+  message: string;
+  at: number;
 }
 
 export interface SettingsView {

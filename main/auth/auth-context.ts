@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { AssertionVerifier } from './client-assertion.js';
 import type { ClientRegistry } from './client-registry.js';
 import type { CodeStore } from './code-store.js';
 import type { GrantStore } from './grant-store.js';
@@ -20,6 +21,8 @@ export interface AuthContext {
   codes: CodeStore;
   grants: GrantStore;
   codec: TokenCodec;
+  /** RFC 7523 client assertions of private_key_jwt clients. */
+  assertions: AssertionVerifier;
   accessTokenTtlSec: number;
   /** How long an OAuth request body may take to arrive (slow-body defence). */
   bodyTimeoutMs?: number;

@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import type { ApprovalRequestView, GrantView } from '../../preload/contract.js';
+import type { ApprovalRequestView, GrantRevocationView, GrantView } from '../../preload/contract.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import type { AuthContext } from './auth-context.js';
 import { withParams } from './authorize-endpoint.js';
 import { authenticateBearer } from './bearer-auth.js';
 import { createCimdResolver } from './cimd.js';
+import { createAssertionVerifier } from './client-assertion.js';
+import { createClientJwks } from './client-jwks.js';
 import { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
 import { createClientRegistry } from './client-registry.js';
 import { createCodeStore } from './code-store.js';
-import { createGrantStore } from './grant-store.js';
+import { autoRevokeMessage, createGrantStore, type GrantRevocation } from './grant-store.js';
 import { isDirectLoopback, sendJson } from './http-util.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
-import { LEGACY_ALIASES, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
+import { issuerOfResource, LEGACY_ALIASES, resourceFor, SCOPES_SUPPORTED } from './metadata.js';
 import { createPendingRequests } from './pending-requests.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { redirectHost } from './redirect-uri.js';
@@ -52,6 +54,8 @@ export interface AuthEvents {
   pending: ApprovalRequestView[];
   grants: GrantView[];
   'url-changed': { previous: string; current: string };
+  /** Tunnelgate revoked a grant by itself (a reused refresh token or code): tell the owner. */
+  'grant-revoked': GrantRevocationView;
 }
 
 /** The public auth hook plus the owner's controls (called by the control service, never by the public side). */
@@ -64,6 +68,8 @@ export interface AuthService extends PublicAuthHook {
   deny(id: string): Promise<void>;
   listGrants(): GrantView[];
   revokeGrant(id: string): Promise<void>;
+  /** Grants Tunnelgate revoked by itself lately (newest first), with the reason in words. */
+  recentRevocations(): GrantRevocationView[];
   /** Re-reads the public origin now (call when the tunnel URL changes); emits 'url-changed'. */
   refreshOrigin(): string | null;
   /** The last change of public origin seen (also across restarts), for a status shown after the fact. */
@@ -177,13 +183,16 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       ? await loadOrCreateSecret(deps.secrets, SIGNING_KEY_SECRET, warnings, 'The token signing key')
       : randomBytes(32).toString('base64url');
 
-  const cimd = createCimdResolver({ transport: deps.cimdTransport ?? createHttpsCimdTransport(), clock });
+  const transport = deps.cimdTransport ?? createHttpsCimdTransport();
+  const cimd = createCimdResolver({ transport, clock });
+  const jwks = createClientJwks({ transport, clock });
   const warn = (m: string) => warnings.push(m);
   const grants = await createGrantStore({
     dataDir: deps.dataDir,
     clock,
     warn,
     onChange: () => emit('grants', listGrants()),
+    onAutoRevoke: (r) => emit('grant-revoked', revocationView(r)),
   });
   const clients = await createClientRegistry({
     dataDir: deps.dataDir,
@@ -206,6 +215,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     codes: createCodeStore({ clock }),
     grants,
     codec: createTokenCodec(Buffer.from(key, 'base64url')),
+    assertions: createAssertionVerifier({ clock, jwks }),
     accessTokenTtlSec: deps.accessTokenTtlSec ?? 3600,
     bodyTimeoutMs: deps.bodyTimeoutMs,
     limits: {
@@ -245,6 +255,10 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       ...(g.lastUsedAt !== undefined ? { lastUsedAt: g.lastUsedAt } : {}),
       redirectHost: g.redirectHost,
     }));
+  }
+
+  function revocationView(r: GrantRevocation): GrantRevocationView {
+    return { ...r, message: autoRevokeMessage(r.reason) };
   }
 
   function openRequest(id: string) {
@@ -316,8 +330,11 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         codeChallenge: r.codeChallenge,
         resource: r.resource,
         scopes: [...new Set(scopes)],
+        ...(r.client.authMethod ? { authMethod: r.client.authMethod } : {}),
       });
-      pending.decide(id, 'approved', withParams(r.redirectUri, { code, state: r.state }));
+      // RFC 9207 §2: `iss` on every authorization response, so the client can tell which server answered.
+      const iss = issuerOfResource(r.resource);
+      pending.decide(id, 'approved', withParams(r.redirectUri, { code, state: r.state, iss }));
     },
 
     async deny(id) {
@@ -329,6 +346,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
           error: 'access_denied',
           error_description: 'The owner denied this request in Tunnelgate.',
           state: r.state,
+          iss: issuerOfResource(r.resource),
         }),
       );
     },
@@ -341,6 +359,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
           `No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`,
         );
     },
+
+    recentRevocations: () => grants.autoRevocations().map(revocationView),
 
     refreshOrigin: publicNow,
     lastUrlChange: () => lastChange,
@@ -359,6 +379,8 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       pending.close();
       ctx.codes.close();
       cimd.close();
+      jwks.close();
+      ctx.assertions.close();
       for (const l of Object.values(ctx.limits)) l.close();
       await grants.close();
       await originWriter.flush().catch(() => undefined);

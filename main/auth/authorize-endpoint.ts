@@ -95,8 +95,9 @@ export async function handleAuthorize(
   }
   ctx.clients.touch(client.clientId);
   const state = q.get('state') ?? undefined;
+  // RFC 9207 §2: error responses carry `iss` too (mix-up defence needs it on every response).
   const fail = (error: string, description: string) =>
-    redirect(res, withParams(redirectUri, { error, error_description: description, state }));
+    redirect(res, withParams(redirectUri, { error, error_description: description, state, iss: origin }));
 
   if (q.get('response_type') !== 'code')
     return fail('unsupported_response_type', 'response_type must be "code".');

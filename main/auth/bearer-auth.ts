@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthContext } from './auth-context.js';
+import { autoRevokeMessage } from './grant-store.js';
 import { clientIp, header } from './http-util.js';
 import { sameResource, SCOPES_SUPPORTED } from './metadata.js';
 import { SCOPE_FULL, type AuthDecision } from './types.js';
@@ -77,7 +78,11 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
     );
   }
   const grant = ctx.grants.get(claims.sub);
-  if (!grant || grant.clientId !== claims.client_id) return invalid('The access was revoked by the owner.');
+  if (!grant || grant.clientId !== claims.client_id) {
+    // Say who revoked it: Tunnelgate itself (a reused refresh token or code) is not "the owner".
+    const auto = ctx.grants.autoRevocation(claims.sub);
+    return invalid(auto ? autoRevokeMessage(auto.reason) : 'The access was revoked by the owner.');
+  }
   if (ctx.grants.isJtiRevoked(claims.jti)) return invalid('The access token was revoked.');
   const waitCalls = ctx.limits.calls.take(grant.clientId);
   if (waitCalls > 0) {

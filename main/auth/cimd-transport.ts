@@ -58,7 +58,7 @@ export function createHttpsCimdTransport(options: { ca?: string | Buffer } = {})
             const declared = Number(res.headers['content-length'] ?? '0');
             if (declared > maxBytes) {
               req.destroy();
-              reject(new CimdFetchError(`the document is larger than ${maxBytes} bytes`));
+              reject(new CimdFetchError(`the answer is larger than ${maxBytes} bytes`));
               return;
             }
             const chunks: Buffer[] = [];
@@ -67,7 +67,7 @@ export function createHttpsCimdTransport(options: { ca?: string | Buffer } = {})
               size += chunk.length;
               if (size > maxBytes) {
                 req.destroy();
-                reject(new CimdFetchError(`the document is larger than ${maxBytes} bytes`));
+                reject(new CimdFetchError(`the answer is larger than ${maxBytes} bytes`));
                 return;
               }
               chunks.push(chunk);

@@ -1,7 +1,8 @@
-import { isPublicAddress } from './address-filter.js';
 import { CimdFetchError, type CimdTransport } from './cimd-transport.js';
+import { ASSERTION_ALGS, jwksProblem } from './client-jwks.js';
 import { cleanClientName } from './client-name.js';
 import type { ClientRecord } from './client-record.js';
+import { cacheLifetime, guardedGet } from './guarded-fetch.js';
 import { redirectUriProblem } from './redirect-uri.js';
 import type { Clock } from '../common/clock.js';
 
@@ -37,9 +38,6 @@ export function cimdUrlProblem(clientId: string): string | null {
   return null;
 }
 
-const MIN_CACHE_MS = 60_000;
-const MAX_CACHE_MS = 24 * 3_600_000;
-const DEFAULT_CACHE_MS = 10 * 60_000;
 const MAX_CACHE_ENTRIES = 500;
 
 /** Fetches, validates and caches Client ID Metadata Documents with SSRF care. */
@@ -52,37 +50,7 @@ export function createCimdResolver(options: CimdOptions) {
   async function fetchDocument(clientId: string): Promise<ClientRecord> {
     const problem = cimdUrlProblem(clientId);
     if (problem) throw new CimdFetchError(`the client_id URL ${problem}`);
-    const url = new URL(clientId);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    let addresses: { address: string; family: number }[];
-    const literal = /^[\d.]+$/.test(host) || host.includes(':');
-    if (literal) {
-      addresses = [{ address: host, family: host.includes(':') ? 6 : 4 }];
-    } else {
-      try {
-        addresses = await options.transport.resolve(host);
-      } catch {
-        throw new CimdFetchError(`the host name ${host} does not resolve`);
-      }
-    }
-    if (addresses.length === 0) throw new CimdFetchError(`the host name ${host} does not resolve`);
-    // Every answer must be public: a mixed answer is how rebinding attacks start.
-    const refused = addresses.find((a) => !isPublicAddress(a.address));
-    if (refused) {
-      // The message reaches whoever named the client_id: for a host name, do not tell them what it
-      // resolves to on the owner's network (internal DNS would become an oracle).
-      const what = literal ? `${refused.address},` : `${host} resolves to`;
-      throw new CimdFetchError(
-        `${what} a private, loopback or reserved address, which Tunnelgate does not contact`,
-      );
-    }
-    const target = addresses[0]!;
-    const res = await options.transport.get(url, target.address, target.family, { timeoutMs, maxBytes });
-    if (res.status >= 300 && res.status < 400)
-      throw new CimdFetchError(`the server answered with a redirect (${res.status}), which is not followed`);
-    if (res.status !== 200) throw new CimdFetchError(`the server answered ${res.status}`);
-    if (Buffer.byteLength(res.body) > maxBytes)
-      throw new CimdFetchError(`the document is larger than ${maxBytes} bytes`);
+    const res = await guardedGet(new URL(clientId), options.transport, { timeoutMs, maxBytes }, 'document');
     let doc: unknown;
     try {
       doc = JSON.parse(res.body);
@@ -118,13 +86,6 @@ export function createCimdResolver(options: CimdOptions) {
 
 export type CimdResolver = ReturnType<typeof createCimdResolver>;
 
-function cacheLifetime(cacheControl: string | undefined): number {
-  if (cacheControl && /no-store|no-cache/i.test(cacheControl)) return MIN_CACHE_MS;
-  const m = /max-age=(\d+)/i.exec(cacheControl ?? '');
-  if (!m) return DEFAULT_CACHE_MS;
-  return Math.min(MAX_CACHE_MS, Math.max(MIN_CACHE_MS, Number(m[1]) * 1000));
-}
-
 function validateDocument(clientId: string, doc: unknown, now: number): ClientRecord {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
     throw new CimdFetchError('the document is not a JSON object');
@@ -133,12 +94,7 @@ function validateDocument(clientId: string, doc: unknown, now: number): ClientRe
     throw new CimdFetchError("the document's client_id is not exactly the URL it was fetched from");
   if ('client_secret' in d || 'client_secret_expires_at' in d)
     throw new CimdFetchError('the document contains a client_secret, which a metadata document must not');
-  const method = d.token_endpoint_auth_method;
-  if (method !== undefined && method !== 'none') {
-    throw new CimdFetchError(
-      `token_endpoint_auth_method "${String(method)}" is not supported; Tunnelgate serves public clients ("none")`,
-    );
-  }
+  const auth = authOf(d);
   const uris = d.redirect_uris;
   if (!Array.isArray(uris) || uris.length === 0)
     throw new CimdFetchError('redirect_uris is missing or empty');
@@ -154,5 +110,50 @@ function validateDocument(clientId: string, doc: unknown, now: number): ClientRe
     source: 'cimd',
     cimdUrl: clientId,
     createdAt: now,
+    ...auth,
   };
+}
+
+/**
+ * How the client authenticates at the token endpoint. A metadata document is public, so it can only
+ * describe a public client (`none` + PKCE) or one that signs RFC 7523 assertions with a key pair it
+ * publishes (`private_key_jwt`, what ChatGPT's document declares). Shared-secret methods have no
+ * place in it (draft-ietf-oauth-client-id-metadata-document §4.1).
+ */
+function authOf(
+  d: Record<string, unknown>,
+): Pick<ClientRecord, 'authMethod' | 'jwksUri' | 'jwks' | 'signingAlg'> {
+  const method = d.token_endpoint_auth_method;
+  if (method === undefined || method === 'none') return {};
+  if (typeof method === 'string' && method.startsWith('client_secret_'))
+    throw new CimdFetchError(
+      `token_endpoint_auth_method "${method}" needs a shared secret, which a public metadata document cannot hold; use "private_key_jwt" or "none"`,
+    );
+  if (method !== 'private_key_jwt')
+    throw new CimdFetchError(
+      `token_endpoint_auth_method ${JSON.stringify(method)} is not supported; use "private_key_jwt" or "none"`,
+    );
+  const alg = d.token_endpoint_auth_signing_alg;
+  if (alg !== undefined && !(ASSERTION_ALGS as readonly unknown[]).includes(alg))
+    throw new CimdFetchError(
+      `token_endpoint_auth_signing_alg ${JSON.stringify(alg)} is not accepted; use one of ${ASSERTION_ALGS.join(', ')}`,
+    );
+  const signing = typeof alg === 'string' ? { signingAlg: alg } : {};
+  const { jwks_uri: uri, jwks } = d;
+  // RFC 7591 §2: jwks_uri and jwks must not both be present.
+  if (uri !== undefined && jwks !== undefined)
+    throw new CimdFetchError('the document has both jwks_uri and jwks; it must name its keys one way only');
+  if (uri !== undefined) {
+    if (typeof uri !== 'string' || !/^https:\/\/[^/]/.test(uri) || uri.includes('#'))
+      throw new CimdFetchError('jwks_uri must be an https URL without a fragment');
+    return { authMethod: 'private_key_jwt', jwksUri: uri, ...signing };
+  }
+  if (jwks !== undefined) {
+    const problem = jwksProblem(jwks);
+    if (problem) throw new CimdFetchError(`jwks ${problem}`);
+    return { authMethod: 'private_key_jwt', jwks: jwks as ClientRecord['jwks'], ...signing };
+  }
+  throw new CimdFetchError(
+    'token_endpoint_auth_method is "private_key_jwt" but the document has neither jwks_uri nor jwks, so its client assertions cannot be checked',
+  );
 }

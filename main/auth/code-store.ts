@@ -10,6 +10,8 @@ export interface CodeGrantInfo {
   codeChallenge: string;
   resource: string;
   scopes: string[];
+  /** How the client must authenticate when it redeems the code (from its metadata document). */
+  authMethod?: 'private_key_jwt';
 }
 
 interface CodeRecord extends CodeGrantInfo {
@@ -43,6 +45,12 @@ export function createCodeStore(deps: { clock: Clock; ttlMs?: number }) {
       const code = randomToken();
       codes.set(hashToken(code), { ...info, expiresAt: deps.clock.now() + ttlMs, used: false });
       return code;
+    },
+
+    /** What an unused, unexpired code stands for, without consuming it (to check the client first). */
+    peek(code: string): CodeGrantInfo | undefined {
+      const rec = codes.get(hashToken(code));
+      return rec && !rec.used && rec.expiresAt > deps.clock.now() ? rec : undefined;
     },
 
     /** Consumes a code. The caller checks client, redirect URI and PKCE before issuing tokens. */

@@ -1,3 +1,4 @@
+import { ASSERTION_ALGS } from './client-jwks.js';
 import { SCOPE_FULL, SCOPE_READ } from './types.js';
 
 /** Paths of the authorization server's endpoints on the public origin. */
@@ -24,6 +25,11 @@ export function resourceFor(origin: string): string {
   return `${origin}/mcp`;
 }
 
+/** The issuer (the origin) a resource identifier from resourceFor() belongs to. */
+export function issuerOfResource(resource: string): string {
+  return resource.endsWith('/mcp') ? resource.slice(0, -'/mcp'.length) : new URL(resource).origin;
+}
+
 /** RFC 9728 protected-resource metadata. */
 export function protectedResourceMetadata(origin: string): Record<string, unknown> {
   return {
@@ -36,8 +42,8 @@ export function protectedResourceMetadata(origin: string): Record<string, unknow
 }
 
 /**
- * RFC 8414 authorization-server metadata. No `authorization_response_iss_parameter_supported`:
- * redirects do not carry `iss` (RFC 9207), and advertising it without sending it breaks clients.
+ * RFC 8414 authorization-server metadata. Every authorization response carries `iss` (RFC 9207 §3),
+ * and private_key_jwt is offered for Client ID Metadata Document clients such as ChatGPT (RFC 7523).
  */
 export function authorizationServerMetadata(origin: string): Record<string, unknown> {
   return {
@@ -50,10 +56,12 @@ export function authorizationServerMetadata(origin: string): Record<string, unkn
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'refresh_token'],
-    token_endpoint_auth_methods_supported: ['none'],
+    token_endpoint_auth_methods_supported: ['none', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGS],
     revocation_endpoint_auth_methods_supported: ['none'],
     code_challenge_methods_supported: ['S256'],
     client_id_metadata_document_supported: true,
+    authorization_response_iss_parameter_supported: true,
   };
 }
 

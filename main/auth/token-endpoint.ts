@@ -7,7 +7,6 @@ import {
   BodyTooLargeError,
   clientIp,
   CORS_HEADERS,
-  header,
   mediaType,
   parseForm,
   readBody,
@@ -15,8 +14,10 @@ import {
   sendOAuthError,
 } from './http-util.js';
 import { resourceFor, sameResource } from './metadata.js';
+import { autoRevokeMessage } from './grant-store.js';
 import { redirectHost } from './redirect-uri.js';
 import { secretEquals } from './secret-equals.js';
+import { authenticateTokenClient, methodMismatch, type ClientAuth } from './token-client-auth.js';
 
 const URL_CHANGED =
   'This grant is for another server address: the public URL changed. Remove the connector and add it again with the new URL.';
@@ -25,22 +26,6 @@ const URL_CHANGED =
 export function pkceMatches(verifier: string, challenge: string): boolean {
   if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) return false;
   return secretEquals(createHash('sha256').update(verifier).digest('base64url'), challenge);
-}
-
-/** Public clients may also put their client_id in HTTP Basic (no secret); body wins if both. */
-function basicClientId(req: IncomingMessage): string | undefined {
-  const auth = header(req, 'authorization');
-  const m = /^Basic\s+(.+)$/i.exec(auth ?? '');
-  if (!m) return undefined;
-  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-  const id = decoded.split(':')[0];
-  if (!id) return undefined;
-  try {
-    return decodeURIComponent(id);
-  } catch {
-    // Not valid percent-encoding (RFC 6749 §2.3.1): treat as no client id; the request then fails as a 400.
-    return undefined;
-  }
 }
 
 /** Reads and checks a form POST; answers the error itself and returns null when it is not one. */
@@ -92,7 +77,6 @@ export async function handleToken(
       'The server does not know its public URL yet; retry once the tunnel is up.',
       CORS_HEADERS,
     );
-  const clientId = params.get('client_id') ?? basicClientId(req);
   // Only failures are limited, and a valid code or refresh token always works: ChatGPT calls from
   // addresses shared by all its users, so an attacker's failures there must not lock out the owner.
   // Codes and refresh tokens carry 256 bits, so the limit is about load, not guessing.
@@ -105,9 +89,12 @@ export async function handleToken(
       });
     sendOAuthError(res, status, error, description, CORS_HEADERS);
   };
+  const auth = await authenticateTokenClient(ctx, req, params, origin);
+  // RFC 6749 §5.2: a failed client authentication is invalid_client (401).
+  if (!auth.ok) return fail('invalid_client', auth.description, 401);
   const grantType = params.get('grant_type');
-  if (grantType === 'authorization_code') return exchangeCode(ctx, res, origin, params, clientId, fail);
-  if (grantType === 'refresh_token') return refresh(ctx, res, origin, params, clientId, fail);
+  if (grantType === 'authorization_code') return exchangeCode(ctx, res, origin, params, auth, fail);
+  if (grantType === 'refresh_token') return refresh(ctx, res, origin, params, auth, fail);
   if (!grantType) return fail('invalid_request', 'grant_type is required.');
   fail(
     'unsupported_grant_type',
@@ -116,28 +103,31 @@ export async function handleToken(
 }
 
 type Fail = (error: string, description: string, status?: number) => void;
+type Authenticated = Extract<ClientAuth, { ok: true }>;
 
 async function exchangeCode(
   ctx: AuthContext,
   res: ServerResponse,
   origin: string,
   params: Map<string, string>,
-  clientId: string | undefined,
+  auth: Authenticated,
   fail: Fail,
 ) {
   const code = params.get('code');
   if (!code) return fail('invalid_request', 'code is required.');
   const verifier = params.get('code_verifier');
   if (!verifier) return fail('invalid_request', 'code_verifier is required (PKCE).');
+  // The client is checked against what the code requires before the code is spent, so a request
+  // without its assertion cannot burn the owner's approval.
+  const peeked = ctx.codes.peek(code);
+  const mismatch = peeked && methodMismatch(peeked.authMethod, auth);
+  if (mismatch) return fail('invalid_client', mismatch, 401);
   const redeemed = ctx.codes.redeem(code);
   if (!redeemed.ok) {
     if (redeemed.reason === 'reused') {
       // OAuth 2.1 §4.1.3: a code used twice may be stolen: revoke what the first use issued.
-      if (redeemed.grantId) await ctx.grants.revoke(redeemed.grantId);
-      return fail(
-        'invalid_grant',
-        'This authorization code was already used; the tokens issued from it are revoked. Connect again.',
-      );
+      if (redeemed.grantId) await ctx.grants.revoke(redeemed.grantId, 'code-reuse');
+      return fail('invalid_grant', autoRevokeMessage('code-reuse'));
     }
     return fail(
       'invalid_grant',
@@ -147,6 +137,7 @@ async function exchangeCode(
     );
   }
   const info = redeemed.info;
+  const clientId = auth.clientId;
   if (!clientId)
     return fail('invalid_request', 'client_id is required for public clients (OAuth 2.1 §3.2.1).');
   if (clientId !== info.clientId)
@@ -170,14 +161,12 @@ async function exchangeCode(
     redirectHost: redirectHost(info.redirectUri),
     scopes: info.scopes,
     resource: info.resource,
+    ...(info.authMethod ? { authMethod: info.authMethod } : {}),
   });
   if (redeemed.markIssued(grant.id).reused) {
     // The code was replayed while this exchange was in flight: the grant is born revoked.
-    await ctx.grants.revoke(grant.id);
-    return fail(
-      'invalid_grant',
-      'This authorization code was used twice; the tokens issued from it are revoked. Connect again.',
-    );
+    await ctx.grants.revoke(grant.id, 'code-reuse');
+    return fail('invalid_grant', autoRevokeMessage('code-reuse'));
   }
   sendTokens(ctx, res, origin, grant, refreshToken);
 }
@@ -187,40 +176,52 @@ async function refresh(
   res: ServerResponse,
   origin: string,
   params: Map<string, string>,
-  clientId: string | undefined,
+  auth: Authenticated,
   fail: Fail,
 ) {
   const token = params.get('refresh_token');
   if (!token) return fail('invalid_request', 'refresh_token is required.');
-  const current = ctx.grants.grantOfRefreshToken(token);
-  if (current && clientId !== undefined && clientId !== current.clientId)
+  const named = ctx.grants.grantNamedBy(token);
+  if (!named) {
+    const gone = ctx.grants.autoRevocation(token.split('.')[0] ?? '');
+    return fail(
+      'invalid_grant',
+      gone
+        ? autoRevokeMessage(gone.reason)
+        : 'The refresh token is not valid (revoked or unknown). Connect again.',
+    );
+  }
+  const mismatch = methodMismatch(named.authMethod, auth);
+  if (mismatch) return fail('invalid_client', mismatch, 401);
+  if (auth.clientId !== undefined && auth.clientId !== named.clientId)
     return fail('invalid_grant', 'The refresh token was issued to another client.');
   const resource = params.get('resource');
-  if (current && resource !== undefined && !sameResource(resource, current.resource))
-    return fail('invalid_target', `resource must be ${current.resource}.`);
+  if (resource !== undefined && !sameResource(resource, named.resource))
+    return fail('invalid_target', `resource must be ${named.resource}.`);
   const scope = params.get('scope');
   const asked = (scope ?? '').split(/\s+/).filter(Boolean);
   // Checked before rotating: a refused request must leave the current refresh token usable.
-  if (current && asked.some((s) => !current.scopes.includes(s)))
-    return fail('invalid_scope', `scope may only narrow the granted scopes (${current.scopes.join(' ')}).`);
+  if (asked.some((s) => !named.scopes.includes(s)))
+    return fail('invalid_scope', `scope may only narrow the granted scopes (${named.scopes.join(' ')}).`);
   // Tokens for a URL that is gone would fail at once; say so here so the client starts over.
-  if (current && current.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
+  if (named.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
   const rotated = await ctx.grants.rotate(token);
+  // The grace window is for the same client retrying; anyone else with an old token is a thief.
+  const replay =
+    (!rotated.ok && rotated.reason === 'replayed') || (rotated.ok && rotated.retry && !auth.clientId);
+  if (replay) {
+    // OAuth 2.1 §4.3.1 / RFC 9700 §4.14.2: a rotated-out token came back: someone has a copy. Revoke the grant.
+    await ctx.grants.revoke(named.id, 'refresh-reuse');
+    return fail('invalid_grant', autoRevokeMessage('refresh-reuse'));
+  }
   if (!rotated.ok) {
-    if (rotated.reason === 'replayed' && rotated.grant) {
-      // OAuth 2.1 §4.3.1 / RFC 9700 §4.14.2: a rotated-out token came back: someone has a copy. Revoke the grant.
-      await ctx.grants.revoke(rotated.grant.id);
-      return fail(
-        'invalid_grant',
-        'This refresh token was already used; the grant is revoked. Connect again.',
-      );
-    }
-    return fail(
-      'invalid_grant',
-      rotated.reason === 'expired'
-        ? 'The refresh token expired. Connect again.'
-        : 'The refresh token is not valid (revoked or unknown). Connect again.',
-    );
+    const why = {
+      expired: 'The refresh token expired. Connect again.',
+      superseded:
+        'This refresh token was just replaced by another request; use the newest refresh token (the grant is kept).',
+      unknown: 'The refresh token is not valid (revoked or unknown). Connect again.',
+    } as const;
+    return fail('invalid_grant', why[rotated.reason as keyof typeof why] ?? why.unknown);
   }
   const grant = asked.length
     ? { ...rotated.grant, scopes: rotated.grant.scopes.filter((s) => asked.includes(s)) }

@@ -70,7 +70,7 @@ describe('/oauth/authorize with owner approval', () => {
     assert.equal(`${back.origin}${back.pathname}`, CHATGPT_REDIRECT);
     assert.equal(back.searchParams.get('state'), 'st@te 1');
     assert.ok((back.searchParams.get('code') ?? '').length >= 40);
-    assert.equal(back.searchParams.has('iss'), false, 'no RFC 9207 iss since it is not advertised');
+    assert.equal(back.searchParams.get('iss'), h.base, 'RFC 9207 iss names the issuer');
     await assert.rejects(h.auth.approve(id, ['mcp:full']), /No connection request/);
     assert.equal(
       h.auth.listPending().some((p) => p.id === id),
@@ -101,6 +101,7 @@ describe('/oauth/authorize with owner approval', () => {
     const back = await followApproval(h, id);
     assert.equal(back.searchParams.get('error'), 'access_denied');
     assert.equal(back.searchParams.get('state'), 'd');
+    assert.equal(back.searchParams.get('iss'), h.base, 'RFC 9207: error responses carry iss too');
     assert.equal(back.searchParams.has('code'), false);
   });
 
@@ -319,6 +320,7 @@ describe('/oauth/authorize with owner approval', () => {
         assert.equal(`${loc.origin}${loc.pathname}`, CHATGPT_REDIRECT);
         assert.equal(loc.searchParams.get('error'), error);
         assert.equal(loc.searchParams.get('state'), 'k');
+        assert.equal(loc.searchParams.get('iss'), h.base, 'RFC 9207 iss on error redirects');
         assert.equal(h.auth.listPending().length, before, 'no pending request created');
       });
     }

@@ -29,15 +29,16 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
     assert.deepEqual(doc.code_challenge_methods_supported, ['S256']);
     assert.ok((doc.grant_types_supported as string[]).includes('authorization_code'));
     assert.ok((doc.grant_types_supported as string[]).includes('refresh_token'));
-    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['none']);
+    assert.deepEqual(doc.token_endpoint_auth_methods_supported, ['none', 'private_key_jwt']);
+    assert.deepEqual(doc.token_endpoint_auth_signing_alg_values_supported, ['RS256', 'PS256', 'ES256']);
     assert.equal(doc.registration_endpoint, `${h.base}/oauth/register`);
     assert.equal(doc.client_id_metadata_document_supported, true);
     assert.deepEqual(doc.scopes_supported, ['mcp:read', 'mcp:full']);
     assert.deepEqual(doc.response_types_supported, ['code']);
     for (const k of ['authorization_endpoint', 'token_endpoint', 'revocation_endpoint'])
       assert.ok(String(doc[k]).startsWith(`${h.base}/oauth/`), k);
-    // RFC 9207: redirects carry no iss, so it must not be advertised.
-    assert.equal('authorization_response_iss_parameter_supported' in doc, false);
+    // RFC 9207: every authorization response carries iss, and that is advertised.
+    assert.equal(doc.authorization_response_iss_parameter_supported, true);
   });
 
   it('answers HEAD on the RFC 8414 document with headers and no body', async () => {

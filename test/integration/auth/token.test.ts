@@ -173,13 +173,17 @@ describe('/oauth/token', () => {
     assert.notEqual(t1.refresh_token, tokens.refresh_token);
     assert.notEqual(t1.access_token, tokens.access_token);
     assert.equal((await callMcp(h, t1.access_token)).status, 200);
+    // Past the retry grace window (a retry within it is answered: refresh-grace.test.ts).
+    h.clock.advance(61_000);
     const replay = await tokenRequest(h, {
       grant_type: 'refresh_token',
       refresh_token: tokens.refresh_token,
       client_id: clientId,
     });
     assert.equal(replay.status, 400);
-    assert.equal(((await replay.json()) as { error: string }).error, 'invalid_grant');
+    const body = (await replay.json()) as { error: string; error_description: string };
+    assert.equal(body.error, 'invalid_grant');
+    assert.match(body.error_description, /^refresh token reused; sign in again/);
     // The whole grant is gone: the newest tokens fail as well.
     assert.equal((await callMcp(h, t1.access_token)).status, 401);
     const r2 = await tokenRequest(h, {

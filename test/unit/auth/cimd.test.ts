@@ -26,7 +26,27 @@ function fakeTransport(addresses: string[], answer: Partial<CimdResponse> & { bo
   return { transport, calls };
 }
 
+/** A syntactically fine RSA public JWK (validation here does not check the numbers). */
+const RSA_PUBLIC = { kty: 'RSA', kid: 'k1', n: 'sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri', e: 'AQAB' };
+
 describe('Client ID Metadata Documents', () => {
+  it("accepts ChatGPT's private_key_jwt document and records how it authenticates", async () => {
+    const { transport } = fakeTransport(['93.184.216.34'], {
+      body: JSON.stringify(
+        goodDoc({
+          token_endpoint_auth_method: 'private_key_jwt',
+          token_endpoint_auth_signing_alg: 'RS256',
+          jwks_uri: 'https://chatgpt.com/oauth/jwks.json',
+        }),
+      ),
+    });
+    const c = await createCimdResolver({ transport, clock: createTestClock() }).load(URL_ID);
+    assert.deepEqual(
+      { m: c.authMethod, uri: c.jwksUri, alg: c.signingAlg },
+      { m: 'private_key_jwt', uri: 'https://chatgpt.com/oauth/jwks.json', alg: 'RS256' },
+    );
+  });
+
   it('loads a valid document, connecting to the checked address, and caches it', async () => {
     const clock = createTestClock();
     const { transport, calls } = fakeTransport(['93.184.216.34'], {
@@ -107,7 +127,76 @@ describe('Client ID Metadata Documents', () => {
     [
       'a confidential auth method',
       { body: JSON.stringify(goodDoc({ token_endpoint_auth_method: 'client_secret_basic' })) },
-      /not supported/,
+      /"client_secret_basic" needs a shared secret/,
+    ],
+    [
+      'an unknown auth method',
+      { body: JSON.stringify(goodDoc({ token_endpoint_auth_method: 'tls_client_auth' })) },
+      /"tls_client_auth" is not supported/,
+    ],
+    [
+      'private_key_jwt without keys',
+      { body: JSON.stringify(goodDoc({ token_endpoint_auth_method: 'private_key_jwt' })) },
+      /neither jwks_uri nor jwks/,
+    ],
+    [
+      'private_key_jwt with both jwks_uri and jwks',
+      {
+        body: JSON.stringify(
+          goodDoc({
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks_uri: 'https://client.example.com/jwks.json',
+            jwks: { keys: [RSA_PUBLIC] },
+          }),
+        ),
+      },
+      /both jwks_uri and jwks/,
+    ],
+    [
+      'an http jwks_uri',
+      {
+        body: JSON.stringify(
+          goodDoc({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://client.example.com/k' }),
+        ),
+      },
+      /jwks_uri must be an https URL/,
+    ],
+    [
+      'an HS256 signing alg',
+      {
+        body: JSON.stringify(
+          goodDoc({
+            token_endpoint_auth_method: 'private_key_jwt',
+            token_endpoint_auth_signing_alg: 'HS256',
+            jwks: { keys: [RSA_PUBLIC] },
+          }),
+        ),
+      },
+      /"HS256" is not accepted/,
+    ],
+    [
+      'inline jwks with a private key',
+      {
+        body: JSON.stringify(
+          goodDoc({
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks: { keys: [{ ...RSA_PUBLIC, d: 'x' }] },
+          }),
+        ),
+      },
+      /private key material/,
+    ],
+    [
+      'inline jwks with a symmetric key',
+      {
+        body: JSON.stringify(
+          goodDoc({
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] },
+          }),
+        ),
+      },
+      /kty "oct"/,
     ],
     ['no redirect_uris', { body: JSON.stringify(goodDoc({ redirect_uris: [] })) }, /redirect_uris/],
     [
