@@ -255,9 +255,15 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
       },
       // Auth remembers the origin across restarts: a new quick-tunnel URL after a restart shows too.
       lastUrlChange: () => auth?.lastUrlChange(),
+      recentRevocations: () => auth?.recentRevocations() ?? [],
       onChange: (l) => {
         if (!auth) return () => undefined;
-        const offs = [auth.on('pending', l), auth.on('grants', l), auth.on('url-changed', l)];
+        const offs = [
+          auth.on('pending', l),
+          auth.on('grants', l),
+          auth.on('url-changed', l),
+          auth.on('grant-revoked', l),
+        ];
         return () => offs.forEach((off) => off());
       },
     },

@@ -10,7 +10,7 @@ import {
   DEFAULT_RETENTION_DAYS,
   type ActivityLog,
 } from './activity/index.js';
-import { createAuthService, type AuthService } from './auth/auth-service.js';
+import { createAuthService, type AuthService, type AuthServiceDeps } from './auth/auth-service.js';
 import {
   createSystemBrowserOpener,
   createUpstreamAuthFactory,
@@ -90,6 +90,11 @@ export interface TunnelgateOptions {
    * default process.env) and fetch (also used by the reachability probe). Tests point them at a fake.
    */
   tunnelDeps?: Pick<TunnelManagerDeps, 'env' | 'fetch'>;
+  /**
+   * Passed to the auth service: the network for client metadata documents and JWKS (tests play DNS
+   * and chatgpt.com with it; the address guard still applies) and the clock (tests move time).
+   */
+  authDeps?: Pick<AuthServiceDeps, 'cimdTransport' | 'clock'>;
 }
 
 export interface TunnelgateServices {
@@ -193,8 +198,21 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   };
   const auth = localOnly
     ? undefined
-    : await createAuthService({ mode: authMode, publicOrigin, secrets, dataDir, exposeLocal: true });
+    : await createAuthService({
+        mode: authMode,
+        publicOrigin,
+        secrets,
+        dataDir,
+        exposeLocal: true,
+        ...options.authDeps,
+      });
   for (const w of auth?.warnings ?? []) log.warn(w);
+  // Tunnelgate revoking a grant by itself is news for the owner: serve's output and the activity log.
+  auth?.on('grant-revoked', (r) => {
+    const line = `Tunnelgate revoked the access of ${r.clientName} (${r.clientId}): ${r.message}`;
+    log.warn(line);
+    systemEvent('auth/grant-revoked', line);
+  });
   /** The MCP path clients use (with `--auth none` in public: the secret segment). */
   const mcpPath = (): string => auth?.mcpPaths()[0] ?? '/mcp';
 

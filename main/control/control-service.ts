@@ -106,6 +106,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       pendingApprovals: deps.auth.listPending().length,
       grants: deps.auth.listGrants().length,
       urlChanged: currentUrlChange(),
+      revokedGrants: deps.auth.recentRevocations?.() ?? [],
       keychain: await keychainState(),
       cannotGoPublic: deps.tunnel.cannotStart?.(),
     });

@@ -8,7 +8,13 @@ import type { ActivityEvent } from '../activity/types.js';
 import type { TunnelgateConfig } from '../config/schema.js';
 import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
 import type { TunnelState } from '../tunnel/tunnel-state.js';
-import type { ApprovalRequestView, GrantView, ImportResult, Unsubscribe } from '../../preload/contract.js';
+import type {
+  ApprovalRequestView,
+  GrantRevocationView,
+  GrantView,
+  ImportResult,
+  Unsubscribe,
+} from '../../preload/contract.js';
 
 /** The config file: the source of truth for servers and settings (no secret values in it). */
 export interface ControlConfigPort {
@@ -69,6 +75,8 @@ export interface ControlAuthPort {
    * remembered from the previous run (a new quick-tunnel URL after a restart). Optional.
    */
   lastUrlChange?(): { previous: string; current: string } | undefined;
+  /** Grants Tunnelgate revoked by itself lately (a reused refresh token or code), newest first. Optional. */
+  recentRevocations?(): GrantRevocationView[];
   /** Pending requests or grants changed. */
   onChange(listener: () => void): Unsubscribe;
 }

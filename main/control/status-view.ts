@@ -19,6 +19,8 @@ export interface StatusInputs {
   pendingApprovals: number;
   grants: number;
   urlChanged: AppStatus['urlChanged'];
+  /** Grants Tunnelgate revoked by itself (issue 9); shown until they age out of auth's list. */
+  revokedGrants?: NonNullable<AppStatus['revokedGrants']>;
   keychain: AppStatus['keychain'];
   /** Why the tunnel cannot start as this gateway was started (local only). */
   cannotGoPublic?: string;
@@ -65,5 +67,6 @@ export function buildStatus(i: StatusInputs): AppStatus {
     keychain: i.keychain,
   };
   if (i.urlChanged) status.urlChanged = i.urlChanged;
+  if (i.revokedGrants?.length) status.revokedGrants = i.revokedGrants;
   return status;
 }
