@@ -9,7 +9,7 @@ import {
 import { CimdFetchError } from './cimd-transport.js';
 import { ASSERTION_ALGS, type ClientJwks } from './client-jwks.js';
 import type { ClientRecord } from './client-record.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /** RFC 7523 §2.2: the client_assertion_type of a JWT client assertion. */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

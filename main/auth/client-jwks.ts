@@ -2,7 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { ClientRecord } from './client-record.js';
 import { CimdFetchError, type CimdTransport } from './cimd-transport.js';
 import { cacheLifetime, guardedGet } from './guarded-fetch.js';
-import type { Clock } from './types.js';
+import type { Clock } from '../common/clock.js';
 
 /**
  * Signature algorithms accepted for client assertions (RFC 7523 §3, RFC 7518 §3). Asymmetric only:
