@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: what a client sees through Tunnelgate, side by side in one run with a direct
+ * connection, a bare byte-forwarding proxy (the floor for any node:http proxy here) and two peers
+ * (supergateway, punkpeye's mcp-proxy) fronting the same stdio server.
+ *
+ * Everything runs as separate processes on 127.0.0.1: the upstreams, the floor proxy, the peers, and
+ * Tunnelgate as shipped (`tunnelgate serve`, bundled by esbuild like the app's own build, activity log
+ * on) with three upstreams: server-everything over Streamable HTTP (SSE answers), an SDK server that
+ * answers in plain JSON, and server-everything over stdio. Paths are measured in alternating blocks of
+ * back-to-back calls (measure.ts); CPU is read per process from /proc (all threads), so that ratios
+ * and CPU per call stay comparable within one run on a shared machine.
+ *
+ * BENCH_SCALE (default 1) multiplies the number of samples and the time per round.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { rawClient, rawList, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
+import { childrenOf, latency, quantile, throughput, warm, type Path } from './measure.js';
+import { Children, freePort, loadAverage, rssMiB, waitForPort, type Started } from './processes.js';
+import { floorProxy, jsonUpstream, toolsServer } from './roles.js';
+import { printReport, type Row } from './report.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const EVERYTHING = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
+const node = process.execPath;
+
+/** The bench itself (for its child roles) and the CLI, bundled as plain JavaScript. */
+async function bundle(): Promise<{ bench: string; cli: string }> {
+  const { build } = await import('esbuild');
+  const dir = join(root, 'node_modules/.cache/tunnelgate-bench');
+  mkdirSync(dir, { recursive: true });
+  const common = {
+    bundle: true,
+    platform: 'node' as const,
+    format: 'esm' as const,
+    target: 'node20',
+    packages: 'external' as const,
+    logLevel: 'warning' as const,
+  };
+  const bench = join(dir, 'bench.mjs');
+  const cli = join(dir, 'tunnelgate.mjs');
+  await build({ ...common, entryPoints: [import.meta.filename], outfile: bench });
+  await build({ ...common, entryPoints: [join(root, 'main/cli.ts')], outfile: cli });
+  return { bench, cli };
+}
+
+/** `tunnelgate serve` with `servers`; resolves once every tool in `expect` is listed. */
+async function startGateway(
+  children: Children,
+  cli: string,
+  name: string,
+  servers: Record<string, unknown>,
+  expect: string[],
+): Promise<{ proc: Started; url: string; dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ mcpServers: servers }));
+  const port = await freePort();
+  const proc = children.start(
+    name,
+    node,
+    [cli, 'serve', '--config', config, '--no-tunnel', '--port', String(port)],
+    {
+      cwd: root,
+      // A private data folder; no keychain (no secrets in this config), so nothing of the user's is touched.
+      env: { ...process.env, TUNNELGATE_DATA_DIR: join(dir, 'data'), XDG_CONFIG_HOME: dir, DBUS_SESSION_BUS_ADDRESS: '' },
+    },
+  );
+  await proc.waitFor(/MCP endpoint/);
+  const url = `http://127.0.0.1:${port}/mcp`;
+  const list = await rawList(url);
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const names = await list();
+    if (expect.every((t) => names.includes(t))) break;
+    if (Date.now() > end) throw new Error(`${name}: upstreams not ready (tools: ${names.slice(0, 10).join(', ')})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { proc, url, dir };
+}
+
+async function main(): Promise<void> {
+  const children = new Children();
+  const temp: string[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const started = Date.now();
+  try {
+    const { bench, cli } = await bundle();
+    const load0 = loadAverage();
+
+    // Upstreams, the floor proxy and the peers.
+    const upPort = await freePort();
+    const everything = children.start('server-everything', node, [EVERYTHING, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(upPort) },
+      stdio: ['ignore', 'ignore', 'pipe'], // it logs every request on stdout
+    });
+    await everything.waitFor(/listening|running/i);
+    const sseUrl = `http://127.0.0.1:${upPort}/mcp`;
+    const json = children.start('json upstream', node, [bench, '--role', 'json-upstream']);
+    const jsonUrl = `http://127.0.0.1:${(await json.waitFor(/^PORT (\d+)$/))[1]}/mcp`;
+    const proxy = children.start('floor proxy', node, [bench, '--role', 'floor-proxy', sseUrl, jsonUrl]);
+    const [p0, p1] = [await proxy.waitFor(/^PORT 0 (\d+)$/), await proxy.waitFor(/^PORT 1 (\d+)$/)];
+    const proxySse = `http://127.0.0.1:${p0[1]}/mcp`;
+    const proxyJson = `http://127.0.0.1:${p1[1]}/mcp`;
+    const stdioCmd = [node, EVERYTHING, 'stdio'];
+    const gw = await startGateway(
+      children,
+      cli,
+      'tunnelgate',
+      {
+        ev: { type: 'http', url: sseUrl },
+        js: { type: 'http', url: jsonUrl },
+        st: { command: stdioCmd[0], args: stdioCmd.slice(1) },
+      },
+      ['ev__echo', 'js__echo', 'st__echo'],
+    );
+    temp.push(gw.dir);
+    const sgPort = await freePort();
+    const sg = children.start(
+      'supergateway',
+      node,
+      [
+        '--import',
+        join(import.meta.dirname, 'loopback-only.mjs'),
+        join(root, 'node_modules/supergateway/dist/index.js'),
+        '--stdio',
+        stdioCmd.join(' '),
+        '--outputTransport',
+        'streamableHttp',
+        '--stateful',
+        '--port',
+        String(sgPort),
+        '--logLevel',
+        'none',
+      ],
+      { stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    await waitForPort(sgPort, 'supergateway');
+    const mpPort = await freePort();
+    const mp = children.start(
+      'mcp-proxy',
+      node,
+      [
+        join(root, 'node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs'),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(mpPort),
+        '--server',
+        'stream',
+        '--',
+        ...stdioCmd,
+      ],
+      { stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    await waitForPort(mpPort, 'mcp-proxy');
+
+    // Idle memory of the gateway with its three upstreams, before any client load.
+    await new Promise((r) => setTimeout(r, 2000));
+    const rssIdle = new Map([
+      ['tunnelgate', rssMiB(gw.proc.pid)],
+      ['proxy', rssMiB(proxy.pid)],
+      ['supergateway', rssMiB(sg.pid)],
+      ['mcp-proxy', rssMiB(mp.pid)],
+    ]);
+
+    const echo = (tool: string): CallSpec => ({ tool, args: { message: 'hello' } });
+    const slow = (tool: string): CallSpec => ({ tool, args: { duration: 0, steps: 1 }, progress: true });
+    const raw = (url: string, era: Era, spec: CallSpec): Promise<Call> => rawClient(url, era, spec);
+    const sdk = async (url: string, era: Era, spec: CallSpec): Promise<Call> => {
+      const c = await sdkClient(url, era, spec);
+      closers.push(c.close);
+      return c.call;
+    };
+    const up = (pid: number) => () => [pid];
+    const below = (pid: number) => () => childrenOf(pid);
+    const sgUrl = `http://127.0.0.1:${sgPort}/mcp`;
+    const mpUrl = `http://127.0.0.1:${mpPort}/mcp`;
+    const rows: (Row & { path: Path })[] = [];
+    const row = async (
+      key: string,
+      label: string,
+      client: string,
+      base: string,
+      call: Promise<Call>,
+      middle: string | undefined,
+      pids: { middle?: number; upstream?: () => number[] },
+    ): Promise<void> => {
+      rows.push({ key, label, client, base, middle, path: { key, call: await call, ...pids } });
+    };
+    const ev = everything.pid;
+    const js = json.pid;
+    const g = gw.proc.pid;
+    await row('direct', 'direct, HTTP (SSE answers)', 'raw', 'direct', raw(sseUrl, 'session', echo('echo')), undefined, { upstream: up(ev) });
+    await row('floor', 'floor proxy -> HTTP', 'raw', 'direct', raw(proxySse, 'session', echo('echo')), 'proxy', { middle: proxy.pid, upstream: up(ev) });
+    await row('tg-http', 'Tunnelgate -> HTTP', 'raw', 'direct', raw(gw.url, 'session', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row('tg-http-2026', 'Tunnelgate -> HTTP, 2026-07-28', 'raw', 'direct', raw(gw.url, '2026', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row('tg-stdio', 'Tunnelgate -> stdio', 'raw', 'direct', raw(gw.url, 'session', echo('st__echo')), 'tunnelgate', { middle: g, upstream: below(g) });
+    await row('supergateway', 'supergateway -> stdio', 'raw', 'direct', raw(sgUrl, 'session', echo('echo')), 'supergateway', { middle: sg.pid, upstream: below(sg.pid) });
+    await row('mcp-proxy', 'mcp-proxy -> stdio', 'raw', 'direct', raw(mpUrl, 'session', echo('echo')), 'mcp-proxy', { middle: mp.pid, upstream: below(mp.pid) });
+    await row('direct-json', 'direct, HTTP (JSON answers)', 'raw', 'direct-json', raw(jsonUrl, 'session', echo('echo')), undefined, { upstream: up(js) });
+    await row('floor-json', 'floor proxy -> HTTP JSON', 'raw', 'direct-json', raw(proxyJson, 'session', echo('echo')), 'proxy', { middle: proxy.pid, upstream: up(js) });
+    await row('tg-json', 'Tunnelgate -> HTTP JSON', 'raw', 'direct-json', raw(gw.url, 'session', echo('js__echo')), 'tunnelgate', { middle: g, upstream: up(js) });
+    await row('direct-sse', 'direct, call with progress (SSE)', 'raw', 'direct-sse', raw(sseUrl, 'session', slow('trigger-long-running-operation')), undefined, { upstream: up(ev) });
+    await row('tg-sse', 'Tunnelgate -> HTTP, progress (SSE)', 'raw', 'direct-sse', raw(gw.url, 'session', slow('ev__trigger-long-running-operation')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row('sdk-direct', 'direct, HTTP', 'SDK v1', 'sdk-direct', sdk(sseUrl, 'session', echo('echo')), undefined, { upstream: up(ev) });
+    await row('sdk-tg', 'Tunnelgate -> HTTP', 'SDK v1', 'sdk-direct', sdk(gw.url, 'session', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row('sdk-tg-2026', 'Tunnelgate -> HTTP, 2026-07-28', 'SDK v2', 'sdk-direct', sdk(gw.url, '2026', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    // An independent raw client (undici fetch) on two paths, to check the node:http client against.
+    await row('fetch-direct', 'direct, HTTP', 'fetch', 'fetch-direct', rawClient(sseUrl, 'session', echo('echo'), 'fetch'), undefined, { upstream: up(ev) });
+    await row('fetch-tg', 'Tunnelgate -> HTTP', 'fetch', 'fetch-direct', rawClient(gw.url, 'session', echo('ev__echo'), 'fetch'), 'tunnelgate', { middle: g, upstream: up(ev) });
+
+    const paths = rows.map((r) => r.path);
+    await warm(paths, Math.round(60 * SCALE));
+    const lat = await latency(paths, Math.round(8 * SCALE), 40);
+    const levels = [1, 16, 64];
+    const tput = new Map<number, Awaited<ReturnType<typeof throughput>>>();
+    for (const c of levels) tput.set(c, await throughput(paths, c, Math.max(2, Math.round(2 * SCALE)), 400 * SCALE));
+    const rssLoaded = new Map([...rssIdle.keys()].map((k) => [k, rssMiB({ tunnelgate: g, proxy: proxy.pid, supergateway: sg.pid, 'mcp-proxy': mp.pid }[k]!)]));
+    // Memory given back after the load: sampled for up to 10 s, the first reading below 1.5x idle ends it.
+    const settleStart = Date.now();
+    let rssSettled = rssMiB(g);
+    while (rssSettled >= 1.5 * rssIdle.get('tunnelgate')! && Date.now() - settleStart < 10_000) {
+      await new Promise((r) => setTimeout(r, 500));
+      rssSettled = rssMiB(g);
+    }
+    const settleMs = Date.now() - settleStart;
+
+    // tools/list over three upstreams of 100 tools each, through a gateway of its own.
+    const catalog = await startGateway(
+      children,
+      cli,
+      'tunnelgate (catalog)',
+      Object.fromEntries(
+        ['a', 'b', 'c'].map((p) => [p, { command: node, args: [bench, '--role', 'tools-server', '100', p] }]),
+      ),
+      ['a__a_tool_99', 'b__b_tool_99', 'c__c_tool_99'],
+    );
+    temp.push(catalog.dir);
+    const list = await rawList(catalog.url);
+    const listed = (await list()).length;
+    const listSamples: number[] = [];
+    for (let i = 0; i < 30; i++) await list();
+    for (let i = 0; i < Math.round(200 * SCALE); i++) {
+      const t = performance.now();
+      await list();
+      listSamples.push(performance.now() - t);
+    }
+    listSamples.sort((a, b) => a - b);
+
+    printReport({
+      rows,
+      lat,
+      tput,
+      rss: { idle: rssIdle, loaded: rssLoaded, settled: rssSettled, settleMs },
+      toolsList: { tools: listed, p50: quantile(listSamples, 0.5), p99: quantile(listSamples, 0.99) },
+      load: [load0, loadAverage()],
+      seconds: (Date.now() - started) / 1000,
+    });
+  } finally {
+    await Promise.allSettled(closers.map((c) => c()));
+    await children.stopAll();
+    for (const d of temp) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+const role = process.argv[2] === '--role' ? process.argv[3] : undefined;
+if (role === 'floor-proxy') floorProxy(process.argv.slice(4));
+else if (role === 'json-upstream') void jsonUpstream();
+else if (role === 'tools-server') toolsServer(Number(process.argv[4]), process.argv[5] ?? 'x');
+else
+  void main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

@@ -1,0 +1,117 @@
+/**
+ * Latency and throughput, measured the way a client lives: calls back to back (so work a path leaves
+ * behind after answering delays its own next call, as it would for a real client), in short blocks
+ * that alternate between paths so that load from the rest of the machine hits every path alike.
+ */
+import { cpuMs, tree } from './processes.js';
+import type { Call } from './clients.js';
+
+export interface Path {
+  key: string;
+  call: Call;
+  /** Process in the middle (gateway, proxy, peer): its CPU per call is reported. */
+  middle?: number;
+  /** Pids behind the middle whose CPU counts as the upstream's (resolved when measured). */
+  upstream?: () => number[];
+}
+
+export interface Latency {
+  p50: number;
+  p99: number;
+  n: number;
+}
+
+export interface Throughput {
+  rate: number;
+  /** ms of CPU per call: the middle process, and everything (client + middle + upstream). */
+  middleCpu: number;
+  upstreamCpu: number;
+  clientCpu: number;
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export async function warm(paths: Path[], calls: number): Promise<void> {
+  for (const p of paths) for (let i = 0; i < calls; i++) await p.call();
+}
+
+/** p50/p99 at concurrency 1: `rounds` rounds of `block` back-to-back calls per path. */
+export async function latency(paths: Path[], rounds: number, block: number): Promise<Map<string, Latency>> {
+  const samples = new Map(paths.map((p) => [p.key, [] as number[]]));
+  for (let r = 0; r < rounds; r++) {
+    for (const p of rotate(paths, r)) {
+      const s = samples.get(p.key)!;
+      for (let i = 0; i < block; i++) {
+        const t = performance.now();
+        await p.call();
+        s.push(performance.now() - t);
+      }
+    }
+  }
+  const out = new Map<string, Latency>();
+  for (const [key, s] of samples) {
+    s.sort((a, b) => a - b);
+    out.set(key, { p50: quantile(s, 0.5), p99: quantile(s, 0.99), n: s.length });
+  }
+  return out;
+}
+
+export function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
+}
+
+/** Calls per second at `concurrency`, with CPU per call of each process, over `rounds` rounds. */
+export async function throughput(
+  paths: Path[],
+  concurrency: number,
+  rounds: number,
+  roundMs: number,
+): Promise<Map<string, Throughput>> {
+  const totals = new Map(paths.map((p) => [p.key, { calls: 0, ms: 0, middle: 0, upstream: 0, client: 0 }]));
+  for (let r = 0; r < rounds; r++) {
+    for (const p of rotate(paths, r)) {
+      const t = totals.get(p.key)!;
+      const ups = p.upstream?.() ?? [];
+      const cpu = (): [number, number, number] => [
+        p.middle === undefined ? 0 : cpuMs(p.middle),
+        ups.reduce((sum, pid) => sum + cpuMs(pid), 0),
+        cpuMs(process.pid),
+      ];
+      const before = cpu();
+      const start = performance.now();
+      const end = start + roundMs;
+      let calls = 0;
+      const worker = async (): Promise<void> => {
+        while (performance.now() < end) {
+          await p.call();
+          calls++;
+        }
+      };
+      await Promise.all(Array.from({ length: concurrency }, worker));
+      const ms = performance.now() - start;
+      const after = cpu();
+      t.calls += calls;
+      t.ms += ms;
+      t.middle += after[0] - before[0];
+      t.upstream += after[1] - before[1];
+      t.client += after[2] - before[2];
+    }
+  }
+  const out = new Map<string, Throughput>();
+  for (const [key, t] of totals)
+    out.set(key, {
+      rate: (t.calls * 1000) / t.ms,
+      middleCpu: t.middle / t.calls,
+      upstreamCpu: t.upstream / t.calls,
+      clientCpu: t.client / t.calls,
+    });
+  return out;
+}
+
+/** The pids under `pid` other than itself (a peer's or the gateway's stdio server). */
+export function childrenOf(pid: number): number[] {
+  return tree(pid).slice(1);
+}
