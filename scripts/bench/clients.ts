@@ -66,12 +66,21 @@ function nodePost(url: string): Post {
 function fetchPost(url: string): Post {
   return async (headers, body) => {
     const res = await fetch(url, { method: 'POST', headers, body });
-    return { status: res.status, text: await res.text(), sid: res.headers.get('mcp-session-id') ?? undefined };
+    return {
+      status: res.status,
+      text: await res.text(),
+      sid: res.headers.get('mcp-session-id') ?? undefined,
+    };
   };
 }
 
 /** A raw Streamable HTTP client over node:http (or fetch): one session, or stateless 2026-07-28. */
-export async function rawClient(url: string, era: Era, spec: CallSpec, via: 'node' | 'fetch' = 'node'): Promise<Call> {
+export async function rawClient(
+  url: string,
+  era: Era,
+  spec: CallSpec,
+  via: 'node' | 'fetch' = 'node',
+): Promise<Call> {
   const post = via === 'node' ? nodePost(url) : fetchPost(url);
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -87,7 +96,8 @@ export async function rawClient(url: string, era: Era, spec: CallSpec, via: 'nod
         params: { protocolVersion: SESSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
       }),
     );
-    if (init.status !== 200) throw new Error(`initialize at ${url}: HTTP ${init.status} ${init.text.slice(0, 200)}`);
+    if (init.status !== 200)
+      throw new Error(`initialize at ${url}: HTTP ${init.status} ${init.text.slice(0, 200)}`);
     if (init.sid) headers['mcp-session-id'] = init.sid;
     headers['mcp-protocol-version'] = SESSION;
     await post(headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
@@ -134,10 +144,15 @@ export async function rawList(url: string): Promise<() => Promise<string[]>> {
 }
 
 /** The official SDK client: v1 (session era) or v2 with version negotiation (2026-07-28 if offered). */
-export async function sdkClient(url: string, era: Era, spec: CallSpec): Promise<{ call: Call; close: () => Promise<void> }> {
+export async function sdkClient(
+  url: string,
+  era: Era,
+  spec: CallSpec,
+): Promise<{ call: Call; close: () => Promise<void> }> {
   if (era === 'session') {
     const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const { StreamableHTTPClientTransport } =
+      await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
     const client = new Client({ name: 'bench-sdk', version: '1' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     return {

@@ -25,6 +25,8 @@ const root = resolve(import.meta.dirname, '../..');
 const EVERYTHING = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
 const node = process.execPath;
+/** The whole run is bounded: past this the bench stops (its children with it) and fails. */
+const DEADLINE_MS = 15 * 60_000;
 
 /** The bench itself (for its child roles) and the CLI, bundled as plain JavaScript. */
 async function bundle(): Promise<{ bench: string; cli: string }> {
@@ -65,7 +67,12 @@ async function startGateway(
     {
       cwd: root,
       // A private data folder; no keychain (no secrets in this config), so nothing of the user's is touched.
-      env: { ...process.env, TUNNELGATE_DATA_DIR: join(dir, 'data'), XDG_CONFIG_HOME: dir, DBUS_SESSION_BUS_ADDRESS: '' },
+      env: {
+        ...process.env,
+        TUNNELGATE_DATA_DIR: join(dir, 'data'),
+        XDG_CONFIG_HOME: dir,
+        DBUS_SESSION_BUS_ADDRESS: '',
+      },
     },
   );
   await proc.waitFor(/MCP endpoint/);
@@ -75,7 +82,8 @@ async function startGateway(
   for (;;) {
     const names = await list();
     if (expect.every((t) => names.includes(t))) break;
-    if (Date.now() > end) throw new Error(`${name}: upstreams not ready (tools: ${names.slice(0, 10).join(', ')})`);
+    if (Date.now() > end)
+      throw new Error(`${name}: upstreams not ready (tools: ${names.slice(0, 10).join(', ')})`);
     await new Promise((r) => setTimeout(r, 200));
   }
   return { proc, url, dir };
@@ -193,32 +201,174 @@ async function main(): Promise<void> {
     const ev = everything.pid;
     const js = json.pid;
     const g = gw.proc.pid;
-    await row('direct', 'direct, HTTP (SSE answers)', 'raw', 'direct', raw(sseUrl, 'session', echo('echo')), undefined, { upstream: up(ev) });
-    await row('floor', 'floor proxy -> HTTP', 'raw', 'direct', raw(proxySse, 'session', echo('echo')), 'proxy', { middle: proxy.pid, upstream: up(ev) });
-    await row('tg-http', 'Tunnelgate -> HTTP', 'raw', 'direct', raw(gw.url, 'session', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
-    await row('tg-http-2026', 'Tunnelgate -> HTTP, 2026-07-28', 'raw', 'direct', raw(gw.url, '2026', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
-    await row('tg-stdio', 'Tunnelgate -> stdio', 'raw', 'direct', raw(gw.url, 'session', echo('st__echo')), 'tunnelgate', { middle: g, upstream: below(g) });
-    await row('supergateway', 'supergateway -> stdio', 'raw', 'direct', raw(sgUrl, 'session', echo('echo')), 'supergateway', { middle: sg.pid, upstream: below(sg.pid) });
-    await row('mcp-proxy', 'mcp-proxy -> stdio', 'raw', 'direct', raw(mpUrl, 'session', echo('echo')), 'mcp-proxy', { middle: mp.pid, upstream: below(mp.pid) });
-    await row('direct-json', 'direct, HTTP (JSON answers)', 'raw', 'direct-json', raw(jsonUrl, 'session', echo('echo')), undefined, { upstream: up(js) });
-    await row('floor-json', 'floor proxy -> HTTP JSON', 'raw', 'direct-json', raw(proxyJson, 'session', echo('echo')), 'proxy', { middle: proxy.pid, upstream: up(js) });
-    await row('tg-json', 'Tunnelgate -> HTTP JSON', 'raw', 'direct-json', raw(gw.url, 'session', echo('js__echo')), 'tunnelgate', { middle: g, upstream: up(js) });
-    await row('direct-sse', 'direct, call with progress (SSE)', 'raw', 'direct-sse', raw(sseUrl, 'session', slow('trigger-long-running-operation')), undefined, { upstream: up(ev) });
-    await row('tg-sse', 'Tunnelgate -> HTTP, progress (SSE)', 'raw', 'direct-sse', raw(gw.url, 'session', slow('ev__trigger-long-running-operation')), 'tunnelgate', { middle: g, upstream: up(ev) });
-    await row('sdk-direct', 'direct, HTTP', 'SDK v1', 'sdk-direct', sdk(sseUrl, 'session', echo('echo')), undefined, { upstream: up(ev) });
-    await row('sdk-tg', 'Tunnelgate -> HTTP', 'SDK v1', 'sdk-direct', sdk(gw.url, 'session', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
-    await row('sdk-tg-2026', 'Tunnelgate -> HTTP, 2026-07-28', 'SDK v2', 'sdk-direct', sdk(gw.url, '2026', echo('ev__echo')), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row(
+      'direct',
+      'direct, HTTP (SSE answers)',
+      'raw',
+      'direct',
+      raw(sseUrl, 'session', echo('echo')),
+      undefined,
+      { upstream: up(ev) },
+    );
+    await row(
+      'floor',
+      'floor proxy -> HTTP',
+      'raw',
+      'direct',
+      raw(proxySse, 'session', echo('echo')),
+      'proxy',
+      { middle: proxy.pid, upstream: up(ev) },
+    );
+    await row(
+      'tg-http',
+      'Tunnelgate -> HTTP',
+      'raw',
+      'direct',
+      raw(gw.url, 'session', echo('ev__echo')),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
+    await row(
+      'tg-http-2026',
+      'Tunnelgate -> HTTP, 2026-07-28',
+      'raw',
+      'direct',
+      raw(gw.url, '2026', echo('ev__echo')),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
+    await row(
+      'tg-stdio',
+      'Tunnelgate -> stdio',
+      'raw',
+      'direct',
+      raw(gw.url, 'session', echo('st__echo')),
+      'tunnelgate',
+      { middle: g, upstream: below(g) },
+    );
+    await row(
+      'supergateway',
+      'supergateway -> stdio',
+      'raw',
+      'direct',
+      raw(sgUrl, 'session', echo('echo')),
+      'supergateway',
+      { middle: sg.pid, upstream: below(sg.pid) },
+    );
+    await row(
+      'mcp-proxy',
+      'mcp-proxy -> stdio',
+      'raw',
+      'direct',
+      raw(mpUrl, 'session', echo('echo')),
+      'mcp-proxy',
+      { middle: mp.pid, upstream: below(mp.pid) },
+    );
+    await row(
+      'direct-json',
+      'direct, HTTP (JSON answers)',
+      'raw',
+      'direct-json',
+      raw(jsonUrl, 'session', echo('echo')),
+      undefined,
+      { upstream: up(js) },
+    );
+    await row(
+      'floor-json',
+      'floor proxy -> HTTP JSON',
+      'raw',
+      'direct-json',
+      raw(proxyJson, 'session', echo('echo')),
+      'proxy',
+      { middle: proxy.pid, upstream: up(js) },
+    );
+    await row(
+      'tg-json',
+      'Tunnelgate -> HTTP JSON',
+      'raw',
+      'direct-json',
+      raw(gw.url, 'session', echo('js__echo')),
+      'tunnelgate',
+      { middle: g, upstream: up(js) },
+    );
+    await row(
+      'direct-sse',
+      'direct, call with progress (SSE)',
+      'raw',
+      'direct-sse',
+      raw(sseUrl, 'session', slow('trigger-long-running-operation')),
+      undefined,
+      { upstream: up(ev) },
+    );
+    await row(
+      'tg-sse',
+      'Tunnelgate -> HTTP, progress (SSE)',
+      'raw',
+      'direct-sse',
+      raw(gw.url, 'session', slow('ev__trigger-long-running-operation')),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
+    await row(
+      'sdk-direct',
+      'direct, HTTP',
+      'SDK v1',
+      'sdk-direct',
+      sdk(sseUrl, 'session', echo('echo')),
+      undefined,
+      { upstream: up(ev) },
+    );
+    await row(
+      'sdk-tg',
+      'Tunnelgate -> HTTP',
+      'SDK v1',
+      'sdk-direct',
+      sdk(gw.url, 'session', echo('ev__echo')),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
+    await row(
+      'sdk-tg-2026',
+      'Tunnelgate -> HTTP, 2026-07-28',
+      'SDK v2',
+      'sdk-direct',
+      sdk(gw.url, '2026', echo('ev__echo')),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
     // An independent raw client (undici fetch) on two paths, to check the node:http client against.
-    await row('fetch-direct', 'direct, HTTP', 'fetch', 'fetch-direct', rawClient(sseUrl, 'session', echo('echo'), 'fetch'), undefined, { upstream: up(ev) });
-    await row('fetch-tg', 'Tunnelgate -> HTTP', 'fetch', 'fetch-direct', rawClient(gw.url, 'session', echo('ev__echo'), 'fetch'), 'tunnelgate', { middle: g, upstream: up(ev) });
+    await row(
+      'fetch-direct',
+      'direct, HTTP',
+      'fetch',
+      'fetch-direct',
+      rawClient(sseUrl, 'session', echo('echo'), 'fetch'),
+      undefined,
+      { upstream: up(ev) },
+    );
+    await row(
+      'fetch-tg',
+      'Tunnelgate -> HTTP',
+      'fetch',
+      'fetch-direct',
+      rawClient(gw.url, 'session', echo('ev__echo'), 'fetch'),
+      'tunnelgate',
+      { middle: g, upstream: up(ev) },
+    );
 
     const paths = rows.map((r) => r.path);
     await warm(paths, Math.round(60 * SCALE));
     const lat = await latency(paths, Math.round(8 * SCALE), 40);
     const levels = [1, 16, 64];
     const tput = new Map<number, Awaited<ReturnType<typeof throughput>>>();
-    for (const c of levels) tput.set(c, await throughput(paths, c, Math.max(2, Math.round(2 * SCALE)), 400 * SCALE));
-    const rssLoaded = new Map([...rssIdle.keys()].map((k) => [k, rssMiB({ tunnelgate: g, proxy: proxy.pid, supergateway: sg.pid, 'mcp-proxy': mp.pid }[k]!)]));
+    for (const c of levels)
+      tput.set(c, await throughput(paths, c, Math.max(2, Math.round(2 * SCALE)), 400 * SCALE));
+    const rssLoaded = new Map(
+      [...rssIdle.keys()].map((k) => [
+        k,
+        rssMiB({ tunnelgate: g, proxy: proxy.pid, supergateway: sg.pid, 'mcp-proxy': mp.pid }[k]!),
+      ]),
+    );
     // Memory given back after the load: sampled for up to 10 s, the first reading below 1.5x idle ends it.
     const settleStart = Date.now();
     let rssSettled = rssMiB(g);
@@ -270,7 +420,11 @@ const role = process.argv[2] === '--role' ? process.argv[3] : undefined;
 if (role === 'floor-proxy') floorProxy(process.argv.slice(4));
 else if (role === 'json-upstream') void jsonUpstream();
 else if (role === 'tools-server') toolsServer(Number(process.argv[4]), process.argv[5] ?? 'x');
-else
+else {
+  setTimeout(() => {
+    console.error(`bench: still running after ${DEADLINE_MS / 60_000} minutes; stopped`);
+    process.exit(1);
+  }, DEADLINE_MS).unref();
   void main().then(
     () => process.exit(0),
     (err: unknown) => {
@@ -278,3 +432,4 @@ else
       process.exit(1);
     },
   );
+}

@@ -22,6 +22,13 @@ export function freePort(): Promise<number> {
 export class Children {
   private readonly all: ChildProcess[] = [];
 
+  constructor() {
+    // Also on a hard exit (the bench's deadline, an uncaught error): no child outlives the bench.
+    process.once('exit', () => {
+      for (const c of this.all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+  }
+
   start(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Started {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
     this.all.push(child);

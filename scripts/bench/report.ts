@@ -81,7 +81,8 @@ export function printReport(r: Report): void {
 /** Issue 16's targets, each as met or not, from the numbers above. */
 function targets(r: Report): void {
   const added = (k: string, base: string): number => r.lat.get(k)!.p50 - r.lat.get(base)!.p50;
-  const c16 = (k: string, base: string): number => r.tput.get(16)!.get(k)!.rate / r.tput.get(16)!.get(base)!.rate;
+  const c16 = (k: string, base: string): number =>
+    r.tput.get(16)!.get(k)!.rate / r.tput.get(16)!.get(base)!.rate;
   const mark = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const gap = added('tg-http', 'direct') - added('floor', 'direct');
   const ratio = c16('tg-http', 'direct') / c16('floor', 'direct');
@@ -92,12 +93,16 @@ function targets(r: Report): void {
   const idle = r.rss.idle.get('tunnelgate')!;
   const agree = added('fetch-tg', 'fetch-direct') - added('tg-http', 'direct');
   console.log('\nTargets (issue 16):');
-  console.log(`- HTTP upstream p50 within 0.25 ms of the floor proxy: ${signed(gap)} ms, ${mark(gap <= 0.25)}`);
+  console.log(
+    `- HTTP upstream p50 within 0.25 ms of the floor proxy: ${signed(gap)} ms, ${mark(gap <= 0.25)}`,
+  );
   console.log(`- HTTP upstream c=16 ratio >= 0.9x the floor's: ${f(ratio)}x, ${mark(ratio >= 0.9)}`);
   console.log(
     `- stdio ahead of both peers: p50 ${signed(stdioP50)} vs best peer ${signed(peersP50)} ms, c=16 ${f(stdioC16)} vs ${f(peersC16)}: ${mark(stdioP50 < peersP50 && stdioC16 > peersC16)}`,
   );
-  console.log(`- tools/list over 300 tools < 2 ms p50: ${f(r.toolsList.p50)} ms, ${mark(r.toolsList.p50 < 2)}`);
+  console.log(
+    `- tools/list over 300 tools < 2 ms p50: ${f(r.toolsList.p50)} ms, ${mark(r.toolsList.p50 < 2)}`,
+  );
   console.log(`- RSS idle with 3 upstreams < 80 MiB: ${f(idle, 1)}, ${mark(idle < 80)}`);
   console.log(
     `- RSS after load back below 1.5x idle: ${f(r.rss.settled, 1)} MiB after ${f(r.rss.settleMs / 1000, 1)} s, ${mark(r.rss.settled < 1.5 * idle)}`,

@@ -43,7 +43,8 @@ export function floorProxy(urls: string[]): void {
 /** A Streamable HTTP server (the SDK's own transport) that answers every POST with plain JSON. */
 export async function jsonUpstream(): Promise<void> {
   const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
-  const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
+  const { StreamableHTTPServerTransport } =
+    await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
   const { z } = await import('zod');
   type Transport = InstanceType<typeof StreamableHTTPServerTransport>;
   const sessions = new Map<string, Transport>();

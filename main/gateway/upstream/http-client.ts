@@ -111,6 +111,8 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
       hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
       port: u.port === '' ? (secure ? 443 : 80) : Number(u.port),
       path: `${u.pathname}${u.search}`,
+      // What node:http would send (RFC 9110 section 7.2: the port only when it is not the default).
+      host: u.host,
     };
     if (targets.size > 16) targets.clear();
     targets.set(url, t);
@@ -121,14 +123,21 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     return new Promise((resolve, reject) => {
       const { signal, handle } = init;
       if (signal?.aborted || handle?.aborted) return reject(abortError());
-      const headers =
-        init.body === undefined
-          ? init.headers
-          : { ...init.headers, 'content-length': Buffer.byteLength(init.body) };
-      const options = { method: init.method, hostname: t.hostname, port: t.port, path: t.path, headers };
-      const req: ClientRequest = t.secure
-        ? httpsRequest({ ...options, agent: (https ??= new HttpsAgent(agentOptions)) })
-        : httpRequest({ ...options, agent: (http ??= new HttpAgent(agentOptions)) });
+      const options = {
+        method: init.method,
+        hostname: t.hostname,
+        port: t.port,
+        path: t.path,
+        headers: headerList(t, init),
+        agent: t.secure ? (https ??= new HttpsAgent(agentOptions)) : (http ??= new HttpAgent(agentOptions)),
+      };
+      let req: ClientRequest;
+      if (t.secure) req = httpsRequest(options);
+      else {
+        // Plain HTTP has no SNI: an empty servername spares the agent deriving one on every request.
+        const plain = { ...options, servername: '' };
+        req = httpRequest(plain);
+      }
       handle?.attach(req);
       let answered = false;
       const onAbort = (): void => void req.destroy(abortError());
@@ -182,6 +191,27 @@ interface Target {
   hostname: string;
   port: number;
   path: string;
+  host: string;
+}
+
+/**
+ * The request's headers as a flat [name, value, ...] list, Host and Content-Length included. node:http
+ * writes such a list as it is (each name and value still validated), instead of storing every header
+ * through setHeader() first: less work on every call.
+ */
+function headerList(t: Target, init: HttpRequestInit): string[] {
+  const list: string[] = [];
+  let host = false;
+  for (const name in init.headers) {
+    const value = init.headers[name];
+    if (value === undefined) continue;
+    if (name === 'host') host = true;
+    if (Array.isArray(value)) for (const v of value) list.push(name, v);
+    else list.push(name, String(value));
+  }
+  if (!host) list.push('host', t.host);
+  if (init.body !== undefined) list.push('content-length', String(Buffer.byteLength(init.body)));
+  return list;
 }
 
 function wrap(res: IncomingMessage): HttpResponse {
