@@ -357,12 +357,12 @@ async function main(): Promise<void> {
     );
 
     const paths = rows.map((r) => r.path);
-    await warm(paths, Math.round(60 * SCALE));
-    const lat = await latency(paths, Math.round(8 * SCALE), 40);
+    await warm(paths, Math.round(30 * SCALE));
+    const lat = await latency(paths, Math.max(2, Math.round(6 * SCALE)), 30);
     const levels = [1, 16, 64];
     const tput = new Map<number, Awaited<ReturnType<typeof throughput>>>();
     for (const c of levels)
-      tput.set(c, await throughput(paths, c, Math.max(2, Math.round(2 * SCALE)), 400 * SCALE));
+      tput.set(c, await throughput(paths, c, Math.max(2, Math.round(2 * SCALE)), 300 * SCALE));
     const rssLoaded = new Map(
       [...rssIdle.keys()].map((k) => [
         k,
@@ -393,7 +393,7 @@ async function main(): Promise<void> {
     const listed = (await list()).length;
     const listSamples: number[] = [];
     for (let i = 0; i < 30; i++) await list();
-    for (let i = 0; i < Math.round(200 * SCALE); i++) {
+    for (let i = 0; i < Math.round(150 * SCALE); i++) {
       const t = performance.now();
       await list();
       listSamples.push(performance.now() - t);
