@@ -101,7 +101,12 @@ export async function rawClient(
     if (init.sid) headers['mcp-session-id'] = init.sid;
     headers['mcp-protocol-version'] = SESSION;
     await post(headers, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-  } else headers['mcp-protocol-version'] = MODERN;
+  } else {
+    // 2026-07-28 Streamable HTTP: the standard headers mirror the body (method, and the tool's name).
+    headers['mcp-protocol-version'] = MODERN;
+    headers['mcp-method'] = 'tools/call';
+    headers['mcp-name'] = spec.tool;
+  }
   let id = 0;
   return async () => {
     const n = ++id;

@@ -1,4 +1,4 @@
-import { isRequest, isResponse, plainError, StartError } from './messages.js';
+import { isRequest, isResponse, StartError } from './messages.js';
 import {
   bodyExcerpt,
   createRemoteFetch,
@@ -8,7 +8,10 @@ import {
 } from './remote-fetch.js';
 import { AbortGroup, sleep } from './abort-group.js';
 import { createHttpClient, RequestHandle, type HttpResponse } from './http-client.js';
-import { readSseEvents, SseDecoder } from './sse-parser.js';
+import { listenForServerMessages } from './http-get-stream.js';
+import { HttpSession, INIT_HEADERS } from './http-session.js';
+import { LingerSweep } from './linger-sweep.js';
+import { readInitAnswer, readSseAnswer } from './sse-answer.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
@@ -25,7 +28,6 @@ export interface HttpTransportOptions {
   maxSockets?: number;
 }
 
-const ACCEPT_BOTH = 'application/json, text/event-stream';
 const MAX_RESUMES = 3;
 /** How long an answered SSE stream may stay open before we close it (and lose its keep-alive socket). */
 const LINGER_MS = 1000;
@@ -42,56 +44,18 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   const client = createHttpClient({ maxSockets: opts.maxSockets });
   const remoteFetch = createRemoteFetch({ name, headers: opts.headers, auth: opts.auth, send: client.send });
   const requests = new AbortGroup();
-  let sessionId: string | undefined;
-  let protocolVersion: string | undefined;
-  let initMessage: RawObject | undefined;
+  const session = new HttpSession();
+  const lingering = new LingerSweep(LINGER_MS);
   let reinit: Promise<void> | undefined;
   let getStream: AbortController | undefined;
   let closed = false;
   let dead = false;
   /** Open response streams by request id, so a cancelled or timed-out call's stream can be closed. */
   const streams = new Map<JsonRpcId, RequestHandle>();
-  /**
-   * Answered SSE streams the server has not ended yet, by when they were answered. The spec says the
-   * server SHOULD end the stream after the response; draining it to the end keeps the socket reusable.
-   * One sweep (not a timer per call) closes those that linger.
-   */
-  const lingering = new Map<IncomingMessage, number>();
-  let sweep: NodeJS.Timeout | undefined;
-
-  let postHeadersCache: Record<string, string> | undefined;
-  const sessionHeaders = (): Record<string, string> => ({
-    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-    ...(protocolVersion ? { 'mcp-protocol-version': protocolVersion } : {}),
-  });
-  /** Headers of every POST, rebuilt only when the session or protocol version changes. */
-  function postHeaders(): Record<string, string> {
-    const c = postHeadersCache;
-    if (c && c['mcp-session-id'] === sessionId && c['mcp-protocol-version'] === protocolVersion) return c;
-    postHeadersCache = { ...sessionHeaders(), accept: ACCEPT_BOTH, 'content-type': 'application/json' };
-    return postHeadersCache;
-  }
-
-  function linger(body: IncomingMessage): void {
-    if (body.complete || body.destroyed) return;
-    lingering.set(body, Date.now());
-    body.once('close', () => lingering.delete(body));
-    sweep ??= setInterval(() => {
-      const old = Date.now() - LINGER_MS;
-      for (const [b, at] of lingering) if (at <= old) b.destroy();
-      if (lingering.size === 0) {
-        clearInterval(sweep);
-        sweep = undefined;
-      }
-    }, LINGER_MS).unref();
-  }
 
   function stopAll(): void {
     requests.abortAll();
-    for (const b of lingering.keys()) b.destroy();
-    lingering.clear();
-    clearInterval(sweep);
-    sweep = undefined;
+    lingering.closeAll();
   }
 
   function die(reason: string): void {
@@ -103,43 +67,22 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   function deliver(msg: RawObject, origin?: JsonRpcId): void {
-    if (initMessage && isResponse(msg) && msg.id === initMessage.id) {
-      const v = (msg.result as RawObject | undefined)?.protocolVersion;
-      if (typeof v === 'string') protocolVersion = v;
-    }
+    session.noteAnswer(msg);
     transport.onmessage?.(msg, origin);
   }
 
-  /**
-   * Reads an SSE response body; resolves true as soon as the answer to `id` arrived (the rest of the
-   * stream is drained, not delivered), false when the stream ends or breaks without it.
-   */
+  /** Reads a POST's SSE answer (or a resumed stream) for call `id`; true once its answer arrived. */
   function consume(
     body: IncomingMessage,
-    id: JsonRpcId | undefined,
+    id: JsonRpcId,
     onId: (eventId: string) => void,
-    onRetry?: (ms: number) => void,
+    onRetry: (ms: number) => void,
   ): Promise<boolean> {
-    return new Promise((resolve) => {
-      let answered = false;
-      const decoder = new SseDecoder((ev) => {
-        if (answered) return;
-        if (ev.retry !== undefined) onRetry?.(ev.retry);
-        if (ev.event !== 'message') return;
-        const msg = parseMessage(ev.data);
-        if (!msg) return;
-        deliver(msg, id);
-        if (id !== undefined && isResponse(msg) && msg.id === id) {
-          answered = true;
-          resolve(true);
-          linger(body);
-        }
-      }, onId);
-      body.setEncoding('utf8');
-      body.on('data', (text: string) => decoder.push(text));
-      // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
-      body.once('close', () => resolve(answered));
-      body.once('end', () => resolve(answered));
+    return readSseAnswer(body, id, {
+      deliver: (msg) => deliver(msg, id),
+      onId,
+      onRetry,
+      linger: (b) => lingering.add(b),
     });
   }
 
@@ -154,7 +97,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const res = await remoteFetch(
         url,
         { method: 'POST', body: JSON.stringify(message), handle: ctl },
-        postHeaders(),
+        session.postHeaders(),
       );
       if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
       streaming = await answer(res, message, id, method, retried, ctl);
@@ -175,13 +118,13 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     retried: boolean,
     ctl: RequestHandle,
   ): Promise<boolean> {
-    if (res.status === 404 && sessionId && !retried && method !== 'initialize') {
+    if (res.status === 404 && session.id && !retried && method !== 'initialize') {
       res.discard();
       await reinitialize();
       await post(message, true);
       return false;
     }
-    if (method === 'initialize' && res.ok) sessionId = res.header('mcp-session-id');
+    if (method === 'initialize' && res.ok) session.id = res.header('mcp-session-id');
     if (!res.ok) {
       const text = await res.text().catch(() => '');
       const reply = parseMessage(text);
@@ -260,7 +203,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         res = await remoteFetch(
           url,
           { method: 'GET', handle: forgotten },
-          { ...sessionHeaders(), accept: 'text/event-stream', 'last-event-id': lastEventId },
+          { ...session.headers(), accept: 'text/event-stream', 'last-event-id': lastEventId },
         );
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
@@ -284,55 +227,26 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
   }
 
-  /** The optional GET stream (spec: "Listening for Messages from the Server"); 405 means none. */
+  /** The optional GET stream (spec: "Listening for Messages from the Server"). */
   async function runGetStream(): Promise<void> {
     const ctl = requests.take();
     getStream?.abort();
     getStream = ctl;
-    const signal = ctl.signal;
     try {
-      await listen(signal);
+      await listenForServerMessages(
+        {
+          url,
+          session,
+          remoteFetch,
+          deliver: (msg) => deliver(msg),
+          die,
+          needsAuth: (reason) => transport.onneedsauth?.(reason),
+          reinitialize,
+        },
+        ctl.signal,
+      );
     } finally {
       requests.release(ctl);
-    }
-  }
-
-  async function listen(signal: AbortSignal): Promise<void> {
-    let lastEventId: string | undefined;
-    let retryMs = 1000;
-    while (!signal.aborted) {
-      let res: HttpResponse;
-      try {
-        res = await remoteFetch(
-          url,
-          { method: 'GET', signal },
-          {
-            ...sessionHeaders(),
-            accept: 'text/event-stream',
-            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
-          },
-        );
-      } catch (err) {
-        if (err instanceof UnreachableError) die(err.message);
-        else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
-        return;
-      }
-      if (res.status === 404 && sessionId) {
-        res.discard();
-        void reinitialize().catch(() => {});
-        return;
-      }
-      if (!res.ok || !(res.header('content-type') ?? '').includes('text/event-stream')) {
-        res.discard();
-        return; // 405 or anything else: the server offers no GET stream; POST streams still work.
-      }
-      await consume(
-        res.body,
-        undefined,
-        (e) => (lastEventId = e),
-        (ms) => (retryMs = ms),
-      );
-      await sleep(Math.min(retryMs, 30_000), signal);
     }
   }
 
@@ -340,23 +254,23 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   function reinitialize(): Promise<void> {
     reinit ??= (async () => {
       getStream?.abort();
-      sessionId = undefined;
-      protocolVersion = undefined;
-      const init = initMessage;
+      session.reset();
+      const init = session.init;
       if (!init) throw new Error(`Upstream '${name}' lost its session before it was initialized`);
       const ctl = requests.take();
       const res = await remoteFetch(
         url,
         { method: 'POST', body: JSON.stringify(init), signal: ctl.signal },
-        { accept: ACCEPT_BOTH, 'content-type': 'application/json' },
+        INIT_HEADERS,
       ).finally(() => requests.release(ctl));
       if (!res.ok)
         throw new Error(
           `Upstream '${name}' lost its session and answered HTTP ${res.status} when initializing again: ${await bodyExcerpt(res)}`,
         );
-      sessionId = res.header('mcp-session-id');
+      session.id = res.header('mcp-session-id');
       const result = await readInitAnswer(res, init.id as JsonRpcId);
-      protocolVersion = typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
+      session.protocolVersion =
+        typeof result.protocolVersion === 'string' ? result.protocolVersion : undefined;
       await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, true);
       transport.onreinitialized?.(result);
       if (opts.openGetStream !== false) void runGetStream();
@@ -372,7 +286,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     },
     async send(message) {
       if (closed || dead) throw new Error(`Upstream '${name}' is not connected`);
-      if (message.method === 'initialize') initMessage = message;
+      if (message.method === 'initialize') session.init = message;
       try {
         await post(message, false);
       } catch (err) {
@@ -390,12 +304,12 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       closed = true;
       stopAll();
       try {
-        if (!sessionId || dead) return;
+        if (!session.id || dead) return;
         // Spec: a client that no longer needs the session SHOULD DELETE it (405: the server does not allow it).
         const res = await remoteFetch(
           url,
           { method: 'DELETE', signal: AbortSignal.timeout(2000) },
-          sessionHeaders(),
+          session.headers(),
         );
         res.discard();
       } catch {
@@ -406,25 +320,6 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     },
   };
   return transport;
-}
-
-async function readInitAnswer(res: HttpResponse, id: JsonRpcId): Promise<RawObject> {
-  const type = res.header('content-type') ?? '';
-  if (type.includes('text/event-stream')) {
-    for await (const ev of readSseEvents(res.body)) {
-      const msg = parseMessage(ev.data);
-      if (msg && isResponse(msg) && msg.id === id) return answerResult(msg);
-    }
-    throw new Error('the server closed the initialize stream without an answer');
-  }
-  const msg = parseMessage(await res.text());
-  if (!msg || !isResponse(msg)) throw new Error('the server answered initialize without a JSON-RPC response');
-  return answerResult(msg);
-}
-
-function answerResult(msg: RawObject): RawObject {
-  if ('error' in msg) throw new Error(`initialize failed: ${plainError((msg.error as RawObject)?.message)}`);
-  return (msg.result ?? {}) as RawObject;
 }
 
 /** 4xx answers that retrying cannot fix (not 408 timeout, 409/425 conflicts, 429 rate limit). */

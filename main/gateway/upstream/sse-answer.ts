@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { isResponse, plainError } from './messages.js';
+import type { HttpResponse } from './http-client.js';
+import { readSseEvents, SseDecoder } from './sse-parser.js';
+import type { JsonRpcId, RawObject } from './types.js';
+import { parseMessage } from './wire-transport.js';
+
+/** What reading an SSE body reports as it goes. */
+export interface SseHooks {
+  /** Every JSON-RPC message of the stream up to (and including) the answer. */
+  deliver(msg: RawObject): void;
+  /** The id of each event, for resumption with Last-Event-ID. */
+  onId(eventId: string): void;
+  /** A `retry` field: how long to wait before reconnecting. */
+  onRetry(ms: number): void;
+  /** The answer arrived while the server kept the stream open: drain it elsewhere. */
+  linger?(body: IncomingMessage): void;
+}
+
+/**
+ * Reads an SSE response body. Resolves true as soon as the answer to `id` arrived: the call is done
+ * at its message, not when the server ends the stream (the rest is drained, not delivered). Resolves
+ * false when the stream ends or breaks without it (`id` undefined: read until the end).
+ */
+export function readSseAnswer(
+  body: IncomingMessage,
+  id: JsonRpcId | undefined,
+  hooks: SseHooks,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    let answered = false;
+    const decoder = new SseDecoder((ev) => {
+      if (answered) return;
+      if (ev.retry !== undefined) hooks.onRetry(ev.retry);
+      if (ev.event !== 'message') return;
+      const msg = parseMessage(ev.data);
+      if (!msg) return;
+      hooks.deliver(msg);
+      if (id !== undefined && isResponse(msg) && msg.id === id) {
+        answered = true;
+        resolve(true);
+        hooks.linger?.(body);
+      }
+    }, hooks.onId);
+    body.setEncoding('utf8');
+    body.on('data', (text: string) => decoder.push(text));
+    // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
+    body.once('close', () => resolve(answered));
+    body.once('end', () => resolve(answered));
+  });
+}
+
+/** The initialize result from its HTTP answer (JSON or SSE); throws with the reason otherwise. */
+export async function readInitAnswer(res: HttpResponse, id: JsonRpcId): Promise<RawObject> {
+  const type = res.header('content-type') ?? '';
+  if (type.includes('text/event-stream')) {
+    for await (const ev of readSseEvents(res.body)) {
+      const msg = parseMessage(ev.data);
+      if (msg && isResponse(msg) && msg.id === id) return answerResult(msg);
+    }
+    throw new Error('the server closed the initialize stream without an answer');
+  }
+  const msg = parseMessage(await res.text());
+  if (!msg || !isResponse(msg)) throw new Error('the server answered initialize without a JSON-RPC response');
+  return answerResult(msg);
+}
+
+function answerResult(msg: RawObject): RawObject {
+  if ('error' in msg) throw new Error(`initialize failed: ${plainError((msg.error as RawObject)?.message)}`);
+  return (msg.result ?? {}) as RawObject;
+}
