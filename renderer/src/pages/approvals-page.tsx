@@ -5,6 +5,7 @@ import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits
 import { useAction } from '../hooks/use-action';
 import { useLive } from '../hooks/use-live';
 import { formatDateTime, formatRelative } from '../lib/format';
+import { RevokedGrants } from './revoked-grants';
 
 function scopeWords(scopes: readonly string[]): string {
   if (scopes.includes(SCOPE_FULL)) return 'All tools';
@@ -188,6 +189,10 @@ export function ApprovalsPage() {
     (l) => api().onApprovals(l),
   );
   const grants = useLive(() => api().listGrants(), null);
+  const status = useLive(
+    () => api().getStatus(),
+    (l) => api().onStatus(l),
+  );
   const now = useNow();
   const refresh = () => {
     pending.reload();
@@ -261,6 +266,7 @@ export function ApprovalsPage() {
           </table>
         </div>
       )}
+      <RevokedGrants revoked={status.data?.revokedGrants} />
     </section>
   );
 }

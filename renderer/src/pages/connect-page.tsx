@@ -272,32 +272,43 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         </div>
         <div className="card">
           <h2>Add it in ChatGPT</h2>
-          <ol className="steps">
+          <ol className="steps" data-testid="chatgpt-steps">
             <li>
-              Open <strong>Settings → Apps &amp; Connectors</strong>.
+              In ChatGPT, open <strong>Settings → Security and login</strong> and turn on{' '}
+              <strong>Developer mode</strong>.
             </li>
             <li>
-              Under <strong>Advanced settings</strong>, turn on <strong>Developer mode</strong>.
+              Open <strong>Plugins</strong> (chatgpt.com/plugins), then <strong>+</strong> →{' '}
+              <strong>Add custom MCP server</strong>.
             </li>
             <li>
-              Click <strong>Create</strong>, give it a name, and paste the connector URL.
+              Give it a name and paste the connector URL as the <strong>Server URL</strong>.
             </li>
             <li>
               {g.authMode === 'oauth' ? (
                 <>
-                  Choose <strong>OAuth</strong> as authentication and connect; then approve the request on the{' '}
+                  Choose <strong>OAuth</strong> as authentication, accept the risk warning, and click{' '}
+                  <strong>Create as a plugin</strong>. Then approve the request on the{' '}
                   <a href="#/approvals">Approvals</a> page (check that the pairing code matches).
                 </>
               ) : (
                 <>
-                  Choose <strong>No authentication</strong> and connect.
+                  Choose <strong>No authentication</strong>, accept the risk warning, and click{' '}
+                  <strong>Create as a plugin</strong>.
                 </>
               )}
             </li>
             <li>
-              In a new chat, pick the connector from the tools menu and ask for something your servers can do.
+              Install the plugin, then @-mention it in a chat and ask for something your servers can do.
             </li>
           </ol>
+          <p className="muted">
+            ChatGPT keeps a snapshot of the tool list: after you change servers or tools here, press{' '}
+            <strong>Refresh</strong> in the plugin&apos;s settings in ChatGPT.
+          </p>
+          <p className="muted">
+            Older ChatGPT: Settings → Apps &amp; Connectors → Advanced settings → Developer mode → Create.
+          </p>
         </div>
       </div>
     </section>

@@ -474,6 +474,49 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'approvals');
   });
 
+  it('Approvals: a grant Tunnelgate revoked by itself is shown with what the client was told', async () => {
+    const init = stubInit();
+    init.status.revokedGrants = [
+      {
+        grantId: 'g-9',
+        clientId: 'https://chatgpt.com/oauth/c1/client.json',
+        clientName: 'ChatGPT',
+        reason: 'refresh-reuse',
+        message: 'refresh token reused; sign in again. Tunnelgate revoked this access.',
+        at: Date.now(),
+      },
+    ];
+    const p = await open('approvals', init);
+    const { page } = p;
+    await page.getByTestId('revoked-grants').waitFor();
+    const text = (await page.getByTestId('revoked-grants').textContent()) ?? '';
+    assert.match(text, /ChatGPT/);
+    assert.match(text, /refresh token reused; sign in again/);
+    await done(p, 'approvals-revoked');
+  });
+
+  it("Connect: ChatGPT's current steps (Security and login, Plugins, Create as a plugin, Refresh)", async () => {
+    const p = await open('connect');
+    const { page } = p;
+    await page.getByTestId('chatgpt-steps').waitFor();
+    const steps = (await page.getByTestId('chatgpt-steps').textContent()) ?? '';
+    for (const step of [
+      /Settings → Security and login/,
+      /Developer mode/,
+      /chatgpt\.com\/plugins/,
+      /Add custom MCP server/,
+      /Server URL/,
+      /OAuth/,
+      /risk warning/,
+      /Create as a plugin/,
+      /@-mention/,
+    ])
+      assert.match(steps, step);
+    await page.getByText(/press Refresh in the plugin's settings/).waitFor();
+    await page.getByText(/Older ChatGPT: Settings → Apps & Connectors/).waitFor();
+    await done(p);
+  });
+
   it('Settings: sends only what changed; the token goes as a secret, errors in words', async () => {
     const p = await open('settings');
     const { page } = p;
