@@ -9,6 +9,7 @@ type Draft = Omit<SettingsView, 'port' | 'logRetentionDays'> & {
   port: string;
   logRetentionDays: string;
   tunnelToken: string;
+  openaiApiKey: string;
 };
 
 function draftOf(s: SettingsView): Draft {
@@ -18,12 +19,15 @@ function draftOf(s: SettingsView): Draft {
     logRetentionDays: String(s.logRetentionDays),
     tunnelHostname: s.tunnelHostname ?? '',
     tunnelToken: '',
+    openaiTunnelId: s.openaiTunnelId ?? '',
+    openaiApiKey: '',
   };
 }
 
 /** Only what changed goes back, so a save never rewrites fields the user did not touch. */
-function patchOf(saved: SettingsView, d: Draft): Partial<SettingsView> & { tunnelToken?: string } {
-  const patch: Partial<SettingsView> & { tunnelToken?: string } = {};
+type Patch = Partial<SettingsView> & { tunnelToken?: string; openaiApiKey?: string };
+function patchOf(saved: SettingsView, d: Draft): Patch {
+  const patch: Patch = {};
   const port = Number(d.port.trim());
   if (d.port.trim() !== String(saved.port)) patch.port = d.port.trim() === '' ? NaN : port;
   if (d.authMode !== saved.authMode) patch.authMode = d.authMode;
@@ -31,6 +35,9 @@ function patchOf(saved: SettingsView, d: Draft): Partial<SettingsView> & { tunne
   if ((d.tunnelHostname ?? '') !== (saved.tunnelHostname ?? ''))
     patch.tunnelHostname = d.tunnelHostname ?? '';
   if (d.tunnelToken !== '') patch.tunnelToken = d.tunnelToken;
+  if ((d.openaiTunnelId ?? '') !== (saved.openaiTunnelId ?? ''))
+    patch.openaiTunnelId = d.openaiTunnelId ?? '';
+  if (d.openaiApiKey !== '') patch.openaiApiKey = d.openaiApiKey;
   if (d.launchAtLogin !== saved.launchAtLogin) patch.launchAtLogin = d.launchAtLogin;
   if (d.logRetentionDays.trim() !== String(saved.logRetentionDays))
     patch.logRetentionDays = Number(d.logRetentionDays.trim());
@@ -131,6 +138,7 @@ export function SettingsPage() {
           >
             <option value="quick">Quick tunnel (no account; new URL at each start)</option>
             <option value="named">Named tunnel (your Cloudflare account; stable URL)</option>
+            <option value="openai">OpenAI Secure MCP Tunnel (no public URL; stable tunnel id)</option>
             <option value="off">Off (local only)</option>
           </select>
           {draft.tunnelMode === 'named' && (
@@ -163,6 +171,36 @@ export function SettingsPage() {
             </>
           )}
         </div>
+        {draft.tunnelMode === 'openai' && (
+          <div className="form-grid" data-testid="openai-settings">
+            <label htmlFor="set-openai-id">Tunnel id</label>
+            <input
+              id="set-openai-id"
+              value={draft.openaiTunnelId ?? ''}
+              onChange={(e) => set('openaiTunnelId', e.target.value)}
+              placeholder="tunnel_0123… (from OpenAI's Tunnels settings)"
+            />
+            <label htmlFor="set-openai-key">Runtime API key</label>
+            <div>
+              <input
+                id="set-openai-key"
+                type="password"
+                value={draft.openaiApiKey}
+                onChange={(e) => set('openaiApiKey', e.target.value)}
+                placeholder={
+                  saved.openaiKeyStored
+                    ? 'Stored in the keychain; paste to replace'
+                    : 'Paste a key that may use this tunnel'
+                }
+                autoComplete="off"
+              />
+              <p className="hint">
+                {saved.openaiKeyStored ? 'A key is stored in the keychain.' : 'No key stored yet.'} It stays
+                in the OS keychain and is sent only to OpenAI.
+              </p>
+            </div>
+          </div>
+        )}
         <h2>App</h2>
         <div className="form-grid">
           <label htmlFor="set-login">Launch at login</label>

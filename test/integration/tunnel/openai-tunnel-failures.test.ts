@@ -78,6 +78,18 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
       },
     },
   });
+  /** What a 2026-07-28 client sends with each request: headers mirroring the body (the connector forwards them). */
+  const send = (msg: Record<string, unknown>, o: Parameters<typeof fake.enqueue>[1] = {}): string => {
+    const params = msg['params'] as { name?: string } | undefined;
+    return fake.enqueue(msg, {
+      ...o,
+      headers: {
+        'Mcp-Protocol-Version': ['2026-07-28'],
+        'Mcp-Method': [String(msg['method'])],
+        ...(params?.name ? { 'Mcp-Name': [params.name] } : {}),
+      },
+    });
+  };
   const calledWith = (text: string): number =>
     events.filter((e) => e.method === 'tools/call' && JSON.stringify(e.request ?? {}).includes(text)).length;
 
@@ -145,7 +157,7 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
       if (clock.pending > 0) clock.advance(60_000);
       await new Promise((r) => setImmediate(r));
     }
-    const id = fake.enqueue(echo(1, 'after-outage'));
+    const id = send(echo(1, 'after-outage'));
     // A response POST may first meet a connection the outage closed: its retry waits on this clock.
     let posts: Awaited<ReturnType<typeof fake.answered>> | undefined;
     void fake.answered(id).then((p) => (posts = p));
@@ -172,8 +184,8 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
   test('an expired command (0s) is dropped: the MCP server is never asked and nothing is posted', async () => {
     make();
     await provider!.start();
-    const expired = fake.enqueue(echo(2, 'never-run'), { responseTimeout: '0s' });
-    const fine = fake.enqueue(echo(3, 'runs-fine'), { responseTimeout: '30s' });
+    const expired = send(echo(2, 'never-run'), { responseTimeout: '0s' });
+    const fine = send(echo(3, 'runs-fine'), { responseTimeout: '30s' });
     await fake.answered(fine);
     assert.equal(await outcomeOf(expired), 'expired');
     assert.deepEqual(fake.posts(expired), []);
@@ -183,7 +195,7 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
   test('a deadline that passes during the call: cancelled upstream, no late answer', async () => {
     make();
     await provider!.start();
-    const id = fake.enqueue(
+    const id = send(
       {
         jsonrpc: '2.0',
         id: 4,
@@ -214,7 +226,7 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
     for (let i = 0; i < 500 && slow() === undefined; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(slow(), 'cancelled', 'the upstream call was cancelled');
     // A later command still works, and nothing was posted late for the expired one.
-    await fake.answered(fake.enqueue(echo(5, 'still-serving')));
+    await fake.answered(send(echo(5, 'still-serving')));
     assert.deepEqual(fake.violations, []);
   });
 
@@ -222,13 +234,13 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
     make();
     await provider!.start();
     fake.failNextResponses(503, 'drop');
-    const id = fake.enqueue(echo(6, 'retried'));
+    const id = send(echo(6, 'retried'));
     const posts = await fake.answered(id);
     assert.match(JSON.stringify(posts.at(-1)!.body), /retried/);
     assert.equal(calledWith('retried'), 1, 'the MCP call ran once');
 
     fake.failNextResponses(404);
-    const gone = fake.enqueue(echo(7, 'gone-once'));
+    const gone = send(echo(7, 'gone-once'));
     assert.equal(await outcomeOf(gone), 'gone');
     assert.equal(calledWith('gone-once'), 1, 'not replayed');
   });

@@ -169,7 +169,7 @@ describe(
           method: 'tools/call',
           params: { name: 'demo__echo', arguments: { text: 'hi' }, _meta: meta },
         },
-        { 'Mcp-Protocol-Version': ['2026-07-28'] },
+        { 'Mcp-Protocol-Version': ['2026-07-28'], 'Mcp-Method': ['tools/call'], 'Mcp-Name': ['demo__echo'] },
       );
       const r = json(terminal(posts));
       assert.equal(r['id'], 20);

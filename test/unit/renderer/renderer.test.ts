@@ -539,6 +539,15 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.deepEqual((await calls(page, 'updateSettings')).at(-1), [
       { port: 9001, tunnelMode: 'named', tunnelHostname: 'mcp.example.com', tunnelToken: 'eyJ-token' },
     ]);
+    // OpenAI's Secure MCP Tunnel: a tunnel id, and the key as a secret (never shown back).
+    await page.getByLabel('Mode').selectOption('openai');
+    await page.getByLabel('Tunnel id').fill('tunnel_abc123');
+    await page.getByLabel('Runtime API key').fill('sk-openai-tunnel');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Settings saved.').waitFor();
+    assert.deepEqual((await calls(page, 'updateSettings')).at(-1), [
+      { tunnelMode: 'openai', openaiTunnelId: 'tunnel_abc123', openaiApiKey: 'sk-openai-tunnel' },
+    ]);
     await done(p, 'settings');
   });
 
