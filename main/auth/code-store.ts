@@ -47,10 +47,12 @@ export function createCodeStore(deps: { clock: Clock; ttlMs?: number }) {
       return code;
     },
 
-    /** What an unused, unexpired code stands for, without consuming it (to check the client first). */
+    /**
+     * What a known code stands for (used or not), without consuming it: the client is checked first, so
+     * someone without the client's key can neither spend a code nor, by replaying one, revoke its grant.
+     */
     peek(code: string): CodeGrantInfo | undefined {
-      const rec = codes.get(hashToken(code));
-      return rec && !rec.used && rec.expiresAt > deps.clock.now() ? rec : undefined;
+      return codes.get(hashToken(code));
     },
 
     /** Consumes a code. The caller checks client, redirect URI and PKCE before issuing tokens. */

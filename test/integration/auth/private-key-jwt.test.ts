@@ -99,6 +99,13 @@ describe('private_key_jwt clients (RFC 7523) with a Client ID Metadata Document'
     assert.equal((await exchange(c, await withAssertion())).status, 200, 'the code was not spent');
   });
 
+  it('a replayed code without the assertion is refused as invalid_client and does not revoke the grant', async () => {
+    const c = await approvedCode();
+    const t = (await (await exchange(c, await withAssertion())).json()) as Tokens;
+    await refuses(await exchange(c, {}), /private_key_jwt/);
+    assert.equal((await callMcp(h, t.access_token)).status, 200, 'the grant lives');
+  });
+
   it('refuses a refresh without the assertion (no fallback to "none")', async () => {
     const t = await connected();
     await refuses(
