@@ -92,20 +92,29 @@ export async function observe(
       notify(m, p);
     };
   }
+  let settled = false;
   try {
     const pending = call();
-    // The router names the target and upstream before its first await: the event can say them.
-    if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method))
-      inFlight = activity.begin({
+    // The router names the target and upstream before its first await: the event can say them. The
+    // event itself waits for the next tick: the call has queued its request (node:http writes it on
+    // a nextTick) and that write must not wait behind the activity log's redaction and listeners.
+    // A call settled before then is simply recorded once, at the end.
+    if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
+      const begin = activity.begin.bind(activity);
+      const input = {
         time,
-        kind: 'request',
+        kind: 'request' as const,
         ...who(),
         method,
         target: ctx.target,
         upstream: ctx.upstream,
         requestBytes,
         request: params,
+      };
+      process.nextTick(() => {
+        if (!settled) inFlight = begin(input);
       });
+    }
     result = await pending;
   } catch (err) {
     error = toRpcError(err);
@@ -118,6 +127,7 @@ export async function observe(
     finish(responseBytes) {
       if (recorded || activity === undefined) return;
       recorded = true;
+      settled = true;
       const outcome = classify(ctx, method, result, error);
       const event = {
         time,

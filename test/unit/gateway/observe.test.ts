@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ActivityEvent, ActivitySink } from '../../../main/activity/types.js';
+import { observe } from '../../../main/gateway/front/observe.js';
+import type { RouteContext } from '../../../main/gateway/router/types.js';
+
+function context(): RouteContext {
+  return {
+    client: { protocolVersion: '2025-11-25', principal: { kind: 'local', scopes: [] }, capabilities: {} },
+    signal: new AbortController().signal,
+    notify: () => {},
+    ask: () => Promise.reject(new Error('no')),
+  };
+}
+
+/** A sink that logs, in order, what the gateway told it. */
+function sink(log: string[]): ActivitySink & { events: Omit<ActivityEvent, 'id'>[] } {
+  const events: Omit<ActivityEvent, 'id'>[] = [];
+  return {
+    events,
+    record(e) {
+      log.push(`record ${e.outcome}`);
+      events.push(e);
+    },
+    begin() {
+      log.push('begin');
+      return { progress: () => {}, end: (e) => void log.push(`end ${e.outcome}`) };
+    },
+  };
+}
+
+const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+test('observe: the request a call queues goes out before the call is shown in flight', async () => {
+  const log: string[] = [];
+  let answer: (v: Record<string, unknown>) => void = () => {};
+  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, () => {
+    // node:http writes a request on the next tick; the activity log must not delay that write.
+    process.nextTick(() => log.push('request written'));
+    return new Promise((r) => (answer = r));
+  });
+  await turn();
+  assert.deepEqual(log, ['request written', 'begin']);
+  answer({ content: [] });
+  (await outcome).finish(20);
+  assert.deepEqual(log, ['request written', 'begin', 'end ok']);
+});
+
+test('observe: a call answered before its in-flight event was due is recorded once, with no in-flight event', async () => {
+  const log: string[] = [];
+  const s = sink(log);
+  // Inside a chain of promise reactions (as after reading a request body), an answer without I/O
+  // (a builtin server) settles and is finished before any next tick runs.
+  await Promise.resolve().then(async () => {
+    const o = await observe(s, 'tools/call', { name: 'demo__echo' }, context(), 10, async () => ({
+      content: [],
+    }));
+    o.finish(20);
+  });
+  await turn();
+  assert.deepEqual(log, ['record ok']);
+  assert.equal(s.events[0]?.method, 'tools/call');
+});
