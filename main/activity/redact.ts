@@ -50,12 +50,20 @@ const SECRET_KEYS = new Set([
 // Keys that end like a credential but are protocol fields worth seeing (MCP progress tokens, limits).
 const KEEP_KEYS = new Set(['progresstoken', 'maxtokens', 'nextcursor', 'cursor']);
 
+/** Verdicts of isSecretKey by key, bounded (keys come from upstream payloads). */
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 4096;
+
 /** Whether a key names a credential (authorization, token, access_token, GITHUB_TOKEN, x-api-key, ...). */
 export function isSecretKey(key: string): boolean {
+  const known = verdicts.get(key);
+  if (known !== undefined) return known;
   const k = key.toLowerCase().replace(/[-_]/g, '');
-  if (KEEP_KEYS.has(k)) return false;
-  if (SECRET_KEYS.has(k)) return true;
-  return /(token|secret|password|apikey)$/.test(k);
+  const secret = !KEEP_KEYS.has(k) && (SECRET_KEYS.has(k) || /(token|secret|password|apikey)$/.test(k));
+  // The same few keys (name, type, properties, content, ...) come back on every call: judge each once.
+  if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+  verdicts.set(key, secret);
+  return secret;
 }
 
 // Shorter values would redact ordinary words and numbers everywhere; a real secret is longer.
