@@ -1,7 +1,9 @@
 /**
  * The one typed contract between the window and the main process (CONVENTIONS.md #1).
- * Types only: main/control implements `TunnelgateApi`; preload/index.ts exposes it over IPC as
- * `window.tunnelgate`; the headless dashboard reaches the same methods over loopback HTTP + SSE.
+ * Types, plus the constant lists of its method and event names (API_METHODS, API_EVENTS) that
+ * every transport iterates: main/control implements `TunnelgateApi`; preload/index.ts exposes it
+ * over IPC as `window.tunnelgate`; the headless dashboard reaches the same methods over loopback
+ * HTTP + SSE.
  */
 import type { ActivityEvent } from '../main/activity/types.js';
 import type { TunnelState } from '../main/tunnel/tunnel-state.js';
@@ -233,4 +235,17 @@ export const API_METHODS = [
   'updateSettings',
 ] as const satisfies readonly Exclude<keyof TunnelgateApi, `on${string}`>[];
 
-export const API_EVENTS = ['status', 'servers', 'activity', 'approvals'] as const;
+/** Event names: each `x` has a subscription method `onX` (see subscriberOf). */
+export const API_EVENTS = [
+  'status',
+  'servers',
+  'activity',
+  'approvals',
+] as const satisfies readonly Uncapitalize<
+  Extract<keyof TunnelgateApi, `on${string}`> extends `on${infer E}` ? E : never
+>[];
+
+/** The subscription method of an event: 'status' -> 'onStatus'. */
+export function subscriberOf<E extends (typeof API_EVENTS)[number]>(event: E): `on${Capitalize<E>}` {
+  return `on${event.charAt(0).toUpperCase()}${event.slice(1)}` as `on${Capitalize<E>}`;
+}

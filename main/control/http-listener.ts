@@ -2,13 +2,19 @@
  * The headless dashboard: a second loopback listener (never the public one, never tunneled) that
  * serves the built renderer and the window contract over HTTP:
  *   POST /api/<method>  body: JSON array of arguments  ->  {"result": ...} | {"error": "..."}
- *   GET  /api/events    Server-Sent Events: status, servers, activity, approvals
+ *   GET  /api/events    Server-Sent Events: one event per name in API_EVENTS (status, servers, ...)
  * Every request needs the random token; the first page load carries it as ?token= and trades it for
  * an HttpOnly, SameSite=Strict cookie.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { API_METHODS, type TunnelgateApi, type Unsubscribe } from '../../preload/contract.js';
+import {
+  API_EVENTS,
+  API_METHODS,
+  subscriberOf,
+  type TunnelgateApi,
+  type Unsubscribe,
+} from '../../preload/contract.js';
 import { readBody } from '../gateway/front/body.js';
 import { sendJson as sendJsonBody } from '../gateway/front/http-util.js';
 import { secretEquals } from '../auth/secret-equals.js';
@@ -103,12 +109,13 @@ export function createControlHttpListener(opts: ControlHttpListenerOptions): Con
     const send = (event: string) => (data: unknown) => {
       res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
-    const subs: Unsubscribe[] = [
-      opts.service.onStatus(send('status')),
-      opts.service.onServers(send('servers')),
-      opts.service.onActivity(send('activity')),
-      opts.service.onApprovals(send('approvals')),
-    ];
+    // Every event of the contract, so a new one reaches the headless dashboard as it reaches the window.
+    const subs: Unsubscribe[] = API_EVENTS.map((event) => {
+      const subscribe = opts.service[subscriberOf(event)] as (
+        listener: (data: unknown) => void,
+      ) => Unsubscribe;
+      return subscribe.call(opts.service, send(event));
+    });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     const end = (): void => {

@@ -14,6 +14,7 @@ import { connectControlClient, createControlHttpClient } from '../../../main/con
 import { secretEquals } from '../../../main/auth/secret-equals.js';
 import { generateControlToken } from '../../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../../main/control/http-listener.js';
+import { API_EVENTS, subscriberOf } from '../../../preload/contract.js';
 import { createFakes, type Fakes } from './fakes.js';
 
 interface Reply {
@@ -229,6 +230,44 @@ describe('dashboard HTTP listener', () => {
     controller.abort();
     await reader.cancel().catch(() => {});
   });
+
+  it(
+    'streams every event the contract lists (API_EVENTS), whatever its name',
+    { timeout: 10_000 },
+    async () => {
+      // A service whose subscription methods hand each listener back to the test: every name in
+      // API_EVENTS must be subscribed through its onX method and arrive under its own event name.
+      const fired = new Map<string, (data: unknown) => void>();
+      const probe = new Proxy(service, {
+        get: (target, key, receiver) =>
+          typeof key === 'string' && /^on[A-Z]/.test(key)
+            ? (l: (data: unknown) => void) => (fired.set(key, l), () => fired.delete(key))
+            : Reflect.get(target, key, receiver),
+      });
+      const other = createControlHttpListener({ service: probe, token, staticDir: dir });
+      const { port: probePort } = await other.listen(0);
+      const controller = new AbortController();
+      try {
+        const res = await fetch(`http://127.0.0.1:${probePort}/api/events`, {
+          headers: auth(),
+          signal: controller.signal,
+        });
+        const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+        let text = '';
+        while (!text.includes(': connected')) text += (await reader.read()).value ?? '';
+        assert.deepEqual([...fired.keys()].sort(), API_EVENTS.map((e) => subscriberOf(e)).sort());
+        for (const event of API_EVENTS) {
+          fired.get(subscriberOf(event))!({ probe: event });
+          const expected = `event: ${event}\ndata: {"probe":"${event}"}\n\n`;
+          while (!text.includes(expected)) text += (await reader.read()).value ?? '';
+        }
+        controller.abort();
+        await reader.cancel().catch(() => {});
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
   it('serves the CLI through the HTTP client and the 0600 connection file', async () => {
     const data = await mkdtemp(join(tmpdir(), 'tg-data-'));
