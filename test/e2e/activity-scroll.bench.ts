@@ -2,10 +2,11 @@
  * Bench (not a test): how smoothly the Activity log scrolls through 100,000 entries in Chromium.
  * Builds the renderer, loads it with the stub bridge holding 100,000 events, scrolls the list in
  * steps of a few hundred pixels per animation frame from top to bottom, and reports frame times.
- * Run: `npx tsx test/e2e/activity-scroll.bench.ts` (prints JSON; scripts/bench.ts may import run()).
+ * Run: `npm run bench:scroll` (prints JSON). Correctness of the virtualised list is tested in
+ * renderer.test.ts; this only measures it, so it is not under scripts/test.sh (no *.test.ts name).
  */
-import { buildRenderer, launchChromium, serveFolder, stubBridgeScript } from '../unit/renderer/browser.js';
-import { stubInit } from '../unit/renderer/fixtures.js';
+import { buildRenderer, launchChromium, serveFolder, stubBridgeScript } from './renderer/browser.js';
+import { stubInit } from './renderer/fixtures.js';
 
 export interface ScrollBenchResult {
   entries: number;

@@ -95,7 +95,7 @@ export class PendingCalls {
     return found;
   }
 
-  /** Rejects every pending call; `describe(method)` words the error for each. */
+  /** Rejects every pending call with the error `make(call)` builds for it. */
   rejectAll(make: (call: PendingCall) => UpstreamError): void {
     for (const call of [...this.byId.values()]) {
       this.take(call.id);
