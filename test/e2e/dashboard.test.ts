@@ -18,7 +18,7 @@ import { createTunnelgate, type Tunnelgate } from '../../main/bootstrap.js';
 import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
-import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from '../unit/renderer/browser.js';
+import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from './renderer/browser.js';
 import { shots } from './harness.js';
 import { startAuthorization, type StartedAuthorization } from './oauth-client.js';
 

@@ -19,8 +19,8 @@ import {
   launchChromium,
   ROOT,
   stubBridgeScript,
-} from '../../unit/renderer/browser.js';
-import { stubInit } from '../../unit/renderer/fixtures.js';
+} from '../../e2e/renderer/browser.js';
+import { stubInit } from '../../e2e/renderer/fixtures.js';
 
 describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
   let browser: Browser;

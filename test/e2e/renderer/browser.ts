@@ -61,7 +61,7 @@ export async function serveFolder(dir: string): Promise<{ url: string; close(): 
 /** The stub bridge as one script for page.addInitScript. */
 export async function stubBridgeScript(): Promise<string> {
   const out = await build({
-    entryPoints: [join(ROOT, 'test/unit/renderer/stub-bridge.ts')],
+    entryPoints: [join(ROOT, 'test/e2e/renderer/stub-bridge.ts')],
     bundle: true,
     write: false,
     format: 'iife',

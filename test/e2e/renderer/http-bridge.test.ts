@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { createControlService, type ControlService } from '../../../main/control/control-service.js';
 import { generateControlToken } from '../../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../../main/control/http-listener.js';
-import { createFakes, type Fakes } from '../control/fakes.js';
+import { createFakes, type Fakes } from '../../unit/control/fakes.js';
 import { ROOT, collectErrors, launchChromium } from './browser.js';
 
 type Win = {
