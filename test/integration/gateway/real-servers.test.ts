@@ -207,12 +207,22 @@ describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeo
 
   test('killing an upstream mid-call: the call fails with an error naming it, others keep serving', async () => {
     const pid = manager.get('everything')!.pid!;
+    // The first progress notification proves the call is running upstream when the kill lands.
+    let progressed!: () => void;
+    const inFlight = new Promise<void>((r) => (progressed = r));
     const call = client.callTool(
-      { name: 'everything__trigger-long-running-operation', arguments: { duration: 20, steps: 20 } },
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 20, steps: 200 } },
       undefined,
-      { onprogress: () => {} },
+      { onprogress: () => progressed() },
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // (If the call ends first, the assertions below say so instead of this wait hanging.)
+    await Promise.race([
+      inFlight,
+      call.then(
+        () => {},
+        () => {},
+      ),
+    ]);
     process.kill(pid, 'SIGKILL');
     const err = await call.then(
       () => undefined,
