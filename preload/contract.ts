@@ -15,9 +15,13 @@ export type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck };
 
 export type Unsubscribe = () => void;
 
-/** Scopes the owner can grant (same values as main/auth/types.ts, which the renderer cannot import). */
+/**
+ * The scopes, defined once for the OAuth server, the router and the window: `mcp:read` sees only
+ * read-only tools, `mcp:full` everything. SCOPES_SUPPORTED is what the metadata advertises.
+ */
 export const SCOPE_READ = 'mcp:read';
 export const SCOPE_FULL = 'mcp:full';
+export const SCOPES_SUPPORTED: readonly string[] = [SCOPE_READ, SCOPE_FULL];
 
 export interface GatewayView {
   running: boolean;

@@ -4,7 +4,7 @@ import { escapeHtml } from './http-util.js';
 import { OAUTH_PATHS } from './metadata.js';
 import type { PendingRequest } from './pending-requests.js';
 import { redirectHost } from './redirect-uri.js';
-import { SCOPE_FULL, SCOPE_READ } from './types.js';
+import { SCOPE_FULL, SCOPE_READ } from '../../preload/contract.js';
 
 const SCOPE_WORDS: Record<string, string> = {
   [SCOPE_READ]: 'see and call read-only tools',

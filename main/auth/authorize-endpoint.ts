@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendApprovalPage, sendErrorPage, sendExpiredPage } from './approval-page.js';
 import type { AuthContext } from './auth-context.js';
 import { clientIp, sendJson } from './http-util.js';
-import { OAUTH_PATHS, resourceFor, sameResource, SCOPES_SUPPORTED } from './metadata.js';
+import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
+import { OAUTH_PATHS, resourceFor, sameResource } from './metadata.js';
 import { redirectUriMatches } from './redirect-uri.js';
-import { SCOPE_FULL } from './types.js';
 
 /** The redirect URI with response parameters appended (RFC 6749 §4.1.2), keeping its own query. */
 export function withParams(redirectUri: string, params: Record<string, string | undefined>): string {

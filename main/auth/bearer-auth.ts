@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import { autoRevokeMessage } from './grant-store.js';
 import { clientIp, header } from './http-util.js';
-import { sameResource, SCOPES_SUPPORTED } from './metadata.js';
-import { SCOPE_FULL, type AuthDecision } from './types.js';
+import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
+import { sameResource } from './metadata.js';
+import type { AuthDecision } from './types.js';
 
 /** The challenge parameter value, quoted per RFC 6750 §3 (no quotes or backslashes inside). */
 const q = (s: string) => `"${s.replace(/["\\]/g, '')}"`;

@@ -1,5 +1,5 @@
+import { SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { ASSERTION_ALGS } from './client-jwks.js';
-import { SCOPE_FULL, SCOPE_READ } from './types.js';
 
 /** Paths of the authorization server's endpoints on the public origin. */
 export const OAUTH_PATHS = {
@@ -17,8 +17,6 @@ export const LEGACY_ALIASES: Record<string, string> = {
   '/token': OAUTH_PATHS.token,
   '/register': OAUTH_PATHS.register,
 };
-
-export const SCOPES_SUPPORTED = [SCOPE_READ, SCOPE_FULL];
 
 /** The resource identifier (RFC 8707) of the MCP endpoint on `origin`. */
 export function resourceFor(origin: string): string {

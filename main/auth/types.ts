@@ -1,9 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-/** Scopes a client may hold. `mcp:read` sees only read-only tools; `mcp:full` sees everything. */
-export const SCOPE_READ = 'mcp:read';
-export const SCOPE_FULL = 'mcp:full';
-
 /** Who is calling, as established by the public listener's auth hook. */
 export interface Principal {
   /** 'tunnel': a request delivered by OpenAI's Secure MCP Tunnel, bound to the owner's OpenAI workspace. */

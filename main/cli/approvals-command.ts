@@ -1,4 +1,4 @@
-import { SCOPE_FULL, SCOPE_READ } from '../auth/types.js';
+import { SCOPE_FULL, SCOPE_READ } from '../../preload/contract.js';
 import { currentPlatform, dataDir } from '../config/paths.js';
 import { connectControlClient, type ControlClient } from '../control/http-client.js';
 import type { ApprovalRequestView } from '../../preload/contract.js';

@@ -7,6 +7,7 @@ import type { TunnelgateConfig } from '../config/schema.js';
 import {
   SCOPE_FULL,
   SCOPE_READ,
+  SCOPES_SUPPORTED,
   type AppStatus,
   type ApprovalRequestView,
   type ServerView,
@@ -234,7 +235,7 @@ export function createControlService(deps: ControlDeps): ControlService {
 
     listApprovals: async () => deps.auth.listPending(),
     async approve(id, scopes) {
-      const allowed = [SCOPE_READ, SCOPE_FULL];
+      const allowed = SCOPES_SUPPORTED;
       if (!Array.isArray(scopes) || scopes.length === 0 || scopes.some((s) => !allowed.includes(s))) {
         throw new Error(
           `Approve: scopes must be '${SCOPE_READ}' (read-only) or '${SCOPE_FULL}' (all tools); got ${JSON.stringify(scopes)}.`,

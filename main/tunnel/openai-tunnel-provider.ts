@@ -7,7 +7,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { SCOPE_FULL, SCOPE_READ, type Principal } from '../auth/types.js';
+import { SCOPE_FULL, SCOPE_READ } from '../../preload/contract.js';
+import type { Principal } from '../auth/types.js';
 import type { ExchangeServe } from './in-process-exchange.js';
 import {
   createControlPlaneClient,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { Principal, PublicAuthHook } from '../../auth/types.js';
 import { createSecretMatcher } from '../../auth/secret-equals.js';
-import { SCOPE_FULL } from '../../auth/types.js';
+import { SCOPE_FULL } from '../../../preload/contract.js';
 import type { HostOriginPolicy } from './host-origin.js';
 import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import { INTERNAL_ERROR, TRANSPORT_ERROR } from './protocol.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SCOPE_FULL } from '../../auth/types.js';
+import { SCOPE_FULL } from '../../../preload/contract.js';
 import type { Principal } from '../../auth/types.js';
 import type { ActivitySink } from '../../activity/types.js';
 import type { ServerConfig } from '../../config/schema.js';

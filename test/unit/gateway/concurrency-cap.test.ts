@@ -2,7 +2,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PublicAuthHook } from '../../../main/auth/types.js';
-import { SCOPE_FULL } from '../../../main/auth/types.js';
+import { SCOPE_FULL } from '../../../preload/contract.js';
 import { rawHttp, rawInitialize, rawPost, startFakeGateway } from '../../helpers/mcp-gateway-fixture.js';
 
 /**
