@@ -208,7 +208,9 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       handleServerRequest({
         name,
         msg,
-        callKey: relatedCall(origin)?.callKey,
+        // Some servers (SDK v2's requestSampling on a session) send these on the GET stream, unrelated
+        // to any POST: then, as on stdio, only a call alone in flight can be named.
+        callKey: (relatedCall(origin) ?? (origin === undefined ? calls.soleExternal() : undefined))?.callKey,
         handler,
         aborts: serverAborts,
         reply: (m) => transport?.send(m) ?? Promise.resolve(),
@@ -251,8 +253,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
    * The client call a message from the upstream belongs to. Streamable HTTP says it exactly: the
    * call whose POST response stream carried it (spec: Transports, "the server MAY send requests and
    * notifications before sending the JSON-RPC response... These messages SHOULD relate to the
-   * originating client request"); what comes on the GET stream relates to no call. stdio and legacy
-   * SSE carry no such link, so only a call alone in flight can be named without guessing.
+   * originating client request"); a notification on the GET stream relates to no call. stdio and
+   * legacy SSE carry no such link, so only a call alone in flight can be named without guessing.
    */
   function relatedCall(origin: JsonRpcId | undefined): PendingCall | undefined {
     if (origin !== undefined) {
