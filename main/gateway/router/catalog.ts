@@ -119,6 +119,15 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
     for (const tool of sv.upstream.tools()) {
       const name = tool['name'];
       if (typeof name !== 'string' || !allowed(name)) continue;
+      // The gateway does not relay tasks (tasks/get, tasks/result, ... would reach no upstream), so a
+      // tool that can only run as a task cannot be called through it (tools spec, execution.taskSupport).
+      if ((tool['execution'] as RawObject | undefined)?.['taskSupport'] === 'required') {
+        warn(
+          sv.name,
+          `tool '${name}' is hidden: it runs only as a task, and the gateway does not relay tasks`,
+        );
+        continue;
+      }
       // Only the hint fields the owner set change (config `annotations`); the rest stays raw.
       const shown = applyHintOverride(tool, hintOverrideFor(sv.annotations, name)).tool;
       const readOnly = isReadOnlyHint(shown) || (hasReadOnlyList && readOnlyNames(name));

@@ -353,6 +353,11 @@ export function createRouter(deps: RouterDeps) {
       case 'tools/call': {
         const exposed = String(p['name']);
         ctx.target = exposed;
+        if (p['task'] !== undefined)
+          throw new UpstreamError(
+            ERR_INVALID_PARAMS,
+            `Tool '${exposed}' was called as a task (params.task), and the gateway does not relay tasks: call it without 'task' to get its result directly.`,
+          );
         const entry = getCatalog().tools.get(exposed);
         if (entry === undefined) throw missing('tool', exposed);
         if (!entry.readOnly && !hasFullAccess(ctx.client.principal)) {
@@ -383,23 +388,45 @@ export function createRouter(deps: RouterDeps) {
       case 'resources/unsubscribe': {
         const uri = String(p['uri']);
         ctx.target = uri;
-        const owner = resourceOwner(getCatalog(), uri);
-        if (owner === undefined)
-          throw new UpstreamError(
-            ERR_INVALID_PARAMS,
-            `Resource '${uri}' is not offered by any connected server`,
-            { uri },
-          );
-        ctx.upstream = owner;
         const listenerId = ctx.client.sessionId;
         if (listenerId === undefined)
           throw new UpstreamError(
             ERR_INVALID_PARAMS,
             `${method} needs a session (protocol 2025-11-25 or earlier); on 2026-07-28 use subscriptions/listen`,
           );
-        if (method === 'resources/subscribe') await subs.add(listenerId, readyUpstream(owner).name, uri);
-        else subs.remove(listenerId, owner, uri);
-        return {};
+        const owner = resourceOwner(getCatalog(), uri);
+        if (method === 'resources/unsubscribe') {
+          for (const name of owner === undefined ? attached.keys() : [owner])
+            subs.remove(listenerId, name, uri);
+          return {};
+        }
+        if (owner !== undefined) {
+          ctx.upstream = owner;
+          await subs.add(listenerId, readyUpstream(owner).name, uri);
+          return {};
+        }
+        // Not listed (e.g. a ui:// widget): ask each server that offers subscriptions, as a read does.
+        let lastError: unknown;
+        for (const { upstream } of orderedViews()) {
+          const st = upstream.state();
+          const res = st.capabilities?.['resources'] as RawObject | undefined;
+          if (st.status !== 'ready' || res?.['subscribe'] !== true) continue;
+          try {
+            await subs.add(listenerId, upstream.name, uri);
+            ctx.upstream = upstream.name;
+            return {};
+          } catch (err) {
+            lastError = err;
+          }
+        }
+        if (lastError instanceof UpstreamError) throw lastError;
+        throw new UpstreamError(
+          ERR_INVALID_PARAMS,
+          `Resource '${uri}' is not offered by any connected server`,
+          {
+            uri,
+          },
+        );
       }
       case 'completion/complete': {
         const ref = (p['ref'] ?? {}) as RawObject;

@@ -4,7 +4,7 @@ import type { ActivityEvent } from '../../../main/activity/types.js';
 import type { Principal } from '../../../main/auth/types.js';
 import { createRouter } from '../../../main/gateway/router/router.js';
 import type { NotificationListener, RouteContext } from '../../../main/gateway/router/types.js';
-import type { UpstreamError } from '../../../main/gateway/upstream/types.js';
+import { UpstreamError } from '../../../main/gateway/upstream/types.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 import { FakeUpstream, FakeUpstreamSource } from '../../helpers/mcp-fake-upstream.js';
 import { buildTestServer } from '../../helpers/mcp-test-server.js';
@@ -408,5 +408,50 @@ test('config annotations override the three hints on top of the upstream, and on
   // A readOnlyHint set by the owner counts for read-only clients, like tools.readOnly does.
   const ro = (await router.request('tools/list', {}, ctx(readOnly))) as { tools: RawObject[] };
   assert.ok(ro.tools.some((t) => t['name'] === 'a__touch'));
+  router.close();
+});
+
+test('tasks are not relayed: a task-augmented call is refused clearly, task-only tools are hidden', async () => {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  const { ListToolsRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
+  const source = new FakeUpstreamSource();
+  const t = await new FakeUpstream('t', () => {
+    const s = new McpServer({ name: 't', version: '1' }, { capabilities: { tools: {} } });
+    s.server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [
+        { name: 'plain', inputSchema: { type: 'object' } },
+        { name: 'task_only', inputSchema: { type: 'object' }, execution: { taskSupport: 'required' } },
+      ],
+    }));
+    return s;
+  }).start();
+  source.add(t);
+  const router = createRouter({ upstreams: source });
+  const { tools } = (await router.request('tools/list', {}, ctx())) as { tools: RawObject[] };
+  assert.deepEqual(
+    tools.map((x) => x['name']),
+    ['t__plain'],
+  );
+  assert.match([...router.warnings().get('t')!].join(), /task_only.*hidden/);
+  const err = await router
+    .request('tools/call', { name: 't__plain', arguments: {}, task: { ttl: 1000 } }, ctx())
+    .catch((e: UpstreamError) => e);
+  assert.ok(err instanceof UpstreamError);
+  assert.equal(err.code, -32602);
+  assert.match(err.message, /does not relay tasks/);
+  assert.ok(!t.sent.some((m) => m['method'] === 'tools/call'), 'never reached the upstream');
+  router.close();
+});
+
+test('resources/subscribe for a URI no list names goes to a server that offers subscriptions, like a read', async () => {
+  const { a, router } = await setup();
+  await router.request('resources/subscribe', { uri: 'unlisted://nowhere/doc' }, ctx());
+  const sent = a.sent.filter((m) => m['method'] === 'resources/subscribe');
+  assert.deepEqual(
+    sent.map((m) => (m['params'] as RawObject)['uri']),
+    ['unlisted://nowhere/doc'],
+  );
+  await router.request('resources/unsubscribe', { uri: 'unlisted://nowhere/doc' }, ctx());
+  assert.ok(a.sent.some((m) => m['method'] === 'resources/unsubscribe'));
   router.close();
 });
