@@ -1,3 +1,4 @@
+import { messageShape } from '../json-rpc.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, RawObject } from '../upstream/types.js';
 import {
   META_CLIENT_CAPABILITIES,
@@ -20,26 +21,30 @@ function isObject(v: unknown): v is RawObject {
 export function classifyMessage(body: unknown): Classified {
   if (!isObject(body)) return { kind: 'invalid', reason: 'the body must be one JSON-RPC message object' };
   if (body['jsonrpc'] !== '2.0') return { kind: 'invalid', reason: '"jsonrpc" must be "2.0"' };
-  const id = body['id'];
-  const idOk = typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id));
   if (params(body) === false) return { kind: 'invalid', reason: '"params" must be an object' };
-  if (typeof body['method'] === 'string') {
-    if (id === undefined) return { kind: 'notification', msg: body as unknown as JsonRpcNotification };
-    if (!idOk) return { kind: 'invalid', reason: '"id" must be a string or a number' };
-    return { kind: 'request', msg: body as unknown as JsonRpcRequest };
+  switch (messageShape(body)) {
+    case 'notification':
+      return { kind: 'notification', msg: body as unknown as JsonRpcNotification };
+    case 'request':
+      return { kind: 'request', msg: body as unknown as JsonRpcRequest };
+    case 'bad-id':
+      return { kind: 'invalid', reason: '"id" must be a string or a number' };
+    case 'bad-method':
+      return { kind: 'invalid', reason: '"method" must be a string' };
+    case 'response':
+      return {
+        kind: 'response',
+        id: body['id'] as JsonRpcId,
+        result: body['result'] as RawObject | undefined,
+        error: body['error'],
+      };
+    default:
+      return {
+        kind: 'invalid',
+        reason:
+          'a message needs "method" (request or notification) or "result"/"error" with an "id" (response)',
+      };
   }
-  if ('method' in body) return { kind: 'invalid', reason: '"method" must be a string' };
-  if (idOk && ('result' in body || 'error' in body))
-    return {
-      kind: 'response',
-      id: id as JsonRpcId,
-      result: body['result'] as RawObject | undefined,
-      error: body['error'],
-    };
-  return {
-    kind: 'invalid',
-    reason: 'a message needs "method" (request or notification) or "result"/"error" with an "id" (response)',
-  };
 }
 
 function params(body: RawObject): RawObject | undefined | false {

@@ -1,17 +1,14 @@
+import { messageShape } from '../json-rpc.js';
 import { UpstreamError, UPSTREAM_ERROR, type RawObject } from './types.js';
 
 /** A JSON-RPC response (has an id and a result or an error, no method). */
 export function isResponse(msg: RawObject): boolean {
-  return (
-    msg.method === undefined &&
-    (typeof msg.id === 'number' || typeof msg.id === 'string') &&
-    ('result' in msg || 'error' in msg)
-  );
+  return messageShape(msg) === 'response';
 }
 
 /** A JSON-RPC request (method and id). */
 export function isRequest(msg: RawObject): boolean {
-  return typeof msg.method === 'string' && (typeof msg.id === 'number' || typeof msg.id === 'string');
+  return messageShape(msg) === 'request';
 }
 
 /** The upstream's JSON-RPC error, code and data kept; the message says which upstream answered. */
