@@ -73,6 +73,8 @@ export interface ToolView {
   hints?: { readOnlyHint?: boolean; destructiveHint?: boolean; openWorldHint?: boolean };
   /** Hints set by the owner in the config (`annotations`), not by the upstream. */
   overriddenHints?: string[];
+  /** The tool's JSON Schema for its arguments, as the server sent it (the playground's form). */
+  inputSchema?: Record<string, unknown>;
 }
 
 export interface ServerView {
@@ -157,6 +159,15 @@ export interface ActivityQuery {
   beforeId?: number;
 }
 
+/** The answer to a playground call (callTool). */
+export interface ToolCallResult {
+  /** The result as the gateway returned it: content, structuredContent, isError, _meta. */
+  result?: Record<string, unknown>;
+  /** A JSON-RPC error instead (unknown tool, server down, invalid arguments, read-only grant). */
+  error?: { code: number; message: string; data?: unknown };
+  durationMs: number;
+}
+
 export interface TunnelgateApi {
   getStatus(): Promise<AppStatus>;
   startGateway(): Promise<void>;
@@ -201,6 +212,12 @@ export interface TunnelgateApi {
     patch: Partial<SettingsView> & { tunnelToken?: string; openaiApiKey?: string },
   ): Promise<SettingsView>;
 
+  /**
+   * Calls a tool by its exposed name through the gateway's local MCP endpoint, as a local client
+   * named "Tunnelgate playground": routed, filtered and logged in Activity like any other call.
+   */
+  callTool(exposedName: string, args: Record<string, unknown>): Promise<ToolCallResult>;
+
   onStatus(listener: (status: AppStatus) => void): Unsubscribe;
   onServers(listener: (servers: ServerView[]) => void): Unsubscribe;
   onActivity(listener: (event: ActivityEvent) => void): Unsubscribe;
@@ -237,6 +254,7 @@ export const API_METHODS = [
   'downloadCloudflared',
   'getSettings',
   'updateSettings',
+  'callTool',
 ] as const satisfies readonly Exclude<keyof TunnelgateApi, `on${string}`>[];
 
 /** Event names: each `x` has a subscription method `onX` (see subscriberOf). */

@@ -67,6 +67,8 @@ const api = {
   getSettings: call('getSettings'),
   updateSettings: call('updateSettings'),
 
+  callTool: call('callTool'),
+
   onStatus: (listener: (status: AppStatus) => void) => subscribe('status', listener),
   onServers: (listener: (servers: ServerView[]) => void) => subscribe('servers', listener),
   onActivity: (listener: (event: ActivityEvent) => void) => subscribe('activity', listener),

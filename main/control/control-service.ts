@@ -26,6 +26,7 @@ import {
   type SettingsPatch,
 } from './settings.js';
 import { buildStatus, joinUrl } from './status-view.js';
+import { createPlayground } from './playground.js';
 
 /** The window contract plus close(), which unsubscribes from every service. */
 export type ControlService = TunnelgateApi & { close(): void };
@@ -185,6 +186,11 @@ export function createControlService(deps: ControlDeps): ControlService {
     deps.activity.subscribe((e) => activityListeners.emit(e)),
   ];
 
+  const playground = createPlayground({
+    localUrl: async () => (await getStatus()).gateway.localUrl,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+  });
+
   return {
     getStatus,
     startGateway: () => deps.gateway.start(),
@@ -301,6 +307,8 @@ export function createControlService(deps: ControlDeps): ControlService {
       statusPush.request();
       return getSettings();
     },
+
+    callTool: (name, args) => playground.callTool(name, args),
 
     onStatus: (l) => statusListeners.add(l),
     onServers: (l) => serverListeners.add(l),

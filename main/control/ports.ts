@@ -129,6 +129,8 @@ export interface ControlDeps {
   tunnel: ControlTunnelPort;
   activity: ControlActivityPort;
   platform?: ControlPlatformPort;
+  /** For the playground's calls to the local MCP endpoint (tests may pass their own). */
+  fetch?: typeof fetch;
   /** For reporting failures of background work (never secret values). */
   log?: (message: string) => void;
 }

@@ -60,6 +60,8 @@ function toolView(
   const title = typeof raw.title === 'string' ? raw.title : annotations.title;
   if (typeof title === 'string') view.title = title;
   if (typeof raw.description === 'string') view.description = raw.description;
+  if (raw.inputSchema && typeof raw.inputSchema === 'object')
+    view.inputSchema = raw.inputSchema as Record<string, unknown>;
   return view;
 }
 

@@ -7,11 +7,13 @@ import { ActivityPage } from './pages/activity-page';
 import { ApprovalsPage } from './pages/approvals-page';
 import { ConnectPage } from './pages/connect-page';
 import { ServersPage } from './pages/servers-page';
+import { PlaygroundPage } from './pages/playground-page';
 import { SettingsPage } from './pages/settings-page';
 
 const NAV: { route: Route; label: string }[] = [
   { route: 'connect', label: 'Connect' },
   { route: 'servers', label: 'Servers' },
+  { route: 'playground', label: 'Playground' },
   { route: 'activity', label: 'Activity' },
   { route: 'approvals', label: 'Approvals' },
   { route: 'settings', label: 'Settings' },
@@ -95,6 +97,7 @@ export function App() {
       <main className="content">
         {route === 'connect' && <ConnectPage status={status.data} error={status.error} />}
         {route === 'servers' && <ServersPage />}
+        {route === 'playground' && <PlaygroundPage />}
         {route === 'activity' && <ActivityPage />}
         {route === 'approvals' && <ApprovalsPage />}
         {route === 'settings' && <SettingsPage />}

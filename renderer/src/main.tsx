@@ -8,6 +8,7 @@ import './styles/components.css';
 import './styles/pages.css';
 import './styles/activity.css';
 import './styles/doctor.css';
+import './styles/playground.css';
 
 installHttpBridgeIfNeeded();
 const root = document.getElementById('root');

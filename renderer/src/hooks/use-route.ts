@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 
-export const ROUTES = ['connect', 'servers', 'activity', 'approvals', 'settings'] as const;
+export const ROUTES = ['connect', 'servers', 'playground', 'activity', 'approvals', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function current(): Route {
-  const name = window.location.hash.replace(/^#\/?/, '');
+  // The first segment names the page; the rest is the page's own (#/playground/<tool>).
+  const name = window.location.hash.replace(/^#\/?/, '').split('/')[0] ?? '';
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'connect';
 }
 

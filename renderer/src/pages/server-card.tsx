@@ -171,6 +171,15 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
                 )}
                 <ToolFindings tool={t} />
               </div>
+              {t.enabled && server.status === 'ready' && (
+                <a
+                  className="btn btn-small btn-quiet tool-try"
+                  href={`#/playground/${encodeURIComponent(t.exposedName)}`}
+                  aria-label={`Try ${t.exposedName} in the playground`}
+                >
+                  Try
+                </a>
+              )}
             </li>
           ))}
         </ul>

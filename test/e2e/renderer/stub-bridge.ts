@@ -134,6 +134,11 @@ function impl(method: string, args: unknown[]): unknown {
       };
       control.emit('status', s.status);
       return undefined;
+    case 'callTool':
+      return {
+        result: { content: [{ type: 'text', text: `called ${String(args[0])}` }] },
+        durationMs: 12,
+      };
     case 'acknowledgeUrlChange': {
       const { urlChanged: _gone, ...rest } = s.status;
       s.status = rest;
