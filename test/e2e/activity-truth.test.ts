@@ -9,8 +9,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { pkg, shots, startHarness, type Harness } from './harness.js';
+import { ROOT, pkg, shots, startHarness, type Harness } from './harness.js';
 
 describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)', { timeout: 300_000 }, () => {
   let h: Harness;
@@ -44,6 +45,63 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
     assert.equal(await page.getByRole('button', { name: /Go public/ }).count(), 0);
     assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /--auth none/);
     await shots(page, 'e2e-connect-local-only');
+  });
+
+  it('copies the local endpoint and client snippets that work as pasted', async () => {
+    const { page } = h;
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(h.dashboardUrl).origin,
+    });
+    const box = page.getByTestId('client-snippets');
+    const endpoint = `${h.origin}/mcp`;
+    assert.equal(await box.getByTestId('snippet-endpoint').textContent(), endpoint);
+    const clipboard = () => page.evaluate('navigator.clipboard.readText()') as Promise<string>;
+    await box.getByRole('button', { name: 'Copy endpoint' }).click();
+    assert.equal(await clipboard(), endpoint);
+
+    // VS Code: "servers" with type http; the URL in it reaches the gateway.
+    await box.getByRole('tab', { name: 'VS Code' }).click();
+    await box.getByRole('button', { name: 'Copy for VS Code' }).click();
+    const vscode = JSON.parse(await clipboard()) as {
+      servers: Record<string, { type: string; url: string }>;
+    };
+    assert.deepEqual(vscode.servers.tunnelgate, { type: 'http', url: endpoint });
+    const viaUrl = new Client({ name: 'snippet-check', version: '1' });
+    await viaUrl.connect(new StreamableHTTPClientTransport(new URL(vscode.servers.tunnelgate!.url)));
+    assert.ok((await viaUrl.listTools()).tools.some((t) => t.name === 'everything__echo'));
+    await viaUrl.close();
+
+    await box.getByRole('tab', { name: 'Cursor' }).click();
+    assert.deepEqual(JSON.parse((await box.getByTestId('snippet-text').textContent()) ?? ''), {
+      mcpServers: { tunnelgate: { url: endpoint } },
+    });
+    await box.getByRole('tab', { name: 'Codex' }).click();
+    assert.equal(
+      await box.getByTestId('snippet-text').textContent(),
+      `[mcp_servers.tunnelgate]\nurl = "${endpoint}"\n`,
+    );
+
+    // Claude Desktop: a stdio command, `npx -y mcp-remote <url>`; run what npx would run.
+    await box.getByRole('tab', { name: 'Claude Desktop' }).click();
+    await shots(page, 'e2e-connect-snippets');
+    await box.getByRole('button', { name: 'Copy for Claude Desktop' }).click();
+    const claude = JSON.parse(await clipboard()) as {
+      mcpServers: Record<string, { command: string; args: string[] }>;
+    };
+    const entry = claude.mcpServers.tunnelgate!;
+    assert.equal(entry.command, 'npx');
+    assert.deepEqual(entry.args.slice(0, 2), ['-y', 'mcp-remote']);
+    const bridge = new Client({ name: 'claude-desktop-like', version: '1' });
+    await bridge.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [join(ROOT, 'node_modules/mcp-remote/dist/proxy.js'), ...entry.args.slice(2)],
+        env: { PATH: process.env.PATH ?? '', HOME: h.dir, MCP_REMOTE_CONFIG_DIR: join(h.dir, 'mcp-auth') },
+        stderr: 'ignore',
+      }),
+    );
+    assert.ok((await bridge.listTools()).tools.some((t) => t.name === 'everything__echo'));
+    await bridge.close();
   });
 
   it('shows an isError result as "tool error" in the row, the filter, the detail and the export', async () => {

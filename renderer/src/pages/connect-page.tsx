@@ -1,5 +1,6 @@
 import type { AppStatus, ChecklistView } from '../../../preload/contract';
 import { api } from '../api';
+import { ClientSnippets } from '../components/client-snippets';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBanner, Loading, Notice, PageHeader, StatusPill } from '../components/bits';
 import { useAction } from '../hooks/use-action';
@@ -311,6 +312,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           </p>
         </div>
       </div>
+      {g.localUrl && <ClientSnippets url={g.localUrl} />}
     </section>
   );
 }
