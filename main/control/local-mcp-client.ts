@@ -44,12 +44,16 @@ export async function callLocalMcp(
     [META.capabilities]: {},
   };
   if (options.onProgress) meta['progressToken'] = id;
+  const mirrored = params[method === 'resources/read' ? 'uri' : 'name'];
   const res = await (options.fetch ?? fetch)(url, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
       'MCP-Protocol-Version': ERA,
+      // 2026-07-28 Streamable HTTP: headers that mirror the body (the gateway checks they agree).
+      'Mcp-Method': method,
+      ...(typeof mirrored === 'string' ? { 'Mcp-Name': mirrored } : {}),
     },
     body: JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: meta } }),
     signal: options.signal,
