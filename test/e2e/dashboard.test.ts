@@ -179,7 +179,8 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
 
     const row = page.locator('.log-row', { hasText: 'memory__create_entities' });
     await row.first().waitFor({ timeout: 15_000 }); // no reload: pushed over SSE
-    assert.match((await row.first().textContent()) ?? '', /ok/i);
+    // The row may show the call in flight first ("running"); it settles in place.
+    await row.first().locator('[data-outcome="ok"]').waitFor({ timeout: 15_000 });
     await row.first().click();
     const detail = page.getByTestId('activity-detail');
     await detail.waitFor();
