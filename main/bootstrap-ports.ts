@@ -36,6 +36,8 @@ export interface TunnelHolder {
 export interface GatewayControl {
   current(): Gateway | undefined;
   port(): number | null;
+  /** The public listener's port (null when nothing is public). */
+  publicPort(): number | null;
   error(): string | undefined;
   authMode: 'oauth' | 'none';
   /** `--public-url` (or `gateway.publicUrl`), else the ready tunnel's origin; null when not public. */
@@ -224,6 +226,7 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
     gateway: {
       running: () => gateway.current() !== undefined,
       port: gateway.port,
+      publicPort: gateway.publicPort,
       mcpPath: () => auth?.mcpPaths()[0] ?? '/mcp',
       authMode: () => gateway.authMode,
       // The connector URL follows `--public-url` too, which the config file does not hold.

@@ -51,6 +51,7 @@ import type { SecretStore } from './secrets/secret-store.js';
 import { buildPorts, rendererDir, type TunnelHolder } from './bootstrap-ports.js';
 import { createMcpPathProbe } from './bootstrap-reachability.js';
 import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
+import { createLocalTokenSource } from './bootstrap-local-token.js';
 import type { TunnelManagerDeps } from './tunnel/index.js';
 
 /** User-facing output: `info` for what the user asked for (URLs), `warn` for problems. */
@@ -62,8 +63,10 @@ export interface BootstrapLog {
 export interface TunnelgateOptions {
   /** `--config FILE`; else TUNNELGATE_CONFIG, else the OS config folder. */
   configPath?: string;
-  /** `--port N` (0: a free port); else `gateway.port`, else DEFAULT_PORT. */
+  /** `--port N`: the local MCP endpoint (0: a free port); else `gateway.port`, else DEFAULT_PORT. */
   port?: number;
+  /** `--public-port N`: the public listener a tunnel or proxy forwards to; else `gateway.publicPort`, else a free port. */
+  publicPort?: number;
   /**
    * Start the tunnel now (`--no-tunnel`: false). Default: unless `tunnel.mode` is "off", or it is
    * "quick" while a public URL is given (`--public-url` / `gateway.publicUrl`: the user's own proxy).
@@ -111,9 +114,12 @@ export interface TunnelgateServices {
 }
 
 export interface StartInfo {
+  /** The local MCP endpoint's port. */
   port: number;
-  /** `http://127.0.0.1:N/mcp`. */
+  /** `http://127.0.0.1:N/mcp`: the local MCP endpoint (no OAuth, never tunneled). */
   endpoint: string;
+  /** The public listener's port (what the tunnel forwards to); absent when nothing is public. */
+  publicPort?: number;
   demo: boolean;
   dashboardUrl?: string;
 }
@@ -189,6 +195,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   // `--auth none` with nothing public: loopback only, no auth hook (issue 2); the tunnel then stays off.
   const localOnly = authMode === 'none' && !autoTunnel && !publicUrlOption;
   let port = options.port ?? initial.gateway?.port ?? DEFAULT_PORT;
+  let publicPort = options.publicPort ?? initial.gateway?.publicPort ?? 0;
 
   const tunnel: TunnelHolder = { manager: undefined, localOnly };
   const publicOrigin = (): string | null => {
@@ -203,7 +210,6 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         publicOrigin,
         secrets,
         dataDir,
-        exposeLocal: true,
         ...options.authDeps,
       });
   for (const w of auth?.warnings ?? []) log.warn(w);
@@ -238,7 +244,9 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     await upstreams.apply(servers, { builtins: next ? [] : [DEMO_SERVER_NAME] });
   };
 
+  const localToken = createLocalTokenSource({ secrets, config: currentConfig, warn: (m) => log.warn(m) });
   const makeGateway = async (): Promise<Gateway> => {
+    await localToken.refresh();
     const g = createGateway({
       upstreams,
       auth,
@@ -246,18 +254,33 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       servers: serversOf(loaded),
       maxBodyBytes: currentConfig().gateway?.maxBodyBytes,
       callTimeoutMs: currentConfig().gateway?.callTimeoutMs,
+      localToken: localToken.current,
+      // Cloudflare's edge sets Cf-Connecting-Ip; behind the user's own proxy (--public-url, no tunnel) a
+      // client could write it, so there the socket address counts.
+      trustCloudflare: () => !publicUrlOption || tunnel.manager !== undefined,
     });
-    try {
-      ({ port } = await g.listen(port));
-    } catch (err) {
-      await g.close().catch(() => undefined);
-      const code = (err as NodeJS.ErrnoException).code;
-      throw new Error(
-        code === 'EADDRINUSE'
-          ? `Port ${port} on 127.0.0.1 is already in use (another Tunnelgate?). Stop that program or pick another port with --port N (0 picks a free one).`
-          : `The gateway could not listen on 127.0.0.1:${port}: ${(err as Error).message}`,
-      );
-    }
+    const bind = async (
+      what: string,
+      flag: string,
+      wanted: number,
+      fn: (p: number) => Promise<{ port: number }>,
+    ) => {
+      try {
+        return (await fn(wanted)).port;
+      } catch (err) {
+        await g.close().catch(() => undefined);
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(
+          code === 'EADDRINUSE'
+            ? `Port ${wanted} on 127.0.0.1 is already in use (wanted for ${what}; another Tunnelgate?). Stop that program or pick another port with ${flag} N (0 picks a free one).`
+            : `The gateway could not listen on 127.0.0.1:${wanted} (${what}): ${(err as Error).message}`,
+        );
+      }
+    };
+    port = await bind('the local MCP endpoint', '--port', port, (p) => g.listen(p));
+    // The public listener exists only when something guards it (OAuth, or --auth none's secret path).
+    if (auth)
+      publicPort = await bind('the public listener', '--public-port', publicPort, (p) => g.listenPublic(p));
     // The Host allow-list follows the public URL; never in local-only mode (nothing guards /mcp there).
     try {
       if (!localOnly) g.setPublicOrigin(publicOrigin());
@@ -295,6 +318,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     gateway: {
       current: () => gateway,
       port: () => (gateway ? port : null),
+      publicPort: () => gateway?.publicPort() ?? null,
       error: () => gatewayError,
       authMode,
       auth,
@@ -327,7 +351,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     tunnel,
     makeTunnel: (mode) => ({
       mode,
-      localPort: port,
+      // The tunnel forwards to the public listener only, never to the local MCP endpoint.
+      localPort: publicPort,
       cloudflaredPath: currentConfig().tunnel?.cloudflaredPath,
       hostname: currentConfig().tunnel?.hostname,
       token: async () => secrets.get(tunnelTokenSecretName(currentConfig())),
@@ -457,6 +482,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
 
       const endpoint = `http://127.0.0.1:${port}/mcp`;
       log.info(`MCP endpoint: ${endpoint}`);
+      if (auth) log.info(`Public listener: http://127.0.0.1:${publicPort}`);
       if (auth && publicUrlOption) log.info(`Connector URL: ${joinUrl(publicUrlOption, mcpPath())}`);
 
       let dashboardUrl: string | undefined;
@@ -485,7 +511,13 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
           if (tunnel.manager?.state().phase !== 'failed') log.warn(`Tunnel: ${(err as Error).message}`);
         });
       }
-      return { port, endpoint, demo, ...(dashboardUrl ? { dashboardUrl } : {}) };
+      return {
+        port,
+        endpoint,
+        demo,
+        ...(auth ? { publicPort } : {}),
+        ...(dashboardUrl ? { dashboardUrl } : {}),
+      };
     },
 
     stop() {

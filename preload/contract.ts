@@ -26,8 +26,10 @@ export const SCOPES_SUPPORTED: readonly string[] = [SCOPE_READ, SCOPE_FULL];
 export interface GatewayView {
   running: boolean;
   port: number | null;
-  /** http://127.0.0.1:PORT/mcp (or the secret path for auth none). */
+  /** http://127.0.0.1:PORT/mcp: the local MCP endpoint for clients on this computer (no OAuth, never tunneled). */
   localUrl: string | null;
+  /** http://127.0.0.1:PORT of the public listener, what the tunnel (or your own proxy) forwards to. */
+  publicListener?: string;
   /** What to paste into ChatGPT: the public URL + MCP path, when public. */
   connectorUrl: string | null;
   authMode: 'oauth' | 'none';

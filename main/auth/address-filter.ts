@@ -116,3 +116,20 @@ export function isPublicAddress(address: string): boolean {
   }
   return false;
 }
+
+/**
+ * The key an address is budgeted and queued under: an IPv4 address as is (also when IPv4-mapped),
+ * an IPv6 address by its /64, since one subscriber usually holds a whole /64 (RFC 6177) and could
+ * otherwise pose as 2^64 different clients. Anything unparsable is its own key.
+ */
+export function addressGroup(address: string): string {
+  const bare = address.trim().replace(/^\[|\]$/g, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped) return mapped[1]!;
+  if (isIP(bare) !== 6 && !bare.includes('%')) return bare.toLowerCase();
+  const bytes = parseV6(bare);
+  if (!bytes) return bare.toLowerCase();
+  const groups: string[] = [];
+  for (let i = 0; i < 8; i += 2) groups.push(((bytes[i]! << 8) | bytes[i + 1]!).toString(16));
+  return `${groups.join(':')}::/64`;
+}

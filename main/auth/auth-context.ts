@@ -12,8 +12,8 @@ import type { Clock } from '../common/clock.js';
 export interface AuthContext {
   clock: Clock;
   /**
-   * The public origin now (no trailing slash), or null when unknown. Before the public URL is known,
-   * a request made directly on this machine gets its own loopback origin, so local clients work.
+   * The public origin now (no trailing slash), or null when unknown. The same for every request: the
+   * public listener never treats a request as local (issue 10).
    */
   origin(req?: IncomingMessage): string | null;
   clients: ClientRegistry;

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import type { ApprovalRequestView, GrantRevocationView, GrantView } from '../../preload/contract.js';
 import type { SecretStore } from '../secrets/secret-store.js';
@@ -13,7 +12,7 @@ import { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.j
 import { createClientRegistry } from './client-registry.js';
 import { createCodeStore } from './code-store.js';
 import { autoRevokeMessage, createGrantStore, type GrantRevocation } from './grant-store.js';
-import { isDirectLoopback, sendJson } from './http-util.js';
+import { sendJson } from './http-util.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
 import { SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { issuerOfResource, LEGACY_ALIASES, resourceFor } from './metadata.js';
@@ -42,8 +41,6 @@ export interface AuthServiceDeps {
   clock?: Clock;
   /** Network for Client ID Metadata Documents; tests inject one so nothing leaves the machine. */
   cimdTransport?: CimdTransport;
-  /** Mode 'none' only: also serve plain `/mcp` to requests made directly on this machine (not via the tunnel). */
-  exposeLocal?: boolean;
   accessTokenTtlSec?: number;
   pendingTtlMs?: number;
   /** How long a /token, /register or /revoke body may take to arrive; 10 s by default. */
@@ -159,16 +156,11 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     return current;
   };
   /**
-   * The origin a request is served under. Through the tunnel: the public origin. Made directly on this
-   * machine (loopback Host, no tunnel headers): its own loopback origin, so local clients can do OAuth
-   * against http://127.0.0.1:PORT while the tunnel runs; their tokens are bound to that loopback
-   * resource and so are useless through the tunnel, and tunnel tokens are useless locally.
+   * The origin every request is served under: the public one. Nothing reaching the public listener is
+   * treated as local, whatever its Host says (a reverse proxy rewriting Host to 127.0.0.1 would make
+   * the internet look local); clients on this computer use the local MCP endpoint, which has no OAuth.
    */
-  const origin = (req?: IncomingMessage): string | null => {
-    const current = publicNow();
-    if (req && isDirectLoopback(req)) return `http://${(req.headers.host ?? '').toLowerCase()}`;
-    return current;
-  };
+  const origin = (): string | null => publicNow();
 
   const noneSecret =
     deps.mode === 'none'
@@ -278,8 +270,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     warnings,
 
     mcpPaths() {
-      if (deps.mode === 'oauth') return ['/mcp'];
-      return deps.exposeLocal ? [secretPath, '/mcp'] : [secretPath];
+      return deps.mode === 'oauth' ? ['/mcp'] : [secretPath];
     },
 
     async handle(req, res, url) {
@@ -305,8 +296,6 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       if (deps.mode === 'none') {
         if (isSecretPath(url.pathname, secretPaths))
           return { ok: true, principal: { kind: 'anonymous', scopes: [...SCOPES_SUPPORTED] } };
-        if (deps.exposeLocal && url.pathname === '/mcp' && isDirectLoopback(req))
-          return { ok: true, principal: { kind: 'local', scopes: [...SCOPES_SUPPORTED] } };
         return notFound;
       }
       if (url.pathname !== '/mcp') return notFound;

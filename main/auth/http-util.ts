@@ -107,36 +107,29 @@ export function sendPreflight(res: ServerResponse): void {
   res.end();
 }
 
+const recordedAddress = new WeakMap<IncomingMessage, string>();
+
 /**
- * The caller's address. Behind the tunnel every request comes from 127.0.0.1, so cloudflared's
- * Cf-Connecting-Ip (set by Cloudflare's edge, which overwrites any client value) comes first, then
- * the left-most X-Forwarded-For, then the socket.
+ * Records the caller's address as the public listener established it (gateway/front/client-address.ts):
+ * Cf-Connecting-Ip only where a Cloudflare tunnel is the one forwarder, else the socket's address.
+ */
+export function recordClientAddress(req: IncomingMessage, address: string): void {
+  recordedAddress.set(req, address);
+}
+
+/**
+ * The caller's address for rate limits and the approval queue: the one the public listener recorded,
+ * else the socket's. Client-supplied forwarding headers are never read here: X-Forwarded-For is
+ * written by whoever sends the request, so trusting it would let one sender pose as many.
  */
 export function clientIp(req: IncomingMessage): string {
-  const cf = header(req, 'cf-connecting-ip');
-  if (cf) return cf.trim();
-  const xff = header(req, 'x-forwarded-for');
-  if (xff) {
-    const first = xff.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  return req.socket.remoteAddress ?? 'unknown';
+  return recordedAddress.get(req) ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 /** A single header value (first one if repeated). */
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name.toLowerCase()];
   return Array.isArray(value) ? value[0] : value;
-}
-
-/** Whether the request arrived straight from this machine rather than through the tunnel. */
-export function isDirectLoopback(req: IncomingMessage): boolean {
-  if (header(req, 'cf-connecting-ip') || header(req, 'x-forwarded-for') || header(req, 'cf-ray'))
-    return false;
-  const remote = req.socket.remoteAddress ?? '';
-  if (!(remote === '127.0.0.1' || remote === '::1' || remote === '::ffff:127.0.0.1')) return false;
-  const host = (header(req, 'host') ?? '').toLowerCase();
-  return /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host);
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */

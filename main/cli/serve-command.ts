@@ -37,6 +37,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     flags: {
       config: 'string',
       port: 'string',
+      'public-port': 'string',
       'no-tunnel': 'boolean',
       auth: 'string',
       'public-url': 'string',
@@ -48,6 +49,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     return 0;
   }
   const port = intOption('port', args.flags.port, 0, 65535);
+  const publicPort = intOption('public-port', args.flags['public-port'], 0, 65535);
   const auth = choiceOption('auth', args.flags.auth, ['none', 'oauth'] as const);
   const publicUrl = checkPublicUrl(stringOption(args.flags['public-url']));
   const configPath = stringOption(args.flags.config);
@@ -79,6 +81,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     tg = await createTunnelgate({
       configPath,
       port,
+      publicPort,
       auth,
       publicUrl,
       tunnel: args.flags['no-tunnel'] ? false : undefined,

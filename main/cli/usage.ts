@@ -14,14 +14,18 @@ Commands:
   deny ID               deny a pending client
 
 Run "tunnelgate <command> --help" for a command's options; "tunnelgate --version" prints the version.`,
-  serve: `Usage: tunnelgate serve [--config FILE] [--port N] [--no-tunnel] [--auth none|oauth] [--public-url URL]
+  serve: `Usage: tunnelgate serve [--config FILE] [--port N] [--public-port N] [--no-tunnel]
+                        [--auth none|oauth] [--public-url URL]
 
 Runs the MCP gateway on 127.0.0.1 and, unless --no-tunnel, a cloudflared tunnel to it.
+Two listeners: the MCP endpoint for clients on this computer (no OAuth, never tunneled), and the
+public listener the tunnel (or your own proxy) forwards to, where every request is authenticated.
   --config FILE      config file (default: $TUNNELGATE_CONFIG, else the OS config folder)
-  --port N           port of the MCP endpoint (default ${DEFAULT_PORT}; 0 picks a free one)
+  --port N           port of the local MCP endpoint (default ${DEFAULT_PORT}; 0 picks a free one)
+  --public-port N    port of the public listener (default: a free one; fix it for your own proxy)
   --no-tunnel        do not start the cloudflared tunnel
   --auth none|oauth  client authorization (default: oauth when public, none on loopback only)
-  --public-url URL   public origin in front of the gateway (your own proxy, or http://127.0.0.1:PORT)
+  --public-url URL   public origin of the public listener (your own proxy, or http://127.0.0.1:PORT)
 Stops cleanly on Ctrl+C (SIGINT) or SIGTERM.`,
   logs: `Usage: tunnelgate logs [--follow] [--json] [--limit N]
 

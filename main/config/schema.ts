@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Default public-listener port (`tunnelgate serve --port`). Documented in README.md. */
+/** Default port of the local MCP endpoint (`tunnelgate serve --port`). Documented in README.md. */
 export const DEFAULT_PORT = 8740;
 
 const toolFilter = z
@@ -96,7 +96,15 @@ export const configSchema = z
       .default({}),
     gateway: z
       .object({
+        /** The local MCP endpoint's port (clients on this computer). */
         port: z.number().int().min(0).max(65535).optional(),
+        /** The public listener's port (what a tunnel or the user's own proxy forwards to); default a free one. */
+        publicPort: z.number().int().min(0).max(65535).optional(),
+        /** Name of a keychain secret the local MCP endpoint then requires as a bearer token. */
+        localTokenSecret: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'a secret name: 1-64 letters, digits, ".", "_" or "-"')
+          .optional(),
         auth: z.enum(['oauth', 'none']).optional(),
         /** Public origin in front of the gateway (own reverse proxy), or an http loopback origin. */
         publicUrl: z

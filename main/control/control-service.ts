@@ -99,6 +99,7 @@ export function createControlService(deps: ControlDeps): ControlService {
     return buildStatus({
       gatewayRunning: deps.gateway.running(),
       gatewayPort: deps.gateway.port(),
+      publicPort: deps.gateway.publicPort?.() ?? null,
       mcpPath: deps.gateway.mcpPath(),
       authMode: deps.gateway.authMode(),
       gatewayError: deps.gateway.error(),

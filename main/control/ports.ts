@@ -40,11 +40,14 @@ export interface ControlUpstreamsPort {
   onChange(listener: () => void): Unsubscribe;
 }
 
-/** What the gateway exposes: the public listener and the router's names. */
+/** What the gateway exposes: its listeners and the router's names. */
 export interface ControlGatewayPort {
   running(): boolean;
+  /** The local MCP endpoint's port. */
   port(): number | null;
-  /** Path of the MCP endpoint: '/mcp', or '/s/<secret>/mcp' in auth none. */
+  /** The public listener's port, when there is one (what the tunnel forwards to). */
+  publicPort?(): number | null;
+  /** Path of MCP on the public listener: '/mcp', or '/s/<secret>/mcp' in auth none. */
   mcpPath(): string;
   authMode(): 'oauth' | 'none';
   /**

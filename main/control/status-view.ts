@@ -8,6 +8,8 @@ import type { AppStatus, GatewayView } from '../../preload/contract.js';
 export interface StatusInputs {
   gatewayRunning: boolean;
   gatewayPort: number | null;
+  /** The public listener's port, null when nothing is public. */
+  publicPort: number | null;
   mcpPath: string;
   authMode: 'oauth' | 'none';
   gatewayError: string | undefined;
@@ -44,11 +46,12 @@ export function buildStatus(i: StatusInputs): AppStatus {
   const gateway: GatewayView = {
     running: i.gatewayRunning,
     port: i.gatewayPort,
-    localUrl:
-      i.gatewayRunning && i.gatewayPort !== null ? `http://127.0.0.1:${i.gatewayPort}${i.mcpPath}` : null,
+    // The local endpoint is always plain /mcp: the secret path of `--auth none` guards the public side only.
+    localUrl: i.gatewayRunning && i.gatewayPort !== null ? `http://127.0.0.1:${i.gatewayPort}/mcp` : null,
     connectorUrl: i.gatewayRunning && origin ? joinUrl(origin, i.mcpPath) : null,
     authMode: i.authMode,
   };
+  if (i.gatewayRunning && i.publicPort !== null) gateway.publicListener = `http://127.0.0.1:${i.publicPort}`;
   if (i.gatewayError) gateway.error = i.gatewayError;
   if (i.cannotGoPublic) gateway.cannotGoPublic = i.cannotGoPublic;
   const status: AppStatus = {

@@ -39,6 +39,7 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
   let page: Page;
   let errors: string[];
   let origin: string;
+  let localPort: number;
   let dashboardUrl: string;
   let mcp: Client | undefined;
   let flow: StartedAuthorization;
@@ -49,8 +50,10 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tg-e2e-'));
     built = await buildRenderer();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
+    localPort = await freePort();
+    const publicPort = await freePort();
+    // The public listener plays the public URL (no tunnel here); the local MCP endpoint is separate.
+    origin = `http://127.0.0.1:${publicPort}`;
     // gateway.publicUrl: the loopback origin plays the public URL (no tunnel in this test).
     await writeFile(
       configPath(),
@@ -58,7 +61,8 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     );
     tg = await createTunnelgate({
       configPath: configPath(),
-      port,
+      port: localPort,
+      publicPort,
       tunnel: false,
       auth: 'oauth',
       publicUrl: origin,
@@ -93,7 +97,8 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     assert.ok(!page.url().includes('token='), 'the token leaves the address bar');
     await page.getByTestId('connector-url').waitFor();
     assert.equal(await page.getByTestId('connector-url').textContent(), `${origin}/mcp`);
-    assert.equal(await page.getByTestId('local-url').textContent(), `${origin}/mcp`);
+    assert.equal(await page.getByTestId('local-url').textContent(), `http://127.0.0.1:${localPort}/mcp`);
+    assert.equal(await page.getByTestId('public-listener').textContent(), origin);
     const checks = await page
       .locator('[data-check]')
       .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-check')}=${e.getAttribute('data-done')}`));
@@ -216,7 +221,7 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
   it('shows the settings of the running gateway', async () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Port').waitFor();
-    assert.equal(await page.getByLabel('Port').inputValue(), new URL(origin).port);
+    assert.equal(await page.getByLabel('Port').inputValue(), String(localPort));
     assert.equal(
       await page.getByLabel('Mode').inputValue(),
       'quick',

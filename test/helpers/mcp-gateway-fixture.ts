@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ActivityEvent } from '../../main/activity/types.js';
+import type { PublicAuthHook } from '../../main/auth/types.js';
+import { SCOPE_FULL } from '../../preload/contract.js';
 import { createGateway } from '../../main/gateway/gateway.js';
 import type { GatewayDeps } from '../../main/gateway/gateway.js';
 import { FakeUpstream, FakeUpstreamSource } from './mcp-fake-upstream.js';
@@ -16,8 +18,27 @@ export async function startFakeGateway(extra: Partial<GatewayDeps> = {}) {
   const events: Omit<ActivityEvent, 'id'>[] = [];
   const gateway = createGateway({ upstreams: source, activity: { record: (e) => events.push(e) }, ...extra });
   const { port } = await gateway.listen(0);
-  return { gateway, port, url: new URL(`http://127.0.0.1:${port}/mcp`), a, b, source, events };
+  // With an auth hook the public listener runs too (what a tunnel forwards to).
+  const publicPort = extra.auth ? (await gateway.listenPublic(0)).port : 0;
+  return {
+    gateway,
+    port,
+    url: new URL(`http://127.0.0.1:${port}/mcp`),
+    publicPort,
+    publicUrl: new URL(`http://127.0.0.1:${publicPort}/mcp`),
+    a,
+    b,
+    source,
+    events,
+  };
 }
+
+/** An auth hook that accepts every MCP request as one anonymous client (for testing the front alone). */
+export const acceptAllHook: PublicAuthHook = {
+  mcpPaths: () => ['/mcp'],
+  handle: async () => false,
+  authenticate: async () => ({ ok: true, principal: { kind: 'anonymous', scopes: [SCOPE_FULL] } }),
+};
 
 /**
  * Mcp-Method and Mcp-Name as a 2026-07-28 client sends them for a message with the per-request

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActivitySink } from '../../activity/types.js';
 import type { Principal } from '../../auth/types.js';
 import type { Router } from '../router/router.js';
-import type { HostOriginPolicy } from './host-origin.js';
 import { readBody } from './body.js';
 import { headerValue, sendRpcError } from './http-util.js';
 import { classifyMessage, metaOf } from './messages.js';
@@ -26,7 +25,11 @@ const BATCH_VERSIONS = ['2025-03-26', '2024-11-05'];
 export interface EndpointDeps {
   router: Router;
   sessions: SessionStore;
-  policy: HostOriginPolicy;
+  /**
+   * Whether a session-era GET stream is held open (the local endpoint) or primed and closed (the
+   * public listener: a quick tunnel holds back a long-lived stream, PROTOCOL.md).
+   */
+  holdGetStreams: boolean;
   activity?: ActivitySink;
   maxBodyBytes: number;
   /** A call still running after this long switches to SSE and sends keep-alive comments. */

@@ -1,50 +1,80 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { Principal, PublicAuthHook } from '../../auth/types.js';
 import { createSecretMatcher } from '../../auth/secret-equals.js';
-import { SCOPE_FULL } from '../../../preload/contract.js';
+import { enforceBodyRate, type BodyRateOptions } from './body-rate.js';
+import { publicClientAddress } from './client-address.js';
+import type { BudgetEntry, EdgeBudgets } from './edge-budgets.js';
 import type { HostOriginPolicy } from './host-origin.js';
 import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import { INTERNAL_ERROR, TRANSPORT_ERROR } from './protocol.js';
 
-/** The principal used when no auth hook is installed (`--auth none` on loopback). */
-export const LOCAL_PRINCIPAL: Principal = Object.freeze({
-  kind: 'local',
-  scopes: Object.freeze([SCOPE_FULL]),
-}) as Principal;
-
 export interface PublicHandlerDeps {
   policy: HostOriginPolicy;
-  auth?: PublicAuthHook;
+  /** Always present: every request on the public listener is authenticated (OAuth or the secret path). */
+  auth: PublicAuthHook;
   endpoint: { handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> };
-  /** Caps requests in flight (all routes); without it nothing is capped. */
-  cap?: Pick<ConcurrencyCap, 'guard'>;
+  budgets: EdgeBudgets;
+  /** Whether Cf-Connecting-Ip names the client (a Cloudflare tunnel forwards here); default true. */
+  trustCloudflare?: () => boolean;
+  bodyRate?: BodyRateOptions;
 }
 
 /**
- * The public listener's request handler (what the tunnel forwards to), usable without a socket:
- * Host/Origin allow-list, then auth's own routes, then MCP at the auth hook's paths; anything else 404.
+ * Marks an early answer (403, 401, 404, 429, 503) to end the connection once written: the body the
+ * sender may still be trickling is never read, and the socket is not left open for its next try.
+ */
+function closing(res: ServerResponse): ServerResponse {
+  res.shouldKeepAlive = false;
+  res.setHeader('Connection', 'close');
+  return res;
+}
+
+/** Answers a budget refusal: 429 for one address over its share, 503 when a pool is full. */
+export function sendBudgetRefusal(res: ServerResponse, entry: Exclude<BudgetEntry, { ok: true }>): void {
+  // 'overloaded' is what bootstrap's reachability probe recognises as this gateway's own answer.
+  sendJson(
+    closing(res),
+    entry.status,
+    {
+      error: entry.status === 503 ? 'overloaded' : 'too_many_requests',
+      error_description: `${entry.message} Retry after ${entry.retryAfter} s.`,
+    },
+    { 'Retry-After': String(entry.retryAfter) },
+  );
+}
+
+/**
+ * The public listener's request handler: the only thing a tunnel or the user's own reverse proxy
+ * forwards to. Nothing here is ever "local", whatever the Host or the socket says (a proxy that
+ * rewrites Host to 127.0.0.1 makes internet requests look exactly like local ones): MCP is served only
+ * to requests the auth hook accepts. Unauthenticated work runs in its own per-address budget.
  */
 export function createPublicHandler(deps: PublicHandlerDeps) {
-  const { policy, auth } = deps;
+  const { policy, auth, budgets } = deps;
   const isMcpPath = createSecretMatcher();
-  const DEFAULT_PATHS = ['/mcp'];
+
+  /** MCP at auth's paths: '/mcp' is public knowledge; the secret path (`--auth none`) is compared in constant time. */
+  const atMcpPath = (pathname: string): boolean => {
+    const paths = auth.mcpPaths();
+    return (pathname === '/mcp' && paths.includes('/mcp')) || isMcpPath(pathname, paths);
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const address = publicClientAddress(req, deps.trustCloudflare?.() ?? true);
     const host = req.headers.host;
     if (!policy.hostAllowed(host)) {
       sendRpcError(
-        res,
+        closing(res),
         403,
         TRANSPORT_ERROR,
-        `Forbidden: Host '${host ?? ''}' is not this gateway's address (allowed: 127.0.0.1, localhost, [::1] on this port, and the public URL's host); this guards against DNS rebinding`,
+        `Forbidden: Host '${host ?? ''}' is not this gateway's public address; this guards against DNS rebinding`,
       );
       return;
     }
     const origin = headerValue(req.headers.origin);
     if (!policy.originAllowed(origin)) {
       sendRpcError(
-        res,
+        closing(res),
         403,
         TRANSPORT_ERROR,
         `Forbidden: Origin '${origin ?? ''}' is not an allowed client origin`,
@@ -52,47 +82,41 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    if (auth !== undefined && (await auth.handle(req, res, url))) return;
-    const paths = auth?.mcpPaths() ?? DEFAULT_PATHS;
-    // '/mcp' is public knowledge and needs no care; any other MCP path carries `--auth none`'s secret
-    // segment, the only key there, so it is compared in constant time.
-    const isPublicPath = url.pathname === '/mcp' && paths.includes('/mcp');
-    if (!isPublicPath && !isMcpPath(url.pathname, paths)) {
-      // Never name the MCP path here: with `--auth none` it contains the secret segment.
-      sendJson(res, 404, { error: 'not_found', message: 'Not found' });
-      req.resume();
-      return;
-    }
-    let principal = LOCAL_PRINCIPAL;
-    if (auth !== undefined) {
+    if (atMcpPath(url.pathname)) {
       const decision = await auth.authenticate(req, url);
-      if (!decision.ok) {
-        const body = decision.body === undefined ? '' : JSON.stringify(decision.body);
-        res.writeHead(decision.status, {
-          ...(body === '' ? {} : { 'Content-Type': 'application/json' }),
-          ...decision.headers,
-        });
-        res.end(body);
-        req.resume();
+      if (decision.ok) {
+        const slot = budgets.enterAuthenticated();
+        if (!slot.ok) return sendBudgetRefusal(res, slot);
+        holdUntilDone(res, slot.release);
+        await deps.endpoint.handle(req, res, decision.principal);
         return;
       }
-      principal = decision.principal;
+      const slot = budgets.enterUnauthenticated(address);
+      if (!slot.ok) return sendBudgetRefusal(res, slot);
+      holdUntilDone(res, slot.release);
+      const body = decision.body === undefined ? '' : JSON.stringify(decision.body);
+      closing(res).writeHead(decision.status, {
+        ...(body === '' ? {} : { 'Content-Type': 'application/json' }),
+        ...decision.headers,
+      });
+      res.end(body);
+      return;
     }
-    await deps.endpoint.handle(req, res, principal);
+    const slot = budgets.enterUnauthenticated(address);
+    if (!slot.ok) return sendBudgetRefusal(res, slot);
+    holdUntilDone(res, slot.release);
+    if (await auth.handle(req, res, url)) return;
+    // Never name the MCP path here: with `--auth none` it contains the secret segment.
+    sendJson(closing(res), 404, { error: 'not_found', message: 'Not found' });
   }
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    // Before anything else, so OAuth routes count too: a quick tunnel answers 429 itself past 200
-    // requests in flight; refusing earlier with 503 + Retry-After (RFC 9110 §15.6.4) keeps us in control.
-    if (deps.cap && !deps.cap.guard(res)) {
-      req.resume();
-      return;
-    }
+    enforceBodyRate(req, deps.bodyRate);
     handle(req, res).catch((err: unknown) => {
       // A bug must cost one request, never the listener.
       if (!res.headersSent)
         sendRpcError(
-          res,
+          closing(res),
           500,
           INTERNAL_ERROR,
           `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
@@ -100,4 +124,10 @@ export function createPublicHandler(deps: PublicHandlerDeps) {
       else res.destroy();
     });
   };
+}
+
+/** Keeps a budget slot until the response is finished or its connection is gone, whichever is first. */
+export function holdUntilDone(res: ServerResponse, release: () => void): void {
+  res.once('finish', release);
+  res.once('close', release);
 }

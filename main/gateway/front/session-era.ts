@@ -215,11 +215,9 @@ export function createSessionEra(deps: EndpointDeps) {
       }
       const s = lookup(req, res, principal, null);
       if (s === undefined) return;
-      // Held open only on loopback: through a quick tunnel the stream would be held back (PROTOCOL.md).
-      // Cloudflare's headers also mark tunnel traffic, in case a tunnel rewrites Host to the origin's.
-      const viaCloudflare =
-        req.headers['cf-ray'] !== undefined || req.headers['cf-connecting-ip'] !== undefined;
-      const hold = deps.policy.isLoopbackHost(req.headers.host) && !viaCloudflare;
+      // Held open only on the local endpoint: through a quick tunnel the stream would be held back
+      // (PROTOCOL.md), so the public listener sends the priming event and what is due, then closes.
+      const hold = deps.holdGetStreams;
       sessions.openGetStream(s, res, headerValue(req.headers['last-event-id']), hold, hold ? 1000 : 3000);
     },
     async delete(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {

@@ -154,10 +154,22 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           </p>
         )}
         <dl className="facts">
-          <dt>Local endpoint</dt>
+          <dt>Local MCP endpoint</dt>
           <dd>
             <code data-testid="local-url">{g.localUrl ?? 'not listening'}</code>
+            {g.localUrl && <CopyButton text={g.localUrl} label="Copy" className="btn-small" />}
+            <span className="muted"> for MCP clients on this computer (no sign-in, never public)</span>
           </dd>
+          {g.publicListener && (
+            <>
+              <dt>Public listener</dt>
+              <dd>
+                <code data-testid="public-listener">{g.publicListener}</code>
+                <CopyButton text={g.publicListener} label="Copy" className="btn-small" />
+                <span className="muted"> what the tunnel (or your own proxy) forwards to</span>
+              </dd>
+            </>
+          )}
           <dt>Gateway</dt>
           <dd>
             {g.running ? (

@@ -9,6 +9,7 @@ export function stubInit(overrides: Partial<StubInit> = {}): StubInit {
         running: true,
         port: 8740,
         localUrl: 'http://127.0.0.1:8740/mcp',
+        publicListener: 'http://127.0.0.1:8741',
         connectorUrl: 'https://calm-river-lake.trycloudflare.com/mcp',
         authMode: 'oauth',
       },

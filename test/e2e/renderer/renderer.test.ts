@@ -86,6 +86,9 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
       await page.evaluate('navigator.clipboard.readText()'),
       'https://calm-river-lake.trycloudflare.com/mcp',
     );
+    // Both listeners are shown: the local MCP endpoint and the public listener the tunnel forwards to.
+    assert.equal(await page.getByTestId('local-url').textContent(), 'http://127.0.0.1:8740/mcp');
+    assert.equal(await page.getByTestId('public-listener').textContent(), 'http://127.0.0.1:8741');
     const done_ = await page
       .locator('[data-check]')
       .evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-done')]));

@@ -86,22 +86,23 @@ describe('well-known metadata (RFC 9728, RFC 8414)', () => {
       assert.equal(as.issuer, 'https://words-here.trycloudflare.com');
       assert.equal(as.token_endpoint, 'https://words-here.trycloudflare.com/oauth/token');
       assert.deepEqual(events, [{ previous: h.base, current: 'https://words-here.trycloudflare.com' }]);
-      // A client on this machine still gets its own loopback origin while the tunnel runs.
+      // Nothing on the public listener is local: a loopback Host with no tunnel headers (what a
+      // reverse proxy rewriting Host sends) is served the public origin too.
       const local = (await (
         await fetch(`${h.base}/.well-known/oauth-authorization-server`)
       ).json()) as Record<string, unknown>;
-      assert.equal(local.issuer, h.base);
+      assert.equal(local.issuer, 'https://words-here.trycloudflare.com');
     } finally {
       h.setOrigin(undefined);
       off();
     }
   });
 
-  it('before the public URL is known, serves direct local requests with their loopback origin only', async () => {
+  it('before the public URL is known, serves no metadata, not even to a request with a loopback Host', async () => {
     h.setOrigin(null);
     try {
       const direct = await fetch(`${h.base}/.well-known/oauth-authorization-server`);
-      assert.equal(((await direct.json()) as { issuer: string }).issuer, h.base);
+      assert.equal(direct.status, 404);
       const tunnelled = await fetch(`${h.base}/.well-known/oauth-authorization-server`, {
         headers: { 'Cf-Connecting-Ip': '203.0.113.1' },
       });

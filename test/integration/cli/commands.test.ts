@@ -95,16 +95,29 @@ describe('tunnelgate commands (real child processes)', () => {
     assert.equal(none.code, 1);
     assert.match(none.stderr, /No running gateway found: .*control\.json does not exist/);
 
-    // The loopback origin plays the public URL (PROTOCOL.md allows it for local clients and tests).
-    const port = await freePort();
-    const origin = `http://127.0.0.1:${port}`;
+    // The public listener's loopback origin plays the public URL (PROTOCOL.md allows it for tests).
+    const publicPort = await freePort();
+    const origin = `http://127.0.0.1:${publicPort}`;
     // No config: the demo server's tools are what the approved client will see.
     cli = startCli(
-      ['serve', '--port', String(port), '--no-tunnel', '--auth', 'oauth', '--public-url', origin],
+      [
+        'serve',
+        '--port',
+        '0',
+        '--public-port',
+        String(publicPort),
+        '--no-tunnel',
+        '--auth',
+        'oauth',
+        '--public-url',
+        origin,
+      ],
       sandbox.env,
     );
     await cli.waitFor(/^Dashboard: http:\/\/127\.0\.0\.1:\d+\/\?token=\S+$/m);
     assert.match(cli.stdout(), new RegExp(`^Connector URL: ${origin}/mcp$`, 'm'));
+    assert.match(cli.stdout(), new RegExp(`^Public listener: ${origin}$`, 'm'));
+    assert.match(cli.stdout(), /^MCP endpoint: http:\/\/127\.0\.0\.1:\d+\/mcp$/m);
     assert.equal((await stat(join(sandbox.dataDir, 'control.json'))).mode & 0o777, 0o600);
     const empty = await runCli(['approvals'], sandbox.env);
     assert.equal(empty.code, 0, empty.stderr);

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { createAuthService } from '../../../main/auth/auth-service.js';
 import { createGateway } from '../../../main/gateway/gateway.js';
+import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import { createTunnelManager, type TunnelState } from '../../../main/tunnel/index.js';
 import { installFakeCloudflared, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
@@ -36,9 +38,21 @@ it(
     const upstreams = createUpstreamManager({});
     closers.push(() => upstreams.close());
     await upstreams.apply(servers);
-    const gateway = createGateway({ upstreams, servers });
+    // The public listener always authenticates: here --auth none's secret path is the key.
+    let publicOrigin: string | null = null;
+    const auth = await createAuthService({
+      mode: 'none',
+      publicOrigin: () => publicOrigin,
+      secrets: createMemorySecretStore(),
+      dataDir: join(dir, 'auth'),
+    });
+    closers.push(() => auth.close());
+    const mcpPath = auth.mcpPaths()[0]!;
+    const gateway = createGateway({ upstreams, servers, auth });
     closers.push(() => gateway.close());
-    const { port } = await gateway.listen(0);
+    await gateway.listen(0);
+    // The tunnel forwards to the public listener, never to the local MCP endpoint.
+    const { port } = await gateway.listenPublic(0);
 
     const stateFile = join(dir, 'fake-state.json');
     const tunnel = createTunnelManager({
@@ -52,7 +66,10 @@ it(
     });
     closers.push(() => tunnel.close());
     // What bootstrap does: the tunnel host joins the gateway's Host allow-list (DNS-rebinding guard).
-    tunnel.on('state', (s: TunnelState) => gateway.setPublicOrigin(s.phase === 'ready' ? s.url : null));
+    tunnel.on('state', (s: TunnelState) => {
+      publicOrigin = s.phase === 'ready' ? s.url : null;
+      gateway.setPublicOrigin(publicOrigin);
+    });
     await tunnel.start();
     const state = tunnel.state();
     assert.equal(state.phase, 'ready');
@@ -60,7 +77,7 @@ it(
     assert.equal(state.url, fake?.publicUrl);
 
     // The fake's edge listener plays https://<words>.trycloudflare.com.
-    const edge = new URL(`http://127.0.0.1:${fake?.forwardPort}/mcp`);
+    const edge = new URL(`http://127.0.0.1:${fake?.forwardPort}${mcpPath}`);
     const client = new Client({ name: 'tunnel-e2e', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(edge));
     closers.push(() => client.close());
@@ -86,7 +103,7 @@ it(
           {
             host: '127.0.0.1',
             port,
-            path: '/mcp',
+            path: mcpPath,
             method: 'POST',
             headers: {
               host: fake?.publicHost ?? '',

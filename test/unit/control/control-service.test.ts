@@ -45,13 +45,18 @@ describe('control service: status and checklist', () => {
     svc.close();
   });
 
-  it('uses the secret path in auth none and needs no approval then', async () => {
-    const f = createFakes();
+  it('uses the secret path in auth none (public side only) and needs no approval then', async () => {
+    const f = createFakes({ mcpServers: {}, gateway: { publicUrl: 'https://from-config.example' } });
     f.gateway.authMode = 'none';
     f.gateway.path = '/s/0123456789abcdef0123456789abcdef/mcp';
     const svc = createControlService(f.deps);
     const s = await svc.getStatus();
-    assert.equal(s.gateway.localUrl, 'http://127.0.0.1:8740/s/0123456789abcdef0123456789abcdef/mcp');
+    assert.equal(s.gateway.localUrl, 'http://127.0.0.1:8740/mcp', 'the local endpoint has no secret path');
+    assert.equal(
+      s.gateway.connectorUrl,
+      'https://from-config.example/s/0123456789abcdef0123456789abcdef/mcp',
+    );
+    assert.equal(s.gateway.publicListener, 'http://127.0.0.1:8741');
     assert.equal(s.checklist.clientApproved, true);
     svc.close();
   });

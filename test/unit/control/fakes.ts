@@ -147,6 +147,7 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
     gateway: {
       running: () => f.gateway.running,
       port: () => f.gateway.port,
+      publicPort: () => (f.gateway.port === null ? null : f.gateway.port + 1),
       mcpPath: () => f.gateway.path,
       authMode: () => f.gateway.authMode,
       error: () => undefined,

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PublicAuthHook } from '../../../main/auth/types.js';
-import { rawHttp, rawInitialize, rawPost, startFakeGateway } from '../../helpers/mcp-gateway-fixture.js';
+import {
+  acceptAllHook,
+  rawHttp,
+  rawInitialize,
+  rawPost,
+  startFakeGateway,
+} from '../../helpers/mcp-gateway-fixture.js';
 
 const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
@@ -92,12 +98,12 @@ test('sessions: missing id 400, unknown id 404, bad version header 400, DELETE e
   assert.equal(after.status, 404);
 });
 
-test('Host and Origin allow-lists (DNS rebinding); public host added by setPublicOrigin; other paths 404', async (t) => {
-  const fx = await startFakeGateway();
+test('Host and Origin allow-lists (DNS rebinding): the local endpoint never takes the tunnel host; the public listener adds it', async (t) => {
+  const fx = await startFakeGateway({ auth: acceptAllHook });
   t.after(() => fx.gateway.close());
   const body = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'server/discover' });
-  const at = (headers: Record<string, string>) =>
-    rawHttp(fx.port, { headers: { ...json, ...headers }, body });
+  const at = (headers: Record<string, string>, port = fx.port) =>
+    rawHttp(port, { headers: { ...json, ...headers }, body });
   assert.equal((await at({ host: `127.0.0.1:${fx.port}` })).status, 200);
   assert.equal((await at({ host: `localhost:${fx.port}` })).status, 200);
   assert.equal((await at({ host: `[::1]:${fx.port}` })).status, 200);
@@ -105,28 +111,57 @@ test('Host and Origin allow-lists (DNS rebinding); public host added by setPubli
   assert.equal((await at({ host: `127.0.0.1:${fx.port + 1}` })).status, 403);
   assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
   fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
-  assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 200);
+  const tunnelHostLocally = await at({ host: 'abc.trycloudflare.com' });
+  assert.equal(tunnelHostLocally.status, 403, 'the local endpoint refuses the tunnel host');
+  assert.match(errorOf(tunnelHostLocally.text).message, /public listener/);
+  assert.equal((await at({ host: 'abc.trycloudflare.com' }, fx.publicPort)).status, 200);
+  assert.equal((await at({ host: `127.0.0.1:${fx.publicPort}` }, fx.publicPort)).status, 200);
   // A public origin adds its own host, nothing else: a foreign or look-alike Host stays refused.
-  assert.equal((await at({ host: 'evil.example' })).status, 403);
-  assert.equal((await at({ host: 'abc.trycloudflare.com.evil.example' })).status, 403);
+  assert.equal((await at({ host: 'evil.example' }, fx.publicPort)).status, 403);
+  assert.equal((await at({ host: 'abc.trycloudflare.com.evil.example' }, fx.publicPort)).status, 403);
   assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'http://localhost:5173' })).status, 200);
   // Loopback Origins match whole names: a host that merely starts with one is someone else's page.
   for (const origin of [
     'http://localhost.evil.example',
     'http://127.0.0.1.nip.io',
     'http://[::1].evil.example',
-  ])
+  ]) {
     assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin })).status, 403, origin);
-  assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://chatgpt.com' })).status, 200);
+    assert.equal(
+      (await at({ host: `127.0.0.1:${fx.publicPort}`, origin }, fx.publicPort)).status,
+      403,
+      origin,
+    );
+  }
   assert.equal(
-    (await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' })).status,
+    (await at({ host: `127.0.0.1:${fx.port}` }, fx.publicPort)).status,
+    403,
+    "the other port's name",
+  );
+  assert.equal(
+    (await at({ host: `127.0.0.1:${fx.publicPort}`, origin: 'https://chatgpt.com' }, fx.publicPort)).status,
     200,
   );
-  const evil = await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://evil.example' });
+  assert.equal(
+    (await at({ host: 'abc.trycloudflare.com', origin: 'https://abc.trycloudflare.com' }, fx.publicPort))
+      .status,
+    200,
+  );
+  // A web page elsewhere cannot drive local tools, not even chatgpt.com's.
+  assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'https://chatgpt.com' })).status, 403);
+  assert.equal((await at({ host: `127.0.0.1:${fx.port}`, origin: 'http://localhost:6274' })).status, 200);
+  const evil = await at(
+    { host: `127.0.0.1:${fx.publicPort}`, origin: 'https://evil.example' },
+    fx.publicPort,
+  );
   assert.equal(evil.status, 403);
   assert.match(errorOf(evil.text).message, /Origin 'https:\/\/evil.example'/);
+  // A proxy pointed at the local endpoint by mistake is refused, not served without auth.
+  const proxied = await at({ host: `127.0.0.1:${fx.port}`, 'x-forwarded-for': '203.0.113.5' });
+  assert.equal(proxied.status, 403);
+  assert.match(errorOf(proxied.text).message, /x-forwarded-for/);
   fx.gateway.setPublicOrigin(null);
-  assert.equal((await at({ host: 'abc.trycloudflare.com' })).status, 403);
+  assert.equal((await at({ host: 'abc.trycloudflare.com' }, fx.publicPort)).status, 403);
   const other = await rawHttp(fx.port, {
     method: 'GET',
     path: '/',
@@ -137,15 +172,15 @@ test('Host and Origin allow-lists (DNS rebinding); public host added by setPubli
   assert.equal(put.status, 405);
 });
 
-test('GET stream: priming event then close through the tunnel host, held open on loopback; never 405', async (t) => {
-  const fx = await startFakeGateway();
+test('GET stream: priming event then close on the public listener (whatever the Host), held open locally; never 405', async (t) => {
+  const fx = await startFakeGateway({ auth: acceptAllHook });
   t.after(() => fx.gateway.close());
   fx.gateway.setPublicOrigin('https://abc.trycloudflare.com');
-  const { sessionId } = await rawInitialize(fx.url);
+  const { sessionId } = await rawInitialize(fx.publicUrl);
   // Something for the session to pick up: the merged tool list changes.
   fx.a.crash();
   await new Promise((r) => setTimeout(r, 20));
-  const viaTunnel = await rawHttp(fx.port, {
+  const viaTunnel = await rawHttp(fx.publicPort, {
     method: 'GET',
     headers: { host: 'abc.trycloudflare.com', accept: 'text/event-stream', 'mcp-session-id': sessionId },
   });
@@ -157,7 +192,7 @@ test('GET stream: priming event then close through the tunnel host, held open on
   assert.match(viaTunnel.text, /notifications\/tools\/list_changed/);
   const lastId = /id: (\d+)\nevent: message/.exec(viaTunnel.text)?.[1];
   assert.ok(lastId !== undefined);
-  const replay = await rawHttp(fx.port, {
+  const replay = await rawHttp(fx.publicPort, {
     method: 'GET',
     headers: {
       host: 'abc.trycloudflare.com',
@@ -167,29 +202,30 @@ test('GET stream: priming event then close through the tunnel host, held open on
     },
   });
   assert.match(replay.text, /notifications\/tools\/list_changed/, 'Last-Event-ID replays what came after it');
-  const rewritten = await rawHttp(fx.port, {
+  const rewritten = await rawHttp(fx.publicPort, {
     method: 'GET',
-    headers: {
-      host: `127.0.0.1:${fx.port}`,
-      accept: 'text/event-stream',
-      'mcp-session-id': sessionId,
-      'cf-ray': '8a1b2c3d4e5f-AMS',
-    },
+    headers: { host: `127.0.0.1:${fx.publicPort}`, accept: 'text/event-stream', 'mcp-session-id': sessionId },
   });
   assert.equal(
     rewritten.status,
     200,
-    'a tunnel that rewrites Host to loopback is still recognised (closed, not held)',
+    'a proxy that rewrites Host to loopback gets a closed stream, not a held one',
   );
+  const elsewhere = await rawHttp(fx.port, {
+    method: 'GET',
+    headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream', 'mcp-session-id': sessionId },
+  });
+  assert.equal(elsewhere.status, 404, 'a public session is unknown on the local endpoint');
   const noSession = await rawHttp(fx.port, {
     method: 'GET',
     headers: { host: `127.0.0.1:${fx.port}`, accept: 'text/event-stream' },
   });
   assert.equal(noSession.status, 400);
 
+  const local = await rawInitialize(fx.url);
   const ac = new AbortController();
   const held = await fetch(fx.url, {
-    headers: { accept: 'text/event-stream', 'mcp-session-id': sessionId },
+    headers: { accept: 'text/event-stream', 'mcp-session-id': local.sessionId },
     signal: ac.signal,
   });
   assert.equal(held.status, 200);
@@ -229,10 +265,10 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
   };
   const fx = await startFakeGateway({ auth });
   t.after(() => fx.gateway.close());
-  const host = `127.0.0.1:${fx.port}`;
+  const host = `127.0.0.1:${fx.publicPort}`;
   assert.equal(
     (
-      await rawHttp(fx.port, {
+      await rawHttp(fx.publicPort, {
         method: 'GET',
         path: '/.well-known/oauth-protected-resource',
         headers: { host },
@@ -240,10 +276,14 @@ test('auth hook: its routes first, its MCP paths, its refusals, the principal it
     ).status,
     200,
   );
-  const plain = await rawHttp(fx.port, { path: '/mcp', headers: { ...json, host }, body: '{}' });
+  const plain = await rawHttp(fx.publicPort, { path: '/mcp', headers: { ...json, host }, body: '{}' });
   assert.equal(plain.status, 404);
   assert.doesNotMatch(plain.text, /secret/);
-  const denied = await rawHttp(fx.port, { path: '/s/secret/mcp', headers: { ...json, host }, body: '{}' });
+  const denied = await rawHttp(fx.publicPort, {
+    path: '/s/secret/mcp',
+    headers: { ...json, host },
+    body: '{}',
+  });
   assert.equal(denied.status, 401);
   assert.equal(denied.headers['www-authenticate'], 'Bearer resource_metadata="x"');
   const url = new URL(`http://${host}/s/secret/mcp`);
