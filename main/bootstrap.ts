@@ -53,6 +53,8 @@ import { createMcpPathProbe } from './bootstrap-reachability.js';
 import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
 import { createLocalTokenSource } from './bootstrap-local-token.js';
 import type { TunnelManagerDeps } from './tunnel/index.js';
+import { createDoctorPort } from './bootstrap-doctor.js';
+import type { DoctorNetwork } from './doctor/network.js';
 
 /** User-facing output: `info` for what the user asked for (URLs), `warn` for problems. */
 export interface BootstrapLog {
@@ -98,6 +100,11 @@ export interface TunnelgateOptions {
    * and chatgpt.com with it; the address guard still applies) and the clock (tests move time).
    */
   authDeps?: Pick<AuthServiceDeps, 'cimdTransport' | 'clock'>;
+  /**
+   * The connection doctor's network (DNS, TLS, fetch); default the system's, with tunnelDeps.fetch.
+   * Tests point it at the fake cloudflared's edge.
+   */
+  doctorNetwork?: Partial<DoctorNetwork>;
 }
 
 export interface TunnelgateServices {
@@ -418,9 +425,22 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     activity,
     log: (m) => log.warn(m),
   });
-  const control = createControlService(
-    options.controlPlatform ? { ...ports, platform: options.controlPlatform } : ports,
-  );
+  const doctor = createDoctorPort({
+    authMode,
+    auth,
+    publicOrigin,
+    mcpPath,
+    localOnly,
+    network: {
+      ...(options.tunnelDeps?.fetch ? { fetch: options.tunnelDeps.fetch } : {}),
+      ...options.doctorNetwork,
+    },
+  });
+  const control = createControlService({
+    ...ports,
+    doctor,
+    ...(options.controlPlatform ? { platform: options.controlPlatform } : {}),
+  });
 
   let started = false;
   let stopping: Promise<void> | undefined;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli/args.js';
 import { runApprovals } from './cli/approvals-command.js';
 import { runConfig } from './cli/config-command.js';
+import { runDoctorCommand } from './cli/doctor-command.js';
 import { line, type CliIo } from './cli/io.js';
 import { runLogs } from './cli/logs-command.js';
 import { runServe } from './cli/serve-command.js';
@@ -65,6 +66,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'config':
         usage = 'config';
         return await runConfig(rest, io);
+      case 'doctor':
+        usage = 'doctor';
+        return await runDoctorCommand(rest, io);
       case 'approvals':
       case 'approve':
       case 'deny':

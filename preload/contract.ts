@@ -219,6 +219,8 @@ export interface TunnelgateApi {
    * named "Tunnelgate playground": routed, filtered and logged in Activity like any other call.
    */
   callTool(exposedName: string, args: Record<string, unknown>): Promise<ToolCallResult>;
+  /** Connection doctor (issue 13): replays ChatGPT's steps through the public URL. */
+  runDoctor(): Promise<DoctorReport>;
 
   onStatus(listener: (status: AppStatus) => void): Unsubscribe;
   onServers(listener: (servers: ServerView[]) => void): Unsubscribe;
@@ -257,6 +259,7 @@ export const API_METHODS = [
   'getSettings',
   'updateSettings',
   'callTool',
+  'runDoctor',
 ] as const satisfies readonly Exclude<keyof TunnelgateApi, `on${string}`>[];
 
 /** Event names: each `x` has a subscription method `onX` (see subscriberOf). */

@@ -68,6 +68,7 @@ const api = {
   updateSettings: call('updateSettings'),
 
   callTool: call('callTool'),
+  runDoctor: call('runDoctor'),
 
   onStatus: (listener: (status: AppStatus) => void) => subscribe('status', listener),
   onServers: (listener: (servers: ServerView[]) => void) => subscribe('servers', listener),

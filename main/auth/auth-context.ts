@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AssertionVerifier } from './client-assertion.js';
 import type { ClientRegistry } from './client-registry.js';
 import type { CodeStore } from './code-store.js';
+import type { DoctorAccess } from './doctor-access.js';
 import type { GrantStore } from './grant-store.js';
 import type { PendingRequests } from './pending-requests.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -23,6 +24,8 @@ export interface AuthContext {
   codec: TokenCodec;
   /** RFC 7523 client assertions of private_key_jwt clients. */
   assertions: AssertionVerifier;
+  /** The connection doctor's in-process tokens and the dry-run seam. */
+  doctor: DoctorAccess;
   accessTokenTtlSec: number;
   /** How long an OAuth request body may take to arrive (slow-body defence). */
   bodyTimeoutMs?: number;

@@ -11,6 +11,7 @@ import { createClientJwks } from './client-jwks.js';
 import { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
 import { createClientRegistry } from './client-registry.js';
 import { createCodeStore } from './code-store.js';
+import { createDoctorAccess } from './doctor-access.js';
 import { autoRevokeMessage, createGrantStore, type GrantRevocation } from './grant-store.js';
 import { sendJson } from './http-util.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
@@ -72,6 +73,11 @@ export interface AuthService extends PublicAuthHook {
   refreshOrigin(): string | null;
   /** The last change of public origin seen (also across restarts), for a status shown after the fact. */
   lastUrlChange(): { previous: string; current: string } | undefined;
+  /**
+   * A two-minute access token for the connection doctor (auth/doctor-access.ts), bound to the
+   * current public resource; in process only. Null in mode 'none' or before the public URL is known.
+   */
+  mintDoctorToken(): { token: string; origin: string } | null;
   on<E extends keyof AuthEvents>(event: E, listener: (payload: AuthEvents[E]) => void): () => void;
   close(): Promise<void>;
 }
@@ -200,6 +206,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     onChange: () => emit('pending', listPending()),
   });
   const minute = 60_000;
+  const codec = createTokenCodec(Buffer.from(key, 'base64url'));
   const ctx: AuthContext = {
     clock,
     origin,
@@ -207,8 +214,9 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     pending,
     codes: createCodeStore({ clock }),
     grants,
-    codec: createTokenCodec(Buffer.from(key, 'base64url')),
+    codec,
     assertions: createAssertionVerifier({ clock, jwks }),
+    doctor: createDoctorAccess({ codec, clock }),
     accessTokenTtlSec: deps.accessTokenTtlSec ?? 3600,
     bodyTimeoutMs: deps.bodyTimeoutMs,
     limits: {
@@ -354,6 +362,12 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
 
     refreshOrigin: publicNow,
     lastUrlChange: () => lastChange,
+
+    mintDoctorToken() {
+      const current = publicNow();
+      if (deps.mode !== 'oauth' || !current) return null;
+      return { token: ctx.doctor.mint(current), origin: current };
+    },
 
     on(event, listener) {
       let set = listeners.get(event);

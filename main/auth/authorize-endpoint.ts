@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendApprovalPage, sendErrorPage, sendExpiredPage } from './approval-page.js';
 import type { AuthContext } from './auth-context.js';
+import type { LookupResult } from './client-registry.js';
+import { DRY_RUN_CIMD_HEADER } from './doctor-access.js';
 import { clientIp, sendJson } from './http-util.js';
 import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { OAUTH_PATHS, resourceFor, sameResource } from './metadata.js';
@@ -70,7 +72,9 @@ export async function handleAuthorize(
       'The request has no client_id.',
       'The client must register (or use a client metadata URL) and send client_id.',
     );
-  const found = await ctx.clients.lookup(clientId);
+  // The connection doctor's dry run: all checks, no approval request (auth/doctor-access.ts).
+  const dryRun = ctx.doctor.isDryRun(req);
+  const found = await (dryRun ? dryRunLookup(ctx, req, clientId) : ctx.clients.lookup(clientId));
   if (!found.ok)
     return sendErrorPage(res, 400, found.description, 'Remove the connector in the client and add it again.');
   const client = found.client;
@@ -93,7 +97,7 @@ export async function handleAuthorize(
       'Only an exactly matching, registered redirect URI is accepted; re-create the connector in the client.',
     );
   }
-  ctx.clients.touch(client.clientId);
+  if (!dryRun) ctx.clients.touch(client.clientId);
   const state = q.get('state') ?? undefined;
   // RFC 9207 §2: error responses carry `iss` too (mix-up defence needs it on every response).
   const fail = (error: string, description: string) =>
@@ -121,6 +125,22 @@ export async function handleAuthorize(
   if (!sameResource(resource, expected))
     return fail('invalid_target', `resource must be ${expected} (got ${resource.slice(0, 200)}).`);
 
+  if (dryRun) {
+    // What the owner would be asked to approve; nothing is created.
+    sendJson(
+      res,
+      200,
+      {
+        dry_run: true,
+        client_id: client.clientId,
+        client_name: client.clientName,
+        redirect_uri: redirectUri,
+        resource: expected,
+      },
+      { noStore: true },
+    );
+    return;
+  }
   const pending = ctx.pending.create({
     client,
     redirectUri,
@@ -138,6 +158,26 @@ export async function handleAuthorize(
       'Ask the owner to approve or deny them in Tunnelgate, or wait 10 minutes.',
     );
   redirect(res, `${OAUTH_PATHS.approval}?request=${encodeURIComponent(pending.id)}`);
+}
+
+/**
+ * A dry run names a CIMD client whose document the doctor supplies (ChatGPT's published shape): it is
+ * checked by the same rules as a fetched one. Without one, the normal lookup (fetch or registry).
+ */
+function dryRunLookup(ctx: AuthContext, req: IncomingMessage, clientId: string): Promise<LookupResult> {
+  const raw = req.headers[DRY_RUN_CIMD_HEADER];
+  if (typeof raw !== 'string') return ctx.clients.lookup(clientId);
+  return Promise.resolve(checkSuppliedDocument(ctx, raw, clientId));
+}
+
+function checkSuppliedDocument(ctx: AuthContext, raw: string, clientId: string): LookupResult {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    return { ok: false as const, description: `The ${DRY_RUN_CIMD_HEADER} header is not base64url JSON.` };
+  }
+  return ctx.clients.checkDocument(clientId, doc);
 }
 
 /** GET /oauth/approval?request=ID: the waiting page, or the redirect once decided (no-JS fallback). */

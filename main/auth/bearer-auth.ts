@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import { autoRevokeMessage } from './grant-store.js';
+import { DOCTOR_SUBJECT } from './doctor-access.js';
 import { clientIp, header } from './http-util.js';
 import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { sameResource } from './metadata.js';
@@ -77,6 +78,13 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
     return invalid(
       'The access token was issued for another server address; the public URL changed, so connect again.',
     );
+  }
+  // The owner's connection doctor: a token minted in this process, with no grant behind it.
+  if (claims.sub === DOCTOR_SUBJECT) {
+    const doctor = ctx.doctor.principal(claims);
+    return doctor
+      ? { ok: true, principal: doctor }
+      : invalid('The doctor token expired; run the check again.');
   }
   const grant = ctx.grants.get(claims.sub);
   if (!grant || grant.clientId !== claims.client_id) {

@@ -78,6 +78,12 @@ export function createCimdResolver(options: CimdOptions) {
       inflight.set(clientId, p);
       return p;
     },
+    /** Checks a document by the rules a fetched one must pass, without fetching or caching it. */
+    accept(clientId: string, doc: unknown): ClientRecord {
+      const problem = cimdUrlProblem(clientId);
+      if (problem) throw new CimdFetchError(`the client_id URL ${problem}`);
+      return validateDocument(clientId, doc, options.clock.now());
+    },
     close(): void {
       cache.clear();
     },

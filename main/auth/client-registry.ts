@@ -59,8 +59,11 @@ export async function createClientRegistry(deps: {
   }
 
   return {
-    /** Validates an RFC 7591 registration body and stores the client. */
-    async register(body: unknown): Promise<RegistrationResult> {
+    /**
+     * Validates an RFC 7591 registration body and stores the client. A dry run (the connection
+     * doctor) runs every check and answers the same, but stores nothing and evicts nobody.
+     */
+    async register(body: unknown, opts: { dryRun?: boolean } = {}): Promise<RegistrationResult> {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
         return {
           ok: false,
@@ -113,15 +116,17 @@ export async function createClientRegistry(deps: {
         source: 'dcr',
         createdAt: now,
       };
-      if (!makeRoom()) {
+      if (!opts.dryRun && !makeRoom()) {
         return {
           ok: false,
           error: 'invalid_client_metadata',
           description: `Tunnelgate already has ${maxClients} connected clients. The owner must revoke one in Tunnelgate before another can register.`,
         };
       }
-      clients.set(client.clientId, client);
-      await writer.save();
+      if (!opts.dryRun) {
+        clients.set(client.clientId, client);
+        await writer.save();
+      }
       // RFC 7591 §3.2.1: the server may replace requested values; every client here is public, so
       // token_endpoint_auth_method is always "none" whatever was asked (ChatGPT asks for "none").
       const response: Record<string, unknown> = {
@@ -150,6 +155,21 @@ export async function createClientRegistry(deps: {
         };
       try {
         return { ok: true, client: await deps.cimd.load(clientId) };
+      } catch (err) {
+        return {
+          ok: false,
+          description: `The client's metadata document could not be used: ${(err as Error).message}.`,
+        };
+      }
+    },
+
+    /**
+     * The client a Client ID Metadata Document describes, checked by the same rules as a fetched one
+     * but not fetched (the doctor's dry run supplies the document); never cached or stored.
+     */
+    checkDocument(clientId: string, document: unknown): LookupResult {
+      try {
+        return { ok: true, client: deps.cimd.accept(clientId, document) };
       } catch (err) {
         return {
           ok: false,

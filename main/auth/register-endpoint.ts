@@ -61,7 +61,16 @@ export async function handleRegister(
   } catch {
     return sendOAuthError(res, 400, 'invalid_client_metadata', 'The body is not valid JSON.', CORS_HEADERS);
   }
-  const result = await ctx.clients.register(body);
+  // The connection doctor's dry run (auth/doctor-access.ts): every check, nothing stored.
+  const dryRun = ctx.doctor.isDryRun(req);
+  const result = await ctx.clients.register(body, { dryRun });
   if (!result.ok) return sendOAuthError(res, 400, result.error, result.description, CORS_HEADERS);
+  if (dryRun)
+    return sendJson(
+      res,
+      200,
+      { ...result.response, dry_run: true },
+      { noStore: true, headers: CORS_HEADERS },
+    );
   sendJson(res, 201, result.response, { noStore: true, headers: CORS_HEADERS });
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Who is calling, as established by the public listener's auth hook. */
 export interface Principal {
   /** 'tunnel': a request delivered by OpenAI's Secure MCP Tunnel, bound to the owner's OpenAI workspace. */
-  kind: 'oauth' | 'anonymous' | 'local' | 'tunnel';
+  /** 'doctor': the owner's connection doctor (auth/doctor-access.ts), never a remote client. */
+  kind: 'oauth' | 'anonymous' | 'local' | 'tunnel' | 'doctor';
   clientId?: string;
   clientName?: string;
   grantId?: string;

@@ -10,6 +10,7 @@ Commands:
   secrets set|list|delete   manage secrets in the OS keychain
   config path|validate|import-claude   the config file
   approvals             list clients waiting for approval (of a running gateway)
+  doctor                check the running gateway through its public URL, as ChatGPT would
   approve ID            approve a pending client
   deny ID               deny a pending client
 
@@ -44,6 +45,14 @@ Refer to a secret in the config as \${secret:NAME}.`,
   tunnelgate config validate [--config FILE]          check the config and name any field at fault
   tunnelgate config import-claude [--from FILE] [--config FILE]
                                                        add Claude Desktop's mcpServers to the config`,
+  doctor: `Usage: tunnelgate doctor [--json]
+
+Asks the running gateway (tunnelgate serve) to replay, through its public URL, each step ChatGPT
+takes: DNS and TLS, OAuth metadata, registration and CIMD (dry runs that store nothing),
+server/discover and initialize, tools/list with the tool-list checks, a streamed response, and a
+widget read. Prints each step as PASS, INFO, WARN or FAIL with the time it took and the fix.
+Exits 1 when a step fails.
+  --json   print the report as JSON`,
   approvals: `Usage: tunnelgate approvals
 
 Lists the clients waiting for your approval at the running gateway (tunnelgate serve).`,

@@ -310,6 +310,10 @@ export function createControlService(deps: ControlDeps): ControlService {
     },
 
     callTool: (name, args) => playground.callTool(name, args),
+    async runDoctor() {
+      if (!deps.doctor) throw new Error('The connection doctor is not available in this process.');
+      return deps.doctor.run();
+    },
 
     onStatus: (l) => statusListeners.add(l),
     onServers: (l) => serverListeners.add(l),

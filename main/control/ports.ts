@@ -8,6 +8,7 @@ import type { ActivityEvent } from '../activity/types.js';
 import type { TunnelgateConfig } from '../config/schema.js';
 import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
 import type { TunnelState } from '../tunnel/tunnel-state.js';
+import type { DoctorReport } from '../doctor/types.js';
 import type {
   ApprovalRequestView,
   GrantRevocationView,
@@ -123,6 +124,11 @@ export interface ControlPlatformPort {
   setLaunchAtLogin(enabled: boolean): void;
 }
 
+/** The connection doctor (main/doctor/doctor.ts), wired by bootstrap. */
+export interface ControlDoctorPort {
+  run(): Promise<DoctorReport>;
+}
+
 export interface ControlDeps {
   config: ControlConfigPort;
   upstreams: ControlUpstreamsPort;
@@ -134,6 +140,7 @@ export interface ControlDeps {
   platform?: ControlPlatformPort;
   /** For the playground's calls to the local MCP endpoint (tests may pass their own). */
   fetch?: typeof fetch;
+  doctor?: ControlDoctorPort;
   /** For reporting failures of background work (never secret values). */
   log?: (message: string) => void;
 }

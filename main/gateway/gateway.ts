@@ -18,6 +18,7 @@ import { createMcpEndpoint } from './front/mcp-endpoint.js';
 import { createPublicHandler, holdUntilDone, sendBudgetRefusal } from './front/public-handler.js';
 import { createSessionStore } from './front/sessions.js';
 import { createRouter } from './router/router.js';
+import { createRouterTap, type RouterTapDeps } from './router-tap.js';
 import type { UpstreamSource } from './router/types.js';
 import type { RawObject } from './upstream/types.js';
 
@@ -53,6 +54,8 @@ export interface GatewayDeps {
   trustCloudflare?: () => boolean;
   /** When it returns a value, the local endpoint requires it as a bearer token. */
   localToken?: () => string | undefined;
+  /** A client fetched the tool list (for tool-list drift). */
+  onToolsList?: RouterTapDeps['onToolsList'];
 }
 
 /** Binds 127.0.0.1 only (ARCHITECTURE.md: the tunnel is the only way in from outside). */
@@ -90,11 +93,18 @@ export function createGateway(deps: GatewayDeps) {
     activity: deps.activity,
     serverInfo: deps.serverInfo,
   });
+  let servers = deps.servers ?? {};
+  const tapped = createRouterTap({
+    router,
+    servers: () => servers,
+    activity: deps.activity,
+    onToolsList: deps.onToolsList,
+  });
   const maxBodyBytes = deps.maxBodyBytes ?? 4 * 1024 * 1024;
   const endpointFor = (holdGetStreams: boolean) => {
     const sessions = createSessionStore({ idleMs: deps.sessionIdleMs });
     const endpoint = createMcpEndpoint({
-      router,
+      router: tapped,
       sessions,
       activity: deps.activity,
       maxBodyBytes,
@@ -194,8 +204,9 @@ export function createGateway(deps: GatewayDeps) {
       publicPolicy.setPublicOrigin(origin);
     },
     /** Hot reload: new prefixes, filters and order; clients get list_changed if their view changed. */
-    setServers(servers: Record<string, ServerConfig>): void {
-      router.setServers(servers);
+    setServers(next: Record<string, ServerConfig>): void {
+      servers = next;
+      router.setServers(next);
     },
     /** For tests that drive the handlers without listen(). */
     setPortForTesting(p: number, publicP = p): void {

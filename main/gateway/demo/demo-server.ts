@@ -46,7 +46,8 @@ export function createDemoServer(): McpServer {
       title: 'Echo',
       description: 'Returns the text it is given. Handy to check that calls go through.',
       inputSchema: { text: z.string().describe('Text to send back') },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      // All three hints set: ChatGPT's review wants each true or false (PROTOCOL.md).
+      annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     async ({ text }) => ({ content: [{ type: 'text', text }] }),
   );
@@ -60,7 +61,8 @@ export function createDemoServer(): McpServer {
         timeZone: z.string().optional().describe('IANA time zone, e.g. "Europe/Paris"; default UTC'),
       },
       outputSchema: { iso: z.string(), timeZone: z.string(), local: z.string() },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      // All three hints set: ChatGPT's review wants each true or false (PROTOCOL.md).
+      annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
     },
     async ({ timeZone }) => {
       const zone = validTimeZone(timeZone);
@@ -80,7 +82,8 @@ export function createDemoServer(): McpServer {
       title: 'Show a clock',
       description: 'Shows a live clock widget for a time zone (an MCP Apps / ChatGPT widget demo).',
       inputSchema: { timeZone: z.string().optional().describe('IANA time zone; default UTC') },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      // All three hints set: ChatGPT's review wants each true or false (PROTOCOL.md).
+      annotations: { readOnlyHint: true, destructiveHint: false, openWorldHint: false },
       // MCP Apps: the host renders the tool's UI resource; ChatGPT reads its own key for the template.
       _meta: {
         ui: { resourceUri: DEMO_WIDGET_URI },
@@ -110,7 +113,8 @@ export function createDemoServer(): McpServer {
           uri: uri.href,
           mimeType: MCP_APP_MIME_TYPE,
           text: demoWidgetHtml(),
-          _meta: { ui: { prefersBorder: true } },
+          // The widget loads and fetches nothing from outside: an empty CSP says so (MCP Apps ui.csp).
+          _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } },
         },
       ],
     }),
@@ -123,7 +127,16 @@ export function createDemoServer(): McpServer {
       description: 'Apps SDK template for show_clock',
       mimeType: SKYBRIDGE_MIME_TYPE,
     },
-    async (uri) => ({ contents: [{ uri: uri.href, mimeType: SKYBRIDGE_MIME_TYPE, text: demoWidgetHtml() }] }),
+    async (uri) => ({
+      contents: [
+        {
+          uri: uri.href,
+          mimeType: SKYBRIDGE_MIME_TYPE,
+          text: demoWidgetHtml(),
+          _meta: { 'openai/widgetCSP': { connect_domains: [], resource_domains: [] } },
+        },
+      ],
+    }),
   );
   return server;
 }

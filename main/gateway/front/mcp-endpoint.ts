@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActivitySink } from '../../activity/types.js';
 import type { Principal } from '../../auth/types.js';
-import type { Router } from '../router/router.js';
+import type { FrontRouter } from '../router-tap.js';
 import { readBody } from './body.js';
 import { headerValue, sendRpcError } from './http-util.js';
 import { classifyMessage, metaOf } from './messages.js';
@@ -23,7 +23,7 @@ import {
 const BATCH_VERSIONS = ['2025-03-26', '2024-11-05'];
 
 export interface EndpointDeps {
-  router: Router;
+  router: FrontRouter;
   sessions: SessionStore;
   /**
    * Whether a session-era GET stream is held open (the local endpoint) or primed and closed (the

@@ -1,4 +1,5 @@
 import type { AppStatus, ChecklistView } from '../../../preload/contract';
+import { DoctorPanel } from './doctor-panel';
 import { api } from '../api';
 import { ClientSnippets } from '../components/client-snippets';
 import { CopyButton } from '../components/copy-button';
@@ -246,6 +247,8 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           </p>
         )}
       </div>
+
+      <DoctorPanel isPublic={g.connectorUrl !== null} />
 
       <div className="two-col">
         <div className="card">

@@ -1,0 +1,35 @@
+/**
+ * Wires the connection doctor (main/doctor/) to the running services: the connector URL it checks,
+ * the auth service's in-process token, and the network it goes out on.
+ */
+import type { AuthService } from './auth/auth-service.js';
+import { joinUrl } from './control/status-view.js';
+import type { ControlDoctorPort } from './control/ports.js';
+import { runDoctor } from './doctor/doctor.js';
+import { systemNetwork, type DoctorNetwork } from './doctor/network.js';
+
+export interface DoctorWiring {
+  authMode: 'oauth' | 'none';
+  auth: AuthService | undefined;
+  publicOrigin(): string | null;
+  mcpPath(): string;
+  /** `--auth none` on loopback only: there is no public side to check. */
+  localOnly: boolean;
+  network: Partial<DoctorNetwork>;
+}
+
+export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
+  const network: DoctorNetwork = { ...systemNetwork, ...w.network };
+  return {
+    run: () =>
+      runDoctor({
+        connectorUrl: () => {
+          const origin = w.localOnly ? null : w.publicOrigin();
+          return origin ? joinUrl(origin, w.mcpPath()) : null;
+        },
+        authMode: w.authMode,
+        mintToken: () => w.auth?.mintDoctorToken() ?? null,
+        network,
+      }),
+  };
+}

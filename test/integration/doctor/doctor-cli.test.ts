@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { after, it } from 'node:test';
+import { makeSandbox, runCli, type Sandbox } from '../cli/cli-harness.js';
+import { startPublicGateway, type PublicGateway } from './doctor-harness.js';
+
+let g: PublicGateway | undefined;
+let sandbox: Sandbox | undefined;
+after(async () => {
+  await g?.close();
+  await sandbox?.cleanup();
+});
+
+it(
+  'tunnelgate doctor prints the report of the running gateway and exits 1 on a failed step',
+  { timeout: 90_000 },
+  async () => {
+    // The gateway (with its control listener) runs here; the CLI finds it through control.json.
+    g = await startPublicGateway({ dashboard: true, fakeEnv: { FAKE_CLOUDFLARED_BUFFER_SSE: '1' } });
+    sandbox = await makeSandbox();
+    const env = { ...sandbox.env, TUNNELGATE_DATA_DIR: g.dataDir };
+    const r = await runCli(['doctor'], env, undefined, 60_000);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(
+      r.stdout,
+      new RegExp(`^Checking ${g.connector.replace(/[.]/g, '\\.')} as ChatGPT would$`, 'm'),
+    );
+    assert.match(r.stdout, /^PASS {2}tools\/list and the tool-list checks \(\d+ ms\)$/m);
+    assert.match(
+      r.stdout,
+      /^FAIL {2}A streamed response through the tunnel \(\d+ ms\)\n {6}All \d events arrived together/m,
+    );
+    assert.match(r.stdout, /^ {6}Fix: Turn off response buffering/m);
+    assert.match(r.stdout, /step\(s\) failed/);
+
+    const json = await runCli(['doctor', '--json'], env, undefined, 60_000);
+    const report = JSON.parse(json.stdout) as { steps: { id: string; level: string }[] };
+    assert.equal(report.steps.find((s) => s.id === 'stream')?.level, 'failure');
+
+    // Nothing running there: says so, exits 1.
+    const none = await runCli(['doctor'], sandbox.env, undefined, 30_000);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No running gateway found/);
+  },
+);

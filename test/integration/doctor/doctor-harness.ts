@@ -1,0 +1,96 @@
+/**
+ * A whole headless Tunnelgate (bootstrap) made public through the fake cloudflared, with the
+ * connection doctor's network pointed at the fake edge (DNS, TLS with a throw-away certificate, and
+ * fetch), as a real machine's would point at Cloudflare.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTunnelgate, type Tunnelgate } from '../../../main/bootstrap.js';
+import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
+import type { AppStatus } from '../../../preload/contract.js';
+import {
+  installFakeCloudflared,
+  makeEdgeCertificate,
+  publicNetwork,
+} from '../../fixtures/fake-cloudflared/install.js';
+import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
+
+export interface PublicGateway {
+  tg: Tunnelgate;
+  dir: string;
+  stateFile: string;
+  connector: string;
+  dataDir: string;
+  network: ReturnType<typeof publicNetwork>;
+  close(): Promise<void>;
+}
+
+export async function startPublicGateway(
+  opts: { config?: Record<string, unknown>; fakeEnv?: Record<string, string>; dashboard?: boolean } = {},
+): Promise<PublicGateway> {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-doctor-'));
+  const stateFile = join(dir, 'fake-state.json');
+  const cert = makeEdgeCertificate(dir);
+  const configPath = join(dir, 'config.json');
+  if (opts.config) await writeFile(configPath, JSON.stringify(opts.config));
+  const network = publicNetwork(stateFile, cert.ca);
+  const tg = await createTunnelgate({
+    configPath,
+    dataDir: join(dir, 'data'),
+    port: 0,
+    tunnel: true,
+    auth: 'oauth',
+    dashboard: opts.dashboard ?? false,
+    secretStore: createMemorySecretStore(),
+    log: { info: () => undefined, warn: () => undefined },
+    tunnelDeps: {
+      env: {
+        ...process.env,
+        CLOUDFLARED_BIN: installFakeCloudflared(dir),
+        FAKE_CLOUDFLARED_STATE: stateFile,
+        TUNNELGATE_REACHABILITY_CHECK: '0',
+        ...cert.env,
+        ...opts.fakeEnv,
+      },
+      fetch: publicFetch(stateFile),
+    },
+    doctorNetwork: network,
+  });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await tg.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await tg.start();
+    const connector = await connectorUrl(tg);
+    return { tg, dir, stateFile, connector, dataDir: join(dir, 'data'), network, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Resolves with the connector URL once the tunnel is ready (status events, no polling). */
+export function connectorUrl(tg: Tunnelgate, timeoutMs = 30_000): Promise<string> {
+  const control = tg.services.control;
+  return new Promise((resolve, reject) => {
+    let off = () => {};
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error('the tunnel did not become ready'));
+    }, timeoutMs);
+    const check = (s: AppStatus) => {
+      if (s.gateway.connectorUrl?.startsWith('https://')) {
+        clearTimeout(timer);
+        off();
+        resolve(s.gateway.connectorUrl);
+      }
+    };
+    off = control.onStatus(check);
+    void control.getStatus().then(check, reject);
+  });
+}
