@@ -84,11 +84,7 @@ describe('the doctor against broken set-ups: the right step turns red', () => {
       const widget = step(report, 'widget');
       assert.equal(widget.level, 'failure');
       assert.match(widget.detail, /ui:\/\/s\/w\.html has MIME type null/);
-      // Only these two (the CIMD step depends on the gateway's private_key_jwt support, tested apart).
-      assert.deepEqual(
-        red(report).filter((id) => id !== 'cimd'),
-        ['tools-list', 'widget'],
-      );
+      assert.deepEqual(red(report), ['tools-list', 'widget'], 'only these two steps are red');
       await g.close();
     },
   );

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { runDoctor } from '../../../main/doctor/doctor.js';
 import type { DoctorReport } from '../../../main/doctor/types.js';
 import { startPublicGateway, type PublicGateway } from './doctor-harness.js';
 
