@@ -14,7 +14,8 @@ import type { IncomingMessage } from 'node:http';
 import type { AccessClaims, TokenCodec } from './token-codec.js';
 import { resourceFor } from './metadata.js';
 import type { Clock } from '../common/clock.js';
-import { SCOPE_FULL, type Principal } from './types.js';
+import { SCOPE_FULL } from '../../preload/contract.js';
+import type { Principal } from './types.js';
 
 export const DOCTOR_CLIENT_ID = 'tunnelgate-doctor';
 export const DOCTOR_CLIENT_NAME = 'Tunnelgate doctor';
