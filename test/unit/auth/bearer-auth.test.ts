@@ -7,18 +7,25 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AuthContext } from '../../../main/auth/auth-context.js';
 import { authenticateBearer } from '../../../main/auth/bearer-auth.js';
+import { recordClientAddress } from '../../../main/auth/http-util.js';
 import { createGrantStore, type Grant } from '../../../main/auth/grant-store.js';
 import { createRateLimiter } from '../../../main/auth/rate-limiter.js';
 import { createTokenCodec, type AccessClaims } from '../../../main/auth/token-codec.js';
 import { ManualClock } from '../../fixtures/manual-clock.js';
 
 const ORIGIN = 'https://abc.trycloudflare.com';
-/** A request that came through the tunnel (cloudflared names the caller). */
-const request = (authorization?: string, ip = '203.0.113.9') =>
-  ({
+/**
+ * A request that came through the tunnel: cloudflared connects from loopback, and the public listener
+ * records the caller's address (Cf-Connecting-Ip) before auth runs, as publicClientAddress does.
+ */
+const request = (authorization?: string, ip = '203.0.113.9') => {
+  const req = {
     headers: { 'cf-connecting-ip': ip, ...(authorization === undefined ? {} : { authorization }) },
     socket: { remoteAddress: '127.0.0.1' },
-  }) as unknown as IncomingMessage;
+  } as unknown as IncomingMessage;
+  recordClientAddress(req, ip);
+  return req;
+};
 
 /**
  * authenticateBearer on its own: each claim it checks (RFC 9068 §4, RFC 8707 audience) is changed
