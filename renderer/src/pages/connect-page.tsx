@@ -5,6 +5,7 @@ import { ClientSnippets } from '../components/client-snippets';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBanner, Loading, Notice, PageHeader, StatusPill } from '../components/bits';
 import { useAction } from '../hooks/use-action';
+import { GatewayButton } from '../components/gateway-button';
 import { OpenAiTunnelConnect } from './openai-tunnel-connect';
 
 const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
@@ -186,25 +187,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
           </dd>
         </dl>
         <div className="button-row">
-          {g.running ? (
-            <button
-              type="button"
-              className="btn"
-              disabled={action.busy}
-              onClick={() => action.run(() => api().stopGateway())}
-            >
-              Stop gateway
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={action.busy}
-              onClick={() => action.run(() => api().startGateway())}
-            >
-              Start gateway
-            </button>
-          )}
+          <GatewayButton running={g.running} action={action} />
           {binaryMissing && (
             <button
               type="button"

@@ -2,6 +2,7 @@ import type { AppStatus } from '../../../preload/contract';
 import { api } from '../api';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBanner, PageHeader, StatusPill } from '../components/bits';
+import { GatewayButton } from '../components/gateway-button';
 import { useAction } from '../hooks/use-action';
 
 /**
@@ -57,25 +58,7 @@ export function OpenAiTunnelConnect({ status, error }: { status: AppStatus; erro
           </dd>
         </dl>
         <div className="button-row">
-          {g.running ? (
-            <button
-              type="button"
-              className="btn"
-              disabled={action.busy}
-              onClick={() => action.run(() => api().stopGateway())}
-            >
-              Stop gateway
-            </button>
-          ) : (
-            <button
-              type="button"
-              className="btn btn-primary"
-              disabled={action.busy}
-              onClick={() => action.run(() => api().startGateway())}
-            >
-              Start gateway
-            </button>
-          )}
+          <GatewayButton running={g.running} action={action} />
           {t.phase === 'stopped' || t.phase === 'failed' ? (
             <button
               type="button"
