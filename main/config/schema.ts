@@ -49,6 +49,26 @@ const common = {
   aliases: z.record(exposedName, z.string().min(1)).optional(),
 };
 
+/** Defaults of a per-client server's limits (README "One process per client"). */
+export const PER_CLIENT_DEFAULTS = { maxProcesses: 8, idleMs: 10 * 60_000 } as const;
+
+/**
+ * `shared`: one process serves every client (the default). `per-client`: each client (an OAuth
+ * grant, or a local client by its name) gets a process of its own, for servers that keep per-user
+ * state; `${client}` in args, env and cwd becomes a short id of the client (e.g. a memory file each).
+ */
+const isolation = z.enum(['shared', 'per-client']).optional();
+
+/** Limits of a per-client server: processes at once, and how long an unused one is kept. */
+const perClient = z
+  .object({
+    /** Client processes running at once; the next client gets a clear error. */
+    maxProcesses: z.number().int().min(1, 'at least 1').max(64, 'at most 64').optional(),
+    /** A client's process is stopped after this long without a call (it starts again on the next one). */
+    idleMs: z.number().int().min(1000, 'at least 1000 (one second)').optional(),
+  })
+  .strict();
+
 /** A local program spoken to over stdio (Claude Desktop's format). */
 export const stdioServerSchema = z
   .object({
@@ -57,9 +77,16 @@ export const stdioServerSchema = z
     args: z.array(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     cwd: z.string().optional(),
+    isolation,
+    perClient: perClient.optional(),
     ...common,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.perClient === undefined || s.isolation === 'per-client', {
+    message:
+      'applies only with "isolation": "per-client" (one process per client); remove it or set isolation',
+    path: ['perClient'],
+  });
 
 /** A remote server over Streamable HTTP (`http`) or the legacy HTTP+SSE transport (`sse`). */
 export const remoteServerSchema = z
@@ -67,6 +94,8 @@ export const remoteServerSchema = z
     type: z.enum(['http', 'sse', 'streamable-http']).optional(),
     url: z.string().refine((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u), 'not a URL'),
     headers: z.record(z.string(), z.string()).optional(),
+    /** A remote server is one server for everyone: only `shared` makes sense (see stdio's). */
+    isolation,
     /** Upstream OAuth sign-in options (used when the server answers 401). */
     oauth: z
       .object({
@@ -79,7 +108,12 @@ export const remoteServerSchema = z
       .optional(),
     ...common,
   })
-  .strict();
+  .strict()
+  .refine((s) => s.isolation !== 'per-client', {
+    message:
+      '"per-client" starts one process per client, so it needs a local server ("command"); a remote server ("url") is shared by every client: remove isolation',
+    path: ['isolation'],
+  });
 
 export const serverSchema = z.union([stdioServerSchema, remoteServerSchema]);
 
@@ -162,4 +196,9 @@ export type HintOverride = z.infer<typeof hintOverride>;
 
 export function isStdioServer(s: ServerConfig): s is StdioServerConfig {
   return 'command' in s;
+}
+
+/** Whether this server runs one process per client (`isolation: "per-client"`, stdio only). */
+export function isPerClient(s: ServerConfig): s is StdioServerConfig & { isolation: 'per-client' } {
+  return isStdioServer(s) && s.isolation === 'per-client';
 }

@@ -12,6 +12,7 @@ import type {
   Upstream,
 } from '../upstream/types.js';
 import { buildCatalog, resourceOwner } from './catalog.js';
+import { clientKeyOf } from './client-key.js';
 import type { Catalog, ServerView } from './catalog.js';
 import { ERR_FORBIDDEN, ERR_INVALID_PARAMS, ERR_METHOD_NOT_FOUND, unavailableError } from './errors.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -303,6 +304,7 @@ export function createRouter(deps: RouterDeps) {
                   p['progressToken'] === token ? p : { ...p, progressToken: token },
                 ),
         callKey,
+        clientKey: clientKeyOf(ctx.client),
         onNotification: (n) => deliverToCall(ctx, n),
       });
     } finally {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { isDeepStrictEqual } from 'node:util';
-import { isStdioServer, type ServerConfig } from '../../config/schema.js';
+import { isPerClient, isStdioServer, PER_CLIENT_DEFAULTS, type ServerConfig } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
@@ -9,6 +9,7 @@ import {
   type PrepareResult,
   type SupervisedUpstream,
 } from './supervised-upstream.js';
+import { LISTS_CLIENT_ID, PerClientUpstream, prepareForClient } from './per-client-upstream.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from './upstream-auth.js';
 import type {
   BuiltinFactory,
@@ -139,14 +140,26 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       }
       return { spec: { name, kind, config: resolved }, deps: connDeps(auth) };
     };
-    const upstream = createSupervisedUpstream({
-      name,
-      kind,
-      prepare,
-      clock,
-      backoff: new Backoff(backoffOpts, clock, deps.random),
-      connect: deps.connect,
-    });
+    const supervise = (prep: () => Promise<PrepareResult>): SupervisedUpstream =>
+      createSupervisedUpstream({
+        name,
+        kind,
+        prepare: prep,
+        clock,
+        backoff: new Backoff(backoffOpts, clock, deps.random),
+        connect: deps.connect,
+      });
+    const upstream =
+      config !== 'builtin' && isPerClient(config)
+        ? new PerClientUpstream({
+            name,
+            base: supervise(prepareForClient(prepare, LISTS_CLIENT_ID)),
+            instance: (clientId) => supervise(prepareForClient(prepare, clientId)),
+            maxProcesses: config.perClient?.maxProcesses ?? PER_CLIENT_DEFAULTS.maxProcesses,
+            idleMs: config.perClient?.idleMs ?? PER_CLIENT_DEFAULTS.idleMs,
+            clock,
+          })
+        : supervise(prepare);
     upstream.on('state', (s: UpstreamState) => emitter.emit('state', s));
     upstream.on('list-changed', (kind: string) => emitter.emit('list-changed', { upstream: name, kind }));
     upstream.on('notification', (notification: RawObject) =>

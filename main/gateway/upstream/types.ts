@@ -88,6 +88,11 @@ export interface CallOptions {
    * the only call in flight. Without it they go to the 'notification' event like unrelated ones.
    */
   onNotification?: (message: JsonRpcNotification) => void;
+  /**
+   * Who the call is for (router/client-key.ts): a server with `isolation: "per-client"` runs it in
+   * that client's own process. Shared upstreams ignore it.
+   */
+  clientKey?: string;
 }
 
 /**

@@ -32,6 +32,61 @@ describe('config loading', () => {
     assert.equal(err.file, '/home/u/config.json');
   });
 
+  it('isolation: per-client only for a local server, perClient only with it, limits named', () => {
+    const ok = parseConfigText(
+      JSON.stringify({
+        mcpServers: {
+          m: { command: 'x', isolation: 'per-client', perClient: { maxProcesses: 2, idleMs: 5000 } },
+          r: { url: 'https://a.example/mcp', isolation: 'shared' },
+        },
+      }),
+      'c.json',
+    );
+    assert.deepEqual(ok.config.mcpServers['m'], {
+      command: 'x',
+      isolation: 'per-client',
+      perClient: { maxProcesses: 2, idleMs: 5000 },
+    });
+    const err = errorOf(() =>
+      parseConfigText(
+        JSON.stringify({
+          mcpServers: {
+            remote: { url: 'https://a.example/mcp', isolation: 'per-client' },
+            loose: { command: 'x', perClient: { maxProcesses: 2 } },
+            typo: { command: 'x', isolation: 'private' },
+            zero: { command: 'x', isolation: 'per-client', perClient: { maxProcesses: 0 } },
+          },
+        }),
+        'c.json',
+      ),
+    );
+    const lines = err.message.split('\n');
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith(
+          'c.json: mcpServers.remote.isolation: "per-client" starts one process per client, so it needs a local server',
+        ),
+      ),
+      err.message,
+    );
+    assert.ok(
+      lines.some((l) =>
+        l.startsWith('c.json: mcpServers.loose.perClient: applies only with "isolation": "per-client"'),
+      ),
+      err.message,
+    );
+    assert.ok(
+      lines.includes(
+        'c.json: mcpServers.typo.isolation: must be one of "shared", "per-client" (got \'private\')',
+      ),
+      err.message,
+    );
+    assert.ok(
+      lines.includes('c.json: mcpServers.zero.perClient.maxProcesses: at least 1 (got 0)'),
+      err.message,
+    );
+  });
+
   it('reports a server entry against the shape its keys suggest', () => {
     const err = errorOf(() =>
       parseConfigText(
