@@ -74,6 +74,8 @@ interface Instance {
   readonly started: Promise<void>;
   inFlight: number;
   idleTimer: unknown;
+  /** Why the process could not start (it no longer holds a slot). */
+  failure?: UpstreamError;
 }
 
 /** What a client process looks like from outside (tests, diagnostics). */
@@ -158,6 +160,7 @@ export class PerClientUpstream extends EventEmitter implements SupervisedUpstrea
     inst.idleTimer = undefined;
     try {
       await inst.started;
+      if (inst.failure !== undefined) throw inst.failure;
       return await inst.upstream.request(method, params, options);
     } finally {
       inst.inFlight--;
@@ -206,10 +209,15 @@ export class PerClientUpstream extends EventEmitter implements SupervisedUpstrea
       if (n.method === 'notifications/message') this.emit('notification', n);
     });
     const started = upstream.restart().then(async () => {
-      const st = upstream.state().status;
+      const st = upstream.state();
       // A process that cannot start must not hold a slot: the next call tries afresh.
-      if (st === 'failed' || st === 'misconfigured') this.drop(inst);
-      else await this.applyLevel(upstream);
+      if (st.status === 'failed' || st.status === 'misconfigured') {
+        inst.failure = new UpstreamError(
+          UPSTREAM_ERROR.unavailable,
+          `Server '${this.name}' could not start a process for this client (isolation "per-client"): ${st.error ?? st.status}`,
+        );
+        void this.drop(inst);
+      } else await this.applyLevel(upstream);
     });
     const inst: Instance = { key, clientId, upstream, started, inFlight: 0, idleTimer: undefined };
     this.instances.set(key, inst);

@@ -4,7 +4,7 @@
 // the merged tool list is the one a shared server gives.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -160,3 +160,35 @@ describe(
     });
   },
 );
+
+test('a client process that cannot start says why, and does not hold a slot', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-per-client-'));
+  // Only the listing process's folder exists: every client's `${client}` folder is missing.
+  await mkdir(join(dir, 'lists'));
+  const manager = createUpstreamManager({ shutdown: fast });
+  try {
+    await manager.apply({
+      memory: {
+        command: process.execPath,
+        args: [MEMORY],
+        cwd: join(dir, '${client}'),
+        isolation: 'per-client',
+        perClient: { maxProcesses: 1 },
+      },
+    });
+    const memory = manager.get('memory') as PerClientUpstream;
+    assert.equal(memory.state().status, 'ready');
+    for (const key of ['grant:one', 'grant:two']) {
+      await assert.rejects(
+        memory.request('tools/call', { name: 'read_graph', arguments: {} }, { clientKey: key }),
+        (err: Error) =>
+          /could not start a process for this client/.test(err.message) &&
+          err.message.includes(join(dir, clientIdOf(key))),
+      );
+      assert.deepEqual(memory.clients(), [], 'no slot is held by a process that failed');
+    }
+  } finally {
+    await manager.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
