@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { binaryMissingMessage, findCloudflared } from './binary.js';
 import {
   downloadCloudflared,
   type DownloadCloudflaredOptions,
@@ -16,7 +15,11 @@ import {
 } from './log-parser.js';
 import { createMetricsClient, type MetricsClient } from './metrics-client.js';
 import { createWatchdogSpawner } from './process-spawner.js';
-import { probeReachability } from './reachability.js';
+import { checkWithRetries, probeReachability } from './reachability.js';
+import { cloudflaredSpawnSpec, launchPrerequisites } from './cloudflared-launch.js';
+import { createRestartPolicy } from './restart-policy.js';
+import { createRunGenerations } from './run-generations.js';
+import { createTunnelStateCell } from './tunnel-state-cell.js';
 import { systemClock, type Clock as TunnelClock } from '../common/clock.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
 import type {
@@ -69,6 +72,7 @@ export interface CloudflaredTunnelManager extends TunnelManager {
 }
 
 const TAIL_LINES = 40;
+const CLEARED_ON_START = ['error', 'errorCode', 'pid', 'reachableDetail'] as const;
 
 /**
  * Creates the manager. Events: 'state' (TunnelState, after each change), 'url-changed' (UrlChange,
@@ -82,13 +86,10 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   const spawn = deps.spawn ?? createWatchdogSpawner();
   const env = deps.env ?? process.env;
   const t = { urlMs: 30_000, readyMs: 60_000, stopGraceMs: 5000, pollMs: 500, ...deps.timeouts };
-  const r = {
-    initialDelayMs: 1000,
-    maxDelayMs: 30_000,
-    maxAttempts: 5,
-    stableAfterMs: 60_000,
-    ...deps.restart,
-  };
+  const restartPolicy = createRestartPolicy(
+    { initialDelayMs: 1000, maxDelayMs: 30_000, maxAttempts: 5, stableAfterMs: 60_000, ...deps.restart },
+    clock,
+  );
   const rr = { attempts: 4, delayMs: 5000, ...deps.reachabilityRetry };
   // TUNNELGATE_REACHABILITY_CHECK=0 turns the probe off, for networks where this computer cannot
   // resolve or reach its own public hostname (split DNS, strict egress) and for offline tests.
@@ -99,43 +100,19 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       probeReachability({ fetch: doFetch, publicOrigin: origin, path: deps.reachabilityPath }));
 
   const emitter = new EventEmitter();
-  let state: TunnelState = { mode: deps.mode, phase: 'stopped', url: null, reachable: 'unknown' };
-  let gen = 0;
+  const cell = createTunnelStateCell(
+    { mode: deps.mode, phase: 'stopped', url: null, reachable: 'unknown' },
+    emitter,
+  );
+  const set = cell.set;
+  const runs = createRunGenerations(clock);
   let child: TunnelChild | null = null;
   let metrics: MetricsClient | null = null;
   let bannerUrl: string | null = null;
   let lastUrl: string | null = null;
-  let readyAt: number | null = null;
-  let failures = 0;
-  let restarts = 0;
   let secrets: string[] = [];
   let tail: string[] = [];
-  let timers: unknown[] = [];
-  let settleWaiters: (() => void)[] = [];
 
-  const set = (patch: Partial<TunnelState>, drop: (keyof TunnelState)[] = []): void => {
-    const next: TunnelState = { ...state, ...patch };
-    for (const key of drop) delete next[key];
-    state = next;
-    emitter.emit('state', { ...state });
-    if (state.phase === 'ready' || state.phase === 'failed' || state.phase === 'stopped') {
-      const waiters = settleWaiters;
-      settleWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
-  const later = (g: number, ms: number, fn: () => void): void => {
-    // Fired timers leave the list, so a tunnel polling for days does not accumulate handles.
-    const handle = clock.setTimeout(() => {
-      timers = timers.filter((h) => h !== handle);
-      if (g === gen) fn();
-    }, ms);
-    timers.push(handle);
-  };
-  const clearTimers = (): void => {
-    for (const h of timers) clock.clearTimeout(h);
-    timers = [];
-  };
   const redact = (line: string): string =>
     secrets.reduce((acc, s) => (s ? acc.split(s).join('*****') : acc), line);
   const sleep = (ms: number): Promise<void> => new Promise((res) => clock.setTimeout(res, ms));
@@ -148,58 +125,47 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   }
 
   async function fail(g: number, code: TunnelErrorCode, message: string): Promise<void> {
-    if (g !== gen) return;
-    gen++;
-    clearTimers();
+    if (!runs.isCurrent(g)) return;
+    runs.next();
     await killChild();
-    set({ phase: 'failed', url: null, error: message, errorCode: code, reachable: 'unknown', restarts }, [
-      'pid',
-      'reachableDetail',
-    ]);
+    set(
+      {
+        phase: 'failed',
+        url: null,
+        error: message,
+        errorCode: code,
+        reachable: 'unknown',
+        restarts: restartPolicy.restarts(),
+      },
+      ['pid', 'reachableDetail'],
+    );
   }
 
   async function launch(g: number): Promise<void> {
-    const found = findCloudflared({ configuredPath: deps.cloudflaredPath, env, dataDir: deps.dataDir });
-    if (!found.found) return fail(g, 'binary-missing', binaryMissingMessage(found));
-    let token: string | undefined;
-    if (deps.mode === 'named') {
-      if (!deps.hostname) {
-        return fail(
-          g,
-          'no-hostname',
-          'tunnel.hostname is empty: a named tunnel needs the public hostname you routed to it in the Cloudflare dashboard.',
-        );
-      }
-      token = (await deps.token?.())?.trim() || undefined;
-      if (!token) {
-        return fail(
-          g,
-          'no-token',
-          'No named-tunnel token is stored in the keychain. Paste the token from the Cloudflare dashboard in Settings > Tunnel.',
-        );
-      }
-      secrets = [token];
-    }
+    const pre = await launchPrerequisites({ ...deps, env });
+    if (!pre.ok) return fail(g, pre.code, pre.message);
+    if (pre.token) secrets = [pre.token];
     const metricsPort = await findFreePort();
-    if (g !== gen) return;
-    const args = ['tunnel', '--no-autoupdate', '--metrics', `127.0.0.1:${metricsPort}`];
-    if (deps.mode === 'quick') args.push('--url', `http://127.0.0.1:${deps.localPort}`);
-    else args.push('run');
-    // cloudflared reads many TUNNEL_* variables (TUNNEL_URL, TUNNEL_METRICS, ...): drop inherited ones
-    // so only our arguments count. The named-tunnel token travels in TUNNEL_TOKEN, never in argv,
-    // where any local user could read it with `ps`.
-    const childEnv = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('TUNNEL_')));
-    if (token) childEnv.TUNNEL_TOKEN = token;
+    if (!runs.isCurrent(g)) return;
     bannerUrl = null;
     tail = [];
     metrics = createMetricsClient({ fetch: doFetch, port: metricsPort });
-    const c = spawn({ command: found.path, args, env: childEnv });
+    const c = spawn(
+      cloudflaredSpawnSpec({
+        mode: deps.mode,
+        binaryPath: pre.binaryPath,
+        metricsPort,
+        localPort: deps.localPort,
+        env,
+        ...(pre.token ? { token: pre.token } : {}),
+      }),
+    );
     child = c;
-    set({ binaryPath: found.path }, ['pid']);
+    set({ binaryPath: pre.binaryPath }, ['pid']);
     c.onLine((raw) => onLine(g, c, raw));
     void c.exited.then((exit) => onExit(g, exit));
     if (deps.mode === 'quick') {
-      later(g, t.urlMs, () => {
+      runs.later(g, t.urlMs, () => {
         if (!bannerUrl)
           void fail(
             g,
@@ -208,8 +174,8 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
           );
       });
     }
-    later(g, t.readyMs, () => {
-      if (state.phase !== 'ready') {
+    runs.later(g, t.readyMs, () => {
+      if (cell.get().phase !== 'ready') {
         void fail(
           g,
           'not-ready',
@@ -217,7 +183,7 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
         );
       }
     });
-    later(g, t.pollMs, () => void poll(g));
+    runs.later(g, t.pollMs, () => void poll(g));
   }
 
   function lastWords(): string {
@@ -227,17 +193,17 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
   }
 
   function onLine(g: number, c: TunnelChild, raw: string): void {
-    if (g !== gen) return;
+    if (!runs.isCurrent(g)) return;
     const line = redact(raw);
     tail.push(line);
     if (tail.length > TAIL_LINES) tail = tail.slice(-TAIL_LINES);
     emitter.emit('log', line);
     const pid = c.pid();
-    if (pid !== undefined && pid !== state.pid) set({ pid });
+    if (pid !== undefined && pid !== cell.get().pid) set({ pid });
     const url = deps.mode === 'quick' ? extractQuickTunnelUrl(line) : null;
     if (url) bannerUrl = url;
     if (url || isConnectionRegistered(line)) void poll(g, false);
-    if (isConnectionLost(line) && state.phase === 'ready') {
+    if (isConnectionLost(line) && cell.get().phase === 'ready') {
       set({
         phase: 'reconnecting',
         error: 'cloudflared lost its connection to Cloudflare and is reconnecting.',
@@ -248,14 +214,15 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
 
   let polling = false;
   async function poll(g: number, reschedule = true): Promise<void> {
-    if (g !== gen) return;
+    if (!runs.isCurrent(g)) return;
     if (!polling && metrics && (deps.mode === 'named' || bannerUrl)) {
       polling = true;
       try {
         const status = await metrics.ready();
-        if (g === gen) {
-          if (status === 200 && state.phase !== 'ready') await becomeReady(g);
-          else if (status !== 200 && status !== null && state.phase === 'ready') {
+        if (runs.isCurrent(g)) {
+          const phase = cell.get().phase;
+          if (status === 200 && phase !== 'ready') await becomeReady(g);
+          else if (status !== 200 && status !== null && phase === 'ready') {
             set({
               phase: 'reconnecting',
               error:
@@ -268,7 +235,7 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
         polling = false;
       }
     }
-    if (reschedule) later(g, state.phase === 'ready' ? t.pollMs * 4 : t.pollMs, () => void poll(g));
+    if (reschedule) runs.later(g, cell.get().phase === 'ready' ? t.pollMs * 4 : t.pollMs, () => void poll(g));
   }
 
   async function becomeReady(g: number): Promise<void> {
@@ -276,18 +243,18 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     if (deps.mode === 'quick') {
       // /quicktunnel is the authoritative hostname; the banner is the fallback for older versions.
       const host = await metrics?.quickTunnelHostname();
-      if (g !== gen) return;
+      if (!runs.isCurrent(g)) return;
       origin = host ? `https://${host}` : (bannerUrl ?? '');
     } else {
       origin = `https://${(deps.hostname ?? '').replace(/^https?:\/\//, '').replace(/\/.*$/, '')}`;
     }
-    const wasReconnectingSameUrl = state.url === origin;
-    readyAt = clock.now();
+    const wasReconnectingSameUrl = cell.get().url === origin;
+    restartPolicy.ready();
     set(
       {
         phase: 'ready',
         url: origin,
-        restarts,
+        restarts: restartPolicy.restarts(),
         ...(wasReconnectingSameUrl ? {} : { reachable: 'unknown' as const }),
       },
       ['error', 'errorCode'],
@@ -295,7 +262,7 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
     if (lastUrl && lastUrl !== origin)
       emitter.emit('url-changed', { previous: lastUrl, url: origin } satisfies UrlChange);
     lastUrl = origin;
-    if (!wasReconnectingSameUrl || state.reachable !== 'yes') void runReachability(g, origin);
+    if (!wasReconnectingSameUrl || cell.get().reachable !== 'yes') void runReachability(g, origin);
   }
 
   async function runReachability(g: number, origin: string): Promise<void> {
@@ -307,132 +274,109 @@ export function createTunnelManager(deps: TunnelManagerDeps): CloudflaredTunnelM
       return;
     }
     set({ reachable: 'checking' }, ['reachableDetail']);
-    let result: ReachabilityResult = { ok: false, detail: 'not checked' };
-    for (let attempt = 1; attempt <= Math.max(1, rr.attempts); attempt++) {
-      result = await check(origin).catch((e: unknown) => ({
-        ok: false,
-        detail: `reachability check failed: ${String(e)}`,
-      }));
-      if (g !== gen || state.url !== origin) return;
-      if (result.ok) break;
-      if (attempt < rr.attempts) await sleep(rr.delayMs);
-      if (g !== gen || state.url !== origin) return;
-    }
-    set({ reachable: result.ok ? 'yes' : 'no', reachableDetail: result.detail });
+    const result = await checkWithRetries({
+      check,
+      origin,
+      attempts: rr.attempts,
+      delayMs: rr.delayMs,
+      sleep,
+      stillWanted: () => runs.isCurrent(g) && cell.get().url === origin,
+    });
+    if (result) set({ reachable: result.ok ? 'yes' : 'no', reachableDetail: result.detail });
   }
 
   function onExit(g: number, exit: TunnelExit): void {
-    if (g !== gen) return;
+    if (!runs.isCurrent(g)) return;
     if (exit.spawnError) {
       void fail(
         g,
         'spawn-failed',
-        `Could not start ${state.binaryPath ?? 'cloudflared'}: ${exit.spawnError.message}. Check that the file is the cloudflared program for this computer.`,
+        `Could not start ${cell.get().binaryPath ?? 'cloudflared'}: ${exit.spawnError.message}. Check that the file is the cloudflared program for this computer.`,
       );
       return;
     }
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? '?'}`;
     const reason = `cloudflared ${how}. ${lastWords()}`.trim();
-    if (readyAt !== null && clock.now() - readyAt >= r.stableAfterMs) failures = 0;
-    failures++;
-    readyAt = null;
+    const decision = restartPolicy.exited(isPermanentFailure(tail));
     child = null;
     metrics = null;
-    if (isPermanentFailure(tail)) {
-      void fail(g, 'exited', reason);
+    if ('giveUp' in decision) {
+      void fail(g, 'exited', `${reason}${decision.giveUp}`);
       return;
     }
-    if (failures > r.maxAttempts) {
-      void fail(
-        g,
-        'exited',
-        `${reason} Gave up after ${r.maxAttempts} restart${r.maxAttempts === 1 ? '' : 's'}.`,
-      );
-      return;
-    }
-    const delay = Math.min(r.initialDelayMs * 2 ** (failures - 1), r.maxDelayMs);
-    restarts++;
-    gen++;
-    clearTimers();
-    const next = gen;
+    const delay = decision.restartInMs;
+    const next = runs.next();
     set(
       {
         phase: 'reconnecting',
         error: `${reason} Restarting in ${Math.round(delay / 100) / 10} s.`,
         errorCode: 'exited',
         reachable: 'unknown',
-        restarts,
+        restarts: restartPolicy.restarts(),
         ...(deps.mode === 'quick' ? { url: null } : {}),
       },
       ['pid', 'reachableDetail'],
     );
-    later(next, delay, () => void launch(next));
+    runs.later(next, delay, () => void launch(next));
   }
 
   const manager = Object.assign(emitter, {
-    state: (): TunnelState => ({ ...state }),
+    state: (): TunnelState => ({ ...cell.get() }),
     async start(): Promise<void> {
-      if (state.phase === 'starting' || state.phase === 'ready' || state.phase === 'reconnecting') return;
-      const settled = new Promise<void>((res) => settleWaiters.push(res));
-      gen++;
-      failures = 0;
-      restarts = 0;
-      clearTimers();
-      set({ phase: 'starting', url: null, reachable: 'unknown', restarts: 0 }, [
-        'error',
-        'errorCode',
-        'pid',
-        'reachableDetail',
-      ]);
-      await launch(gen).catch((e: unknown) =>
-        fail(gen, 'spawn-failed', `Could not start cloudflared: ${(e as Error).message}`),
+      const phase = cell.get().phase;
+      if (phase === 'starting' || phase === 'ready' || phase === 'reconnecting') return;
+      const settled = cell.settled();
+      const g = runs.next();
+      restartPolicy.reset();
+      set({ phase: 'starting', url: null, reachable: 'unknown', restarts: 0 }, CLEARED_ON_START);
+      await launch(g).catch((e: unknown) =>
+        fail(runs.current(), 'spawn-failed', `Could not start cloudflared: ${(e as Error).message}`),
       );
       await settled;
     },
     async stop(): Promise<void> {
-      gen++;
-      clearTimers();
+      runs.next();
       await killChild();
-      readyAt = null;
-      set({ phase: 'stopped', url: null, reachable: 'unknown' }, [
-        'error',
-        'errorCode',
-        'pid',
-        'reachableDetail',
-      ]);
+      restartPolicy.stopped();
+      set({ phase: 'stopped', url: null, reachable: 'unknown' }, CLEARED_ON_START);
     },
     async checkReachability(): Promise<TunnelState> {
-      if (state.phase === 'ready' && state.url) await runReachability(gen, state.url);
-      return { ...state };
+      const s = cell.get();
+      if (s.phase === 'ready' && s.url) await runReachability(runs.current(), s.url);
+      return { ...cell.get() };
     },
     async close(): Promise<void> {
       await manager.stop();
       emitter.removeAllListeners();
     },
     recentLog: (): string[] => [...tail],
-    async downloadBinary(
-      options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'> = {},
-    ): Promise<DownloadedCloudflared> {
-      set({ download: { receivedBytes: 0 } });
-      try {
-        const result = await downloadCloudflared({
-          ...options,
-          dataDir: deps.dataDir,
-          fetch: doFetch,
-          onProgress: (p) => set({ download: p }),
-        });
-        // A failure that only meant "no binary" is over: back to stopped, ready for start().
-        const resolved = state.phase === 'failed' && state.errorCode === 'binary-missing';
-        set({ binaryPath: result.path, ...(resolved ? { phase: 'stopped' as const } : {}) }, [
-          'download',
-          ...(resolved ? (['error', 'errorCode'] as const) : []),
-        ]);
-        return result;
-      } catch (e) {
-        set({}, ['download']);
-        throw e;
-      }
-    },
+    downloadBinary: (options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'> = {}) =>
+      downloadInto(options),
   });
+
+  async function downloadInto(
+    options: Pick<DownloadCloudflaredOptions, 'releaseUrl' | 'signal'>,
+  ): Promise<DownloadedCloudflared> {
+    set({ download: { receivedBytes: 0 } });
+    try {
+      const result = await downloadCloudflared({
+        ...options,
+        dataDir: deps.dataDir,
+        fetch: doFetch,
+        onProgress: (p) => set({ download: p }),
+      });
+      // A failure that only meant "no binary" is over: back to stopped, ready for start().
+      const s = cell.get();
+      const resolved = s.phase === 'failed' && s.errorCode === 'binary-missing';
+      set({ binaryPath: result.path, ...(resolved ? { phase: 'stopped' as const } : {}) }, [
+        'download',
+        ...(resolved ? (['error', 'errorCode'] as const) : []),
+      ]);
+      return result;
+    } catch (e) {
+      set({}, ['download']);
+      throw e;
+    }
+  }
   return manager;
 }

@@ -48,3 +48,29 @@ function describeFetchError(e: unknown): string {
   }
   return String(e);
 }
+
+/**
+ * Runs `check` up to `attempts` times, `delayMs` apart, until it says ok. Returns undefined when
+ * `stillWanted()` turns false on the way (the tunnel restarted or moved to another URL meanwhile).
+ */
+export async function checkWithRetries(o: {
+  check: (origin: string) => Promise<ReachabilityResult>;
+  origin: string;
+  attempts: number;
+  delayMs: number;
+  sleep: (ms: number) => Promise<void>;
+  stillWanted: () => boolean;
+}): Promise<ReachabilityResult | undefined> {
+  let result: ReachabilityResult = { ok: false, detail: 'not checked' };
+  for (let attempt = 1; attempt <= Math.max(1, o.attempts); attempt++) {
+    result = await o.check(o.origin).catch((e: unknown) => ({
+      ok: false,
+      detail: `reachability check failed: ${String(e)}`,
+    }));
+    if (!o.stillWanted()) return undefined;
+    if (result.ok) break;
+    if (attempt < o.attempts) await o.sleep(o.delayMs);
+    if (!o.stillWanted()) return undefined;
+  }
+  return result;
+}

@@ -1,0 +1,28 @@
+/**
+ * The tunnel manager's state: every change is emitted as 'state' (a copy), and start() can wait for
+ * the next settled phase (ready, failed or stopped).
+ */
+import type { EventEmitter } from 'node:events';
+import type { TunnelState } from './tunnel-state.js';
+
+export function createTunnelStateCell(initial: TunnelState, emitter: EventEmitter) {
+  let state = initial;
+  let settleWaiters: (() => void)[] = [];
+  return {
+    get: (): TunnelState => state,
+    /** Applies `patch`, removes the `drop` keys, and tells the listeners. */
+    set(patch: Partial<TunnelState>, drop: readonly (keyof TunnelState)[] = []): void {
+      const next: TunnelState = { ...state, ...patch };
+      for (const key of drop) delete next[key];
+      state = next;
+      emitter.emit('state', { ...state });
+      if (state.phase === 'ready' || state.phase === 'failed' || state.phase === 'stopped') {
+        const waiters = settleWaiters;
+        settleWaiters = [];
+        for (const w of waiters) w();
+      }
+    },
+    /** Resolves at the next change to ready, failed or stopped. */
+    settled: (): Promise<void> => new Promise<void>((res) => settleWaiters.push(res)),
+  };
+}
