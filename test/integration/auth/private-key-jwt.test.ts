@@ -264,4 +264,27 @@ describe('private_key_jwt clients (RFC 7523) with a Client ID Metadata Document'
     await refuses(await exchange(c, await withAssertion({}, clientId), clientId), /public client/);
     assert.equal((await exchange(c, {}, clientId)).status, 200, 'as a public client it still connects');
   });
+
+  it('revocation (RFC 7009) needs the client assertion too: a leaked refresh token alone cannot disconnect ChatGPT', async () => {
+    const t = await connected();
+    const revoke = (params: Record<string, string | undefined>) => {
+      const body = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) if (v !== undefined) body.set(k, v);
+      return fetch(`${h.base}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+    };
+    await refuses(await revoke({ token: t.refresh_token, client_id: site.clientId }), /private_key_jwt/);
+    await refuses(await revoke({ token: t.access_token }), /private_key_jwt/);
+    await refuses(
+      await revoke({ token: t.refresh_token, ...(await withAssertion({ expiresIn: -120 })) }),
+      /expired/,
+    );
+    assert.equal((await callMcp(h, t.access_token)).status, 200, 'the grant lives');
+    const ok = await revoke({ token: t.refresh_token, ...(await withAssertion()) });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    assert.equal((await callMcp(h, t.access_token)).status, 401, 'revoked with the assertion');
+  });
 });
