@@ -3,9 +3,7 @@
  * dependencies from the config, the keychain and the running gateway. Kept out of bootstrap.ts so
  * the wiring there stays one line.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageVersion } from './common/package-version.js';
 import type { TunnelgateConfig } from './config/index.js';
 import { openaiKeySecretName } from './control/settings.js';
 import type { Gateway } from './gateway/gateway.js';
@@ -23,23 +21,6 @@ export interface OpenAiTunnelInputs {
   fetch?: typeof fetch;
   /** TUNNELGATE_OPENAI_BASE_URL (https, or http on 127.0.0.1 for tests) replaces api.openai.com. */
   env?: Record<string, string | undefined>;
-}
-
-/** The version in package.json (diagnostic X-Tunnel-Client-Version), from main/ or dist/main/. */
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 3; i++, dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'tunnelgate' && pkg.version) return pkg.version;
-    } catch {
-      // not here; one folder up
-    }
-  }
-  return '0.0.0';
 }
 
 function baseUrl(env: Record<string, string | undefined>): string {

@@ -3,9 +3,10 @@
  * The `tunnelgate` command: serve | logs | secrets | config | approvals | approve | deny.
  * Exit codes: 0 ok, 1 the command failed, 2 a usage error (unknown command or option).
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli/args.js';
+import { packageVersion } from './common/package-version.js';
 import { runApprovals } from './cli/approvals-command.js';
 import { runConfig } from './cli/config-command.js';
 import { runDoctorCommand } from './cli/doctor-command.js';
@@ -86,22 +87,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     line(io.stderr, `tunnelgate: ${(err as Error).message}`);
     return 1;
   }
-}
-
-/** The version in package.json, found from main/ (source) or dist/main/ (built). */
-export function packageVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'tunnelgate' && pkg.version) return pkg.version;
-    } catch {
-      // not this folder: try the next
-    }
-  }
-  return 'unknown';
 }
 
 /** Whether this module is the program being run (not imported by a test). */
