@@ -214,6 +214,11 @@ export function buildPorts(i: PortsInputs): ControlDeps & { tunnel: ControlTunne
     upstreams: {
       states: () => upstreams.states(),
       tools: (name) => upstreams.get(name)?.tools() ?? [],
+      prompts: (name) => upstreams.get(name)?.prompts() ?? [],
+      resources: (name) => upstreams.get(name)?.resources() ?? [],
+      resourceTemplates: (name) => upstreams.get(name)?.resourceTemplates() ?? [],
+      logs: (name) => upstreams.logs.view(name),
+      onLog: (l) => upstreams.logs.subscribe(l),
       restart: (name) => upstreams.restart(name),
       signIn: (name) => upstreams.signIn(name),
       onChange: (l) => {

@@ -8,10 +8,18 @@
 import type { ActivityEvent } from '../main/activity/types.js';
 import type { TunnelState } from '../main/tunnel/tunnel-state.js';
 import type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck } from '../main/doctor/types.js';
+import type {
+  ServerExitView,
+  ServerLogEntry,
+  ServerLogKind,
+  ServerLogLevel,
+  ServerLogView,
+} from '../main/gateway/upstream/server-log.js';
 
 export type { ActivityEvent, TunnelState };
 export { ACTIVITY_OUTCOMES, type ActivityOutcome } from '../main/activity/types.js';
 export type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck };
+export type { ServerExitView, ServerLogEntry, ServerLogKind, ServerLogLevel, ServerLogView };
 
 export type Unsubscribe = () => void;
 
@@ -79,6 +87,32 @@ export interface ToolView {
   inputSchema?: Record<string, unknown>;
 }
 
+/** A prompt a server offers (prompts/list), as the Servers page lists it. */
+export interface PromptView {
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: { name: string; description?: string; required: boolean }[];
+}
+
+/** A resource a server lists (resources/list). */
+export interface ResourceView {
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** A resource template a server lists (resources/templates/list), e.g. `file:///{path}`. */
+export interface ResourceTemplateView {
+  uriTemplate: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
 export interface ServerView {
   name: string;
   transport: 'stdio' | 'http' | 'sse' | 'builtin';
@@ -88,6 +122,10 @@ export interface ServerView {
   restarts: number;
   toolCount: number;
   tools: ToolView[];
+  /** From the server's last lists while it runs (empty when stopped or not offered). */
+  prompts: PromptView[];
+  resources: ResourceView[];
+  resourceTemplates: ResourceTemplateView[];
   needsSignIn: boolean;
   missingSecrets: string[];
   /** The server's config entry as in the file (secret references, never values). */
@@ -183,6 +221,11 @@ export interface TunnelgateApi {
   setServerEnabled(name: string, enabled: boolean): Promise<void>;
   restartServer(name: string): Promise<void>;
   setToolEnabled(server: string, tool: string, enabled: boolean): Promise<void>;
+  /**
+   * The server's recent log (in memory, bounded): stderr lines, its log messages, the gateway's notes
+   * and the last crash with its stderr tail. New entries arrive through onServerLog.
+   */
+  getServerLogs(server: string): Promise<ServerLogView>;
   importClaudeConfig(path?: string): Promise<ImportResult>;
   signIn(server: string): Promise<void>;
 
@@ -226,6 +269,8 @@ export interface TunnelgateApi {
   onServers(listener: (servers: ServerView[]) => void): Unsubscribe;
   onActivity(listener: (event: ActivityEvent) => void): Unsubscribe;
   onApprovals(listener: (pending: ApprovalRequestView[]) => void): Unsubscribe;
+  /** Each new entry of any server's log, as it happens. */
+  onServerLog(listener: (entry: ServerLogEntry) => void): Unsubscribe;
 }
 
 /** Method names, for IPC channel registration and the HTTP flavour of the contract. */
@@ -240,6 +285,7 @@ export const API_METHODS = [
   'setServerEnabled',
   'restartServer',
   'setToolEnabled',
+  'getServerLogs',
   'importClaudeConfig',
   'signIn',
   'listSecrets',
@@ -268,6 +314,7 @@ export const API_EVENTS = [
   'servers',
   'activity',
   'approvals',
+  'serverLog',
 ] as const satisfies readonly Uncapitalize<
   Extract<keyof TunnelgateApi, `on${string}`> extends `on${infer E}` ? E : never
 >[];

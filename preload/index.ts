@@ -9,6 +9,7 @@ import type {
   AppStatus,
   ActivityEvent,
   ApprovalRequestView,
+  ServerLogEntry,
   ServerView,
   TunnelgateApi,
   Unsubscribe,
@@ -44,6 +45,7 @@ const api = {
   setServerEnabled: call('setServerEnabled'),
   restartServer: call('restartServer'),
   setToolEnabled: call('setToolEnabled'),
+  getServerLogs: call('getServerLogs'),
   importClaudeConfig: call('importClaudeConfig'),
   signIn: call('signIn'),
 
@@ -74,6 +76,7 @@ const api = {
   onServers: (listener: (servers: ServerView[]) => void) => subscribe('servers', listener),
   onActivity: (listener: (event: ActivityEvent) => void) => subscribe('activity', listener),
   onApprovals: (listener: (pending: ApprovalRequestView[]) => void) => subscribe('approvals', listener),
+  onServerLog: (listener: (entry: ServerLogEntry) => void) => subscribe('serverLog', listener),
 } satisfies TunnelgateApi;
 
 contextBridge.exposeInMainWorld('tunnelgate', api);

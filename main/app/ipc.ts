@@ -74,6 +74,7 @@ export function forwardEvents(api: TunnelgateApi, windows: () => Iterable<WebCon
     servers: () => api.onServers(send('servers')),
     activity: () => api.onActivity(send('activity')),
     approvals: () => api.onApprovals(send('approvals')),
+    serverLog: () => api.onServerLog(send('serverLog')),
   };
   const unsubs = API_EVENTS.map((e) => subscriptions[e]());
   return () => {

@@ -10,6 +10,7 @@ import {
   SCOPES_SUPPORTED,
   type AppStatus,
   type ApprovalRequestView,
+  type ServerLogEntry,
   type ServerView,
   type TunnelgateApi,
 } from '../../preload/contract.js';
@@ -59,6 +60,7 @@ export function createControlService(deps: ControlDeps): ControlService {
   const serverListeners = createListenerSet<ServerView[]>(onListenerError);
   const activityListeners = createListenerSet<ActivityEvent>(onListenerError);
   const approvalListeners = createListenerSet<ApprovalRequestView[]>(onListenerError);
+  const serverLogListeners = createListenerSet<ServerLogEntry>(onListenerError);
 
   let urlChanged: AppStatus['urlChanged'];
   /** Origin of the auth-reported change the user acknowledged (it is not shown again). */
@@ -120,6 +122,9 @@ export function createControlService(deps: ControlDeps): ControlService {
       config: readConfig(),
       states: deps.upstreams.states(),
       tools: (n) => deps.upstreams.tools(n),
+      prompts: (n) => deps.upstreams.prompts(n),
+      resources: (n) => deps.upstreams.resources(n),
+      resourceTemplates: (n) => deps.upstreams.resourceTemplates(n),
       exposedToolName: (s, t) => deps.gateway.exposedToolName(s, t),
       secretNames: await secretNames(),
       toolListCheck: checkToolList(deps.gateway.exposedTools?.() ?? []),
@@ -185,6 +190,7 @@ export function createControlService(deps: ControlDeps): ControlService {
       statusPush.request();
     }),
     deps.activity.subscribe((e) => activityListeners.emit(e)),
+    deps.upstreams.onLog((e) => serverLogListeners.emit(e)),
   ];
 
   const playground = createPlayground({
@@ -208,6 +214,13 @@ export function createControlService(deps: ControlDeps): ControlService {
     setServerEnabled: (name, enabled) => writeConfig((c) => withServerEnabled(c, name, enabled)),
     restartServer: (name) => deps.upstreams.restart(name),
     setToolEnabled: (server, tool, enabled) => writeConfig((c) => withToolEnabled(c, server, tool, enabled)),
+    async getServerLogs(server) {
+      const known =
+        typeof server === 'string' &&
+        (server in readConfig().mcpServers || deps.upstreams.states().some((s) => s.name === server));
+      if (!known) throw new Error(`getServerLogs: no server named ${JSON.stringify(server)} (mcpServers).`);
+      return deps.upstreams.logs(server);
+    },
     async importClaudeConfig(path) {
       const result = await deps.config.importClaude(path);
       serversPush.request();
@@ -319,11 +332,19 @@ export function createControlService(deps: ControlDeps): ControlService {
     onServers: (l) => serverListeners.add(l),
     onActivity: (l) => activityListeners.add(l),
     onApprovals: (l) => approvalListeners.add(l),
+    onServerLog: (l) => serverLogListeners.add(l),
 
     close() {
       for (const off of subscriptions) off();
       for (const c of [statusPush, serversPush, approvalsPush]) c.cancel();
-      for (const s of [statusListeners, serverListeners, activityListeners, approvalListeners]) s.clear();
+      for (const s of [
+        statusListeners,
+        serverListeners,
+        activityListeners,
+        approvalListeners,
+        serverLogListeners,
+      ])
+        s.clear();
     },
   };
 }

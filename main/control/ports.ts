@@ -7,6 +7,7 @@
 import type { ActivityEvent } from '../activity/types.js';
 import type { TunnelgateConfig } from '../config/schema.js';
 import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
+import type { ServerLogEntry, ServerLogView } from '../gateway/upstream/server-log.js';
 import type { TunnelState } from '../tunnel/tunnel-state.js';
 import type { DoctorReport } from '../doctor/types.js';
 import type {
@@ -34,6 +35,14 @@ export interface ControlUpstreamsPort {
   states(): UpstreamState[];
   /** Raw tool objects from the upstream's last list (all of them, before the config's filter). */
   tools(name: string): readonly RawObject[];
+  /** Raw prompts, resources and resource templates from the upstream's last lists. */
+  prompts(name: string): readonly RawObject[];
+  resources(name: string): readonly RawObject[];
+  resourceTemplates(name: string): readonly RawObject[];
+  /** The server's recent log (server-log.ts); an empty one for a server never started. */
+  logs(name: string): ServerLogView;
+  /** Each new log entry of any server. */
+  onLog(listener: (entry: ServerLogEntry) => void): Unsubscribe;
   restart(name: string): Promise<void>;
   /** Starts the upstream OAuth sign-in (opens the system browser). */
   signIn(name: string): Promise<void>;

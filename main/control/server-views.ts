@@ -8,12 +8,16 @@ import { checkTool } from '../doctor/tool-checks.js';
 import type { ToolListCheck } from '../doctor/types.js';
 import type { RawObject, UpstreamState } from '../gateway/upstream/types.js';
 import type { ServerView, ToolView } from '../../preload/contract.js';
+import { promptViews, resourceTemplateViews, resourceViews } from './capability-views.js';
 import { isToolEnabled, isToolMarkedReadOnly, secretReferences } from './config-edits.js';
 
 export interface ServerViewInputs {
   config: TunnelgateConfig;
   states: readonly UpstreamState[];
   tools: (server: string) => readonly RawObject[];
+  prompts: (server: string) => readonly RawObject[];
+  resources: (server: string) => readonly RawObject[];
+  resourceTemplates: (server: string) => readonly RawObject[];
   exposedToolName: (server: string, tool: string) => string | undefined;
   secretNames: readonly string[];
   /** Checks of the gateway's exposed list (duplicates need the whole list); per tool otherwise. */
@@ -96,6 +100,9 @@ export function buildServerViews(inputs: ServerViewInputs): ServerView[] {
       restarts: state?.restarts ?? 0,
       toolCount: tools.filter((t) => t.enabled).length,
       tools,
+      prompts: disabled ? [] : promptViews(inputs.prompts(name)),
+      resources: disabled ? [] : resourceViews(inputs.resources(name)),
+      resourceTemplates: disabled ? [] : resourceTemplateViews(inputs.resourceTemplates(name)),
       needsSignIn: state?.status === 'needs-auth',
       missingSecrets,
       config: entry ? { ...entry } : {},

@@ -106,6 +106,7 @@ export function createHttpBridge(base = ''): HttpBridge {
   bridge.onServers = (l) => subscribe('servers', l as Listener);
   bridge.onActivity = (l) => subscribe('activity', l as Listener);
   bridge.onApprovals = (l) => subscribe('approvals', l as Listener);
+  bridge.onServerLog = (l) => subscribe('serverLog', l as Listener);
   bridge.onConnection = (l) => {
     connectionListeners.add(l);
     ensureStream();

@@ -13,7 +13,8 @@ import {
 } from './messages.js';
 import { handleServerRequest, type ServerRequestHandler } from './server-requests.js';
 import { initializeParams, readInitializeResult, type InitInfo, type UpstreamDeps } from './handshake.js';
-import type { WireTransport } from './wire-transport.js';
+import { logMessageEntry } from './server-log.js';
+import { makeRedactor, type WireTransport } from './wire-transport.js';
 import {
   UpstreamError,
   UPSTREAM_ERROR,
@@ -59,6 +60,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
   let startBlocker: StartError | undefined;
   const configTimeout = spec.config.timeoutMs;
+  // Log messages may echo what the server was configured with (env values, header values).
+  const redactLog = makeRedactor(configuredValues(spec.config));
   const startTimeoutMs = deps.startTimeoutMs ?? 30_000;
   // List fetches are ours, not a client's: bounded by the start timeout, not the call timeout.
   const lists = new ListCache((method, params) =>
@@ -218,6 +221,8 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
       return;
     }
     const params = (msg.params ?? {}) as RawObject;
+    // Every log message goes to the server's log, whichever client it is also relayed to below.
+    if (msg.method === 'notifications/message') deps.log?.(logMessageEntry(params, redactLog));
     if (msg.method === 'notifications/progress') {
       const call = calls.byProgressToken(params.progressToken);
       if (call) {
@@ -402,4 +407,13 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
   // A getter (Object.assign would copy its value once).
   Object.defineProperty(api, 'pid', { get: () => transport?.pid, enumerable: true });
   return api as unknown as UpstreamConnection;
+}
+
+/** Values from the config that may be secret (resolved `${secret:...}` among them), for masking. */
+function configuredValues(config: UpstreamSpec['config']): string[] {
+  const env = Object.values((config as { env?: Record<string, unknown> }).env ?? {});
+  const headers = Object.values((config as { headers?: Record<string, unknown> }).headers ?? {});
+  // "Bearer <token>": the token alone may show up too.
+  const tokens = headers.flatMap((v) => (typeof v === 'string' ? v.split(/\s+/).slice(1) : []));
+  return [...env, ...headers, ...tokens].filter((v): v is string => typeof v === 'string');
 }

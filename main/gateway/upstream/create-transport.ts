@@ -17,7 +17,7 @@ export function createTransport(spec: UpstreamSpec, deps: UpstreamDeps): WireTra
     case 'stdio':
       if (!isStdioServer(config))
         throw new StartError(`mcpServers.${name}: a stdio server needs "command".`, true);
-      return createStdioTransport({ name, config, shutdown: deps.shutdown });
+      return createStdioTransport({ name, config, shutdown: deps.shutdown, log: deps.log });
     case 'http':
     case 'sse': {
       if (isStdioServer(config))

@@ -1,6 +1,7 @@
 import { StartError } from './messages.js';
 import type { RawObject, UpstreamState } from './types.js';
 import type { UpstreamAuth } from './upstream-auth.js';
+import type { ServerLogInput } from './server-log.js';
 import type { ShutdownTiming } from './wire-transport.js';
 
 /** Protocol revisions we accept in an initialize answer (newest first; we ask for the first). */
@@ -38,6 +39,8 @@ export interface UpstreamDeps {
    * remote server that went away is noticed while idle. Default 30 s for http, off otherwise; 0 = off.
    */
   healthCheckMs?: number;
+  /** The server's live log (main/gateway/upstream/server-log.ts): stderr, log messages, exits. */
+  log?: (entry: ServerLogInput) => void;
 }
 
 /** What we keep from an initialize answer (UpstreamState fields). */

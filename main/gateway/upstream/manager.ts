@@ -11,6 +11,7 @@ import {
 } from './supervised-upstream.js';
 import { LISTS_CLIENT_ID, PerClientUpstream, prepareForClient } from './per-client-upstream.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from './upstream-auth.js';
+import { ServerLogStore, statusNote } from './server-log.js';
 import type {
   BuiltinFactory,
   RawObject,
@@ -40,6 +41,8 @@ export interface UpstreamManagerDeps {
   shutdown?: ShutdownTiming;
   /** Idle health-check ping interval for http upstreams (see UpstreamDeps.healthCheckMs). */
   healthCheckMs?: number;
+  /** Where each server's stderr, log messages and exits go (default: a store of its own). */
+  logs?: ServerLogStore;
   /** Tests: wrap or replace connection creation. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
 }
@@ -68,6 +71,8 @@ export interface UpstreamManager extends EventEmitter {
   retry(name: string): Promise<void>;
   /** Stops every upstream; resolves when every child process has exited. */
   close(): Promise<void>;
+  /** Each server's live log (stderr, log messages, status notes, the last crash). */
+  readonly logs: ServerLogStore;
 }
 
 interface Entry {
@@ -94,9 +99,11 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
   const backoffOpts: BackoffOptions = { ...DEFAULT_BACKOFF, ...deps.backoff };
   const entries = new Map<string, Entry>();
   const emitter = new EventEmitter();
+  const logs = deps.logs ?? new ServerLogStore({ clock });
   let closed = false;
 
-  const connDeps = (auth: UpstreamAuth | undefined): UpstreamDeps => ({
+  const connDeps = (name: string, auth: UpstreamAuth | undefined): UpstreamDeps => ({
+    log: (entry) => logs.add(name, entry),
     auth,
     callTimeoutMs: deps.callTimeoutMs,
     startTimeoutMs: deps.startTimeoutMs,
@@ -129,7 +136,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       if (config === 'builtin') {
         return {
           spec: { name, kind, config: { command: 'builtin' }, builtin: deps.builtins?.[name] },
-          deps: connDeps(undefined),
+          deps: connDeps(name, undefined),
         };
       }
       let resolved = config;
@@ -138,7 +145,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
         if ('missingSecrets' in r) return { misconfigured: missingSecretsText(name, r.missingSecrets) };
         resolved = r.config;
       }
-      return { spec: { name, kind, config: resolved }, deps: connDeps(auth) };
+      return { spec: { name, kind, config: resolved }, deps: connDeps(name, auth) };
     };
     const supervise = (prep: () => Promise<PrepareResult>): SupervisedUpstream =>
       createSupervisedUpstream({
@@ -160,7 +167,13 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
             clock,
           })
         : supervise(prepare);
-    upstream.on('state', (s: UpstreamState) => emitter.emit('state', s));
+    let lastNote: string | undefined;
+    upstream.on('state', (s: UpstreamState) => {
+      const note = statusNote(s, clock.now());
+      if (note && note.text !== lastNote) logs.add(name, note);
+      lastNote = note?.text;
+      emitter.emit('state', s);
+    });
     upstream.on('list-changed', (kind: string) => emitter.emit('list-changed', { upstream: name, kind }));
     upstream.on('notification', (notification: RawObject) =>
       emitter.emit('notification', { upstream: name, notification }),
@@ -178,7 +191,10 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
   async function retire(name: string, entry: Entry, announce: boolean): Promise<void> {
     await entry.upstream.stop();
     entry.upstream.removeAllListeners();
-    if (announce) emitter.emit('removed', name);
+    if (announce) {
+      logs.forget(name);
+      emitter.emit('removed', name);
+    }
   }
 
   function must(name: string): Entry {
@@ -219,6 +235,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       }
       await Promise.all(work);
     },
+    logs,
     get: (name: string) => entries.get(name)?.upstream,
     list: () => [...entries.values()].map((e) => e.upstream),
     states: () => [...entries.values()].map((e) => e.upstream.state()),

@@ -9,6 +9,8 @@ export class StderrTail {
   constructor(
     private readonly max: number,
     private readonly redact: (text: string) => string = (t) => t,
+    /** Called with each complete line once masked (the live server log). */
+    private readonly onLine?: (line: string) => void,
   ) {}
 
   /** Appends a raw chunk; complete lines are kept. */
@@ -27,6 +29,7 @@ export class StderrTail {
   push(line: string): void {
     const clean = this.redact(line.replace(/\r$/, '')).slice(0, 1000);
     this.buf.push(clean);
+    this.onLine?.(clean);
     if (this.buf.length > this.max) this.buf.shift();
   }
 

@@ -12,6 +12,7 @@ import {
 } from './wire-transport.js';
 import { StderrTail } from './stderr-tail.js';
 import { StartError } from './messages.js';
+import type { ServerLogInput } from './server-log.js';
 
 export interface StdioTransportOptions {
   name: string;
@@ -19,6 +20,8 @@ export interface StdioTransportOptions {
   shutdown?: ShutdownTiming;
   /** Largest single line accepted on stdout (bytes); a longer one kills the link. */
   maxLineBytes?: number;
+  /** The live server log: each stderr line (masked), our notes, and an exit we did not ask for. */
+  log?: (entry: ServerLogInput) => void;
 }
 
 /** Extra surface of the stdio link: the captured stderr, for error messages and the Servers page. */
@@ -27,6 +30,8 @@ export interface StdioTransport extends WireTransport {
 }
 
 const isWindows = process.platform === 'win32';
+/** Marks the gateway's own notes among the captured stderr lines. */
+const NOTE = '[tunnelgate] ';
 /** After the server exits, how long its pipes may stay open before we stop waiting for them. */
 const EXIT_FLUSH_MS = 300;
 
@@ -40,7 +45,18 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
   const shutdown = opts.shutdown ?? DEFAULT_SHUTDOWN;
   const maxLine = opts.maxLineBytes ?? 64 * 1024 * 1024;
   const redact = makeRedactor(Object.values(config.env ?? {}));
-  const stderr = new StderrTail(50, redact);
+  const log = opts.log;
+  const stderr = new StderrTail(
+    50,
+    redact,
+    log &&
+      ((line) =>
+        log(
+          line.startsWith(NOTE)
+            ? { kind: 'gateway', level: 'warning', text: line.slice(NOTE.length) }
+            : { kind: 'stderr', text: line },
+        )),
+  );
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let closing = false;
@@ -81,11 +97,23 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             // Whatever the dead server left running in its group is of no use to anyone now.
             if (!closing) killGroup(proc, 'SIGTERM');
             done();
-            if (spawned && !closing)
+            if (spawned && !closing) {
+              // Before onclose: the supervisor's "restarting" note then follows the crash in the log.
+              log?.({
+                kind: 'exit',
+                level: 'error',
+                text: signal
+                  ? `crashed: killed by signal ${signal}`
+                  : code === 0
+                    ? 'exited on its own (exit code 0)'
+                    : `crashed: exit code ${code ?? 'unknown'}`,
+                exit: { at: Date.now(), code, signal, tail: stderr.lines() },
+              });
               transport.onclose?.(
                 signal ? `was killed by signal ${signal}` : `exited with code ${code ?? 'unknown'}`,
                 stderr.summary(signal !== null),
               );
+            }
           };
           // 'close' waits for stdout/stderr to end, which never happens while something the server
           // spawned still holds them: after 'exit', give the pipes a moment, then stop the leftovers.

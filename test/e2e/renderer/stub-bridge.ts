@@ -25,7 +25,7 @@ export interface StubInit {
   activityCount: number;
 }
 
-type EventName = 'status' | 'servers' | 'activity' | 'approvals';
+type EventName = 'status' | 'servers' | 'activity' | 'approvals' | 'serverLog';
 
 export interface StubControl {
   calls: [string, unknown[]][];
@@ -134,6 +134,8 @@ function impl(method: string, args: unknown[]): unknown {
       };
       control.emit('status', s.status);
       return undefined;
+    case 'getServerLogs':
+      return { server: args[0], entries: [], dropped: 0 };
     case 'callTool':
       return {
         result: { content: [{ type: 'text', text: `called ${String(args[0])}` }] },
@@ -155,6 +157,7 @@ const api: Record<string, unknown> = {
   onServers: on('servers'),
   onActivity: on('activity'),
   onApprovals: on('approvals'),
+  onServerLog: on('serverLog'),
 };
 for (const m of API_METHODS) {
   api[m] = async (...args: unknown[]) => {

@@ -25,6 +25,7 @@ export function createRecordingApi(status: AppStatus = baseStatus()) {
     servers: new Set<(s: unknown) => void>(),
     activity: new Set<(s: unknown) => void>(),
     approvals: new Set<(s: unknown) => void>(),
+    serverLog: new Set<(s: unknown) => void>(),
   };
   const methods = Object.fromEntries(
     API_METHODS.map((m) => [
@@ -46,6 +47,7 @@ export function createRecordingApi(status: AppStatus = baseStatus()) {
     onServers: on(listeners.servers),
     onActivity: on(listeners.activity),
     onApprovals: on(listeners.approvals),
+    onServerLog: on(listeners.serverLog),
   } as unknown as TunnelgateApi;
   return {
     api,

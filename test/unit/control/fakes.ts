@@ -7,6 +7,7 @@ import type { ActivityEvent } from '../../../main/activity/types.js';
 import type { RawObject, UpstreamState } from '../../../main/gateway/upstream/types.js';
 import type { TunnelState } from '../../../main/tunnel/tunnel-state.js';
 import type { ControlDeps } from '../../../main/control/ports.js';
+import { ServerLogStore } from '../../../main/gateway/upstream/server-log.js';
 import type { ApprovalRequestView, GrantView } from '../../../preload/contract.js';
 
 type Listener<T = void> = (v: T) => void;
@@ -32,6 +33,13 @@ export interface Fakes {
   upstreams: {
     states: UpstreamState[];
     tools: Record<string, RawObject[]>;
+    /** Prompts, resources and templates per server. */
+    lists: Record<
+      string,
+      { prompts?: RawObject[]; resources?: RawObject[]; resourceTemplates?: RawObject[] }
+    >;
+    /** A real log store (bounded, in memory), as the upstream manager has. */
+    logs: ServerLogStore;
     restarted: string[];
     signedIn: string[];
     changed(): void;
@@ -82,7 +90,15 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
         cfgChange.emit();
       },
     },
-    upstreams: { states: [], tools: {}, restarted: [], signedIn: [], changed: () => upChange.emit() },
+    upstreams: {
+      states: [],
+      tools: {},
+      lists: {},
+      logs: new ServerLogStore(),
+      restarted: [],
+      signedIn: [],
+      changed: () => upChange.emit(),
+    },
     gateway: { running: true, port: 8740, path: '/mcp', authMode: 'oauth', changed: () => gwChange.emit() },
     auth: { pending: [], grants: [], approved: [], denied: [] },
     secrets: new Map(),
@@ -116,7 +132,8 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
       authChange.size +
       tunnelState.size +
       tunnelUrl.size +
-      activityL.size,
+      activityL.size +
+      f.upstreams.logs.listenerCount,
     deps: undefined as unknown as ControlDeps,
   };
 
@@ -136,6 +153,11 @@ export function createFakes(initial: unknown = { mcpServers: {} }): Fakes {
     upstreams: {
       states: () => f.upstreams.states,
       tools: (n) => f.upstreams.tools[n] ?? [],
+      prompts: (n) => f.upstreams.lists[n]?.prompts ?? [],
+      resources: (n) => f.upstreams.lists[n]?.resources ?? [],
+      resourceTemplates: (n) => f.upstreams.lists[n]?.resourceTemplates ?? [],
+      logs: (n) => f.upstreams.logs.view(n),
+      onLog: (l) => f.upstreams.logs.subscribe(l),
       async restart(n) {
         f.upstreams.restarted.push(n);
       },
