@@ -9,6 +9,7 @@ import './styles/pages.css';
 import './styles/activity.css';
 import './styles/doctor.css';
 import './styles/playground.css';
+import './styles/server-panels.css';
 
 installHttpBridgeIfNeeded();
 const root = document.getElementById('root');

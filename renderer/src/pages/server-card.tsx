@@ -1,9 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { ServerView } from '../../../preload/contract';
 import { api } from '../api';
 import { ErrorBanner, StatusPill, Toggle } from '../components/bits';
+import { PromptList, ResourceList } from '../components/server-capabilities';
+import { ServerLogPanel } from '../components/server-log-panel';
+import { ServerTools } from '../components/server-tools';
 import { useAction } from '../hooks/use-action';
-import { findingsSummary, ToolFindings } from '../components/tool-findings';
+import { findingsSummary } from '../components/tool-findings';
 
 function SecretPrompt({ name }: { name: string }) {
   const [value, setValue] = useState('');
@@ -49,6 +52,37 @@ function FindingsBadge({ server }: { server: ServerView }) {
   );
 }
 
+type Panel = 'tools' | 'prompts' | 'resources' | 'logs';
+
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** One of the buttons under a server that open its tools, prompts, resources or log. */
+function PanelButton({
+  panel,
+  open,
+  onToggle,
+  disabled,
+  children,
+}: {
+  panel: Panel;
+  open: Panel | null;
+  onToggle(p: Panel): void;
+  disabled?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <button
+      type="button"
+      className={`btn btn-quiet btn-small panel-button${open === panel ? ' is-open' : ''}`}
+      onClick={() => onToggle(panel)}
+      aria-expanded={open === panel}
+      disabled={disabled}
+    >
+      {children} {disabled ? '' : open === panel ? '▴' : '▾'}
+    </button>
+  );
+}
+
 const TRANSPORT: Record<ServerView['transport'], string> = {
   stdio: 'Local program',
   http: 'Streamable HTTP',
@@ -58,7 +92,9 @@ const TRANSPORT: Record<ServerView['transport'], string> = {
 
 /** One upstream: status in words, actions, secrets it lacks, and its tools with switches. */
 export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): void }) {
-  const [open, setOpen] = useState(false);
+  const [panel, setPanel] = useState<Panel | null>(null);
+  const toggle = (p: Panel) => setPanel(panel === p ? null : p);
+  const resourceCount = server.resources.length + server.resourceTemplates.length;
   const action = useAction();
   const configured = server.transport !== 'builtin' || Object.keys(server.config).length > 0;
   const detail =
@@ -126,64 +162,50 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
       </div>
       {detail && <div className="server-detail mono small">{detail}</div>}
       {server.error && (
-        <div className={`server-error${server.needsSignIn ? ' is-info' : ''}`}>{server.error}</div>
+        <div className={`server-error${server.needsSignIn ? ' is-info' : ''}`}>
+          <span>{server.error}</span>
+          {!server.needsSignIn && panel !== 'logs' && (
+            <button type="button" className="btn btn-small btn-quiet" onClick={() => setPanel('logs')}>
+              Show log
+            </button>
+          )}
+        </div>
       )}
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {server.missingSecrets.map((n) => (
         <SecretPrompt key={n} name={n} />
       ))}
-      <div className="server-foot">
-        <button
-          type="button"
-          className="btn btn-quiet btn-small"
-          onClick={() => setOpen(!open)}
-          aria-expanded={open}
-          disabled={server.tools.length === 0}
-        >
+      <div className="server-foot" role="group" aria-label={`Details of ${server.name}`}>
+        <PanelButton panel="tools" open={panel} onToggle={toggle} disabled={server.tools.length === 0}>
           <span data-testid="tool-count">
             {server.toolCount} {server.toolCount === 1 ? 'tool' : 'tools'}
           </span>
           {server.tools.length > server.toolCount
             ? ` (${server.tools.length - server.toolCount} hidden)`
-            : ''}{' '}
-          {server.tools.length > 0 ? (open ? '▴' : '▾') : ''}
-        </button>
+            : ''}
+        </PanelButton>
+        {server.prompts.length > 0 && (
+          <PanelButton panel="prompts" open={panel} onToggle={toggle}>
+            <span data-testid="prompt-count">{count(server.prompts.length, 'prompt')}</span>
+          </PanelButton>
+        )}
+        {resourceCount > 0 && (
+          <PanelButton panel="resources" open={panel} onToggle={toggle}>
+            <span data-testid="resource-count">{count(resourceCount, 'resource')}</span>
+          </PanelButton>
+        )}
+        <PanelButton panel="logs" open={panel} onToggle={toggle}>
+          Log
+        </PanelButton>
         {server.restarts > 0 && <span className="muted small">{server.restarts} restarts</span>}
         <FindingsBadge server={server} />
       </div>
-      {open && (
-        <ul className="tools">
-          {server.tools.map((t) => (
-            <li key={t.name} className={t.enabled ? '' : 'is-off'}>
-              <Toggle
-                label={`Expose ${t.name}`}
-                checked={t.enabled}
-                disabled={action.busy || !configured}
-                onChange={(v) => action.run(() => api().setToolEnabled(server.name, t.name, v))}
-              />
-              <div className="tool-text">
-                <div>
-                  <code className="tool-name">{t.exposedName}</code>
-                  {t.readOnly && <span className="pill tone-info pill-small">read-only</span>}
-                </div>
-                {(t.title || t.description) && (
-                  <div className="muted small tool-desc">{t.title ?? t.description}</div>
-                )}
-                <ToolFindings tool={t} />
-              </div>
-              {t.enabled && server.status === 'ready' && (
-                <a
-                  className="btn btn-small btn-quiet tool-try"
-                  href={`#/playground/${encodeURIComponent(t.exposedName)}`}
-                  aria-label={`Try ${t.exposedName} in the playground`}
-                >
-                  Try
-                </a>
-              )}
-            </li>
-          ))}
-        </ul>
+      {panel === 'tools' && <ServerTools server={server} action={action} configured={configured} />}
+      {panel === 'prompts' && <PromptList prompts={server.prompts} />}
+      {panel === 'resources' && (
+        <ResourceList resources={server.resources} templates={server.resourceTemplates} />
       )}
+      {panel === 'logs' && <ServerLogPanel server={server.name} />}
     </article>
   );
 }

@@ -65,7 +65,10 @@ describe('preload bundle', () => {
     assert.equal(exposed.length, 1);
     assert.equal(exposed[0]?.name, 'tunnelgate');
     const keys = Object.keys(exposed[0]?.api ?? {}).sort();
-    assert.deepEqual(keys, [...API_METHODS, 'onStatus', 'onServers', 'onActivity', 'onApprovals', 'onServerLog'].sort());
+    assert.deepEqual(
+      keys,
+      [...API_METHODS, 'onStatus', 'onServers', 'onActivity', 'onApprovals', 'onServerLog'].sort(),
+    );
     assert.ok(
       Object.values(exposed[0]?.api ?? {}).every((v) => typeof v === 'function'),
       'no ipcRenderer or other object leaks',
