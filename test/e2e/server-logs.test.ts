@@ -163,7 +163,7 @@ describe(
           await page.getByLabel('Search tools').fill('get-sum');
           await page.getByRole('button', { name: /^everything__get-sum/ }).click();
         }
-        const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+        const wide = (await page.evaluate('document.documentElement.scrollWidth')) as number;
         assert.ok(wide <= 420, `${link}: the page is ${wide} px wide in a 420 px window`);
         await shots(page, `e2e-tour-${name}`);
       }
