@@ -96,6 +96,10 @@ export function OpenAiTunnelConnect({ status, error }: { status: AppStatus; erro
               Pick or enter the tunnel id <code>{id || 'tunnel_…'}</code>. There is no connector URL to paste,
               and it stays the same every time Tunnelgate starts.
             </li>
+            <li>
+              For <strong>Authentication</strong>, choose <strong>No authentication</strong>: OpenAI already
+              ties the tunnel to your workspace, and Tunnelgate asks for no OAuth sign-in on this path.
+            </li>
             <li>Create it, then @-mention it in a chat and ask for something your servers can do.</li>
           </ol>
         </div>

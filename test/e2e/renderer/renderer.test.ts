@@ -138,6 +138,7 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     const steps = (await page.getByTestId('openai-steps').textContent()) ?? '';
     assert.match(steps, /Add custom MCP server/);
     assert.match(steps, /Tunnel/);
+    assert.match(steps, /Authentication, choose No authentication/);
     assert.match((await page.getByTestId('openai-binding').textContent()) ?? '', /OpenAI workspace/);
     assert.match(
       (await page.getByTestId('sidebar-status').textContent()) ?? '',
