@@ -98,7 +98,8 @@ export function createDoctorClient(network: DoctorNetwork, mcpUrl: string, token
           const block = buffered.slice(0, cut);
           buffered = buffered.slice(buffered.indexOf('\n', cut + 1) + 1);
           const data = sseData(block);
-          if (data === undefined) continue;
+          // No data, or the empty priming event (Streamable HTTP 2025-11-25): no message in it.
+          if (data === undefined || data === '') continue;
           answer.eventTimes.push(performance.now());
           try {
             const m = JSON.parse(data) as RpcAnswer['message'] & { id?: unknown };

@@ -42,6 +42,8 @@ export interface GatewayDeps {
   heartbeatMs?: number;
   /** Idle session expiry; default 1 hour. */
   sessionIdleMs?: number;
+  /** How long a call whose POST stream dropped waits for the client to resume it (Last-Event-ID); default 30 s. */
+  resumeGraceMs?: number;
   /** Requests in flight on the local endpoint; beyond `max` (default 150) the answer is 503 + Retry-After. */
   concurrency?: { max?: number; retryAfterSeconds?: number };
   /** The public listener's budgets, deadlines and minimum body rate (issue 10). */
@@ -102,7 +104,7 @@ export function createGateway(deps: GatewayDeps) {
   });
   const maxBodyBytes = deps.maxBodyBytes ?? 4 * 1024 * 1024;
   const endpointFor = (holdGetStreams: boolean) => {
-    const sessions = createSessionStore({ idleMs: deps.sessionIdleMs });
+    const sessions = createSessionStore({ idleMs: deps.sessionIdleMs, resumeGraceMs: deps.resumeGraceMs });
     const endpoint = createMcpEndpoint({
       router: tapped,
       sessions,

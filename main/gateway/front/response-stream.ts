@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { StreamLog } from './stream-log.js';
 
 /** Headers for every SSE response: no caching, and no proxy buffering (nginx, cloudflared). */
 export const SSE_HEADERS = {
@@ -19,16 +20,30 @@ export function sseEvent(data: string, id?: number): string {
  */
 export function createResponseStream(
   res: ServerResponse,
-  opts: { sseAllowed: boolean; headers?: Record<string, string>; heartbeatMs?: number },
+  opts: {
+    sseAllowed: boolean;
+    headers?: Record<string, string>;
+    heartbeatMs?: number;
+    /** Session era: events get ids and are kept, so the stream can be resumed (stream-log.ts). */
+    log?: StreamLog;
+    /** With a log: send the priming event (2025-11-25 and later; older clients choke on empty data). */
+    primeRetryMs?: number;
+  },
 ) {
   let sse = false;
   let finished = false;
+  const { log } = opts;
+  /** Goes to the POST's response, or, with a log, to whichever connection holds the stream now. */
+  const out = (chunk: string): void => {
+    if (log !== undefined) log.write(chunk);
+    else if (!res.destroyed) res.write(chunk);
+  };
   // Cloudflare drops a request that sends no first byte for about 100 s (PROTOCOL.md): a slow call
   // switches to SSE and sends comment lines, which every SSE parser ignores.
   const heartbeat =
     opts.heartbeatMs !== undefined && opts.sseAllowed
       ? setInterval(() => {
-          if (!finished && !res.destroyed && startSse()) res.write(': keep-alive\n\n');
+          if (!finished && startSse()) out(': keep-alive\n\n');
         }, opts.heartbeatMs)
       : undefined;
   heartbeat?.unref();
@@ -38,16 +53,27 @@ export function createResponseStream(
     res.writeHead(200, { ...SSE_HEADERS, ...opts.headers });
     res.flushHeaders();
     sse = true;
+    if (log !== undefined) {
+      log.attach(res);
+      // Streamable HTTP 2025-11-25: "the server SHOULD immediately send an SSE event consisting of
+      // an event ID and an empty data field in order to prime the client to reconnect".
+      if (opts.primeRetryMs !== undefined) log.write(log.prime(opts.primeRetryMs));
+    }
     return true;
   }
   return {
     get finished(): boolean {
       return finished;
     },
+    /** Whether the client can still get the answer after this connection closes (it saw an event id). */
+    get resumable(): boolean {
+      return log?.resumable === true;
+    },
     /** Streams a message before the result; false when the client cannot take a stream. */
     event(message: unknown): boolean {
       if (finished || !startSse()) return false;
-      res.write(sseEvent(JSON.stringify(message)));
+      const data = JSON.stringify(message);
+      out(log === undefined ? sseEvent(data) : log.add(data));
       return true;
     },
     /** Sends the final message (the response) and ends; returns its size in bytes. */
@@ -57,6 +83,10 @@ export function createResponseStream(
       if (heartbeat !== undefined) clearInterval(heartbeat);
       const text = JSON.stringify(message);
       const bytes = Buffer.byteLength(text);
+      if (sse && log !== undefined) {
+        log.write(log.add(text), true);
+        return bytes;
+      }
       if (res.destroyed) return bytes;
       if (sse) {
         res.end(sseEvent(text));

@@ -103,14 +103,21 @@ export function createSessionEra(deps: EndpointDeps) {
     }
     const ctrl = new AbortController();
     s.inflight.set(msg.id, ctrl);
+    const sseAllowed = acceptsSse(req);
+    const log = sseAllowed ? sessions.streamLog(s, () => ctrl.abort()) : undefined;
     const stream = createResponseStream(res, {
-      sseAllowed: acceptsSse(req),
+      sseAllowed,
       headers: { 'Mcp-Session-Id': s.id },
       heartbeatMs: deps.heartbeatMs ?? 25_000,
+      log,
+      // Empty-data events are new in 2025-11-25; older clients' SSE parsers may choke on them.
+      primeRetryMs:
+        s.client.protocolVersion >= '2025-11-25' ? (deps.holdGetStreams ? 1000 : 3000) : undefined,
     });
-    // No resumable POST streams here: if the client goes away the answer has nowhere to go.
+    // A client that saw an event id may resume the stream (its log then decides when to give up);
+    // before that, a closed connection leaves the answer nowhere to go.
     res.once('close', () => {
-      if (!stream.finished) ctrl.abort();
+      if (!stream.finished && !stream.resumable) ctrl.abort();
     });
     const ctx: RouteContext = {
       client: s.client,
@@ -127,6 +134,7 @@ export function createSessionEra(deps: EndpointDeps) {
         ? { jsonrpc: '2.0', id: msg.id, result: o.result }
         : { jsonrpc: '2.0', id: msg.id, error: o.error };
     o.finish(stream.finish(reply));
+    if (log !== undefined) sessions.settleStream(s, log);
   }
 
   /** A client notification or a response to one of our server-to-client requests. */

@@ -5,8 +5,11 @@ import type { JsonRpcId, RawObject } from '../upstream/types.js';
 import type { ClientView, NotificationListener } from '../router/types.js';
 import { SSE_HEADERS, sseEvent } from './response-stream.js';
 import type { ResponseStream } from './response-stream.js';
+import { parseStreamEventId, StreamLog } from './stream-log.js';
 
 const EVENT_BUFFER = 200;
+/** POST streams kept per session for a resume; the oldest finished ones go first. */
+const MAX_STREAM_LOGS = 32;
 
 interface PendingAsk {
   resolve(result: RawObject): void;
@@ -27,6 +30,9 @@ export interface Session {
   nextEventId: number;
   delivered: number;
   getStream?: ServerResponse;
+  /** POST SSE streams by key (`p<n>`), kept so Last-Event-ID can resume them (stream-log.ts). */
+  readonly streams: Map<string, StreamLog>;
+  nextStream: number;
   detach?: () => void;
 }
 
@@ -37,9 +43,16 @@ export function principalKey(p: Principal): string {
 
 /** Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping. */
 export function createSessionStore(
-  opts: { idleMs?: number; maxSessions?: number; onEnd?: (s: Session) => void } = {},
+  opts: {
+    idleMs?: number;
+    maxSessions?: number;
+    onEnd?: (s: Session) => void;
+    /** How long a call whose stream dropped waits for the client to resume it; default 30 s. */
+    resumeGraceMs?: number;
+  } = {},
 ) {
   const idleMs = opts.idleMs ?? 60 * 60_000;
+  const resumeGraceMs = opts.resumeGraceMs ?? 30_000;
   const maxSessions = opts.maxSessions ?? 1000;
   const sessions = new Map<string, Session & { owner: string }>();
   let askSeq = 0;
@@ -109,6 +122,8 @@ export function createSessionStore(
         events: [],
         nextEventId: 0,
         delivered: 0,
+        streams: new Map(),
+        nextStream: 0,
       };
       sessions.set(id, s);
       return s;
@@ -121,6 +136,20 @@ export function createSessionStore(
       return s;
     },
     end,
+    /** A new POST stream's log; `onAbandoned` runs when its connection is gone and nobody resumed it. */
+    streamLog(s: Session, onAbandoned: () => void): StreamLog {
+      const log = new StreamLog(`p${++s.nextStream}`, { graceMs: resumeGraceMs, onAbandoned });
+      s.streams.set(log.key, log);
+      if (s.streams.size > MAX_STREAM_LOGS) {
+        const old = [...s.streams.values()].find((l) => l.finished || !l.started);
+        if (old !== undefined) s.streams.delete(old.key);
+      }
+      return log;
+    },
+    /** After its call: a stream that never became SSE has nothing to resume. */
+    settleStream(s: Session, log: StreamLog): void {
+      if (!log.started) s.streams.delete(log.key);
+    },
     /**
      * Opens the session's GET stream: a priming event (id + retry, SSE spec), then what the client has
      * not seen. When `hold` is false the stream closes right away: quick tunnels hold back a
@@ -134,6 +163,14 @@ export function createSessionStore(
       hold: boolean,
       retryMs: number,
     ): void {
+      // A Last-Event-ID from a POST stream resumes that stream, and only that one (Streamable HTTP
+      // 2025-11-25: "MUST NOT replay messages that would have been delivered on a different stream").
+      const post = parseStreamEventId(lastEventId);
+      const log = post === undefined ? undefined : s.streams.get(post.key);
+      if (post !== undefined && log !== undefined) {
+        log.resume(res, post.seq, { ...SSE_HEADERS, 'Mcp-Session-Id': s.id });
+        return;
+      }
       if (s.getStream !== undefined && s.getStream !== res) s.getStream.end();
       res.writeHead(200, { ...SSE_HEADERS, 'Mcp-Session-Id': s.id });
       const after =

@@ -329,7 +329,8 @@ test('a slow call sends keep-alive comments (SSE) before its result, so proxies 
     }),
   });
   assert.equal(r.headers['content-type'], 'text/event-stream');
-  assert.match(r.text, /^: keep-alive\n\n/);
+  // The priming event (2025-11-25) is the first byte, then comments until the result.
+  assert.match(r.text, /^id: p\d+-0\nretry: \d+\ndata: \n\n: keep-alive\n\n/);
   assert.match(r.text, /done after 3 steps/);
   const quick = await rawPost(
     fx.url,
