@@ -5,7 +5,7 @@
 import type { AuthService } from './auth/auth-service.js';
 import { joinUrl } from './control/status-view.js';
 import type { ControlDoctorPort } from './control/ports.js';
-import { runDoctor } from './doctor/doctor.js';
+import { runDoctor, type DoctorDeps } from './doctor/doctor.js';
 import { systemNetwork, type DoctorNetwork } from './doctor/network.js';
 
 export interface DoctorWiring {
@@ -16,6 +16,8 @@ export interface DoctorWiring {
   /** `--auth none` on loopback only: there is no public side to check. */
   localOnly: boolean;
   network: Partial<DoctorNetwork>;
+  /** What connected clients believe (bootstrap-connectors.ts), reported as the last steps. */
+  clients?: DoctorDeps['clients'];
 }
 
 export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
@@ -30,6 +32,7 @@ export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
         authMode: w.authMode,
         mintToken: () => w.auth?.mintDoctorToken() ?? null,
         network,
+        ...(w.clients ? { clients: w.clients } : {}),
       }),
   };
 }

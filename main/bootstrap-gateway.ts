@@ -7,7 +7,7 @@
 import type { ActivityLog } from './activity/index.js';
 import type { AuthService } from './auth/auth-service.js';
 import type { ServerConfig, TunnelgateConfig } from './config/index.js';
-import { createGateway, type Gateway } from './gateway/gateway.js';
+import { createGateway, type Gateway, type GatewayDeps } from './gateway/gateway.js';
 import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { GatewayControl } from './bootstrap-ports.js';
 import type { createLocalTokenSource } from './bootstrap-local-token.js';
@@ -28,6 +28,8 @@ export interface GatewayHolderDeps {
   /** Wanted ports (0: a free one). */
   port: number;
   publicPort: number;
+  /** A client fetched the tool list (tool-list drift, bootstrap-connectors.ts). */
+  onToolsList?: GatewayDeps['onToolsList'];
 }
 
 /** GatewayControl for the control service, plus what Tunnelgate's own start and stop need. */
@@ -63,6 +65,7 @@ export function createGatewayHolder(deps: GatewayHolderDeps): GatewayHolder {
       callTimeoutMs: deps.currentConfig().gateway?.callTimeoutMs,
       localToken: deps.localToken.current,
       trustCloudflare: deps.trustCloudflare,
+      ...(deps.onToolsList ? { onToolsList: deps.onToolsList } : {}),
     });
     const bind = async (
       what: string,

@@ -23,6 +23,8 @@ export interface ShutdownParts {
   upstreams: UpstreamManager;
   control: ControlService;
   auth: AuthService | undefined;
+  /** The tool-list snapshots (tool-list drift): their last write. */
+  snapshots?: { close(): Promise<void> } | undefined;
   activity: ActivityLog;
   editor: ConfigEditor;
   /** Removes the headless dashboard's connection file; absent when no dashboard was asked for. */
@@ -64,6 +66,7 @@ export async function shutdownInOrder(p: ShutdownParts, budgetMs = STOP_BUDGET_M
   ]);
   await step('closing the control service', () => p.control.close());
   await step('closing the auth service', () => p.auth?.close());
+  await step('writing the tool-list snapshots', () => p.snapshots?.close());
   await step('writing the activity log', () => p.activity.close());
   p.editor.close();
   if (p.removeControlFile) await step('removing the control file', p.removeControlFile);

@@ -32,6 +32,9 @@ import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
 import { createLocalTokenSource } from './bootstrap-local-token.js';
 import type { TunnelManagerDeps } from './tunnel/index.js';
 import { createDoctorPort } from './bootstrap-doctor.js';
+import { createConnectorsPort } from './bootstrap-connectors.js';
+import { createToolSnapshotStore } from './auth/tool-snapshots.js';
+import { systemClock } from './common/clock.js';
 import { createGatewayHolder } from './bootstrap-gateway.js';
 import { createConfigRuntime } from './bootstrap-config.js';
 import { createTunnelReport } from './bootstrap-tunnel-report.js';
@@ -130,6 +133,22 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   });
   /** The MCP path clients use (with `--auth none` in public: the secret segment). */
   const mcpPath = (): string => auth?.mcpPaths()[0] ?? '/mcp';
+  // The tool list each grant last fetched, beside the grants (tool-list drift, issue 13).
+  const snapshots =
+    auth?.mode === 'oauth'
+      ? await createToolSnapshotStore({
+          dataDir,
+          clock: options.authDeps?.clock ?? systemClock,
+          warn: (m) => log.warn(m),
+        })
+      : undefined;
+  const connectors = createConnectorsPort({
+    auth,
+    snapshots,
+    gateway: () => gateway.current(),
+    publicOrigin,
+    upstreamStates: () => upstreams.states(),
+  });
 
   const editor = createConfigEditor({ path: configPath, platform });
   let dashboard: ControlHttpListener | undefined;
@@ -160,6 +179,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     trustCloudflare: () => !publicUrlOption || tunnel.manager !== undefined,
     port: options.port ?? initial.gateway?.port ?? DEFAULT_PORT,
     publicPort: options.publicPort ?? initial.gateway?.publicPort ?? 0,
+    onToolsList: (principal, tools) => connectors.onToolsList(principal, tools),
   });
 
   /**
@@ -232,6 +252,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     publicOrigin,
     mcpPath,
     localOnly,
+    clients: connectors,
     network: {
       ...(options.tunnelDeps?.fetch ? { fetch: options.tunnelDeps.fetch } : {}),
       ...options.doctorNetwork,
@@ -240,6 +261,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   const control = createControlService({
     ...ports,
     doctor,
+    connectors,
     ...(options.controlPlatform ? { platform: options.controlPlatform } : {}),
   });
 
@@ -327,6 +349,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         upstreams,
         control,
         auth,
+        snapshots,
         activity,
         editor,
         ...(options.dashboard ? { removeControlFile: () => removeControlConnection(dataDir) } : {}),

@@ -65,6 +65,10 @@ export interface AppStatus {
   urlChanged?: { previous: string; current: string };
   /** Grants Tunnelgate revoked by itself lately (a reused refresh token or code), newest first. */
   revokedGrants?: GrantRevocationView[];
+  /** Clients whose last tools/list differs from what they would get now (issue 13: tool-list drift). */
+  toolDrift?: ToolDriftView[];
+  /** Grants whose tokens are bound to a previous public URL: those connectors must be re-created. */
+  staleGrants?: StaleGrantView[];
   keychain: { available: boolean; reason?: string };
 }
 
@@ -158,6 +162,35 @@ export interface GrantView {
   createdAt: number;
   lastUsedAt?: number;
   redirectHost: string;
+  /** The MCP URL (RFC 8707 resource) the grant's tokens are bound to. */
+  resource?: string;
+}
+
+/**
+ * A client (grant) whose snapshot of the tool list is out of date: ChatGPT keeps the list it fetched
+ * when the connector was created or last refreshed, until the owner presses Refresh in its settings.
+ */
+export interface ToolDriftView {
+  grantId: string;
+  clientId: string;
+  clientName: string;
+  /** When the client last fetched the whole list (tools/list). */
+  listedAt: number;
+  /** Tools the client does not know about yet. */
+  added: string[];
+  /** Tools the client still believes in, no longer exposed (calls to them fail, unless aliased). */
+  removed: string[];
+  /** Tools whose definition (schema, description, hints) changed since. */
+  changed: string[];
+}
+
+/** A grant bound to another public URL than the current one (a quick tunnel's new URL). */
+export interface StaleGrantView {
+  grantId: string;
+  clientId: string;
+  clientName: string;
+  /** The MCP URL its tokens are bound to. */
+  resource: string;
 }
 
 /** A grant Tunnelgate revoked by itself (issue 9): a reused refresh token or authorization code. */
@@ -238,6 +271,8 @@ export interface TunnelgateApi {
   deny(id: string): Promise<void>;
   listGrants(): Promise<GrantView[]>;
   revokeGrant(id: string): Promise<void>;
+  /** Revokes the grants bound to an old public URL (status.staleGrants); returns how many. */
+  forgetStaleGrants(): Promise<number>;
 
   getActivity(query?: ActivityQuery): Promise<ActivityEvent[]>;
   clearActivity(): Promise<void>;
@@ -296,6 +331,7 @@ export const API_METHODS = [
   'deny',
   'listGrants',
   'revokeGrant',
+  'forgetStaleGrants',
   'getActivity',
   'clearActivity',
   'exportActivity',

@@ -58,6 +58,7 @@ const api = {
   deny: call('deny'),
   listGrants: call('listGrants'),
   revokeGrant: call('revokeGrant'),
+  forgetStaleGrants: call('forgetStaleGrants'),
 
   getActivity: call('getActivity'),
   clearActivity: call('clearActivity'),

@@ -255,6 +255,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       createdAt: g.createdAt,
       ...(g.lastUsedAt !== undefined ? { lastUsedAt: g.lastUsedAt } : {}),
       redirectHost: g.redirectHost,
+      resource: g.resource,
     }));
   }
 

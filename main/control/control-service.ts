@@ -112,6 +112,8 @@ export function createControlService(deps: ControlDeps): ControlService {
       grants: deps.auth.listGrants().length,
       urlChanged: currentUrlChange(),
       revokedGrants: deps.auth.recentRevocations?.() ?? [],
+      toolDrift: deps.connectors?.toolDrift() ?? [],
+      staleGrants: deps.connectors?.staleGrants() ?? [],
       keychain: await keychainState(),
       cannotGoPublic: deps.tunnel.cannotStart?.(),
     });
@@ -168,7 +170,12 @@ export function createControlService(deps: ControlDeps): ControlService {
       serversPush.request();
       statusPush.request();
     }),
-    deps.upstreams.onChange(() => serversPush.request()),
+    deps.upstreams.onChange(() => {
+      serversPush.request();
+      // A tool list changed: a client's snapshot may now be out of date (tool-list drift).
+      if (deps.connectors) statusPush.request();
+    }),
+    deps.connectors?.onChange(() => statusPush.request()) ?? (() => undefined),
     deps.gateway.onChange(() => {
       statusPush.request();
       serversPush.request();
@@ -274,6 +281,12 @@ export function createControlService(deps: ControlDeps): ControlService {
     async revokeGrant(id) {
       await deps.auth.revokeGrant(id);
       statusPush.request();
+    },
+    async forgetStaleGrants() {
+      if (!deps.connectors) return 0;
+      const n = await deps.connectors.forgetStale();
+      statusPush.request();
+      return n;
     },
 
     async getActivity(query) {

@@ -15,6 +15,8 @@ import type {
   GrantRevocationView,
   GrantView,
   ImportResult,
+  StaleGrantView,
+  ToolDriftView,
   Unsubscribe,
 } from '../../preload/contract.js';
 
@@ -133,6 +135,19 @@ export interface ControlPlatformPort {
   setLaunchAtLogin(enabled: boolean): void;
 }
 
+/**
+ * What each connected client believes (issue 13): the tool list it last fetched against today's,
+ * and the public URL its grant is bound to against today's.
+ */
+export interface ControlConnectorsPort {
+  toolDrift(): ToolDriftView[];
+  staleGrants(): StaleGrantView[];
+  /** Revokes the stale grants; resolves to how many. */
+  forgetStale(): Promise<number>;
+  /** A client listed tools (its drift may have cleared). */
+  onChange(listener: () => void): Unsubscribe;
+}
+
 /** The connection doctor (main/doctor/doctor.ts), wired by bootstrap. */
 export interface ControlDoctorPort {
   run(): Promise<DoctorReport>;
@@ -150,6 +165,7 @@ export interface ControlDeps {
   /** For the playground's calls to the local MCP endpoint (tests may pass their own). */
   fetch?: typeof fetch;
   doctor?: ControlDoctorPort;
+  connectors?: ControlConnectorsPort;
   /** For reporting failures of background work (never secret values). */
   log?: (message: string) => void;
 }

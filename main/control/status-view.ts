@@ -23,6 +23,9 @@ export interface StatusInputs {
   urlChanged: AppStatus['urlChanged'];
   /** Grants Tunnelgate revoked by itself (issue 9); shown until they age out of auth's list. */
   revokedGrants?: NonNullable<AppStatus['revokedGrants']>;
+  /** Clients whose tool list is out of date, and grants bound to an old public URL (issue 13). */
+  toolDrift?: NonNullable<AppStatus['toolDrift']>;
+  staleGrants?: NonNullable<AppStatus['staleGrants']>;
   keychain: AppStatus['keychain'];
   /** Why the tunnel cannot start as this gateway was started (local only). */
   cannotGoPublic?: string;
@@ -71,5 +74,7 @@ export function buildStatus(i: StatusInputs): AppStatus {
   };
   if (i.urlChanged) status.urlChanged = i.urlChanged;
   if (i.revokedGrants?.length) status.revokedGrants = i.revokedGrants;
+  if (i.toolDrift?.length) status.toolDrift = i.toolDrift;
+  if (i.staleGrants?.length) status.staleGrants = i.staleGrants;
   return status;
 }

@@ -25,6 +25,8 @@ import {
   type Outcome,
 } from './oauth-steps.js';
 import type { CheckLevel, DoctorReport, DoctorStep } from './types.js';
+import { driftStep, staleGrantsStep } from './client-steps.js';
+import type { StaleGrantView, ToolDriftView } from '../../preload/contract.js';
 
 export interface DoctorDeps {
   /** The connector URL (public origin + MCP path), or null when the gateway is not public. */
@@ -37,6 +39,8 @@ export interface DoctorDeps {
   cimdDocument?: Record<string, unknown>;
   /** The streaming probe: events and their spacing (default 4 events, 300 ms apart). */
   stream?: { events: number; intervalMs: number };
+  /** What connected clients believe (tool-list drift, grants bound to an old URL); OAuth mode. */
+  clients?: { toolDrift(): ToolDriftView[]; staleGrants(): StaleGrantView[] };
 }
 
 const RANK: Record<CheckLevel, number> = { pass: 0, info: 0, warning: 1, failure: 2 };
@@ -75,6 +79,18 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     ...extra,
     level: steps.reduce<CheckLevel>((w, s) => (RANK[s.level] > RANK[w] ? s.level : w), 'pass'),
   });
+
+  /** The clients' side comes last: it needs no network, and a failed connection does not hide it. */
+  const finish = async (target: string, auth: string, extra: Partial<DoctorReport> = {}) => {
+    const clients = deps.clients;
+    if (clients && deps.authMode === 'oauth') {
+      await run('tool-drift', "Clients' tool lists (drift)", async () => driftStep(clients.toolDrift()));
+      await run('stale-grants', 'Clients bound to the current URL', async () =>
+        staleGrantsStep(clients.staleGrants()),
+      );
+    }
+    return report(target, auth, extra);
+  };
 
   const connector = deps.connectorUrl();
   if (!connector) {
@@ -158,14 +174,14 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
         detail: 'The auth service does not know its public URL yet.',
         fix: 'Wait until the tunnel is ready and run the check again.',
       }));
-      return report(target, auth);
+      return finish(target, auth);
     }
   }
 
   const mcp: McpContext = { client, conv: { era: 'session' } };
   await run('discover', 'server/discover', () => discoverStep(mcp));
   const init = await run('initialize', 'initialize (the fallback)', () => initializeStep(mcp));
-  if (mcp.conv.era === 'session' && init.level === 'failure') return report(target, auth);
+  if (mcp.conv.era === 'session' && init.level === 'failure') return finish(target, auth);
   await run('tools-list', 'tools/list and the tool-list checks', () => toolsListStep(mcp));
   await run('stream', 'A streamed response through the tunnel', async () =>
     deps.authMode === 'oauth'
@@ -173,7 +189,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
       : { level: 'info', detail: "Not checked: the streaming probe needs the doctor's token (OAuth mode)." },
   );
   await run('widget', 'Widget resource (MIME type and CSP)', () => widgetStep(mcp));
-  return report(target, auth, mcp.toolList ? { toolList: mcp.toolList } : {});
+  return finish(target, auth, mcp.toolList ? { toolList: mcp.toolList } : {});
 }
 
 /** The report as text, for `tunnelgate doctor`. */

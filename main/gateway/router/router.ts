@@ -498,6 +498,9 @@ export function createRouter(deps: RouterDeps) {
     },
     /** The merged tool list as a full-access client gets it (for the doctor's tool-list checks). */
     toolList: (): readonly RawObject[] => getCatalog().toolList,
+    /** The list this principal gets from tools/list now (read-only grants see fewer; tool-list drift). */
+    toolListFor: (principal: Principal): readonly RawObject[] =>
+      hasFullAccess(principal) ? getCatalog().toolList : getCatalog().readOnlyToolList,
     /** Current naming warnings per server (collisions, renamed names). */
     warnings: (): ReadonlyMap<string, readonly string[]> => getCatalog().warnings,
     on: events.on.bind(events),

@@ -75,19 +75,32 @@ export async function startPublicGateway(
 }
 
 /** Resolves with the connector URL once the tunnel is ready (status events, no polling). */
-export function connectorUrl(tg: Tunnelgate, timeoutMs = 30_000): Promise<string> {
+export async function connectorUrl(tg: Tunnelgate, timeoutMs = 30_000): Promise<string> {
+  const s = await statusWhere(tg, (st) => !!st.gateway.connectorUrl?.startsWith('https://'), timeoutMs);
+  return s.gateway.connectorUrl!;
+}
+
+/** Resolves with the first status (now or pushed later) that satisfies `ok`. */
+export function statusWhere(
+  tg: Tunnelgate,
+  ok: (s: AppStatus) => boolean,
+  timeoutMs = 30_000,
+  what = 'the expected status',
+): Promise<AppStatus> {
   const control = tg.services.control;
   return new Promise((resolve, reject) => {
     let off = () => {};
+    let last: AppStatus | undefined;
     const timer = setTimeout(() => {
       off();
-      reject(new Error('the tunnel did not become ready'));
+      reject(new Error(`${what} did not come; last status: ${JSON.stringify(last)}`));
     }, timeoutMs);
     const check = (s: AppStatus) => {
-      if (s.gateway.connectorUrl?.startsWith('https://')) {
+      last = s;
+      if (ok(s)) {
         clearTimeout(timer);
         off();
-        resolve(s.gateway.connectorUrl);
+        resolve(s);
       }
     };
     off = control.onStatus(check);

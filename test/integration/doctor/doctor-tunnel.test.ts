@@ -35,6 +35,8 @@ describe('the connection doctor through the fake cloudflared', () => {
           'tools-list': 'pass',
           stream: 'pass',
           widget: 'pass',
+          'tool-drift': 'pass',
+          'stale-grants': 'pass',
         },
         JSON.stringify(report.steps, null, 1),
       );
