@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AppStatus } from '../../preload/contract';
 import { api } from './api';
+import { ConnectorNotices } from './components/connector-notices';
 import { useLive } from './hooks/use-live';
 import { useRoute, type Route } from './hooks/use-route';
 import { ActivityPage } from './pages/activity-page';
@@ -95,6 +96,7 @@ export function App() {
         )}
       </nav>
       <main className="content">
+        <ConnectorNotices status={status.data} />
         {route === 'connect' && <ConnectPage status={status.data} error={status.error} />}
         {route === 'servers' && <ServersPage />}
         {route === 'playground' && <PlaygroundPage />}
