@@ -7,6 +7,7 @@ import { headerValue, sendRpcError } from './http-util.js';
 import { classifyMessage, metaOf } from './messages.js';
 import type { Classified } from './messages.js';
 import { createModernEra } from './modern-era.js';
+import { observeRouter, type ObservedRouter } from './observed-router.js';
 import { createSessionEra } from './session-era.js';
 import type { SessionStore } from './sessions.js';
 import {
@@ -37,9 +38,13 @@ export interface EndpointDeps {
 }
 
 /** Streamable HTTP at the MCP path: POST (both eras, chosen per request), GET and DELETE (sessions). */
+/** What the eras get: the router already observed, and no activity sink of their own. */
+export type EraDeps = Omit<EndpointDeps, 'router' | 'activity'> & { router: ObservedRouter };
+
 export function createMcpEndpoint(deps: EndpointDeps) {
-  const sessionEra = createSessionEra(deps);
-  const modernEra = createModernEra(deps);
+  const eraDeps: EraDeps = { ...deps, router: observeRouter(deps.router, deps.activity) };
+  const sessionEra = createSessionEra(eraDeps);
+  const modernEra = createModernEra(eraDeps);
 
   async function post(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     const type = headerValue(req.headers['content-type']);

@@ -3,12 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Principal } from '../../auth/types.js';
 import type { JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { ClientView, RouteContext } from '../router/types.js';
-import type { EndpointDeps } from './mcp-endpoint.js';
+import type { EraDeps } from './mcp-endpoint.js';
 import { sendJson, sendRpcError } from './http-util.js';
 import { createExchangeTable, InputExchange } from './input-exchange.js';
 import type { Classified } from './messages.js';
 import { metaOf, withoutEnvelope } from './messages.js';
-import { observe } from './observe.js';
 import { LOG_LEVELS } from '../router/router.js';
 import { checkHeaders, methodNotFoundText, MODERN_METHODS } from './modern-headers.js';
 import {
@@ -51,8 +50,8 @@ export function completeResult(method: string, result: RawObject): RawObject {
 }
 
 /** The stateless era: no session, every request carries its protocol version and client in `_meta`. */
-export function createModernEra(deps: EndpointDeps) {
-  const { router, activity } = deps;
+export function createModernEra(deps: EraDeps) {
+  const { router } = deps;
   const inflight = new Map<string, AbortController>();
   const exchanges = createExchangeTable();
   const listenStreams = new Map<ServerResponse, () => void>();
@@ -181,7 +180,7 @@ export function createModernEra(deps: EndpointDeps) {
         ask: (m, p) => fresh.ask(m, p),
       };
       const params = withoutEnvelope(msg.params);
-      fresh.track(observe(activity, method, params, ctx, bytes, () => router.request(method, params, ctx)));
+      fresh.track(router.call(method, params, ctx, bytes));
     }
     ex.stream = stream;
     const key = `${owner}\u0000${String(msg.id)}`;

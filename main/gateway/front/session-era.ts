@@ -3,10 +3,9 @@ import type { Principal } from '../../auth/types.js';
 import { UpstreamError } from '../upstream/types.js';
 import type { JsonRpcId, JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { RouteContext } from '../router/types.js';
-import type { EndpointDeps } from './mcp-endpoint.js';
+import type { EraDeps } from './mcp-endpoint.js';
 import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import type { Classified } from './messages.js';
-import { observe } from './observe.js';
 import {
   GET_NEEDS_SSE_MESSAGE,
   INVALID_REQUEST,
@@ -26,8 +25,8 @@ export function acceptsSse(req: IncomingMessage): boolean {
 }
 
 /** The session era (MCP 2025-03-26, 2025-06-18, 2025-11-25): initialize, Mcp-Session-Id, GET, DELETE. */
-export function createSessionEra(deps: EndpointDeps) {
-  const { router, sessions, activity } = deps;
+export function createSessionEra(deps: EraDeps) {
+  const { router, sessions } = deps;
 
   /** The session named by Mcp-Session-Id; answers 400 (missing) or 404 (unknown) itself. */
   function lookup(
@@ -75,9 +74,7 @@ export function createSessionEra(deps: EndpointDeps) {
       notify: () => {},
       ask: () => Promise.reject(new Error('not during initialize')),
     };
-    void observe(activity, 'initialize', params, ctx, bytes, async () =>
-      router.initializeResult(version),
-    ).then((o) => {
+    void router.initialize(version, params, ctx, bytes).then((o) => {
       o.finish(
         sendJson(res, 200, { jsonrpc: '2.0', id: msg.id, result: o.result }, { 'Mcp-Session-Id': s.id }),
       );
@@ -125,9 +122,7 @@ export function createSessionEra(deps: EndpointDeps) {
       notify: (method, params) => void stream.event({ jsonrpc: '2.0', method, params }),
       ask: (method, params) => sessions.ask(s, stream, method, params, ctrl.signal),
     };
-    const o = await observe(activity, msg.method, msg.params, ctx, bytes, () =>
-      router.request(msg.method, msg.params, ctx),
-    );
+    const o = await router.call(msg.method, msg.params, ctx, bytes);
     s.inflight.delete(msg.id);
     const reply =
       o.error === undefined
@@ -185,9 +180,7 @@ export function createSessionEra(deps: EndpointDeps) {
               ),
             ),
         };
-        const o = await observe(activity, msg.method, msg.params, ctx, undefined, () =>
-          router.request(msg.method, msg.params, ctx),
-        );
+        const o = await router.call(msg.method, msg.params, ctx);
         s.inflight.delete(msg.id);
         o.finish();
         return o.error === undefined
