@@ -1,50 +1,32 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBody, sendJson as sendJsonBody } from '../common/http-body.js';
 
-/** A request body larger than the endpoint accepts. */
-export class BodyTooLargeError extends Error {
-  constructor(limit: number) {
-    super(`The request body is larger than ${limit} bytes, which this endpoint does not accept.`);
-    this.name = 'BodyTooLargeError';
-  }
-}
-
-/** A request body that did not arrive in time (a stalled or deliberately slow client). */
-export class BodyTimeoutError extends Error {
-  constructor(timeoutMs: number) {
-    super(`The request body did not arrive within ${Math.round(timeoutMs / 1000)} s; send it in one go.`);
-    this.name = 'BodyTimeoutError';
-  }
-}
+const OAUTH_BODY_LIMIT = 16 * 1024;
 
 /**
- * Reads the whole body as UTF-8, refusing more than `limit` bytes (OAuth bodies are small) or a body
- * that takes longer than `timeoutMs`: the gateway's server has no request timeout (long-lived MCP
- * streams), so without this deadline a client could hold public connections open by sending slowly.
+ * Reads an OAuth request body (they are small: at most 16 KiB, within `timeoutMs`) or answers the
+ * failure itself as an OAuth error named `error` and resolves null: 408 when the body came too slowly,
+ * 400 otherwise, with Connection: close since the rest of the body is not read.
  */
-export function readBody(req: IncomingMessage, limit = 16 * 1024, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (err?: Error) => {
-      clearTimeout(timer);
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('aborted', onAborted);
-      if (!err) return resolve(Buffer.concat(chunks).toString('utf8'));
-      // Stop reading; the caller answers (with Connection: close) and Node drops the rest.
-      req.pause();
-      reject(err);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) stop(new BodyTooLargeError(limit));
-      else chunks.push(chunk);
-    };
-    const onEnd = () => stop();
-    const onError = (err: Error) => stop(err);
-    const onAborted = () => stop(new Error('The client closed the connection before the body was complete.'));
-    const timer = setTimeout(() => stop(new BodyTimeoutError(timeoutMs)), timeoutMs);
-    timer.unref();
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('aborted', onAborted);
+export async function readOAuthBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  error: string,
+  timeoutMs = 10_000,
+): Promise<string | null> {
+  const body = await readBody(req, OAUTH_BODY_LIMIT, { timeoutMs });
+  if (body.ok) return body.text;
+  const what =
+    body.reason === 'too-large'
+      ? `The request body is larger than ${OAUTH_BODY_LIMIT} bytes, which this endpoint does not accept.`
+      : body.reason === 'timeout'
+        ? `The request body did not arrive within ${Math.round(timeoutMs / 1000)} s; send it in one go.`
+        : 'The body could not be read.';
+  sendOAuthError(res, body.reason === 'timeout' ? 408 : 400, error, what, {
+    ...CORS_HEADERS,
+    Connection: 'close',
   });
+  return null;
 }
 
 /** Parses an application/x-www-form-urlencoded body; a repeated parameter is an error (RFC 6749 §3.1). */
@@ -64,22 +46,28 @@ export function mediaType(req: IncomingMessage): string {
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
-/** Sends a JSON body. `noStore` for anything carrying tokens or codes (RFC 6749 §5.1). */
+/**
+ * Sends a JSON body (common/http-body.ts) with the headers every OAuth answer carries: a charset and
+ * nosniff, and `noStore` for anything carrying tokens or codes (RFC 6749 §5.1).
+ */
 export function sendJson(
   res: ServerResponse,
   status: number,
   body: unknown,
   options: { headers?: Record<string, string>; noStore?: boolean; head?: boolean } = {},
 ): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': String(Buffer.byteLength(text)),
-    'X-Content-Type-Options': 'nosniff',
-    ...(options.noStore ? NO_STORE : {}),
-    ...options.headers,
-  });
-  res.end(options.head ? undefined : text);
+  sendJsonBody(
+    res,
+    status,
+    body,
+    {
+      'Content-Type': 'application/json; charset=utf-8',
+      'X-Content-Type-Options': 'nosniff',
+      ...(options.noStore ? NO_STORE : {}),
+      ...options.headers,
+    },
+    { head: options.head },
+  );
 }
 
 /** An OAuth error response (RFC 6749 §5.2), never cached. */

@@ -1,15 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
-import {
-  BodyTimeoutError,
-  BodyTooLargeError,
-  clientIp,
-  CORS_HEADERS,
-  mediaType,
-  readBody,
-  sendJson,
-  sendOAuthError,
-} from './http-util.js';
+import { clientIp, CORS_HEADERS, mediaType, readOAuthBody, sendJson, sendOAuthError } from './http-util.js';
 
 /**
  * POST /oauth/register: Dynamic Client Registration (RFC 7591). Accepts ChatGPT's body
@@ -40,21 +31,8 @@ export async function handleRegister(
       'The body must be application/json (RFC 7591 §3.1).',
       CORS_HEADERS,
     );
-  let text: string;
-  try {
-    text = await readBody(req, undefined, ctx.bodyTimeoutMs);
-  } catch (e) {
-    // The rest of the body is not read: close the connection once answered.
-    const status = e instanceof BodyTimeoutError ? 408 : 400;
-    const what =
-      e instanceof BodyTimeoutError || e instanceof BodyTooLargeError
-        ? e.message
-        : 'The body could not be read.';
-    return sendOAuthError(res, status, 'invalid_client_metadata', what, {
-      ...CORS_HEADERS,
-      Connection: 'close',
-    });
-  }
+  const text = await readOAuthBody(req, res, 'invalid_client_metadata', ctx.bodyTimeoutMs);
+  if (text === null) return;
   let body: unknown;
   try {
     body = JSON.parse(text);

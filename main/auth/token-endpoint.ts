@@ -3,13 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
 import {
-  BodyTimeoutError,
-  BodyTooLargeError,
   clientIp,
   CORS_HEADERS,
   mediaType,
   parseForm,
-  readBody,
+  readOAuthBody,
   sendJson,
   sendOAuthError,
 } from './http-util.js';
@@ -38,19 +36,8 @@ export async function readTokenForm(
   if (req.method !== 'POST') return err('Use POST with an application/x-www-form-urlencoded body.');
   if (mediaType(req) !== 'application/x-www-form-urlencoded')
     return err('The body must be application/x-www-form-urlencoded (RFC 6749 §3.2).');
-  let body: string;
-  try {
-    body = await readBody(req, undefined, timeoutMs);
-  } catch (e) {
-    // The rest of the body is not read: close the connection once answered.
-    const status = e instanceof BodyTimeoutError ? 408 : 400;
-    const what =
-      e instanceof BodyTimeoutError || e instanceof BodyTooLargeError
-        ? e.message
-        : 'The body could not be read.';
-    sendOAuthError(res, status, 'invalid_request', what, { ...CORS_HEADERS, Connection: 'close' });
-    return null;
-  }
+  const body = await readOAuthBody(req, res, 'invalid_request', timeoutMs);
+  if (body === null) return null;
   const { params, repeated } = parseForm(body);
   if (repeated) return err(`The parameter "${repeated}" appears more than once.`);
   return params;

@@ -15,8 +15,7 @@ import {
   type TunnelgateApi,
   type Unsubscribe,
 } from '../../preload/contract.js';
-import { readBody } from '../gateway/front/body.js';
-import { sendJson as sendJsonBody } from '../gateway/front/http-util.js';
+import { readBody, sendJson as sendJsonBody } from '../common/http-body.js';
 import { secretEquals } from '../auth/secret-equals.js';
 import { isAllowedHost, isAllowedOrigin, presentedToken, sessionCookie } from './http-guard.js';
 import { serveStatic } from './static-files.js';
@@ -49,6 +48,7 @@ const JSON_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** The dashboard API's answers carry user data: never cached, never sniffed. */
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   sendJsonBody(res, status, body, JSON_HEADERS);
 }

@@ -1,23 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { JsonRpcId } from '../upstream/types.js';
+import { sendJson } from '../../common/http-body.js';
 
-/** Writes a JSON body with an exact Content-Length (keeps keep-alive connections cheap). */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): number {
-  const text = JSON.stringify(body);
-  const bytes = Buffer.byteLength(text);
-  if (res.headersSent) {
-    res.end();
-    return 0;
-  }
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes), ...headers });
-  res.end(text);
-  return bytes;
-}
+// The front's handlers import it from here beside the JSON-RPC error helpers.
+export { sendJson };
 
 /** A JSON-RPC error response object. */
 export function rpcError(

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActivitySink } from '../../activity/types.js';
 import type { Principal } from '../../auth/types.js';
 import type { FrontRouter } from '../router-tap.js';
-import { readBody } from './body.js';
+import { readBody } from '../../common/http-body.js';
 import { headerValue, sendRpcError } from './http-util.js';
 import { classifyMessage, metaOf } from './messages.js';
 import type { Classified } from './messages.js';

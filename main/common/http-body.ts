@@ -1,0 +1,90 @@
+/**
+ * Request bodies in and JSON bodies out, for every HTTP surface (the gateway's MCP endpoint, the
+ * OAuth endpoints, the headless dashboard's API): one reader with a size limit and an optional
+ * deadline, one writer with an exact Content-Length.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export type BodyResult =
+  { ok: true; text: string; bytes: number } | { ok: false; reason: 'too-large' | 'aborted' | 'timeout' };
+
+/**
+ * Reads a request body as UTF-8 up to `maxBytes`; stops buffering once it is exceeded (a declared
+ * Content-Length over the limit is refused before reading). `timeoutMs` bounds the whole body: a
+ * server without a request timeout (long-lived MCP streams) would otherwise let a client hold a
+ * connection open by sending slowly. The caller answers a failure (with Connection: close).
+ */
+export function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  options: { timeoutMs?: number } = {},
+): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return Promise.resolve({ ok: false, reason: 'too-large' });
+  }
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (r: BodyResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    if (options.timeoutMs !== undefined) {
+      timer = setTimeout(() => {
+        // Stop reading; the answer goes out with Connection: close and Node drops the rest.
+        req.pause();
+        finish({ ok: false, reason: 'timeout' });
+      }, options.timeoutMs);
+      timer.unref();
+    }
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        chunks.length = 0;
+        req.resume();
+        finish({ ok: false, reason: 'too-large' });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () =>
+      finish({
+        ok: true,
+        text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+        bytes: size,
+      }),
+    );
+    req.on('error', () => finish({ ok: false, reason: 'aborted' }));
+    req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));
+  });
+}
+
+/**
+ * Writes a JSON body with an exact Content-Length (keeps keep-alive connections cheap); `headers`
+ * add to or replace the defaults. `head`: the headers only (HEAD). Returns the body's size in bytes
+ * (0 when a response was already under way, which is then just ended).
+ */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+  options: { head?: boolean } = {},
+): number {
+  const text = JSON.stringify(body);
+  const bytes = Buffer.byteLength(text);
+  if (res.headersSent) {
+    res.end();
+    return 0;
+  }
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': String(bytes), ...headers });
+  res.end(options.head ? undefined : text);
+  return bytes;
+}
