@@ -86,7 +86,7 @@ export function rendererDir(): string {
  * Said where going public is refused. The user may have typed only --no-tunnel (auth then defaults
  * to none), so the sentence names what they did and what to run, not a flag they never typed.
  */
-export const LOCAL_ONLY =
+const LOCAL_ONLY =
   'This gateway serves this computer only: it was started without a tunnel (--no-tunnel, or tunnel.mode "off") ' +
   'and so without client authentication, and going public now would leave /mcp unguarded. To go public, restart ' +
   '"tunnelgate serve" without --no-tunnel: OAuth is then on, and you approve each client.';

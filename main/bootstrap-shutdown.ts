@@ -12,7 +12,7 @@ import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TunnelHolder } from './bootstrap-ports.js';
 
-export const STOP_BUDGET_MS = 4500;
+const STOP_BUDGET_MS = 4500;
 
 export interface ShutdownParts {
   /** Stops the config watcher (synchronous). */

@@ -41,13 +41,7 @@ import { createTunnelReport } from './bootstrap-tunnel-report.js';
 import { shutdownInOrder } from './bootstrap-shutdown.js';
 import type { BootstrapLog, SystemEvent, Tunnelgate, TunnelgateOptions } from './bootstrap-types.js';
 
-export type {
-  BootstrapLog,
-  StartInfo,
-  Tunnelgate,
-  TunnelgateOptions,
-  TunnelgateServices,
-} from './bootstrap-types.js';
+export type { Tunnelgate, TunnelgateOptions } from './bootstrap-types.js';
 
 /** Creates the services (nothing runs until start()). Throws ConfigError for an invalid config. */
 export async function createTunnelgate(options: TunnelgateOptions = {}): Promise<Tunnelgate> {

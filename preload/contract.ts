@@ -17,7 +17,7 @@ import type {
 } from '../main/gateway/upstream/server-log.js';
 
 export type { ActivityEvent, TunnelState };
-export { ACTIVITY_OUTCOMES, type ActivityOutcome } from '../main/activity/types.js';
+export { ACTIVITY_OUTCOMES } from '../main/activity/types.js';
 export type { DoctorReport, DoctorStep, ToolFinding, ToolListCheck };
 export type { ServerExitView, ServerLogEntry, ServerLogKind, ServerLogLevel, ServerLogView };
 

@@ -3,7 +3,7 @@ import type { ActivityEvent } from './types.js';
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 /** Local time as `YYYY-MM-DD HH:MM:SS.mmm`. */
-export function formatTime(time: number): string {
+function formatTime(time: number): string {
   const d = new Date(time);
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }

@@ -13,7 +13,7 @@ export interface ActivityFile {
 const FILE_RE = /^activity-(\d{4}-\d{2}-\d{2})(?:-(\d+))?\.jsonl$/;
 
 /** Parses an activity file name; undefined for anything else in the folder. */
-export function parseActivityFileName(name: string): { day: string; index: number } | undefined {
+function parseActivityFileName(name: string): { day: string; index: number } | undefined {
   const m = FILE_RE.exec(name);
   if (!m) return undefined;
   return { day: m[1]!, index: m[2] ? Number(m[2]) : 0 };

@@ -13,7 +13,7 @@ import type {
 
 /** Our renderer is served as tunnelgate://app/... (a standard, secure scheme; see renderer-protocol.ts). */
 export const RENDERER_SCHEME = 'tunnelgate';
-export const RENDERER_ORIGIN = `${RENDERER_SCHEME}://app`;
+const RENDERER_ORIGIN = `${RENDERER_SCHEME}://app`;
 
 /**
  * Content-Security-Policy for our pages: our own files only; no inline or eval'd script; no network
@@ -34,7 +34,7 @@ export const RENDERER_CSP = [
 ].join('; ');
 
 /** Hosts whose https pages may be opened in the system browser from our windows. */
-export const EXTERNAL_ALLOWED_HOSTS: readonly string[] = [
+const EXTERNAL_ALLOWED_HOSTS: readonly string[] = [
   'chatgpt.com',
   'help.openai.com',
   'platform.openai.com',
@@ -79,7 +79,7 @@ export function isAllowedExternalUrl(url: string): boolean {
 }
 
 /** The webPreferences every window of ours gets. */
-export function secureWebPreferences(
+function secureWebPreferences(
   preloadPath: string,
 ): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
   return {

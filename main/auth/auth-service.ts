@@ -26,8 +26,6 @@ import { createTokenCodec } from './token-codec.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { AuthDecision, PublicAuthHook } from './types.js';
 
-export { createHttpsCimdTransport, type CimdTransport } from './cimd-transport.js';
-
 /** SecretStore names this service owns (":" marks names Tunnelgate makes itself). */
 export const SIGNING_KEY_SECRET = 'auth:signing-key';
 export const NONE_PATH_SECRET = 'auth:none-path';
@@ -395,5 +393,3 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
   };
   return service;
 }
-
-export { resourceFor };

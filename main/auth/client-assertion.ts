@@ -15,7 +15,7 @@ import type { Clock } from '../common/clock.js';
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Longest accepted assertion lifetime: RFC 7523 §3 lets the server reject an exp far in the future. */
-export const MAX_ASSERTION_LIFETIME_SEC = 300;
+const MAX_ASSERTION_LIFETIME_SEC = 300;
 /** Clock skew tolerated on exp and nbf. */
 const SKEW_SEC = 30;
 /** Single-use jti entries kept at once; each comes from a verified signature, so only real clients fill it. */

@@ -17,11 +17,11 @@ import type { Clock } from '../common/clock.js';
 import { SCOPE_FULL } from '../../preload/contract.js';
 import type { Principal } from './types.js';
 
-export const DOCTOR_CLIENT_ID = 'tunnelgate-doctor';
-export const DOCTOR_CLIENT_NAME = 'Tunnelgate doctor';
+const DOCTOR_CLIENT_ID = 'tunnelgate-doctor';
+const DOCTOR_CLIENT_NAME = 'Tunnelgate doctor';
 /** `sub` of doctor tokens; grant ids look like `g_...`, so none can collide with it. */
 export const DOCTOR_SUBJECT = 'doctor';
-export const DRY_RUN_HEADER = 'x-tunnelgate-dry-run';
+const DRY_RUN_HEADER = 'x-tunnelgate-dry-run';
 /** Dry-run authorize only: the CIMD document the doctor vouches ChatGPT publishes (base64url JSON). */
 export const DRY_RUN_CIMD_HEADER = 'x-tunnelgate-dry-run-cimd';
 const TTL_SEC = 120;

@@ -65,7 +65,7 @@ const KEEP_USED_HASHES = 50;
  * revoking the grant: an answer lost in the tunnel, or two workers refreshing at once, send the same
  * token twice (RFC 9700 §4.14.2 allows such a grace period for rotation).
  */
-export const REFRESH_GRACE_MS = 60_000;
+const REFRESH_GRACE_MS = 60_000;
 const KEEP_REVOCATIONS = 20;
 const REVOCATION_MEMORY_MS = 30 * 24 * 3_600_000;
 

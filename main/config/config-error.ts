@@ -116,7 +116,7 @@ export function problemsFromZod(issues: readonly z.core.$ZodIssue[], root: unkno
 }
 
 /** Line and column (1-based) of a character offset in a text. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
+function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(offset, text.length);

@@ -22,7 +22,7 @@ function joinFor(p: PlatformEnv, ...parts: string[]): string {
  * Folder holding config.json: Linux $XDG_CONFIG_HOME/tunnelgate (else ~/.config/tunnelgate),
  * macOS ~/Library/Application Support/Tunnelgate, Windows %APPDATA%\Tunnelgate.
  */
-export function configDir(p: PlatformEnv = currentPlatform()): string {
+function configDir(p: PlatformEnv = currentPlatform()): string {
   if (p.platform === 'darwin') return joinFor(p, p.home, 'Library', 'Application Support', 'Tunnelgate');
   if (p.platform === 'win32') {
     return joinFor(p, p.env.APPDATA || joinFor(p, p.home, 'AppData', 'Roaming'), 'Tunnelgate');

@@ -70,7 +70,7 @@ const perClient = z
   .strict();
 
 /** A local program spoken to over stdio (Claude Desktop's format). */
-export const stdioServerSchema = z
+const stdioServerSchema = z
   .object({
     type: z.literal('stdio').optional(),
     command: z.string().min(1, 'must not be empty'),
@@ -89,7 +89,7 @@ export const stdioServerSchema = z
   });
 
 /** A remote server over Streamable HTTP (`http`) or the legacy HTTP+SSE transport (`sse`). */
-export const remoteServerSchema = z
+const remoteServerSchema = z
   .object({
     type: z.enum(['http', 'sse', 'streamable-http']).optional(),
     url: z.string().refine((u) => /^https?:\/\/[^/\s]+/.test(u) && URL.canParse(u), 'not a URL'),

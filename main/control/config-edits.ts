@@ -31,7 +31,7 @@ function describeIssues(
 }
 
 /** Validates one server entry as it would be saved; throws with every problem named. */
-export function validateServer(name: string, entry: unknown): ServerConfig {
+function validateServer(name: string, entry: unknown): ServerConfig {
   if (!SERVER_NAME.test(name)) {
     throw new Error(
       `Server name '${name}' is not allowed: use 1-64 letters, digits, ".", "_" or "-". Pick another name and save again.`,

@@ -7,7 +7,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../config/atomic-write.js';
 
-export const CONTROL_FILE_NAME = 'control.json';
+const CONTROL_FILE_NAME = 'control.json';
 
 export interface ControlConnection {
   port: number;
@@ -15,7 +15,7 @@ export interface ControlConnection {
   pid: number;
 }
 
-export function controlFilePath(dataDir: string): string {
+function controlFilePath(dataDir: string): string {
   return join(dataDir, CONTROL_FILE_NAME);
 }
 

@@ -33,7 +33,7 @@ import { createPlayground } from './playground.js';
 export type ControlService = TunnelgateApi & { close(): void };
 
 /** Most events one getActivity call returns (the renderer pages for more). */
-export const MAX_ACTIVITY_PAGE = 100_000;
+const MAX_ACTIVITY_PAGE = 100_000;
 const SECRET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /** How long a keychain availability answer is trusted before asking the OS again. */
 const KEYCHAIN_RECHECK_MS = 60_000;

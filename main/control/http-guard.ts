@@ -28,7 +28,7 @@ export function isAllowedOrigin(origin: string | undefined, port: number): boole
 }
 
 /** Cookies are shared across ports of one host, so the name carries the port of this listener. */
-export function cookieName(port: number): string {
+function cookieName(port: number): string {
   return `tunnelgate_dashboard_${port}`;
 }
 

@@ -6,7 +6,7 @@ import type { ToolCallResult } from '../../preload/contract.js';
 import { callLocalMcp } from './local-mcp-client.js';
 
 /** How the playground names itself to the gateway (and so in Activity's client column). */
-export const PLAYGROUND_CLIENT = 'Tunnelgate playground';
+const PLAYGROUND_CLIENT = 'Tunnelgate playground';
 
 export interface PlaygroundDeps {
   /** The local MCP endpoint, as the status reports it; null while the gateway is stopped. */

@@ -7,10 +7,10 @@ import { DEFAULT_PORT, type TunnelgateConfig } from '../config/schema.js';
 import type { SettingsView } from '../../preload/contract.js';
 
 /** Default keychain entry for the named-tunnel token when the config names none. */
-export const DEFAULT_TUNNEL_TOKEN_SECRET = 'cloudflared-tunnel-token';
+const DEFAULT_TUNNEL_TOKEN_SECRET = 'cloudflared-tunnel-token';
 
 /** Default keychain entry for the OpenAI tunnel's runtime API key when the config names none. */
-export const DEFAULT_OPENAI_KEY_SECRET = 'openai-tunnel-api-key';
+const DEFAULT_OPENAI_KEY_SECRET = 'openai-tunnel-api-key';
 
 export type SettingsPatch = Partial<SettingsView> & { tunnelToken?: string; openaiApiKey?: string };
 

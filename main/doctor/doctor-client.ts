@@ -7,8 +7,8 @@ import type { DoctorNetwork } from './network.js';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const ACCEPT_BOTH = 'application/json, text/event-stream';
-export const MODERN_VERSION = '2026-07-28';
-export const SESSION_VERSION = '2025-11-25';
+const MODERN_VERSION = '2026-07-28';
+const SESSION_VERSION = '2025-11-25';
 const CLIENT_INFO = { name: 'tunnelgate-doctor', version: '1' };
 
 export interface RpcAnswer {

@@ -48,7 +48,7 @@ const isLoopbackHost = (h: string) =>
   h === 'localhost' || h === '127.0.0.1' || h === '[::1]' || h.startsWith('127.');
 
 /** With `--auth none` the path holds the secret segment: never in a report. */
-export function maskSecretPath(url: string): string {
+function maskSecretPath(url: string): string {
   return url.replace(/\/s\/[^/]+\//, '/s/…/');
 }
 

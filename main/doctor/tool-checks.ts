@@ -9,14 +9,14 @@ import type { ToolCheck, ToolFinding, ToolListCheck } from './types.js';
 
 /** PROTOCOL.md: exposed tool names match ^[a-zA-Z0-9_-]{1,64}$. */
 const NAME_RE = /^[a-zA-Z0-9_-]+$/;
-export const MAX_NAME_LENGTH = 64;
+const MAX_NAME_LENGTH = 64;
 /**
  * Our thresholds, not published limits: descriptions past this many characters crowd the model's
  * context for every conversation; lists past these sizes make ChatGPT's tool choice worse.
  */
-export const MAX_DESCRIPTION_CHARS = 2048;
-export const MAX_TOOL_COUNT = 100;
-export const MAX_LIST_BYTES = 256 * 1024;
+const MAX_DESCRIPTION_CHARS = 2048;
+const MAX_TOOL_COUNT = 100;
+const MAX_LIST_BYTES = 256 * 1024;
 
 type Tool = Record<string, unknown>;
 

@@ -18,7 +18,7 @@ export type FindCloudflaredResult =
   | { found: false; searched: string[]; problem?: string };
 
 /** File name of the binary on this platform. */
-export function cloudflaredFileName(platform: NodeJS.Platform = process.platform): string {
+function cloudflaredFileName(platform: NodeJS.Platform = process.platform): string {
   return platform === 'win32' ? 'cloudflared.exe' : 'cloudflared';
 }
 

@@ -5,7 +5,7 @@ import { dataDirBinaryPath } from './binary.js';
 import { extractFileFromTgz } from './tar-extract.js';
 
 /** GitHub API for cloudflared's newest release (assets, and the body listing SHA-256 checksums). */
-export const CLOUDFLARED_RELEASE_API = 'https://api.github.com/repos/cloudflare/cloudflared/releases/latest';
+const CLOUDFLARED_RELEASE_API = 'https://api.github.com/repos/cloudflare/cloudflared/releases/latest';
 
 export type DownloadFailure =
   'unsupported' | 'offline' | 'http' | 'asset-missing' | 'no-checksum' | 'checksum' | 'io';

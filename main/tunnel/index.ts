@@ -1,25 +1,10 @@
 /**
- * Public surface of the tunnel module (issue 5): the cloudflared manager, binary lookup and download.
- * bootstrap.ts wires createTunnelManager(); the control service calls start/stop/state and, when the
- * state says `errorCode: 'binary-missing'`, offers downloadCloudflared().
+ * Public surface of the tunnel module (issue 5): the cloudflared manager and its types. bootstrap.ts
+ * wires createTunnelManager(); the control service calls start/stop/state and, when the state says
+ * `errorCode: 'binary-missing'`, the manager's downloadBinary(). Only what other folders import is
+ * listed here (scripts/unused-exports.mjs checks it); the tunnel's own files import each other directly.
  */
 export { createTunnelManager } from './cloudflared-manager.js';
 export type { CloudflaredTunnelManager, TunnelManagerDeps } from './cloudflared-manager.js';
-export { findCloudflared, cloudflaredFileName, dataDirBinaryPath, binaryMissingMessage } from './binary.js';
-export type { CloudflaredSource, FindCloudflaredOptions, FindCloudflaredResult } from './binary.js';
-export {
-  downloadCloudflared,
-  cloudflaredAssetName,
-  checksumFromReleaseNotes,
-  CloudflaredDownloadError,
-  CLOUDFLARED_RELEASE_API,
-} from './download.js';
-export type {
-  DownloadCloudflaredOptions,
-  DownloadedCloudflared,
-  DownloadProgress,
-  DownloadFailure,
-} from './download.js';
-export { createWatchdogSpawner } from './process-spawner.js';
-export { probeReachability, DEFAULT_REACHABILITY_PATH } from './reachability.js';
+export { cloudflaredAssetName } from './download.js';
 export type * from './types.js';

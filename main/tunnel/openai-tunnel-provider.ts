@@ -24,7 +24,7 @@ import type { Clock } from '../common/clock.js';
 import type { TunnelManager } from './types.js';
 
 export const OPENAI_API_BASE = 'https://api.openai.com';
-export const TUNNEL_CLIENT_NAME = 'tunnelgate';
+const TUNNEL_CLIENT_NAME = 'tunnelgate';
 
 export interface OpenAiTunnelDeps {
   tunnelId: string;
@@ -71,7 +71,7 @@ export function openAiTunnelPrincipal(tunnelId: string, readOnly = false): Princ
 }
 
 /** performance.now() keeps the monotonic clock protocol.md asks deadlines to be measured on. */
-export const monotonicClock: Clock = {
+const monotonicClock: Clock = {
   now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms)),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

@@ -1,7 +1,7 @@
 import type { ReachabilityResult } from './types.js';
 
 /** Default path fetched through the tunnel: RFC 9728 protected-resource metadata, served by the gateway. */
-export const DEFAULT_REACHABILITY_PATH = '/.well-known/oauth-protected-resource';
+const DEFAULT_REACHABILITY_PATH = '/.well-known/oauth-protected-resource';
 
 /**
  * Fetches `<publicOrigin><path>` the way ChatGPT would (from outside, through Cloudflare) and says in

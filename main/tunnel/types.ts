@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { TunnelState } from './tunnel-state.js';
 
-export type { TunnelErrorCode, TunnelMode, TunnelPhase, TunnelState } from './tunnel-state.js';
+export type { TunnelState } from './tunnel-state.js';
 
 /**
  * Runs cloudflared as a child process. Events: 'state' (TunnelState), 'url-changed' ({ previous, url }).

@@ -15,7 +15,7 @@ export interface HttpBridge extends TunnelgateApi {
   onConnection(listener: ConnectionListener): Unsubscribe;
 }
 
-export function createHttpBridge(base = ''): HttpBridge {
+function createHttpBridge(base = ''): HttpBridge {
   const listeners = new Map<EventName, Set<Listener>>();
   const connectionListeners = new Set<ConnectionListener>();
   let source: EventSource | null = null;

@@ -7,7 +7,6 @@
  *     onSecretValues: (v) => activity.addSecretValues(v),
  *   })
  */
-export { createSystemBrowserOpener, openCommandFor, type BrowserOpener } from './browser-opener.js';
-export { UpstreamAuthError, UpstreamAuthTransientError } from './errors.js';
-export { SignInRefusedError } from './loopback-receiver.js';
-export { createUpstreamAuthFactory, createUpstreamOAuth, type UpstreamOAuthDeps } from './upstream-oauth.js';
+export { createSystemBrowserOpener, type BrowserOpener } from './browser-opener.js';
+
+export { createUpstreamAuthFactory } from './upstream-oauth.js';

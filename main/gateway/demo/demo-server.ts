@@ -31,7 +31,7 @@ function validTimeZone(zone: string | undefined): string {
  * and one tool whose result is shown as an MCP Apps widget, so a new user sees the whole path work.
  * Returns a v1 SDK McpServer; connect it with `demoBuiltin()` or to any SDK transport.
  */
-export function createDemoServer(): McpServer {
+function createDemoServer(): McpServer {
   const server = new McpServer(
     { name: 'tunnelgate-demo', title: 'Tunnelgate demo', version: '1.0.0' },
     {

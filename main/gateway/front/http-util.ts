@@ -6,7 +6,7 @@ import { sendJson } from '../../common/http-body.js';
 export { sendJson };
 
 /** A JSON-RPC error response object. */
-export function rpcError(
+function rpcError(
   id: JsonRpcId | null,
   code: number,
   message: string,

@@ -8,7 +8,7 @@ import { headerValue, sendJson, sendRpcError } from './http-util.js';
 import { INTERNAL_ERROR, TRANSPORT_ERROR } from './protocol.js';
 
 /** The principal of the local MCP endpoint: clients on this computer, trusted like the owner. */
-export const LOCAL_PRINCIPAL: Principal = Object.freeze({
+const LOCAL_PRINCIPAL: Principal = Object.freeze({
   kind: 'local',
   scopes: Object.freeze([SCOPE_FULL]),
 }) as Principal;

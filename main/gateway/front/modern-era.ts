@@ -40,7 +40,7 @@ const CACHEABLE = new Set([
  * merged view changes with upstream state and differs per client scope, so: no caching, private.
  * The upstream's own fields are kept as sent.
  */
-export function completeResult(method: string, result: RawObject): RawObject {
+function completeResult(method: string, result: RawObject): RawObject {
   const out: RawObject = { resultType: 'complete', ...result };
   if (CACHEABLE.has(method)) {
     out['ttlMs'] ??= 0;

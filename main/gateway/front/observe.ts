@@ -13,7 +13,7 @@ export interface Outcome {
 }
 
 /** Turns anything thrown on the call path into a JSON-RPC error object a person can act on. */
-export function toRpcError(err: unknown): JsonRpcErrorObject {
+function toRpcError(err: unknown): JsonRpcErrorObject {
   if (err instanceof UpstreamError)
     return err.data === undefined
       ? { code: err.code, message: err.message }

@@ -42,7 +42,7 @@ export const LOG_LEVELS: readonly string[] = [
 ];
 
 /** Whether this principal may see and call tools that are not read-only. */
-export function hasFullAccess(p: Principal): boolean {
+function hasFullAccess(p: Principal): boolean {
   return p.kind === 'local' || p.scopes.includes(SCOPE_FULL);
 }
 
@@ -516,7 +516,7 @@ export function createRouter(deps: RouterDeps) {
 }
 
 /** The server key as a prefix; keys may contain '.', which names may not, so it becomes '_'. */
-export function defaultPrefix(serverKey: string): string {
+function defaultPrefix(serverKey: string): string {
   return serverKey.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 

@@ -2,7 +2,7 @@ import type { RawObject } from '../upstream/types.js';
 import type { ServerView } from './catalog.js';
 
 /** Gateway identity when the caller does not give one. */
-export const DEFAULT_SERVER_INFO: RawObject = { name: 'tunnelgate', version: '0.1.0' };
+const DEFAULT_SERVER_INFO: RawObject = { name: 'tunnelgate', version: '0.1.0' };
 
 function capabilities(views: readonly ServerView[]): RawObject {
   const caps: RawObject = {

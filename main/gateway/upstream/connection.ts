@@ -28,7 +28,7 @@ import {
   type UpstreamStatus,
 } from './types.js';
 
-export { RELAY_CAPABILITIES, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamDeps } from './handshake.js';
+export { RELAY_CAPABILITIES, type UpstreamDeps } from './handshake.js';
 
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 /** Prefix of the progress tokens we give upstreams (each connection counts from 1). */

@@ -5,7 +5,7 @@ import type { ServerLogInput } from './server-log.js';
 import type { ShutdownTiming } from './wire-transport.js';
 
 /** Protocol revisions we accept in an initialize answer (newest first; we ask for the first). */
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
+const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
 
 /**
  * What the gateway advertises to upstreams: it relays all of these to its clients (design.md,

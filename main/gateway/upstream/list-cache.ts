@@ -3,7 +3,7 @@ import { UpstreamError, UPSTREAM_ERROR, type RawObject } from './types.js';
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 
 /** Method and result field of each list (spec: Server features, "Listing ..."). */
-export const LIST_METHODS: Record<ListKind, { method: string; field: string }> = {
+const LIST_METHODS: Record<ListKind, { method: string; field: string }> = {
   tools: { method: 'tools/list', field: 'tools' },
   prompts: { method: 'prompts/list', field: 'prompts' },
   resources: { method: 'resources/list', field: 'resources' },

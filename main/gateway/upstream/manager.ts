@@ -89,7 +89,7 @@ function connectionShape(config: ServerConfig | 'builtin'): unknown {
 }
 
 /** The transport a config entry asks for (Claude Desktop's format: `command` means stdio). */
-export function kindOf(config: ServerConfig): UpstreamKind {
+function kindOf(config: ServerConfig): UpstreamKind {
   if (isStdioServer(config)) return 'stdio';
   return config.type === 'sse' ? 'sse' : 'http';
 }

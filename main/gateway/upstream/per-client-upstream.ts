@@ -14,7 +14,7 @@ import {
 } from './types.js';
 
 /** Placeholder in a per-client server's args, env and cwd: a short id of the client. */
-export const CLIENT_PLACEHOLDER = '${client}';
+const CLIENT_PLACEHOLDER = '${client}';
 /** What `${client}` stands for in the process that serves the lists (it never runs a call). */
 export const LISTS_CLIENT_ID = 'lists';
 
@@ -27,7 +27,7 @@ export function clientIdOf(clientKey: string): string {
 }
 
 /** The spec with `${client}` replaced in args, env values and cwd (secrets are already resolved). */
-export function specForClient(spec: UpstreamSpec, clientId: string): UpstreamSpec {
+function specForClient(spec: UpstreamSpec, clientId: string): UpstreamSpec {
   const config = spec.config;
   if (!('command' in config)) return spec;
   const sub = (v: string): string => v.split(CLIENT_PLACEHOLDER).join(clientId);

@@ -13,7 +13,7 @@ export function Outcome({ outcome }: { outcome: ActivityEvent['outcome'] }) {
 }
 
 /** Time since `since`, ticking while shown (for calls in flight). */
-export function Elapsed({ since }: { since: number }) {
+function Elapsed({ since }: { since: number }) {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 200);

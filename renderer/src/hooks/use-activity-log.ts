@@ -4,7 +4,7 @@ import { api, errorText } from '../api';
 import { clientLabel, makeMatcher, type ActivityFilters } from '../lib/activity-filter';
 
 /** Most events the window keeps; the oldest are dropped beyond it (the files keep everything). */
-export const MAX_EVENTS = 100_000;
+const MAX_EVENTS = 100_000;
 const PAGE = 10_000;
 /** Live events are applied in batches at most this often, so a burst costs one render. */
 const FLUSH_MS = 100;

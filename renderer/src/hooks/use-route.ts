@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 
-export const ROUTES = ['connect', 'servers', 'playground', 'activity', 'approvals', 'settings'] as const;
+const ROUTES = ['connect', 'servers', 'playground', 'activity', 'approvals', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 function current(): Route {
