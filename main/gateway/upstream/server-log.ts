@@ -9,16 +9,7 @@ import type { UpstreamState } from './types.js';
 import { systemClock } from '../../common/clock.js';
 
 /** RFC 5424 severities, as `notifications/message` uses them (spec: Server Utilities/Logging). */
-export const LOG_LEVELS = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-] as const;
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'] as const;
 export type ServerLogLevel = (typeof LOG_LEVELS)[number];
 
 /**

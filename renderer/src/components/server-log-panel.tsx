@@ -27,7 +27,7 @@ function matches(e: ServerLogEntry, filter: Filter): boolean {
 }
 
 /** The pill tone of a level: RFC 5424 severities folded into the dashboard's tones. */
-export function levelTone(level: ServerLogLevel): 'off' | 'info' | 'warn' | 'bad' {
+function levelTone(level: ServerLogLevel): 'off' | 'info' | 'warn' | 'bad' {
   if (level === 'debug') return 'off';
   if (level === 'info' || level === 'notice') return 'info';
   if (level === 'warning') return 'warn';
@@ -35,7 +35,7 @@ export function levelTone(level: ServerLogLevel): 'off' | 'info' | 'warn' | 'bad
 }
 
 /** How a process ended, in the words the log uses. */
-export function exitWords(exit: ServerExitView): string {
+function exitWords(exit: ServerExitView): string {
   if (exit.signal) return `crashed: killed by signal ${exit.signal}`;
   if (exit.code === 0) return 'exited on its own (exit code 0)';
   return `crashed: exit code ${exit.code ?? 'unknown'}`;

@@ -3,7 +3,7 @@ import type { ServerExitView, ServerLogEntry } from '../../../preload/contract';
 import { api, errorText } from '../api';
 
 /** Most entries the window keeps per open log (the gateway keeps its own bound too). */
-export const MAX_SHOWN_ENTRIES = 500;
+const MAX_SHOWN_ENTRIES = 500;
 
 export interface ServerLog {
   entries: ServerLogEntry[];
