@@ -182,8 +182,12 @@ describe('tunnel manager (scripted cloudflared)', () => {
 
   it('passes the named token only in the environment and redacts it from every line', async () => {
     const token = 'eyJhIjoiZmFrZSIsInQiOiJ0dW5uZWwiLCJzIjoic2VjcmV0In0=';
+    // /ready turns 200 only once the lines are out: a named tunnel polls from the start, and under load
+    // the first poll could otherwise find it ready before the scripted child has said anything.
+    const m = { ready: 503, host: null };
     const { spawn, spawned } = scriptedSpawner((c) => {
       c.say(`2026-01-20T10:00:00Z INF Settings: map[no-autoupdate:true token:${token}]`);
+      m.ready = 200;
       c.say(REGISTERED);
     });
     const manager = createTunnelManager(
@@ -192,7 +196,7 @@ describe('tunnel manager (scripted cloudflared)', () => {
         hostname: 'mcp.example.com',
         token: async () => token,
         spawn,
-        fetch: metricsFetch({ ready: 200, host: null }),
+        fetch: metricsFetch(m),
       }),
     );
     const lines: string[] = [];
