@@ -150,6 +150,12 @@ export interface ApprovalRequestView {
   /** Set when the client identified itself with a Client ID Metadata Document. */
   cimdUrl?: string;
   requestedScopes: string[];
+  /**
+   * The address the request came from (Cf-Connecting-Ip through a Cloudflare tunnel, else the
+   * connection's), so the owner can tell their own sign-in from a stranger's.
+   */
+  address?: string;
+  /** When it was asked (epoch ms): the owner's own request is the one they just started. */
   createdAt: number;
   expiresAt: number;
 }

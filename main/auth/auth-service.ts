@@ -239,6 +239,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       redirectUri: r.redirectUri,
       ...(r.client.cimdUrl ? { cimdUrl: r.client.cimdUrl } : {}),
       requestedScopes: r.requestedScopes,
+      ...(r.ip !== undefined ? { address: r.ip } : {}),
       createdAt: r.createdAt,
       expiresAt: r.expiresAt,
     }));

@@ -150,13 +150,6 @@ export async function handleAuthorize(
     requestedScopes: parseScopes(q.get('scope')),
     ip,
   });
-  if (!pending)
-    return sendErrorPage(
-      res,
-      429,
-      'Too many connection requests are already waiting for the owner.',
-      'Ask the owner to approve or deny them in Tunnelgate, or wait 10 minutes.',
-    );
   redirect(res, `${OAUTH_PATHS.approval}?request=${encodeURIComponent(pending.id)}`);
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { addressGroup } from './address-filter.js';
 import type { ClientRecord } from './client-record.js';
 import type { Clock } from '../common/clock.js';
 
@@ -14,7 +15,7 @@ export interface PendingRequest {
   codeChallenge: string;
   resource: string;
   requestedScopes: string[];
-  /** The address that asked (Cf-Connecting-Ip through the tunnel): waiting requests are capped per address. */
+  /** The address that asked (Cf-Connecting-Ip through the tunnel): shown to the owner, and the queue's key. */
   ip?: string;
   createdAt: number;
   expiresAt: number;
@@ -71,27 +72,66 @@ export function createPendingRequests(deps: {
   }
 
   const pending = () => [...requests.values()].filter((r) => r.status === 'pending');
+  // IPv6 by /64 (address-filter.ts): one subscriber holds a whole /64 and must count as one address.
+  const groupOf = (r: { ip?: string }) => (r.ip === undefined ? '' : addressGroup(r.ip));
+
+  function drop(r: PendingRequest): void {
+    r.status = 'expired';
+    wake(r.id);
+  }
+
+  /** Decided and dropped requests are kept a while for their pages; bounded, since drops are cheap to cause. */
+  function forgetBeyond(keep: number): void {
+    const done = [...requests.values()].filter((r) => r.status !== 'pending');
+    for (const r of done.slice(0, Math.max(0, done.length - keep))) requests.delete(r.id);
+  }
+
+  /**
+   * The request to drop when the queue is full: the oldest one of the address group holding the most.
+   * Plain "oldest first" would let a few addresses, each within its own cap, push a single waiting
+   * request (the owner's) out again; taking from the largest holder leaves it alone until every
+   * address is down to one request.
+   */
+  function victim(): PendingRequest | undefined {
+    const byGroup = new Map<string, PendingRequest[]>();
+    for (const r of pending().sort((a, b) => a.createdAt - b.createdAt)) {
+      const key = groupOf(r);
+      const list = byGroup.get(key);
+      if (list) list.push(r);
+      else byGroup.set(key, [r]);
+    }
+    let pick: PendingRequest[] | undefined;
+    for (const list of byGroup.values()) {
+      if (
+        !pick ||
+        list.length > pick.length ||
+        (list.length === pick.length && list[0]!.createdAt < pick[0]!.createdAt)
+      )
+        pick = list;
+    }
+    return pick?.[0];
+  }
 
   return {
-    /** Null when too many requests already wait (the owner should not be flooded). */
+    /**
+     * Queues a request for the owner. Always succeeds: an address over its share replaces its own
+     * oldest request, and a full queue drops the oldest request of the largest holder, so the owner's
+     * own sign-in always gets in (issue 10: 11 addresses x 5 requests used to lock it out for 10 min).
+     */
     create(
       input: Omit<PendingRequest, 'id' | 'pairingCode' | 'createdAt' | 'expiresAt' | 'status'>,
-    ): PendingRequest | null {
+    ): PendingRequest {
       sweep();
       // Capped per address, not per client: client ids are public (a CIMD URL such as ChatGPT's), so a
       // per-client cap would let anyone block the owner's client. An address over its cap replaces its
       // own oldest request, so a retrying owner is never stuck and an attacker only churns their own.
-      const mine = pending().filter((r) => r.ip === input.ip);
-      let changed = false;
-      for (const old of mine.slice(0, Math.max(0, mine.length - maxPerAddress + 1))) {
-        old.status = 'expired';
-        wake(old.id);
-        changed = true;
-      }
-      if (pending().length >= maxPending) {
-        if (changed) deps.onChange?.();
-        return null;
-      }
+      const group = groupOf(input);
+      const mine = pending()
+        .filter((r) => groupOf(r) === group)
+        .sort((a, b) => a.createdAt - b.createdAt);
+      for (const old of mine.slice(0, Math.max(0, mine.length - maxPerAddress + 1))) drop(old);
+      for (let r = victim(); r && pending().length >= maxPending; r = victim()) drop(r);
+      forgetBeyond(maxPending * 4);
       const now = deps.clock.now();
       const req: PendingRequest = {
         ...input,

@@ -103,6 +103,57 @@ describe('an attacker cannot fill the owner approval queue', () => {
   });
 });
 
+describe("a full approval queue still takes the owner's sign-in (issue 10)", () => {
+  it("11 addresses x 5 requests fill the queue; the owner's request gets in and stays while they go on", async () => {
+    const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
+    try {
+      const ask = async (clientId: string, ip: string) => {
+        const res = await fetch(
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+          { redirect: 'manual', headers: { 'Cf-Connecting-Ip': ip } },
+        );
+        await res.arrayBuffer();
+        return res;
+      };
+      const attacker = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
+      const addresses = Array.from({ length: 11 }, (_, i) => `203.0.113.${10 + i}`);
+      for (const ip of addresses) for (let i = 0; i < 5; i++) await ask(attacker, ip);
+      assert.equal(h.auth.listPending().length, 50, 'the queue is full (global cap 50)');
+      const owner = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
+      const res = await ask(owner, '198.51.100.10');
+      assert.equal(res.status, 302);
+      const id = new URL(res.headers.get('location')!, h.base).searchParams.get('request');
+      const mine = () => h.auth.listPending().find((p) => p.id === id);
+      assert.ok(mine(), "the owner's request is in the queue");
+      assert.equal(mine()!.address, '198.51.100.10', 'the app is told where it came from');
+      // The flood goes on: each new request pushes out the largest holder's oldest, never the owner's.
+      for (const ip of addresses) for (let i = 0; i < 3; i++) await ask(attacker, ip);
+      assert.ok(mine(), "the owner's request is still waiting");
+      assert.equal(h.auth.listPending().length, 50);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('one IPv6 /64 is one address: it cannot hold more than its share by varying the host part', async () => {
+    const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
+    try {
+      const clientId = await registerClient(h, [CHATGPT_REDIRECT], 'Flood');
+      for (let i = 1; i <= 20; i++) {
+        const res = await fetch(
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+          { redirect: 'manual', headers: { 'Cf-Connecting-Ip': `2001:db8:5:7::${i.toString(16)}` } },
+        );
+        assert.equal(res.status, 302);
+        await res.arrayBuffer();
+      }
+      assert.equal(h.auth.listPending().length, 5, 'one /64 holds at most 5 waiting requests');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('malformed input is a 4xx, never a 500', () => {
   it('/oauth/token with a Basic header whose client id is not valid percent-encoding', async () => {
     const h = await startHarness({ limits: { failedAuthPerMinute: 1000 } });
