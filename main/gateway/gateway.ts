@@ -103,8 +103,14 @@ export function createGateway(deps: GatewayDeps) {
     onToolsList: deps.onToolsList,
   });
   const maxBodyBytes = deps.maxBodyBytes ?? 4 * 1024 * 1024;
-  const endpointFor = (holdGetStreams: boolean) => {
-    const sessions = createSessionStore({ idleMs: deps.sessionIdleMs, resumeGraceMs: deps.resumeGraceMs });
+  const endpointFor = (holdGetStreams: boolean, perClientCap: boolean) => {
+    // On this computer every caller is the same 'local' principal, so only the global cap applies;
+    // on the public side each OAuth grant is capped on its own as well.
+    const sessions = createSessionStore({
+      idleMs: deps.sessionIdleMs,
+      resumeGraceMs: deps.resumeGraceMs,
+      ...(perClientCap ? {} : { maxPerClient: Infinity }),
+    });
     const endpoint = createMcpEndpoint({
       router: tapped,
       sessions,
@@ -115,8 +121,8 @@ export function createGateway(deps: GatewayDeps) {
     });
     return { sessions, endpoint };
   };
-  const local = endpointFor(true);
-  const remote = endpointFor(false);
+  const local = endpointFor(true, false);
+  const remote = endpointFor(false, true);
 
   const localPolicy = createHostOriginPolicy(() => localPort);
   const cap = createConcurrencyCap(deps.concurrency);

@@ -41,11 +41,24 @@ export function principalKey(p: Principal): string {
   return `${p.kind}:${p.clientId ?? ''}:${p.grantId ?? ''}`;
 }
 
-/** Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping. */
+/** The least recently used of some sessions. */
+function leastRecent<S extends Session>(list: Iterable<S>): S | undefined {
+  let pick: S | undefined;
+  for (const s of list) if (pick === undefined || s.lastSeen < pick.lastSeen) pick = s;
+  return pick;
+}
+
+/**
+ * Session table with idle expiry; GET-stream delivery and server-to-client request bookkeeping.
+ * Capped in all (`maxSessions`) and per owner (`maxPerClient`: per OAuth grant on the public side), so
+ * one client opening sessions in a loop ends only its own old ones, never every other client's.
+ */
 export function createSessionStore(
   opts: {
     idleMs?: number;
     maxSessions?: number;
+    /** Sessions one principal may hold; at the cap its own least recently used one ends. */
+    maxPerClient?: number;
     onEnd?: (s: Session) => void;
     /** How long a call whose stream dropped waits for the client to resume it; default 30 s. */
     resumeGraceMs?: number;
@@ -54,8 +67,29 @@ export function createSessionStore(
   const idleMs = opts.idleMs ?? 60 * 60_000;
   const resumeGraceMs = opts.resumeGraceMs ?? 30_000;
   const maxSessions = opts.maxSessions ?? 1000;
+  const maxPerClient = Math.min(opts.maxPerClient ?? 250, maxSessions);
   const sessions = new Map<string, Session & { owner: string }>();
   let askSeq = 0;
+
+  /**
+   * The session to end so that `owner` may open one more: its own least recently used at its cap;
+   * else, when the table is full, the least recently used of whichever owner holds the most (fair
+   * share: a client within its cap never pushes out a smaller one).
+   */
+  function evictionFor(owner: string): Session | undefined {
+    const byOwner = new Map<string, (Session & { owner: string })[]>();
+    for (const s of sessions.values()) {
+      const list = byOwner.get(s.owner);
+      if (list) list.push(s);
+      else byOwner.set(s.owner, [s]);
+    }
+    const mine = byOwner.get(owner) ?? [];
+    if (mine.length >= maxPerClient) return leastRecent(mine);
+    if (sessions.size < maxSessions) return undefined;
+    let largest: Session[] = [];
+    for (const list of byOwner.values()) if (list.length > largest.length) largest = list;
+    return leastRecent(largest);
+  }
 
   const end = (s: Session): void => {
     if (!sessions.delete(s.id)) return;
@@ -93,11 +127,10 @@ export function createSessionStore(
       return sessions.size;
     },
     create(principal: Principal, protocolVersion: string, params: RawObject): Session {
-      if (sessions.size >= maxSessions) {
-        // Drop the least recently used idle session rather than refusing a new client.
-        const oldest = [...sessions.values()].sort((a, b) => a.lastSeen - b.lastSeen)[0];
-        if (oldest !== undefined) end(oldest);
-      }
+      // Make room rather than refuse a new client (see evictionFor).
+      const owner = principalKey(principal);
+      const victim = evictionFor(owner);
+      if (victim !== undefined) end(victim);
       // 128 bits from the CSPRNG (Streamable HTTP: session ids must be globally unique and secure).
       const id = randomBytes(16).toString('hex');
       const client: ClientView = {
@@ -109,7 +142,7 @@ export function createSessionStore(
       };
       const s: Session & { owner: string } = {
         id,
-        owner: principalKey(principal),
+        owner,
         client,
         listener: {
           id,
