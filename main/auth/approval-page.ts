@@ -43,13 +43,41 @@ function sendPage(
   res.end(html);
 }
 
-/** An error shown in the browser instead of redirecting (unknown client, unregistered redirect URI...). */
-export function sendErrorPage(res: ServerResponse, status: number, what: string, todo: string): void {
+/**
+ * A link back to a redirect URI the owner never approved, with the error for the client: followed
+ * only if the person in the browser chooses to, and the host it leads to is spelled out
+ * (RFC 9700 §4.11.2: "inform the user and rely on the user to make the correct decision").
+ */
+function returnLink(returnTo: string): string {
+  return `<p class="muted">Tunnelgate does not send you back to an address the owner has not approved for this client. If you started this connection yourself, you may <a id="return" href="${escapeHtml(returnTo)}" rel="noreferrer">return to ${escapeHtml(redirectHost(returnTo))}</a> to tell the client.</p>`;
+}
+
+/**
+ * An error shown in the browser instead of redirecting (unknown client, unregistered redirect URI, or
+ * a client error whose redirect URI the owner has not approved). The first paragraph says what.
+ */
+export function sendErrorPage(
+  res: ServerResponse,
+  status: number,
+  what: string,
+  todo: string,
+  returnTo?: string,
+): void {
   sendPage(
     res,
     status,
     'Tunnelgate: authorization refused',
-    `<h1>This connection request was refused</h1><p class="bad">${escapeHtml(what)}</p><p>${escapeHtml(todo)}</p>`,
+    `<h1>This connection request was refused</h1><p class="bad">${escapeHtml(what)}</p><p>${escapeHtml(todo)}</p>${returnTo ? returnLink(returnTo) : ''}`,
+  );
+}
+
+/** The page for a request the owner denied whose redirect URI they never approved (no redirect). */
+export function sendDeniedPage(res: ServerResponse, returnTo?: string): void {
+  sendPage(
+    res,
+    403,
+    'Tunnelgate: request denied',
+    `<h1>The owner denied this request</h1><p class="bad">The owner of this Tunnelgate denied the connection in the app.</p>${returnTo ? returnLink(returnTo) : ''}`,
   );
 }
 
@@ -71,9 +99,10 @@ export function sendApprovalPage(res: ServerResponse, req: PendingRequest): void
   // Long-poll the status endpoint; follow the redirect the server computed once decided.
   const script = `(function(){var el=document.getElementById('status');var url=${JSON.stringify(statusUrl)};
 function show(t,bad){el.textContent=t;el.className=bad?'bad':'';}
+function offer(to){var p=document.createElement('p');p.className='muted';var a=document.createElement('a');a.id='return';a.href=to;a.rel='noreferrer';a.textContent='return to '+new URL(to).host;p.append('Tunnelgate does not send you back to an address the owner has not approved for this client. If you started this connection yourself, you may ',a,' to tell the client.');el.after(p);}
 function poll(){fetch(url+'&wait=1',{cache:'no-store'}).then(function(r){return r.json();}).then(function(s){
 if(s.status==='approved'){show('Approved. Returning to the client...');location.replace(s.redirect);}
-else if(s.status==='denied'){show('The owner denied this request.',true);if(s.redirect)setTimeout(function(){location.replace(s.redirect);},1500);}
+else if(s.status==='denied'){show('The owner denied this request.',true);if(s.redirect)setTimeout(function(){location.replace(s.redirect);},1500);else if(s.return_to)offer(s.return_to);}
 else if(s.status==='expired'){show('This request expired. Start the connection again from the client.',true);}
 else if(s.status==='pending'){if(s.retry_after_ms)setTimeout(poll,s.retry_after_ms);else poll();}else{show('This request is no longer known. Start again from the client.',true);}
 }).catch(function(){setTimeout(poll,3000);});}poll();})();`;

@@ -188,7 +188,11 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     dataDir: deps.dataDir,
     clock,
     warn,
-    onChange: () => emit('grants', listGrants()),
+    onChange: () => {
+      // A client whose last grant went is no longer stored (only clients with a grant are).
+      void clients.release().catch((err: unknown) => warn(`clients.json: ${(err as Error).message}`));
+      emit('grants', listGrants());
+    },
     onAutoRevoke: (r) => emit('grant-revoked', revocationView(r)),
   });
   const clients = await createClientRegistry({
@@ -332,21 +336,23 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
       });
       // RFC 9207 §2: `iss` on every authorization response, so the client can tell which server answered.
       const iss = issuerOfResource(r.resource);
-      pending.decide(id, 'approved', withParams(r.redirectUri, { code, state: r.state, iss }));
+      pending.decide(id, 'approved', {
+        redirectTo: withParams(r.redirectUri, { code, state: r.state, iss }),
+      });
     },
 
     async deny(id) {
       const r = openRequest(id);
-      pending.decide(
-        id,
-        'denied',
-        withParams(r.redirectUri, {
-          error: 'access_denied',
-          error_description: 'The owner denied this request in Tunnelgate.',
-          state: r.state,
-          iss: issuerOfResource(r.resource),
-        }),
-      );
+      const answer = withParams(r.redirectUri, {
+        error: 'access_denied',
+        error_description: 'The owner denied this request in Tunnelgate.',
+        state: r.state,
+        iss: issuerOfResource(r.resource),
+      });
+      // RFC 9700 §4.11.2: the browser is sent back by itself only to an address the owner approved
+      // for this client before; otherwise the page says "denied" and offers the way back as a link.
+      const approved = grants.approvesRedirect(r.client.clientId, r.redirectUri);
+      pending.decide(id, 'denied', approved ? { redirectTo: answer } : { returnTo: answer });
     },
 
     listGrants,
@@ -356,6 +362,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         throw new Error(
           `No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`,
         );
+      await clients.release();
     },
 
     recentRevocations: () => grants.autoRevocations().map(revocationView),

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendApprovalPage, sendErrorPage, sendExpiredPage } from './approval-page.js';
+import { sendApprovalPage, sendDeniedPage, sendErrorPage, sendExpiredPage } from './approval-page.js';
 import type { AuthContext } from './auth-context.js';
 import type { LookupResult } from './client-registry.js';
 import { DRY_RUN_CIMD_HEADER } from './doctor-access.js';
@@ -99,9 +99,21 @@ export async function handleAuthorize(
   }
   if (!dryRun) ctx.clients.touch(client.clientId);
   const state = q.get('state') ?? undefined;
-  // RFC 9207 §2: error responses carry `iss` too (mix-up defence needs it on every response).
-  const fail = (error: string, description: string) =>
-    redirect(res, withParams(redirectUri, { error, error_description: description, state, iss: origin }));
+  // RFC 9700 §4.11.2: an error is redirected only to a URI the owner approved for this client (one
+  // of its grants was made through it). Registration is open to anyone, so a registered URI alone is
+  // unvetted: the AS would be an open redirector. Otherwise a page says what, with a link back.
+  const fail = (error: string, description: string) => {
+    // RFC 9207 §2: error responses carry `iss` too (mix-up defence needs it on every response).
+    const answer = withParams(redirectUri, { error, error_description: description, state, iss: origin });
+    if (ctx.grants.approvesRedirect(client.clientId, redirectUri)) return redirect(res, answer);
+    sendErrorPage(
+      res,
+      400,
+      `${description} (${error})`,
+      'The client sent a request Tunnelgate cannot accept; update or re-create the connector in the client.',
+      answer,
+    );
+  };
 
   if (q.get('response_type') !== 'code')
     return fail('unsupported_response_type', 'response_type must be "code".');
@@ -184,6 +196,7 @@ export function handleApprovalPage(ctx: AuthContext, res: ServerResponse, url: U
       'Start the connection again from the client.',
     );
   if ((r.status === 'approved' || r.status === 'denied') && r.redirectTo) return redirect(res, r.redirectTo);
+  if (r.status === 'denied') return sendDeniedPage(res, r.returnTo);
   if (r.status === 'expired') return sendExpiredPage(res);
   sendApprovalPage(res, r);
 }
@@ -205,7 +218,13 @@ export async function handleApprovalStatus(ctx: AuthContext, res: ServerResponse
   sendJson(
     res,
     200,
-    { status: r.status, redirect: r.status === 'pending' ? undefined : r.redirectTo, ...retry },
+    {
+      status: r.status,
+      redirect: r.status === 'pending' ? undefined : r.redirectTo,
+      // Denied, to an address never approved for this client: a link for the person, not a redirect.
+      ...(r.returnTo ? { return_to: r.returnTo } : {}),
+      ...retry,
+    },
     { noStore: true },
   );
 }

@@ -23,39 +23,72 @@ interface ClientsFile {
 }
 
 /**
- * Registered clients: Dynamic Client Registration (RFC 7591) records persisted in
- * `<dataDir>/auth/clients.json` (public clients only, so the file holds no secret), and Client ID
- * Metadata Document clients resolved on demand through the CIMD resolver.
+ * Registered clients. Dynamic Client Registration (RFC 7591) is open to anyone, so a registration
+ * lives in memory only, with a TTL refreshed by each authorization request, until the owner's
+ * approval turns into a grant: then `keep` writes the client to `<dataDir>/auth/clients.json`
+ * (public clients only, so the file holds no secret). The file therefore changes only when a client
+ * gains or loses its last grant, never per registration (issue 10: a flood of registrations rewrote
+ * the whole file each time, 454 MB a minute from one address). Client ID Metadata Document clients
+ * are resolved on demand through the CIMD resolver and never stored here.
  */
 export async function createClientRegistry(deps: {
   dataDir: string;
   clock: Clock;
   cimd: CimdResolver;
+  /** Registrations waiting for a grant, at most (the oldest unused one makes room). */
   maxClients?: number;
-  /** Whether a client holds a grant: such a client is never evicted to make room (a flood must not disconnect the owner). */
+  /** How long a registration without a grant is remembered after its last use; 24 h by default. */
+  registrationTtlMs?: number;
+  /** Whether a client holds a grant: such a client is stored, and never evicted to make room. */
   inUse?: (clientId: string) => boolean;
   warn?: (message: string) => void;
 }) {
   const path = join(deps.dataDir, 'auth', 'clients.json');
   const maxClients = deps.maxClients ?? 1000;
+  const ttlMs = deps.registrationTtlMs ?? 24 * 3_600_000;
+  const inUse = deps.inUse ?? (() => false);
   const file = await readJsonFile<ClientsFile>(path, { version: 1, clients: [] }, deps.warn);
-  const clients = new Map<string, ClientRecord>((file.clients ?? []).map((c) => [c.clientId, c]));
-  const writer = createSerialWriter(path, (): ClientsFile => ({
-    version: 1,
-    clients: [...clients.values()],
-  }));
+  /** Clients that hold a grant: exactly what clients.json lists. */
+  const kept = new Map<string, ClientRecord>();
+  /** Registrations without a grant, in memory, least recently used first (Map order). */
+  const provisional = new Map<string, { client: ClientRecord; expiresAt: number }>();
+  const writer = createSerialWriter(path, (): ClientsFile => ({ version: 1, clients: [...kept.values()] }));
+
+  /** A stored client's lastSeenAt changed: written at the next save or at close, not per request. */
+  let touchedKept = false;
+  const remember = (client: ClientRecord, now = deps.clock.now()) => {
+    provisional.delete(client.clientId);
+    provisional.set(client.clientId, { client, expiresAt: now + ttlMs });
+  };
+  // A file from before issue 10 may list thousands of clients without a grant: those go back to
+  // memory (they can still finish connecting for a while) and the file is rewritten once, small.
+  for (const c of file.clients ?? []) {
+    if (inUse(c.clientId)) kept.set(c.clientId, c);
+    else remember(c);
+  }
+  if (kept.size !== (file.clients ?? []).length) await writer.save();
+
+  function sweep(): void {
+    const now = deps.clock.now();
+    for (const [id, p] of provisional) {
+      if (p.expiresAt > now) break; // Map order is last use, so the rest are fresher
+      provisional.delete(id);
+    }
+  }
 
   /**
-   * Makes room for one more registration by dropping the stalest client without a grant (registration
-   * is open to anyone, so the list is bounded). False when every slot belongs to an approved client.
+   * Makes room for one more registration by dropping the least recently used one without a grant
+   * (registration is open to anyone, so the list is bounded). False when every slot is in use.
    */
   function makeRoom(): boolean {
-    if (clients.size < maxClients) return true;
-    const evictable = [...clients.values()].filter((c) => !deps.inUse?.(c.clientId));
-    const oldest = evictable.sort((a, b) => (a.lastSeenAt ?? a.createdAt) - (b.lastSeenAt ?? b.createdAt))[0];
-    if (!oldest) return false;
-    clients.delete(oldest.clientId);
-    return true;
+    sweep();
+    if (provisional.size < maxClients) return true;
+    for (const id of provisional.keys()) {
+      if (inUse(id)) continue;
+      provisional.delete(id);
+      return true;
+    }
+    return false;
   }
 
   return {
@@ -123,10 +156,8 @@ export async function createClientRegistry(deps: {
           description: `Tunnelgate already has ${maxClients} connected clients. The owner must revoke one in Tunnelgate before another can register.`,
         };
       }
-      if (!opts.dryRun) {
-        clients.set(client.clientId, client);
-        await writer.save();
-      }
+      // Memory only: the client reaches clients.json once it holds a grant (keep).
+      if (!opts.dryRun) remember(client, now);
       // RFC 7591 §3.2.1: the server may replace requested values; every client here is public, so
       // token_endpoint_auth_method is always "none" whatever was asked (ChatGPT asks for "none").
       const response: Record<string, unknown> = {
@@ -145,7 +176,8 @@ export async function createClientRegistry(deps: {
 
     /** Finds a client by id: a registered one, or a CIMD URL fetched (with SSRF care) and cached. */
     async lookup(clientId: string): Promise<LookupResult> {
-      const known = clients.get(clientId);
+      sweep();
+      const known = kept.get(clientId) ?? provisional.get(clientId)?.client;
       if (known) return { ok: true, client: known };
       if (!isCimdClientId(clientId))
         return {
@@ -178,14 +210,48 @@ export async function createClientRegistry(deps: {
       }
     },
 
-    /** Records that a client was used, so eviction drops the stale ones first. */
+    /** Records that a client was used: eviction drops stale ones first, and a registration lives on. */
     touch(clientId: string): void {
-      const c = clients.get(clientId);
-      if (c) c.lastSeenAt = deps.clock.now();
+      const c = kept.get(clientId) ?? provisional.get(clientId)?.client;
+      if (!c) return;
+      c.lastSeenAt = deps.clock.now();
+      if (kept.has(clientId)) touchedKept = true;
+      else remember(c);
+    },
+
+    /**
+     * Stores a registered client that now holds a grant (call before the grant is created, so a grant
+     * on disk always finds its client after a restart). Resolves once clients.json is written; no
+     * write when the client is already stored or is not a registration (CIMD).
+     */
+    async keep(clientId: string): Promise<void> {
+      const p = provisional.get(clientId);
+      if (!p) return;
+      provisional.delete(clientId);
+      kept.set(clientId, p.client);
+      await writer.save();
+    },
+
+    /** Moves stored clients that no longer hold any grant back to memory (TTL), and writes if any did. */
+    async release(): Promise<void> {
+      let changed = false;
+      for (const [id, c] of kept) {
+        if (inUse(id)) continue;
+        kept.delete(id);
+        remember(c);
+        changed = true;
+      }
+      // Also when nothing moved here: a concurrent call may have, and its write must be on disk.
+      await (changed ? writer.save() : writer.flush());
+    },
+
+    /** Whether clients.json lists this client (it holds a grant). */
+    isStored(clientId: string): boolean {
+      return kept.has(clientId);
     },
 
     async close(): Promise<void> {
-      await writer.save().catch(() => undefined);
+      await (touchedKept ? writer.save() : writer.flush()).catch(() => undefined);
     },
   };
 }

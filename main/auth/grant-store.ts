@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createSerialWriter, readJsonFile } from './json-file.js';
+import { redirectHost, redirectUriMatches } from './redirect-uri.js';
 import { hashToken, randomToken } from './token-codec.js';
 import type { Clock } from '../common/clock.js';
 
@@ -10,6 +11,11 @@ export interface Grant {
   clientId: string;
   clientName: string;
   redirectHost: string;
+  /**
+   * The redirect URI the owner approved (absent on grants from before it was recorded): the only
+   * place, with its client, that authorization errors may be redirected to (RFC 9700 §4.11.2).
+   */
+  redirectUri?: string;
   cimdUrl?: string;
   scopes: string[];
   /** The RFC 8707 resource the tokens are bound to (the MCP URL at approval time). */
@@ -167,6 +173,24 @@ export async function createGrantStore(deps: {
     /** Grants Tunnelgate revoked by itself lately, newest first. */
     autoRevocations(): GrantRevocation[] {
       return [...autoRevoked].reverse();
+    },
+
+    /**
+     * Whether the owner approved `redirectUri` for this client: some grant of the client was made
+     * through it. Only such a URI may receive an error redirect (RFC 9700 §4.11.2): anyone can register
+     * a client, so a registered URI alone is nobody's vetted address.
+     */
+    approvesRedirect(clientId: string, redirectUri: string): boolean {
+      for (const g of grants.values()) {
+        if (g.clientId !== clientId) continue;
+        if (
+          g.redirectUri !== undefined
+            ? redirectUriMatches([g.redirectUri], redirectUri)
+            : g.redirectHost === redirectHost(redirectUri)
+        )
+          return true;
+      }
+      return false;
     },
 
     /** The grant a refresh token names (by its id prefix), whatever the token's state. */

@@ -20,8 +20,13 @@ export interface PendingRequest {
   createdAt: number;
   expiresAt: number;
   status: 'pending' | 'approved' | 'denied' | 'expired';
-  /** Where the browser goes once decided: the redirect URI with `code` or `error`. */
+  /** Where the browser is sent once decided: the redirect URI with `code` or `error`. */
   redirectTo?: string;
+  /**
+   * An error answer for a redirect URI the owner never approved: not followed by itself, only offered
+   * as a link the person in the browser may choose (RFC 9700 §4.11.2).
+   */
+  returnTo?: string;
 }
 
 const PAIRING_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I/L: read aloud easily
@@ -156,12 +161,17 @@ export function createPendingRequests(deps: {
       return pending().sort((a, b) => a.createdAt - b.createdAt);
     },
 
-    /** Records the decision; `redirectTo` is computed by the caller (it mints the code). */
-    decide(id: string, status: 'approved' | 'denied', redirectTo: string): void {
+    /** Records the decision; where the browser goes is computed by the caller (it mints the code). */
+    decide(
+      id: string,
+      status: 'approved' | 'denied',
+      target: { redirectTo: string } | { returnTo: string },
+    ): void {
       const r = requests.get(id);
       if (!r) return;
       r.status = status;
-      r.redirectTo = redirectTo;
+      if ('redirectTo' in target) r.redirectTo = target.redirectTo;
+      else r.returnTo = target.returnTo;
       wake(id);
       deps.onChange?.();
     },

@@ -141,11 +141,14 @@ async function exchangeCode(
   if (resource !== undefined && !sameResource(resource, info.resource))
     return fail('invalid_target', `resource must be ${info.resource}.`);
   if (info.resource !== resourceFor(origin)) return fail('invalid_grant', URL_CHANGED);
+  // The registration was in memory only; with a grant it must survive a restart (client-registry.ts).
+  await ctx.clients.keep(info.clientId);
   const { grant, refreshToken } = await ctx.grants.create({
     clientId: info.clientId,
     clientName: info.clientName,
     cimdUrl: info.cimdUrl,
     redirectHost: redirectHost(info.redirectUri),
+    redirectUri: info.redirectUri,
     scopes: info.scopes,
     resource: info.resource,
     ...(info.authMethod ? { authMethod: info.authMethod } : {}),

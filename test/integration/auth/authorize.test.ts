@@ -10,9 +10,11 @@ import {
 } from '../../fixtures/auth/auth-harness.js';
 import {
   authorizeUrl,
+  connect,
   followApproval,
   getManual,
   register,
+  registerClient,
   startAuthorization,
 } from '../../fixtures/auth/oauth-steps.js';
 
@@ -90,9 +92,11 @@ describe('/oauth/authorize with owner approval', () => {
     assert.ok(s.redirect.startsWith(`${CHATGPT_REDIRECT}?code=`));
   });
 
-  it('redirects with access_denied when the owner denies', async () => {
+  it('redirects with access_denied when the owner denies a client at an address approved for it', async () => {
+    const approved = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
+    await connect(h, { clientId: approved, redirectUri: CHATGPT_REDIRECT });
     const id = await startAuthorization(h, {
-      clientId,
+      clientId: approved,
       redirectUri: CHATGPT_REDIRECT,
       challenge,
       state: 'd',
@@ -103,6 +107,34 @@ describe('/oauth/authorize with owner approval', () => {
     assert.equal(back.searchParams.get('state'), 'd');
     assert.equal(back.searchParams.get('iss'), h.base, 'RFC 9207: error responses carry iss too');
     assert.equal(back.searchParams.has('code'), false);
+  });
+
+  it('a denial for an address never approved is a page with a link back, never a redirect (RFC 9700 §4.11.2)', async () => {
+    const id = await startAuthorization(h, {
+      clientId,
+      redirectUri: CHATGPT_REDIRECT,
+      challenge,
+      state: 'd',
+    });
+    await h.auth.deny(id);
+    const page = await getManual(`${h.base}/oauth/approval?request=${id}`);
+    assert.equal(page.status, 403);
+    assert.equal(page.headers.get('location'), null);
+    const html = await page.text();
+    assert.match(html, /The owner denied this request/);
+    const href = /id="return" href="([^"]+)"/.exec(html)?.[1]?.replace(/&#38;/g, '&');
+    assert.ok(href, 'a link the person may follow');
+    const back = new URL(href);
+    assert.equal(`${back.origin}${back.pathname}`, CHATGPT_REDIRECT);
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    assert.equal(back.searchParams.get('iss'), h.base);
+    const status = (await (await fetch(`${h.base}/oauth/approval/status?request=${id}`)).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(status.status, 'denied');
+    assert.equal(status.redirect, undefined, 'the page script does not redirect by itself');
+    assert.equal(status.return_to, href);
   });
 
   it('expires pending requests after 10 minutes: page says so, the owner can no longer approve', async () => {
@@ -238,11 +270,18 @@ describe('/oauth/authorize with owner approval', () => {
     }
   });
 
-  describe('errors redirected to the registered URI with state', () => {
-    const cases: [string, () => string, string][] = [
+  describe('errors redirected, with state, only to a redirect URI the owner approved for the client', () => {
+    let approved: string;
+    before(async () => {
+      // Registers both ChatGPT URIs; the owner approves it through one of them only.
+      approved = ((await (await register(h, chatgptRegistrationBody())).json()) as { client_id: string })
+        .client_id;
+      await connect(h, { clientId: approved, redirectUri: CHATGPT_REDIRECT });
+    });
+    const cases: [string, (clientId: string) => string, string][] = [
       [
         'response_type token',
-        () =>
+        (clientId) =>
           authorizeUrl(h, {
             clientId,
             redirectUri: CHATGPT_REDIRECT,
@@ -254,12 +293,12 @@ describe('/oauth/authorize with owner approval', () => {
       ],
       [
         'missing code_challenge',
-        () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, state: 'k' }),
+        (clientId) => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, state: 'k' }),
         'invalid_request',
       ],
       [
         'plain PKCE method',
-        () =>
+        (clientId) =>
           authorizeUrl(h, {
             clientId,
             redirectUri: CHATGPT_REDIRECT,
@@ -271,24 +310,25 @@ describe('/oauth/authorize with owner approval', () => {
       ],
       [
         'missing PKCE method (means plain)',
-        () =>
+        (clientId) =>
           authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', method: null }),
         'invalid_request',
       ],
       [
         'malformed challenge',
-        () => authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: 'short', state: 'k' }),
+        (clientId) =>
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: 'short', state: 'k' }),
         'invalid_request',
       ],
       [
         'missing resource',
-        () =>
+        (clientId) =>
           authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge, state: 'k', resource: null }),
         'invalid_target',
       ],
       [
         'wrong resource',
-        () =>
+        (clientId) =>
           authorizeUrl(h, {
             clientId,
             redirectUri: CHATGPT_REDIRECT,
@@ -300,7 +340,7 @@ describe('/oauth/authorize with owner approval', () => {
       ],
       [
         'resource of another path',
-        () =>
+        (clientId) =>
           authorizeUrl(h, {
             clientId,
             redirectUri: CHATGPT_REDIRECT,
@@ -314,7 +354,7 @@ describe('/oauth/authorize with owner approval', () => {
     for (const [what, url, error] of cases) {
       it(what, async () => {
         const before = h.auth.listPending().length;
-        const res = await getManual(url());
+        const res = await getManual(url(approved));
         assert.equal(res.status, 302);
         const loc = new URL(res.headers.get('location')!);
         assert.equal(`${loc.origin}${loc.pathname}`, CHATGPT_REDIRECT);
@@ -323,7 +363,32 @@ describe('/oauth/authorize with owner approval', () => {
         assert.equal(loc.searchParams.get('iss'), h.base, 'RFC 9207 iss on error redirects');
         assert.equal(h.auth.listPending().length, before, 'no pending request created');
       });
+      it(`${what}: a page, not a redirect, for a client the owner never approved (RFC 9700 §4.11.2)`, async () => {
+        const before = h.auth.listPending().length;
+        const res = await getManual(url(clientId));
+        assert.equal(res.status, 400);
+        assert.equal(res.headers.get('location'), null);
+        assert.match(res.headers.get('content-type') ?? '', /text\/html/);
+        const html = await res.text();
+        assert.match(html, /refused/);
+        assert.ok(html.includes(`(${error})`), 'the page names the error');
+        assert.match(html, /return to chatgpt\.com/, 'a link back the person may choose');
+        assert.equal(h.auth.listPending().length, before, 'no pending request created');
+      });
     }
+
+    it('a page for a URI the client registered but the owner approved it through another one', async () => {
+      const res = await getManual(
+        authorizeUrl(h, {
+          clientId: approved,
+          redirectUri: CHATGPT_CONNECTOR_REDIRECT,
+          challenge,
+          method: 'plain',
+        }),
+      );
+      assert.equal(res.status, 400);
+      assert.equal(res.headers.get('location'), null);
+    });
   });
 
   it('escapes what the client says about itself on the page (no markup injection)', async () => {

@@ -9,7 +9,7 @@ import {
   startHarness,
   type Harness,
 } from '../../fixtures/auth/auth-harness.js';
-import { register } from '../../fixtures/auth/oauth-steps.js';
+import { connect, register } from '../../fixtures/auth/oauth-steps.js';
 
 describe('Dynamic Client Registration (RFC 7591)', () => {
   let h: Harness;
@@ -110,19 +110,36 @@ describe('Dynamic Client Registration (RFC 7591)', () => {
     assert.equal(form.status, 400);
   });
 
-  it('persists registrations in the data folder without any secret, and they survive a restart', async () => {
+  it('keeps a registration in memory only; clients.json lists a client once it holds a grant, and that survives a restart', async () => {
+    const file = join(h.dataDir, 'auth', 'clients.json');
+    const listed = async () => {
+      const text = await readFile(file, 'utf8').catch(() => '');
+      return {
+        text,
+        ids: text
+          ? (JSON.parse(text) as { clients: { clientId: string }[] }).clients.map((c) => c.clientId)
+          : [],
+      };
+    };
     const res = await register(h, chatgptRegistrationBody());
-    const { client_id } = (await res.json()) as { client_id: string };
-    const text = await readFile(join(h.dataDir, 'auth', 'clients.json'), 'utf8');
-    assert.ok(text.includes(client_id));
-    assert.equal(/secret/i.test(text), false);
+    const { client_id: waiting } = (await res.json()) as { client_id: string };
+    assert.equal((await listed()).ids.includes(waiting), false, 'a registration alone is not written down');
+    const { clientId: approved } = await connect(h, { redirectUri: CHATGPT_REDIRECT });
+    const after = await listed();
+    assert.deepEqual(after.ids, [approved], 'the approved client is stored, and only it');
+    assert.equal(/secret/i.test(after.text), false);
     await h.restart();
-    const authz = await fetch(`${h.base}/oauth/authorize?client_id=${client_id}&response_type=code`, {
-      redirect: 'manual',
-    });
+    const authorize = (clientId: string) =>
+      fetch(`${h.base}/oauth/authorize?client_id=${clientId}&response_type=code`, { redirect: 'manual' });
     // Known client (several redirect URIs, none given) => the page asks for redirect_uri, not "unknown client".
-    assert.equal(authz.status, 400);
-    assert.match(await authz.text(), /no redirect_uri/);
+    const known = await authorize(approved);
+    assert.equal(known.status, 302, 'one registered redirect URI: it is used');
+    const forgotten = await authorize(waiting);
+    assert.equal(forgotten.status, 400);
+    assert.match(await forgotten.text(), /not registered here/);
+    // Revoking its last grant takes the client out of the file again.
+    await h.auth.revokeGrant(h.auth.listGrants()[0]!.id);
+    assert.deepEqual((await listed()).ids, []);
   });
 });
 

@@ -185,6 +185,10 @@ describe(
       // A selector, not waitForFunction: a string predicate is eval'd in the page, which the page's CSP
       // (no 'unsafe-eval') refuses, so that check failed now and then depending on timing.
       await page.waitForSelector('#status.bad:has-text("denied")');
+      // RFC 9700 §4.11.2: this client's loopback URI was never approved, so the page does not send the
+      // browser there by itself; the person follows the link to tell the waiting client.
+      assert.equal(new URL(page.url()).pathname, '/oauth/approval');
+      await page.click('#return');
       const q = await callback;
       assert.equal(q.get('error'), 'access_denied');
       assert.deepEqual(errors, []);

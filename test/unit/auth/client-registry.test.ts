@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -98,5 +98,96 @@ describe('client names shown to the owner', () => {
         assert.equal(blank.client.clientName, 'Unnamed client');
       },
     );
+  });
+});
+
+describe('registrations stay in memory until they hold a grant (issue 10)', () => {
+  it('1,000 registrations write nothing; a grant writes that one client; losing it takes the client out', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tg-clients-'));
+    const file = join(dataDir, 'auth', 'clients.json');
+    const clock = createTestClock(0);
+    const granted = new Set<string>();
+    const cimd = createCimdResolver({ transport: refusingTransport, clock });
+    const open = () =>
+      createClientRegistry({ dataDir, clock, cimd, maxClients: 2000, inUse: (id) => granted.has(id) });
+    const stored = async () =>
+      (JSON.parse(await readFile(file, 'utf8')) as { clients: { clientId: string }[] }).clients.map(
+        (c) => c.clientId,
+      );
+    let r = await open();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 1000; i++) ids.push(idOf(await r.register(body(`flood ${i}`))));
+      await r.close();
+      await assert.rejects(stat(file), { code: 'ENOENT' }, 'no write for registrations');
+      r = await open();
+      assert.equal((await r.lookup(ids[0]!)).ok, false, 'and they do not outlive a restart');
+      const owner = idOf(await r.register(body('ChatGPT')));
+      assert.ok((await r.lookup(owner)).ok, 'a registration is usable from memory');
+      granted.add(owner);
+      await r.keep(owner);
+      assert.deepEqual(await stored(), [owner]);
+      const written = (await stat(file)).mtimeMs;
+      for (let i = 0; i < 100; i++) await r.register(body(`more ${i}`));
+      r.touch(owner);
+      assert.equal((await stat(file)).mtimeMs, written, 'registrations and uses do not rewrite it');
+      await r.close();
+      r = await open();
+      assert.ok((await r.lookup(owner)).ok, 'the client with a grant survives a restart');
+      granted.delete(owner);
+      await r.release();
+      assert.deepEqual(await stored(), []);
+      assert.ok((await r.lookup(owner)).ok, 'still known from memory for a while');
+    } finally {
+      await r.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a registration without a grant is forgotten a TTL after its last use', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tg-clients-'));
+    const clock = createTestClock(0);
+    const cimd = createCimdResolver({ transport: refusingTransport, clock });
+    const r = await createClientRegistry({ dataDir, clock, cimd, registrationTtlMs: 60_000 });
+    try {
+      const used = idOf(await r.register(body('used')));
+      const idle = idOf(await r.register(body('idle')));
+      clock.advance(50_000);
+      r.touch(used);
+      clock.advance(20_000);
+      assert.ok((await r.lookup(used)).ok);
+      assert.equal((await r.lookup(idle)).ok, false);
+    } finally {
+      await r.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a clients.json from before lists clients without a grant: they move to memory and the file shrinks once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'tg-clients-'));
+    const file = join(dataDir, 'auth', 'clients.json');
+    const clock = createTestClock(0);
+    const cimd = createCimdResolver({ transport: refusingTransport, clock });
+    const record = (id: string) => ({
+      clientId: id,
+      clientName: id,
+      redirectUris: [],
+      source: 'dcr',
+      createdAt: 0,
+    });
+    await mkdir(join(dataDir, 'auth'), { recursive: true });
+    await writeFile(file, JSON.stringify({ version: 1, clients: ['a', 'b', 'c'].map(record) }));
+    const r = await createClientRegistry({ dataDir, clock, cimd, inUse: (id) => id === 'b' });
+    try {
+      const text = await readFile(file, 'utf8');
+      assert.deepEqual(
+        (JSON.parse(text) as { clients: { clientId: string }[] }).clients.map((c) => c.clientId),
+        ['b'],
+      );
+      assert.ok((await r.lookup('a')).ok, 'the others can still finish connecting');
+    } finally {
+      await r.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
