@@ -148,6 +148,9 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
       'the dashboard shows the same pairing code as the sign-in page',
     );
     assert.match((await card.textContent()) ?? '', /E2E Connector/);
+    // Where and when it was asked, as the public listener saw it (no tunnel: the socket's address).
+    assert.equal(await card.getByTestId('request-address').textContent(), '127.0.0.1');
+    assert.match((await card.getByTestId('request-age').textContent()) ?? '', /^\d+ s ago$/);
     assert.equal(await page.locator('.nav .badge').textContent(), '1');
     await screenshot(page, 'e2e-approvals');
     await card.getByRole('button', { name: 'Approve all tools' }).click();

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { SCOPE_FULL, SCOPE_READ, type ApprovalRequestView, type GrantView } from '../../../preload/contract';
 import { api } from '../api';
-import { EmptyState, ErrorBanner, Loading, PageHeader } from '../components/bits';
+import { EmptyState, ErrorBanner, Loading, Notice, PageHeader } from '../components/bits';
 import { useAction } from '../hooks/use-action';
 import { useLive } from '../hooks/use-live';
 import { formatDateTime, formatRelative } from '../lib/format';
@@ -105,6 +105,13 @@ function PendingCard({
             <dd className="mono small ellipsis">{request.cimdUrl ?? `registration ${request.clientId}`}</dd>
             <dt>Asks for</dt>
             <dd>{scopeWords(request.requestedScopes)}</dd>
+            {/* Where and when it was asked: the owner's own request is the one from their network, just now. */}
+            <dt>From</dt>
+            <dd className="mono small" data-testid="request-address">
+              {request.address ?? 'unknown address'}
+            </dd>
+            <dt>Asked</dt>
+            <dd data-testid="request-age">{formatRelative(Math.min(request.createdAt, now), now)}</dd>
             <dt>Expires</dt>
             <dd>{expired ? 'expired' : formatRelative(request.expiresAt, now)}</dd>
           </dl>
@@ -235,9 +242,20 @@ export function ApprovalsPage() {
           When ChatGPT or another client asks to connect, its request appears here with a pairing code.
         </EmptyState>
       )}
-      {pending.data?.map((r) => (
-        <PendingCard key={r.id} request={r} now={now} onDone={refresh} />
-      ))}
+      {pending.data && pending.data.length > 1 && (
+        <Notice tone="warn">
+          <span data-testid="several-waiting">
+            {pending.data.length} requests are waiting. Approve only the one whose pairing code matches the
+            sign-in page you opened yourself; the others may be someone else&apos;s. Newest first.
+          </span>
+        </Notice>
+      )}
+      {/* Newest first: the owner approves the request they just started, seconds old. */}
+      {[...(pending.data ?? [])]
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((r) => (
+          <PendingCard key={r.id} request={r} now={now} onDone={refresh} />
+        ))}
       <h2 className="section-title">Approved clients</h2>
       {!grants.data && !grants.error && <Loading what="clients" />}
       {grants.data?.length === 0 && (

@@ -106,6 +106,7 @@ export function stubInit(overrides: Partial<StubInit> = {}): StubInit {
         redirectUri: 'https://chatgpt.com/connector/oauth/g-4f2a9c',
         cimdUrl: 'https://chatgpt.com/oauth/client.json',
         requestedScopes: ['mcp:full'],
+        address: '2001:db8:42::17',
         createdAt: now - 20_000,
         expiresAt: now + 5 * 60_000,
       },

@@ -478,6 +478,55 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'approvals');
   });
 
+  it('Approvals: several waiting requests each show pairing code, client, address and age, newest first', async () => {
+    const init = stubInit();
+    const base = init.approvals[0]!;
+    const now = Date.now();
+    init.approvals = [
+      {
+        ...base,
+        id: 'old-1',
+        pairingCode: 'AAA-111',
+        clientName: 'ChatGPT',
+        address: '203.0.113.9',
+        createdAt: now - 7 * 60_000,
+      },
+      {
+        ...base,
+        id: 'old-2',
+        pairingCode: 'BBB-222',
+        clientName: 'ChatGPT',
+        address: '2001:db8:66::1',
+        createdAt: now - 4 * 60_000,
+      },
+      {
+        ...base,
+        id: 'mine',
+        pairingCode: 'CCC-333',
+        clientName: 'ChatGPT',
+        address: '198.51.100.10',
+        createdAt: now - 5_000,
+      },
+    ];
+    const p = await open('approvals', init);
+    const { page } = p;
+    await page.getByTestId('several-waiting').waitFor();
+    assert.match((await page.getByTestId('several-waiting').textContent()) ?? '', /3 requests are waiting/);
+    const cards = page.locator('[data-request]');
+    assert.deepEqual(await cards.evaluateAll((els) => els.map((e) => e.getAttribute('data-request'))), [
+      'mine',
+      'old-2',
+      'old-1',
+    ]);
+    const first = cards.first();
+    assert.equal(await first.getByTestId('pairing-code').textContent(), 'CCC-333');
+    assert.equal(await first.getByTestId('request-address').textContent(), '198.51.100.10');
+    assert.match((await first.getByTestId('request-age').textContent()) ?? '', /^\d+ s ago$/);
+    assert.equal(await cards.nth(2).getByTestId('request-age').textContent(), '7 min ago');
+    assert.equal(await cards.nth(1).getByTestId('request-address').textContent(), '2001:db8:66::1');
+    await done(p, 'approvals-several');
+  });
+
   it('Approvals: a grant Tunnelgate revoked by itself is shown with what the client was told', async () => {
     const init = stubInit();
     init.status.revokedGrants = [
