@@ -245,11 +245,6 @@ export async function createClientRegistry(deps: {
       await (changed ? writer.save() : writer.flush());
     },
 
-    /** Whether clients.json lists this client (it holds a grant). */
-    isStored(clientId: string): boolean {
-      return kept.has(clientId);
-    },
-
     async close(): Promise<void> {
       await (touchedKept ? writer.save() : writer.flush()).catch(() => undefined);
     },
