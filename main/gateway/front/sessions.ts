@@ -179,9 +179,19 @@ export function createSessionStore(
       }
       return log;
     },
-    /** After its call: a stream that never became SSE has nothing to resume. */
+    /**
+     * After its call: a stream that never became SSE has nothing to resume; one that did is kept for
+     * the grace period (its answer may not have reached the client), then let go, so a session's
+     * memory holds only recent answers.
+     */
     settleStream(s: Session, log: StreamLog): void {
-      if (!log.started) s.streams.delete(log.key);
+      if (!log.started) {
+        s.streams.delete(log.key);
+        return;
+      }
+      setTimeout(() => {
+        if (s.streams.get(log.key) === log) s.streams.delete(log.key);
+      }, resumeGraceMs).unref();
     },
     /**
      * Opens the session's GET stream: a priming event (id + retry, SSE spec), then what the client has
