@@ -310,8 +310,11 @@ export interface TunnelgateApi {
   onServers(listener: (servers: ServerView[]) => void): Unsubscribe;
   onActivity(listener: (event: ActivityEvent) => void): Unsubscribe;
   onApprovals(listener: (pending: ApprovalRequestView[]) => void): Unsubscribe;
-  /** Each new entry of any server's log, as it happens. */
-  onServerLog(listener: (entry: ServerLogEntry) => void): Unsubscribe;
+  /**
+   * New entries of any server's log as they happen, in order, batched per turn of the event loop
+   * (a chatty server's burst of stderr lines is one event, not hundreds).
+   */
+  onServerLog(listener: (entries: ServerLogEntry[]) => void): Unsubscribe;
 }
 
 /** Method names, for IPC channel registration and the HTTP flavour of the contract. */

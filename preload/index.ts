@@ -77,7 +77,7 @@ const api = {
   onServers: (listener: (servers: ServerView[]) => void) => subscribe('servers', listener),
   onActivity: (listener: (event: ActivityEvent) => void) => subscribe('activity', listener),
   onApprovals: (listener: (pending: ApprovalRequestView[]) => void) => subscribe('approvals', listener),
-  onServerLog: (listener: (entry: ServerLogEntry) => void) => subscribe('serverLog', listener),
+  onServerLog: (listener: (entries: ServerLogEntry[]) => void) => subscribe('serverLog', listener),
 } satisfies TunnelgateApi;
 
 contextBridge.exposeInMainWorld('tunnelgate', api);

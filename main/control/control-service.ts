@@ -34,6 +34,8 @@ export type ControlService = TunnelgateApi & { close(): void };
 
 /** Most events one getActivity call returns (the renderer pages for more). */
 const MAX_ACTIVITY_PAGE = 100_000;
+/** Most log entries one serverLog event carries (older ones in a burst stay in getServerLogs). */
+const MAX_LOG_BATCH = 1000;
 const SECRET_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 /** How long a keychain availability answer is trusted before asking the OS again. */
 const KEYCHAIN_RECHECK_MS = 60_000;
@@ -60,7 +62,7 @@ export function createControlService(deps: ControlDeps): ControlService {
   const serverListeners = createListenerSet<ServerView[]>(onListenerError);
   const activityListeners = createListenerSet<ActivityEvent>(onListenerError);
   const approvalListeners = createListenerSet<ApprovalRequestView[]>(onListenerError);
-  const serverLogListeners = createListenerSet<ServerLogEntry>(onListenerError);
+  const serverLogListeners = createListenerSet<ServerLogEntry[]>(onListenerError);
 
   let urlChanged: AppStatus['urlChanged'];
   /** Origin of the auth-reported change the user acknowledged (it is not shown again). */
@@ -153,6 +155,13 @@ export function createControlService(deps: ControlDeps): ControlService {
   const serversPush = createCoalescer(() => {
     if (serverListeners.size) listServers().then((s) => serverListeners.emit(s), report('servers'));
   });
+  /** Log entries not yet pushed; only gathered while someone listens. */
+  let logBatch: ServerLogEntry[] = [];
+  const logPush = createCoalescer(() => {
+    const batch = logBatch;
+    logBatch = [];
+    if (batch.length) serverLogListeners.emit(batch);
+  });
   const approvalsPush = createCoalescer(() => {
     if (approvalListeners.size) approvalListeners.emit(deps.auth.listPending());
   });
@@ -197,7 +206,13 @@ export function createControlService(deps: ControlDeps): ControlService {
       statusPush.request();
     }),
     deps.activity.subscribe((e) => activityListeners.emit(e)),
-    deps.upstreams.onLog((e) => serverLogListeners.emit(e)),
+    deps.upstreams.onLog((e) => {
+      if (!serverLogListeners.size) return;
+      logBatch.push(e);
+      // A runaway server cannot pile up more than one store's worth between two turns.
+      if (logBatch.length > MAX_LOG_BATCH) logBatch = logBatch.slice(-MAX_LOG_BATCH);
+      logPush.request();
+    }),
   ];
 
   const playground = createPlayground({
@@ -349,7 +364,7 @@ export function createControlService(deps: ControlDeps): ControlService {
 
     close() {
       for (const off of subscriptions) off();
-      for (const c of [statusPush, serversPush, approvalsPush]) c.cancel();
+      for (const c of [statusPush, serversPush, approvalsPush, logPush]) c.cancel();
       for (const s of [
         statusListeners,
         serverListeners,

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AppStatus } from '../../preload/contract';
 import { api } from './api';
 import { ConnectorNotices } from './components/connector-notices';
@@ -55,6 +55,11 @@ export function App() {
     (l) => api().onStatus(l),
   );
   const connected = useStreamConnected();
+  const content = useRef<HTMLElement>(null);
+  // Pages share one scrolling column: a new page starts at its top, not where the last one was left.
+  useEffect(() => {
+    content.current?.scrollTo(0, 0);
+  }, [route]);
   const s = summary(status.data);
   const pending = status.data?.pendingApprovals ?? 0;
 
@@ -95,7 +100,7 @@ export function App() {
           <div className="sidebar-offline">Lost the connection to the gateway; reconnecting…</div>
         )}
       </nav>
-      <main className="content">
+      <main className="content" ref={content}>
         <ConnectorNotices status={status.data} />
         {route === 'connect' && <ConnectPage status={status.data} error={status.error} />}
         {route === 'servers' && <ServersPage />}

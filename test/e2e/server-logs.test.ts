@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
 import { pkg, shots, startHarness, type Harness } from './harness.js';
+import { screenshot } from './renderer/browser.js';
 
 const CRASHY = resolve(import.meta.dirname, '../fixtures/upstream/crashing-stdio-server.mjs');
 const TOKEN = 'sk-e2e-5f4e3d2c1b0a';
@@ -140,8 +141,17 @@ describe(
       await page.locator('[data-server="everything"]').getByRole('button', { name: /^Log/ }).click();
       await page.locator('[data-server="everything"]').getByRole('log').waitFor();
       await shots(page, 'e2e-servers-logs');
-      await card.scrollIntoViewIfNeeded();
-      await shots(page, 'e2e-servers-crash');
+      // The crash tail itself, scrolled into view in the narrow window too.
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        for (const width of [1280, 420]) {
+          await page.setViewportSize({ width, height: 800 });
+          await card.getByTestId('crash-tail').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+          await screenshot(page, `e2e-servers-crash-${colorScheme}-${width}`);
+        }
+      }
+      await page.emulateMedia({ colorScheme: 'light' });
+      await page.setViewportSize({ width: 1280, height: 800 });
     });
 
     it('every page fits a 420 px window (no sideways scrolling), light and dark', async () => {
@@ -156,8 +166,11 @@ describe(
       ];
       for (const [link, name] of pages) {
         await page.setViewportSize({ width: 420, height: 800 });
+        await page.locator('main.content').evaluate((el) => el.scrollTo(0, 1e6));
         await page.getByRole('link', { name: new RegExp(`^${link}`) }).click();
         await page.locator('.page h1').filter({ hasText: link }).first().waitFor();
+        const top = await page.locator('main.content').evaluate((el) => el.scrollTop);
+        assert.equal(top, 0, `${link} opens at its top, not where the last page was scrolled to`);
         if (name === 'activity') await page.locator('[data-outcome]').first().waitFor();
         if (name === 'playground') {
           await page.getByLabel('Search tools').fill('get-sum');
@@ -165,6 +178,15 @@ describe(
         }
         const wide = (await page.evaluate('document.documentElement.scrollWidth')) as number;
         assert.ok(wide <= 420, `${link}: the page is ${wide} px wide in a 420 px window`);
+        if (name === 'settings') {
+          // Form help text is plain text, not a grey chip (a tool-hint rule once leaked onto it).
+          type Styled = { getComputedStyle(e: unknown): { backgroundColor: string } };
+          const bg = await page
+            .locator('p.hint')
+            .first()
+            .evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).backgroundColor);
+          assert.equal(bg, 'rgba(0, 0, 0, 0)');
+        }
         await shots(page, `e2e-tour-${name}`);
       }
     });

@@ -31,22 +31,26 @@ export function useServerLog(server: string): ServerLog {
     let alive = true;
     const early: ServerLogEntry[] = [];
     let loaded = false;
-    const add = (e: ServerLogEntry) =>
+    const add = (batch: ServerLogEntry[]) =>
       setLog((prev) => {
-        if (prev.entries.length > 0 && prev.entries[prev.entries.length - 1]!.seq >= e.seq) return prev;
-        const entries = [...prev.entries, e];
+        const last = prev.entries.at(-1)?.seq ?? 0;
+        const fresh = batch.filter((e) => e.seq > last);
+        if (fresh.length === 0) return prev;
+        const entries = [...prev.entries, ...fresh];
         const cut = Math.max(0, entries.length - MAX_SHOWN_ENTRIES);
+        const crash = fresh.findLast((e) => e.exit)?.exit;
         return {
           ...prev,
           entries: cut ? entries.slice(cut) : entries,
           dropped: prev.dropped + cut,
-          lastCrash: e.exit ?? prev.lastCrash,
+          lastCrash: crash ?? prev.lastCrash,
         };
       });
-    const off = api().onServerLog((e) => {
-      if (e.server !== server) return;
-      if (loaded) add(e);
-      else early.push(e);
+    const off = api().onServerLog((batch) => {
+      const mine = batch.filter((e) => e.server === server);
+      if (mine.length === 0) return;
+      if (loaded) add(mine);
+      else early.push(...mine);
     });
     api()
       .getServerLogs(server)
@@ -54,7 +58,6 @@ export function useServerLog(server: string): ServerLog {
         (view) => {
           if (!alive) return;
           loaded = true;
-          const last = view.entries.at(-1)?.seq ?? 0;
           setLog({
             entries: view.entries.slice(-MAX_SHOWN_ENTRIES),
             lastCrash: view.lastCrash,
@@ -62,7 +65,7 @@ export function useServerLog(server: string): ServerLog {
             loaded: true,
             error: null,
           });
-          for (const e of early) if (e.seq > last) add(e);
+          add(early); // those already in the view are skipped by seq
         },
         (err: unknown) => alive && setLog((prev) => ({ ...prev, loaded: true, error: errorText(err) })),
       );

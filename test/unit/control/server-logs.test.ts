@@ -29,9 +29,16 @@ describe('control service: per-server logs', () => {
 
     const pushed = nextValue(svc.onServerLog);
     f.upstreams.logs.add('crashy', { kind: 'message', level: 'info', text: 'ping' });
-    const e = await pushed;
-    assert.equal(e.server, 'crashy');
-    assert.equal(e.text, 'ping');
+    f.upstreams.logs.add('crashy', { kind: 'stderr', text: 'pong' });
+    const batch = await pushed;
+    assert.deepEqual(
+      batch.map((e) => [e.server, e.text]),
+      [
+        ['crashy', 'ping'],
+        ['crashy', 'pong'],
+      ],
+      'one event for the entries of one turn, in order',
+    );
     svc.close();
     assert.equal(f.subscriberCount(), 0, 'close() lets go of the log store');
   });
