@@ -3,7 +3,12 @@
  * activity log, the gateway and the upstreams at start and again at each change on disk, with an
  * invalid edit reported and the previous config kept.
  */
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_RETENTION_DAYS, type ActivityLog } from './activity/index.js';
+import {
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_TOTAL_BYTES,
+  DEFAULT_RETENTION_DAYS,
+  type ActivityLog,
+} from './activity/index.js';
 import {
   findClaudeDesktopConfig,
   readClaudeServers,
@@ -46,6 +51,7 @@ export function createConfigRuntime(d: ConfigRuntimeDeps) {
     d.activity.configure({
       maxFileBytes: next?.config.activity?.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       retentionDays: next?.config.activity?.retentionDays ?? DEFAULT_RETENTION_DAYS,
+      maxTotalBytes: next?.config.activity?.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES,
     });
     const servers = serversOf(next);
     d.gateway()?.setServers(servers);

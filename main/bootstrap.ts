@@ -57,6 +57,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   const activity = createActivityLog({
     dir: join(dataDir, 'activity'),
     ringSize: initial.activity?.ringSize,
+    maxMemoryBytes: initial.activity?.maxMemoryBytes,
+    maxTotalBytes: initial.activity?.maxTotalBytes,
     maxFileBytes: initial.activity?.maxFileBytes,
     retentionDays: initial.activity?.retentionDays,
     onError: (err) => log.warn(`Activity log: ${err.message}`),

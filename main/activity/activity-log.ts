@@ -9,10 +9,14 @@ export interface ActivityLogOptions {
   dir: string;
   /** Events kept in memory for the window and `recent()`. */
   ringSize?: number;
+  /** Bytes (of JSON) of the events kept in memory; the oldest go first beyond it (default 32 MiB). */
+  maxMemoryBytes?: number;
   /** Rotate to a new file past this size (default 10 MiB). */
   maxFileBytes?: number;
   /** Delete files older than this many days (default 14). */
   retentionDays?: number;
+  /** All activity files together stay under this size; the oldest are deleted first (default 256 MiB). */
+  maxTotalBytes?: number;
   clock?: () => number;
   /** Progress of one call in flight is published at most this often (default 250 ms); the last always. */
   progressIntervalMs?: number;
@@ -41,8 +45,8 @@ export interface ActivityLog extends ActivitySink {
   exportJsonl(): Promise<string>;
   /** Secret values (resolved by main/secrets) to scrub wherever they appear. */
   addSecretValues(values: Iterable<string>): void;
-  /** Applies edited settings (`activity.maxFileBytes`, `activity.retentionDays`) while running. */
-  configure(limits: { maxFileBytes?: number; retentionDays?: number }): void;
+  /** Applies edited settings (`activity.maxFileBytes`, `.retentionDays`, `.maxTotalBytes`) while running. */
+  configure(limits: { maxFileBytes?: number; retentionDays?: number; maxTotalBytes?: number }): void;
   /** Writes what is queued. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -51,6 +55,27 @@ export interface ActivityLog extends ActivitySink {
 /** Defaults when the config says nothing (README: kept 14 days, files of 10 MiB). */
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_RETENTION_DAYS = 14;
+/** Issue 10: 10,000 events of 64 KB held 1.1 GB of memory and wrote 1.4 GB in 70 s; both are capped. */
+export const DEFAULT_MAX_MEMORY_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
+
+/** Caps of the free-text fields of a stored event (the payloads have the redactor's budget). */
+const MAX_TEXT = { target: 1000, error: 2000, client: 200, progress: 300 } as const;
+
+/** Cuts free text to `max` characters with the same marker as the redactor. */
+function capText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...[truncated ${text.length - max} chars]` : text;
+}
+
+/** Size in bytes of a value's JSON (what was cut); undefined when it cannot be serialised. */
+function jsonBytes(value: unknown): number | undefined {
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : Buffer.byteLength(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /** Creates the activity log. Nothing is read or written until the first event. */
 export function createActivityLog(options: ActivityLogOptions): ActivityLog {
@@ -61,23 +86,40 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     dir: options.dir,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     retentionDays: options.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    maxTotalBytes: options.maxTotalBytes ?? DEFAULT_MAX_TOTAL_BYTES,
     clock,
     onError: options.onError,
   });
-  // Fixed-size circular buffer: O(1) insert, no array shifting at 10,000 events.
+  const maxMemory = Math.max(1, options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES);
+  // Fixed-size circular buffer: O(1) insert, no array shifting at 10,000 events. Bounded twice: by
+  // count (the slots) and by the JSON bytes of what it holds (the oldest are dropped first).
   const ring: (ActivityEvent | undefined)[] = new Array(ringSize);
-  let count = 0;
+  const sizes = new Float64Array(ringSize);
+  let heldBytes = 0;
+  /** The lowest id the ring may still hold. */
+  let oldest = 1;
   let nextId = 1;
   const listeners = new Set<(event: ActivityEvent) => void>();
 
   const scrub = (input: Omit<ActivityEvent, 'id'>, id: number): ActivityEvent => {
     const event: ActivityEvent = { id, ...input };
-    if (event.target !== undefined) event.target = redactor.redactText(event.target);
-    if (event.error) event.error = { ...event.error, message: redactor.redactText(event.error.message) };
+    // Secrets out first, then the cut: a cut must never leave half a secret behind.
+    const text = (t: string, max: number): string => capText(redactor.redactText(String(t)), max);
+    if (event.target !== undefined) event.target = text(event.target, MAX_TEXT.target);
+    if (event.error) event.error = { ...event.error, message: text(event.error.message, MAX_TEXT.error) };
     if (event.client?.name !== undefined)
-      event.client = { ...event.client, name: redactor.redactText(event.client.name) };
-    if ('request' in event) event.request = redactor.redact(event.request);
-    if ('response' in event) event.response = redactor.redact(event.response);
+      event.client = { ...event.client, name: text(event.client.name, MAX_TEXT.client) };
+    if (event.progress?.message !== undefined)
+      event.progress = { ...event.progress, message: text(event.progress.message, MAX_TEXT.progress) };
+    const cut: NonNullable<ActivityEvent['truncated']> = {};
+    for (const key of ['request', 'response'] as const) {
+      if (!(key in event)) continue;
+      const { value, truncated } = redactor.redactCapped(event[key]);
+      if (truncated) cut[key] = jsonBytes(event[key]) ?? -1;
+      event[key] = value;
+    }
+    if (cut.request !== undefined || cut.response !== undefined) event.truncated = cut;
+    else delete event.truncated;
     return event;
   };
 
@@ -91,13 +133,30 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
       }
     }
   };
-  /** Puts an event in the ring: a new id takes the next slot, an update replaces its own (if still held). */
-  const hold = (event: ActivityEvent, fresh: boolean): void => {
+  const drop = (id: number): void => {
+    const slot = (id - 1) % ringSize;
+    if (ring[slot]?.id !== id) return;
+    ring[slot] = undefined;
+    heldBytes -= sizes[slot]!;
+    sizes[slot] = 0;
+  };
+  /**
+   * Puts an event in the ring: a new id takes the next slot, an update replaces its own (if still
+   * held). `bytes` is the length of its JSON. The newest event always stays, however big.
+   */
+  const hold = (event: ActivityEvent, fresh: boolean, bytes: number): void => {
     const slot = (event.id - 1) % ringSize;
     if (fresh) {
+      drop(event.id - ringSize);
       ring[slot] = event;
-      count = Math.min(count + 1, ringSize);
-    } else if (ring[slot]?.id === event.id) ring[slot] = event;
+      oldest = Math.max(oldest, event.id - ringSize + 1);
+    } else if (ring[slot]?.id === event.id) {
+      ring[slot] = event;
+      heldBytes -= sizes[slot]!;
+    } else return;
+    sizes[slot] = bytes;
+    heldBytes += bytes;
+    while (heldBytes > maxMemory && oldest < nextId - 1) drop(oldest++);
   };
   const progressEvery = options.progressIntervalMs ?? 250;
   const timers = new Set<NodeJS.Timeout>();
@@ -106,8 +165,9 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     record(input) {
       try {
         const event = scrub(input, nextId++);
-        hold(event, true);
-        writer.append(JSON.stringify(event));
+        const line = JSON.stringify(event);
+        hold(event, true, line.length);
+        writer.append(line);
         publish(event);
       } catch (err) {
         // ActivitySink contract: recording must never break a call.
@@ -120,9 +180,11 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
       let lastSent = 0;
       let timer: NodeJS.Timeout | undefined;
       let ended = false;
+      let size = 0;
       try {
         current = scrub({ ...input, outcome: 'pending' }, nextId++);
-        hold(current, true);
+        size = JSON.stringify(current).length;
+        hold(current, true, size);
         publish(current);
       } catch (err) {
         fail(err);
@@ -132,14 +194,17 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
         timer = undefined;
         if (ended || !current) return;
         lastSent = clock();
-        hold(current, false);
+        hold(current, false, size + MAX_TEXT.progress);
         publish(current);
       };
       return {
         progress(p) {
           if (ended || !current) return;
           try {
-            const message = p.message === undefined ? undefined : redactor.redactText(String(p.message));
+            const message =
+              p.message === undefined
+                ? undefined
+                : capText(redactor.redactText(String(p.message)), MAX_TEXT.progress);
             current = { ...current, progress: message === undefined ? { ...p } : { ...p, message } };
             // Bounded: a tool reporting progress thousands of times a second costs a few events.
             const wait = lastSent + progressEvery - clock();
@@ -162,9 +227,12 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
           try {
             const event = scrub(final, current?.id ?? nextId++);
             if (current && 'request' in current) event.request = current.request;
+            if (current?.truncated?.request !== undefined)
+              event.truncated = { ...event.truncated, request: current.truncated.request };
             if (current?.progress && !event.progress) event.progress = current.progress;
-            hold(event, current === undefined);
-            writer.append(JSON.stringify(event));
+            const line = JSON.stringify(event);
+            hold(event, current === undefined, line.length);
+            writer.append(line);
             publish(event);
           } catch (err) {
             fail(err);
@@ -177,7 +245,7 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
       const out: ActivityEvent[] = [];
       const newest = nextId - 1;
       const start = query.beforeId !== undefined ? Math.min(newest, query.beforeId - 1) : newest;
-      for (let id = start; id > newest - count && out.length < limit; id--) {
+      for (let id = start; id >= oldest && out.length < limit; id--) {
         const e = ring[(id - 1) % ringSize];
         if (e && e.id === id) out.push(e);
       }
@@ -189,7 +257,9 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     },
     async clear() {
       ring.fill(undefined);
-      count = 0;
+      sizes.fill(0);
+      heldBytes = 0;
+      oldest = nextId;
       await writer.clear();
     },
     async exportJsonl() {

@@ -3,6 +3,7 @@ export type { ActivityEvent } from './types.js';
 export {
   createActivityLog,
   DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_TOTAL_BYTES,
   DEFAULT_RETENTION_DAYS,
   type ActivityLog,
 } from './activity-log.js';

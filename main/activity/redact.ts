@@ -10,7 +10,11 @@ export interface RedactorOptions {
   maxArrayItems?: number;
   /** Objects keep this many keys, then a marker key. */
   maxKeys?: number;
-  /** Rough budget of characters per redacted value; beyond it the rest is replaced by markers. */
+  /**
+   * Rough budget of characters per redacted value; beyond it the rest is replaced by markers. The
+   * activity log keeps thousands of events in memory and on disk: one 64 KB argument must not cost
+   * 64 KB in each (issue 10), so the default is small; the full size is recorded beside the cut.
+   */
   maxTotalChars?: number;
 }
 
@@ -21,6 +25,8 @@ export interface RedactorOptions {
  */
 export interface Redactor {
   redact(value: unknown): unknown;
+  /** As redact(), and whether anything was cut (the caller then records the full size). */
+  redactCapped(value: unknown): { value: unknown; truncated: boolean };
   /** Replaces registered secret values inside free text (error messages, targets). */
   redactText(text: string): string;
   addSecretValues(values: Iterable<string>): void;
@@ -66,6 +72,9 @@ export function isSecretKey(key: string): boolean {
   return secret;
 }
 
+/** Default character budget of one redacted value (an event's request, or its response). */
+export const DEFAULT_MAX_VALUE_CHARS = 8_000;
+
 // Shorter values would redact ordinary words and numbers everywhere; a real secret is longer.
 const MIN_SECRET_LENGTH = 6;
 
@@ -75,7 +84,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   const maxDepth = options.maxDepth ?? 10;
   const maxItems = options.maxArrayItems ?? 200;
   const maxKeys = options.maxKeys ?? 200;
-  const maxTotal = options.maxTotalChars ?? 64_000;
+  const maxTotal = options.maxTotalChars ?? DEFAULT_MAX_VALUE_CHARS;
   const secrets = new Set<string>();
   // Longest first, so a secret containing another is replaced whole.
   let ordered: string[] = [];
@@ -86,15 +95,20 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return out;
   };
 
-  const redact = (value: unknown): unknown => {
+  const redactCapped = (value: unknown): { value: unknown; truncated: boolean } => {
     let budget = maxTotal;
+    let truncated = false;
+    const cut = <T>(marker: T): T => {
+      truncated = true;
+      return marker;
+    };
     const visit = (v: unknown, depth: number): unknown => {
-      if (budget <= 0) return '[truncated]';
+      if (budget <= 0) return cut('[truncated]');
       if (typeof v === 'string') {
         // Secrets first, then cut: a cut must never leave half a secret behind.
         let s = redactText(v);
         const limit = Math.min(maxString, Math.max(budget, 0));
-        if (s.length > limit) s = `${s.slice(0, limit)}...[truncated ${s.length - limit} chars]`;
+        if (s.length > limit) s = cut(`${s.slice(0, limit)}...[truncated ${s.length - limit} chars]`);
         budget -= s.length;
         return s;
       }
@@ -106,17 +120,17 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
             ? undefined
             : v;
       }
-      if (depth >= maxDepth) return '[truncated: nested too deeply]';
+      if (depth >= maxDepth) return cut('[truncated: nested too deeply]');
       if (Array.isArray(v)) {
         const out: unknown[] = [];
         for (let i = 0; i < v.length && i < maxItems; i++) {
           if (budget <= 0) {
-            out.push(`[truncated ${v.length - i} more items]`);
+            out.push(cut(`[truncated ${v.length - i} more items]`));
             return out;
           }
           out.push(visit(v[i], depth + 1));
         }
-        if (v.length > maxItems) out.push(`[truncated ${v.length - maxItems} more items]`);
+        if (v.length > maxItems) out.push(cut(`[truncated ${v.length - maxItems} more items]`));
         return out;
       }
       const out: Record<string, unknown> = {};
@@ -124,7 +138,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       let n = 0;
       for (const [key, val] of entries) {
         if (n >= maxKeys || budget <= 0) {
-          out['[truncated]'] = `${entries.length - n} more keys`;
+          out['[truncated]'] = cut(`${entries.length - n} more keys`);
           break;
         }
         n++;
@@ -136,11 +150,13 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
       }
       return out;
     };
-    return visit(value, 0);
+    const out = visit(value, 0);
+    return { value: out, truncated };
   };
 
   return {
-    redact,
+    redact: (value) => redactCapped(value).value,
+    redactCapped,
     redactText,
     addSecretValues(values) {
       for (const v of values) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) secrets.add(v);

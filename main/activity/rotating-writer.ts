@@ -8,11 +8,15 @@ export interface RotatingWriterOptions {
   maxFileBytes: number;
   /** Files of days older than this are deleted. */
   retentionDays: number;
+  /** All activity files together stay under this size: the oldest files are deleted first. */
+  maxTotalBytes?: number;
   clock: () => number;
   /** Delay that groups appends into one write. */
   flushDelayMs?: number;
   /** Lines kept waiting while the disk is slow or failing; older ones are dropped beyond it. */
   maxPendingLines?: number;
+  /** The same bound in bytes (default 16 MiB): many big lines must not pile up in memory either. */
+  maxPendingBytes?: number;
   onError?: (err: Error) => void;
 }
 
@@ -23,7 +27,7 @@ export interface RotatingWriterOptions {
 export interface RotatingWriter {
   append(line: string): void;
   /** New limits (settings edited while running); retention is applied at the next write. */
-  setLimits(limits: { maxFileBytes?: number; retentionDays?: number }): void;
+  setLimits(limits: { maxFileBytes?: number; retentionDays?: number; maxTotalBytes?: number }): void;
   /** Resolves once everything appended so far is on disk. */
   flush(): Promise<void>;
   /** Deletes every activity file (after writing what is queued, so nothing reappears later). */
@@ -36,9 +40,12 @@ const DAY_MS = 86_400_000;
 export function createRotatingWriter(options: RotatingWriterOptions): RotatingWriter {
   const { dir, clock } = options;
   let { maxFileBytes, retentionDays } = options;
+  let maxTotalBytes = options.maxTotalBytes ?? Infinity;
   const flushDelay = options.flushDelayMs ?? 50;
   const maxPending = options.maxPendingLines ?? 100_000;
+  const maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
   let pending: string[] = [];
+  let pendingBytes = 0;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
@@ -46,6 +53,8 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   let current: { day: string; index: number; size: number } | undefined;
   let closed = false;
   let prunedDay: string | undefined;
+  /** Limits edited while a file is open: the size cap is applied at the next batch, not the next file. */
+  let sizePruneDue = false;
 
   const report = (err: unknown): void =>
     options.onError?.(err instanceof Error ? err : new Error(String(err)));
@@ -55,6 +64,34 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     prunedDay = today;
     const oldest = utcDay(Date.parse(`${today}T00:00:00Z`) - retentionDays * DAY_MS);
     for (const f of await listActivityFiles(dir)) if (f.day < oldest) await rm(f.path, { force: true });
+  };
+
+  /** A file never grows past the total either (one file bigger than the total would break it). */
+  const fileCap = (): number => Math.min(maxFileBytes, maxTotalBytes);
+
+  /**
+   * Size cap of the folder, applied whenever a file is opened: the older files plus a full current
+   * one must fit in maxTotalBytes, so the oldest go first (issue 10: 1.4 GB written in 70 s).
+   */
+  const pruneSize = async (keep: string): Promise<void> => {
+    if (!Number.isFinite(maxTotalBytes)) return;
+    const files = (await listActivityFiles(dir)).filter((f) => f.name !== keep);
+    const sized = await Promise.all(
+      files.map(async (f) => ({
+        path: f.path,
+        size: await stat(f.path).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      })),
+    );
+    let total = sized.reduce((n, f) => n + f.size, 0);
+    const budget = Math.max(0, maxTotalBytes - fileCap());
+    for (const f of sized) {
+      if (total <= budget) break;
+      await rm(f.path, { force: true });
+      total -= f.size;
+    }
   };
 
   const openFor = async (day: string): Promise<void> => {
@@ -70,8 +107,10 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     if (handle) return;
     // Only when a file is opened, not on every batch (the folder may have been removed meanwhile).
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const name = activityFileName(day, current.index);
+    await pruneSize(name);
     // 0600: arguments and results may be private even with credentials redacted.
-    handle = await open(join(dir, activityFileName(day, current.index)), 'a', 0o600);
+    handle = await open(join(dir, name), 'a', 0o600);
   };
 
   const rotate = async (): Promise<void> => {
@@ -85,6 +124,7 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     if (pending.length === 0) return;
     const lines = pending;
     pending = [];
+    pendingBytes = 0;
     if (dropped > 0) {
       const message = `${dropped} events were not written (the disk was too slow or failing)`;
       lines.unshift(
@@ -101,6 +141,10 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     const day = utcDay(clock());
     await prune(day);
     await openFor(day);
+    if (sizePruneDue) {
+      sizePruneDue = false;
+      await pruneSize(activityFileName(current!.day, current!.index));
+    }
     // Rotation happens between lines, never inside one; a line bigger than a file gets a file of its own.
     let batch = '';
     let batchBytes = 0;
@@ -115,7 +159,7 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
       const text = `${line}\n`;
       const bytes = Buffer.byteLength(text);
       const used = current!.size + batchBytes;
-      if (used > 0 && used + bytes > maxFileBytes) {
+      if (used > 0 && used + bytes > fileCap()) {
         await writeOut();
         await rotate();
       }
@@ -139,6 +183,10 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   return {
     setLimits(limits) {
       if (limits.maxFileBytes !== undefined) maxFileBytes = limits.maxFileBytes;
+      if (limits.maxTotalBytes !== undefined && limits.maxTotalBytes !== maxTotalBytes) {
+        maxTotalBytes = limits.maxTotalBytes;
+        sizePruneDue = true;
+      }
       if (limits.retentionDays !== undefined && limits.retentionDays !== retentionDays) {
         retentionDays = limits.retentionDays;
         prunedDay = undefined;
@@ -147,8 +195,9 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     append(line) {
       if (closed) return;
       pending.push(line);
-      if (pending.length > maxPending) {
-        pending.shift();
+      pendingBytes += line.length;
+      while (pending.length > 1 && (pending.length > maxPending || pendingBytes > maxPendingBytes)) {
+        pendingBytes -= pending.shift()!.length;
         dropped++;
       }
       timer ??= setTimeout(() => {

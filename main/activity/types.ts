@@ -31,6 +31,11 @@ export interface ActivityEvent {
   request?: unknown;
   /** Result, secrets redacted, large values truncated. */
   response?: unknown;
+  /**
+   * Set when `request` or `response` was cut to the stored cap (their text then carries
+   * `[truncated ...]` markers): the full size of each cut value, in bytes of JSON.
+   */
+  truncated?: { request?: number; response?: number };
 }
 
 /** Every outcome, in the order filters list them. */

@@ -181,7 +181,11 @@ export const configSchema = z
       .object({
         retentionDays: z.number().int().positive().optional(),
         maxFileBytes: z.number().int().positive().optional(),
+        /** All log files together (the oldest are deleted first). */
+        maxTotalBytes: z.number().int().positive().optional(),
         ringSize: z.number().int().positive().optional(),
+        /** Memory of the events kept for the window (JSON bytes). */
+        maxMemoryBytes: z.number().int().positive().optional(),
       })
       .strict()
       .optional(),

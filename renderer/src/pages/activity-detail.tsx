@@ -86,6 +86,14 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
           {event.error.message}
         </div>
       )}
+      {event.truncated && (
+        <p className="muted small" data-testid="detail-truncated">
+          Shortened for the log (see the [truncated] markers):
+          {event.truncated.request !== undefined && ` full request ${formatBytes(event.truncated.request)}.`}
+          {event.truncated.response !== undefined &&
+            ` full response ${formatBytes(event.truncated.response)}.`}
+        </p>
+      )}
       <JsonBlock title="Request" value={event.request} />
       <JsonBlock title="Response" value={event.response} />
     </aside>
