@@ -4,6 +4,7 @@ import { isPerClient, isStdioServer, PER_CLIENT_DEFAULTS, type ServerConfig } fr
 import { systemClock, type Clock } from '../../common/clock.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
+import { sharedGroupReaper } from './group-reaper.js';
 import {
   createSupervisedUpstream,
   type PrepareResult,
@@ -257,6 +258,8 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
       const all = [...entries];
       entries.clear();
       await Promise.all(all.map(([name, entry]) => retire(name, entry, true)));
+      // Our own reaper process ends with us (reaped here, not left to init) when it watches nothing.
+      await sharedGroupReaper().closeIfIdle();
     },
   });
   return api as unknown as UpstreamManager;

@@ -13,6 +13,7 @@ import {
 import { StderrTail } from './stderr-tail.js';
 import { StartError } from './messages.js';
 import type { ServerLogInput } from './server-log.js';
+import { sharedGroupReaper, type GroupReaper } from './group-reaper.js';
 
 export interface StdioTransportOptions {
   name: string;
@@ -22,6 +23,8 @@ export interface StdioTransportOptions {
   maxLineBytes?: number;
   /** The live server log: each stderr line (masked), our notes, and an exit we did not ask for. */
   log?: (entry: ServerLogInput) => void;
+  /** Ends the server's process group if the gateway dies without stopping it (default: the shared one). */
+  reaper?: GroupReaper;
 }
 
 /** Extra surface of the stdio link: the captured stderr, for error messages and the Servers page. */
@@ -38,7 +41,9 @@ const EXIT_FLUSH_MS = 300;
 /**
  * MCP stdio transport (spec "Transports: stdio"): newline-delimited JSON on stdin/stdout, stderr is
  * free-form logging that we keep (last lines) to explain failures. The child runs in its own process
- * group so that close() also stops whatever it spawned (npx -> node, uvx -> python).
+ * group so that close() also stops whatever it spawned (npx -> node, uvx -> python); the group is
+ * registered with the reaper (group-reaper.ts), which ends it should the gateway die by SIGKILL.
+ * Windows has no process groups: there the tree is ended with taskkill /T (untested here).
  */
 export function createStdioTransport(opts: StdioTransportOptions): StdioTransport {
   const { config, name } = opts;
@@ -57,6 +62,7 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             : { kind: 'stderr', text: line },
         )),
   );
+  const reaper = opts.reaper ?? sharedGroupReaper();
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let closing = false;
@@ -94,7 +100,8 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
             if (finished) return;
             finished = true;
             clearTimeout(fallback);
-            // Whatever the dead server left running in its group is of no use to anyone now.
+            // Whatever the dead server left running in its group is of no use to anyone now (the
+            // connection then calls close(), which kills what ignored this).
             if (!closing) killGroup(proc, 'SIGTERM');
             done();
             if (spawned && !closing) {
@@ -133,6 +140,7 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
         });
         proc.once('spawn', () => {
           spawned = true;
+          if (proc.pid !== undefined) reaper.add(proc.pid);
           resolve();
         });
         proc.stdin?.on('error', () => {}); // EPIPE after exit: reported through 'close'
@@ -189,6 +197,7 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
       await exited;
       // Children the server left behind in its process group go too.
       killGroup(proc, 'SIGKILL');
+      if (proc.pid !== undefined) reaper.remove(proc.pid);
     },
   };
   return transport;
@@ -197,8 +206,14 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
 function killGroup(proc: ChildProcess, signal: NodeJS.Signals): void {
   if (proc.pid === undefined) return;
   try {
-    if (isWindows) proc.kill(signal);
-    else process.kill(-proc.pid, signal);
+    if (!isWindows) process.kill(-proc.pid, signal);
+    else if (signal === 'SIGKILL' && proc.exitCode === null && proc.signalCode === null)
+      // No groups on Windows: the tree of the server, while its pid still names it.
+      spawn('taskkill', ['/PID', String(proc.pid), '/T', '/F'], { stdio: 'ignore', windowsHide: true }).on(
+        'error',
+        () => {},
+      );
+    else proc.kill(signal);
   } catch {
     // ESRCH: already gone
   }
