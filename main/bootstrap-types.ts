@@ -29,6 +29,11 @@ export interface TunnelgateOptions {
   /** `--public-port N`: the public listener a tunnel or proxy forwards to; else `gateway.publicPort`, else a free port. */
   publicPort?: number;
   /**
+   * Public port when a public URL is set (the user's own proxy) but no public port is: a stable one,
+   * so the proxy's target does not move at each start (`serve` passes DEFAULT_PUBLIC_PORT).
+   */
+  defaultPublicPort?: number;
+  /**
    * Start the tunnel now (`--no-tunnel`: false). Default: unless `tunnel.mode` is "off", or it is
    * "quick" while a public URL is given (`--public-url` / `gateway.publicUrl`: the user's own proxy).
    */

@@ -104,6 +104,11 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     options.auth ?? initial.gateway?.auth ?? (autoTunnel || publicUrlOption ? 'oauth' : 'none');
   // `--auth none` with nothing public: loopback only, no auth hook (issue 2); the tunnel then stays off.
   const localOnly = authMode === 'none' && !autoTunnel && !publicUrlOption;
+  const chosenPublicPort = options.publicPort ?? initial.gateway?.publicPort;
+  // A loopback public URL names the public listener itself; a proxy's URL gets the stable default.
+  const publicUrlPort = loopbackPort(publicUrlOption);
+  /** A proxy forwards to a port the user did not choose: they must be told which (and which not). */
+  const proxyNotice = !!publicUrlOption && chosenPublicPort === undefined && publicUrlPort === undefined;
 
   const tunnel: TunnelHolder = { manager: undefined, localOnly };
   const publicOrigin = (): string | null => {
@@ -174,7 +179,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     // client could write it, so there the socket address counts.
     trustCloudflare: () => !publicUrlOption || tunnel.manager !== undefined,
     port: options.port ?? initial.gateway?.port ?? DEFAULT_PORT,
-    publicPort: options.publicPort ?? initial.gateway?.publicPort ?? 0,
+    publicPort:
+      chosenPublicPort ?? publicUrlPort ?? (publicUrlOption ? options.defaultPublicPort : undefined) ?? 0,
     onToolsList: (principal, tools) => connectors.onToolsList(principal, tools),
   });
 
@@ -300,6 +306,15 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       log.info(`MCP endpoint: ${endpoint}`);
       if (auth) log.info(`Public listener: http://127.0.0.1:${publicPort}`);
       if (auth && publicUrlOption) log.info(`Connector URL: ${joinUrl(publicUrlOption, mcpPath())}`);
+      // Since the listener split (issue 10) the MCP endpoint is for this computer only: a proxy pointed
+      // at it (the old single port) would reach tools without OAuth. It refuses proxied requests, but
+      // the user must hear where to point the proxy before they find out that way.
+      if (auth && proxyNotice)
+        log.warn(
+          `Point your reverse proxy for ${publicUrlOption} at the public listener http://127.0.0.1:${publicPort} ` +
+            `(chosen because --public-port was not given; fix it with --public-port N or gateway.publicPort). ` +
+            `Never at the MCP endpoint ${endpoint}: that one serves this computer's programs without OAuth.`,
+        );
 
       let dashboardUrl: string | undefined;
       if (options.dashboard) {
@@ -355,4 +370,12 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       return stopping;
     },
   };
+}
+
+/** The port of an http loopback public URL (`--public-url http://127.0.0.1:Q`), else undefined. */
+function loopbackPort(url: string | undefined): number | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  return u.protocol === 'http:' && loopback && u.port !== '' ? Number(u.port) : undefined;
 }

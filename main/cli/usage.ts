@@ -1,4 +1,4 @@
-import { DEFAULT_PORT } from '../config/schema.js';
+import { DEFAULT_PORT, DEFAULT_PUBLIC_PORT } from '../config/schema.js';
 
 /** Help texts, one per command; printed for `--help` and after a usage error. */
 export const USAGE = {
@@ -23,7 +23,8 @@ Two listeners: the MCP endpoint for clients on this computer (no OAuth, never tu
 public listener the tunnel (or your own proxy) forwards to, where every request is authenticated.
   --config FILE      config file (default: $TUNNELGATE_CONFIG, else the OS config folder)
   --port N           port of the local MCP endpoint (default ${DEFAULT_PORT}; 0 picks a free one)
-  --public-port N    port of the public listener (default: a free one; fix it for your own proxy)
+  --public-port N    port of the public listener (default: a free one, or ${DEFAULT_PUBLIC_PORT} with
+                     --public-url: point your own proxy there, never at the MCP endpoint)
   --no-tunnel        do not start the cloudflared tunnel
   --auth none|oauth  client authorization (default: oauth when public, none on loopback only)
   --public-url URL   public origin of the public listener (your own proxy, or http://127.0.0.1:PORT)

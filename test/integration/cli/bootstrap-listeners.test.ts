@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../../../main/bootstrap.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { rawHttp } from '../../helpers/mcp-gateway-fixture.js';
+import { freePort } from '../upstream/helpers.js';
 
 const INIT = JSON.stringify({
   jsonrpc: '2.0',
@@ -130,5 +131,35 @@ describe('bootstrap: the local MCP endpoint and the public listener', () => {
       body: INIT,
     });
     assert.equal(ok.status, 200);
+  });
+
+  it('--public-url without --public-port: a stable public port, and a warning naming where the proxy must (and must not) point', async () => {
+    const stable = await freePort();
+    const { info, lines } = await start({
+      tunnel: false,
+      publicUrl: 'https://mcp.example.org',
+      defaultPublicPort: stable,
+    });
+    assert.equal(info.publicPort, stable);
+    const warning = lines.find((l) => l.startsWith('warn: Point your reverse proxy'));
+    assert.ok(warning, lines.join('\n'));
+    assert.match(warning, new RegExp(`public listener http://127\\.0\\.0\\.1:${stable} `));
+    assert.match(warning, new RegExp(`Never at the MCP endpoint http://127\\.0\\.0\\.1:${info.port}/mcp`));
+    assert.match(warning, /--public-port N or gateway\.publicPort/);
+  });
+
+  it('a loopback --public-url names the public listener itself; a chosen --public-port needs no warning', async () => {
+    const wanted = await freePort();
+    const loop = await start({
+      tunnel: false,
+      publicUrl: `http://127.0.0.1:${wanted}`,
+      defaultPublicPort: 1,
+    });
+    assert.equal(loop.info.publicPort, wanted);
+    assert.ok(!loop.lines.some((l) => l.includes('Point your reverse proxy')), loop.lines.join('\n'));
+    const fixed = await freePort();
+    const chosen = await start({ tunnel: false, publicUrl: 'https://mcp.example.org', publicPort: fixed });
+    assert.equal(chosen.info.publicPort, fixed);
+    assert.ok(!chosen.lines.some((l) => l.includes('Point your reverse proxy')), chosen.lines.join('\n'));
   });
 });
