@@ -150,7 +150,7 @@ export function createGroupReaper(options: GroupReaperOptions = {}): GroupReaper
       const gone = new Promise<void>((done) => {
         proc.once('exit', () => done());
         // Bounded: a reaper that hangs must not hold up the gateway's shutdown.
-        timer = setTimeout(done, 1000);
+        timer = setTimeout(done, 2000);
       });
       // Held until it is gone, so that this wait keeps the event loop (and the process) alive.
       proc.ref();
