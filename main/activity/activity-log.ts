@@ -56,7 +56,7 @@ export interface ActivityLog extends ActivitySink {
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_RETENTION_DAYS = 14;
 /** Issue 10: 10,000 events of 64 KB held 1.1 GB of memory and wrote 1.4 GB in 70 s; both are capped. */
-export const DEFAULT_MAX_MEMORY_BYTES = 32 * 1024 * 1024;
+const DEFAULT_MAX_MEMORY_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_TOTAL_BYTES = 256 * 1024 * 1024;
 
 /** Caps of the free-text fields of a stored event (the payloads have the redactor's budget). */

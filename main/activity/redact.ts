@@ -73,7 +73,7 @@ export function isSecretKey(key: string): boolean {
 }
 
 /** Default character budget of one redacted value (an event's request, or its response). */
-export const DEFAULT_MAX_VALUE_CHARS = 8_000;
+const DEFAULT_MAX_VALUE_CHARS = 8_000;
 
 // Shorter values would redact ordinary words and numbers everywhere; a real secret is longer.
 const MIN_SECRET_LENGTH = 6;

@@ -24,7 +24,7 @@ export interface GroupReaper {
 }
 
 /** The reaper's source, plain CommonJS for `node -e` (runs under Electron with ELECTRON_RUN_AS_NODE=1). */
-export function groupReaperSource(): string {
+function groupReaperSource(): string {
   return String.raw`'use strict';
 const { spawn } = require('node:child_process');
 const groups = new Set();
@@ -92,7 +92,7 @@ export interface GroupReaperOptions {
  * Creates a reaper; its process starts at the first add() and is restarted (with the groups it must
  * know) if it ever dies. It never keeps the gateway's event loop alive.
  */
-export function createGroupReaper(options: GroupReaperOptions = {}): GroupReaper {
+function createGroupReaper(options: GroupReaperOptions = {}): GroupReaper {
   const watched = new Set<number>();
   let child: ChildProcess | undefined;
 
