@@ -9,7 +9,10 @@ import { USAGE } from './usage.js';
 function describe(r: ApprovalRequestView): string {
   const left = Math.max(0, Math.round((r.expiresAt - Date.now()) / 1000));
   const via = r.cimdUrl ? `metadata ${r.cimdUrl}` : `registered client ${r.clientId}`;
-  return `${r.id}  code ${r.pairingCode}  ${r.clientName}  redirect ${r.redirectUri ?? r.redirectHost}  (${via}; scopes ${r.requestedScopes.join(' ') || '-'}; expires in ${left}s)`;
+  // Where and how long ago: the owner's own request is the one from their network, just now.
+  const age = Math.max(0, Math.round((Date.now() - r.createdAt) / 1000));
+  const from = `from ${r.address ?? 'an unknown address'}, asked ${age}s ago`;
+  return `${r.id}  code ${r.pairingCode}  ${r.clientName}  redirect ${r.redirectUri ?? r.redirectHost}  (${from}; ${via}; scopes ${r.requestedScopes.join(' ') || '-'}; expires in ${left}s)`;
 }
 
 async function findRequest(client: ControlClient, idOrCode: string): Promise<ApprovalRequestView> {

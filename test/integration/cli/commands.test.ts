@@ -131,6 +131,7 @@ describe('tunnelgate commands (real child processes)', () => {
     assert.ok(line, listed.stdout);
     assert.ok(listed.stdout.includes('CLI Deny Client'));
     const code = /code (\S+)/.exec(line)![1]!;
+    assert.match(line, /\(from 127\.0\.0\.1, asked \d+s ago;/, 'where and when it was asked');
 
     const approved = await runCli(['approve', code], sandbox.env);
     assert.equal(approved.code, 0, approved.stderr);
