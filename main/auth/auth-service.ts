@@ -190,7 +190,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
     warn,
     onChange: () => {
       // A client whose last grant went is no longer stored (only clients with a grant are).
-      void clients.release().catch((err: unknown) => warn(`clients.json: ${(err as Error).message}`));
+      void clients.sync().catch((err: unknown) => warn(`clients.json: ${(err as Error).message}`));
       emit('grants', listGrants());
     },
     onAutoRevoke: (r) => emit('grant-revoked', revocationView(r)),
@@ -362,7 +362,7 @@ export async function createAuthService(deps: AuthServiceDeps): Promise<AuthServ
         throw new Error(
           `No grant with id ${id}: it was already revoked. Refresh the list of connected clients.`,
         );
-      await clients.release();
+      await clients.sync();
     },
 
     recentRevocations: () => grants.autoRevocations().map(revocationView),

@@ -232,13 +232,23 @@ export async function createClientRegistry(deps: {
       await writer.save();
     },
 
-    /** Moves stored clients that no longer hold any grant back to memory (TTL), and writes if any did. */
-    async release(): Promise<void> {
+    /**
+     * Makes clients.json match the grants after they changed: a stored client without any grant goes
+     * back to memory (TTL), and a registration that holds one is stored (should `keep` have lost a
+     * race with a revocation elsewhere). Writes only when something moved.
+     */
+    async sync(): Promise<void> {
       let changed = false;
       for (const [id, c] of kept) {
         if (inUse(id)) continue;
         kept.delete(id);
         remember(c);
+        changed = true;
+      }
+      for (const [id, p] of provisional) {
+        if (!inUse(id)) continue;
+        provisional.delete(id);
+        kept.set(id, p.client);
         changed = true;
       }
       // Also when nothing moved here: a concurrent call may have, and its write must be on disk.

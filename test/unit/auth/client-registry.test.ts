@@ -134,8 +134,13 @@ describe('registrations stay in memory until they hold a grant (issue 10)', () =
       await r.close();
       r = await open();
       assert.ok((await r.lookup(owner)).ok, 'the client with a grant survives a restart');
+      const other = idOf(await r.register(body('second')));
+      granted.add(other);
+      await r.sync();
+      assert.deepEqual(await stored(), [owner, other], 'sync stores a registration that holds a grant');
       granted.delete(owner);
-      await r.release();
+      granted.delete(other);
+      await r.sync();
       assert.deepEqual(await stored(), []);
       assert.ok((await r.lookup(owner)).ok, 'still known from memory for a while');
     } finally {
