@@ -20,7 +20,7 @@ export function describeDrift(d: ToolDriftView): string {
 }
 
 export const DRIFT_FIX =
-  "In ChatGPT, open the connector's settings (Settings, Apps & Connectors, the connector) and press Refresh; the warning clears when it lists the tools again.";
+  "Press Refresh in the plugin's settings in ChatGPT (Plugins, this plugin); the warning clears when it lists the tools again.";
 
 export function driftStep(drift: readonly ToolDriftView[]): Outcome {
   if (drift.length === 0)

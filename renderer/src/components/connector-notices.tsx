@@ -51,9 +51,9 @@ export function ConnectorNotices({ status }: { status: AppStatus | null }) {
             <strong>
               {drift.length === 1 ? 'A client works' : `${drift.length} clients work`} from an old tool list.
             </strong>{' '}
-            ChatGPT keeps the list it fetched until you refresh it: in ChatGPT, open Settings, Apps &amp;
-            Connectors, this connector, and press <strong>Refresh</strong>. This warning clears when it lists
-            the tools again.
+            ChatGPT keeps the list it fetched until you refresh it: press <strong>Refresh</strong> in the
+            plugin&apos;s settings in ChatGPT (Plugins, this plugin). This warning clears when it lists the
+            tools again.
             <ul className="drift-list">
               {drift.map((d) => (
                 <DriftLine key={d.grantId} d={d} />
