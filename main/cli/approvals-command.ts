@@ -35,7 +35,12 @@ export async function runApprovals(
   io: CliIo,
 ): Promise<number> {
   const args = parseArgs(argv, {
-    flags: command === 'approve' ? { 'read-only': 'boolean' } : {},
+    flags:
+      command === 'approve'
+        ? { 'read-only': 'boolean' }
+        : command === 'approvals'
+          ? { 'forget-stale': 'boolean' }
+          : {},
     positionals: command === 'approvals' ? { min: 0, max: 0 } : { min: 1, max: 1, names: 'ID' },
     // A request ID is 16 random bytes in base64url (22 characters); no option is that shape.
     dashPositional: /^-[A-Za-z0-9_-]{21}$/,
@@ -46,6 +51,20 @@ export async function runApprovals(
   }
   try {
     const client = await connectControlClient(dataDir({ ...currentPlatform(), env: io.env }), 15_000);
+    if (command === 'approvals' && args.flags['forget-stale']) {
+      // Grants bound to an old public URL (a quick tunnel's earlier one): their tokens cannot work here.
+      const stale = (await client.getStatus()).staleGrants ?? [];
+      for (const g of stale)
+        line(io.stdout, `Forgetting ${g.clientName} (${g.grantId}), bound to ${g.resource}`);
+      const n = await client.forgetStaleGrants();
+      line(
+        io.stderr,
+        n
+          ? `Forgot ${n} client(s); re-create their connectors in ChatGPT.`
+          : 'No client is bound to an old URL.',
+      );
+      return 0;
+    }
     if (command === 'approvals') {
       const pending = await client.listApprovals();
       if (pending.length === 0) line(io.stderr, 'No client is waiting for approval.');

@@ -54,9 +54,11 @@ server/discover and initialize, tools/list with the tool-list checks, a streamed
 widget read. Prints each step as PASS, INFO, WARN or FAIL with the time it took and the fix.
 Exits 1 when a step fails.
   --json   print the report as JSON`,
-  approvals: `Usage: tunnelgate approvals
+  approvals: `Usage: tunnelgate approvals [--forget-stale]
 
-Lists the clients waiting for your approval at the running gateway (tunnelgate serve).`,
+Lists the clients waiting for your approval at the running gateway (tunnelgate serve).
+  --forget-stale   revoke the approved clients bound to an old public URL (a quick tunnel's earlier
+                   one): their tokens no longer work; re-create those connectors in ChatGPT`,
   approve: `Usage: tunnelgate approve ID [--read-only]
 
 Approves a pending client (ID or pairing code, from "tunnelgate approvals"). An ID that begins

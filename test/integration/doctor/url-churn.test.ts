@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
 import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
+import { makeSandbox, runCli, type Sandbox } from '../cli/cli-harness.js';
 import { connectorUrl, startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
 
 // URL churn (issue 13): a quick tunnel comes back with a new URL; the grants approved for the old one
@@ -9,10 +10,15 @@ import { connectorUrl, startPublicGateway, statusWhere, type PublicGateway } fro
 // owner sees which, and may forget them.
 describe('a quick tunnel with a new URL', { timeout: 120_000 }, () => {
   let g: PublicGateway;
-  after(async () => g?.close());
+  let sandbox: Sandbox | undefined;
+  after(async () => {
+    await g?.close();
+    await sandbox?.cleanup();
+  });
 
   it('lists the grants bound to the old URL, says they must be re-created, and forgets them', async () => {
-    g = await startPublicGateway();
+    // With the control listener, so the CLI finds this gateway (control.json in its data folder).
+    g = await startPublicGateway({ dashboard: true });
     const control = g.tg.services.control;
     const edge = publicFetch(g.stateFile);
     const chatgpt = createChatGptStandIn({
@@ -57,7 +63,20 @@ describe('a quick tunnel with a new URL', { timeout: 120_000 }, () => {
     assert.ok(step.detail.includes(g.connector), step.detail);
     assert.match(step.fix ?? '', /Re-create those connectors in ChatGPT/);
 
-    assert.equal(await control.forgetStaleGrants(), 1);
+    // Headless: `tunnelgate doctor` warns (exit 0), `tunnelgate approvals --forget-stale` forgets.
+    sandbox = await makeSandbox();
+    const env = { ...sandbox.env, TUNNELGATE_DATA_DIR: g.dataDir };
+    const doctor = await runCli(['doctor'], env, undefined, 60_000);
+    assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+    assert.match(doctor.stdout, /^WARN {2}Clients bound to the current URL \(\d+ ms\)$/m);
+    assert.match(doctor.stdout, /Fix: Re-create those connectors in ChatGPT/);
+    const forget = await runCli(['approvals', '--forget-stale'], env, undefined, 30_000);
+    assert.equal(forget.code, 0, forget.stderr);
+    assert.match(
+      forget.stdout,
+      new RegExp(`^Forgetting .* \\(${grant.id}\\), bound to ${g.connector.replace(/[.]/g, '\\.')}$`, 'm'),
+    );
+    assert.match(forget.stderr, /Forgot 1 client\(s\); re-create their connectors in ChatGPT/);
     assert.deepEqual(await control.listGrants(), []);
     await statusWhere(g.tg, (s) => s.staleGrants === undefined, 30_000, 'cleared');
     assert.equal(await control.forgetStaleGrants(), 0, 'nothing left to forget');
