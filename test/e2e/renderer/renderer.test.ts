@@ -527,6 +527,27 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await done(p, 'approvals-several');
   });
 
+  it('Connectors bound to an old URL: named with their URL, forgotten with one button', async () => {
+    const init = stubInit();
+    init.status.staleGrants = ['ChatGPT', 'Work ChatGPT'].map((clientName, i) => ({
+      grantId: `g-old-${i}`,
+      clientId: `c-${i}`,
+      clientName,
+      resource: 'https://old-words.trycloudflare.com/mcp',
+    }));
+    const p = await open('connect', init);
+    const { page } = p;
+    const notice = page.getByTestId('stale-grants');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /2 connectors are bound to an old URL.*re-create them/);
+    assert.match((await notice.textContent()) ?? '', /Work ChatGPT.*old-words\.trycloudflare\.com\/mcp/);
+    await screenshot(page, 'stub-stale-grants');
+    await page.getByRole('button', { name: 'Forget all 2' }).click();
+    await notice.waitFor({ state: 'detached' });
+    assert.deepEqual(await calls(page, 'forgetStaleGrants'), [[]]);
+    await done(p);
+  });
+
   it('Approvals: a grant Tunnelgate revoked by itself is shown with what the client was told', async () => {
     const init = stubInit();
     init.status.revokedGrants = [

@@ -141,6 +141,12 @@ function impl(method: string, args: unknown[]): unknown {
         result: { content: [{ type: 'text', text: `called ${String(args[0])}` }] },
         durationMs: 12,
       };
+    case 'forgetStaleGrants': {
+      const { staleGrants = [], ...rest } = s.status;
+      s.status = rest;
+      control.emit('status', s.status);
+      return staleGrants.length;
+    }
     case 'acknowledgeUrlChange': {
       const { urlChanged: _gone, ...rest } = s.status;
       s.status = rest;
