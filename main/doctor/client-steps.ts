@@ -11,7 +11,7 @@ const names = (list: readonly string[], max = 5): string =>
   list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} and ${list.length - max} more`;
 
 /** One line per client: what ChatGPT still believes against today's list. */
-export function describeDrift(d: ToolDriftView): string {
+function describeDrift(d: ToolDriftView): string {
   const parts: string[] = [];
   if (d.removed.length) parts.push(`still lists ${names(d.removed)}, no longer exposed`);
   if (d.added.length) parts.push(`does not know ${names(d.added)}`);
@@ -19,7 +19,7 @@ export function describeDrift(d: ToolDriftView): string {
   return `${d.clientName} (listed ${new Date(d.listedAt).toISOString()}) ${parts.join('; ')}`;
 }
 
-export const DRIFT_FIX =
+const DRIFT_FIX =
   "Press Refresh in the plugin's settings in ChatGPT (Plugins, this plugin); the warning clears when it lists the tools again.";
 
 export function driftStep(drift: readonly ToolDriftView[]): Outcome {
@@ -32,7 +32,7 @@ export function driftStep(drift: readonly ToolDriftView[]): Outcome {
   };
 }
 
-export const STALE_FIX =
+const STALE_FIX =
   'Re-create those connectors in ChatGPT with the current URL, then forget the old grants (Connect page, or "tunnelgate approvals --forget-stale").';
 
 export function staleGrantsStep(stale: readonly StaleGrantView[]): Outcome {
