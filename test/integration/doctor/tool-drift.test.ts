@@ -66,7 +66,7 @@ describe('tool-list drift per client', { timeout: 120_000 }, () => {
     const step = report.steps.find((s) => s.id === 'tool-drift')!;
     assert.equal(step.level, 'warning', step.detail);
     assert.match(step.detail, /1 client\(s\).*still lists memory__delete_entities, no longer exposed/);
-    assert.match(step.fix ?? '', /press Refresh/);
+    assert.match(step.fix ?? '', /Press Refresh in the plugin's settings in ChatGPT/);
 
     // Switching it back on changes the list again: A's snapshot has it, B's does not.
     await control.setToolEnabled('memory', 'delete_entities', true);
