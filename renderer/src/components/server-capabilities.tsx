@@ -27,6 +27,37 @@ export function PromptList({ prompts }: { prompts: PromptView[] }) {
   );
 }
 
+interface UriItem {
+  /** The resource's URI, or the template's URI template. */
+  uri: string;
+  name: string;
+  title?: string;
+  description?: string;
+  mimeType?: string;
+}
+
+/** One titled list of resources or of templates. */
+function UriList({ title, items }: { title: string; items: UriItem[] }) {
+  if (items.length === 0) return null;
+  return (
+    <>
+      <h4 className="cap-title">{title}</h4>
+      <ul className="cap-list" aria-label={title}>
+        {items.map((r) => (
+          <li key={r.uri}>
+            <div className="cap-head">
+              <span className="cap-name">{r.title ?? r.name}</span>
+              {r.mimeType && <span className="pill pill-small tone-off">{r.mimeType}</span>}
+            </div>
+            <code className="cap-uri small">{r.uri}</code>
+            {r.description && <div className="muted small cap-desc">{r.description}</div>}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
 /** A server's resources and resource templates (URI, name, MIME type). */
 export function ResourceList({
   resources,
@@ -37,40 +68,11 @@ export function ResourceList({
 }) {
   return (
     <div className="cap-resources">
-      {resources.length > 0 && (
-        <>
-          <h4 className="cap-title">Resources</h4>
-          <ul className="cap-list" aria-label="Resources">
-            {resources.map((r) => (
-              <li key={r.uri}>
-                <div className="cap-head">
-                  <span className="cap-name">{r.title ?? r.name}</span>
-                  {r.mimeType && <span className="pill pill-small tone-off">{r.mimeType}</span>}
-                </div>
-                <code className="cap-uri small">{r.uri}</code>
-                {r.description && <div className="muted small cap-desc">{r.description}</div>}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
-      {templates.length > 0 && (
-        <>
-          <h4 className="cap-title">Resource templates</h4>
-          <ul className="cap-list" aria-label="Resource templates">
-            {templates.map((t) => (
-              <li key={t.uriTemplate}>
-                <div className="cap-head">
-                  <span className="cap-name">{t.title ?? t.name}</span>
-                  {t.mimeType && <span className="pill pill-small tone-off">{t.mimeType}</span>}
-                </div>
-                <code className="cap-uri small">{t.uriTemplate}</code>
-                {t.description && <div className="muted small cap-desc">{t.description}</div>}
-              </li>
-            ))}
-          </ul>
-        </>
-      )}
+      <UriList title="Resources" items={resources} />
+      <UriList
+        title="Resource templates"
+        items={templates.map(({ uriTemplate, ...rest }) => ({ ...rest, uri: uriTemplate }))}
+      />
     </div>
   );
 }

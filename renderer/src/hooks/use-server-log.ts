@@ -27,6 +27,19 @@ export function useServerLog(server: string): ServerLog {
     error: null,
   });
 
+  // The dashboard's event stream dropped and came back: entries logged meanwhile were never pushed.
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let lost = false;
+    return api().onConnection?.((connected) => {
+      if (!connected) lost = true;
+      else if (lost) {
+        lost = false;
+        setGeneration((g) => g + 1);
+      }
+    });
+  }, []);
+
   useEffect(() => {
     let alive = true;
     const early: ServerLogEntry[] = [];
@@ -73,7 +86,7 @@ export function useServerLog(server: string): ServerLog {
       alive = false;
       off();
     };
-  }, [server]);
+  }, [server, generation]);
 
   return log;
 }
