@@ -3,6 +3,7 @@
  * server sends (`notifications/message`, spec: Server Utilities/Logging), the gateway's own notes
  * about it, and how its last process ended. In memory only (never written to disk: a server may print
  * things it should not) and bounded per server; text arrives already masked by the transport.
+ * A per-client server's processes (one per client) all write to that server's one log.
  */
 import type { Clock } from '../../common/clock.js';
 import type { UpstreamState } from './types.js';
