@@ -99,3 +99,22 @@ test('server-everything: its stderr banner and its simulated log messages, with 
     await m.close();
   }
 });
+
+test('a process killed by a signal: the signal is named, with what it wrote before', async () => {
+  const m = createUpstreamManager({ shutdown: fast, backoff: { baseMs: 60_000 } });
+  try {
+    await m.apply({ crashy: { command: process.execPath, args: [CRASHY], env: { CRASHY_TOKEN: TOKEN } } });
+    await nextEntry(m, 'crashy', (e) => e.kind === 'stderr' && e.text.startsWith('crashy: using token'));
+    const exit = nextEntry(m, 'crashy', (e) => e.kind === 'exit');
+    process.kill(m.get('crashy')!.pid!, 'SIGKILL');
+    const crash = await exit;
+    assert.equal(crash.text, 'crashed: killed by signal SIGKILL');
+    assert.deepEqual(
+      { code: crash.exit?.code, signal: crash.exit?.signal },
+      { code: null, signal: 'SIGKILL' },
+    );
+    assert.ok(crash.exit?.tail.includes('crashy: using token ***'));
+  } finally {
+    await m.close();
+  }
+});
