@@ -179,13 +179,15 @@ export async function approvalFlood(gw: Gateway): Promise<Row[]> {
   ];
 }
 
-/** Tool calls with 64 KB arguments (and 64 KB results) through the gateway: memory and log files. */
+/** Tool calls with 64 KB arguments through the gateway: its memory and the log files. */
 export async function activityFlood(gw: Gateway, calls: number): Promise<Row[]> {
   const local = { port: gw.port };
   const { sessionId } = await initialize(local);
   const logDir = join(gw.dataDir, 'activity');
   const rssBefore = rssMiB(gw.pid);
-  const message = 'x'.repeat(64 * 1024);
+  // 64 KB of arguments as 16 strings of 4,000 characters: under any per-string cap (the issue's attack).
+  const args: Record<string, string> = { message: 'x'.repeat(4000) };
+  for (let k = 0; k < 15; k++) args[`k${k}`] = 'y'.repeat(4000);
   let ok = 0;
   let next = 0;
   const t0 = Date.now();
@@ -195,7 +197,7 @@ export async function activityFlood(gw: Gateway, calls: number): Promise<Row[]> 
         next++;
         const r = await call(local, sessionId!, 'tools/call', {
           name: 'everything__echo',
-          arguments: { message },
+          arguments: args,
         });
         if (r.status === 200) ok++;
       }
@@ -207,7 +209,7 @@ export async function activityFlood(gw: Gateway, calls: number): Promise<Row[]> 
   const bytes = await folderBytes(logDir);
   return [
     {
-      attack: `${calls} tool calls with 64 KB args+results`,
+      attack: `${calls} tool calls with 64 KB arguments`,
       measured: 'gateway RSS before -> after (MiB)',
       result: `${rssBefore} -> ${rssAfter} (${ok} ok in ${took} ms)`,
       held: rssAfter - rssBefore < 200,
