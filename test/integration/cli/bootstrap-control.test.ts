@@ -7,14 +7,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createTunnelgate, type Tunnelgate } from '../../../main/bootstrap.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
-import { descendants, isAlive, serverMemoryEntry } from './cli-harness.js';
+import { descendants, isAlive, serverMemoryEntry } from '../../helpers/cli-harness.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitUntil(check, what, { timeoutMs: ms });
 }
 
 describe('bootstrap: control-service edits reach the file, the upstreams and the clients', () => {

@@ -12,7 +12,7 @@ import { connectControlClient } from '../../../main/control/http-client.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { cloudflaredAssetName } from '../../../main/tunnel/index.js';
 import { installFakeCloudflared, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
-import { isAlive } from './cli-harness.js';
+import { isAlive } from '../../helpers/cli-harness.js';
 
 /**
  * cloudflared missing -> the window's downloadCloudflared (here over the headless dashboard's HTTP

@@ -13,7 +13,7 @@ import {
   publicFetch,
   readFakeState,
 } from '../../fixtures/fake-cloudflared/install.js';
-import { isAlive } from './cli-harness.js';
+import { isAlive } from '../../helpers/cli-harness.js';
 
 /**
  * The tunnel's "reachable from the internet" check goes through the (fake) Cloudflare edge to the

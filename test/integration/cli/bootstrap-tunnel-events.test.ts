@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createTunnelgate, type Tunnelgate } from '../../../main/bootstrap.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
 import { installFakeCloudflared, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
-import { isAlive } from './cli-harness.js';
+import { isAlive } from '../../helpers/cli-harness.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 /**
  * Headless (`tunnelgate serve`), nobody watches the window: a tunnel that fails or drops after
@@ -49,11 +50,7 @@ describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
     running.add(tg);
     await tg.start();
     const until = async (check: () => boolean, what: string) => {
-      const deadline = Date.now() + 30_000;
-      while (!check()) {
-        if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; log:\n${lines.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(check, what, { timeoutMs: 30_000, detail: () => `log:\n${lines.join('\n')}` });
       const pid = readFakeState(stateFile)?.pid;
       if (pid && !pids.includes(pid)) pids.push(pid);
     };

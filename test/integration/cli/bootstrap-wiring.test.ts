@@ -7,7 +7,7 @@ import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../..
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMemorySecretStore } from '../../../main/secrets/memory-secret-store.js';
-import { serverMemoryEntry } from './cli-harness.js';
+import { serverMemoryEntry } from '../../helpers/cli-harness.js';
 
 /** The seams between bootstrap and the control service, driven in-process with the real services. */
 describe('bootstrap wiring: what the control service sees', () => {

@@ -8,7 +8,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { startAuthorization } from '../../e2e/oauth-client.js';
 import { join } from 'node:path';
 import { createActivityLog } from '../../../main/activity/index.js';
-import { killTree, makeSandbox, runCli, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
+import {
+  killTree,
+  makeSandbox,
+  runCli,
+  startCli,
+  type CliProcess,
+  type Sandbox,
+} from '../../helpers/cli-harness.js';
 
 describe('tunnelgate commands (real child processes)', () => {
   let sandbox: Sandbox | undefined;

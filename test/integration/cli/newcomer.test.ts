@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseArgs, UsageError } from '../../../main/cli/args.js';
 import { dashboardBuildNeed, ensureDashboardBuilt } from '../../../main/cli/dashboard-build.js';
-import { ROOT } from './cli-harness.js';
+import { ROOT } from '../../helpers/cli-harness.js';
 
 const BIN = join(ROOT, 'bin', 'tunnelgate.mjs');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;

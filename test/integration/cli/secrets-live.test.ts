@@ -12,7 +12,7 @@ import {
   startCli,
   type CliProcess,
   type Sandbox,
-} from './cli-harness.js';
+} from '../../helpers/cli-harness.js';
 
 describe('tunnelgate secrets with a running gateway', () => {
   let sandbox: Sandbox | undefined;

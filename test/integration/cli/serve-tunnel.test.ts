@@ -8,7 +8,14 @@ import {
   publicFetch,
   readFakeState,
 } from '../../fixtures/fake-cloudflared/install.js';
-import { isAlive, killTree, makeSandbox, startCli, type CliProcess, type Sandbox } from './cli-harness.js';
+import {
+  isAlive,
+  killTree,
+  makeSandbox,
+  startCli,
+  type CliProcess,
+  type Sandbox,
+} from '../../helpers/cli-harness.js';
 
 describe('tunnelgate serve with the tunnel (fake cloudflared)', () => {
   let sandbox: Sandbox | undefined;

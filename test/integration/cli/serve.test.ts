@@ -14,7 +14,8 @@ import {
   startCli,
   type CliProcess,
   type Sandbox,
-} from './cli-harness.js';
+} from '../../helpers/cli-harness.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'cli-test', version: '1.0.0' });
@@ -23,13 +24,15 @@ async function connect(url: string): Promise<Client> {
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const found = await waitUntil(
+    async () => {
+      const v = await fn();
+      return v === undefined ? undefined : { v };
+    },
+    what,
+    { timeoutMs: ms },
+  );
+  return found.v;
 }
 
 describe('tunnelgate serve (real child process)', () => {

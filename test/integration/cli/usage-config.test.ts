@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { makeSandbox, runCli, runInProcess, type Sandbox } from './cli-harness.js';
+import { makeSandbox, runCli, runInProcess, type Sandbox } from '../../helpers/cli-harness.js';
 
 describe('tunnelgate usage and config commands', () => {
   let sandbox: Sandbox | undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { makeSandbox, runCli, type Sandbox } from '../cli/cli-harness.js';
+import { makeSandbox, runCli, type Sandbox } from '../../helpers/cli-harness.js';
 import { startPublicGateway, type PublicGateway } from './doctor-harness.js';
 
 let g: PublicGateway | undefined;

@@ -5,6 +5,7 @@ import type { Harness } from '../../fixtures/auth/auth-harness.js';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
 import { connect } from '../../fixtures/auth/oauth-steps.js';
 import { rawHttp } from '../../helpers/mcp-gateway-fixture.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 type Gw = Awaited<ReturnType<typeof startAuthGateway>>;
 
@@ -46,11 +47,7 @@ const slowToken = (port: number, ip: string) =>
   );
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(cond, what);
 }
 
 /**

@@ -19,6 +19,7 @@ import { createUpstreamManager, RELAY_CAPABILITIES } from '../../../main/gateway
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { directStdio } from '../../helpers/mcp-direct.js';
 import { rawInitialize, rawPost } from '../../helpers/mcp-gateway-fixture.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const pkg = (name: string, file = 'dist/index.js'): string =>
@@ -31,13 +32,15 @@ async function until<T>(
   ms: number,
   what: string,
 ): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const found = await waitUntil(
+    async () => {
+      const v = await fn();
+      return v === undefined ? undefined : { v };
+    },
+    what,
+    { timeoutMs: ms },
+  );
+  return found.v;
 }
 
 describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeout: 120_000 }, () => {

@@ -4,7 +4,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
@@ -19,6 +18,7 @@ import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-serv
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const service = `tunnelgate-gw-oauth-${randomBytes(6).toString('hex')}`;
 const apiKeys = {
@@ -27,11 +27,7 @@ const apiKeys = {
 };
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(check, what, { timeoutMs });
 }
 
 describe('gateway clients never see an upstream 401', { timeout: 120_000 }, () => {

@@ -4,7 +4,6 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createTunnelgate, type Tunnelgate } from '../../../main/bootstrap.js';
@@ -12,6 +11,7 @@ import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const service = `tunnelgate-leak-test-${randomBytes(6).toString('hex')}`;
 const tsx = import.meta.resolve('tsx');
@@ -33,11 +33,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(check, what, { timeoutMs });
 }
 
 describe(

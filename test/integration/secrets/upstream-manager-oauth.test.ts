@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createUpstreamAuthFactory } from '../../../main/auth/upstream/upstream-oauth.js';
 import { createUpstreamManager, type UpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import { UpstreamError, UPSTREAM_ERROR, type UpstreamState } from '../../../main/gateway/upstream/types.js';
@@ -12,6 +11,7 @@ import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-serv
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const service = `tunnelgate-mgr-test-${randomBytes(6).toString('hex')}`;
 const tsx = import.meta.resolve('tsx');
@@ -24,11 +24,7 @@ const secrets = {
 };
 
 async function until(what: string, check: () => boolean, timeoutMs = 15_000) {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(check, what, { timeoutMs });
 }
 
 describe('upstream manager with keychain secrets and upstream OAuth', { timeout: 120_000 }, () => {

@@ -10,6 +10,7 @@ import type { AppStatus } from '../../../preload/contract.js';
 import { installFakeCloudflared, readFakeState } from '../../fixtures/fake-cloudflared/install.js';
 import { createFakeElectron, FakeBrowserWindow, FakeTray } from '../../unit/app/fake-electron.js';
 import { tempDir, waitGone } from './helpers.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 // The Electron shell (with a fake 'electron': no Electron binary here) over the real services and the
 // fake cloudflared: the user clicks "Go public" in the tray and the tray turns to "Public at <host>".
@@ -21,13 +22,7 @@ after(async () => {
 });
 
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return (await waitUntil(fn, what, { timeoutMs: ms })) as T;
 }
 
 it(

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 export const EVERYTHING = resolve(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
@@ -43,13 +44,9 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Waits until `check` holds, polling every 20 ms; fails after `ms`. */
+/** Waits until `check` holds; fails after `ms`. */
 export async function until(check: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(check, what, { timeoutMs: ms });
 }
 
 /** server-everything over HTTP ('streamableHttp' or 'sse') on a port; resolves once it listens. */

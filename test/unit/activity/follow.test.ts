@@ -11,13 +11,10 @@ import {
   readRecentEvents,
   type ActivityEvent,
 } from '../../../main/activity/index.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitUntil(check, what, { timeoutMs: 5000 });
 }
 
 describe('reading and following the activity files', () => {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'main/cli.ts');
 
 /** A throw-away home: config folder, data folder and $HOME all under one temp dir. */
@@ -195,7 +195,7 @@ export async function runInProcess(
   env: NodeJS.ProcessEnv,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const { PassThrough } = await import('node:stream');
-  const { main } = await import('../../../main/cli.js');
+  const { main } = await import('../../main/cli.js');
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';

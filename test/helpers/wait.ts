@@ -1,0 +1,23 @@
+/**
+ * Waiting for a condition in tests, instead of sleeping a fixed time: `check` runs at once and then
+ * every few milliseconds until it returns a truthy value (resolved with it) or the deadline passes
+ * (rejected with `what` and, when given, what was last seen). One copy for every test file.
+ */
+const INTERVAL_MS = 20;
+
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  options: { timeoutMs?: number; detail?: () => string } = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) {
+      const detail = options.detail ? `\n${options.detail()}` : '';
+      throw new Error(`timed out waiting for ${what}${detail}`);
+    }
+    await new Promise((r) => setTimeout(r, INTERVAL_MS));
+  }
+}
