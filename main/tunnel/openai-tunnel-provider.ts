@@ -20,6 +20,7 @@ import {
 import { MAIN_CHANNEL, runCommand, type CommandOutcome } from './openai-command-runner.js';
 import { parseResponseTimeout, serverInfoHeader, type PolledCommand } from './openai-wire.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
+import { createTunnelStateCell } from './tunnel-state-cell.js';
 import type { Clock } from '../common/clock.js';
 import type { TunnelManager } from './types.js';
 
@@ -92,17 +93,20 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
   const instanceId = randomUUID();
 
   const emitter = new EventEmitter();
-  let state: TunnelState = {
-    mode: 'openai',
-    phase: 'stopped',
-    url: null,
-    reachable: 'unknown',
-    tunnelId: deps.tunnelId,
-  };
+  const cell = createTunnelStateCell(
+    {
+      mode: 'openai',
+      phase: 'stopped',
+      url: null,
+      reachable: 'unknown',
+      tunnelId: deps.tunnelId,
+    },
+    emitter,
+  );
+  const state = (): TunnelState => cell.get();
   let gen = 0;
   let stopCtrl = new AbortController();
   let tail: string[] = [];
-  let settleWaiters: (() => void)[] = [];
   const running = new Set<Promise<unknown>>();
   const queue: (() => void)[] = [];
   let active = 0;
@@ -112,17 +116,7 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
     if (tail.length > TAIL) tail = tail.slice(-TAIL);
     emitter.emit('log', line);
   };
-  const set = (patch: Partial<TunnelState>, drop: (keyof TunnelState)[] = []): void => {
-    const next: TunnelState = { ...state, ...patch };
-    for (const key of drop) delete next[key];
-    state = next;
-    emitter.emit('state', { ...state });
-    if (state.phase === 'ready' || state.phase === 'failed' || state.phase === 'stopped') {
-      const waiters = settleWaiters;
-      settleWaiters = [];
-      for (const w of waiters) w();
-    }
-  };
+  const set = cell.set;
   const fail = (g: number, code: TunnelErrorCode, message: string): void => {
     if (g !== gen) return;
     gen++;
@@ -130,7 +124,7 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
     set({ phase: 'failed', error: message, errorCode: code, reachable: 'unknown' }, ['reachableDetail']);
   };
   const ready = (g: number): void => {
-    if (g !== gen || state.phase === 'ready') return;
+    if (g !== gen || state().phase === 'ready') return;
     set(
       {
         phase: 'ready',
@@ -218,7 +212,7 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
       failures++;
       log(`OpenAI tunnel: ${outcome.reason}; polling again in ${Math.round(delay)} ms.`);
       set({
-        phase: state.phase === 'ready' || state.phase === 'reconnecting' ? 'reconnecting' : 'starting',
+        phase: state().phase === 'ready' || state().phase === 'reconnecting' ? 'reconnecting' : 'starting',
         error: `Cannot reach OpenAI's tunnel service: ${outcome.reason}. Retrying in ${Math.max(1, Math.round(delay / 1000))} s.`,
         errorCode: 'control-plane',
         reachable: 'unknown',
@@ -269,10 +263,11 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
   }
 
   const provider = Object.assign(emitter, {
-    state: (): TunnelState => ({ ...state }),
+    state: (): TunnelState => ({ ...state() }),
     async start(): Promise<void> {
-      if (state.phase === 'starting' || state.phase === 'ready' || state.phase === 'reconnecting') return;
-      const settled = new Promise<void>((res) => settleWaiters.push(res));
+      if (state().phase === 'starting' || state().phase === 'ready' || state().phase === 'reconnecting')
+        return;
+      const settled = cell.settled();
       gen++;
       stopCtrl = new AbortController();
       set({ phase: 'starting', reachable: 'unknown' }, [

@@ -21,3 +21,20 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, INTERVAL_MS));
   }
 }
+
+/** Like waitUntil, for a check whose answer may be falsy (0, ''): resolves once it is not undefined. */
+export async function waitForValue<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  const found = await waitUntil(
+    async () => {
+      const v = await check();
+      return v === undefined ? undefined : { v };
+    },
+    what,
+    options,
+  );
+  return found.v;
+}

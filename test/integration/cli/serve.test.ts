@@ -15,7 +15,7 @@ import {
   type CliProcess,
   type Sandbox,
 } from '../../helpers/cli-harness.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitForValue } from '../../helpers/wait.js';
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'cli-test', version: '1.0.0' });
@@ -24,15 +24,7 @@ async function connect(url: string): Promise<Client> {
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const found = await waitUntil(
-    async () => {
-      const v = await fn();
-      return v === undefined ? undefined : { v };
-    },
-    what,
-    { timeoutMs: ms },
-  );
-  return found.v;
+  return waitForValue(fn, what, { timeoutMs: ms });
 }
 
 describe('tunnelgate serve (real child process)', () => {

@@ -19,7 +19,7 @@ import { createUpstreamManager, RELAY_CAPABILITIES } from '../../../main/gateway
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { directStdio } from '../../helpers/mcp-direct.js';
 import { rawInitialize, rawPost } from '../../helpers/mcp-gateway-fixture.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitForValue } from '../../helpers/wait.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const pkg = (name: string, file = 'dist/index.js'): string =>
@@ -32,15 +32,7 @@ async function until<T>(
   ms: number,
   what: string,
 ): Promise<T> {
-  const found = await waitUntil(
-    async () => {
-      const v = await fn();
-      return v === undefined ? undefined : { v };
-    },
-    what,
-    { timeoutMs: ms },
-  );
-  return found.v;
+  return waitForValue(fn, what, { timeoutMs: ms });
 }
 
 describe('gateway over real upstream servers (stdio + Streamable HTTP)', { timeout: 120_000 }, () => {
