@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { killTree, makeSandbox, startCli, type CliProcess, type Sandbox } from '../cli/cli-harness.js';
+import { killTree, makeSandbox, startCli, type CliProcess, type Sandbox } from '../../helpers/cli-harness.js';
 import { isAlive, until } from './helpers.js';
 
 const STUBBORN = resolve(import.meta.dirname, '../../fixtures/upstream/stubborn-server.cjs');
