@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
 import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
-import { makeSandbox, runCli, type Sandbox } from '../cli/cli-harness.js';
+import { makeSandbox, runCli, type Sandbox } from '../../helpers/cli-harness.js';
 import { connectorUrl, startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
 
 // URL churn (issue 13): a quick tunnel comes back with a new URL; the grants approved for the old one
