@@ -37,8 +37,10 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
     dir = await mkdtemp(join(tmpdir(), 'tg-bridge-'));
     const bundle = await build({
       stdin: {
-        contents: `import { createHttpBridge } from './renderer/src/http-bridge';
-          const bridge = createHttpBridge();
+        // The dashboard's own entry: it installs the bridge as window.tunnelgate when no preload did.
+        contents: `import { installHttpBridgeIfNeeded } from './renderer/src/http-bridge';
+          installHttpBridgeIfNeeded();
+          const bridge = window.tunnelgate;
           window.bridge = bridge; window.got = {}; window.connection = [];
           for (const e of ['Status', 'Servers', 'Activity', 'Approvals']) bridge['on' + e]((v) => (window.got[e] ??= []).push(v));
           bridge.onConnection((c) => window.connection.push(c));`,
