@@ -27,6 +27,17 @@ import {
 export type AnyTunnel = CloudflaredTunnelManager | OpenAiTunnelProvider;
 
 /** The tunnel manager, created on first start (the app never starts a tunnel by itself). */
+/**
+ * Whether the public listener may take Cf-Connecting-Ip as the caller's address. Cloudflare's edge
+ * overwrites it, so behind cloudflared it is the truth. With --public-url the user's own proxy forwards
+ * here too, and there a client writes the header itself: it counts only while a Cloudflare tunnel is
+ * actually up (a tunnel that failed to start, was stopped, or is OpenAI's forwards nothing).
+ */
+export function trustsCloudflareHeader(publicUrlGiven: boolean, tunnel: TunnelState | undefined): boolean {
+  if (!publicUrlGiven) return true;
+  return tunnel !== undefined && tunnel.mode !== 'openai' && tunnel.phase === 'ready';
+}
+
 export interface TunnelHolder {
   manager: AnyTunnel | undefined;
   /** `--auth none` on loopback only: going public is refused (nothing would guard /mcp). */

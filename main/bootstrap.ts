@@ -26,7 +26,7 @@ import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
 import { createUpstreamManager, type ResolveResult } from './gateway/upstream/index.js';
 import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from './secrets/secret-refs.js';
-import { buildPorts, rendererDir, type TunnelHolder } from './bootstrap-ports.js';
+import { buildPorts, rendererDir, trustsCloudflareHeader, type TunnelHolder } from './bootstrap-ports.js';
 import { createMcpPathProbe } from './bootstrap-reachability.js';
 import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
 import { createLocalTokenSource } from './bootstrap-local-token.js';
@@ -175,9 +175,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     servers: config.servers,
     localOnly,
     publicOrigin,
-    // Cloudflare's edge sets Cf-Connecting-Ip; behind the user's own proxy (--public-url, no tunnel) a
-    // client could write it, so there the socket address counts.
-    trustCloudflare: () => !publicUrlOption || tunnel.manager !== undefined,
+    trustCloudflare: () => trustsCloudflareHeader(publicUrlOption !== undefined, tunnel.manager?.state()),
     port: options.port ?? initial.gateway?.port ?? DEFAULT_PORT,
     publicPort:
       chosenPublicPort ?? publicUrlPort ?? (publicUrlOption ? options.defaultPublicPort : undefined) ?? 0,

@@ -3,7 +3,7 @@ import { sendApprovalPage, sendDeniedPage, sendErrorPage, sendExpiredPage } from
 import type { AuthContext } from './auth-context.js';
 import type { LookupResult } from './client-registry.js';
 import { DRY_RUN_CIMD_HEADER } from './doctor-access.js';
-import { clientIp, sendJson } from './http-util.js';
+import { clientIp, rateKey, sendJson } from './http-util.js';
 import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { OAUTH_PATHS, resourceFor, sameResource } from './metadata.js';
 import { redirectUriMatches } from './redirect-uri.js';
@@ -46,7 +46,7 @@ export async function handleAuthorize(
       'Wait until the tunnel is up, then connect again.',
     );
   const ip = clientIp(req);
-  if (ctx.limits.requests.take(ip) > 0) {
+  if (ctx.limits.requests.take(rateKey(req)) > 0) {
     return sendErrorPage(
       res,
       429,

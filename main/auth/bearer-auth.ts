@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import { autoRevokeMessage } from './grant-store.js';
 import { DOCTOR_SUBJECT } from './doctor-access.js';
-import { clientIp, header } from './http-util.js';
+import { header, rateKey } from './http-util.js';
 import { SCOPE_FULL, SCOPES_SUPPORTED } from '../../preload/contract.js';
 import { sameResource } from './metadata.js';
 import type { AuthDecision } from './types.js';
@@ -32,7 +32,8 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
   const challenge = (extra: string) =>
     `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
-  const ip = clientIp(req);
+  // Failures count per address, IPv6 per /64 (rateKey).
+  const ip = rateKey(req);
   const auth = header(req, 'authorization');
   const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(auth ?? '');
   if (!auth) {

@@ -1,3 +1,4 @@
+import { addressGroup } from './address-filter.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBody, sendJson as sendJsonBody } from '../common/http-body.js';
 
@@ -110,6 +111,14 @@ export function recordClientAddress(req: IncomingMessage, address: string): void
  * else the socket's. Client-supplied forwarding headers are never read here: X-Forwarded-For is
  * written by whoever sends the request, so trusting it would let one sender pose as many.
  */
+/**
+ * The key the per-address rate limits count under: IPv6 by /64, since one host commonly holds a whole
+ * /64 and could otherwise rotate addresses past every limit (and flush other callers' buckets).
+ */
+export function rateKey(req: IncomingMessage): string {
+  return addressGroup(clientIp(req));
+}
+
 export function clientIp(req: IncomingMessage): string {
   return recordedAddress.get(req) ?? req.socket.remoteAddress ?? 'unknown';
 }

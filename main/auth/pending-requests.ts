@@ -110,10 +110,12 @@ export function createPendingRequests(deps: {
       if (
         !pick ||
         list.length > pick.length ||
-        (list.length === pick.length && list[0]!.createdAt < pick[0]!.createdAt)
+        (list.length === pick.length && list.at(-1)!.createdAt >= pick.at(-1)!.createdAt)
       )
         pick = list;
     }
+    // Among equal holders the most recent request goes: a flood from many fresh addresses then churns
+    // its own requests, and the owner's, asked earlier, stays until the owner acts on it.
     return pick?.[0];
   }
 

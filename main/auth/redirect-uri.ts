@@ -10,6 +10,10 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export function redirectUriProblem(uri: unknown): string | null {
   if (typeof uri !== 'string' || uri.length === 0) return 'is not a string';
   if (uri.length > 2000) return 'is longer than 2000 characters';
+  // RFC 3986 has no raw control or space characters in a URI; the URL parser would still accept some,
+  // and they reach the owner's terminal (tunnelgate approvals) and pages as they were sent.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f-\u009f]/.test(uri)) return 'contains a space or a control character';
   let url: URL;
   try {
     url = new URL(uri);

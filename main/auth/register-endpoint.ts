@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
-import { clientIp, CORS_HEADERS, mediaType, readOAuthBody, sendJson, sendOAuthError } from './http-util.js';
+import { CORS_HEADERS, rateKey, mediaType, readOAuthBody, sendJson, sendOAuthError } from './http-util.js';
 
 /**
  * POST /oauth/register: Dynamic Client Registration (RFC 7591). Accepts ChatGPT's body
@@ -17,7 +17,7 @@ export async function handleRegister(
       ...CORS_HEADERS,
       Allow: 'POST, OPTIONS',
     });
-  const wait = ctx.limits.requests.take(clientIp(req));
+  const wait = ctx.limits.requests.take(rateKey(req));
   if (wait > 0)
     return sendOAuthError(res, 429, 'invalid_request', 'Too many registrations from this address.', {
       ...CORS_HEADERS,

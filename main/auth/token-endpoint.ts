@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import type { Grant } from './grant-store.js';
 import {
-  clientIp,
+  rateKey,
   CORS_HEADERS,
   mediaType,
   parseForm,
@@ -52,7 +52,8 @@ export async function handleToken(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const ip = clientIp(req);
+  // Failures count per address, IPv6 per /64 (rateKey).
+  const ip = rateKey(req);
   const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const origin = ctx.origin(req);

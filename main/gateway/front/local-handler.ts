@@ -14,7 +14,20 @@ const LOCAL_PRINCIPAL: Principal = Object.freeze({
 }) as Principal;
 
 /** Headers only a proxy or a tunnel adds: a request carrying one was not made on this computer. */
-const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via', 'cf-connecting-ip', 'cf-ray'];
+const FORWARDING_HEADERS = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-server',
+  'x-original-forwarded-for',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'via',
+  'cf-connecting-ip',
+  'cf-ray',
+];
 
 export interface LocalHandlerDeps {
   /** This listener's policy: loopback Host names of its own port only, never a public host. */

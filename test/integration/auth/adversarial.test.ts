@@ -135,6 +135,33 @@ describe("a full approval queue still takes the owner's sign-in (issue 10)", () 
     }
   });
 
+  it("a flood of one request per fresh address cannot push the owner's waiting request out", async () => {
+    const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
+    try {
+      const ask = async (clientId: string, ip: string) => {
+        const res = await fetch(
+          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+          { redirect: 'manual', headers: { 'Cf-Connecting-Ip': ip } },
+        );
+        await res.arrayBuffer();
+        return res;
+      };
+      const owner = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
+      const res = await ask(owner, '198.51.100.10');
+      const id = new URL(res.headers.get('location')!, h.base).searchParams.get('request');
+      const attacker = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
+      // 120 addresses with one request each: every holder is as large as the owner's.
+      for (let i = 0; i < 120; i++) await ask(attacker, `203.0.${113 + (i >> 8)}.${i & 255}`);
+      assert.equal(h.auth.listPending().length, 50);
+      assert.ok(
+        h.auth.listPending().some((p) => p.id === id),
+        "the owner's request, asked first, is still waiting",
+      );
+    } finally {
+      await h.close();
+    }
+  });
+
   it('one IPv6 /64 is one address: it cannot hold more than its share by varying the host part', async () => {
     const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
     try {

@@ -163,6 +163,13 @@ describe('authenticateBearer', () => {
     assert.equal(refusal(authenticateBearer(ctx, request('Bearer nope', '198.51.100.1'))).status, 401);
   });
 
+  it('failures count per IPv6 /64: varying the host part does not escape the limit', () => {
+    const ctx = context({ failures: 1 });
+    invalidBecause(authenticateBearer(ctx, request('Bearer nope', '2001:db8:1:2::1')), /not valid/);
+    assert.equal(refusal(authenticateBearer(ctx, request('Bearer nope', '2001:db8:1:2::99'))).status, 429);
+    assert.equal(refusal(authenticateBearer(ctx, request('Bearer nope', '2001:db8:1:3::1'))).status, 401);
+  });
+
   it('calls are limited per client', () => {
     const ctx = context({ calls: 1 });
     assert.equal(authenticateBearer(ctx, request(bearer())).ok, true);

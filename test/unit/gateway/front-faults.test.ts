@@ -160,6 +160,16 @@ test('Host and Origin allow-lists (DNS rebinding): the local endpoint never take
   const proxied = await at({ host: `127.0.0.1:${fx.port}`, 'x-forwarded-for': '203.0.113.5' });
   assert.equal(proxied.status, 403);
   assert.match(errorOf(proxied.text).message, /x-forwarded-for/);
+  // Proxies that add only one of the other forwarding headers are refused too.
+  for (const name of [
+    'x-forwarded-host',
+    'x-forwarded-proto',
+    'x-original-forwarded-for',
+    'true-client-ip',
+  ]) {
+    const res = await at({ host: `127.0.0.1:${fx.port}`, [name]: 'x' });
+    assert.equal(res.status, 403, name);
+  }
   fx.gateway.setPublicOrigin(null);
   assert.equal((await at({ host: 'abc.trycloudflare.com' }, fx.publicPort)).status, 403);
   const other = await rawHttp(fx.port, {
