@@ -45,6 +45,8 @@ export interface ActivityLog extends ActivitySink {
   exportJsonl(): Promise<string>;
   /** Secret values (resolved by main/secrets) to scrub wherever they appear. */
   addSecretValues(values: Iterable<string>): void;
+  /** `text` with every known secret value replaced (for other logs shown to the owner). */
+  redactText(text: string): string;
   /** Applies edited settings (`activity.maxFileBytes`, `.retentionDays`, `.maxTotalBytes`) while running. */
   configure(limits: { maxFileBytes?: number; retentionDays?: number; maxTotalBytes?: number }): void;
   /** Writes what is queued. */
@@ -274,6 +276,7 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     addSecretValues(values) {
       redactor.addSecretValues(values);
     },
+    redactText: (text) => redactor.redactText(text),
     configure: (limits) => writer.setLimits(limits),
     flush: () => writer.flush(),
     async close() {

@@ -44,6 +44,8 @@ export interface UpstreamManagerDeps {
   healthCheckMs?: number;
   /** Where each server's stderr, log messages and exits go (default: a store of its own). */
   logs?: ServerLogStore;
+  /** Masks known secret values in the server logs it makes (see ServerLogStoreOptions.mask). */
+  maskLogText?: (text: string) => string;
   /** Tests: wrap or replace connection creation. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
 }
@@ -100,7 +102,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
   const backoffOpts: BackoffOptions = { ...DEFAULT_BACKOFF, ...deps.backoff };
   const entries = new Map<string, Entry>();
   const emitter = new EventEmitter();
-  const logs = deps.logs ?? new ServerLogStore({ clock });
+  const logs = deps.logs ?? new ServerLogStore({ clock, mask: deps.maskLogText });
   let closed = false;
 
   const connDeps = (name: string, auth: UpstreamAuth | undefined): UpstreamDeps => ({

@@ -64,6 +64,12 @@ export interface ServerLogStoreOptions {
   /** Lines kept in a crash tail (default 50). */
   maxTailLines?: number;
   clock?: Clock;
+  /**
+   * Applied to every text and tail line: masks the secret values main/secrets resolved (keychain values
+   * in args, inside composite env values or in a URL path), which the per-server masking of whole env
+   * and header values does not know.
+   */
+  mask?: (text: string) => string;
 }
 
 /** A fixed-size ring of one server's entries. */
@@ -105,8 +111,10 @@ export class ServerLogStore {
   private readonly maxText: number;
   private readonly maxTail: number;
   private readonly clock: Clock;
+  private readonly mask: (text: string) => string;
 
   constructor(opts: ServerLogStoreOptions = {}) {
+    this.mask = opts.mask ?? ((t) => t);
     this.maxEntries = Math.max(1, opts.maxEntries ?? 500);
     this.maxText = Math.max(1, opts.maxTextChars ?? 2000);
     this.maxTail = Math.max(1, opts.maxTailLines ?? 50);
@@ -124,13 +132,13 @@ export class ServerLogStore {
       seq: ++this.seq,
       server,
       at: this.clock.now(),
-      text: clip(input.text, this.maxText),
+      text: clip(this.mask(input.text), this.maxText),
     };
     if (input.exit) {
       const exit = {
         ...input.exit,
         at: entry.at,
-        tail: input.exit.tail.slice(-this.maxTail).map((l) => clip(l, this.maxText)),
+        tail: input.exit.tail.slice(-this.maxTail).map((l) => clip(this.mask(l), this.maxText)),
       };
       entry.exit = exit;
       ring.lastCrash = exit;

@@ -6,6 +6,7 @@ import {
   statusNote,
   type ServerLogEntry,
 } from '../../../main/gateway/upstream/server-log.js';
+import { createRedactor } from '../../../main/activity/redact.js';
 import { StderrTail } from '../../../main/gateway/upstream/stderr-tail.js';
 import { makeRedactor } from '../../../main/gateway/upstream/wire-transport.js';
 import { ManualClock } from '../../fixtures/manual-clock.js';
@@ -124,4 +125,22 @@ test('status notes say what happened in words', () => {
     { kind: 'gateway', level: 'warning', text: "Upstream 'a' exited with code 3; restarting in 2 s" },
   );
   assert.equal(statusNote({ ...base, status: 'failed', error: 'gave up' }, 0)?.level, 'error');
+});
+
+test('keychain values are masked wherever they appear: in text and in a crash tail, before any cut', () => {
+  const redactor = createRedactor();
+  redactor.addSecretValues(['ARGSECRET_abc123XYZ']);
+  const store = new ServerLogStore({ maxTextChars: 30, mask: (t) => redactor.redactText(t) });
+  const e = store.add('leak', { kind: 'stderr', text: 'arg token: ARGSECRET_abc123XYZ' });
+  assert.doesNotMatch(e.text, /ARGSECRET/);
+  // A cut in the middle of the value must not leave its start behind either.
+  const cut = store.add('leak', { kind: 'stderr', text: `${'x'.repeat(20)} ARGSECRET_abc123XYZ` });
+  assert.doesNotMatch(cut.text, /ARGSEC/);
+  store.add('leak', {
+    kind: 'exit',
+    level: 'error',
+    text: 'crashed: exit code 1',
+    exit: { at: 0, code: 1, signal: null, tail: ['Bearer ARGSECRET_abc123XYZ'] },
+  });
+  assert.doesNotMatch(JSON.stringify(store.view('leak')), /ARGSECRET/);
 });
