@@ -44,7 +44,7 @@ export interface UpstreamManagerDeps {
   healthCheckMs?: number;
   /** Where each server's stderr, log messages and exits go (default: a store of its own). */
   logs?: ServerLogStore;
-  /** Masks known secret values in the server logs it makes (see ServerLogStoreOptions.mask). */
+  /** Masks known secret values in server logs and in servers' error texts (see ServerLogStoreOptions.mask). */
   maskLogText?: (text: string) => string;
   /** Tests: wrap or replace connection creation. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
@@ -158,6 +158,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
         clock,
         backoff: new Backoff(backoffOpts, clock, deps.random),
         connect: deps.connect,
+        maskText: deps.maskLogText,
       });
     const upstream =
       config !== 'builtin' && isPerClient(config)

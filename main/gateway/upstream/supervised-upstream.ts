@@ -29,6 +29,11 @@ export interface SupervisedOptions {
   clock: Clock;
   /** Makes a connection; tests may wrap createUpstream. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
+  /**
+   * Masks keychain values in the error text, which reaches the window and callers' error messages
+   * (a remote URL may carry a key in its path: "unreachable at https://host/<key>/mcp").
+   */
+  maskText?: (text: string) => string;
 }
 
 /** A supervised upstream: the object the router holds; it outlives each connection. */
@@ -72,7 +77,7 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
   function set(next: UpstreamStatus, err?: string, retryAt?: number): void {
     const wasReady = status === 'ready';
     status = next;
-    error = err;
+    error = err === undefined || !opts.maskText ? err : opts.maskText(err);
     nextRetryAt = retryAt;
     since = clock.now();
     emitter.emit('state', api.state());

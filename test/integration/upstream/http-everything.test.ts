@@ -166,3 +166,28 @@ test('http: a server that goes away is reconnected with backoff when it comes ba
     await srv.stop();
   }
 });
+
+test('http: a keychain value in the URL path never shows in the error text (window, callers, server log)', async () => {
+  const port = await freePort();
+  const key = 'PATHKEY_0123456789abcdef';
+  // The secrets module resolves ${secret:…} and hands the values to the masker (as bootstrap does).
+  const mask = (t: string) => t.split(key).join('***');
+  const m = createUpstreamManager({
+    backoff: { baseMs: 100, maxMs: 400 },
+    random: () => 1,
+    resolve: async (_name, config) => ({
+      config: { ...(config as { url: string }), url: `http://127.0.0.1:${port}/${key}/mcp` },
+    }),
+    maskLogText: mask,
+  });
+  try {
+    await m.apply({ remote: { url: `http://127.0.0.1:${port}/\${secret:k}/mcp` } });
+    const r = m.get('remote')!;
+    await until(() => r.state().error !== undefined, 10_000, 'the connection error');
+    assert.match(r.state().error!, /unreachable at http:\/\/127\.0\.0\.1:\d+\/\*\*\*\/mcp/);
+    await assert.rejects(r.request('tools/list', undefined), (e: Error) => !e.message.includes(key));
+    assert.doesNotMatch(JSON.stringify(m.logs.view('remote')), new RegExp(key));
+  } finally {
+    await m.close();
+  }
+});
