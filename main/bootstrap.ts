@@ -82,7 +82,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
     // Keychain values wherever they appear in a server's stderr or log messages (args, URLs, "Bearer …").
-    maskLogText: (text) => activity.redactText(text),
+    maskSecrets: (text) => activity.redactText(text),
     callTimeoutMs: initial.gateway?.callTimeoutMs,
     // stdin close, then SIGTERM, then SIGKILL: at most 2.3 s, inside the 5 s a signal allows.
     shutdown: { stdinGraceMs: 800, termGraceMs: 1500 },

@@ -32,8 +32,7 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   const metadataUrl = `${origin}/.well-known/oauth-protected-resource/mcp`;
   const challenge = (extra: string) =>
     `Bearer ${extra}resource_metadata=${q(metadataUrl)}, scope=${q(SCOPE_FULL)}`;
-  // Failures count per address, IPv6 per /64 (rateKey).
-  const ip = rateKey(req);
+  const limitKey = rateKey(req);
   const auth = header(req, 'authorization');
   const m = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(auth ?? '');
   if (!auth) {
@@ -52,7 +51,7 @@ export function authenticateBearer(ctx: AuthContext, req: IncomingMessage): Auth
   // by all its users, so an attacker's failures there must not lock out the owner. Tokens are MAC'd,
   // so the limit is about load, not guessing.
   const invalid = (why: string): AuthDecision => {
-    const wait = ctx.limits.failures.take(ip);
+    const wait = ctx.limits.failures.take(limitKey);
     if (wait > 0) {
       return {
         ok: false,

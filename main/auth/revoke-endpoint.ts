@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthContext } from './auth-context.js';
 import { CORS_HEADERS, sendOAuthError } from './http-util.js';
 import { authenticateTokenClient, methodMismatch } from './token-client-auth.js';
-import { readTokenForm } from './token-endpoint.js';
+import { readTokenForm, sendOriginUnknown } from './token-endpoint.js';
 
 /**
  * POST /oauth/revoke (RFC 7009). A refresh token revokes its whole grant (§2.1: access tokens from the
@@ -23,14 +23,7 @@ export async function handleRevoke(
   const token = params.get('token');
   if (!token) return sendOAuthError(res, 400, 'invalid_request', 'token is required.', CORS_HEADERS);
   const origin = ctx.origin(req);
-  if (!origin)
-    return sendOAuthError(
-      res,
-      400,
-      'invalid_request',
-      'The server does not know its public URL yet; retry once the tunnel is up.',
-      CORS_HEADERS,
-    );
+  if (!origin) return sendOriginUnknown(res);
   const auth = await authenticateTokenClient(ctx, req, params, origin);
   // RFC 7009 §2.2.1 refers to RFC 6749 §5.2: a failed client authentication is invalid_client (401).
   if (!auth.ok) return sendOAuthError(res, 401, 'invalid_client', auth.description, CORS_HEADERS);

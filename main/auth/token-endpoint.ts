@@ -47,29 +47,32 @@ export async function readTokenForm(
  * POST /oauth/token (OAuth 2.1 §3.2): authorization_code with PKCE, and refresh_token with rotation.
  * Every answer is `Cache-Control: no-store` (RFC 6749 §5.1); errors follow §5.2.
  */
+/** Token and revocation requests before the tunnel gave the server its public URL (the token audience). */
+export function sendOriginUnknown(res: ServerResponse): void {
+  sendOAuthError(
+    res,
+    400,
+    'invalid_request',
+    'The server does not know its public URL yet; retry once the tunnel is up.',
+    CORS_HEADERS,
+  );
+}
+
 export async function handleToken(
   ctx: AuthContext,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  // Failures count per address, IPv6 per /64 (rateKey).
-  const ip = rateKey(req);
+  const limitKey = rateKey(req);
   const params = await readTokenForm(req, res, ctx.bodyTimeoutMs);
   if (!params) return;
   const origin = ctx.origin(req);
-  if (!origin)
-    return sendOAuthError(
-      res,
-      400,
-      'invalid_request',
-      'The server does not know its public URL yet; retry once the tunnel is up.',
-      CORS_HEADERS,
-    );
+  if (!origin) return sendOriginUnknown(res);
   // Only failures are limited, and a valid code or refresh token always works: ChatGPT calls from
   // addresses shared by all its users, so an attacker's failures there must not lock out the owner.
   // Codes and refresh tokens carry 256 bits, so the limit is about load, not guessing.
   const fail = (error: string, description: string, status = 400) => {
-    const wait = ctx.limits.failures.take(ip);
+    const wait = ctx.limits.failures.take(limitKey);
     if (wait > 0)
       return sendOAuthError(res, 429, 'slow_down', 'Too many failed requests from this address.', {
         ...CORS_HEADERS,

@@ -12,9 +12,12 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
-import { createChatGptStandIn, type ChatGptStandIn } from '../fixtures/chatgpt/chatgpt-client.js';
-import { publicFetch } from '../fixtures/fake-cloudflared/install.js';
-import { startPublicGateway, type PublicGateway } from '../integration/doctor/doctor-harness.js';
+import type { ChatGptStandIn } from '../fixtures/chatgpt/chatgpt-client.js';
+import {
+  connectChatGpt,
+  startPublicGateway,
+  type PublicGateway,
+} from '../integration/doctor/doctor-harness.js';
 import { pkg, ROOT, shots } from './harness.js';
 
 const SCRIPTED = join(ROOT, 'test/fixtures/upstream/scripted-stdio-server.mjs');
@@ -93,15 +96,7 @@ describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 30
 
   it('a client lists tools, a tool is switched off: the banner names that client and the tool', async () => {
     const control = g.tg.services.control;
-    chatgpt = createChatGptStandIn({
-      fetch: publicFetch(g.stateFile),
-      serverUrl: g.connector,
-      identity: 'dcr',
-      speaks: 'session',
-      approve: (id) => control.approve(id, ['mcp:full']),
-    });
-    await chatgpt.connect();
-    await chatgpt.handshake();
+    chatgpt = await connectChatGpt(g);
     // Both servers are up before the client lists (their tools are then in the list).
     await serversReady();
     const names = await listTools();

@@ -45,7 +45,7 @@ export interface UpstreamManagerDeps {
   /** Where each server's stderr, log messages and exits go (default: a store of its own). */
   logs?: ServerLogStore;
   /** Masks known secret values in server logs and in servers' error texts (see ServerLogStoreOptions.mask). */
-  maskLogText?: (text: string) => string;
+  maskSecrets?: (text: string) => string;
   /** Tests: wrap or replace connection creation. */
   connect?: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
 }
@@ -102,7 +102,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
   const backoffOpts: BackoffOptions = { ...DEFAULT_BACKOFF, ...deps.backoff };
   const entries = new Map<string, Entry>();
   const emitter = new EventEmitter();
-  const logs = deps.logs ?? new ServerLogStore({ clock, mask: deps.maskLogText });
+  const logs = deps.logs ?? new ServerLogStore({ clock, mask: deps.maskSecrets });
   let closed = false;
 
   const connDeps = (name: string, auth: UpstreamAuth | undefined): UpstreamDeps => ({
@@ -158,7 +158,7 @@ export function createUpstreamManager(deps: UpstreamManagerDeps = {}): UpstreamM
         clock,
         backoff: new Backoff(backoffOpts, clock, deps.random),
         connect: deps.connect,
-        maskText: deps.maskLogText,
+        maskText: deps.maskSecrets,
       });
     const upstream =
       config !== 'builtin' && isPerClient(config)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
-import { CHATGPT_REDIRECT, pkcePair, startHarness } from '../../fixtures/auth/auth-harness.js';
+import { CHATGPT_REDIRECT, pkcePair, startHarness, type Harness } from '../../fixtures/auth/auth-harness.js';
 import {
   authorizeUrl,
   callMcp,
@@ -103,18 +103,21 @@ describe('an attacker cannot fill the owner approval queue', () => {
   });
 });
 
+/** An authorization request for `clientId` as if it came through the tunnel from `ip`. */
+async function askFrom(h: Harness, clientId: string, ip: string): Promise<Response> {
+  const res = await fetch(
+    authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
+    { redirect: 'manual', headers: { 'Cf-Connecting-Ip': ip } },
+  );
+  await res.arrayBuffer();
+  return res;
+}
+
 describe("a full approval queue still takes the owner's sign-in (issue 10)", () => {
   it("11 addresses x 5 requests fill the queue; the owner's request gets in and stays while they go on", async () => {
     const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
     try {
-      const ask = async (clientId: string, ip: string) => {
-        const res = await fetch(
-          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
-          { redirect: 'manual', headers: { 'Cf-Connecting-Ip': ip } },
-        );
-        await res.arrayBuffer();
-        return res;
-      };
+      const ask = (clientId: string, ip: string) => askFrom(h, clientId, ip);
       const attacker = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
       const addresses = Array.from({ length: 11 }, (_, i) => `203.0.113.${10 + i}`);
       for (const ip of addresses) for (let i = 0; i < 5; i++) await ask(attacker, ip);
@@ -138,14 +141,7 @@ describe("a full approval queue still takes the owner's sign-in (issue 10)", () 
   it("a flood of one request per fresh address cannot push the owner's waiting request out", async () => {
     const h = await startHarness({ limits: { requestsPerMinute: 10_000, failedAuthPerMinute: 10_000 } });
     try {
-      const ask = async (clientId: string, ip: string) => {
-        const res = await fetch(
-          authorizeUrl(h, { clientId, redirectUri: CHATGPT_REDIRECT, challenge: pkcePair().challenge }),
-          { redirect: 'manual', headers: { 'Cf-Connecting-Ip': ip } },
-        );
-        await res.arrayBuffer();
-        return res;
-      };
+      const ask = (clientId: string, ip: string) => askFrom(h, clientId, ip);
       const owner = await registerClient(h, [CHATGPT_REDIRECT], 'ChatGPT');
       const res = await ask(owner, '198.51.100.10');
       const id = new URL(res.headers.get('location')!, h.base).searchParams.get('request');

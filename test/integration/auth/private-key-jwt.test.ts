@@ -7,6 +7,7 @@ import {
   callMcp,
   followApproval,
   getManual,
+  revokeRequest,
   startAuthorization,
   tokenRequest,
   type Tokens,
@@ -267,15 +268,7 @@ describe('private_key_jwt clients (RFC 7523) with a Client ID Metadata Document'
 
   it('revocation (RFC 7009) needs the client assertion too: a leaked refresh token alone cannot disconnect ChatGPT', async () => {
     const t = await connected();
-    const revoke = (params: Record<string, string | undefined>) => {
-      const body = new URLSearchParams();
-      for (const [k, v] of Object.entries(params)) if (v !== undefined) body.set(k, v);
-      return fetch(`${h.base}/oauth/revoke`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-        body,
-      });
-    };
+    const revoke = (params: Record<string, string | undefined>) => revokeRequest(h, params);
     await refuses(await revoke({ token: t.refresh_token, client_id: site.clientId }), /private_key_jwt/);
     await refuses(await revoke({ token: t.access_token }), /private_key_jwt/);
     await refuses(

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
-import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
-import { startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
+import { connectChatGpt, startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
 
 // Aliases (issue 13): the owner renames exposed tools (here: a new prefix) while ChatGPT still works
 // from its frozen list. An alias in the config keeps an old name callable, said so in Activity; a
@@ -19,15 +17,7 @@ describe('aliases keep an old exposed name callable after a rename', { timeout: 
     const entry = { command: process.execPath, args: [memory], env: { MEMORY_FILE_PATH: '/dev/null' } };
     g = await startPublicGateway({ config: { mcpServers: { memory: entry } } });
     const control = g.tg.services.control;
-    const chatgpt = createChatGptStandIn({
-      fetch: publicFetch(g.stateFile),
-      serverUrl: g.connector,
-      identity: 'dcr',
-      speaks: 'session',
-      approve: (id) => control.approve(id, ['mcp:full']),
-    });
-    await chatgpt.connect();
-    await chatgpt.handshake();
+    const chatgpt = await connectChatGpt(g);
     const before = (await chatgpt.call('tools/list')) as { tools: { name: string }[] };
     assert.ok(before.tools.some((t) => t.name === 'memory__read_graph'));
 

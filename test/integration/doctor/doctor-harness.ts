@@ -15,6 +15,7 @@ import {
   publicNetwork,
 } from '../../fixtures/fake-cloudflared/install.js';
 import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
+import { createChatGptStandIn, type ChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
 
 export interface PublicGateway {
   tg: Tunnelgate;
@@ -72,6 +73,23 @@ export async function startPublicGateway(
     await close();
     throw err;
   }
+}
+
+/**
+ * A ChatGPT stand-in (DCR, session era) that reaches the gateway through the fake edge, approved with
+ * full access by the owner, signed in and past the MCP handshake.
+ */
+export async function connectChatGpt(g: PublicGateway): Promise<ChatGptStandIn> {
+  const client = createChatGptStandIn({
+    fetch: publicFetch(g.stateFile),
+    serverUrl: g.connector,
+    identity: 'dcr',
+    speaks: 'session',
+    approve: (id) => g.tg.services.control.approve(id, ['mcp:full']),
+  });
+  await client.connect();
+  await client.handshake();
+  return client;
 }
 
 /** Resolves with the connector URL once the tunnel is ready (status events, no polling). */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createChatGptStandIn, type ChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
-import { publicFetch } from '../../fixtures/fake-cloudflared/install.js';
-import { startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
+import type { ChatGptStandIn } from '../../fixtures/chatgpt/chatgpt-client.js';
+import { connectChatGpt, startPublicGateway, statusWhere, type PublicGateway } from './doctor-harness.js';
 
 // Tool-list drift (issue 13): ChatGPT keeps the tool list it fetched until the owner presses Refresh.
 // Two ChatGPT stand-ins connect through the fake tunnel; the owner switches a tool off; only the one
@@ -15,18 +14,7 @@ describe('tool-list drift per client', { timeout: 120_000 }, () => {
   let g: PublicGateway;
   after(async () => g?.close());
 
-  const connect = async (): Promise<ChatGptStandIn> => {
-    const client = createChatGptStandIn({
-      fetch: publicFetch(g.stateFile),
-      serverUrl: g.connector,
-      identity: 'dcr',
-      speaks: 'session',
-      approve: (id) => g.tg.services.control.approve(id, ['mcp:full']),
-    });
-    await client.connect();
-    await client.handshake();
-    return client;
-  };
+  const connect = (): Promise<ChatGptStandIn> => connectChatGpt(g);
   const listed = async (c: ChatGptStandIn): Promise<string[]> =>
     ((await c.call('tools/list')) as { tools: { name: string }[] }).tools.map((t) => t.name);
 

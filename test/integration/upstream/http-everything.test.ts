@@ -178,7 +178,7 @@ test('http: a keychain value in the URL path never shows in the error text (wind
     resolve: async (_name, config) => ({
       config: { ...(config as { url: string }), url: `http://127.0.0.1:${port}/${key}/mcp` },
     }),
-    maskLogText: mask,
+    maskSecrets: mask,
   });
   try {
     await m.apply({ remote: { url: `http://127.0.0.1:${port}/\${secret:k}/mcp` } });
