@@ -10,6 +10,8 @@ import type {
   RawObject,
   ServerRequestContext,
   Upstream,
+  UpstreamEvents,
+  UpstreamListKind,
   UpstreamState,
 } from '../../main/gateway/upstream/types.js';
 
@@ -26,7 +28,7 @@ interface Pending {
  * in raw JSON-RPC (never re-parsed), with id and progress-token rewriting like the real connection.
  * `crash()` mimics a dying process: calls in flight fail, the state goes to 'restarting'.
  */
-export class FakeUpstream extends EventEmitter implements Upstream {
+export class FakeUpstream extends EventEmitter<UpstreamEvents> implements Upstream {
   private transport?: InMemoryTransport;
   private readonly pending = new Map<number, Pending>();
   private seq = 0;
@@ -241,7 +243,8 @@ export class FakeUpstream extends EventEmitter implements Upstream {
         p.options?.onProgress?.({ ...params, progressToken: p.progressToken });
       return;
     }
-    const kind = /^notifications\/(tools|prompts|resources)\/list_changed$/.exec(method)?.[1];
+    const kind = /^notifications\/(tools|prompts|resources)\/list_changed$/.exec(method)?.[1] as
+      UpstreamListKind | undefined;
     if (kind !== undefined) {
       void this.refresh().then(() => this.emit('list-changed', kind));
       return;

@@ -9,6 +9,7 @@ import {
   type CallOptions,
   type JsonRpcNotification,
   type RawObject,
+  type UpstreamEvents,
   type UpstreamSpec,
   type UpstreamState,
 } from './types.js';
@@ -92,7 +93,7 @@ export interface ClientProcess {
  * never runs a client's call; each call goes to its client's own process, started on the client's
  * first call, bounded by maxProcesses (the next client is told so) and stopped after idleMs unused.
  */
-export class PerClientUpstream extends EventEmitter implements SupervisedUpstream {
+export class PerClientUpstream extends EventEmitter<UpstreamEvents> implements SupervisedUpstream {
   readonly name: string;
   private readonly instances = new Map<string, Instance>();
   private handler: ServerRequestHandler | undefined;
@@ -105,7 +106,7 @@ export class PerClientUpstream extends EventEmitter implements SupervisedUpstrea
     this.name = opts.name;
     const { base } = opts;
     base.on('state', (s: UpstreamState) => this.emit('state', s));
-    base.on('list-changed', (k: string) => this.emit('list-changed', k));
+    base.on('list-changed', (k) => this.emit('list-changed', k));
     base.on('notification', (n: JsonRpcNotification) => this.emit('notification', n));
   }
 

@@ -9,9 +9,11 @@ import {
   UpstreamError,
   UPSTREAM_ERROR,
   type CallOptions,
+  type JsonRpcNotification,
   type RawObject,
   type Upstream,
   type UpstreamConnection,
+  type UpstreamEvents,
   type UpstreamKind,
   type UpstreamSpec,
   type UpstreamState,
@@ -59,123 +61,211 @@ const LIST_EVENTS = ['tools', 'prompts', 'resources'] as const;
  * 'list-changed' fires so the router withdraws its tools, and calls fail at once with a clear error.
  */
 export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUpstream {
-  const { name, clock, backoff } = opts;
-  const emitter = new EventEmitter();
-  const connect = opts.connect ?? createUpstream;
-  let conn: UpstreamConnection | undefined;
-  let lastConn: UpstreamConnection | undefined;
-  let handler: ServerRequestHandler | undefined;
-  let status: UpstreamStatus = 'stopped';
-  let error: string | undefined;
-  let since = clock.now();
-  let restarts = 0;
-  let nextRetryAt: number | undefined;
-  let timer: unknown;
-  let generation = 0;
-  let extra: Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'> = {};
+  return new Supervisor(opts);
+}
 
-  function set(next: UpstreamStatus, err?: string, retryAt?: number): void {
-    const wasReady = status === 'ready';
-    status = next;
-    error = err === undefined || !opts.maskText ? err : opts.maskText(err);
-    nextRetryAt = retryAt;
-    since = clock.now();
-    emitter.emit('state', api.state());
-    // The router rebuilds its merged lists from tools() etc.; those are empty unless ready.
-    if (wasReady !== (next === 'ready')) for (const k of LIST_EVENTS) emitter.emit('list-changed', k);
+type ReadyInfo = Pick<UpstreamState, 'protocolVersion' | 'serverInfo' | 'capabilities' | 'instructions'>;
+
+class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstream {
+  readonly name: string;
+  private readonly connect: (spec: UpstreamSpec, deps: UpstreamDeps) => UpstreamConnection;
+  private conn: UpstreamConnection | undefined;
+  private lastConn: UpstreamConnection | undefined;
+  private handler: ServerRequestHandler | undefined;
+  private status: UpstreamStatus = 'stopped';
+  private error: string | undefined;
+  private since: number;
+  private restarts = 0;
+  private nextRetryAt: number | undefined;
+  private timer: unknown;
+  /** Bumped by every restart() and stop(): work of an older generation finds it stale and quits. */
+  private generation = 0;
+  private extra: ReadyInfo = {};
+
+  constructor(private readonly opts: SupervisedOptions) {
+    super();
+    this.name = opts.name;
+    this.connect = opts.connect ?? createUpstream;
+    this.since = opts.clock.now();
   }
 
-  async function attempt(gen: number): Promise<void> {
-    timer = undefined;
-    set('starting', undefined);
+  get pid(): number | undefined {
+    return this.conn?.pid;
+  }
+  get connection(): UpstreamConnection | undefined {
+    return this.conn;
+  }
+
+  state(): UpstreamState {
+    const { status, error, nextRetryAt } = this;
+    return {
+      name: this.name,
+      transport: this.opts.kind,
+      status,
+      ...(error !== undefined ? { error } : {}),
+      since: this.since,
+      restarts: this.restarts,
+      ...(nextRetryAt !== undefined ? { nextRetryAt } : {}),
+      ...(status === 'ready' ? this.extra : {}),
+    };
+  }
+
+  request(method: string, params: RawObject | undefined, options?: CallOptions): Promise<RawObject> {
+    if (this.status !== 'ready' || !this.conn) return Promise.reject(this.unavailable());
+    return this.conn.request(method, params, options);
+  }
+
+  async notify(method: string, params?: RawObject): Promise<void> {
+    if (this.status !== 'ready' || !this.conn) throw this.unavailable();
+    await this.conn.notify(method, params);
+  }
+
+  logs(): string[] {
+    return this.lastConn?.logs() ?? [];
+  }
+  tools(): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.tools() : [];
+  }
+  prompts(): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.prompts() : [];
+  }
+  resources(): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.resources() : [];
+  }
+  resourceTemplates(): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.resourceTemplates() : [];
+  }
+
+  setServerRequestHandler(h: ServerRequestHandler | undefined): void {
+    this.handler = h;
+    this.conn?.setServerRequestHandler(h);
+  }
+
+  async restart(): Promise<void> {
+    // Our generation is taken before any await: a stop() or restart() that comes later wins.
+    const gen = ++this.generation;
+    await this.halt();
+    if (gen !== this.generation) return;
+    this.opts.backoff.reset();
+    await this.attempt(gen);
+  }
+
+  async stop(final: 'stopped' | 'disabled' = 'stopped'): Promise<void> {
+    const gen = ++this.generation;
+    await this.halt();
+    if (gen === this.generation) this.set(final);
+  }
+
+  private set(next: UpstreamStatus, err?: string, retryAt?: number): void {
+    const wasReady = this.status === 'ready';
+    this.status = next;
+    this.error = err === undefined || !this.opts.maskText ? err : this.opts.maskText(err);
+    this.nextRetryAt = retryAt;
+    this.since = this.opts.clock.now();
+    this.emit('state', this.state());
+    // The router rebuilds its merged lists from tools() etc.; those are empty unless ready.
+    if (wasReady !== (next === 'ready')) for (const k of LIST_EVENTS) this.emit('list-changed', k);
+  }
+
+  private async attempt(gen: number): Promise<void> {
+    const { name } = this;
+    this.timer = undefined;
+    this.set('starting', undefined);
     let prepared: PrepareResult;
     try {
-      prepared = await opts.prepare();
+      prepared = await this.opts.prepare();
     } catch (err) {
       prepared = { misconfigured: `Upstream '${name}' could not be prepared: ${plainError(err)}` };
     }
-    if (gen !== generation) return;
+    if (gen !== this.generation) return;
     if ('misconfigured' in prepared) {
-      set('misconfigured', prepared.misconfigured);
+      this.set('misconfigured', prepared.misconfigured);
       return;
     }
-    const c = connect(prepared.spec, prepared.deps);
-    conn = c;
-    lastConn = c;
-    c.setServerRequestHandler(handler);
-    c.on('notification', (n: RawObject) => gen === generation && emitter.emit('notification', n));
-    c.on(
-      'list-changed',
-      (k: string) => gen === generation && status === 'ready' && emitter.emit('list-changed', k),
-    );
-    c.on('state', (s: UpstreamState) => {
-      if (gen !== generation || status !== 'ready') return;
-      if (s.status === 'failed') scheduleRetry(gen, s.error ?? `Upstream '${name}' stopped`, false);
-      else if (s.status === 'needs-auth') {
-        conn = undefined;
-        void c.close().catch(() => {});
-        set('needs-auth', s.error);
-      }
-    });
+    const c = this.connect(prepared.spec, prepared.deps);
+    this.conn = c;
+    this.lastConn = c;
+    this.watch(c, gen);
     try {
       await c.start();
     } catch (err) {
-      if (gen !== generation) return;
-      conn = undefined;
+      if (gen !== this.generation) return;
+      this.conn = undefined;
       await c.close().catch(() => {});
       if (err instanceof UpstreamError && err.code === UPSTREAM_ERROR.needsAuth)
-        set('needs-auth', err.message);
-      else if (isPermanent(err)) set('failed', plainError(err));
-      else scheduleRetry(gen, plainError(err), true);
+        this.set('needs-auth', err.message);
+      else if (isPermanent(err)) this.set('failed', plainError(err));
+      else this.scheduleRetry(gen, plainError(err), true);
       return;
     }
-    if (gen !== generation) {
+    if (gen !== this.generation) {
       void c.close().catch(() => {}); // superseded while starting
       return;
     }
     const s = c.state();
-    extra = {
+    this.extra = {
       protocolVersion: s.protocolVersion,
       serverInfo: s.serverInfo,
       capabilities: s.capabilities,
       instructions: s.instructions,
     };
-    backoff.succeeded();
-    set('ready');
+    this.opts.backoff.succeeded();
+    this.set('ready');
   }
 
-  function scheduleRetry(gen: number, reason: string, duringStart: boolean): void {
-    const old = conn;
-    conn = undefined;
+  /** Relays a connection's events while it belongs to generation `gen`, and notices when it dies. */
+  private watch(c: UpstreamConnection, gen: number): void {
+    c.setServerRequestHandler(this.handler);
+    c.on('notification', (n: JsonRpcNotification) => gen === this.generation && this.emit('notification', n));
+    c.on(
+      'list-changed',
+      (k) => gen === this.generation && this.status === 'ready' && this.emit('list-changed', k),
+    );
+    c.on('state', (s: UpstreamState) => {
+      if (gen !== this.generation || this.status !== 'ready') return;
+      if (s.status === 'failed') this.scheduleRetry(gen, s.error ?? `Upstream '${this.name}' stopped`, false);
+      else if (s.status === 'needs-auth') {
+        this.conn = undefined;
+        void c.close().catch(() => {});
+        this.set('needs-auth', s.error);
+      }
+    });
+  }
+
+  private scheduleRetry(gen: number, reason: string, duringStart: boolean): void {
+    const { clock, backoff } = this.opts;
+    const old = this.conn;
+    this.conn = undefined;
     if (old) void old.close().catch(() => {});
     const delay = backoff.next();
     const at = clock.now() + delay;
     const secs = Math.max(1, Math.round(delay / 1000));
     const verb = duringStart ? 'retrying' : 'restarting';
-    set(
+    this.set(
       'restarting',
       `${reason.replace(/\.$/, '')}; ${verb} in about ${secs} s (attempt ${backoff.failures}).`,
       at,
     );
-    timer = clock.setTimeout(() => {
-      if (gen !== generation) return;
-      restarts++;
-      void attempt(gen);
+    this.timer = clock.setTimeout(() => {
+      if (gen !== this.generation) return;
+      this.restarts++;
+      void this.attempt(gen);
     }, delay);
   }
 
   /** Stops the current attempt or connection; callers bump `generation` first, synchronously. */
-  async function halt(): Promise<void> {
-    if (timer !== undefined) clock.clearTimeout(timer);
-    timer = undefined;
-    const c = conn;
-    conn = undefined;
+  private async halt(): Promise<void> {
+    if (this.timer !== undefined) this.opts.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    const c = this.conn;
+    this.conn = undefined;
     await c?.close();
   }
 
-  function unavailable(): UpstreamError {
+  private unavailable(): UpstreamError {
+    const { status, error, name } = this;
     const why =
-      status === 'restarting' && nextRetryAt !== undefined
+      status === 'restarting' && this.nextRetryAt !== undefined
         ? `${error ?? 'it stopped'}`
         : status === 'disabled'
           ? `it is disabled in the config (mcpServers.${name}.enabled)`
@@ -185,53 +275,4 @@ export function createSupervisedUpstream(opts: SupervisedOptions): SupervisedUps
       `Upstream '${name}' is not available (${why}).`,
     );
   }
-
-  const api = Object.assign(emitter, {
-    name,
-    state(): UpstreamState {
-      return {
-        name,
-        transport: opts.kind,
-        status,
-        ...(error !== undefined ? { error } : {}),
-        since,
-        restarts,
-        ...(nextRetryAt !== undefined ? { nextRetryAt } : {}),
-        ...(status === 'ready' ? extra : {}),
-      };
-    },
-    request(method: string, params: RawObject | undefined, options?: CallOptions): Promise<RawObject> {
-      if (status !== 'ready' || !conn) return Promise.reject(unavailable());
-      return conn.request(method, params, options);
-    },
-    async notify(method: string, params?: RawObject): Promise<void> {
-      if (status !== 'ready' || !conn) throw unavailable();
-      await conn.notify(method, params);
-    },
-    logs: () => lastConn?.logs() ?? [],
-    tools: () => (status === 'ready' && conn ? conn.tools() : []),
-    prompts: () => (status === 'ready' && conn ? conn.prompts() : []),
-    resources: () => (status === 'ready' && conn ? conn.resources() : []),
-    resourceTemplates: () => (status === 'ready' && conn ? conn.resourceTemplates() : []),
-    setServerRequestHandler(h: ServerRequestHandler | undefined) {
-      handler = h;
-      conn?.setServerRequestHandler(h);
-    },
-    async restart() {
-      // Our generation is taken before any await: a stop() or restart() that comes later wins.
-      const gen = ++generation;
-      await halt();
-      if (gen !== generation) return;
-      backoff.reset();
-      await attempt(gen);
-    },
-    async stop(final: 'stopped' | 'disabled' = 'stopped') {
-      const gen = ++generation;
-      await halt();
-      if (gen === generation) set(final);
-    },
-  });
-  Object.defineProperty(api, 'pid', { get: () => conn?.pid, enumerable: true });
-  Object.defineProperty(api, 'connection', { get: () => conn, enumerable: true });
-  return api as unknown as SupervisedUpstream;
 }

@@ -95,12 +95,19 @@ export interface CallOptions {
   clientKey?: string;
 }
 
-/**
- * One live connection to one upstream MCP server, initialized and supervised.
- * Events: 'state' (UpstreamState), 'list-changed' ('tools'|'prompts'|'resources'),
- * 'notification' (JsonRpcNotification: logging, resources/updated, progress not tied to a call, ...).
- */
-export interface Upstream extends EventEmitter {
+/** The lists whose change an upstream announces ('resources' covers resource templates too). */
+export type UpstreamListKind = 'tools' | 'prompts' | 'resources';
+
+/** Events of an Upstream, so `on('state', listener)` is checked by the compiler. */
+export interface UpstreamEvents {
+  state: [state: UpstreamState];
+  'list-changed': [kind: UpstreamListKind];
+  /** Logging, resources/updated, progress not tied to a call, ... */
+  notification: [notification: JsonRpcNotification];
+}
+
+/** One live connection to one upstream MCP server, initialized and supervised. */
+export interface Upstream extends EventEmitter<UpstreamEvents> {
   readonly name: string;
   state(): UpstreamState;
   /** Raw `result` object as the upstream sent it; rejects with UpstreamError. */

@@ -27,8 +27,8 @@ function setup(extra: Partial<Parameters<typeof createUpstreamManager>[0]> = {})
     ...extra,
   });
   const events: { type: string; payload: unknown }[] = [];
-  for (const type of ['state', 'list-changed', 'added', 'removed'])
-    manager.on(type, (payload) => events.push({ type, payload }));
+  for (const type of ['state', 'list-changed', 'added', 'removed'] as const)
+    manager.on(type, (payload: unknown) => events.push({ type, payload }));
   return { manager, clock, servers, serverFor, events };
 }
 
