@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { jsonText } from '../common/json-text.js';
 import type { ActivityCall, ActivityEvent, ActivitySink } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createRotatingWriter } from './rotating-writer.js';
@@ -72,8 +73,8 @@ function capText(text: string, max: number): string {
 /** Size in bytes of a value's JSON (what was cut); undefined when it cannot be serialised. */
 function jsonBytes(value: unknown): number | undefined {
   try {
-    const text = JSON.stringify(value);
-    return text === undefined ? undefined : Buffer.byteLength(text);
+    // A shared value (the merged tool list) has its size cached: no 90 KB serialisation per event.
+    return jsonText(value)?.bytes;
   } catch {
     return undefined;
   }

@@ -1,3 +1,5 @@
+import { isSharedJson, shareJson } from '../common/json-text.js';
+
 /** Replacement for a redacted value. */
 export const REDACTED = '[redacted]';
 
@@ -95,7 +97,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return out;
   };
 
-  const redactCapped = (value: unknown): { value: unknown; truncated: boolean } => {
+  const redactFresh = (value: unknown): { value: unknown; truncated: boolean } => {
     let budget = maxTotal;
     let truncated = false;
     const cut = <T>(marker: T): T => {
@@ -154,6 +156,25 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     return { value: out, truncated };
   };
 
+  /**
+   * Shared values (json-text.ts: the merged lists, the same object on every tools/list) are redacted
+   * once per set of secrets: the result is final too, and is shared in turn.
+   */
+  let redactedShared = new WeakMap<object, { value: unknown; truncated: boolean }>();
+  const redactCapped = (value: unknown): { value: unknown; truncated: boolean } => {
+    if (!isSharedJson(value)) return redactFresh(value);
+    let out = redactedShared.get(value);
+    if (out === undefined) {
+      const fresh = redactFresh(value);
+      out = {
+        value: typeof fresh.value === 'object' && fresh.value !== null ? shareJson(fresh.value) : fresh.value,
+        truncated: fresh.truncated,
+      };
+      redactedShared.set(value, out);
+    }
+    return out;
+  };
+
   return {
     redact: (value) => redactCapped(value).value,
     redactCapped,
@@ -161,6 +182,7 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
     addSecretValues(values) {
       for (const v of values) if (typeof v === 'string' && v.length >= MIN_SECRET_LENGTH) secrets.add(v);
       ordered = [...secrets].sort((a, b) => b.length - a.length);
+      redactedShared = new WeakMap();
     },
   };
 }

@@ -12,6 +12,7 @@
  *
  * BENCH_SCALE (default 1) multiplies the number of samples and the time per round.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +32,10 @@ const DEADLINE_MS = 15 * 60_000;
 /** The bench itself (for its child roles) and the CLI, bundled as plain JavaScript. */
 async function bundle(): Promise<{ bench: string; cli: string }> {
   const { build } = await import('esbuild');
-  const dir = join(root, 'node_modules/.cache/tunnelgate-bench');
+  // One folder per checkout: worktrees share node_modules (a link), and two benches at once must
+  // not run each other's bundle.
+  const tag = createHash('sha256').update(root).digest('hex').slice(0, 8);
+  const dir = join(root, `node_modules/.cache/tunnelgate-bench-${tag}`);
   mkdirSync(dir, { recursive: true });
   const common = {
     bundle: true,

@@ -23,6 +23,7 @@ import {
 import { createResponseStream, SSE_HEADERS, sseEvent } from './response-stream.js';
 import type { ResponseStream } from './response-stream.js';
 import { acceptsSse } from './session-era.js';
+import { isSharedJson, shareJson } from '../../common/json-text.js';
 import { principalKey } from './sessions.js';
 
 /** Results whose 2026-07-28 shape carries cache hints (ttlMs, cacheScope). */
@@ -35,17 +36,24 @@ const CACHEABLE = new Set([
   'server/discover',
 ]);
 
+/** Shared results (the router's merged lists, each from one method) -> their completed form. */
+const completed = new WeakMap<object, RawObject>();
+
 /**
  * 2026-07-28 results carry `resultType`; cacheable ones also `ttlMs` and `cacheScope`. The gateway's
  * merged view changes with upstream state and differs per client scope, so: no caching, private.
  * The upstream's own fields are kept as sent.
  */
 function completeResult(method: string, result: RawObject): RawObject {
+  const known = isSharedJson(result) ? completed.get(result) : undefined;
+  if (known !== undefined) return known;
   const out: RawObject = { resultType: 'complete', ...result };
   if (CACHEABLE.has(method)) {
     out['ttlMs'] ??= 0;
     out['cacheScope'] ??= 'private';
   }
+  // A shared result (a merged list) is completed once and shared in turn (serialised once).
+  if (isSharedJson(result)) completed.set(result, shareJson(out));
   return out;
 }
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { messageJson } from '../../common/json-text.js';
 import type { StreamLog } from './stream-log.js';
 
 /** Headers for every SSE response: no caching, and no proxy buffering (nginx, cloudflared). */
@@ -77,12 +78,12 @@ export function createResponseStream(
       return true;
     },
     /** Sends the final message (the response) and ends; returns its size in bytes. */
-    finish(message: unknown, status = 200): number {
+    finish(message: Readonly<Record<string, unknown>>, status = 200): number {
       if (finished) return 0;
       finished = true;
       if (heartbeat !== undefined) clearInterval(heartbeat);
-      const text = JSON.stringify(message);
-      const bytes = Buffer.byteLength(text);
+      // A shared result (the merged tool list) is serialised once, not per answer (json-text.ts).
+      const { text, bytes } = messageJson(message);
       if (sse && log !== undefined) {
         log.write(log.add(text), true);
         return bytes;

@@ -1,5 +1,6 @@
 import { applyHintOverride, hintOverrideFor } from '../../config/annotation-overrides.js';
 import type { HintOverride } from '../../config/schema.js';
+import { shareJson } from '../../common/json-text.js';
 import type { RawObject, Upstream } from '../upstream/types.js';
 import { createNameFilter, disambiguate, joinName, toValidName } from './names.js';
 import { uriTemplateToRegExp } from './uri-template.js';
@@ -45,6 +46,17 @@ export interface Catalog {
   resourceList: RawObject[];
   templates: TemplateEntry[];
   templateList: RawObject[];
+  /**
+   * The list methods' results, built once per catalog and shared by every answer until it rebuilds
+   * (json-text.ts: serialised once). `readOnlyTools` is what a read-only grant gets from tools/list.
+   */
+  results: {
+    tools: RawObject;
+    readOnlyTools: RawObject;
+    prompts: RawObject;
+    resources: RawObject;
+    resourceTemplates: RawObject;
+  };
   /** Cheap identity of each list, to tell clients only about lists that really changed. */
   fingerprints: { tools: string; prompts: string; resources: string };
   /** Per server: collisions and renames, in words. */
@@ -77,6 +89,7 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
     resourceList: [],
     templates: [],
     templateList: [],
+    results: { tools: {}, readOnlyTools: {}, prompts: {}, resources: {}, resourceTemplates: {} },
     fingerprints: { tools: '', prompts: '', resources: '' },
     warnings: new Map(),
   };
@@ -173,10 +186,20 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       cat.templateList.push(template);
     }
   }
+  const tools = JSON.stringify(cat.toolList);
+  const prompts = JSON.stringify(cat.promptList);
   cat.fingerprints = {
-    tools: JSON.stringify(cat.toolList),
-    prompts: JSON.stringify(cat.promptList),
+    tools,
+    prompts,
     resources: JSON.stringify([cat.resourceList, cat.templateList]),
+  };
+  // The fingerprints are the lists' JSON already: they seed the shared texts.
+  cat.results = {
+    tools: shareJson({ tools: shareJson(cat.toolList, tools) }, `{"tools":${tools}}`),
+    readOnlyTools: shareJson({ tools: shareJson(cat.readOnlyToolList) }),
+    prompts: shareJson({ prompts: shareJson(cat.promptList, prompts) }, `{"prompts":${prompts}}`),
+    resources: shareJson({ resources: shareJson(cat.resourceList) }),
+    resourceTemplates: shareJson({ resourceTemplates: shareJson(cat.templateList) }),
   };
   return cat;
 }

@@ -349,8 +349,8 @@ export function createRouter(deps: RouterDeps) {
       case 'ping':
         return {};
       case 'tools/list': {
-        const cat = getCatalog();
-        return { tools: hasFullAccess(ctx.client.principal) ? cat.toolList : cat.readOnlyToolList };
+        const { results } = getCatalog();
+        return hasFullAccess(ctx.client.principal) ? results.tools : results.readOnlyTools;
       }
       case 'tools/call': {
         const exposed = String(p['name']);
@@ -372,7 +372,7 @@ export function createRouter(deps: RouterDeps) {
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'prompts/list':
-        return { prompts: getCatalog().promptList };
+        return getCatalog().results.prompts;
       case 'prompts/get': {
         const exposed = String(p['name']);
         ctx.target = exposed;
@@ -381,9 +381,9 @@ export function createRouter(deps: RouterDeps) {
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'resources/list':
-        return { resources: getCatalog().resourceList };
+        return getCatalog().results.resources;
       case 'resources/templates/list':
-        return { resourceTemplates: getCatalog().templateList };
+        return getCatalog().results.resourceTemplates;
       case 'resources/read':
         return readResource(ctx, p);
       case 'resources/subscribe':

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedactor, isSecretKey, REDACTED } from '../../../main/activity/index.js';
+import { isSharedJson, shareJson } from '../../../main/common/json-text.js';
 
 describe('redaction', () => {
   it('recognises credential keys in any case and spelling, but keeps protocol fields', () => {
@@ -71,5 +72,22 @@ describe('redaction', () => {
     r.addSecretValues(['supersecretvalue']);
     const out = r.redact('aaaa supersecretvalue bbbb') as string;
     assert.ok(!out.includes('supersec'), out);
+  });
+
+  it('redacts a shared value (the merged tool list) once per set of secrets, and shares the result', () => {
+    const r = createRedactor();
+    const list = shareJson({ tools: [{ name: 'a__x', description: 'uses sk_live_123456 inside' }] });
+    const first = r.redactCapped(list);
+    assert.equal(r.redactCapped(list), first, 'the same answer again is not walked again');
+    assert.ok(isSharedJson(first.value), 'the redacted copy is final too (its JSON is cached)');
+    assert.match(JSON.stringify(first.value), /sk_live_123456/);
+    // A new secret value must show in the next event, not be hidden behind the cached copy.
+    r.addSecretValues(['sk_live_123456']);
+    const second = r.redactCapped(list);
+    assert.notEqual(second, first);
+    assert.deepEqual(second.value, { tools: [{ name: 'a__x', description: `uses ${REDACTED} inside` }] });
+    // Values nobody marked are walked every time (they may be changed between events).
+    const plain = { a: 1 };
+    assert.notEqual(r.redactCapped(plain).value, r.redactCapped(plain).value);
   });
 });
