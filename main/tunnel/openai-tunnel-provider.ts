@@ -17,12 +17,15 @@ import {
   type ControlPlaneClient,
   type PollOutcome,
 } from './openai-control-plane.js';
-import { MAIN_CHANNEL, runCommand, type CommandOutcome } from './openai-command-runner.js';
+import { MAIN_CHANNEL, runCommand } from './openai-command-runner.js';
 import { parseResponseTimeout, serverInfoHeader, type PolledCommand } from './openai-wire.js';
 import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
-import { createTunnelStateCell } from './tunnel-state-cell.js';
+import { createTunnelStateCell, type TunnelStateCell } from './tunnel-state-cell.js';
 import type { Clock } from '../common/clock.js';
-import type { TunnelManager } from './types.js';
+import type { TunnelEvents, TunnelManager } from './types.js';
+import { WorkerPool } from './worker-pool.js';
+
+export type { CommandDone } from './types.js';
 
 export const OPENAI_API_BASE = 'https://api.openai.com';
 const TUNNEL_CLIENT_NAME = 'tunnelgate';
@@ -55,12 +58,6 @@ export interface OpenAiTunnelProvider extends TunnelManager {
   recentLog(): string[];
 }
 
-/** Payload of the provider's 'command' event, once per polled command. */
-export interface CommandDone {
-  requestId: string;
-  outcome: CommandOutcome;
-}
-
 /** Who calls through the tunnel: its own client in the log, full or read-only tool access. */
 export function openAiTunnelPrincipal(tunnelId: string, readOnly = false): Principal {
   return {
@@ -81,158 +78,213 @@ const monotonicClock: Clock = {
 const TAIL = 50;
 
 export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnelProvider {
-  const clock = deps.clock ?? monotonicClock;
-  const random = deps.random ?? Math.random;
-  const limit = Math.min(25, Math.max(1, deps.poll?.limit ?? 25));
-  const pollTimeoutMs = deps.poll?.timeoutMs ?? 15_000;
-  const concurrency = Math.max(1, deps.concurrency ?? 8);
-  const backoff = { baseMs: 500, maxMs: 30_000, ...deps.backoff };
-  // The gateway is one in-process endpoint: MCP 2026-07-28 requests are self-contained, but
-  // session-era sessions live in this process (protocol.md "Capability declarations").
-  const serverInfo = serverInfoHeader([{ name: MAIN_CHANNEL, stateless: true, procAffinity: true }]);
-  const instanceId = randomUUID();
+  return new OpenAiTunnel(deps);
+}
 
-  const emitter = new EventEmitter();
-  const cell = createTunnelStateCell(
-    {
-      mode: 'openai',
-      phase: 'stopped',
-      url: null,
-      reachable: 'unknown',
-      tunnelId: deps.tunnelId,
-    },
-    emitter,
-  );
-  const state = (): TunnelState => cell.get();
-  let gen = 0;
-  let stopCtrl = new AbortController();
-  let tail: string[] = [];
-  const running = new Set<Promise<unknown>>();
-  const queue: (() => void)[] = [];
-  let active = 0;
+class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelProvider {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly limit: number;
+  private readonly pollTimeoutMs: number;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly serverInfo: string;
+  private readonly instanceId = randomUUID();
+  private readonly cell: TunnelStateCell;
+  /** Bumped by every start, stop and failure: work of an older run finds it stale and quits. */
+  private gen = 0;
+  private stopCtrl = new AbortController();
+  private tail: string[] = [];
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly pool: WorkerPool;
 
-  const log = (line: string): void => {
-    tail.push(line);
-    if (tail.length > TAIL) tail = tail.slice(-TAIL);
-    emitter.emit('log', line);
+  constructor(private readonly deps: OpenAiTunnelDeps) {
+    super();
+    this.clock = deps.clock ?? monotonicClock;
+    this.random = deps.random ?? Math.random;
+    this.limit = Math.min(25, Math.max(1, deps.poll?.limit ?? 25));
+    this.pollTimeoutMs = deps.poll?.timeoutMs ?? 15_000;
+    this.pool = new WorkerPool(Math.max(1, deps.concurrency ?? 8));
+    this.backoff = { baseMs: 500, maxMs: 30_000, ...deps.backoff };
+    // The gateway is one in-process endpoint: MCP 2026-07-28 requests are self-contained, but
+    // session-era sessions live in this process (protocol.md "Capability declarations").
+    this.serverInfo = serverInfoHeader([{ name: MAIN_CHANNEL, stateless: true, procAffinity: true }]);
+    this.cell = createTunnelStateCell(
+      {
+        mode: 'openai',
+        phase: 'stopped',
+        url: null,
+        reachable: 'unknown',
+        tunnelId: deps.tunnelId,
+      },
+      (s) => this.emit('state', s),
+    );
+  }
+
+  state(): TunnelState {
+    return { ...this.cell.get() };
+  }
+
+  async start(): Promise<void> {
+    const { phase } = this.cell.get();
+    if (phase === 'starting' || phase === 'ready' || phase === 'reconnecting') return;
+    const settled = this.cell.settled();
+    this.gen++;
+    this.stopCtrl = new AbortController();
+    this.cell.set({ phase: 'starting', reachable: 'unknown' }, [
+      'error',
+      'errorCode',
+      'reachableDetail',
+      'tunnelName',
+    ]);
+    const g = this.gen;
+    this.launch(g).catch((e: unknown) =>
+      this.fail(g, 'control-plane', `The OpenAI tunnel stopped: ${(e as Error).message}`),
+    );
+    await settled;
+  }
+
+  async stop(): Promise<void> {
+    this.gen++;
+    // In-flight commands are cancelled, never answered late; the work is left to expire upstream.
+    this.stopCtrl.abort();
+    await Promise.allSettled([...this.running]);
+    this.cell.set({ phase: 'stopped', reachable: 'unknown' }, ['error', 'errorCode', 'reachableDetail']);
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+    this.removeAllListeners();
+  }
+
+  recentLog(): string[] {
+    return [...this.tail];
+  }
+
+  private readonly log = (line: string): void => {
+    this.tail.push(line);
+    if (this.tail.length > TAIL) this.tail = this.tail.slice(-TAIL);
+    this.emit('log', line);
   };
-  const set = cell.set;
-  const fail = (g: number, code: TunnelErrorCode, message: string): void => {
-    if (g !== gen) return;
-    gen++;
-    stopCtrl.abort();
-    set({ phase: 'failed', error: message, errorCode: code, reachable: 'unknown' }, ['reachableDetail']);
-  };
-  const ready = (g: number): void => {
-    if (g !== gen || state().phase === 'ready') return;
-    set(
+
+  private fail(g: number, code: TunnelErrorCode, message: string): void {
+    if (g !== this.gen) return;
+    this.gen++;
+    this.stopCtrl.abort();
+    this.cell.set({ phase: 'failed', error: message, errorCode: code, reachable: 'unknown' }, [
+      'reachableDetail',
+    ]);
+  }
+
+  private ready(g: number): void {
+    if (g !== this.gen || this.cell.get().phase === 'ready') return;
+    this.cell.set(
       {
         phase: 'ready',
         reachable: 'yes',
-        reachableDetail: `OpenAI's control plane accepted the key; ChatGPT's requests for tunnel ${deps.tunnelId} reach this computer by long-poll.`,
+        reachableDetail: `OpenAI's control plane accepted the key; ChatGPT's requests for tunnel ${this.deps.tunnelId} reach this computer by long-poll.`,
       },
       ['error', 'errorCode'],
     );
-  };
-  const unauthorized = (g: number, status: number, code?: string, message?: string): void =>
-    fail(
+  }
+
+  private unauthorized(g: number, status: number, code?: string, message?: string): void {
+    this.fail(
       g,
       'unauthorized',
       `OpenAI refused the tunnel API key (HTTP ${status}${code ? `, ${code}` : ''}${message ? `: ${message}` : ''}). ` +
         'Store a runtime API key that may use this tunnel (Settings, or `tunnelgate secrets set`), then start the tunnel again.',
     );
+  }
 
-  /** Bounded worker pool: a slot, or a place in the queue until one frees up. */
-  const acquire = (): Promise<void> =>
-    active < concurrency
-      ? (active++, Promise.resolve())
-      : new Promise((res) => queue.push(() => (active++, res())));
-  const release = (): void => {
-    active--;
-    queue.shift()?.();
-  };
-
-  function submit(g: number, client: ControlPlaneClient, command: PolledCommand, receivedAt: number): void {
+  private submit(g: number, client: ControlPlaneClient, command: PolledCommand, receivedAt: number): void {
     const timeout = parseResponseTimeout(command.response_timeout);
     // Anchored at poll-response receipt, no extra allowance; created_at is never used.
     const deadline = timeout === undefined ? undefined : receivedAt + timeout;
-    const signal = stopCtrl.signal;
+    const signal = this.stopCtrl.signal;
     const job = (async () => {
-      await acquire();
+      await this.pool.acquire();
       try {
-        if (g !== gen) return;
+        if (g !== this.gen) return;
         const outcome = await runCommand(
           {
-            serve: deps.serve,
-            clock,
-            log,
+            serve: this.deps.serve,
+            clock: this.clock,
+            log: this.log,
             post: (shard, payload, s) => client.postResponse(shard, payload, s),
           },
           command,
           deadline,
           signal,
         );
-        emitter.emit('command', { requestId: String(command.request_id), outcome });
-        if (outcome === 'unauthorized') unauthorized(g, 401);
+        this.emit('command', { requestId: String(command.request_id), outcome });
+        if (outcome === 'unauthorized') this.unauthorized(g, 401);
       } finally {
-        release();
+        this.pool.release();
       }
     })();
-    running.add(job);
-    void job.finally(() => running.delete(job));
+    this.running.add(job);
+    void job.finally(() => this.running.delete(job));
   }
 
-  async function loop(g: number, client: ControlPlaneClient): Promise<void> {
+  private async loop(g: number, client: ControlPlaneClient): Promise<void> {
+    const { pool, backoff, deps } = this;
     let failures = 0;
-    while (g === gen) {
+    while (g === this.gen) {
       // Backpressure: poll for more only when a worker is free, and ask for no more than that.
-      while (active >= concurrency && g === gen) await Promise.race(running);
-      if (g !== gen) return;
-      const free = Math.max(1, concurrency - active - queue.length);
-      const outcome: PollOutcome = await client.poll(Math.min(limit, free), pollTimeoutMs, stopCtrl.signal);
-      if (g !== gen) return;
+      while (pool.full && g === this.gen) await Promise.race(this.running);
+      if (g !== this.gen) return;
+      const free = Math.max(1, pool.free);
+      const outcome: PollOutcome = await client.poll(
+        Math.min(this.limit, free),
+        this.pollTimeoutMs,
+        this.stopCtrl.signal,
+      );
+      if (g !== this.gen) return;
       if (outcome.kind === 'idle' || outcome.kind === 'commands') {
         failures = 0;
-        ready(g);
+        this.ready(g);
         // Every command is processed, even beyond the limit asked for ("Poll loop").
         if (outcome.kind === 'commands')
-          for (const c of outcome.commands) submit(g, client, c, outcome.receivedAt);
+          for (const c of outcome.commands) this.submit(g, client, c, outcome.receivedAt);
         continue;
       }
       if (outcome.kind === 'unauthorized')
-        return unauthorized(g, outcome.status, outcome.code, outcome.message);
+        return this.unauthorized(g, outcome.status, outcome.code, outcome.message);
       if (outcome.kind === 'rejected') {
-        return fail(
+        return this.fail(
           g,
           'control-plane',
           `OpenAI's control plane refused to poll tunnel ${deps.tunnelId} (HTTP ${outcome.status}${outcome.code ? `, ${outcome.code}` : ''}${outcome.message ? `: ${outcome.message}` : ''}). Check tunnel.tunnelId.`,
         );
       }
-      const delay = (outcome.retryAfterMs ?? 0) + fullJitter(failures, backoff.baseMs, backoff.maxMs, random);
+      const delay =
+        (outcome.retryAfterMs ?? 0) + fullJitter(failures, backoff.baseMs, backoff.maxMs, this.random);
       failures++;
-      log(`OpenAI tunnel: ${outcome.reason}; polling again in ${Math.round(delay)} ms.`);
-      set({
-        phase: state().phase === 'ready' || state().phase === 'reconnecting' ? 'reconnecting' : 'starting',
+      this.log(`OpenAI tunnel: ${outcome.reason}; polling again in ${Math.round(delay)} ms.`);
+      const phase = this.cell.get().phase;
+      this.cell.set({
+        phase: phase === 'ready' || phase === 'reconnecting' ? 'reconnecting' : 'starting',
         error: `Cannot reach OpenAI's tunnel service: ${outcome.reason}. Retrying in ${Math.max(1, Math.round(delay / 1000))} s.`,
         errorCode: 'control-plane',
         reachable: 'unknown',
       });
-      await sleepOn(clock, delay, stopCtrl.signal);
+      await sleepOn(this.clock, delay, this.stopCtrl.signal);
     }
   }
 
-  async function launch(g: number): Promise<void> {
+  private async launch(g: number): Promise<void> {
+    const { deps } = this;
     if (!/^[A-Za-z0-9_-]{1,128}$/.test(deps.tunnelId)) {
-      return fail(
+      return this.fail(
         g,
         'no-tunnel-id',
         `tunnel.tunnelId: expected the tunnel id from OpenAI's Tunnels settings, like tunnel_0123… (got '${deps.tunnelId.slice(0, 40)}').`,
       );
     }
     const key = (await deps.apiKey().catch(() => undefined))?.trim();
-    if (g !== gen) return;
+    if (g !== this.gen) return;
     if (!key) {
-      return fail(
+      return this.fail(
         g,
         'no-api-key',
         'No OpenAI tunnel API key is stored in the keychain. Create a runtime key that may use this tunnel, store it (Settings, or `tunnelgate secrets set`), then start the tunnel again.',
@@ -244,56 +296,21 @@ export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnel
       apiKey: key,
       clientName: TUNNEL_CLIENT_NAME,
       clientVersion: deps.clientVersion ?? '0.0.0',
-      instanceId,
-      serverInfo,
+      instanceId: this.instanceId,
+      serverInfo: this.serverInfo,
       fetch: deps.fetch ?? globalThis.fetch,
-      clock,
-      random,
+      clock: this.clock,
+      random: this.random,
       ...(deps.postRetry ? { retry: deps.postRetry } : {}),
     });
     // Startup metadata (optional in the protocol): a wrong key or tunnel id shows at once, by name.
-    const meta = await client.metadata(stopCtrl.signal).catch(() => undefined);
-    if (g !== gen) return;
-    if (meta?.status === 401 || meta?.status === 403) return unauthorized(g, meta.status, meta.code);
+    const meta = await client.metadata(this.stopCtrl.signal).catch(() => undefined);
+    if (g !== this.gen) return;
+    if (meta?.status === 401 || meta?.status === 403) return this.unauthorized(g, meta.status, meta.code);
     if (meta?.status === 200) {
-      if (meta.name) set({ tunnelName: meta.name });
-      ready(g);
+      if (meta.name) this.cell.set({ tunnelName: meta.name });
+      this.ready(g);
     }
-    await loop(g, client);
+    await this.loop(g, client);
   }
-
-  const provider = Object.assign(emitter, {
-    state: (): TunnelState => ({ ...state() }),
-    async start(): Promise<void> {
-      if (state().phase === 'starting' || state().phase === 'ready' || state().phase === 'reconnecting')
-        return;
-      const settled = cell.settled();
-      gen++;
-      stopCtrl = new AbortController();
-      set({ phase: 'starting', reachable: 'unknown' }, [
-        'error',
-        'errorCode',
-        'reachableDetail',
-        'tunnelName',
-      ]);
-      const g = gen;
-      launch(g).catch((e: unknown) =>
-        fail(g, 'control-plane', `The OpenAI tunnel stopped: ${(e as Error).message}`),
-      );
-      await settled;
-    },
-    async stop(): Promise<void> {
-      gen++;
-      // In-flight commands are cancelled, never answered late; the work is left to expire upstream.
-      stopCtrl.abort();
-      await Promise.allSettled([...running]);
-      set({ phase: 'stopped', reachable: 'unknown' }, ['error', 'errorCode', 'reachableDetail']);
-    },
-    async close(): Promise<void> {
-      await provider.stop();
-      emitter.removeAllListeners();
-    },
-    recentLog: (): string[] => [...tail],
-  });
-  return provider;
 }

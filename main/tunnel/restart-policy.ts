@@ -15,6 +15,8 @@ export interface RestartOptions {
 
 export type ExitDecision = { restartInMs: number } | { giveUp: string };
 
+export type RestartPolicy = ReturnType<typeof createRestartPolicy>;
+
 export function createRestartPolicy(r: RestartOptions, clock: Pick<Clock, 'now'>) {
   let failures = 0;
   let restarts = 0;

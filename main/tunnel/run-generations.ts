@@ -5,6 +5,8 @@
  */
 import type { Clock } from '../common/clock.js';
 
+export type RunGenerations = ReturnType<typeof createRunGenerations>;
+
 export function createRunGenerations(clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>) {
   let gen = 0;
   let timers: unknown[] = [];

@@ -2,10 +2,12 @@
  * The tunnel manager's state: every change is emitted as 'state' (a copy), and start() can wait for
  * the next settled phase (ready, failed or stopped).
  */
-import type { EventEmitter } from 'node:events';
 import type { TunnelState } from './tunnel-state.js';
 
-export function createTunnelStateCell(initial: TunnelState, emitter: EventEmitter) {
+export type TunnelStateCell = ReturnType<typeof createTunnelStateCell>;
+
+/** `emit` receives each new state (a copy): the manager's 'state' event. */
+export function createTunnelStateCell(initial: TunnelState, emit: (state: TunnelState) => void) {
   let state = initial;
   let settleWaiters: (() => void)[] = [];
   return {
@@ -15,7 +17,7 @@ export function createTunnelStateCell(initial: TunnelState, emitter: EventEmitte
       const next: TunnelState = { ...state, ...patch };
       for (const key of drop) delete next[key];
       state = next;
-      emitter.emit('state', { ...state });
+      emit({ ...state });
       if (state.phase === 'ready' || state.phase === 'failed' || state.phase === 'stopped') {
         const waiters = settleWaiters;
         settleWaiters = [];

@@ -1,12 +1,29 @@
 import type { EventEmitter } from 'node:events';
+import type { CommandOutcome } from './openai-command-runner.js';
 import type { TunnelState } from './tunnel-state.js';
 
 export type { TunnelState } from './tunnel-state.js';
 
-/**
- * Runs cloudflared as a child process. Events: 'state' (TunnelState), 'url-changed' ({ previous, url }).
- */
-export interface TunnelManager extends EventEmitter {
+/** Payload of the OpenAI provider's 'command' event, once per polled command. */
+export interface CommandDone {
+  requestId: string;
+  outcome: CommandOutcome;
+}
+
+/** Events of a tunnel provider, so `on('state', listener)` is checked by the compiler. */
+export interface TunnelEvents {
+  /** After each change (a copy). */
+  state: [state: TunnelState];
+  /** cloudflared: a start or restart produced a different public origin (re-create the connector). */
+  'url-changed': [change: UrlChange];
+  /** One line about the tunnel (cloudflared's output redacted, or the OpenAI provider's notes). */
+  log: [line: string];
+  /** OpenAI's tunnel: once per polled command, with what became of it. */
+  command: [done: CommandDone];
+}
+
+/** A tunnel provider: cloudflared as a child process, or OpenAI's Secure MCP Tunnel. */
+export interface TunnelManager extends EventEmitter<TunnelEvents> {
   state(): TunnelState;
   start(): Promise<void>;
   stop(): Promise<void>;
