@@ -13,12 +13,16 @@ export interface WatchConfigOptions {
   pollMs?: number;
 }
 
-/**
- * Hot reload of the config file. Events:
- * - 'change' (LoadedConfig | undefined): a valid new config (undefined: the file was removed);
- * - 'error' (ConfigError): an edit that does not validate; the last good config stays in force.
- */
-export interface ConfigWatcher extends EventEmitter {
+/** Events of the config watcher, so `on('change', listener)` is checked by the compiler. */
+export interface ConfigWatcherEvents {
+  /** A valid new config (undefined: the file was removed). */
+  change: [config: LoadedConfig | undefined];
+  /** An edit that does not validate; the last good config stays in force. */
+  error: [error: ConfigError];
+}
+
+/** Hot reload of the config file. */
+export interface ConfigWatcher extends EventEmitter<ConfigWatcherEvents> {
   /** The last good config (what is in force). */
   current(): LoadedConfig | undefined;
   close(): void;
@@ -30,7 +34,7 @@ export interface ConfigWatcher extends EventEmitter {
  */
 export function watchConfig(path: string, options: WatchConfigOptions = {}): ConfigWatcher {
   const debounceMs = options.debounceMs ?? 150;
-  const emitter = new EventEmitter() as ConfigWatcher;
+  const emitter = new EventEmitter<ConfigWatcherEvents>();
   let current = options.initial;
   let lastKey = current ? JSON.stringify(current.config) : 'absent';
   let timer: NodeJS.Timeout | undefined;
@@ -120,12 +124,13 @@ export function watchConfig(path: string, options: WatchConfigOptions = {}): Con
   };
 
   startWatching();
-  emitter.current = () => current;
-  emitter.close = () => {
-    closed = true;
-    if (timer) clearTimeout(timer);
-    watcher?.close();
-    if (polling) unwatchFile(path);
-  };
-  return emitter;
+  return Object.assign(emitter, {
+    current: () => current,
+    close: () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      watcher?.close();
+      if (polling) unwatchFile(path);
+    },
+  }) satisfies ConfigWatcher;
 }

@@ -23,7 +23,7 @@ import type { TunnelErrorCode, TunnelState } from './tunnel-state.js';
 import { createTunnelStateCell, type TunnelStateCell } from './tunnel-state-cell.js';
 import type { Clock } from '../common/clock.js';
 import type { TunnelEvents, TunnelManager } from './types.js';
-import { WorkerPool } from './worker-pool.js';
+import { CommandQueue } from './openai-command-queue.js';
 
 export type { CommandDone } from './types.js';
 
@@ -77,6 +77,10 @@ const monotonicClock: Clock = {
 
 const TAIL = 50;
 
+// The gateway is one in-process endpoint: MCP 2026-07-28 requests are self-contained, but
+// session-era sessions live in this process (protocol.md "Capability declarations").
+const SERVER_INFO = serverInfoHeader([{ name: MAIN_CHANNEL, stateless: true, procAffinity: true }]);
+
 export function createOpenAiTunnelProvider(deps: OpenAiTunnelDeps): OpenAiTunnelProvider {
   return new OpenAiTunnel(deps);
 }
@@ -87,15 +91,13 @@ class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelPro
   private readonly limit: number;
   private readonly pollTimeoutMs: number;
   private readonly backoff: { baseMs: number; maxMs: number };
-  private readonly serverInfo: string;
   private readonly instanceId = randomUUID();
   private readonly cell: TunnelStateCell;
   /** Bumped by every start, stop and failure: work of an older run finds it stale and quits. */
   private gen = 0;
   private stopCtrl = new AbortController();
   private tail: string[] = [];
-  private readonly running = new Set<Promise<unknown>>();
-  private readonly pool: WorkerPool;
+  private readonly commands: CommandQueue;
 
   constructor(private readonly deps: OpenAiTunnelDeps) {
     super();
@@ -103,21 +105,10 @@ class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelPro
     this.random = deps.random ?? Math.random;
     this.limit = Math.min(25, Math.max(1, deps.poll?.limit ?? 25));
     this.pollTimeoutMs = deps.poll?.timeoutMs ?? 15_000;
-    this.pool = new WorkerPool(Math.max(1, deps.concurrency ?? 8));
+    this.commands = new CommandQueue(Math.max(1, deps.concurrency ?? 8));
     this.backoff = { baseMs: 500, maxMs: 30_000, ...deps.backoff };
-    // The gateway is one in-process endpoint: MCP 2026-07-28 requests are self-contained, but
-    // session-era sessions live in this process (protocol.md "Capability declarations").
-    this.serverInfo = serverInfoHeader([{ name: MAIN_CHANNEL, stateless: true, procAffinity: true }]);
-    this.cell = createTunnelStateCell(
-      {
-        mode: 'openai',
-        phase: 'stopped',
-        url: null,
-        reachable: 'unknown',
-        tunnelId: deps.tunnelId,
-      },
-      (s) => this.emit('state', s),
-    );
+    const initial: TunnelState = { mode: 'openai', phase: 'stopped', url: null, reachable: 'unknown' };
+    this.cell = createTunnelStateCell({ ...initial, tunnelId: deps.tunnelId }, (s) => this.emit('state', s));
   }
 
   state(): TunnelState {
@@ -147,7 +138,7 @@ class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelPro
     this.gen++;
     // In-flight commands are cancelled, never answered late; the work is left to expire upstream.
     this.stopCtrl.abort();
-    await Promise.allSettled([...this.running]);
+    await this.commands.allDone();
     this.cell.set({ phase: 'stopped', reachable: 'unknown' }, ['error', 'errorCode', 'reachableDetail']);
   }
 
@@ -201,39 +192,32 @@ class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelPro
     // Anchored at poll-response receipt, no extra allowance; created_at is never used.
     const deadline = timeout === undefined ? undefined : receivedAt + timeout;
     const signal = this.stopCtrl.signal;
-    const job = (async () => {
-      await this.pool.acquire();
-      try {
-        if (g !== this.gen) return;
-        const outcome = await runCommand(
-          {
-            serve: this.deps.serve,
-            clock: this.clock,
-            log: this.log,
-            post: (shard, payload, s) => client.postResponse(shard, payload, s),
-          },
-          command,
-          deadline,
-          signal,
-        );
-        this.emit('command', { requestId: String(command.request_id), outcome });
-        if (outcome === 'unauthorized') this.unauthorized(g, 401);
-      } finally {
-        this.pool.release();
-      }
-    })();
-    this.running.add(job);
-    void job.finally(() => this.running.delete(job));
+    this.commands.run(async () => {
+      if (g !== this.gen) return;
+      const outcome = await runCommand(
+        {
+          serve: this.deps.serve,
+          clock: this.clock,
+          log: this.log,
+          post: (shard, payload, s) => client.postResponse(shard, payload, s),
+        },
+        command,
+        deadline,
+        signal,
+      );
+      this.emit('command', { requestId: String(command.request_id), outcome });
+      if (outcome === 'unauthorized') this.unauthorized(g, 401);
+    });
   }
 
   private async loop(g: number, client: ControlPlaneClient): Promise<void> {
-    const { pool, backoff, deps } = this;
+    const { commands, backoff, deps } = this;
     let failures = 0;
     while (g === this.gen) {
       // Backpressure: poll for more only when a worker is free, and ask for no more than that.
-      while (pool.full && g === this.gen) await Promise.race(this.running);
+      while (commands.full && g === this.gen) await commands.oneDone();
       if (g !== this.gen) return;
-      const free = Math.max(1, pool.free);
+      const free = Math.max(1, commands.free);
       const outcome: PollOutcome = await client.poll(
         Math.min(this.limit, free),
         this.pollTimeoutMs,
@@ -297,7 +281,7 @@ class OpenAiTunnel extends EventEmitter<TunnelEvents> implements OpenAiTunnelPro
       clientName: TUNNEL_CLIENT_NAME,
       clientVersion: deps.clientVersion ?? '0.0.0',
       instanceId: this.instanceId,
-      serverInfo: this.serverInfo,
+      serverInfo: SERVER_INFO,
       fetch: deps.fetch ?? globalThis.fetch,
       clock: this.clock,
       random: this.random,
