@@ -91,12 +91,24 @@ export class InputExchange {
   }
 }
 
+/**
+ * Prefix of the requestState tokens the gateway makes. Any other requestState is an upstream's own
+ * (a 2026-07-28 upstream's `input_required` passed through unchanged): the retry carrying it goes to
+ * that upstream as the client sent it.
+ */
+const TOKEN_PREFIX = 'tunnelgate.';
+
+/** Whether a requestState is one of the gateway's (else an upstream's, relayed as is). */
+export function isGatewayState(token: string): boolean {
+  return token.startsWith(TOKEN_PREFIX);
+}
+
 /** Open exchanges by their unguessable requestState token. */
 export function createExchangeTable() {
   const table = new Map<string, InputExchange>();
   return {
     park(ex: InputExchange): string {
-      ex.token ??= randomBytes(18).toString('base64url');
+      ex.token ??= TOKEN_PREFIX + randomBytes(18).toString('base64url');
       clearTimeout(ex.timer);
       ex.timer = setTimeout(() => {
         table.delete(ex.token!);

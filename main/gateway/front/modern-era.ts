@@ -5,7 +5,7 @@ import type { JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { ClientView, RouteContext } from '../router/types.js';
 import type { EraDeps } from './mcp-endpoint.js';
 import { sendJson, sendRpcError } from './http-util.js';
-import { createExchangeTable, InputExchange } from './input-exchange.js';
+import { createExchangeTable, InputExchange, isGatewayState } from './input-exchange.js';
 import type { Classified } from './messages.js';
 import { metaOf, withoutEnvelope } from './messages.js';
 import { LOG_LEVELS } from '../router/router.js';
@@ -48,7 +48,8 @@ function completeResult(method: string, result: RawObject): RawObject {
   const known = isSharedJson(result) ? completed.get(result) : undefined;
   if (known !== undefined) return known;
   const out: RawObject = { resultType: 'complete', ...result };
-  if (CACHEABLE.has(method)) {
+  // An upstream's own `input_required` (a 2026-07-28 upstream's, relayed natively) is not cacheable.
+  if (CACHEABLE.has(method) && out['resultType'] === 'complete') {
     out['ttlMs'] ??= 0;
     out['cacheScope'] ??= 'private';
   }
@@ -94,6 +95,7 @@ export function createModernEra(deps: EraDeps) {
     };
     const detach = router.addListener({
       id: listenerId,
+      era: 'modern',
       send: write,
       wantsListChanged: (kind) => filter[`${kind}ListChanged`] === true,
     });
@@ -161,7 +163,7 @@ export function createModernEra(deps: EraDeps) {
     });
     const state = msg.params?.['requestState'];
     let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
-    if (typeof state === 'string') {
+    if (typeof state === 'string' && isGatewayState(state)) {
       ex = exchanges.take(state, owner, method);
       if (ex === undefined) {
         stream.finish({

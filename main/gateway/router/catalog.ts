@@ -1,7 +1,7 @@
 import { applyHintOverride, hintOverrideFor } from '../../config/annotation-overrides.js';
 import type { HintOverride } from '../../config/schema.js';
 import { shareJson } from '../../common/json-text.js';
-import type { RawObject, Upstream } from '../upstream/types.js';
+import type { ProtocolEra, RawObject, Upstream } from '../upstream/types.js';
 import { createNameFilter, disambiguate, joinName, toValidName } from './names.js';
 import { uriTemplateToRegExp } from './uri-template.js';
 
@@ -77,8 +77,11 @@ function isReadOnlyHint(tool: RawObject): boolean {
   );
 }
 
-/** Builds the merged view; `servers` is in config order, which decides who keeps a contested name. */
-export function buildCatalog(servers: readonly ServerView[]): Catalog {
+/**
+ * Builds the merged view; `servers` is in config order, which decides who keeps a contested name.
+ * `era`: the lists as each upstream shows clients of that protocol era.
+ */
+export function buildCatalog(servers: readonly ServerView[], era: ProtocolEra = 'session'): Catalog {
   const cat: Catalog = {
     tools: new Map(),
     toolList: [],
@@ -129,7 +132,7 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
     const allowed = createNameFilter(sv.allow, sv.deny);
     const readOnlyNames = createNameFilter(sv.readOnly ?? [], undefined);
     const hasReadOnlyList = (sv.readOnly?.length ?? 0) > 0;
-    for (const tool of sv.upstream.tools()) {
+    for (const tool of sv.upstream.tools(era)) {
       const name = tool['name'];
       if (typeof name !== 'string' || !allowed(name)) continue;
       // The gateway does not relay tasks (tasks/get, tasks/result, ... would reach no upstream), so a
@@ -154,7 +157,7 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       cat.toolList.push(entry.object);
       if (readOnly) cat.readOnlyToolList.push(entry.object);
     }
-    for (const prompt of sv.upstream.prompts()) {
+    for (const prompt of sv.upstream.prompts(era)) {
       const name = prompt['name'];
       if (typeof name !== 'string') continue;
       const entry = place(cat.prompts, 'prompt', sv, name, (exposed) => ({
@@ -165,7 +168,7 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       }));
       cat.promptList.push(entry.object);
     }
-    for (const resource of sv.upstream.resources()) {
+    for (const resource of sv.upstream.resources(era)) {
       const uri = resource['uri'];
       if (typeof uri !== 'string') continue;
       const owner = cat.resources.get(uri);
@@ -179,7 +182,7 @@ export function buildCatalog(servers: readonly ServerView[]): Catalog {
       cat.resources.set(uri, sv.name);
       cat.resourceList.push(resource);
     }
-    for (const template of sv.upstream.resourceTemplates()) {
+    for (const template of sv.upstream.resourceTemplates(era)) {
       const uriTemplate = template['uriTemplate'];
       if (typeof uriTemplate !== 'string') continue;
       cat.templates.push({ upstream: sv.name, re: uriTemplateToRegExp(uriTemplate) });

@@ -5,8 +5,10 @@ import type { ActivitySink } from '../../activity/types.js';
 import type { ServerConfig } from '../../config/schema.js';
 import { UpstreamError } from '../upstream/types.js';
 import type {
+  CallerInfo,
   JsonRpcNotification,
   JsonRpcRequest,
+  ProtocolEra,
   RawObject,
   ServerRequestContext,
   Upstream,
@@ -59,8 +61,12 @@ export function createRouter(deps: RouterDeps) {
   const attached = new Map<string, { upstream: Upstream; detach: () => void }>();
   const listeners = new Map<string, NotificationListener>();
   const lastKnownOwner = new Map<string, string>();
-  let catalog: Catalog | undefined;
-  let published = { tools: '', prompts: '', resources: '' };
+  /** The merged view per protocol era (a 2026-07-28 upstream may list more to 2026-era clients). */
+  let catalogs: Partial<Record<ProtocolEra, Catalog>> = {};
+  const published: Record<ProtocolEra, Catalog['fingerprints']> = {
+    session: { tools: '', prompts: '', resources: '' },
+    modern: { tools: '', prompts: '', resources: '' },
+  };
   let publishedWarnings = '';
   let checkScheduled = false;
   let closed = false;
@@ -87,9 +93,21 @@ export function createRouter(deps: RouterDeps) {
     });
   };
 
-  const getCatalog = (): Catalog => {
+  /** Whether any ready upstream is spoken to in 2026-07-28 (its lists may differ per era). */
+  const speaksModern = (): boolean => {
+    for (const { upstream } of attached.values()) {
+      const st = upstream.state();
+      if (st.status === 'ready' && (st.protocolVersion ?? '') >= '2026-07-28') return true;
+    }
+    return false;
+  };
+
+  const getCatalog = (era: ProtocolEra = 'session'): Catalog => {
+    let catalog = catalogs[era];
     if (catalog === undefined) {
-      catalog = buildCatalog(orderedViews());
+      // Without a 2026-07-28 upstream both eras see the same lists: build them once.
+      if (era === 'modern' && !speaksModern()) return (catalogs.modern = getCatalog('session'));
+      catalog = catalogs[era] = buildCatalog(orderedViews(), era);
       for (const [exposed, e] of catalog.tools) lastKnownOwner.set(`tool:${exposed}`, e.upstream);
       for (const [exposed, e] of catalog.prompts) lastKnownOwner.set(`prompt:${exposed}`, e.upstream);
     }
@@ -98,7 +116,7 @@ export function createRouter(deps: RouterDeps) {
 
   /** Something changed upstream: rebuild lazily, and tell listeners which lists really changed. */
   const invalidate = (): void => {
-    catalog = undefined;
+    catalogs = {};
     if (checkScheduled || closed) return;
     checkScheduled = true;
     setImmediate(() => {
@@ -106,12 +124,18 @@ export function createRouter(deps: RouterDeps) {
       if (closed) return;
       const cat = getCatalog();
       for (const kind of ['tools', 'prompts', 'resources'] as const) {
-        if (cat.fingerprints[kind] === published[kind]) continue;
+        const changed = (['session', 'modern'] as const).filter(
+          (era) => getCatalog(era).fingerprints[kind] !== published[era][kind],
+        );
+        if (changed.length === 0) continue;
+        // Each listener hears about the view of its own era.
         for (const l of listeners.values())
-          if (l.wantsListChanged?.(kind) !== false) l.send(`notifications/${kind}/list_changed`);
+          if (changed.includes(l.era ?? 'session') && l.wantsListChanged?.(kind) !== false)
+            l.send(`notifications/${kind}/list_changed`);
         events.emit('list-changed', kind);
       }
-      published = { ...cat.fingerprints };
+      published.session = { ...cat.fingerprints };
+      published.modern = { ...getCatalog('modern').fingerprints };
       const w = JSON.stringify([...cat.warnings]);
       if (w !== publishedWarnings) {
         publishedWarnings = w;
@@ -148,6 +172,21 @@ export function createRouter(deps: RouterDeps) {
         request: n.params,
       });
     }
+  };
+
+  /** The protocol era of the client behind a request: revisions are ISO dates, 2026-07-28 on are stateless. */
+  const eraOf = (ctx: RouteContext): ProtocolEra =>
+    ctx.client.protocolVersion >= '2026-07-28' ? 'modern' : 'session';
+
+  /** The client behind a call as an upstream connection needs it (era, capabilities, info, level). */
+  const callerOf = (ctx: RouteContext): CallerInfo => {
+    const logLevel = clientLogLevel(ctx);
+    return {
+      era: eraOf(ctx),
+      capabilities: ctx.client.capabilities,
+      ...(ctx.client.clientInfo ? { info: ctx.client.clientInfo } : {}),
+      ...(logLevel !== undefined ? { logLevel } : {}),
+    };
   };
 
   /** The log threshold of the client behind a call: its request's own (2026-07-28), else its session's. */
@@ -305,6 +344,7 @@ export function createRouter(deps: RouterDeps) {
                 ),
         callKey,
         clientKey: clientKeyOf(ctx.client),
+        client: callerOf(ctx),
         onNotification: (n) => deliverToCall(ctx, n),
       });
     } finally {
@@ -320,10 +360,11 @@ export function createRouter(deps: RouterDeps) {
   const readResource = async (ctx: RouteContext, params: RawObject): Promise<RawObject> => {
     const uri = String(params['uri']);
     ctx.target = uri;
-    const owner = resourceOwner(getCatalog(), uri);
+    const owner = resourceOwner(getCatalog(eraOf(ctx)), uri);
     if (owner !== undefined) return forward(ctx, owner, 'resources/read', params);
     // Not listed and no template matches (e.g. a ui:// widget): ask each server that has resources.
     let lastError: unknown;
+    let notFound: UpstreamError | undefined;
     for (const { upstream } of orderedViews()) {
       const st = upstream.state();
       if (st.status !== 'ready' || st.capabilities?.['resources'] === undefined) continue;
@@ -331,8 +372,12 @@ export function createRouter(deps: RouterDeps) {
         return await forward(ctx, upstream.name, 'resources/read', params);
       } catch (err) {
         lastError = err;
+        // A not-found answer that names the URI (2026-07-28: `data.uri`) says the most: relay that one.
+        if (err instanceof UpstreamError && (err.data as RawObject | undefined)?.['uri'] === uri)
+          notFound ??= err;
       }
     }
+    if (notFound !== undefined) throw notFound;
     if (lastError instanceof UpstreamError) throw lastError;
     throw new UpstreamError(ERR_INVALID_PARAMS, `Resource '${uri}' is not offered by any connected server`, {
       uri,
@@ -349,7 +394,7 @@ export function createRouter(deps: RouterDeps) {
       case 'ping':
         return {};
       case 'tools/list': {
-        const { results } = getCatalog();
+        const { results } = getCatalog(eraOf(ctx));
         return hasFullAccess(ctx.client.principal) ? results.tools : results.readOnlyTools;
       }
       case 'tools/call': {
@@ -360,7 +405,7 @@ export function createRouter(deps: RouterDeps) {
             ERR_INVALID_PARAMS,
             `Tool '${exposed}' was called as a task (params.task), and the gateway does not relay tasks: call it without 'task' to get its result directly.`,
           );
-        const entry = getCatalog().tools.get(exposed);
+        const entry = getCatalog(eraOf(ctx)).tools.get(exposed);
         if (entry === undefined) throw missing('tool', exposed);
         if (!entry.readOnly && !hasFullAccess(ctx.client.principal)) {
           ctx.denied = true;
@@ -372,18 +417,18 @@ export function createRouter(deps: RouterDeps) {
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'prompts/list':
-        return getCatalog().results.prompts;
+        return getCatalog(eraOf(ctx)).results.prompts;
       case 'prompts/get': {
         const exposed = String(p['name']);
         ctx.target = exposed;
-        const entry = getCatalog().prompts.get(exposed);
+        const entry = getCatalog(eraOf(ctx)).prompts.get(exposed);
         if (entry === undefined) throw missing('prompt', exposed);
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'resources/list':
-        return getCatalog().results.resources;
+        return getCatalog(eraOf(ctx)).results.resources;
       case 'resources/templates/list':
-        return getCatalog().results.resourceTemplates;
+        return getCatalog(eraOf(ctx)).results.resourceTemplates;
       case 'resources/read':
         return readResource(ctx, p);
       case 'resources/subscribe':
@@ -433,14 +478,14 @@ export function createRouter(deps: RouterDeps) {
       case 'completion/complete': {
         const ref = (p['ref'] ?? {}) as RawObject;
         if (ref['type'] === 'ref/prompt') {
-          const entry = getCatalog().prompts.get(String(ref['name']));
+          const entry = getCatalog(eraOf(ctx)).prompts.get(String(ref['name']));
           if (entry === undefined) throw missing('prompt', String(ref['name']));
           ctx.target = entry.exposed;
           return forward(ctx, entry.upstream, method, { ...p, ref: { ...ref, name: entry.name } });
         }
         const uri = String(ref['uri']);
         ctx.target = uri;
-        const owner = resourceOwner(getCatalog(), uri);
+        const owner = resourceOwner(getCatalog(eraOf(ctx)), uri);
         if (owner === undefined)
           throw new UpstreamError(
             ERR_INVALID_PARAMS,

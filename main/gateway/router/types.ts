@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { Principal } from '../../auth/types.js';
-import type { RawObject, Upstream } from '../upstream/types.js';
+import type { ProtocolEra, RawObject, Upstream } from '../upstream/types.js';
 
 /** Who a request comes from, as the front established it (session era or one stateless request). */
 export interface ClientView {
@@ -38,6 +38,8 @@ export interface NotificationListener {
   send(method: string, params?: RawObject): void;
   /** Threshold set by logging/setLevel (or the request envelope); unset = no log messages. */
   logLevel?: string;
+  /** Whose view its list_changed notifications follow: a session (default) or a 2026-era listen stream. */
+  era?: ProtocolEra;
   /** Whether it wants `notifications/<kind>/list_changed`; default yes. */
   wantsListChanged?(kind: 'tools' | 'prompts' | 'resources'): boolean;
 }

@@ -1,26 +1,31 @@
 import { EventEmitter } from 'node:events';
-import { ListCache, type ListKind } from './list-cache.js';
-import { PendingCalls, type PendingCall } from './pending-calls.js';
-import { createTransport } from './create-transport.js';
+import { kindsOf, ListCache, type ListKind } from './list-cache.js';
+import { startHealthCheck } from './health-check.js';
+import { PendingCalls } from './pending-calls.js';
+import { sendCall } from './send-call.js';
+import { createTransport, createModernTransport } from './create-transport.js';
+import { describeFailure, isPermanent, StartError } from './messages.js';
+import type { ServerRequestHandler } from './server-requests.js';
+import { routeInbound } from './inbound.js';
 import {
-  describeFailure,
-  isPermanent,
-  isRequest,
-  isResponse,
-  errorFromResponse,
-  plainError,
-  StartError,
-} from './messages.js';
-import { handleServerRequest, type ServerRequestHandler } from './server-requests.js';
-import { initializeParams, readInitializeResult, type InitInfo, type UpstreamDeps } from './handshake.js';
+  EraCache,
+  initializeParams,
+  readInitializeResult,
+  sharedEraCache,
+  withEnvelope,
+  type InitInfo,
+  type UpstreamDeps,
+} from './handshake.js';
+import { answerInputRequests, probeModern, listenFilter, ModernListen } from './modern-channel.js';
 import { logMessageEntry } from './server-log.js';
-import { makeRedactor, type WireTransport } from './wire-transport.js';
+import { configuredValues, makeRedactor, type WireTransport } from './wire-transport.js';
 import {
   UpstreamError,
   UPSTREAM_ERROR,
   type CallOptions,
   type JsonRpcId,
   type JsonRpcNotification,
+  type ProtocolEra,
   type RawObject,
   type UpstreamConnection,
   type UpstreamSpec,
@@ -33,57 +38,331 @@ export { RELAY_CAPABILITIES, type UpstreamDeps } from './handshake.js';
 const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 /** Prefix of the progress tokens we give upstreams (each connection counts from 1). */
 const PROGRESS_PREFIX = 'tg-';
-const LIST_KINDS: Record<string, ListKind[]> = {
-  'notifications/tools/list_changed': ['tools'],
-  'notifications/prompts/list_changed': ['prompts'],
-  'notifications/resources/list_changed': ['resources', 'resourceTemplates'],
-};
+
+/** Events of one connection, typed for listeners. */
+export interface ConnectionEvents {
+  state: [UpstreamState];
+  'list-changed': [string];
+  notification: [JsonRpcNotification];
+}
+
+type SendOptions = CallOptions & { internal?: boolean; channel?: ProtocolEra };
 
 /**
  * One initialized raw JSON-RPC connection to one upstream (not supervised: see supervised-upstream.ts).
  * Objects are forwarded as received; we own id correlation, progress tokens, timeouts and cancellation.
+ *
+ * Eras: a Streamable HTTP upstream is first asked `server/discover` (2026-07-28 Lifecycle; the answer
+ * is cached per address). One that offers 2026-07-28 gets a stateless link for 2026-era clients (the
+ * per-request `_meta` carries each client's capabilities, info and log level; its lists are fetched in
+ * that revision; `subscriptions/listen` tells us when they change), and keeps a session (initialize)
+ * for session-era clients where it still speaks that era, so each client sees what the upstream shows
+ * its own era. Every other upstream is spoken to over a session only.
  */
-export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): UpstreamConnection {
-  const { name } = spec;
-  const emitter = new EventEmitter();
-  const calls = new PendingCalls(PROGRESS_PREFIX);
-  const serverAborts = new Map<JsonRpcId, AbortController>();
-  let handler: ServerRequestHandler | undefined;
-  let status: UpstreamStatus = 'stopped';
-  let error: string | undefined;
-  let since = Date.now();
-  let info: InitInfo = {};
-  let transport: WireTransport | undefined;
-  /** The transport of this connection, kept after it dies so its stderr can still be shown. */
-  let lastTransport: WireTransport | undefined;
-  let started = false;
+class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConnection {
+  readonly name: string;
+  private readonly calls = new PendingCalls(PROGRESS_PREFIX);
+  private readonly serverAborts = new Map<JsonRpcId, AbortController>();
+  private handler: ServerRequestHandler | undefined;
+  private status: UpstreamStatus = 'stopped';
+  private error: string | undefined;
+  private since = Date.now();
+  private info: InitInfo = {};
+  /** The session-era link (initialize + session); absent for an upstream that speaks only 2026-07-28. */
+  private transport: WireTransport | undefined;
+  /** The 2026-07-28 link, when the upstream's server/discover offered that revision. */
+  private modern: WireTransport | undefined;
+  private modernInfo: InitInfo | undefined;
+  private listen: ModernListen | undefined;
+  /** The link of this connection, kept after it dies so its stderr can still be shown. */
+  private lastTransport: WireTransport | undefined;
+  private started = false;
   /** A permanent problem a transport reported while sending (e.g. HTTP 401 with no sign-in possible). */
-  let startBlocker: StartError | undefined;
-  const configTimeout = spec.config.timeoutMs;
-  // Log messages may echo what the server was configured with (env values, header values).
-  const redactLog = makeRedactor(configuredValues(spec.config));
-  const startTimeoutMs = deps.startTimeoutMs ?? 30_000;
-  // List fetches are ours, not a client's: bounded by the start timeout, not the call timeout.
-  const lists = new ListCache((method, params) =>
-    send(method, params, { internal: true, timeoutMs: startTimeoutMs }),
-  );
+  private startBlocker: StartError | undefined;
+  private readonly redactLog: (text: string) => string;
+  private readonly startTimeoutMs: number;
+  /** Lists as a session-era client sees them, and as a 2026-era client does (2026-07-28 upstreams). */
+  private readonly lists: ListCache;
+  private readonly modernLists: ListCache;
+  private readonly eras: EraCache;
+  private readonly eraKey: string;
+  private lastHeard = Date.now();
+  private healthTimer: NodeJS.Timeout | undefined;
 
-  function setStatus(next: UpstreamStatus, err?: string): void {
-    if (status === next && error === err) return;
-    status = next;
-    error = err;
-    since = Date.now();
-    emitter.emit('state', api.state());
+  constructor(
+    private readonly spec: UpstreamSpec,
+    private readonly deps: UpstreamDeps = {},
+  ) {
+    super();
+    this.name = spec.name;
+    // Log messages may echo what the server was configured with (env values, header values).
+    this.redactLog = makeRedactor(configuredValues(spec.config));
+    this.startTimeoutMs = deps.startTimeoutMs ?? 30_000;
+    // List fetches are ours, not a client's: bounded by the start timeout, not the call timeout.
+    this.lists = new ListCache((method, params) =>
+      this.send(method, params, { internal: true, timeoutMs: this.startTimeoutMs, channel: 'session' }),
+    );
+    this.modernLists = new ListCache((method, params) =>
+      this.send(method, withEnvelope(params, undefined, this.deps), {
+        internal: true,
+        timeoutMs: this.startTimeoutMs,
+        channel: 'modern',
+      }),
+    );
+    this.eras = deps.eraCache ?? sharedEraCache;
+    this.eraKey = EraCache.keyOf(spec.kind, spec.config);
   }
 
-  function send(
+  /** Process id of a stdio upstream while it runs. */
+  get pid(): number | undefined {
+    return this.transport?.pid;
+  }
+
+  state(): UpstreamState {
+    const { status, error, since, name } = this;
+    // A 2026-07-28 upstream shows that revision; its capabilities are the session's when it has one.
+    const info: InitInfo = this.modernInfo
+      ? { ...this.modernInfo, ...(this.transport ? { capabilities: this.info.capabilities } : {}) }
+      : this.info;
+    return {
+      name,
+      transport: this.spec.kind,
+      status,
+      ...(error ? { error } : {}),
+      since,
+      restarts: 0,
+      ...info,
+    };
+  }
+
+  /**
+   * Raw `result` as the upstream sent it. A 2026-era caller's request goes natively to a 2026-07-28
+   * upstream (its `input_required` results included); a session-era caller's to the session, or, on an
+   * upstream without one, in 2026-07-28 with the input rounds answered on the caller's behalf.
+   */
+  async request(
     method: string,
     params: RawObject | undefined,
-    opts: CallOptions & { internal?: boolean },
+    options: CallOptions = {},
   ): Promise<RawObject> {
-    const t = transport;
-    if (!t || (!opts.internal && status !== 'ready')) {
-      const why = status === 'ready' ? 'not connected' : `status: ${status}${error ? `; ${error}` : ''}`;
+    const era = options.client?.era ?? 'session';
+    const channel = this.channelFor(era);
+    if (channel === 'session') return this.send(method, params, options);
+    const envelope = {
+      ...(options.client?.info ? { clientInfo: options.client.info } : {}),
+      ...(options.client?.capabilities ? { clientCapabilities: options.client.capabilities } : {}),
+      ...(options.client?.logLevel ? { logLevel: options.client.logLevel } : {}),
+    };
+    const call = (p: RawObject | undefined) =>
+      this.send(method, withEnvelope(p, envelope, this.deps), { ...options, channel });
+    if (era === 'modern') return call(params);
+    return answerInputRequests(call, params, {
+      name: this.name,
+      method,
+      handler: this.handler,
+      callKey: options.callKey,
+      signal: options.signal,
+    });
+  }
+
+  async notify(method: string, params?: RawObject): Promise<void> {
+    // 2026-07-28 has no client notifications but cancellation, which closing the call's stream says.
+    const t = this.transport;
+    if (!t || this.status !== 'ready') {
+      if (this.modern && this.status === 'ready') return;
+      throw new UpstreamError(
+        UPSTREAM_ERROR.unavailable,
+        `Upstream '${this.name}' is not available (status: ${this.status}).`,
+      );
+    }
+    await t.send(params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params });
+  }
+
+  logs(): string[] {
+    return this.lastTransport?.stderrLines?.() ?? [];
+  }
+  tools(era?: ProtocolEra): readonly RawObject[] {
+    return this.listsFor(era).get('tools');
+  }
+  prompts(era?: ProtocolEra): readonly RawObject[] {
+    return this.listsFor(era).get('prompts');
+  }
+  resources(era?: ProtocolEra): readonly RawObject[] {
+    return this.listsFor(era).get('resources');
+  }
+  resourceTemplates(era?: ProtocolEra): readonly RawObject[] {
+    return this.listsFor(era).get('resourceTemplates');
+  }
+  setServerRequestHandler(h: ServerRequestHandler | undefined): void {
+    this.handler = h;
+  }
+
+  async start(): Promise<void> {
+    if (this.started)
+      throw new Error(`Upstream '${this.name}' was already started; create a new connection to restart it.`);
+    this.started = true;
+    this.setStatus('starting');
+    try {
+      await this.startModern();
+      // The probe already met a 401 the user must resolve: asking initialize would only repeat it.
+      if ((this.status as UpstreamStatus) === 'needs-auth') throw new Error(this.error);
+      const session = this.openSession();
+      await session.start();
+      if (this.modern === undefined) await this.initialize();
+      else await this.initializeIfSpoken();
+      if (this.transport !== undefined) await this.fetchLists();
+      if (this.modern !== undefined) await this.fetchModernLists();
+    } catch (err) {
+      const wasNeedsAuth = (this.status as UpstreamStatus) === 'needs-auth';
+      const message = this.startBlocker?.message ?? describeFailure(this.name, err, this.error);
+      const links = [this.transport, this.modern];
+      this.transport = undefined;
+      this.modern = undefined;
+      await Promise.all(links.map((l) => l?.close().catch(() => {})));
+      // Asked again next time: the answer may have been what broke the start.
+      this.eras.forget(this.eraKey);
+      if (!wasNeedsAuth && (this.status as UpstreamStatus) !== 'stopped') this.setStatus('failed', message);
+      throw wasNeedsAuth
+        ? new UpstreamError(UPSTREAM_ERROR.needsAuth, this.error ?? message)
+        : new StartError(message, isPermanent(err) || this.startBlocker !== undefined);
+    }
+    // The session era worked for an upstream that offered nothing newer: remember not to ask again.
+    if (this.modern === undefined && this.deps.discover !== false && this.spec.kind === 'http')
+      this.eras.set(this.eraKey, false);
+    this.finishStart();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.healthTimer);
+    this.listen?.stop();
+    const t = this.transport;
+    const m = this.modern;
+    this.transport = undefined;
+    this.modern = undefined;
+    if (this.status !== 'stopped') this.setStatus('stopped');
+    this.calls.rejectAll(
+      (c) =>
+        new UpstreamError(
+          UPSTREAM_ERROR.connectionClosed,
+          `Upstream '${this.name}' was stopped while ${c.method} was in flight.`,
+        ),
+    );
+    for (const a of this.serverAborts.values()) a.abort(new Error(`Upstream '${this.name}' was stopped`));
+    this.serverAborts.clear();
+    this.lists.clear();
+    this.modernLists.clear();
+    await Promise.all([t?.close(), m?.close()]);
+  }
+
+  private channelFor(era: ProtocolEra): ProtocolEra {
+    if (era === 'modern') return this.modern ? 'modern' : 'session';
+    return this.transport || !this.modern ? 'session' : 'modern';
+  }
+
+  private listsFor(era: ProtocolEra | undefined): ListCache {
+    return this.channelFor(era ?? 'session') === 'modern' ? this.modernLists : this.lists;
+  }
+
+  private setStatus(next: UpstreamStatus, err?: string): void {
+    if (this.status === next && this.error === err) return;
+    this.status = next;
+    this.error = err;
+    this.since = Date.now();
+    this.emit('state', this.state());
+  }
+
+  private finishStart(): void {
+    if ((this.status as UpstreamStatus) !== 'starting') return;
+    this.setStatus('ready');
+    this.startHealthCheck();
+    if (this.modern !== undefined && this.modernInfo !== undefined) {
+      const filter = listenFilter(this.modernInfo.capabilities ?? {});
+      if (filter !== undefined)
+        this.listen = new ModernListen({
+          open: () =>
+            this.send('subscriptions/listen', withEnvelope({ notifications: filter }, undefined, this.deps), {
+              internal: true,
+              timeoutMs: Infinity,
+              channel: 'modern',
+            }),
+          // A reopened stream may have missed changes: fetch the lists again.
+          reopened: () => void this.refreshLists(['tools', 'prompts', 'resources', 'resourceTemplates']),
+          live: () => this.status === 'ready' && this.modern !== undefined,
+        });
+    }
+  }
+
+  /** Asks `server/discover` (once per address: see EraCache); keeps the stateless link if it says 2026. */
+  private async startModern(): Promise<void> {
+    if (this.spec.kind !== 'http' || this.deps.discover === false) return;
+    const known = this.eras.get(this.eraKey);
+    if (known === false) return;
+    const link = this.wire(createModernTransport(this.spec, this.deps));
+    this.modern = link;
+    await link.start();
+    const info =
+      known ??
+      (await probeModern((p) =>
+        this.send('server/discover', withEnvelope(p, undefined, this.deps), {
+          internal: true,
+          timeoutMs: this.startTimeoutMs,
+          channel: 'modern',
+        }),
+      ));
+    if (info === undefined) {
+      this.modern = undefined;
+      await link.close().catch(() => {});
+      return;
+    }
+    this.modernInfo = info;
+    this.eras.set(this.eraKey, info);
+  }
+
+  private openSession(): WireTransport {
+    const t = this.wire(createTransport(this.spec, this.deps));
+    t.onreinitialized = (result) => {
+      this.info = readInitializeResult(this.name, result);
+      void this.fetchLists().then(
+        () => ['tools', 'prompts', 'resources'].forEach((k) => this.emit('list-changed', k)),
+        () => {},
+      );
+    };
+    this.transport = t;
+    this.lastTransport = t;
+    return t;
+  }
+
+  /** Hooks one link's events to this connection. */
+  private wire(t: WireTransport): WireTransport {
+    t.onmessage = (msg, origin) => this.onMessage(msg, origin, t);
+    t.onclose = (reason, detail) => {
+      if (t === this.transport || t === this.modern) this.onTransportClose(reason, detail);
+    };
+    t.onrequestlost = (id, reason) =>
+      this.calls
+        .take(id)
+        ?.reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${this.name}': ${reason}`));
+    t.onneedsauth = (reason) => {
+      this.calls.rejectAll(
+        (c) =>
+          new UpstreamError(
+            UPSTREAM_ERROR.needsAuth,
+            `Upstream '${this.name}' needs you to sign in (${reason}); ${c.method} could not be sent. Sign in from the Servers page.`,
+          ),
+      );
+      this.setStatus('needs-auth', `Upstream '${this.name}' needs you to sign in: ${reason}`);
+    };
+    return t;
+  }
+
+  private send(method: string, params: RawObject | undefined, opts: SendOptions): Promise<RawObject> {
+    const t = opts.channel === 'modern' ? this.modern : this.transport;
+    const { name } = this;
+    if (!t || (!opts.internal && this.status !== 'ready')) {
+      const why =
+        this.status === 'ready'
+          ? 'not connected'
+          : `status: ${this.status}${this.error ? `; ${this.error}` : ''}`;
       return Promise.reject(
         new UpstreamError(
           UPSTREAM_ERROR.unavailable,
@@ -91,329 +370,128 @@ export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): Ups
         ),
       );
     }
-    if (opts.signal?.aborted) return Promise.reject(cancelledError(method, opts.signal.reason));
-    const id = calls.allocateId();
-    const mapped = calls.mapProgressToken(params);
-    const timeoutMs = opts.timeoutMs ?? configTimeout ?? deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    return new Promise<RawObject>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = () =>
-        abandon(
-          cancelledError(method, opts.signal?.reason),
-          String(opts.signal?.reason ?? 'cancelled by the client'),
-        );
-      const abandon = (err: UpstreamError, reason: string) => {
-        if (!calls.take(id)) return;
-        // Spec: Utilities/Cancellation: tell the server it may stop; its late answer is ignored.
-        // initialize is the one request that must never be cancelled.
-        if (method !== 'initialize')
-          transport
-            ?.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } })
-            .catch(() => {});
-        transport?.forget?.(id);
-        reject(err);
-      };
-      const call: PendingCall = {
-        id,
-        method,
-        callKey: opts.callKey,
-        internal: opts.internal === true,
-        resolve,
-        reject,
-        originalToken: mapped.original,
-        mappedToken: mapped.mapped,
-        onProgress: opts.onProgress,
-        onNotification: opts.onNotification,
-        touch() {
-          // refresh() re-arms the same Timeout (no new object per progress notification). Timers of
-          // one duration share one list and one native timer in Node, so a timer per call is cheap.
-          if (timer) timer.refresh();
-          else
-            timer = setTimeout(
-              () =>
-                abandon(
-                  new UpstreamError(
-                    UPSTREAM_ERROR.timeout,
-                    timeoutText(method, timeoutMs, opts.internal === true),
-                  ),
-                  'timed out',
-                ),
-              timeoutMs,
-            );
-        },
-        dispose() {
-          if (timer) clearTimeout(timer);
-          opts.signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      calls.add(call);
-      call.touch();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      const message: RawObject = { jsonrpc: '2.0', id, method };
-      if (mapped.params !== undefined) message.params = mapped.params;
-      t.send(message).catch((err: unknown) => {
-        if (err instanceof StartError) startBlocker = err;
-        const text = plainError(err);
-        const words = text.startsWith(`Upstream '${name}'`)
-          ? text
-          : `Could not send ${method} to upstream '${name}': ${text}`;
-        if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, words));
-      });
+    return sendCall({
+      name,
+      link: t,
+      calls: this.calls,
+      method,
+      params,
+      opts,
+      timeoutMs:
+        opts.timeoutMs ?? this.spec.config.timeoutMs ?? this.deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
+      stateless: opts.channel === 'modern',
+      onStartError: (err) => (this.startBlocker = err),
     });
   }
 
-  function timeoutText(method: string, ms: number, internal: boolean): string {
-    return internal
-      ? `Upstream '${name}' did not answer ${method} within ${ms} ms while starting; it may be stuck or not an MCP server.`
-      : `Upstream '${name}' did not answer ${method} within ${ms} ms (no progress either); the call was cancelled. Raise mcpServers.${name}.timeoutMs if it needs longer.`;
-  }
-
-  function cancelledError(method: string, reason: unknown): UpstreamError {
-    const why = reason instanceof Error ? reason.message : reason === undefined ? '' : String(reason);
-    return new UpstreamError(
-      UPSTREAM_ERROR.cancelled,
-      `The ${method} call to upstream '${name}' was cancelled${why ? ` (${why})` : ''}.`,
-    );
-  }
-
-  let lastHeard = Date.now();
-  let healthTimer: NodeJS.Timeout | undefined;
-
-  function startHealthCheck(): void {
-    const every = deps.healthCheckMs ?? (spec.kind === 'http' ? 30_000 : 0);
-    if (every <= 0) return;
-    const waitMs = Math.min(every, 10_000);
-    healthTimer = setInterval(() => {
-      if (status !== 'ready' || Date.now() - lastHeard < every) return;
-      send('ping', undefined, { internal: true, timeoutMs: waitMs }).catch((err: unknown) => {
-        // Unreachable servers are reported by the transport itself; a silent one is declared down here.
-        if (!(err instanceof UpstreamError) || err.code !== UPSTREAM_ERROR.timeout || !transport) return;
-        const t = transport;
-        onTransportClose(`did not answer a health-check ping within ${waitMs} ms`);
+  private startHealthCheck(): void {
+    const every = this.deps.healthCheckMs ?? (this.spec.kind === 'http' ? 30_000 : 0);
+    this.healthTimer = startHealthCheck({
+      every,
+      quietFor: () => Date.now() - this.lastHeard,
+      ready: () => this.status === 'ready',
+      // 2026-07-28 removed ping; server/discover is the cheapest request it has.
+      probe: (waitMs) =>
+        this.transport
+          ? this.send('ping', undefined, { internal: true, timeoutMs: waitMs, channel: 'session' })
+          : this.send('server/discover', withEnvelope(undefined, undefined, this.deps), {
+              internal: true,
+              timeoutMs: waitMs,
+              channel: 'modern',
+            }),
+      silent: (waitMs) => {
+        const t = this.transport ?? this.modern;
+        if (!t) return;
+        this.onTransportClose(`did not answer a health-check ping within ${waitMs} ms`);
         void t.close().catch(() => {});
-      });
-    }, every);
-    healthTimer.unref();
+      },
+    });
   }
 
-  function onMessage(msg: RawObject, origin?: JsonRpcId): void {
-    lastHeard = Date.now();
-    if (isResponse(msg)) {
-      const call = calls.take(msg.id as JsonRpcId);
-      if (!call) return; // late answer to a cancelled or timed-out call
-      if ('error' in msg) call.reject(errorFromResponse(msg.error, name, call.method));
-      else
-        call.resolve(msg.result !== null && typeof msg.result === 'object' ? (msg.result as RawObject) : {});
-      return;
-    }
-    if (typeof msg.method !== 'string') return;
-    if (isRequest(msg)) {
-      handleServerRequest({
-        name,
-        msg,
-        // Some servers (SDK v2's requestSampling on a session) send these on the GET stream, unrelated
-        // to any POST: then, as on stdio, only a call alone in flight can be named.
-        callKey: (relatedCall(origin) ?? (origin === undefined ? calls.soleExternal() : undefined))?.callKey,
-        handler,
-        aborts: serverAborts,
-        reply: (m) => transport?.send(m) ?? Promise.resolve(),
-      });
-      return;
-    }
-    const params = (msg.params ?? {}) as RawObject;
-    // Every log message goes to the server's log, whichever client it is also relayed to below.
-    if (msg.method === 'notifications/message') deps.log?.(logMessageEntry(params, redactLog));
-    if (msg.method === 'notifications/progress') {
-      const call = calls.byProgressToken(params.progressToken);
-      if (call) {
-        call.touch();
-        call.onProgress?.({ ...params, progressToken: call.originalToken });
-        return;
-      }
-      // Late progress for a call that already ended: our token means nothing to any client.
-      if (typeof params.progressToken === 'string' && params.progressToken.startsWith(PROGRESS_PREFIX))
-        return;
-    } else if (msg.method === 'notifications/cancelled') {
-      const id = params.requestId as JsonRpcId;
-      serverAborts
-        .get(id)
-        ?.abort(new Error(typeof params.reason === 'string' ? params.reason : 'cancelled by the upstream'));
-      serverAborts.delete(id);
-      return;
-    } else if (LIST_KINDS[msg.method]) {
-      void refreshLists(LIST_KINDS[msg.method]!);
-      return;
-    } else if (msg.method !== 'notifications/resources/updated') {
-      // Log messages and the like belong to the client whose call caused them, never to every client.
-      const call = relatedCall(origin);
-      if (call?.onNotification) {
-        call.onNotification(msg as unknown as JsonRpcNotification);
-        return;
-      }
-    }
-    emitter.emit('notification', msg);
+  private onMessage(msg: RawObject, origin: JsonRpcId | undefined, from: WireTransport): void {
+    this.lastHeard = Date.now();
+    routeInbound(msg, origin, {
+      name: this.name,
+      byOrigin: this.spec.kind === 'http',
+      calls: this.calls,
+      serverAborts: this.serverAborts,
+      handler: this.handler,
+      progressPrefix: PROGRESS_PREFIX,
+      log: (params) => this.deps.log?.(logMessageEntry(params, this.redactLog)),
+      listChanged: (kinds) => void this.refreshLists(kinds),
+      unrelated: (n) => this.emit('notification', n),
+      reply: (m) => from.send(m),
+    });
   }
 
-  /**
-   * The client call a message from the upstream belongs to. Streamable HTTP says it exactly: the
-   * call whose POST response stream carried it (spec: Transports, "the server MAY send requests and
-   * notifications before sending the JSON-RPC response... These messages SHOULD relate to the
-   * originating client request"); a notification on the GET stream relates to no call. stdio and
-   * legacy SSE carry no such link, so only a call alone in flight can be named without guessing.
-   */
-  function relatedCall(origin: JsonRpcId | undefined): PendingCall | undefined {
-    if (origin !== undefined) {
-      const call = calls.get(origin);
-      return call && !call.internal ? call : undefined;
-    }
-    return spec.kind === 'http' ? undefined : calls.soleExternal();
-  }
-
-  async function refreshLists(kinds: ListKind[]): Promise<void> {
+  private async refreshLists(kinds: ListKind[]): Promise<void> {
     try {
-      await Promise.all(kinds.map((k) => lists.refresh(k)));
-      emitter.emit('list-changed', kinds[0] === 'resourceTemplates' ? 'resources' : kinds[0]);
+      const caches = [this.transport ? this.lists : undefined, this.modern ? this.modernLists : undefined];
+      await Promise.all(caches.flatMap((c) => (c === undefined ? [] : kinds.map((k) => c.refresh(k)))));
+      this.emit('list-changed', kinds[0] === 'resourceTemplates' ? 'resources' : kinds[0]!);
     } catch {
       // A failed refetch keeps the previous list; the next list_changed tries again.
     }
   }
 
-  function onTransportClose(reason: string, detail?: string): void {
-    clearInterval(healthTimer);
-    const text = `Upstream '${name}' ${reason}`;
+  private onTransportClose(reason: string, detail?: string): void {
+    clearInterval(this.healthTimer);
+    this.listen?.stop();
+    const text = `Upstream '${this.name}' ${reason}`;
     const tail = detail ? `: ${detail.replace(/\.+$/, '')}` : '';
-    calls.rejectAll(
+    this.calls.rejectAll(
       (c) =>
         new UpstreamError(UPSTREAM_ERROR.connectionClosed, `${text} while ${c.method} was in flight${tail}.`),
     );
-    for (const a of serverAborts.values()) a.abort(new Error(text));
-    serverAborts.clear();
-    transport = undefined;
-    if (status !== 'stopped') setStatus('failed', text + tail);
+    for (const a of this.serverAborts.values()) a.abort(new Error(text));
+    this.serverAborts.clear();
+    const other = this.transport ?? this.modern;
+    this.transport = undefined;
+    this.modern = undefined;
+    // One link of a two-link upstream died: end the other too, so a restart starts both afresh.
+    void other?.close().catch(() => {});
+    if (this.status !== 'stopped') this.setStatus('failed', text + tail);
   }
 
-  async function initialize(): Promise<void> {
-    const result = await send('initialize', initializeParams(deps), {
+  /**
+   * A 2026-07-28 upstream may still serve session-era clients over a session (the SDK's dual-era
+   * servers do): then they keep getting exactly what the upstream shows that era. One that refuses
+   * `initialize` serves them through the stateless link instead.
+   */
+  private async initializeIfSpoken(): Promise<void> {
+    try {
+      await this.initialize();
+    } catch (err) {
+      if ((this.status as UpstreamStatus) === 'needs-auth') throw err;
+      this.startBlocker = undefined;
+      const t = this.transport;
+      this.transport = undefined;
+      await t?.close().catch(() => {});
+    }
+  }
+
+  private async initialize(): Promise<void> {
+    const result = await this.send('initialize', initializeParams(this.deps), {
       internal: true,
-      timeoutMs: startTimeoutMs,
+      timeoutMs: this.startTimeoutMs,
+      channel: 'session',
     });
-    info = readInitializeResult(name, result);
-    await transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    this.info = readInitializeResult(this.name, result);
+    await this.transport?.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   }
 
-  async function fetchLists(): Promise<void> {
-    const caps = info.capabilities ?? {};
-    const kinds: ListKind[] = [];
-    if (caps.tools) kinds.push('tools');
-    if (caps.prompts) kinds.push('prompts');
-    if (caps.resources) kinds.push('resources', 'resourceTemplates');
-    await Promise.all(kinds.map((k) => lists.refresh(k)));
+  private async fetchLists(): Promise<void> {
+    await Promise.all(kindsOf(this.info.capabilities).map((k) => this.lists.refresh(k)));
   }
 
-  const api = Object.assign(emitter, {
-    name,
-    state(): UpstreamState {
-      return { name, transport: spec.kind, status, ...(error ? { error } : {}), since, restarts: 0, ...info };
-    },
-    request(method: string, params: RawObject | undefined, options: CallOptions = {}) {
-      return send(method, params, options);
-    },
-    async notify(method: string, params?: RawObject) {
-      if (!transport || status !== 'ready')
-        throw new UpstreamError(
-          UPSTREAM_ERROR.unavailable,
-          `Upstream '${name}' is not available (status: ${status}).`,
-        );
-      await transport.send(
-        params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params },
-      );
-    },
-    logs: () => lastTransport?.stderrLines?.() ?? [],
-    tools: () => lists.get('tools'),
-    prompts: () => lists.get('prompts'),
-    resources: () => lists.get('resources'),
-    resourceTemplates: () => lists.get('resourceTemplates'),
-    setServerRequestHandler(h: ServerRequestHandler | undefined) {
-      handler = h;
-    },
-    async start() {
-      if (started)
-        throw new Error(`Upstream '${name}' was already started; create a new connection to restart it.`);
-      started = true;
-      setStatus('starting');
-      const t = createTransport(spec, deps);
-      t.onmessage = onMessage;
-      t.onclose = onTransportClose;
-      t.onrequestlost = (id, reason) =>
-        calls
-          .take(id)
-          ?.reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, `Upstream '${name}': ${reason}`));
-      t.onneedsauth = (reason) => {
-        calls.rejectAll(
-          (c) =>
-            new UpstreamError(
-              UPSTREAM_ERROR.needsAuth,
-              `Upstream '${name}' needs you to sign in (${reason}); ${c.method} could not be sent. Sign in from the Servers page.`,
-            ),
-        );
-        setStatus('needs-auth', `Upstream '${name}' needs you to sign in: ${reason}`);
-      };
-      t.onreinitialized = (result) => {
-        info = readInitializeResult(name, result);
-        void fetchLists().then(
-          () => ['tools', 'prompts', 'resources'].forEach((k) => emitter.emit('list-changed', k)),
-          () => {},
-        );
-      };
-      transport = t;
-      lastTransport = t;
-      try {
-        await t.start();
-        await initialize();
-        await fetchLists();
-      } catch (err) {
-        const wasNeedsAuth = (status as UpstreamStatus) === 'needs-auth';
-        const message = startBlocker?.message ?? describeFailure(name, err, error);
-        await t.close().catch(() => {});
-        transport = undefined;
-        if (!wasNeedsAuth && (status as UpstreamStatus) !== 'stopped') setStatus('failed', message);
-        throw wasNeedsAuth
-          ? new UpstreamError(UPSTREAM_ERROR.needsAuth, error ?? message)
-          : new StartError(message, isPermanent(err) || startBlocker !== undefined);
-      }
-      if ((status as UpstreamStatus) === 'starting') {
-        setStatus('ready');
-        startHealthCheck();
-      }
-    },
-    async close() {
-      clearInterval(healthTimer);
-      const t = transport;
-      transport = undefined;
-      if (status !== 'stopped') setStatus('stopped');
-      calls.rejectAll(
-        (c) =>
-          new UpstreamError(
-            UPSTREAM_ERROR.connectionClosed,
-            `Upstream '${name}' was stopped while ${c.method} was in flight.`,
-          ),
-      );
-      for (const a of serverAborts.values()) a.abort(new Error(`Upstream '${name}' was stopped`));
-      serverAborts.clear();
-      lists.clear();
-      await t?.close();
-    },
-  });
-  // A getter (Object.assign would copy its value once).
-  Object.defineProperty(api, 'pid', { get: () => transport?.pid, enumerable: true });
-  return api as unknown as UpstreamConnection;
+  private async fetchModernLists(): Promise<void> {
+    await Promise.all(kindsOf(this.modernInfo?.capabilities).map((k) => this.modernLists.refresh(k)));
+  }
 }
 
-/** Values from the config that may be secret (resolved `${secret:...}` among them), for masking. */
-function configuredValues(config: UpstreamSpec['config']): string[] {
-  const env = Object.values((config as { env?: Record<string, unknown> }).env ?? {});
-  const headers = Object.values((config as { headers?: Record<string, unknown> }).headers ?? {});
-  // "Bearer <token>": the token alone may show up too.
-  const tokens = headers.flatMap((v) => (typeof v === 'string' ? v.split(/\s+/).slice(1) : []));
-  return [...env, ...headers, ...tokens].filter((v): v is string => typeof v === 'string');
+/**
+ * One initialized raw JSON-RPC connection to one upstream (not supervised: see supervised-upstream.ts).
+ */
+export function createUpstream(spec: UpstreamSpec, deps: UpstreamDeps = {}): UpstreamConnection {
+  return new Connection(spec, deps);
 }

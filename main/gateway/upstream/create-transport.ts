@@ -4,7 +4,7 @@ import { createHttpTransport } from './http-transport.js';
 import { StartError } from './messages.js';
 import { createSseTransport } from './sse-transport.js';
 import { createStdioTransport } from './stdio-transport.js';
-import type { UpstreamDeps } from './connection.js';
+import { MODERN_VERSION, type UpstreamDeps } from './handshake.js';
 import type { UpstreamSpec } from './types.js';
 import type { WireTransport } from './wire-transport.js';
 
@@ -28,4 +28,19 @@ export function createTransport(spec: UpstreamSpec, deps: UpstreamDeps): WireTra
         : createSseTransport(common);
     }
   }
+}
+
+/** The stateless 2026-07-28 link to a Streamable HTTP upstream (no session, no GET stream). */
+export function createModernTransport(spec: UpstreamSpec, deps: UpstreamDeps): WireTransport {
+  const { name, config } = spec;
+  if (spec.kind !== 'http' || isStdioServer(config))
+    throw new StartError(`mcpServers.${name}: 2026-07-28 is spoken to Streamable HTTP servers only.`, true);
+  return createHttpTransport({
+    name,
+    url: config.url,
+    headers: config.headers,
+    auth: deps.auth,
+    openGetStream: false,
+    stateless: MODERN_VERSION,
+  });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { StartError } from './messages.js';
 import type { RawObject, UpstreamState } from './types.js';
 import type { UpstreamAuth } from './upstream-auth.js';
@@ -6,6 +7,17 @@ import type { ShutdownTiming } from './wire-transport.js';
 
 /** Protocol revisions we accept in an initialize answer (newest first; we ask for the first). */
 const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26'] as const;
+/** The stateless revision we speak to upstreams whose `server/discover` offers it. */
+export const MODERN_VERSION = '2026-07-28';
+
+/** Reserved `_meta` keys of the 2026-07-28 per-request envelope (Basic: "Request metadata"). */
+const ENVELOPE = {
+  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
+  clientInfo: 'io.modelcontextprotocol/clientInfo',
+  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
+  logLevel: 'io.modelcontextprotocol/logLevel',
+  serverInfo: 'io.modelcontextprotocol/serverInfo',
+} as const;
 
 /**
  * What the gateway advertises to upstreams: it relays all of these to its clients (design.md,
@@ -41,7 +53,94 @@ export interface UpstreamDeps {
   healthCheckMs?: number;
   /** The server's live log (main/gateway/upstream/server-log.ts): stderr, log messages, exits. */
   log?: (entry: ServerLogInput) => void;
+  /**
+   * Probe Streamable HTTP upstreams with `server/discover` and speak 2026-07-28 to those that offer
+   * it (default true); false keeps every upstream on the session era.
+   */
+  discover?: boolean;
+  /** Where probe answers are remembered (default: one cache for the process). */
+  eraCache?: EraCache;
 }
+
+/**
+ * Who a 2026-07-28 request is for: the per-request `_meta` the gateway sends upstream on the client's
+ * behalf (its capabilities, so the server enables the same features; its log level, so each client
+ * gets the messages it asked for). Unset fields fall back to the gateway's own.
+ */
+export interface RequestEnvelope {
+  clientInfo?: RawObject;
+  clientCapabilities?: RawObject;
+  logLevel?: string;
+}
+
+/** `params` with the 2026-07-28 envelope merged into `_meta` (other `_meta` keys kept as sent). */
+export function withEnvelope(
+  params: RawObject | undefined,
+  envelope: RequestEnvelope | undefined,
+  deps: UpstreamDeps,
+): RawObject {
+  const meta: RawObject = {
+    ...((params?._meta as RawObject | undefined) ?? {}),
+    [ENVELOPE.protocolVersion]: MODERN_VERSION,
+    [ENVELOPE.clientInfo]: envelope?.clientInfo ?? gatewayClientInfo(deps),
+    [ENVELOPE.clientCapabilities]:
+      envelope?.clientCapabilities ?? deps.clientCapabilities ?? RELAY_CAPABILITIES,
+  };
+  if (envelope?.logLevel !== undefined) meta[ENVELOPE.logLevel] = envelope.logLevel;
+  return { ...params, _meta: meta };
+}
+
+function gatewayClientInfo(deps: UpstreamDeps): RawObject {
+  return { name: 'tunnelgate', version: deps.clientVersion ?? '0.1.0' };
+}
+
+/**
+ * Reads a `server/discover` answer (2026-07-28 Lifecycle): the upstream speaks our stateless revision
+ * when `supportedVersions` names it. Its identity is in `_meta['io.modelcontextprotocol/serverInfo']`
+ * (the body field is kept for earlier drafts). Undefined: not a 2026-07-28 server, use `initialize`.
+ */
+export function readDiscoverResult(result: RawObject): InitInfo | undefined {
+  const versions = result.supportedVersions;
+  if (!Array.isArray(versions) || !versions.includes(MODERN_VERSION)) return undefined;
+  const meta = (result._meta ?? {}) as RawObject;
+  const serverInfo = (meta[ENVELOPE.serverInfo] ?? result.serverInfo ?? undefined) as RawObject | undefined;
+  return {
+    protocolVersion: MODERN_VERSION,
+    serverInfo,
+    capabilities: (result.capabilities ?? {}) as RawObject,
+    instructions: typeof result.instructions === 'string' ? result.instructions : undefined,
+  };
+}
+
+/**
+ * What each upstream answered to `server/discover` (its 2026-07-28 identity, or false: session era
+ * only), so it is asked once and not again on every restart or per-client process. Keyed by a hash of
+ * its kind and address (url, or command and args), never by resolved secrets. Bounded: oldest first.
+ */
+export class EraCache {
+  private readonly answers = new Map<string, InitInfo | false>();
+  constructor(private readonly max = 500) {}
+
+  static keyOf(kind: string, config: object): string {
+    const c = config as { url?: unknown; command?: unknown; args?: unknown };
+    const address = JSON.stringify([kind, c.url ?? null, c.command ?? null, c.args ?? null]);
+    return createHash('sha256').update(address).digest('base64url');
+  }
+  get(key: string): InitInfo | false | undefined {
+    return this.answers.get(key);
+  }
+  set(key: string, answer: InitInfo | false): void {
+    this.answers.delete(key);
+    this.answers.set(key, answer);
+    if (this.answers.size > this.max) this.answers.delete(this.answers.keys().next().value!);
+  }
+  forget(key: string): void {
+    this.answers.delete(key);
+  }
+}
+
+/** The process-wide cache used when UpstreamDeps gives none. */
+export const sharedEraCache = new EraCache();
 
 /** What we keep from an initialize answer (UpstreamState fields). */
 export type InitInfo = Pick<
@@ -54,7 +153,7 @@ export function initializeParams(deps: UpstreamDeps): RawObject {
   return {
     protocolVersion: SUPPORTED_PROTOCOL_VERSIONS[0],
     capabilities: deps.clientCapabilities ?? RELAY_CAPABILITIES,
-    clientInfo: { name: 'tunnelgate', version: deps.clientVersion ?? '0.1.0' },
+    clientInfo: gatewayClientInfo(deps),
   };
 }
 

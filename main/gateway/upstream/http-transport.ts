@@ -26,6 +26,11 @@ export interface HttpTransportOptions {
   openGetStream?: boolean;
   /** Sockets to this upstream, i.e. calls forwarded at once (default 128; more wait their turn). */
   maxSockets?: number;
+  /**
+   * Speak a stateless revision (2026-07-28) on this link: no session, no GET stream, no DELETE; every
+   * POST carries MCP-Protocol-Version, Mcp-Method and, where the body names one, Mcp-Name.
+   */
+  stateless?: string;
 }
 
 const MAX_RESUMES = 3;
@@ -97,7 +102,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const res = await remoteFetch(
         url,
         { method: 'POST', body: JSON.stringify(message), handle: ctl },
-        session.postHeaders(),
+        opts.stateless === undefined ? session.postHeaders() : statelessHeaders(opts.stateless, message),
       );
       if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
       streaming = await answer(res, message, id, method, retried, ctl);
@@ -294,7 +299,12 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
         throw err;
       }
-      if (message.method === 'notifications/initialized' && opts.openGetStream !== false) void runGetStream();
+      if (
+        message.method === 'notifications/initialized' &&
+        opts.openGetStream !== false &&
+        opts.stateless === undefined
+      )
+        void runGetStream();
     },
     forget(id) {
       streams.get(id)?.abort();
@@ -320,6 +330,43 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     },
   };
   return transport;
+}
+
+/** Body fields the 2026-07-28 Mcp-Name header mirrors, per method (Streamable HTTP, standard headers). */
+const NAME_FIELD: Readonly<Record<string, string>> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+};
+
+/**
+ * Headers of one POST in a stateless revision (2026-07-28 Streamable HTTP, "Standard headers"): the
+ * server checks that they mirror the body, and refuses a request without them (-32020).
+ */
+function statelessHeaders(version: string, message: RawObject): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: 'application/json, text/event-stream',
+    'content-type': 'application/json',
+    'mcp-protocol-version': version,
+  };
+  if (typeof message.method !== 'string') return headers;
+  headers['mcp-method'] = message.method;
+  const field = NAME_FIELD[message.method];
+  const value = field === undefined ? undefined : (message.params as RawObject | undefined)?.[field];
+  if (typeof value === 'string') headers['mcp-name'] = headerSafe(value);
+  return headers;
+}
+
+const SENTINEL = /^=\?base64\?.*\?=$/;
+
+/**
+ * A header value as 2026-07-28 encodes it: plain when it is visible ASCII without surrounding spaces
+ * (RFC 9110 section 5.5), else `=?base64?<base64 of the UTF-8>?=` (also when it already looks like one).
+ */
+function headerSafe(value: string): string {
+  const plain =
+    value !== '' && value === value.trim() && /^[\t\x20-\x7e]*$/.test(value) && !SENTINEL.test(value);
+  return plain ? value : `=?base64?${Buffer.from(value, 'utf8').toString('base64')}?=`;
 }
 
 /** 4xx answers that retrying cannot fix (not 408 timeout, 409/425 conflicts, 429 rate limit). */

@@ -90,3 +90,12 @@ export class ListCache {
     return run;
   }
 }
+
+/** The lists a server's capabilities promise. */
+export function kindsOf(caps: RawObject | undefined): ListKind[] {
+  const kinds: ListKind[] = [];
+  if (caps?.tools) kinds.push('tools');
+  if (caps?.prompts) kinds.push('prompts');
+  if (caps?.resources) kinds.push('resources', 'resourceTemplates');
+  return kinds;
+}

@@ -10,6 +10,7 @@ import {
   UPSTREAM_ERROR,
   type CallOptions,
   type JsonRpcNotification,
+  type ProtocolEra,
   type RawObject,
   type Upstream,
   type UpstreamConnection,
@@ -123,17 +124,17 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
   logs(): string[] {
     return this.lastConn?.logs() ?? [];
   }
-  tools(): readonly RawObject[] {
-    return this.status === 'ready' && this.conn ? this.conn.tools() : [];
+  tools(era?: ProtocolEra): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.tools(era) : [];
   }
-  prompts(): readonly RawObject[] {
-    return this.status === 'ready' && this.conn ? this.conn.prompts() : [];
+  prompts(era?: ProtocolEra): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.prompts(era) : [];
   }
-  resources(): readonly RawObject[] {
-    return this.status === 'ready' && this.conn ? this.conn.resources() : [];
+  resources(era?: ProtocolEra): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.resources(era) : [];
   }
-  resourceTemplates(): readonly RawObject[] {
-    return this.status === 'ready' && this.conn ? this.conn.resourceTemplates() : [];
+  resourceTemplates(era?: ProtocolEra): readonly RawObject[] {
+    return this.status === 'ready' && this.conn ? this.conn.resourceTemplates(era) : [];
   }
 
   setServerRequestHandler(h: ServerRequestHandler | undefined): void {

@@ -93,6 +93,25 @@ export interface CallOptions {
    * that client's own process. Shared upstreams ignore it.
    */
   clientKey?: string;
+  /**
+   * The client behind the call and its protocol era. An upstream that speaks 2026-07-28 gets a
+   * 2026-era client's request natively, with this client's capabilities, info and log level in the
+   * per-request `_meta`, and its result (`input_required` included) comes back unchanged. A session-era
+   * client's call goes over the upstream's session, or, when the upstream has only 2026-07-28, is
+   * carried in that revision with `input_required` rounds answered through the server-request handler.
+   */
+  client?: CallerInfo;
+}
+
+/** Protocol era of a client or of a list view: sessions (2025-11-25 and earlier) or 2026-07-28. */
+export type ProtocolEra = 'session' | 'modern';
+
+export interface CallerInfo {
+  era: ProtocolEra;
+  info?: RawObject;
+  capabilities?: RawObject;
+  /** The client's log threshold (its request `_meta`, or its session's logging/setLevel). */
+  logLevel?: string;
 }
 
 /** The lists whose change an upstream announces ('resources' covers resource templates too). */
@@ -113,11 +132,15 @@ export interface Upstream extends EventEmitter<UpstreamEvents> {
   /** Raw `result` object as the upstream sent it; rejects with UpstreamError. */
   request(method: string, params: RawObject | undefined, options?: CallOptions): Promise<RawObject>;
   notify(method: string, params?: RawObject): Promise<void>;
-  /** Raw objects from the last complete list call (all pages), refreshed on list_changed. */
-  tools(): readonly RawObject[];
-  prompts(): readonly RawObject[];
-  resources(): readonly RawObject[];
-  resourceTemplates(): readonly RawObject[];
+  /**
+   * Raw objects from the last complete list call (all pages), refreshed on list_changed. `era`: the
+   * list as the upstream shows clients of that era (a 2026-07-28 upstream may list tools only to
+   * 2026-era clients); default and fallback, the session-era list.
+   */
+  tools(era?: ProtocolEra): readonly RawObject[];
+  prompts(era?: ProtocolEra): readonly RawObject[];
+  resources(era?: ProtocolEra): readonly RawObject[];
+  resourceTemplates(era?: ProtocolEra): readonly RawObject[];
   /**
    * Handler for server-to-client requests (sampling/createMessage, elicitation/create, roots/list).
    * Set by the router; when unset such requests get a JSON-RPC error.

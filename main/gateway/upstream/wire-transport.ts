@@ -1,4 +1,4 @@
-import type { JsonRpcId, RawObject } from './types.js';
+import type { JsonRpcId, RawObject, UpstreamSpec } from './types.js';
 
 /**
  * The byte-level link under one upstream connection. Messages are plain parsed JSON (never passed
@@ -58,4 +58,13 @@ export function parseMessage(text: string): RawObject | undefined {
 export function makeRedactor(values: Iterable<string>): (text: string) => string {
   const secrets = [...new Set([...values].filter((v) => v.length >= 6))].sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((acc, v) => acc.split(v).join('***'), text);
+}
+
+/** Values from the config that may be secret (resolved `${secret:...}` among them), for masking. */
+export function configuredValues(config: UpstreamSpec['config']): string[] {
+  const env = Object.values((config as { env?: Record<string, unknown> }).env ?? {});
+  const headers = Object.values((config as { headers?: Record<string, unknown> }).headers ?? {});
+  // "Bearer <token>": the token alone may show up too.
+  const tokens = headers.flatMap((v) => (typeof v === 'string' ? v.split(/\s+/).slice(1) : []));
+  return [...env, ...headers, ...tokens].filter((v): v is string => typeof v === 'string');
 }

@@ -20,7 +20,10 @@ test('http: session id and protocol version on every later request; GET stream; 
     await up.start();
     assert.equal(text(await up.request('tools/call', { name: 'add', arguments: { a: 2, b: 3 } })), '5');
     await until(() => srv.requests.some((r) => r.method === 'GET'), 5000, 'GET stream');
-    const [init, ...rest] = srv.requests;
+    // First the 2026-07-28 probe (stateless, no session); this server answers it as a session-era one.
+    const [probe, init, ...rest] = srv.requests;
+    assert.equal(probe!.rpcMethod, 'server/discover');
+    assert.equal(probe!.sessionId, undefined);
     assert.equal(init!.rpcMethod, 'initialize');
     assert.equal(init!.sessionId, undefined);
     const sid = [...srv.sessions.keys()][0]!;
