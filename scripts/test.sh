@@ -48,17 +48,19 @@ done
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found in: $*" >&2; exit 1; fi
 
 export NODE_ENV=test
-# Each test file runs in its own process and is one "test" to the runner: the Chromium files take about
-# two minutes on a loaded 2-core machine, so the limit per file is five minutes (a hang still ends).
+# Files share processes in groups and start longest first (scripts/test-plan.mjs says why and how).
+plan_dir="$(mktemp -d)"
+planned=()
+while IFS= read -r f; do planned+=("$f"); done < <(node scripts/test-plan.mjs "$plan_dir" "${files[@]}")
+# Each process is one "test" to the runner: a group or a Chromium file takes about two minutes on a
+# loaded 2-core machine, so the limit per process is five minutes (a hang still ends).
+status=0
+node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
+  --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${planned[@]}" || status=$?
+rm -rf "$plan_dir"
 if [ -n "${keyring_dir:-}" ]; then
-  # Not exec: the throw-away keyring folder is removed once the tests end.
-  status=0
-  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
-    --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}" || status=$?
   # The daemon does not always exit with the bus: stop the one started here.
   if [ -n "${keyring_pid:-}" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
   rm -rf "$keyring_dir"
-  exit "$status"
 fi
-exec node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
-  --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}"
+exit "$status"

@@ -121,7 +121,8 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
     assert.equal((await bad.locator('.outcome').textContent())?.toLowerCase(), 'tool error');
     const good = page.locator('.log-row', { hasText: 'everything__echo' }).first();
     await good.waitFor();
-    assert.equal(await good.locator('.outcome').getAttribute('data-outcome'), 'ok');
+    // The row can show the call in flight first; its outcome follows with the settle event.
+    await good.locator('.outcome[data-outcome="ok"]').waitFor();
     const color = (sel: string) =>
       page
         .locator(sel)
@@ -206,7 +207,8 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText('Settings saved.').waitFor();
     assert.equal(await retention.inputValue(), '7', 'no snap back to the old value');
-    assert.equal(await page.getByRole('button', { name: 'Save settings' }).isDisabled(), true);
+    // Nothing left to save: the button turns disabled (it may take a render after the notice).
+    await page.locator('button:disabled', { hasText: 'Save settings' }).waitFor();
     await shots(page, 'e2e-settings-saved');
     const saved = JSON.parse(await readFile(join(h.dir, 'config.json'), 'utf8')) as {
       activity?: { retentionDays?: number };

@@ -85,8 +85,18 @@ function until(
   });
 }
 
+// Real timers, kept referenced: the product's clock unrefs its timers, and with the scripted
+// cloudflared and fetch nothing else holds the process open while the manager polls (a test then
+// ends as "still pending" when it runs after other files in the same process).
+const referencedClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
+
 const base = (over: Partial<TunnelManagerDeps>): TunnelManagerDeps => ({
   mode: 'quick',
+  clock: referencedClock,
   localPort: 8740,
   cloudflaredPath: binary,
   dataDir: dir,
@@ -148,11 +158,9 @@ describe('tunnel manager (scripted cloudflared)', () => {
 
   it('backs off exponentially between restarts, then fails with the count', async () => {
     const delays: number[] = [];
-    // Real timers (kept referenced: nothing else holds this process open while the manager waits).
     const clock: Clock = {
-      now: () => Date.now(),
+      ...referencedClock,
       setTimeout: (fn, ms) => (delays.push(ms), setTimeout(fn, ms)),
-      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     };
     const { spawn, spawned } = scriptedSpawner((c) => {
       c.say('2026-01-20T10:00:00Z ERR Serve tunnel error error="connection with edge closed" connIndex=0');

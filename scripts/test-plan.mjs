@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+// Plans a test run for scripts/test.sh: which test files share a Node process, and in which order the
+// processes start. Usage: node scripts/test-plan.mjs OUT_DIR FILE... ; prints the files to hand to
+// `node --test`, longest first, one a line.
+//
+// Why: starting a process for each of ~150 files (Node, the tsx loader, then the SDK, zod and the
+// gateway's modules again) cost more CPU than the unit tests themselves (measured: the 68 unit files
+// took 58 CPU-s in their own processes and 13 CPU-s in one). So files are grouped: each group is one
+// generated file in OUT_DIR that imports each of its files inside a describe() named by the file's
+// path, so a file's top-level before/after hooks stay its own, and runs the files one after another.
+// A file that changes process-wide state (environment, cwd, process listeners, mocked globals) still
+// gets a process of its own, as does every file when TEST_GROUPING=0. A test must hold its own
+// process open while it waits (a file run alone may be kept alive by loader work at start-up; in a
+// group it runs later): waiting only on unref'd timers ends it as "still pending".
+//
+// Order: the runner starts files in the order given, --test-concurrency at a time. Longest first
+// (test/durations.txt, seconds measured per file on a quiet machine) keeps a long file from starting
+// last while the other slot idles. A file missing from that list counts as DEFAULT_SECONDS.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const DEFAULT_SECONDS = 3;
+/** A group holds files until their recorded time reaches this (the runner's timeout is per process). */
+const GROUP_SECONDS = Number(process.env.TEST_GROUP_SECONDS ?? 25);
+const grouping = process.env.TEST_GROUPING !== '0';
+
+/** What makes a file unsafe to share a process with others: it changes process-wide state. */
+const PROCESS_WIDE =
+  /process\.env(\.\w+|\[[^\]]+\])\s*=[^=]|delete process\.env|process\.chdir|process\.umask\(|mock\.(timers|method|module|property)|process\.(on|once|off|removeAllListeners)\(|process\.exitCode|setGlobalDispatcher|process\.setSourceMapsEnabled/;
+
+const [outDir, ...args] = process.argv.slice(2);
+if (!outDir || args.length === 0) {
+  process.stderr.write('usage: node scripts/test-plan.mjs OUT_DIR FILE...\n');
+  process.exit(2);
+}
+
+const recorded = new Map();
+for (const line of readFileSync(join(ROOT, 'test/durations.txt'), 'utf8').split('\n')) {
+  const m = /^(\d+(?:\.\d+)?)\s+(\S+)$/.exec(line.trim());
+  if (m) recorded.set(m[2], Number(m[1]));
+}
+
+const files = args.map((f) => {
+  const path = relative(ROOT, resolve(f)).split('\\').join('/');
+  const own = !grouping || PROCESS_WIDE.test(readFileSync(resolve(f), 'utf8'));
+  return { path, abs: resolve(f), seconds: recorded.get(path) ?? DEFAULT_SECONDS, own };
+});
+
+/** Each unit: one process. */
+const units = files.filter((f) => f.own).map((f) => ({ seconds: f.seconds, files: [f] }));
+const shared = files
+  .filter((f) => !f.own)
+  .sort((a, b) => b.seconds - a.seconds || (a.path < b.path ? -1 : 1));
+const total = shared.reduce((s, f) => s + f.seconds, 0);
+const count = Math.min(shared.length, Math.max(1, Math.ceil(total / GROUP_SECONDS)));
+// Longest file into the emptiest group: the groups come out about even.
+const groups = Array.from({ length: count }, () => ({ seconds: 0, files: [] }));
+for (const f of shared) {
+  const g = groups.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  g.files.push(f);
+  g.seconds += f.seconds;
+}
+units.push(...groups.filter((g) => g.files.length > 0));
+units.sort((a, b) => b.seconds - a.seconds);
+
+const out = units.map((u, i) => {
+  // A file of its own is wrapped too: every file's time then shows as one top-level suite in the
+  // output (scripts/test-durations.mjs reads them). A group runs its files one after another.
+  const ordered = [...u.files].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const file = join(outDir, `group-${String(i + 1).padStart(2, '0')}.test.mjs`);
+  writeFileSync(
+    file,
+    [
+      `// ${ordered.length} test files in one process (scripts/test-plan.mjs), about ${Math.round(u.seconds)} s.`,
+      "import { describe } from 'node:test';",
+      'const files = [',
+      ...ordered.map((f) => `  ${JSON.stringify([f.path, pathToFileURL(f.abs).href])},`),
+      '];',
+      // Each file's import starts inside its suite, so the tests, suites and hooks it declares
+      // belong to that suite; the suites then run one after another. (A file that fails to load
+      // fails its own suite.)
+      'for (const [name, url] of files) describe(name, () => import(url));',
+      '',
+    ].join('\n'),
+  );
+  return file;
+});
+process.stdout.write(out.join('\n') + '\n');
