@@ -53,10 +53,14 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
             <dd data-testid="detail-progress">{progressWords(event.progress) || '—'}</dd>
           </>
         )}
-        <dt>Request size</dt>
-        <dd>{formatBytes(event.requestBytes)}</dd>
-        <dt>Response size</dt>
-        <dd>{formatBytes(event.responseBytes)}</dd>
+        {event.kind !== 'system' && (
+          <>
+            <dt>Request size</dt>
+            <dd>{formatBytes(event.requestBytes)}</dd>
+            <dt>Response size</dt>
+            <dd>{formatBytes(event.responseBytes)}</dd>
+          </>
+        )}
         <dt>Server</dt>
         <dd>{event.upstream ?? '—'}</dd>
         <dt>Client</dt>

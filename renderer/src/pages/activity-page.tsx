@@ -12,6 +12,25 @@ import { ActivityDetail } from './activity-detail';
 
 const ROW_HEIGHT = 34;
 
+/**
+ * What a row shows as its size: nothing for the gateway's own events (a tunnel failure, a config
+ * error: no message crossed the wire), and a dash where no size was measured.
+ */
+function rowSize(e: ActivityEvent): string {
+  if (e.kind === 'system') return '';
+  if (e.requestBytes === undefined && e.responseBytes === undefined) return '—';
+  return formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0));
+}
+
+/** "1 entry", "3 entries", "1 of 5 entries": the noun agrees with the number next to it. */
+function countWords(count: number, total?: number): string {
+  const n = total ?? count;
+  const noun = n === 1 ? 'entry' : 'entries';
+  return total === undefined
+    ? `${count.toLocaleString()} ${noun}`
+    : `${count.toLocaleString()} of ${total.toLocaleString()} ${noun}`;
+}
+
 /** One log row; memoized by event so scrolling re-renders only the rows that come into view. */
 const ActivityRow = memo(function ActivityRow({ event: e }: { event: ActivityEvent }) {
   return (
@@ -34,7 +53,7 @@ const ActivityRow = memo(function ActivityRow({ event: e }: { event: ActivityEve
       <span className="num mono">
         <Duration event={e} />
       </span>
-      <span className="num mono muted">{formatBytes((e.requestBytes ?? 0) + (e.responseBytes ?? 0))}</span>
+      <span className="num mono muted">{rowSize(e)}</span>
     </div>
   );
 });
@@ -89,7 +108,7 @@ export function ActivityPage() {
         subtitle={
           log.loading
             ? 'Loading the log…'
-            : `${log.count.toLocaleString()} ${filtersActive(filters) ? `of ${log.total.toLocaleString()} ` : ''}entries, newest first`
+            : `${countWords(log.count, filtersActive(filters) ? log.total : undefined)}, newest first`
         }
         actions={
           <>

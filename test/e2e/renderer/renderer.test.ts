@@ -737,4 +737,60 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     assert.equal((await calls(page, 'clearActivity')).length, 1);
     await done(p, 'activity-cleared');
   });
+
+  it('Activity: "1 entry" in the singular; a system row (tunnel failed) shows no size', async () => {
+    const p = await open('activity', stubInit({ activityCount: 0 }));
+    const { page } = p;
+    await page.getByText('No calls yet').waitFor();
+    const emit = (e: unknown) =>
+      page.evaluate(
+        (ev) =>
+          (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit(
+            'activity',
+            ev,
+          ),
+        e,
+      );
+    // As bootstrap-tunnel-report records it: the gateway's own event, no message on the wire.
+    await emit({
+      id: 1,
+      time: Date.now(),
+      kind: 'system',
+      method: 'tunnel/failed',
+      outcome: 'error',
+      error: { message: 'cloudflared exited before it had a URL' },
+    });
+    await page.locator('.page-subtitle', { hasText: /^1 entry, newest first$/ }).waitFor();
+    const row = page.locator('[data-event-id="1"]');
+    await row.waitFor();
+    assert.doesNotMatch(
+      (await row.textContent()) ?? '',
+      /\d+(\.\d)? ?(B|KB|MB)\b/,
+      'no size on a system row',
+    );
+    await row.click();
+    const detail = page.getByTestId('activity-detail');
+    await detail.waitFor();
+    assert.doesNotMatch((await detail.textContent()) ?? '', /Request size|Response size/);
+    await screenshot(page, 'stub-activity-system-row');
+    await page.getByRole('button', { name: 'Close detail' }).click();
+
+    await emit({
+      id: 2,
+      time: Date.now(),
+      kind: 'request',
+      method: 'tools/call',
+      target: 'alpha__echo',
+      upstream: 'alpha',
+      outcome: 'ok',
+      durationMs: 4,
+      requestBytes: 60,
+      responseBytes: 40,
+    });
+    await page.locator('.page-subtitle', { hasText: /^2 entries, newest first$/ }).waitFor();
+    assert.match((await page.locator('[data-event-id="2"]').textContent()) ?? '', /100 B/);
+    await page.getByLabel('Server').selectOption('alpha');
+    await page.locator('.page-subtitle', { hasText: /^1 of 2 entries/ }).waitFor();
+    await done(p);
+  });
 });
