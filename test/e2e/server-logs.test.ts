@@ -2,11 +2,14 @@
  * The Servers page in Chromium against a real gateway and real upstreams: each server's prompts,
  * resources and templates (server-everything), its live log (server-everything's stderr banner and
  * simulated log messages, with their levels), and the last crash's tail (a stdio fixture that
- * writes to stderr and exits with code 7), with a keychain secret masked wherever it shows.
+ * writes to stderr and exits with code 7), with a keychain secret masked wherever it shows, and a
+ * per-client server whose lines each name the client its process runs for.
  */
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
 import { pkg, shots, startHarness, type Harness } from './harness.js';
 import { screenshot } from './renderer/browser.js';
@@ -22,9 +25,16 @@ describe(
 
     before(async () => {
       h = await startHarness(
-        () => ({
+        (dir) => ({
           mcpServers: {
             everything: { command: process.execPath, args: [pkg('server-everything'), 'stdio'] },
+            // One process per client: each writes its own stderr banner into the server's one log.
+            notes: {
+              command: process.execPath,
+              args: [pkg('server-memory')],
+              env: { MEMORY_FILE_PATH: join(dir, 'notes-${client}.jsonl') },
+              isolation: 'per-client',
+            },
             crashy: {
               command: process.execPath,
               args: [CRASHY],
@@ -152,6 +162,37 @@ describe(
       }
       await page.emulateMedia({ colorScheme: 'light' });
       await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    it('names the client on each line of a per-client server (one process per client)', async () => {
+      const { page } = h;
+      const clients: Client[] = [];
+      try {
+        for (const name of ['alice-app', 'bob-app']) {
+          const client = new Client({ name, version: '1.0.0' });
+          await client.connect(new StreamableHTTPClientTransport(new URL(`${h.origin}/mcp`)));
+          clients.push(client);
+          const r = await client.callTool({ name: 'notes__read_graph', arguments: {} });
+          assert.notEqual(r.isError, true, JSON.stringify(r));
+        }
+        await page.goto(`${h.dashboardUrl}#/servers`);
+        const card = page.locator('[data-server="notes"]');
+        await card.getByRole('button', { name: /^Log/ }).click();
+        const log = card.getByRole('log');
+        const banner = (who: RegExp) =>
+          log
+            .locator('[data-kind="stderr"]', { hasText: 'Knowledge Graph MCP Server running on stdio' })
+            .filter({ has: page.getByTestId('log-client').filter({ hasText: who }) });
+        // Each client's process by the name it gave and the id its files carry (${client}).
+        await banner(/^alice-app \([0-9a-f]{16}\)$/).waitFor({ timeout: 15_000 });
+        await banner(/^bob-app \([0-9a-f]{16}\)$/).waitFor();
+        // The process that serves the lists says so.
+        await banner(/^lists$/).waitFor();
+        await log.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+        await screenshot(page, 'e2e-servers-per-client-log');
+      } finally {
+        for (const c of clients) await c.close().catch(() => undefined);
+      }
     });
 
     it('every page fits a 420 px window (no sideways scrolling), light and dark', async () => {

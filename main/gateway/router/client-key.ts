@@ -18,3 +18,14 @@ export function clientKeyOf(client: ClientView): string {
   }
   return `${p.kind}:${p.clientId ?? ''}`;
 }
+
+/**
+ * The client's name as the owner knows it: the name approved for its grant, else the name it gave
+ * in clientInfo; undefined when it gave none.
+ */
+export function clientNameOf(client: ClientView): string | undefined {
+  const name = client.principal.clientName ?? client.clientInfo?.['name'];
+  // Chosen by the client: kept short for a log tag.
+  if (typeof name === 'string' && name !== '') return name.slice(0, 80);
+  return client.principal.kind === 'tunnel' ? "OpenAI's tunnel" : undefined;
+}

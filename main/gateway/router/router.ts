@@ -14,7 +14,7 @@ import type {
   Upstream,
 } from '../upstream/types.js';
 import { buildCatalog, resourceOwner } from './catalog.js';
-import { clientKeyOf } from './client-key.js';
+import { clientKeyOf, clientNameOf } from './client-key.js';
 import type { Catalog, ServerView } from './catalog.js';
 import { ERR_FORBIDDEN, ERR_INVALID_PARAMS, ERR_METHOD_NOT_FOUND, unavailableError } from './errors.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -345,6 +345,7 @@ export function createRouter(deps: RouterDeps) {
         callKey,
         clientKey: clientKeyOf(ctx.client),
         client: callerOf(ctx),
+        clientName: clientNameOf(ctx.client),
         onNotification: (n) => deliverToCall(ctx, n),
       });
     } finally {

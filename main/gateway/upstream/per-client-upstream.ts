@@ -45,23 +45,39 @@ function specForClient(spec: UpstreamSpec, clientId: string): UpstreamSpec {
   };
 }
 
-/** A prepare step whose spec is made for one client (see specForClient). */
+/**
+ * A prepare step whose spec is made for one client (see specForClient), and whose log lines name
+ * that client: every process of the server writes to the server's one log.
+ */
 export function prepareForClient(
   prepare: () => Promise<PrepareResult>,
   clientId: string,
+  clientName?: string,
 ): () => Promise<PrepareResult> {
+  const client = clientLabel(clientId, clientName);
   return async () => {
     const r = await prepare();
-    return 'spec' in r ? { ...r, spec: specForClient(r.spec, clientId) } : r;
+    if (!('spec' in r)) return r;
+    const log = r.deps.log;
+    return {
+      spec: specForClient(r.spec, clientId),
+      deps: { ...r.deps, ...(log ? { log: (entry) => log({ ...entry, client }) } : {}) },
+    };
   };
+}
+
+/** "Claude Desktop (3f2a…)": the name the client gave and the id its files carry; "lists" alone. */
+function clientLabel(clientId: string, clientName: string | undefined): string {
+  if (clientId === LISTS_CLIENT_ID) return LISTS_CLIENT_ID;
+  return clientName ? `${clientName} (${clientId})` : clientId;
 }
 
 export interface PerClientOptions {
   name: string;
   /** Serves the lists, the state shown to the user and requests made for no client (log level). */
   base: SupervisedUpstream;
-  /** A new, not yet started, supervised process for one client. */
-  instance(clientId: string): SupervisedUpstream;
+  /** A new, not yet started, supervised process for one client (its name for the server's log). */
+  instance(clientId: string, clientName: string | undefined): SupervisedUpstream;
   maxProcesses: number;
   idleMs: number;
   clock: Clock;
@@ -155,7 +171,7 @@ export class PerClientUpstream extends EventEmitter<UpstreamEvents> implements S
       }
       return base.request(method, params, options);
     }
-    const inst = this.acquire(key);
+    const inst = this.acquire(key, options?.clientName);
     inst.inFlight++;
     if (inst.idleTimer !== undefined) this.opts.clock.clearTimeout(inst.idleTimer);
     inst.idleTimer = undefined;
@@ -192,7 +208,7 @@ export class PerClientUpstream extends EventEmitter<UpstreamEvents> implements S
     await Promise.all([this.stopClients(), this.opts.base.stop(status)]);
   }
 
-  private acquire(key: string): Instance {
+  private acquire(key: string, clientName: string | undefined): Instance {
     const found = this.instances.get(key);
     if (found !== undefined) return found;
     const { maxProcesses, name } = this.opts;
@@ -202,7 +218,7 @@ export class PerClientUpstream extends EventEmitter<UpstreamEvents> implements S
         `Server '${name}' runs one process per client (isolation "per-client"), and all ${maxProcesses} are in use by other clients (mcpServers.${name}.perClient.maxProcesses). Try again once one has been idle for ${Math.round(this.opts.idleMs / 1000)} s, or ask the owner to raise the limit.`,
       );
     const clientId = clientIdOf(key);
-    const upstream = this.opts.instance(clientId);
+    const upstream = this.opts.instance(clientId, clientName);
     upstream.setServerRequestHandler(this.handler);
     // The owner still sees a process's stray log lines in the activity log (the router sends
     // unattributed messages nowhere else); its resource updates have no subscriber here.

@@ -3,7 +3,8 @@
  * server sends (`notifications/message`, spec: Server Utilities/Logging), the gateway's own notes
  * about it, and how its last process ended. In memory only (never written to disk: a server may print
  * things it should not) and bounded per server; text arrives already masked by the transport.
- * A per-client server's processes (one per client) all write to that server's one log.
+ * A per-client server's processes (one per client) all write to that server's one log, each line
+ * naming its client.
  */
 import type { Clock } from '../../common/clock.js';
 import type { UpstreamState } from './types.js';
@@ -27,6 +28,8 @@ export interface ServerExitView {
   signal: string | null;
   /** Last stderr lines of that process (masked), oldest first. */
   tail: string[];
+  /** A per-client server's process: the client it ran for (as on ServerLogEntry). */
+  client?: string;
 }
 
 export interface ServerLogEntry {
@@ -39,6 +42,11 @@ export interface ServerLogEntry {
   level?: ServerLogLevel;
   /** The `logger` a log message named, if any. */
   logger?: string;
+  /**
+   * A per-client server's line: which client's process wrote it (its name and the short id that
+   * `${client}` stands for, or "lists" for the process that serves the lists).
+   */
+  client?: string;
   text: string;
   /** On `exit` entries: the code or signal and the stderr tail. */
   exit?: ServerExitView;
@@ -135,8 +143,9 @@ export class ServerLogStore {
       text: clip(this.mask(input.text), this.maxText),
     };
     if (input.exit) {
-      const exit = {
+      const exit: ServerExitView = {
         ...input.exit,
+        ...(input.client !== undefined ? { client: input.client } : {}),
         at: entry.at,
         tail: input.exit.tail.slice(-this.maxTail).map((l) => clip(this.mask(l), this.maxText)),
       };

@@ -93,6 +93,8 @@ export interface CallOptions {
    * that client's own process. Shared upstreams ignore it.
    */
   clientKey?: string;
+  /** The client's name as people know it (router/client-key.ts), for a per-client server's log. */
+  clientName?: string;
   /**
    * The client behind the call and its protocol era. An upstream that speaks 2026-07-28 gets a
    * 2026-era client's request natively, with this client's capabilities, info and log level in the

@@ -110,7 +110,7 @@ export function makeEntry(ctx: EntryContext, name: string, config: ServerConfig 
       ? new PerClientUpstream({
           name,
           base: supervise(prepareForClient(prepare, LISTS_CLIENT_ID)),
-          instance: (clientId) => supervise(prepareForClient(prepare, clientId)),
+          instance: (clientId, clientName) => supervise(prepareForClient(prepare, clientId, clientName)),
           maxProcesses: config.perClient?.maxProcesses ?? PER_CLIENT_DEFAULTS.maxProcesses,
           idleMs: config.perClient?.idleMs ?? PER_CLIENT_DEFAULTS.idleMs,
           clock,

@@ -45,7 +45,9 @@ function CrashTail({ crash }: { crash: ServerExitView }) {
   return (
     <div className="crash-tail" data-testid="crash-tail" role="group" aria-label="Last crash">
       <div className="crash-head">
-        <strong>Last crash</strong> <span data-testid="crash-words">{exitWords(crash)}</span>{' '}
+        <strong>Last crash</strong>
+        {crash.client && <> of the process for {crash.client}</>}{' '}
+        <span data-testid="crash-words">{exitWords(crash)}</span>{' '}
         <span className="muted small">
           at {formatTime(crash.at)} ({formatRelative(crash.at)})
         </span>
@@ -67,6 +69,11 @@ function LogLine({ e }: { e: ServerLogEntry }) {
       </time>
       <span className={`log-kind kind-${e.kind}`}>{KIND_LABEL[e.kind]}</span>
       {e.level && <span className={`log-level tone-${levelTone(e.level)}`}>{e.level}</span>}
+      {e.client && (
+        <span className="log-client" data-testid="log-client" title="The client this process runs for">
+          {e.client}
+        </span>
+      )}
       {e.logger && <span className="log-logger">{e.logger}</span>}
       <span className="log-text">{e.text}</span>
     </li>

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientKeyOf } from '../../../main/gateway/router/client-key.js';
+import { clientKeyOf, clientNameOf } from '../../../main/gateway/router/client-key.js';
 import type { ClientView } from '../../../main/gateway/router/types.js';
 import type { Principal } from '../../../main/auth/types.js';
 
@@ -32,4 +32,20 @@ test('per-client isolation tells clients apart by grant, tunnel client, local na
 
   const tunnel = clientKeyOf(view({ kind: 'tunnel', clientId: 'openai-tunnel', scopes: [] }));
   assert.notEqual(tunnel, clientKeyOf(view({ kind: 'anonymous', scopes: [] })));
+});
+
+test("a per-client server's log names the client: its grant's name, else the name it gave", () => {
+  const approved = { kind: 'oauth' as const, clientName: 'ChatGPT', grantId: 'g1', scopes: [] };
+  assert.equal(clientNameOf(view(approved, { clientInfo: { name: 'openai-mcp' } })), 'ChatGPT');
+  assert.equal(
+    clientNameOf(view({ kind: 'local', scopes: [] }, { clientInfo: { name: 'cursor' } })),
+    'cursor',
+  );
+  assert.equal(clientNameOf(view({ kind: 'local', scopes: [] })), undefined);
+  assert.equal(
+    clientNameOf(view({ kind: 'tunnel', clientId: 'openai-tunnel', scopes: [] })),
+    "OpenAI's tunnel",
+  );
+  const long = clientNameOf(view({ kind: 'local', scopes: [] }, { clientInfo: { name: 'x'.repeat(500) } }));
+  assert.equal(long?.length, 80, 'a name the client chose is kept short');
 });
