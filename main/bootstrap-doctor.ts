@@ -7,6 +7,7 @@ import { joinUrl } from './control/status-view.js';
 import type { ControlDoctorPort } from './control/ports.js';
 import { runDoctor, type DoctorDeps } from './doctor/doctor.js';
 import { systemNetwork, type DoctorNetwork } from './doctor/network.js';
+import type { TunnelState } from './tunnel/types.js';
 
 export interface DoctorWiring {
   authMode: 'oauth' | 'none';
@@ -18,6 +19,8 @@ export interface DoctorWiring {
   network: Partial<DoctorNetwork>;
   /** What connected clients believe (bootstrap-connectors.ts), reported as the last steps. */
   clients?: DoctorDeps['clients'];
+  /** The tunnel's state, for the fix when there is no public URL. */
+  tunnelState(): TunnelState;
 }
 
 export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
@@ -33,6 +36,7 @@ export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
         mintToken: () => w.auth?.mintDoctorToken() ?? null,
         network,
         ...(w.clients ? { clients: w.clients } : {}),
+        publicSide: () => ({ localOnly: w.localOnly, tunnel: w.tunnelState() }),
       }),
   };
 }

@@ -33,9 +33,13 @@ export interface ShutdownParts {
   warn(line: string): void;
 }
 
-/** Runs each part's shutdown in order within `budgetMs`; never rejects. */
-export async function shutdownInOrder(p: ShutdownParts, budgetMs = STOP_BUDGET_MS): Promise<void> {
+/**
+ * Runs each part's shutdown in order within `budgetMs`; never rejects. Resolves true when every step
+ * finished (a clean stop), false when one failed or ran out of time (each was reported via `warn`).
+ */
+export async function shutdownInOrder(p: ShutdownParts, budgetMs = STOP_BUDGET_MS): Promise<boolean> {
   const deadline = Date.now() + budgetMs;
+  let clean = true;
   const step = async (what: string, fn: () => Promise<unknown> | unknown): Promise<void> => {
     const left = Math.max(100, deadline - Date.now());
     let timer: NodeJS.Timeout | undefined;
@@ -47,6 +51,7 @@ export async function shutdownInOrder(p: ShutdownParts, budgetMs = STOP_BUDGET_M
         }),
       ]);
     } catch (err) {
+      clean = false;
       p.warn(`Shutdown: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
@@ -72,4 +77,5 @@ export async function shutdownInOrder(p: ShutdownParts, budgetMs = STOP_BUDGET_M
   if (p.removeControlFile) await step('removing the control file', p.removeControlFile);
   const secrets = p.secrets;
   if ('close' in secrets && typeof secrets.close === 'function') (secrets as { close(): void }).close();
+  return clean;
 }

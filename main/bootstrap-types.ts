@@ -97,8 +97,11 @@ export interface StartInfo {
 
 export interface Tunnelgate {
   start(): Promise<StartInfo>;
-  /** Ordered shutdown: stop accepting, stop the tunnel, close upstreams, flush activity; within 5 s. */
-  stop(): Promise<void>;
+  /**
+   * Ordered shutdown: stop accepting, stop the tunnel, close upstreams, flush activity; within 5 s.
+   * Resolves true when every step finished, false when one failed or overran (it was logged).
+   */
+  stop(): Promise<boolean>;
   readonly services: TunnelgateServices;
 }
 

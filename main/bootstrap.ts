@@ -255,6 +255,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     mcpPath,
     localOnly,
     clients: connectors,
+    tunnelState: () => ports.tunnel.state(),
     network: {
       ...(options.tunnelDeps?.fetch ? { fetch: options.tunnelDeps.fetch } : {}),
       ...options.doctorNetwork,
@@ -268,7 +269,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
   });
 
   let started = false;
-  let stopping: Promise<void> | undefined;
+  let stopping: Promise<boolean> | undefined;
 
   return {
     services: {

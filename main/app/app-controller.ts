@@ -17,7 +17,8 @@ import { createWindowManager, type WindowManager } from './windows.js';
 /** The part of bootstrap's Tunnelgate the shell uses. */
 export interface ShellServices {
   start(): Promise<unknown>;
-  stop(): Promise<void>;
+  /** Resolves when stopped (the app does not ask whether every step finished). */
+  stop(): Promise<unknown>;
   readonly services: { readonly control: TunnelgateApi };
 }
 

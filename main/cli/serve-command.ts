@@ -62,9 +62,23 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     if (stopping) return;
     stopping = true;
     line(io.stderr, `${signal}: stopping Tunnelgate...`);
-    const hard = setTimeout(() => process.exit(0), HARD_EXIT_MS);
+    const hard = setTimeout(() => {
+      line(io.stderr, 'Tunnelgate did not stop in time; exiting anyway.');
+      process.exit(0);
+    }, HARD_EXIT_MS);
     hard.unref();
-    void (tg?.stop() ?? Promise.resolve()).finally(() => process.exit(0));
+    // The last line says the stop is over (and whether it was clean), so a terminal or a service log
+    // does not end on "stopping...".
+    void (tg?.stop() ?? Promise.resolve(true))
+      .then((clean) =>
+        line(
+          io.stderr,
+          clean
+            ? 'Tunnelgate stopped.'
+            : 'Tunnelgate stopped, but not cleanly (see the Shutdown lines above).',
+        ),
+      )
+      .finally(() => process.exit(0));
   };
   // Installed before anything starts, so a signal during start-up still stops the children.
   process.once('SIGINT', () => shutdown('SIGINT'));

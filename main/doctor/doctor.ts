@@ -27,6 +27,7 @@ import {
 import type { CheckLevel, DoctorReport, DoctorStep } from './types.js';
 import { driftStep, staleGrantsStep } from './client-steps.js';
 import type { StaleGrantView, ToolDriftView } from '../../preload/contract.js';
+import type { TunnelState } from '../tunnel/types.js';
 
 export interface DoctorDeps {
   /** The connector URL (public origin + MCP path), or null when the gateway is not public. */
@@ -41,6 +42,25 @@ export interface DoctorDeps {
   stream?: { events: number; intervalMs: number };
   /** What connected clients believe (tool-list drift, grants bound to an old URL); OAuth mode. */
   clients?: { toolDrift(): ToolDriftView[]; staleGrants(): StaleGrantView[] };
+  /** Why there is no public URL, so the fix names what the owner can do (see notPublicFix). */
+  publicSide?(): { localOnly: boolean; tunnel: Pick<TunnelState, 'mode' | 'phase'> };
+}
+
+/**
+ * What to do when there is no public URL, in the words of the Connect page the owner will open
+ * (connect-page.tsx, openai-tunnel-connect.tsx): its buttons read "Go public (start tunnel)" or
+ * "Connect the tunnel", "Retry tunnel" after a failure, and a gateway started without a tunnel has none.
+ */
+function notPublicFix(side: ReturnType<NonNullable<DoctorDeps['publicSide']>> | undefined): string {
+  if (side?.localOnly && side.tunnel.mode !== 'openai')
+    return 'This gateway was started without a tunnel (serves this computer only): restart "tunnelgate serve" without --no-tunnel to get a public URL.';
+  const phase = side?.tunnel.phase ?? 'stopped';
+  if (phase === 'failed')
+    return 'The tunnel failed: press Retry tunnel on the Connect page (it shows why it failed).';
+  if (phase === 'starting' || phase === 'reconnecting')
+    return 'The tunnel is still starting: check again in a moment.';
+  const start = side?.tunnel.mode === 'openai' ? 'Connect the tunnel' : 'Go public (start tunnel)';
+  return `Press ${start} on the Connect page.`;
 }
 
 const RANK: Record<CheckLevel, number> = { pass: 0, info: 0, warning: 1, failure: 2 };
@@ -97,7 +117,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
     await run('public-url', 'Public URL', async () => ({
       level: 'failure',
       detail: 'The gateway is not public: there is no URL ChatGPT could reach.',
-      fix: 'Press Go public on the Connect page (or start "tunnelgate serve" with a tunnel).',
+      fix: notPublicFix(deps.publicSide?.()),
     }));
     return report('(not public)', 'Nothing was checked.');
   }

@@ -44,6 +44,16 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
     );
     assert.equal(await page.getByRole('button', { name: /Go public/ }).count(), 0);
     assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /--auth none/);
+    // No URL to paste: the ChatGPT steps give way to how to go public.
+    assert.equal(await page.getByTestId('chatgpt-steps').count(), 0, 'no ChatGPT steps without a URL');
+    assert.match(
+      (await page.getByTestId('chatgpt-go-public-hint').textContent()) ?? '',
+      /public URL.*restart tunnelgate serve without --no-tunnel/,
+    );
+    assert.match(
+      (await page.getByTestId('doctor').textContent()) ?? '',
+      /nothing to check: this gateway serves this computer only/,
+    );
     await shots(page, 'e2e-connect-local-only');
   });
 

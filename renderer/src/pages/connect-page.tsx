@@ -7,6 +7,7 @@ import { ErrorBanner, Loading, Notice, PageHeader, StatusPill } from '../compone
 import { useAction } from '../hooks/use-action';
 import { GatewayButton } from '../components/gateway-button';
 import { OpenAiTunnelConnect } from './openai-tunnel-connect';
+import { ChatGptSteps } from './chatgpt-steps';
 
 const CHECKS: { key: keyof ChecklistView; label: string; hint: string }[] = [
   { key: 'gatewayRunning', label: 'Gateway running', hint: 'The local MCP endpoint accepts requests.' },
@@ -231,7 +232,16 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         )}
       </div>
 
-      <DoctorPanel isPublic={g.connectorUrl !== null} />
+      <DoctorPanel
+        isPublic={g.connectorUrl !== null}
+        notPublic={
+          g.cannotGoPublic
+            ? 'There is nothing to check: this gateway serves this computer only.'
+            : t.phase === 'failed'
+              ? 'Retry the tunnel first.'
+              : 'Go public first.'
+        }
+      />
 
       <div className="two-col">
         <div className="card">
@@ -269,46 +279,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             })}
           </ul>
         </div>
-        <div className="card">
-          <h2>Add it in ChatGPT</h2>
-          <ol className="steps" data-testid="chatgpt-steps">
-            <li>
-              In ChatGPT, open <strong>Settings → Security and login</strong> and turn on{' '}
-              <strong>Developer mode</strong>.
-            </li>
-            <li>
-              Open <strong>Plugins</strong> (chatgpt.com/plugins), then <strong>+</strong> →{' '}
-              <strong>Add custom MCP server</strong>.
-            </li>
-            <li>
-              Give it a name and paste the connector URL as the <strong>Server URL</strong>.
-            </li>
-            <li>
-              {g.authMode === 'oauth' ? (
-                <>
-                  Choose <strong>OAuth</strong> as authentication, accept the risk warning, and click{' '}
-                  <strong>Create as a plugin</strong>. Then approve the request on the{' '}
-                  <a href="#/approvals">Approvals</a> page (check that the pairing code matches).
-                </>
-              ) : (
-                <>
-                  Choose <strong>No authentication</strong>, accept the risk warning, and click{' '}
-                  <strong>Create as a plugin</strong>.
-                </>
-              )}
-            </li>
-            <li>
-              Install the plugin, then @-mention it in a chat and ask for something your servers can do.
-            </li>
-          </ol>
-          <p className="muted">
-            ChatGPT keeps a snapshot of the tool list: after you change servers or tools here, press{' '}
-            <strong>Refresh</strong> in the plugin&apos;s settings in ChatGPT.
-          </p>
-          <p className="muted">
-            Older ChatGPT: Settings → Apps &amp; Connectors → Advanced settings → Developer mode → Create.
-          </p>
-        </div>
+        <ChatGptSteps authMode={g.authMode} localOnly={url === null && g.cannotGoPublic !== undefined} />
       </div>
       {g.localUrl && <ClientSnippets url={g.localUrl} />}
     </section>

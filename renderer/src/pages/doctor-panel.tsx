@@ -17,8 +17,11 @@ const TONE: Record<DoctorStep['level'], string> = {
   failure: 'bad',
 };
 
-/** "Check as ChatGPT": runs the connection doctor through the public URL and shows each step. */
-export function DoctorPanel({ isPublic }: { isPublic: boolean }) {
+/**
+ * "Check as ChatGPT": runs the connection doctor through the public URL and shows each step.
+ * `notPublic` says, while there is no public URL, what to do first in this page's own words.
+ */
+export function DoctorPanel({ isPublic, notPublic }: { isPublic: boolean; notPublic: string }) {
   const [report, setReport] = useState<DoctorReport | null>(null);
   const action = useAction();
   const check = () => action.run(async () => setReport(await api().runDoctor()));
@@ -32,7 +35,7 @@ export function DoctorPanel({ isPublic }: { isPublic: boolean }) {
       </div>
       <p className="muted small">
         Replays, through the public URL, each step ChatGPT takes to connect and list your tools.
-        {isPublic ? '' : ' Go public first.'}
+        {isPublic ? '' : ` ${notPublic}`}
       </p>
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {report && (

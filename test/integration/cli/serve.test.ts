@@ -15,7 +15,7 @@ import {
   type CliProcess,
   type Sandbox,
 } from '../../helpers/cli-harness.js';
-import { waitForValue } from '../../helpers/wait.js';
+import { waitForValue, waitUntil } from '../../helpers/wait.js';
 
 async function connect(url: string): Promise<Client> {
   const client = new Client({ name: 'cli-test', version: '1.0.0' });
@@ -98,8 +98,14 @@ describe('tunnelgate serve (real child process)', () => {
     const took = Date.now() - t0;
     assert.equal(code, 0, cli.stderr());
     assert.ok(took < 5000, `exit took ${took} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(pids.filter(isAlive), [], 'upstream processes outlived the CLI');
+    // The last line says the stop is over, not "stopping...".
+    assert.match(cli.stderr(), /^SIGTERM: stopping Tunnelgate\.\.\.$/m);
+    assert.match(cli.stderr(), /\nTunnelgate stopped\.\n$/);
+    // Signalled processes may take a moment to be reaped on a loaded machine; a leaked one stays.
+    await waitUntil(() => pids.filter(isAlive).length === 0, 'the upstream processes to end with the CLI', {
+      timeoutMs: 5000,
+      detail: () => `still alive: ${pids.filter(isAlive).join(', ')}`,
+    });
 
     // `logs --json` prints the recorded events, with the call to the upstream among them.
     const logs = await runCli(['logs', '--json', '--limit', '1000'], sandbox.env);
@@ -149,8 +155,17 @@ describe('tunnelgate serve (real child process)', () => {
     assert.deepEqual(echo.content, [{ type: 'text', text: 'through the gateway' }]);
     await client.close();
     client = undefined;
+    // `doctor` on a gateway started with --no-tunnel: no "Go public" button exists there to press.
+    const doctor = await runCli(['doctor'], sandbox.env, undefined, 60_000);
+    assert.equal(doctor.code, 1, doctor.stderr);
+    assert.match(
+      doctor.stdout,
+      /Fix: This gateway was started without a tunnel .*restart "tunnelgate serve" without --no-tunnel/,
+    );
+    assert.doesNotMatch(doctor.stdout, /Go public/);
     cli.child.kill('SIGINT');
     assert.equal((await cli.exited).code, 0);
+    assert.match(cli.stderr(), /^SIGINT: stopping Tunnelgate\.\.\.\nTunnelgate stopped\.\n$/m);
   });
 
   it('refuses a bad config naming the field and the file, with a non-zero exit', async () => {
