@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { join, resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import { EraCache } from '../../../main/gateway/upstream/handshake.js';
@@ -190,5 +193,55 @@ describe('a 2026-07-28 upstream through the gateway', { timeout: 120_000 }, () =
     );
     assert.match(JSON.stringify(r['result']), /Echo: hi/);
     assert.equal(manager.get('everything')!.state().protocolVersion, '2025-11-25');
+  });
+});
+
+describe('a 2026-07-28-only upstream and a session-era client', { timeout: 60_000 }, () => {
+  test('the gateway carries the call in 2026-07-28 and asks the client for the input itself', async (t) => {
+    const upstream = await startConformanceServer(0, { modernOnly: true });
+    const servers: Record<string, ServerConfig> = { only: { url: upstream.url, prefix: '' } };
+    const eraCache = new EraCache();
+    const manager = createUpstreamManager({
+      connect: (spec, deps) => createUpstream(spec, { ...deps, eraCache }),
+    });
+    const gateway = createGateway({ upstreams: manager, servers, callTimeoutMs: 30_000 });
+    const client = new Client(
+      { name: 'session-client', version: '1' },
+      { capabilities: { elicitation: {} } },
+    );
+    t.after(async () => {
+      await client.close();
+      await gateway.close();
+      await manager.close();
+      await upstream.close();
+    });
+    await manager.apply(servers);
+    assert.equal(manager.get('only')!.state().status, 'ready');
+    const asked: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { confirm: true } };
+    });
+    const port = (await gateway.listen(0)).port;
+    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`)));
+    const { tools } = await client.listTools();
+    assert.ok(
+      tools.some((tool) => tool.name === MODERN_ONLY_TOOL),
+      'the only lists it has are its 2026-07-28 ones',
+    );
+    const result = await client.callTool({ name: MODERN_ONLY_TOOL, arguments: { action: 'ship' } });
+    assert.deepEqual(result.content, [{ type: 'text', text: 'ship: confirm=true' }]);
+    assert.deepEqual(asked, ['Really ship?']);
+    const calls = upstream.received.filter((r) => r.method === 'tools/call');
+    assert.deepEqual(
+      calls.map((c) => [c.era, c.params?.['requestState'] ?? null]),
+      [
+        ['modern', null],
+        ['modern', 'state-for-ship'],
+      ],
+    );
+    assert.deepEqual(calls[1]!.params?.['inputResponses'], {
+      confirm: { action: 'accept', content: { confirm: true } },
+    });
   });
 });
