@@ -11,7 +11,6 @@ import {
   EraCache,
   initializeParams,
   readInitializeResult,
-  sharedEraCache,
   withEnvelope,
   type InitInfo,
   type UpstreamDeps,
@@ -109,7 +108,7 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
         channel: 'modern',
       }),
     );
-    this.eras = deps.eraCache ?? sharedEraCache;
+    this.eras = deps.eraCache ?? new EraCache();
     this.eraKey = EraCache.keyOf(spec.kind, spec.config);
   }
 

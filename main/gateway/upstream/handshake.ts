@@ -58,7 +58,7 @@ export interface UpstreamDeps {
    * it (default true); false keeps every upstream on the session era.
    */
   discover?: boolean;
-  /** Where probe answers are remembered (default: one cache for the process). */
+  /** Where probe answers are remembered (the manager keeps one; default: this connection's own). */
   eraCache?: EraCache;
 }
 
@@ -138,9 +138,6 @@ export class EraCache {
     this.answers.delete(key);
   }
 }
-
-/** The process-wide cache used when UpstreamDeps gives none. */
-export const sharedEraCache = new EraCache();
 
 /** What we keep from an initialize answer (UpstreamState fields). */
 export type InitInfo = Pick<

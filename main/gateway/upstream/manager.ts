@@ -4,6 +4,7 @@ import type { ServerConfig } from '../../config/schema.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
+import { EraCache } from './handshake.js';
 import { sharedGroupReaper } from './group-reaper.js';
 import type { SupervisedUpstream } from './supervised-upstream.js';
 import { connectionShape, makeEntry, type Entry, type EntryContext } from './upstream-entry.js';
@@ -94,7 +95,13 @@ class Manager extends EventEmitter<UpstreamManagerEvents> implements UpstreamMan
     super();
     const clock = deps.clock ?? systemClock;
     this.logs = deps.logs ?? new ServerLogStore({ clock, mask: deps.maskSecrets });
-    this.ctx = { deps, clock, backoff: { ...DEFAULT_BACKOFF, ...deps.backoff }, logs: this.logs };
+    this.ctx = {
+      deps,
+      clock,
+      backoff: { ...DEFAULT_BACKOFF, ...deps.backoff },
+      logs: this.logs,
+      eras: new EraCache(),
+    };
   }
 
   async apply(servers: Record<string, ServerConfig>, options: ApplyOptions = {}): Promise<void> {

@@ -7,6 +7,7 @@ import { isPerClient, isStdioServer, PER_CLIENT_DEFAULTS, type ServerConfig } fr
 import type { Clock } from '../../common/clock.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import type { UpstreamDeps } from './connection.js';
+import type { EraCache } from './handshake.js';
 import type { UpstreamManagerDeps } from './manager.js';
 import { LISTS_CLIENT_ID, PerClientUpstream, prepareForClient } from './per-client-upstream.js';
 import type { ServerLogStore } from './server-log.js';
@@ -30,6 +31,8 @@ export interface EntryContext {
   clock: Clock;
   backoff: BackoffOptions;
   logs: ServerLogStore;
+  /** What each http server answered to server/discover, so the manager asks each address once. */
+  eras: EraCache;
 }
 
 /** The part of a server's config the connection depends on; `prefix` and `tools` are the router's. */
@@ -72,6 +75,7 @@ function connDeps(ctx: EntryContext, name: string, auth: UpstreamAuth | undefine
     clientCapabilities: deps.clientCapabilities,
     shutdown: deps.shutdown,
     healthCheckMs: deps.healthCheckMs,
+    eraCache: ctx.eras,
   };
 }
 

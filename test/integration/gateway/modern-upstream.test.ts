@@ -10,8 +10,6 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
-import { EraCache } from '../../../main/gateway/upstream/handshake.js';
-import { createUpstream } from '../../../main/gateway/upstream/connection.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
 import { MODERN_ONLY_TOOL, startConformanceServer } from '../../fixtures/upstream/conformance-server.js';
 import { rawInitialize, rawPost } from '../../helpers/mcp-gateway-fixture.js';
@@ -52,9 +50,7 @@ describe('a 2026-07-28 upstream through the gateway', { timeout: 120_000 }, () =
       dual: { url: upstream.url, prefix: '' },
       everything: { command: process.execPath, args: [everything, 'stdio'] },
     };
-    // A fresh probe cache, so that this file's upstream is asked no matter what ran before.
-    const eraCache = new EraCache();
-    manager = createUpstreamManager({ connect: (spec, deps) => createUpstream(spec, { ...deps, eraCache }) });
+    manager = createUpstreamManager({});
     gateway = createGateway({ upstreams: manager, servers, callTimeoutMs: 30_000 });
     await manager.apply(servers);
     url = `http://127.0.0.1:${(await gateway.listen(0)).port}/mcp`;
@@ -75,7 +71,7 @@ describe('a 2026-07-28 upstream through the gateway', { timeout: 120_000 }, () =
     assert.ok(methods.includes('legacy initialize'), methods.join(', '));
     assert.ok(methods.includes('modern tools/list'), methods.join(', '));
     assert.equal(manager.get('dual')!.state().protocolVersion, '2026-07-28');
-    // A restart asks no second time: the answer is cached.
+    // A restart asks no second time: the manager keeps the answer.
     await manager.restart('dual');
     assert.equal(manager.get('dual')!.state().status, 'ready');
     assert.equal(upstream.received.filter((r) => r.method === 'server/discover').length, 1);
@@ -200,10 +196,7 @@ describe('a 2026-07-28-only upstream and a session-era client', { timeout: 60_00
   test('the gateway carries the call in 2026-07-28 and asks the client for the input itself', async (t) => {
     const upstream = await startConformanceServer(0, { modernOnly: true });
     const servers: Record<string, ServerConfig> = { only: { url: upstream.url, prefix: '' } };
-    const eraCache = new EraCache();
-    const manager = createUpstreamManager({
-      connect: (spec, deps) => createUpstream(spec, { ...deps, eraCache }),
-    });
+    const manager = createUpstreamManager({});
     const gateway = createGateway({ upstreams: manager, servers, callTimeoutMs: 30_000 });
     const client = new Client(
       { name: 'session-client', version: '1' },
