@@ -23,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DEFAULT_SECONDS = 3;
 /** A group holds files until their recorded time reaches this (the runner's timeout is per process). */
-const GROUP_SECONDS = Number(process.env.TEST_GROUP_SECONDS ?? 25);
+const GROUP_SECONDS = Number(process.env.TEST_GROUP_SECONDS ?? 35);
 const grouping = process.env.TEST_GROUPING !== '0';
 
 /** What makes a file unsafe to share a process with others: it changes process-wide state. */
