@@ -21,7 +21,7 @@ import {
   type TunnelgateConfig,
 } from './config/index.js';
 import { configSchema } from './config/schema.js';
-import { DEMO_SERVER_NAME } from './gateway/demo/demo-server.js';
+import { DEMO_SERVER_NAME } from './gateway/demo/demo-builtin.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { BootstrapLog, SystemEvent } from './bootstrap-types.js';

@@ -22,7 +22,7 @@ import { removeControlConnection, writeControlConnection } from './control/conne
 import { tunnelTokenSecretName } from './control/settings.js';
 import { joinUrl } from './control/status-view.js';
 import { generateControlToken } from './control/http-guard.js';
-import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-server.js';
+import { DEMO_SERVER_NAME, demoBuiltin } from './gateway/demo/demo-builtin.js';
 import { createUpstreamManager, type ResolveResult } from './gateway/upstream/index.js';
 import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from './secrets/secret-refs.js';

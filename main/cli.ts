@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli/args.js';
 import { packageVersion } from './common/package-version.js';
+import { capYoungGeneration } from './common/young-generation.js';
 import { line, type CliIo } from './cli/io.js';
 import { USAGE, type CommandName } from './cli/usage.js';
 
@@ -55,6 +56,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return 0;
       case 'serve':
         usage = 'serve';
+        // A long-running gateway: before its modules load, so that loading them cannot grow it either.
+        capYoungGeneration();
         return await (await import('./cli/serve-command.js')).runServe(rest, io);
       case 'logs':
         usage = 'logs';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as electron from 'electron';
 import Store from 'electron-store';
 import { createTunnelgate } from '../bootstrap.js';
+import { capYoungGeneration } from '../common/young-generation.js';
 import { rendererDir } from '../bootstrap-ports.js';
 import { currentPlatform, loadConfig, resolveConfigPath } from '../config/index.js';
 import { createKeyValuePrefs, type AppPrefs } from './app-prefs.js';
@@ -16,6 +17,9 @@ import { startApp, type ShellServiceOptions } from './app-controller.js';
 import type { ElectronPort } from './electron-port.js';
 import { appIconPath, resourcesDir } from './icons.js';
 import { createLoginItem, HIDDEN_FLAG } from './login-item.js';
+
+// The main process runs the gateway for as long as the app is open (common/young-generation.ts).
+capYoungGeneration();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const port: ElectronPort = electron;

@@ -1,11 +1,5 @@
-import {
-  createLocalJWKSet,
-  errors,
-  jwtVerify,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-} from 'jose';
+import type * as JoseModule from 'jose';
+import type { FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters } from 'jose';
 import { CimdFetchError } from './cimd-transport.js';
 import { ASSERTION_ALGS, type ClientJwks } from './client-jwks.js';
 import type { ClientRecord } from './client-record.js';
@@ -20,6 +14,14 @@ const MAX_ASSERTION_LIFETIME_SEC = 300;
 const SKEW_SEC = 30;
 /** Single-use jti entries kept at once; each comes from a verified signature, so only real clients fill it. */
 const MAX_JTIS = 20_000;
+
+type Jose = typeof JoseModule;
+let joseLoading: Promise<Jose> | undefined;
+/** jose loads with the first assertion: most gateways never see one (issue 16: memory of `serve`). */
+export function loadJose(): Promise<Jose> {
+  joseLoading ??= import('jose');
+  return joseLoading;
+}
 
 export type AssertionResult = { ok: true } | { ok: false; description: string };
 
@@ -38,7 +40,7 @@ export function createAssertionVerifier(deps: { clock: Clock; jwks: ClientJwks }
   }
 
   /** A key resolver over the client's JWKS that refetches once on an unknown kid (key rotation). */
-  function keyResolver(client: ClientRecord, first: JSONWebKeySet) {
+  function keyResolver({ createLocalJWKSet, errors }: Jose, client: ClientRecord, first: JSONWebKeySet) {
     return async (header: JWSHeaderParameters, token: FlattenedJWSInput) => {
       try {
         return await createLocalJWKSet(first)(header, token);
@@ -65,11 +67,12 @@ export function createAssertionVerifier(deps: { clock: Clock; jwks: ClientJwks }
         const why = err instanceof CimdFetchError ? err.message : 'it could not be fetched';
         return fail(`The client's JWKS (${client.jwksUri ?? 'jwks'}) could not be used: ${why}.`);
       }
+      const jose = await loadJose();
       const algorithms = client.signingAlg ? [client.signingAlg] : [...ASSERTION_ALGS];
       const now = deps.clock.now();
       let payload: { exp?: number; jti?: string };
       try {
-        ({ payload } = await jwtVerify(assertion, keyResolver(client, keys), {
+        ({ payload } = await jose.jwtVerify(assertion, keyResolver(jose, client, keys), {
           algorithms,
           issuer: client.clientId,
           subject: client.clientId,
@@ -79,7 +82,7 @@ export function createAssertionVerifier(deps: { clock: Clock; jwks: ClientJwks }
           clockTolerance: SKEW_SEC,
         }));
       } catch (err) {
-        return fail(describe(err, client, algorithms, audiences));
+        return fail(describe(jose.errors, err, client, algorithms, audiences));
       }
       const exp = payload.exp!;
       if (exp - now / 1000 > MAX_ASSERTION_LIFETIME_SEC + SKEW_SEC)
@@ -111,6 +114,7 @@ export type AssertionVerifier = ReturnType<typeof createAssertionVerifier>;
 
 /** A reason a client developer can act on, for each way jose refuses an assertion. */
 function describe(
+  errors: Jose['errors'],
   err: unknown,
   client: ClientRecord,
   algorithms: string[],

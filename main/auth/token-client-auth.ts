@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { decodeJwt } from 'jose';
 import type { AuthContext } from './auth-context.js';
-import { JWT_BEARER_ASSERTION } from './client-assertion.js';
+import { JWT_BEARER_ASSERTION, loadJose } from './client-assertion.js';
 import { header } from './http-util.js';
 import { OAUTH_PATHS } from './metadata.js';
 
@@ -49,7 +48,7 @@ export async function authenticateTokenClient(
   if (clientId === undefined) {
     // RFC 7523 §3: client_id may be left out; the assertion's sub names the client (then verified).
     try {
-      clientId = decodeJwt(assertion).sub;
+      clientId = (await loadJose()).decodeJwt(assertion).sub;
     } catch {
       return fail('The client_assertion is not a JWT.');
     }

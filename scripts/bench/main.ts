@@ -4,7 +4,7 @@
  * (supergateway, punkpeye's mcp-proxy) fronting the same stdio server.
  *
  * Everything runs as separate processes on 127.0.0.1: the upstreams, the floor proxy, the peers, and
- * Tunnelgate as shipped (`tunnelgate serve`, bundled by esbuild like the app's own build, activity log
+ * Tunnelgate as shipped (`tunnelgate serve`, bundled by esbuild and split at its dynamic imports, which stay lazy as in the shipped tsc build; activity log
  * on) with three upstreams: server-everything over Streamable HTTP (SSE answers), an SDK server that
  * answers in plain JSON, and server-everything over stdio. Paths are measured in alternating blocks of
  * back-to-back calls (measure.ts); CPU is read per process from /proc (all threads), so that ratios
@@ -46,10 +46,19 @@ async function bundle(): Promise<{ bench: string; cli: string }> {
     logLevel: 'warning' as const,
   };
   const bench = join(dir, 'bench.mjs');
-  const cli = join(dir, 'tunnelgate.mjs');
   await build({ ...common, entryPoints: [import.meta.filename], outfile: bench });
-  await build({ ...common, entryPoints: [join(root, 'main/cli.ts')], outfile: cli });
-  return { bench, cli };
+  // Split at dynamic imports: what the shipped build (tsc, one file per module) loads only when
+  // needed (a CLI command, the demo server, the SDK's OAuth client, jose) stays unloaded here too.
+  const cliDir = join(dir, 'cli');
+  rmSync(cliDir, { recursive: true, force: true });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'main/cli.ts')],
+    outdir: cliDir,
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+  });
+  return { bench, cli: join(cliDir, 'cli.mjs') };
 }
 
 /** `tunnelgate serve` with `servers`; resolves once every tool in `expect` is listed. */

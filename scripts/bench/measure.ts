@@ -29,13 +29,20 @@ export interface Throughput {
   clientCpu: number;
 }
 
+/** One call; a failure names the path it happened on (a bench run stops at the first). */
+function named(p: Path): Promise<void> {
+  return p.call().catch((err: unknown) => {
+    throw new Error(`${p.key}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  });
+}
+
 function rotate<T>(items: T[], by: number): T[] {
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
 export async function warm(paths: Path[], calls: number): Promise<void> {
-  for (const p of paths) for (let i = 0; i < calls; i++) await p.call();
+  for (const p of paths) for (let i = 0; i < calls; i++) await named(p);
 }
 
 /** p50/p99 at concurrency 1: `rounds` rounds of `block` back-to-back calls per path. */
@@ -46,7 +53,7 @@ export async function latency(paths: Path[], rounds: number, block: number): Pro
       const s = samples.get(p.key)!;
       for (let i = 0; i < block; i++) {
         const t = performance.now();
-        await p.call();
+        await named(p);
         s.push(performance.now() - t);
       }
     }
@@ -86,7 +93,7 @@ export async function throughput(
       let calls = 0;
       const worker = async (): Promise<void> => {
         while (performance.now() < end) {
-          await p.call();
+          await named(p);
           calls++;
         }
       };

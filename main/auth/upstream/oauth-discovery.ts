@@ -1,7 +1,4 @@
-import {
-  discoverAuthorizationServerMetadata,
-  discoverOAuthProtectedResourceMetadata,
-} from '@modelcontextprotocol/sdk/client/auth.js';
+import { oauthClient } from './oauth-sdk.js';
 import type {
   AuthorizationServerMetadata,
   OAuthProtectedResourceMetadata,
@@ -51,7 +48,9 @@ export async function discoverUpstreamAuth(
 
   let prm: OAuthProtectedResourceMetadata | undefined;
   try {
-    prm = await discoverOAuthProtectedResourceMetadata(
+    prm = await (
+      await oauthClient()
+    ).discoverOAuthProtectedResourceMetadata(
       serverUrl,
       { resourceMetadataUrl: options.resourceMetadataUrl },
       fetchFn,
@@ -73,7 +72,9 @@ export async function discoverUpstreamAuth(
 
   let metadata: AuthorizationServerMetadata | undefined;
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
+    metadata = await (
+      await oauthClient()
+    ).discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
   } catch (err) {
     if (networkError || (err instanceof Error && /HTTP 5\d\d/.test(err.message)))
       throw transient('authorization server metadata', networkError ?? err);

@@ -1,10 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  exchangeAuthorization,
-  refreshAuthorization,
-  registerClient,
-  startAuthorization,
-} from '@modelcontextprotocol/sdk/client/auth.js';
+import { oauthClient } from './oauth-sdk.js';
 import type { OAuthClientInformationMixed } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { UpstreamAuth, UpstreamAuthFactory } from '../../gateway/upstream/upstream-auth.js';
 import { SecretStoreUnavailableError, type SecretStore } from '../../secrets/secret-store.js';
@@ -113,7 +108,9 @@ export function createUpstreamOAuth(
           return undefined;
         }
         try {
-          const fresh = await refreshAuthorization(d.authorizationServerUrl, {
+          const fresh = await (
+            await oauthClient()
+          ).refreshAuthorization(d.authorizationServerUrl, {
             metadata: d.metadata,
             clientInformation: client,
             refreshToken: tokens.refreshToken,
@@ -245,7 +242,9 @@ export function createUpstreamOAuth(
       else if (usesCimd(d) && deps.clientMetadataUrl) client = { client_id: deps.clientMetadataUrl };
       else client = await register(d, receiver.redirectUri, scope);
 
-      const { authorizationUrl, codeVerifier } = await startAuthorization(d.authorizationServerUrl, {
+      const { authorizationUrl, codeVerifier } = await (
+        await oauthClient()
+      ).startAuthorization(d.authorizationServerUrl, {
         metadata: d.metadata,
         clientInformation: client,
         redirectUrl: receiver.redirectUri,
@@ -257,7 +256,9 @@ export function createUpstreamOAuth(
       const code = await receiver.code;
       let tokens;
       try {
-        tokens = await exchangeAuthorization(d.authorizationServerUrl, {
+        tokens = await (
+          await oauthClient()
+        ).exchangeAuthorization(d.authorizationServerUrl, {
           metadata: d.metadata,
           clientInformation: client,
           authorizationCode: code,
@@ -294,7 +295,9 @@ export function createUpstreamOAuth(
       );
     }
     try {
-      const info = await registerClient(d.authorizationServerUrl, {
+      const info = await (
+        await oauthClient()
+      ).registerClient(d.authorizationServerUrl, {
         metadata: d.metadata,
         clientMetadata: {
           client_name: deps.clientName ?? 'Tunnelgate',

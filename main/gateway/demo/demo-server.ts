@@ -4,9 +4,6 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { z } from 'zod';
 import { demoWidgetHtml } from './widget-html.js';
 
-/** Name of the demo server in the upstream manager's `builtins` (and its tool prefix). */
-export const DEMO_SERVER_NAME = 'demo';
-
 /** MCP Apps resource (SEP-1865): `ui://` URI with the `text/html;profile=mcp-app` MIME type. */
 export const DEMO_WIDGET_URI = 'ui://tunnelgate-demo/clock.html';
 export const MCP_APP_MIME_TYPE = 'text/html;profile=mcp-app';

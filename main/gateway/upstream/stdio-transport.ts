@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StdioServerConfig } from '../../config/schema.js';
 import type { RawObject } from './types.js';
 import {
@@ -37,6 +36,39 @@ const isWindows = process.platform === 'win32';
 const NOTE = '[tunnelgate] ';
 /** After the server exits, how long its pipes may stay open before we stop waiting for them. */
 const EXIT_FLUSH_MS = 300;
+
+/**
+ * The variables a stdio server inherits, as the MCP SDKs' stdio clients choose them (a list after
+ * sudo's default env_keep); written here so that starting a server does not load the SDK's schemas
+ * (issue 16: memory of `serve`).
+ */
+const INHERITED_ENV =
+  process.platform === 'win32'
+    ? [
+        'APPDATA',
+        'HOMEDRIVE',
+        'HOMEPATH',
+        'LOCALAPPDATA',
+        'PATH',
+        'PROCESSOR_ARCHITECTURE',
+        'SYSTEMDRIVE',
+        'SYSTEMROOT',
+        'TEMP',
+        'USERNAME',
+        'USERPROFILE',
+        'PROGRAMFILES',
+      ]
+    : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER'];
+
+function inheritedEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED_ENV) {
+    const value = process.env[key];
+    // A value starting with '()' is an exported shell function: never passed on.
+    if (value !== undefined && !value.startsWith('()')) env[key] = value;
+  }
+  return env;
+}
 
 /**
  * MCP stdio transport (spec "Transports: stdio"): newline-delimited JSON on stdin/stdout, stderr is
@@ -78,9 +110,9 @@ export function createStdioTransport(opts: StdioTransportOptions): StdioTranspor
         let proc: ChildProcess;
         try {
           proc = spawn(config.command, config.args ?? [], {
-            // The SDK's default keeps only a safe subset of our environment (HOME, PATH, USER, ...):
-            // gateway secrets in process.env must not leak into every child.
-            env: { ...getDefaultEnvironment(), ...config.env },
+            // Only a safe subset of our environment (HOME, PATH, USER, ...): gateway secrets in
+            // process.env must not leak into every child.
+            env: { ...inheritedEnvironment(), ...config.env },
             cwd: config.cwd,
             stdio: ['pipe', 'pipe', 'pipe'],
             shell: false,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import type { ActivityEvent } from '../../../main/activity/types.js';
 import type { ServerConfig } from '../../../main/config/schema.js';
-import { DEMO_SERVER_NAME, demoBuiltin } from '../../../main/gateway/demo/demo-server.js';
+import { DEMO_SERVER_NAME, demoBuiltin } from '../../../main/gateway/demo/demo-builtin.js';
 import { createGateway } from '../../../main/gateway/gateway.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/index.js';
 import {

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Every module a fresh Node loads for `import(entries)`, recorded by a module-loader hook (the hooks
+ * run on their own thread, so they append to a file).
+ */
+function modulesLoadedBy(entries: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-modules-'));
+  try {
+    const list = join(dir, 'loaded.txt');
+    const hooks = join(dir, 'hooks.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync } from 'node:fs';
+       export async function load(url, context, next) {
+         appendFileSync(${JSON.stringify(list)}, url + '\\n');
+         return next(url, context);
+       }`,
+    );
+    writeFileSync(list, '');
+    const script = `
+      const { register } = await import('node:module');
+      register(${JSON.stringify(pathToFileURL(hooks).href)});
+      for (const e of ${JSON.stringify(entries.map((e) => pathToFileURL(join(root, e)).href))}) await import(e);`;
+    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+    return readFileSync(list, 'utf8').split('\n').filter(Boolean);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Issue 16: `serve` with three upstreams held 94 MiB; each of these costs several MB once loaded and
+// is needed only in some setups, so it is imported where it is used.
+test("serve's modules leave the SDK's schemas, the OAuth client, jose and the demo server unloaded", () => {
+  const loaded = modulesLoadedBy(['main/cli/serve-command.ts', 'main/app/app-controller.ts']);
+  assert.ok(
+    loaded.some((u) => u.endsWith('/main/bootstrap.ts')),
+    'the gateway itself is loaded',
+  );
+  const lazy = [
+    ['the SDK protocol schemas', '/@modelcontextprotocol/sdk/dist/esm/types.js'],
+    ['the SDK OAuth client', '/@modelcontextprotocol/sdk/dist/esm/client/auth.js'],
+    ['the SDK server (demo)', '/@modelcontextprotocol/sdk/dist/esm/server/mcp.js'],
+    ['the demo server', '/main/gateway/demo/demo-server.ts'],
+    ['jose', '/node_modules/jose/'],
+  ];
+  for (const [what, path] of lazy)
+    assert.ok(!loaded.some((u) => u.includes(path!)), `${what} (${path}) is loaded at start`);
+});
