@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEMO_SERVER_NAME, demoBuiltin } from '../../../main/gateway/demo/demo-server.js';
+import { DEMO_SERVER_NAME, demoBuiltin } from '../../../main/gateway/demo/demo-builtin.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import type { SupervisedUpstream } from '../../../main/gateway/upstream/supervised-upstream.js';
 import type { UpstreamListKind, UpstreamState } from '../../../main/gateway/upstream/types.js';
