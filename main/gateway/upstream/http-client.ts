@@ -66,7 +66,17 @@ export interface HttpClientOptions {
    * bounds the calls the gateway forwards to one upstream at once; the rest queue in the agent.
    */
   maxSockets?: number;
+  /** Largest answer body text() reads (bytes); default MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number;
 }
+
+/**
+ * Largest JSON answer read from an upstream. A longer one is cut off with an error instead of being
+ * buffered: past about 512 Mi characters Node cannot make it a string, and the throw from inside the
+ * response's 'end' event would take the whole gateway down (every client, every upstream) because one
+ * remote server (e.g. its server/discover answer) was broken or hostile. MCP answers are far smaller.
+ */
+export const MAX_ANSWER_BYTES = 128 * 1024 * 1024;
 
 /** Bodies up to this size are drained instead of destroying the socket (a new TCP connect costs more). */
 const DRAIN_LIMIT = 64 * 1024;
@@ -147,7 +157,7 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
       }
       req.once('response', (res: IncomingMessage) => {
         answered = true;
-        resolve(wrap(res));
+        resolve(wrap(res, opts.maxAnswerBytes ?? MAX_ANSWER_BYTES));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (answered) return; // the body reader sees the failure through the response
@@ -214,7 +224,7 @@ function headerList(t: Target, init: HttpRequestInit): string[] {
   return list;
 }
 
-function wrap(res: IncomingMessage): HttpResponse {
+function wrap(res: IncomingMessage, maxBytes: number): HttpResponse {
   const status = res.statusCode ?? 0;
   return {
     status,
@@ -224,7 +234,7 @@ function wrap(res: IncomingMessage): HttpResponse {
       const v = res.headers[name];
       return Array.isArray(v) ? v.join(', ') : v;
     },
-    text: () => readText(res),
+    text: () => readText(res, maxBytes),
     discard() {
       if (res.complete) return;
       const h = res.headers;
@@ -239,17 +249,37 @@ function wrap(res: IncomingMessage): HttpResponse {
   };
 }
 
-/** The body as text; Buffer.concat only when it came in more than one chunk. */
-function readText(res: IncomingMessage): Promise<string> {
+/**
+ * The body as text; Buffer.concat only when it came in more than one chunk. A body over `maxBytes`
+ * rejects (and its socket is dropped) instead of growing without bound.
+ */
+function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.once('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-    );
+    let bytes = 0;
+    res.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (bytes <= maxBytes) return void chunks.push(c);
+      chunks.length = 0;
+      // Rejected first: destroying emits 'aborted', whose reason would say less.
+      reject(new Error(`the answer is larger than ${sizeText(maxBytes)}; the gateway stopped reading it`));
+      res.destroy();
+    });
+    res.once('end', () => {
+      try {
+        resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      } catch (err) {
+        // Never thrown out of an event handler: that would end the process.
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
     res.once('error', reject);
     res.once('aborted', () => reject(new Error('the response was cut off')));
   });
+}
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 function abortError(): Error {

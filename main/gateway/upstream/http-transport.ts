@@ -82,11 +82,13 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     id: JsonRpcId,
     onId: (eventId: string) => void,
     onRetry: (ms: number) => void,
+    tooLong?: (reason: string) => void,
   ): Promise<boolean> {
     return readSseAnswer(body, id, {
       deliver: (msg) => deliver(msg, id),
       onId,
       onRetry,
+      tooLong,
       linger: (b) => lingering.add(b),
     });
   }
@@ -188,15 +190,23 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   ): Promise<void> {
     let lastEventId: string | undefined;
     let retryMs = 500;
+    let tooLong: string | undefined;
     if (
       await consume(
         body,
         id,
         (e) => (lastEventId = e),
         (ms) => (retryMs = ms),
+        (reason) => (tooLong = reason),
       )
     )
       return;
+    // An answer too long to read is not asked for again (resuming would replay it).
+    if (tooLong !== undefined) {
+      if (!closed && !dead && !forgotten.aborted)
+        transport.onrequestlost?.(id, `the answer to ${method}: ${tooLong}`);
+      return;
+    }
     for (
       let i = 0;
       i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted;

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isResponse, plainError } from './messages.js';
 import type { HttpResponse } from './http-client.js';
-import { readSseEvents, SseDecoder } from './sse-parser.js';
+import { MAX_EVENT_CHARS, readSseEvents, SseDecoder } from './sse-parser.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage } from './wire-transport.js';
 
@@ -13,6 +13,8 @@ export interface SseHooks {
   onId(eventId: string): void;
   /** A `retry` field: how long to wait before reconnecting. */
   onRetry(ms: number): void;
+  /** An event was too long: the stream was closed, and this says why. */
+  tooLong?(reason: string): void;
   /** The answer arrived while the server kept the stream open: drain it elsewhere. */
   linger?(body: IncomingMessage): void;
 }
@@ -20,30 +22,44 @@ export interface SseHooks {
 /**
  * Reads an SSE response body. Resolves true as soon as the answer to `id` arrived: the call is done
  * at its message, not when the server ends the stream (the rest is drained, not delivered). Resolves
- * false when the stream ends or breaks without it (`id` undefined: read until the end).
+ * false when the stream ends or breaks without it (`id` undefined: read until the end). An event longer
+ * than `maxEventChars` breaks the stream (sse-parser.ts says why).
  */
 export function readSseAnswer(
   body: IncomingMessage,
   id: JsonRpcId | undefined,
   hooks: SseHooks,
+  maxEventChars = MAX_EVENT_CHARS,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     let answered = false;
-    const decoder = new SseDecoder((ev) => {
-      if (answered) return;
-      if (ev.retry !== undefined) hooks.onRetry(ev.retry);
-      if (ev.event !== 'message') return;
-      const msg = parseMessage(ev.data);
-      if (!msg) return;
-      hooks.deliver(msg);
-      if (id !== undefined && isResponse(msg) && msg.id === id) {
-        answered = true;
-        resolve(true);
-        hooks.linger?.(body);
-      }
-    }, hooks.onId);
+    const decoder = new SseDecoder(
+      (ev) => {
+        if (answered) return;
+        if (ev.retry !== undefined) hooks.onRetry(ev.retry);
+        if (ev.event !== 'message') return;
+        const msg = parseMessage(ev.data);
+        if (!msg) return;
+        hooks.deliver(msg);
+        if (id !== undefined && isResponse(msg) && msg.id === id) {
+          answered = true;
+          resolve(true);
+          hooks.linger?.(body);
+        }
+      },
+      hooks.onId,
+      maxEventChars,
+    );
     body.setEncoding('utf8');
-    body.on('data', (text: string) => decoder.push(text));
+    body.on('data', (text: string) => {
+      try {
+        decoder.push(text);
+      } catch (err) {
+        // Thrown out of a 'data' handler it would end the process; the stream ends here instead.
+        hooks.tooLong?.(err instanceof Error ? err.message : String(err));
+        body.destroy();
+      }
+    });
     // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
     body.once('close', () => resolve(answered));
     body.once('end', () => resolve(answered));

@@ -10,6 +10,13 @@ const LF = 10;
 const CR = 13;
 
 /**
+ * Most characters one event may hold (its data lines plus an unfinished line). An upstream that never
+ * ends a line or an event would otherwise grow one string until Node cannot make it (about 512 Mi
+ * characters), and that RangeError, thrown in a stream's 'data' handler, would end the gateway.
+ */
+export const MAX_EVENT_CHARS = 128 * 1024 * 1024;
+
+/**
  * Push parser for an SSE body: feed decoded text with push(), events come out through `onEvent`.
  * Lines end in CRLF, LF or CR; `data` lines join with "\n"; comment lines (":") are skipped; an event
  * is dispatched at a blank line and only if it had data (per spec, an event without data lines is not
@@ -24,12 +31,16 @@ export class SseDecoder {
   private id: string | undefined;
   private retry: number | undefined;
   private sawCr = false;
+  /** Characters in `data` so far. */
+  private held = 0;
 
   constructor(
     private readonly onEvent: (ev: SseEvent) => void,
     private readonly onId?: (id: string) => void,
+    private readonly maxEventChars = MAX_EVENT_CHARS,
   ) {}
 
+  /** Feeds text; throws when the event being read (data and unfinished line) exceeds maxEventChars. */
   push(text: string): void {
     if (text.length === 0) return;
     // A CR at the end of the previous chunk and an LF at the start of this one are one line end.
@@ -49,6 +60,15 @@ export class SseDecoder {
       if (cr !== -1 && cr < next) cr = buf.indexOf('\r', next);
     }
     this.buf = start === 0 ? buf : buf.slice(start);
+    // Chunks are small (a socket read), so the check after each keeps every string far below the limit.
+    if (this.held + this.buf.length > this.maxEventChars) {
+      this.buf = '';
+      this.data = [];
+      this.held = 0;
+      throw new Error(
+        `an event of the stream is longer than ${this.maxEventChars} characters; the gateway stopped reading it`,
+      );
+    }
   }
 
   private line(line: string): void {
@@ -63,6 +83,7 @@ export class SseDecoder {
         if (id !== undefined) ev.id = id;
         if (retry !== undefined) ev.retry = retry;
         this.data = [];
+        this.held = 0;
         this.event = '';
         this.retry = undefined;
         this.onEvent(ev);
@@ -77,8 +98,10 @@ export class SseDecoder {
     const field = colon < 0 ? line : line.slice(0, colon);
     let value = colon < 0 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
-    else if (field === 'event') this.event = value;
+    if (field === 'data') {
+      this.data.push(value);
+      this.held += value.length + 1;
+    } else if (field === 'event') this.event = value;
     else if (field === 'id' && !value.includes('\0')) this.id = value;
     else if (field === 'retry' && /^\d+$/.test(value)) this.retry = Number(value);
   }
