@@ -8,7 +8,7 @@ import { sendJson, sendRpcError } from './http-util.js';
 import { createExchangeTable, InputExchange, isGatewayState } from './input-exchange.js';
 import type { Classified } from './messages.js';
 import { metaOf, withoutEnvelope } from './messages.js';
-import { LOG_LEVELS } from '../router/router.js';
+import { LOG_LEVELS } from '../router/log-levels.js';
 import { checkHeaders, methodNotFoundText, MODERN_METHODS } from './modern-headers.js';
 import {
   INVALID_PARAMS,

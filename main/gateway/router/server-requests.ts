@@ -11,6 +11,8 @@ const NEEDS: Record<string, string> = {
   'roots/list': 'roots',
 };
 
+export type ServerRequestRelay = ReturnType<typeof createServerRequestRelay>;
+
 /**
  * Routes server-to-client requests back to the client whose call caused them: each forwarded call
  * registers its context under a callKey that the upstream connection hands back with the request.

@@ -2,6 +2,8 @@ import type { Upstream } from '../upstream/types.js';
 
 const SEP = '\u0000';
 
+export type Subscriptions = ReturnType<typeof createSubscriptions>;
+
 /**
  * Resource subscriptions, ref-counted per upstream and URI: the first listener subscribes upstream,
  * the last one leaving unsubscribes, so many client sessions share one upstream subscription.
