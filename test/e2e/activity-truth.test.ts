@@ -43,6 +43,10 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
       /without a tunnel.*restart "tunnelgate serve" without --no-tunnel/,
     );
     assert.equal(await page.getByRole('button', { name: /Go public/ }).count(), 0);
+    // No URL to paste, so the page's subtitle does not ask for one.
+    const header = (await page.locator('main .page-header').first().textContent()) ?? '';
+    assert.doesNotMatch(header, /Paste this URL/);
+    assert.match(header, /serves this computer only/);
     assert.doesNotMatch((await page.locator('main').textContent()) ?? '', /--auth none/);
     // No URL to paste: the ChatGPT steps give way to how to go public.
     assert.equal(await page.getByTestId('chatgpt-steps').count(), 0, 'no ChatGPT steps without a URL');

@@ -86,7 +86,14 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
   const url = g.connectorUrl;
   return (
     <section className="page" data-testid="connect-page">
-      <PageHeader title="Connect" subtitle="Paste this URL into ChatGPT as a custom connector." />
+      <PageHeader
+        title="Connect"
+        subtitle={
+          g.cannotGoPublic
+            ? 'This gateway serves this computer only: MCP clients here use the local endpoint below.'
+            : 'Paste this URL into ChatGPT as a custom connector.'
+        }
+      />
       <ErrorBanner
         message={error ?? action.error ?? download.error}
         onDismiss={() => {
