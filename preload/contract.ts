@@ -80,6 +80,8 @@ export interface ToolView {
   title?: string;
   description?: string;
   enabled: boolean;
+  /** Why clients never see this tool although it is enabled (a task-only tool); absent = listed. */
+  hidden?: string;
   readOnly: boolean;
   /** What ChatGPT would object to (tool-list checks, main/doctor/tool-checks.ts). */
   findings?: ToolFinding[];

@@ -53,6 +53,9 @@ function toolView(
     enabled: isToolEnabled(entry, name),
     readOnly: annotations.readOnlyHint === true || isToolMarkedReadOnly(entry, name),
   };
+  // The router hides a task-only tool (router/catalog.ts): say so rather than offer it as callable.
+  if ((raw.execution as RawObject | undefined)?.taskSupport === 'required')
+    view.hidden = 'runs only as a task, and the gateway does not relay tasks';
   const listed = view.enabled
     ? inputs.toolListCheck?.tools.find((t) => t.exposedName === exposedName)
     : undefined;
@@ -98,7 +101,7 @@ export function buildServerViews(inputs: ServerViewInputs): ServerView[] {
       enabled: !disabled,
       status: disabled ? 'disabled' : (state?.status ?? (entry ? idleStatus(entry) : 'stopped')),
       restarts: state?.restarts ?? 0,
-      toolCount: tools.filter((t) => t.enabled).length,
+      toolCount: tools.filter((t) => t.enabled && !t.hidden).length,
       tools,
       prompts: disabled ? [] : promptViews(inputs.prompts(name)),
       resources: disabled ? [] : resourceViews(inputs.resources(name)),

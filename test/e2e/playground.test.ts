@@ -38,6 +38,11 @@ describe('tool playground (real gateway, Chromium)', { timeout: 300_000 }, () =>
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.getByLabel('Search tools').waitFor({ timeout: 60_000 });
     await pick('get-sum', 'everything__get-sum');
+    // Raw JSON from an empty form: a newcomer who would rather type JSON gets the editor (with what
+    // the form holds, nothing yet), not "a: required" from a call they have not made.
+    await page.getByRole('button', { name: 'Raw JSON' }).click();
+    assert.deepEqual(JSON.parse(await page.getByLabel('Arguments (JSON)').inputValue()), {});
+    await page.getByRole('button', { name: 'Form' }).click();
     await page.getByLabel('a *').fill('x');
     await page.getByLabel('b *').fill('3');
     await page.getByRole('button', { name: 'Call tool' }).click();
@@ -58,6 +63,30 @@ describe('tool playground (real gateway, Chromium)', { timeout: 300_000 }, () =>
     await result.filter({ hasText: /15/ }).waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'Form' }).click();
     assert.equal(await page.getByLabel('a *').inputValue(), '10');
+  });
+
+  it('offers no task-only tool (clients never see it) and the Servers page says why', async () => {
+    const { page } = h;
+    // server-everything's simulate-research-query requires tasks, which the gateway does not relay:
+    // tools/list hides it, so the playground must not offer a call that ends in "Unknown tool".
+    await page.getByLabel('Search tools').fill('simulate-research');
+    await page.getByRole('button', { name: /^everything__simulate-research-query/ }).waitFor({
+      state: 'detached',
+    });
+    assert.equal(await page.getByRole('button', { name: /^everything__simulate-research-query/ }).count(), 0);
+    await page.getByLabel('Search tools').fill('');
+    await page.getByRole('link', { name: 'Servers' }).click();
+    // 16 of its 17 tools: the count is what clients get.
+    await page.getByRole('button', { name: /^16 tools/ }).click({ timeout: 30_000 });
+    const hidden = page.getByTestId('tool-hidden').first();
+    await hidden.waitFor({ timeout: 30_000 });
+    assert.match((await hidden.textContent()) ?? '', /Not offered to clients: runs only as a task/);
+    assert.equal(
+      await page.getByRole('link', { name: /^Try everything__simulate-research-query/ }).count(),
+      0,
+    );
+    await page.getByRole('link', { name: 'Playground', exact: true }).click();
+    await page.getByLabel('Search tools').waitFor();
   });
 
   it('shows an image as an image, not as base64', async () => {

@@ -57,9 +57,14 @@ export function ServerTools({
               {(t.title || t.description) && (
                 <div className="muted small tool-desc">{t.title ?? t.description}</div>
               )}
+              {t.enabled && t.hidden && (
+                <div className="muted small" data-testid="tool-hidden">
+                  Not offered to clients: {t.hidden}.
+                </div>
+              )}
               <ToolFindings tool={t} />
             </div>
-            {t.enabled && server.status === 'ready' && (
+            {t.enabled && !t.hidden && server.status === 'ready' && (
               <a
                 className="btn btn-small btn-quiet tool-try"
                 href={`#/playground/${encodeURIComponent(t.exposedName)}`}

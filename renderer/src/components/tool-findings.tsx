@@ -58,7 +58,7 @@ export function findingsSummary(tools: readonly ToolView[]): { failures: number;
   let failures = 0;
   let warnings = 0;
   for (const t of tools) {
-    if (!t.enabled) continue;
+    if (!t.enabled || t.hidden) continue;
     const f = t.findings ?? [];
     if (f.some((x) => x.level === 'failure')) failures++;
     else if (f.length > 0) warnings++;

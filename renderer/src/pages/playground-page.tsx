@@ -16,7 +16,8 @@ interface Choice {
 function callable(servers: ServerView[] | null): Choice[] {
   const out: Choice[] = [];
   for (const s of servers ?? [])
-    if (s.status === 'ready') for (const t of s.tools) if (t.enabled) out.push({ server: s.name, tool: t });
+    if (s.status === 'ready')
+      for (const t of s.tools) if (t.enabled && !t.hidden) out.push({ server: s.name, tool: t });
   return out;
 }
 
@@ -128,7 +129,7 @@ export function PlaygroundPage() {
   const toggleRaw = () => {
     setFormError(null);
     try {
-      if (raw === null) setRaw(JSON.stringify(argumentsOf(fields, values), null, 2));
+      if (raw === null) setRaw(JSON.stringify(argumentsOf(fields, values, { partial: true }), null, 2));
       else {
         setValues(valuesOf(fields, currentArgs()));
         setRaw(null);

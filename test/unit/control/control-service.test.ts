@@ -157,6 +157,8 @@ describe('control service: servers', () => {
       { name: 'read_graph', annotations: { readOnlyHint: true }, description: 'Read it' },
       { name: 'search_nodes' },
       { name: 'delete_entities' },
+      // Task-only (server-everything's simulate-research-query): the router hides it from clients.
+      { name: 'research', execution: { taskSupport: 'required' } },
     ];
     const svc = createControlService(f.deps);
     const servers = await svc.listServers();
@@ -174,7 +176,17 @@ describe('control service: servers', () => {
         ['read_graph', 'memory__read_graph', true, true],
         ['search_nodes', 'memory__search_nodes', true, true],
         ['delete_entities', 'memory__delete_entities', false, false],
+        ['research', 'memory__research', true, false],
       ],
+    );
+    // Not counted and not offered: clients never see it, so the page says why instead.
+    assert.equal(
+      memory?.tools.find((t) => t.name === 'research')?.hidden,
+      'runs only as a task, and the gateway does not relay tasks',
+    );
+    assert.deepEqual(
+      memory?.tools.filter((t) => t.hidden).map((t) => t.name),
+      ['research'],
     );
     assert.deepEqual(github?.missingSecrets, ['github']);
     assert.equal(github?.error, "Secret 'github' is not in the keychain");
