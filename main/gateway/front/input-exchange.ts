@@ -103,21 +103,39 @@ export function isGatewayState(token: string): boolean {
   return token.startsWith(TOKEN_PREFIX);
 }
 
+/**
+ * Parked exchanges one client may hold. Each is an upstream call still in flight (a stdio server's
+ * handler, one of the 128 sockets to an HTTP upstream) that no HTTP request holds open, so neither the
+ * public listener's cap on requests in flight nor a client closing its connection bounds them: without
+ * this, one client could park enough calls to starve every other client of an upstream for
+ * EXCHANGE_TTL_MS. Past it the client's oldest parked call is abandoned (its retry gets "expired").
+ */
+export const MAX_PARKED_PER_CLIENT = 32;
+
 /** Open exchanges by their unguessable requestState token. */
-export function createExchangeTable() {
+export function createExchangeTable(maxPerOwner = MAX_PARKED_PER_CLIENT) {
   const table = new Map<string, InputExchange>();
+  const drop = (ex: InputExchange, reason: string): void => {
+    clearTimeout(ex.timer);
+    table.delete(ex.token!);
+    ex.abandon(reason);
+    // Still log the call: it ended (cancelled) without any response to carry it.
+    void ex.outcome?.then((o) => o.finish());
+  };
   return {
     park(ex: InputExchange): string {
       ex.token ??= TOKEN_PREFIX + randomBytes(18).toString('base64url');
       clearTimeout(ex.timer);
-      ex.timer = setTimeout(() => {
-        table.delete(ex.token!);
-        ex.abandon('the client did not answer the input request in time');
-        // Still log the call: it ended (cancelled) without any response to carry it.
-        void ex.outcome?.then((o) => o.finish());
-      }, EXCHANGE_TTL_MS);
+      ex.timer = setTimeout(
+        () => drop(ex, 'the client did not answer the input request in time'),
+        EXCHANGE_TTL_MS,
+      );
       ex.timer.unref();
       table.set(ex.token, ex);
+      // Oldest first (a Map keeps insertion order; a parked-again exchange was taken out meanwhile).
+      const mine = [...table.values()].filter((e) => e.owner === ex.owner);
+      for (const old of mine.slice(0, Math.max(0, mine.length - maxPerOwner)))
+        drop(old, `the client left more than ${maxPerOwner} input requests unanswered`);
       return ex.token;
     },
     take(token: string, owner: string, method: string): InputExchange | undefined {
