@@ -153,6 +153,13 @@ export async function runDoctor(deps: DoctorDeps): Promise<DoctorReport> {
             fix: "Use the tunnel's https URL or put TLS in front of the gateway.",
           };
     const tls = await deps.network.tls(host, Number(url.port || 443));
+    // No handshake, no certificate: blaming the certificate would send the owner the wrong way.
+    if (tls.reached === false)
+      return {
+        level: 'failure',
+        detail: `No TLS connection to ${host}: ${tls.error ?? 'unknown reason'}.`,
+        fix: 'Check that the gateway runs and the tunnel is up (Connect page).',
+      };
     if (!tls.authorized)
       return {
         level: 'failure',

@@ -8,6 +8,8 @@ import { connect } from 'node:tls';
 export interface TlsResult {
   /** Whether the certificate chains to a trusted root and names the host. */
   authorized: boolean;
+  /** False when no handshake took place (no address, refused, timed out): no certificate was seen. */
+  reached?: boolean;
   error?: string;
   protocol?: string;
   /** Certificate expiry, as the certificate says it (e.g. 'Mar  1 12:00:00 2027 GMT'). */
@@ -43,7 +45,12 @@ export function tlsHandshake(
       resolve(r);
     };
     const timer = setTimeout(
-      () => done({ authorized: false, error: `no TLS handshake within ${TLS_TIMEOUT_MS / 1000} s` }),
+      () =>
+        done({
+          authorized: false,
+          reached: false,
+          error: `no TLS handshake within ${TLS_TIMEOUT_MS / 1000} s`,
+        }),
       TLS_TIMEOUT_MS,
     );
     socket.once('secureConnect', () => {
@@ -57,7 +64,8 @@ export function tlsHandshake(
         ...(typeof issuer === 'string' ? { issuer } : {}),
       });
     });
-    socket.once('error', (err) => done({ authorized: false, error: err.message }));
+    // Before secureConnect, an error means the host was never reached (DNS, refused, reset).
+    socket.once('error', (err) => done({ authorized: false, reached: false, error: err.message }));
   });
 }
 
