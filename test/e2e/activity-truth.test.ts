@@ -121,7 +121,7 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
   it('shows an isError result as "tool error" in the row, the filter, the detail and the export', async () => {
     const { page } = h;
     await page.getByRole('link', { name: 'Activity' }).click();
-    await page.locator('.page-subtitle', { hasText: /entries, newest first/ }).waitFor();
+    await page.locator('.page-subtitle', { hasText: /(entry|entries), newest first/ }).waitFor();
     const result = await mcp.callTool({
       name: 'fs__read_text_file',
       arguments: { path: '/etc/outside-the-allowed-folder' },
