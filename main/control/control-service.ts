@@ -15,6 +15,7 @@ import {
   type TunnelgateApi,
 } from '../../preload/contract.js';
 import { checkToolList } from '../doctor/tool-checks.js';
+import { isGatewayOwnSecret } from '../secrets/secret-name.js';
 import { withServer, withServerEnabled, withToolEnabled, withoutServer } from './config-edits.js';
 import { createCoalescer, createListenerSet } from './listener-set.js';
 import type { ControlDeps } from './ports.js';
@@ -93,7 +94,7 @@ export function createControlService(deps: ControlDeps): ControlService {
 
   async function secretNames(): Promise<string[]> {
     try {
-      return await deps.secrets.list();
+      return (await deps.secrets.list()).filter((n) => !isGatewayOwnSecret(n));
     } catch {
       return []; // keychain unavailable: every referenced secret shows as missing, which is true
     }
@@ -269,6 +270,12 @@ export function createControlService(deps: ControlDeps): ControlService {
       statusPush.request();
     },
     async deleteSecret(name) {
+      if (isGatewayOwnSecret(name)) {
+        throw new Error(
+          `'${name}' is Tunnelgate's own token-signing key: deleting it would sign every client out. ` +
+            "To end one client's access, revoke it on the Approvals page.",
+        );
+      }
       if (!(await deps.secrets.delete(name))) {
         throw new Error(`No secret named '${name}' in the keychain; nothing was deleted.`);
       }

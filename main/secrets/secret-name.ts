@@ -40,3 +40,12 @@ export function assertStoreSecretName(name: string): void {
     );
   }
 }
+
+/**
+ * The gateway's own keys (`auth:signing-key` signs every client's tokens): the window neither lists
+ * them among the user's secrets nor deletes them, since deleting one signs every client out at once
+ * (revoking a client on the Approvals page is the way to end one grant).
+ */
+export function isGatewayOwnSecret(name: string): boolean {
+  return name.startsWith('auth:');
+}

@@ -304,6 +304,19 @@ describe('control service: secrets, approvals, activity, settings', () => {
     await assert.rejects(svc.deleteSecret('github'), /No secret named 'github'/);
   });
 
+  it("neither lists nor deletes the gateway's own signing key (deleting it would sign every client out)", async () => {
+    const f = createFakes();
+    f.secrets.set('auth:signing-key', '{"kty":"EC"}');
+    f.secrets.set('github', 'v1');
+    const svc = createControlService(f.deps);
+    assert.deepEqual(await svc.listSecrets(), ['github']);
+    await assert.rejects(
+      svc.deleteSecret('auth:signing-key'),
+      /own token-signing key.*revoke it on the Approvals page/,
+    );
+    assert.equal(f.secrets.get('auth:signing-key'), '{"kty":"EC"}', 'the key is still in the keychain');
+  });
+
   it('approves only with known scopes, denies and pushes the pending list', async () => {
     const f = createFakes();
     f.auth.pending.push(
