@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createHttpsCimdTransport, type CimdTransport } from '../../../main/auth/cimd-transport.js';
-import { findFreePort } from '../../../main/tunnel/free-port.js';
+import { portForLater } from '../../helpers/free-port.js';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
 import { startTlsServer } from '../../fixtures/auth/tls-cimd-server.js';
 
@@ -66,7 +66,7 @@ describe(
 
     it('registers, waits for the owner, gets tokens and lists the tools; the token then calls a tool', async () => {
       const owner = gw.autoApprove(['mcp:full']);
-      const { code, output } = await runClient(`${gw.base}/mcp`, await findFreePort(), home);
+      const { code, output } = await runClient(`${gw.base}/mcp`, await portForLater(), home);
       owner.off();
       const browserLog = await readFile(join(home, 'browser.log'), 'utf8').catch(() => '(no browser log)');
       assert.equal(code, 0, `${output}\n--- browser ---\n${browserLog}`);
@@ -115,7 +115,7 @@ describe(
 
 describe('mcp-remote-client identified by a Client ID Metadata Document', { timeout: 120_000 }, () => {
   it('the gateway fetches the document (fake DNS, real TLS on 127.0.0.1) and the flow completes', async () => {
-    const callbackPort = await findFreePort();
+    const callbackPort = await portForLater();
     const srv = await startTlsServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(

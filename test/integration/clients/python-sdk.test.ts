@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectControlClient, type ControlClient } from '../../../main/control/http-client.js';
-import { findFreePort } from '../../../main/tunnel/free-port.js';
+import { portForLater } from '../../helpers/free-port.js';
 import {
   killTree,
   makeSandbox,
@@ -119,7 +119,7 @@ describe('the official MCP Python SDK against tunnelgate serve', { timeout: 240_
       }),
     );
     // The public listener's loopback origin plays the public URL (PROTOCOL.md allows it for tests).
-    const publicPort = await findFreePort();
+    const publicPort = await portForLater();
     origin = `http://127.0.0.1:${publicPort}`;
     cli = startCli(
       ['serve', '--port', '0', '--public-port', String(publicPort), '--no-tunnel', '--auth', 'oauth'].concat([
