@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../../common/clock.js';
+import { Backoff, type BackoffOptions } from './backoff.js';
 import { readDiscoverResult, type InitInfo } from './handshake.js';
 import type { ServerRequestHandler } from './server-requests.js';
 import { UpstreamError, UPSTREAM_ERROR, type RawObject } from './types.js';
@@ -88,41 +90,44 @@ export function listenFilter(caps: RawObject): RawObject | undefined {
   return Object.keys(filter).length === 0 ? undefined : filter;
 }
 
+/** When the listen stream ends: reopen after about 1 s, growing to 30 s; a stream that lived a minute starts over. */
+const LISTEN_BACKOFF: BackoffOptions = { baseMs: 1000, factor: 2, maxMs: 30_000, resetAfterMs: 60_000 };
+
 /**
  * The gateway's own `subscriptions/listen` stream to a 2026-07-28 upstream, so list changes reach the
  * gateway as the session era's GET stream brings them. The stream's notifications arrive through the
- * connection's message handler; when the stream ends it is opened again (after 1 s, doubling up to 30 s)
+ * connection's message handler; when the stream ends it is opened again (with the upstreams' Backoff)
  * while the connection lives, and the lists are fetched again since changes may have been missed.
  */
 export class ModernListen {
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private delayMs = 1000;
+  private timer: unknown;
+  private readonly backoff: Backoff;
 
-  constructor(private readonly opts: { open(): Promise<RawObject>; reopened(): void; live(): boolean }) {
+  constructor(
+    private readonly opts: { open(): Promise<RawObject>; reopened(): void; live(): boolean },
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.backoff = new Backoff(LISTEN_BACKOFF, clock);
     this.run(false);
   }
 
   private run(again: boolean): void {
     if (this.stopped || !this.opts.live()) return;
-    const opened = Date.now();
     if (again) this.opts.reopened();
-    this.opts.open().then(
-      () => this.schedule(opened),
-      () => this.schedule(opened),
-    );
+    // Healthy from the moment it opens: a stream that lived resetAfterMs starts the backoff over.
+    this.backoff.succeeded();
+    const ended = (): void => this.schedule();
+    this.opts.open().then(ended, ended);
   }
 
-  private schedule(opened: number): void {
+  private schedule(): void {
     if (this.stopped || !this.opts.live()) return;
-    // A stream that lived a while was healthy: start the backoff over.
-    this.delayMs = Date.now() - opened > 60_000 ? 1000 : Math.min(this.delayMs * 2, 30_000);
-    this.timer = setTimeout(() => this.run(true), this.delayMs);
-    this.timer.unref();
+    this.timer = this.clock.setTimeout(() => this.run(true), this.backoff.next());
   }
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
   }
 }
