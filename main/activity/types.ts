@@ -18,10 +18,15 @@ export interface ActivityEvent {
   /**
    * `tool_error`: the call completed but the tool reported failure (`isError: true` in the result,
    * MCP 2025-06-18 server/tools "Error Handling"); `pending`: still in flight (the window's view only,
-   * the files get the finished event under the same id).
+   * the files get the finished event under the same id); `note`: the gateway says what it did on its
+   * own (a name rewritten, a tool hidden, an upstream's request it answered itself): nothing a client
+   * asked for failed, and the message is in `error.message`.
    */
   outcome: ActivityOutcome;
-  /** For `error`, `timeout`, ...: the JSON-RPC error; for `tool_error`: the tool's own first text. */
+  /**
+   * For `error`, `timeout`, ...: the JSON-RPC error; for `tool_error`: the tool's own first text; for
+   * `note`: the gateway's note.
+   */
   error?: { code?: number; message: string };
   /** The last `notifications/progress` of a call (in flight, or the last one before it ended). */
   progress?: { progress?: number; total?: number; message?: string };
@@ -46,6 +51,7 @@ export const ACTIVITY_OUTCOMES = [
   'timeout',
   'cancelled',
   'denied',
+  'note',
   'pending',
 ] as const;
 export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];

@@ -150,9 +150,19 @@ export async function asMetadataStep(c: OAuthContext): Promise<Outcome> {
   return { level: 'pass', detail: `Issuer ${c.origin}; PKCE S256; clients may use ${ways.join(' and ')}.` };
 }
 
+/**
+ * Said by the steps that read the authorization-server metadata when it could not be read: their own
+ * verdict ("no registration endpoint advertised") would blame the server for what the network did.
+ */
+const NO_AS_METADATA: Outcome = {
+  level: 'info',
+  detail: 'Not tried: the authorization-server metadata (the step above) could not be read.',
+};
+
 /** ChatGPT's registration body, as a dry run: every check, nothing stored. */
 export async function registrationStep(c: OAuthContext): Promise<Outcome> {
-  const endpoint = c.as?.['registration_endpoint'];
+  if (c.as === undefined) return NO_AS_METADATA;
+  const endpoint = c.as['registration_endpoint'];
   if (typeof endpoint !== 'string')
     return { level: 'info', detail: 'No registration endpoint advertised; ChatGPT must use CIMD.' };
   const res = await c.client.http(endpoint, {
@@ -181,7 +191,8 @@ export async function registrationStep(c: OAuthContext): Promise<Outcome> {
 
 /** ChatGPT's CIMD client at the authorization endpoint, as a dry run: no approval request is made. */
 export async function cimdStep(c: OAuthContext, pkceChallenge: string): Promise<Outcome> {
-  if (c.as?.['client_id_metadata_document_supported'] !== true)
+  if (c.as === undefined) return NO_AS_METADATA;
+  if (c.as['client_id_metadata_document_supported'] !== true)
     return { level: 'info', detail: 'CIMD is not advertised; ChatGPT registers instead (previous step).' };
   const endpoint = c.as['authorization_endpoint'];
   if (typeof endpoint !== 'string')

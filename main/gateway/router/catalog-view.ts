@@ -95,7 +95,8 @@ export function createCatalogView(deps: CatalogViewDeps) {
             kind: 'system',
             method: 'gateway/naming',
             upstream: server,
-            outcome: 'error',
+            // The gateway chose a name or hid a tool; every client's list is served: not an error.
+            outcome: 'note',
             error: { message },
           });
       }

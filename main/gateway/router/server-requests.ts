@@ -33,7 +33,7 @@ export function createServerRequestRelay(deps: { activity?: ActivitySink }) {
     async handle(req: JsonRpcRequest, sctx: ServerRequestContext): Promise<RawObject> {
       const ctx = sctx.callKey === undefined ? undefined : calls.get(sctx.callKey);
       const started = Date.now();
-      const record = (outcome: 'ok' | 'error', message?: string): void =>
+      const record = (outcome: 'ok' | 'error' | 'note', message?: string): void =>
         deps.activity?.record({
           time: started,
           kind: 'server-request',
@@ -51,7 +51,9 @@ export function createServerRequestRelay(deps: { activity?: ActivitySink }) {
         });
       if (ctx === undefined) {
         const message = `Upstream '${sctx.upstream}' sent ${req.method} outside any client call, so there is no client to answer it`;
-        record('error', message);
+        // Servers ask this on their own (server-everything asks roots/list once initialized): the
+        // upstream gets the error, but nothing a client asked for failed, so the log calls it a note.
+        record('note', `${message}; the gateway answered it with an error`);
         throw new UpstreamError(ERR_INTERNAL, message);
       }
       const capability = NEEDS[req.method];

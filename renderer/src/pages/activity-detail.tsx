@@ -84,7 +84,11 @@ export function ActivityDetail({ event, onClose }: { event: ActivityEvent; onClo
         )}
       </dl>
       {event.error && (
-        <div className="detail-error" role="note">
+        <div
+          className={event.outcome === 'note' ? 'detail-error detail-note' : 'detail-error'}
+          role="note"
+          data-testid="detail-message"
+        >
           {event.outcome === 'tool_error' && <strong>The tool reported an error: </strong>}
           {event.error.code !== undefined && <span className="mono">[{event.error.code}] </span>}
           {event.error.message}

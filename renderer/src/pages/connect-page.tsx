@@ -35,7 +35,11 @@ function TunnelLine({ status }: { status: AppStatus }) {
   // A download runs while the tunnel is stopped or failed (binary-missing), or as part of a start.
   const downloading = t.download ? `Downloading cloudflared… ${downloadProgress(t.download)}` : undefined;
   const text: Record<typeof t.phase, string> = {
-    stopped: downloading ?? 'Not public (tunnel stopped)',
+    stopped:
+      downloading ??
+      (status.gateway.cannotGoPublic
+        ? 'Off: this gateway serves this computer only'
+        : 'Not public (tunnel stopped)'),
     starting: downloading ?? 'Starting cloudflared…',
     ready: `Public at ${t.url ?? ''}`,
     reconnecting: 'Tunnel reconnecting…',
@@ -70,6 +74,9 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
   const action = useAction();
   // Its own busy state: a download may take a minute, and the other buttons stay usable meanwhile.
   const download = useAction();
+  // Starting the tunnel has its own error: when the start fails, the Tunnel row already says why
+  // (status.tunnel.error), and the banner would only say it a second time.
+  const tunnelAction = useAction();
   if (!status) {
     return (
       <section className="page">
@@ -95,10 +102,16 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
         }
       />
       <ErrorBanner
-        message={error ?? action.error ?? download.error}
+        message={
+          error ??
+          action.error ??
+          download.error ??
+          (tunnelAction.error && !(t.phase === 'failed' && t.error) ? tunnelAction.error : null)
+        }
         onDismiss={() => {
           action.clearError();
           download.clearError();
+          tunnelAction.clearError();
         }}
       />
       {status.urlChanged && (
@@ -210,8 +223,8 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             <button
               type="button"
               className={binaryMissing ? 'btn' : 'btn btn-primary'}
-              disabled={action.busy || !g.running || t.download !== undefined}
-              onClick={() => action.run(() => api().startTunnel())}
+              disabled={action.busy || tunnelAction.busy || !g.running || t.download !== undefined}
+              onClick={() => tunnelAction.run(() => api().startTunnel())}
             >
               {t.phase === 'failed' ? 'Retry tunnel' : 'Go public (start tunnel)'}
             </button>
@@ -219,7 +232,7 @@ export function ConnectPage({ status, error }: { status: AppStatus | null; error
             <button
               type="button"
               className="btn"
-              disabled={action.busy}
+              disabled={action.busy || tunnelAction.busy}
               onClick={() => action.run(() => api().stopTunnel())}
             >
               {tunnelBusy ? 'Cancel tunnel' : 'Stop tunnel'}

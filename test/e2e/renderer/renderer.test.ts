@@ -793,4 +793,71 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     await page.locator('.page-subtitle', { hasText: /^1 of 2 entries/ }).waitFor();
     await done(p);
   });
+
+  it('Connect: a failed retry says why once; a gateway without a tunnel says Off; a note is not an error', async () => {
+    const init = stubInit();
+    init.status.gateway.connectorUrl = null;
+    init.status.tunnel = {
+      mode: 'quick',
+      phase: 'failed',
+      url: null,
+      reachable: 'unknown',
+      error: 'cloudflared exited: no network',
+    };
+    const p = await open('connect', init);
+    const { page } = p;
+    await page.getByText('cloudflared exited: no network').waitFor();
+    await page.evaluate(() =>
+      (globalThis as unknown as { __stub: { failNext(m: string, e: string): void } }).__stub.failNext(
+        'startTunnel',
+        'cloudflared exited: no network',
+      ),
+    );
+    await page.getByRole('button', { name: 'Retry tunnel' }).click();
+    await page.waitForFunction(() =>
+      (globalThis as unknown as { __stub: { calls: unknown[][] } }).__stub.calls.some(
+        (c) => c[0] === 'startTunnel',
+      ),
+    );
+    // The button is enabled again once the rejected call has settled (and set its error, if shown).
+    await page.getByRole('button', { name: 'Retry tunnel' }).and(page.locator(':enabled')).waitFor();
+    assert.equal(
+      await page.getByText('cloudflared exited: no network').count(),
+      1,
+      'the Tunnel row says why; no banner repeats it',
+    );
+    await done(p);
+
+    const local = stubInit();
+    local.status.gateway.connectorUrl = null;
+    local.status.gateway.cannotGoPublic =
+      'This gateway serves this computer only: it was started without a tunnel.';
+    local.status.tunnel = { mode: 'quick', phase: 'stopped', url: null, reachable: 'unknown' };
+    const q = await open('connect', local);
+    await q.page.getByText('Off: this gateway serves this computer only').waitFor();
+    assert.equal(await q.page.getByText('Not public (tunnel stopped)').count(), 0);
+    await screenshot(q.page, 'stub-connect-local-only');
+    await q.page.goto(`${server.url}#/activity`);
+    await q.page.getByText('No calls yet').waitFor();
+    await q.page.evaluate(() =>
+      (globalThis as unknown as { __stub: { emit(n: string, p: unknown): void } }).__stub.emit('activity', {
+        id: 1,
+        time: Date.now(),
+        kind: 'system',
+        method: 'gateway/naming',
+        upstream: 'everything',
+        outcome: 'note',
+        error: { message: "tool 'simulate-research-query' is hidden: it runs only as a task" },
+      }),
+    );
+    const row = q.page.locator('[data-event-id="1"]');
+    await row.waitFor();
+    assert.equal(await row.locator('[data-outcome]').getAttribute('data-outcome'), 'note');
+    await row.click();
+    const message = q.page.getByTestId('detail-message');
+    await message.waitFor();
+    assert.match((await message.getAttribute('class')) ?? '', /detail-note/);
+    assert.equal(await q.page.getByLabel('Outcome').locator('option[value="note"]').count(), 1);
+    await done(q, 'activity-note');
+  });
 });

@@ -93,9 +93,36 @@ test('prefix "" exposes bare names; a collision keeps the first server and renam
   await new Promise((r) => setImmediate(r));
   assert.ok(
     events.some(
-      (e) => e.kind === 'system' && e.upstream === 'b' && /already used/.test(e.error?.message ?? ''),
+      (e) =>
+        e.kind === 'system' &&
+        e.upstream === 'b' &&
+        e.outcome === 'note' &&
+        /already used/.test(e.error?.message ?? ''),
     ),
+    'the renaming is logged as a note, not an error: every client still gets its list',
   );
+  router.close();
+});
+
+test('a server request outside any client call is refused to the upstream and logged as a note', async () => {
+  const { McpServer } = await import('@modelcontextprotocol/sdk/server/mcp.js');
+  let server: InstanceType<typeof McpServer> | undefined;
+  const source = new FakeUpstreamSource();
+  const r = await new FakeUpstream('r', () => {
+    server = new McpServer({ name: 'r', version: '1' }, { capabilities: { tools: {} } });
+    return server;
+  }).start();
+  source.add(r);
+  const events: Omit<ActivityEvent, 'id'>[] = [];
+  const router = createRouter({ upstreams: source, activity: { record: (e) => events.push(e) } });
+  // server-everything asks roots/list on its own once initialized, with no client call in flight.
+  const err = await server!.server.listRoots().catch((e: Error) => e);
+  assert.ok(err instanceof Error);
+  assert.match(err.message, /outside any client call/);
+  const logged = events.find((e) => e.kind === 'server-request' && e.method === 'roots/list');
+  assert.equal(logged?.outcome, 'note');
+  assert.equal(logged?.upstream, 'r');
+  assert.match(logged?.error?.message ?? '', /no client to answer it; the gateway answered it with an error/);
   router.close();
 });
 
