@@ -72,4 +72,9 @@ export interface ActivitySink {
    * only records finished events still works (observe() then calls record at the end).
    */
   begin?(event: Omit<ActivityEvent, 'id' | 'outcome'>): ActivityCall;
+  /**
+   * `text` with every secret value the sink knows (keychain values, upstream tokens) masked: the
+   * front applies it to the errors it sends clients, since an upstream's error may echo a credential.
+   */
+  redactText?(text: string): string;
 }

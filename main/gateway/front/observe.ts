@@ -12,16 +12,36 @@ export interface Outcome {
   finish(responseBytes?: number): void;
 }
 
-/** Turns anything thrown on the call path into a JSON-RPC error object a person can act on. */
-function toRpcError(err: unknown): JsonRpcErrorObject {
+/**
+ * Turns anything thrown on the call path into a JSON-RPC error object a person can act on, with the
+ * secrets the gateway holds masked: an upstream's error may echo the token or key it was sent
+ * ("invalid API key sk-..."), and the client (ChatGPT) must never receive the owner's credentials.
+ */
+function toRpcError(err: unknown, mask: ((text: string) => string) | undefined): JsonRpcErrorObject {
+  const m = mask ?? ((t: string) => t);
   if (err instanceof UpstreamError)
     return err.data === undefined
-      ? { code: err.code, message: err.message }
-      : { code: err.code, message: err.message, data: err.data };
+      ? { code: err.code, message: m(err.message) }
+      : { code: err.code, message: m(err.message), data: maskedData(err.data, m) };
   return {
     code: INTERNAL_ERROR,
-    message: `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
+    message: m(`Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`),
   };
+}
+
+/** An error's `data` with secrets masked; unchanged (the same object) when it holds none. */
+function maskedData(data: unknown, mask: (text: string) => string): unknown {
+  if (typeof data === 'string') return mask(data);
+  if (data === null || typeof data !== 'object') return data;
+  const text = JSON.stringify(data);
+  const masked = mask(text);
+  if (masked === text) return data;
+  try {
+    return JSON.parse(masked) as unknown;
+  } catch {
+    // A secret with JSON-escaped characters split the text oddly: send the masked text itself.
+    return masked;
+  }
 }
 
 /** Methods worth showing while in flight: they reach an upstream and may take a while. */
@@ -117,7 +137,7 @@ export async function observe(
     }
     result = await pending;
   } catch (err) {
-    error = toRpcError(err);
+    error = toRpcError(err, activity?.redactText?.bind(activity));
   }
   const durationMs = performance.now() - started;
   let recorded = false;

@@ -130,6 +130,11 @@ describe(
         text(await client.callTool({ name: 'keyed__echo', arguments: { text: secrets.url_key } })),
         `echo: ${secrets.url_key}`,
       );
+      // An upstream's error that echoes its credential reaches the client masked.
+      const leaky = await client.getPrompt({ name: 'local__leaky' }).catch((e: Error) => e);
+      assert.ok(leaky instanceof Error, 'the prompt fails');
+      assert.match(leaky.message, /upstream refused the key \[redacted\]/);
+      assert.ok(!leaky.message.includes(secrets.env_key), 'the key reached the client in an error');
 
       // Rotation through the running gateway's store (what the window's Settings does), then a retry.
       api.setKeys({ header: rotatedKey, query: secrets.url_key });

@@ -61,3 +61,26 @@ test('observe: a call answered before its in-flight event was due is recorded on
   assert.deepEqual(log, ['record ok']);
   assert.equal(s.events[0]?.method, 'tools/call');
 });
+
+test('observe: an error sent to the client has the secrets the sink knows masked, data included', async () => {
+  const { UpstreamError } = await import('../../../main/gateway/upstream/types.js');
+  const secret = 'sk-live-0123456789abcdef';
+  const s = { ...sink([]), redactText: (t: string) => t.split(secret).join('[redacted]') };
+  const thrown = new UpstreamError(-32603, `invalid key ${secret}`, {
+    sent: { authorization: `Bearer ${secret}` },
+    uri: 'file:///a',
+  });
+  const out = await observe(s, 'resources/read', { uri: 'file:///a' }, context(), 10, () =>
+    Promise.reject(thrown),
+  );
+  assert.deepEqual(out.error, {
+    code: -32603,
+    message: 'invalid key [redacted]',
+    data: { sent: { authorization: 'Bearer [redacted]' }, uri: 'file:///a' },
+  });
+  const clean = { uri: 'file:///b' };
+  const plain = await observe(s, 'resources/read', clean, context(), 10, () =>
+    Promise.reject(new UpstreamError(-32002, 'Resource not found', clean)),
+  );
+  assert.equal(plain.error?.data, clean, 'data without a secret passes as it came');
+});
