@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { jsonText } from '../common/json-text.js';
+import { jsonText, messageJson } from '../common/json-text.js';
 import type { ActivityCall, ActivityEvent, ActivitySink } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createRotatingWriter } from './rotating-writer.js';
@@ -168,7 +168,8 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     record(input) {
       try {
         const event = scrub(input, nextId++);
-        const line = JSON.stringify(event);
+        // JSON.stringify's text, with a shared member's (the redacted tool list's) spliced in.
+        const line = messageJson(event as unknown as Record<string, unknown>).text;
         hold(event, true, line.length);
         writer.append(line);
         publish(event);

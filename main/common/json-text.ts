@@ -9,6 +9,8 @@
 interface Text {
   text: string;
   bytes: number;
+  /** The text's UTF-8 bytes, made on first use (messageChunks): big shared texts only. */
+  buffer?: Buffer;
 }
 
 /** Marked values: null until their text is first asked for. Weak: a replaced list goes with its text. */
@@ -48,6 +50,49 @@ export function jsonText(value: unknown): Text | undefined {
   return text === undefined ? undefined : { text, bytes: Buffer.byteLength(text) };
 }
 
+/** A piece of a message's text as it is written: text, or a shared member's cached UTF-8 bytes. */
+export type Chunk = string | Buffer;
+
+/**
+ * Shared texts at least this long are also kept as UTF-8 bytes (a Buffer made once). Shorter ones
+ * are spliced as text: a small Buffer would be a slice of Node's 8 KiB pool and keep all of it.
+ */
+const BUFFER_MIN_BYTES = Buffer.poolSize >>> 1;
+
+/** The pieces of `message`'s text, in order; with `buffers`, big shared members as their Buffers. */
+function pieces(
+  message: Readonly<Record<string, unknown>>,
+  buffers: boolean,
+): { chunks: Chunk[]; bytes: number } {
+  const chunks: Chunk[] = [];
+  let text = '';
+  let bytes = 0;
+  let first = true;
+  for (const key of Object.keys(message)) {
+    const value = message[key];
+    // JSON.stringify leaves these members out.
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    const head = `${first ? '{' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    bytes += Buffer.byteLength(head);
+    if (isSharedJson(value)) {
+      const member = cached(value)!;
+      bytes += member.bytes;
+      if (buffers && member.bytes >= BUFFER_MIN_BYTES) {
+        chunks.push(text + head, (member.buffer ??= Buffer.from(member.text)));
+        text = '';
+      } else text += head + member.text;
+    } else {
+      const member = jsonText(value)!;
+      text += head + member.text;
+      bytes += member.bytes;
+    }
+  }
+  if (first) return { chunks: ['{}'], bytes: 2 };
+  chunks.push(`${text}}`);
+  return { chunks, bytes: bytes + 1 };
+}
+
 /**
  * The text of a small object whose members may be shared values (a JSON-RPC message
  * `{ jsonrpc, id, result }`): the same text JSON.stringify gives, with each shared member spliced in
@@ -55,16 +100,21 @@ export function jsonText(value: unknown): Text | undefined {
  */
 export function messageJson(message: Readonly<Record<string, unknown>>): Text {
   if (isSharedJson(message)) return cached(message)!;
-  let text = '';
-  let bytes = 0;
-  for (const key of Object.keys(message)) {
-    const value = message[key];
-    // JSON.stringify leaves these members out.
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
-    const head = `${text === '' ? '{' : ','}${JSON.stringify(key)}:`;
-    const member = isSharedJson(value) ? cached(value)! : jsonText(value)!;
-    text += head + member.text;
-    bytes += Buffer.byteLength(head) + member.bytes;
-  }
-  return text === '' ? { text: '{}', bytes: 2 } : { text: `${text}}`, bytes: bytes + 1 };
+  const { chunks, bytes } = pieces(message, false);
+  return { text: chunks[0] as string, bytes };
+}
+
+/**
+ * messageJson() as pieces to write one after the other: a big shared member (the merged tool list)
+ * is its UTF-8 bytes, made once, so an answer neither copies 90 KB into a new string nor encodes it
+ * again (issue 16). Adjacent text is joined: a message without big shared members is one string.
+ */
+export function messageChunks(message: Readonly<Record<string, unknown>>): {
+  chunks: Chunk[];
+  bytes: number;
+} {
+  if (!isSharedJson(message)) return pieces(message, true);
+  const whole = cached(message)!;
+  if (whole.bytes < BUFFER_MIN_BYTES) return { chunks: [whole.text], bytes: whole.bytes };
+  return { chunks: [(whole.buffer ??= Buffer.from(whole.text))], bytes: whole.bytes };
 }

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { messageJson } from '../../common/json-text.js';
+import { messageChunks, messageJson, type Chunk } from '../../common/json-text.js';
 import type { StreamLog } from './stream-log.js';
 
 /** Headers for every SSE response: no caching, and no proxy buffering (nginx, cloudflared). */
@@ -12,6 +12,22 @@ export const SSE_HEADERS = {
 
 export function sseEvent(data: string, id?: number): string {
   return `${id === undefined ? '' : `id: ${id}\n`}event: message\ndata: ${data}\n\n`;
+}
+
+/**
+ * Ends `res` with `chunks` (text, and the cached bytes of a big shared list), none joined into one
+ * string first. The socket is corked, so the headers and every piece leave in one write (end()
+ * uncorks it fully). Not res.cork(): with chunked encoding (SSE) that holds the pieces back until
+ * after end() has sent the terminating chunk.
+ */
+function endWith(res: ServerResponse, chunks: readonly Chunk[]): void {
+  if (chunks.length === 1) {
+    res.end(chunks[0]);
+    return;
+  }
+  res.socket?.cork();
+  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i]);
+  res.end(chunks[chunks.length - 1]);
 }
 
 /**
@@ -83,21 +99,25 @@ export function createResponseStream(
       finished = true;
       if (heartbeat !== undefined) clearInterval(heartbeat);
       // A shared result (the merged tool list) is serialised once, not per answer (json-text.ts).
-      const { text, bytes } = messageJson(message);
       if (sse && log !== undefined) {
+        const { text, bytes } = messageJson(message);
         log.write(log.add(text), true);
         return bytes;
       }
+      // ... and written from its cached bytes.
+      const { chunks, bytes } = messageChunks(message);
       if (res.destroyed) return bytes;
       if (sse) {
-        res.end(sseEvent(text));
+        const [first, ...rest] = chunks;
+        if (rest.length === 0 && typeof first === 'string') res.end(sseEvent(first));
+        else endWith(res, ['event: message\ndata: ', ...chunks, '\n\n']);
       } else {
         res.writeHead(status, {
           'Content-Type': 'application/json',
           'Content-Length': String(bytes),
           ...opts.headers,
         });
-        res.end(text);
+        endWith(res, chunks);
       }
       return bytes;
     },

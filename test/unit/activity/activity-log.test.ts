@@ -9,6 +9,7 @@ import {
   type ActivityEvent,
   type ActivityLog,
 } from '../../../main/activity/index.js';
+import { shareJson } from '../../../main/common/json-text.js';
 
 type Input = Omit<ActivityEvent, 'id'>;
 const call = (n: number, extra: Partial<Input> = {}): Input => ({
@@ -177,6 +178,36 @@ describe('activity log', () => {
       assert.ok(text.includes(REDACTED));
       assert.ok(text.includes('"user":"ann"'));
     }
+  });
+
+  it('a shared answer (the tool list) is stored redacted and cut once, and its lines on disk are its JSON', async () => {
+    log = createActivityLog({ dir, clock: () => now });
+    const tools = Array.from({ length: 200 }, (_, i) => ({
+      name: `a__t${i}`,
+      description: `Tööl ${i} ✓ ${'x'.repeat(40)}`,
+    }));
+    tools[0]!.description = 'uses sk-live-1234567890';
+    const list = shareJson({ tools: shareJson(tools) });
+    const full = Buffer.byteLength(JSON.stringify(list));
+    for (let n = 1; n <= 3; n++) {
+      if (n === 3) log.addSecretValues(['sk-live-1234567890']);
+      log.record(call(n, { method: 'tools/list', target: undefined, response: list, responseBytes: full }));
+    }
+    await log.flush();
+    const lines = (await log.exportJsonl()).trim().split('\n');
+    const held = log.recent();
+    assert.deepEqual(
+      lines,
+      held.map((e) => JSON.stringify(e)),
+      'each line is exactly the stored event',
+    );
+    assert.equal(held[0]!.response, held[1]!.response, 'one redacted copy for the same answer');
+    assert.deepEqual(held[0]!.truncated, { response: full });
+    assert.match(lines[0]!, /sk-live-1234567890/);
+    assert.ok(
+      !lines[2]!.includes('sk-live-1234567890') && lines[2]!.includes(REDACTED),
+      'a new secret shows',
+    );
   });
 
   it('clear() empties memory and files', async () => {

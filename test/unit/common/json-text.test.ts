@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSharedJson, jsonText, messageJson, shareJson } from '../../../main/common/json-text.js';
+import {
+  isSharedJson,
+  jsonText,
+  messageChunks,
+  messageJson,
+  shareJson,
+} from '../../../main/common/json-text.js';
 
 test('messageJson gives exactly what JSON.stringify gives, shared members spliced in', () => {
   const list = shareJson({ tools: [{ name: 'a__é', description: 'ünïcode ✓', n: 1.5, x: null }] });
@@ -39,4 +45,48 @@ test('a shared value is frozen, serialised once, and a seeded text is used as gi
   assert.deepEqual(jsonText(seeded), { text: '{"k":1}', bytes: 7 });
   assert.ok(!isSharedJson({ k: 1 }), 'only marked values are shared');
   assert.equal(jsonText(undefined), undefined);
+});
+
+test('messageChunks: the same bytes as JSON.stringify; a big shared member is one Buffer, made once per value', () => {
+  const tool = (i: number) => ({ name: `t_${i}`, description: `Tööl ${i} ✓ ${'x'.repeat(40)}` });
+  const big = shareJson({ tools: Array.from({ length: 200 }, (_, i) => tool(i)) });
+  const small = shareJson({ tools: [tool(0)] });
+  const bytesOf = (chunks: (string | Buffer)[]) =>
+    Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  const messages: Record<string, unknown>[] = [
+    { jsonrpc: '2.0', id: 7, result: big },
+    { jsonrpc: '2.0', id: 'é"', result: big, after: { n: 1 } },
+    { jsonrpc: '2.0', id: 1, result: small },
+    { jsonrpc: '2.0', id: 2, result: { plain: true } },
+    { jsonrpc: '2.0', id: 3, result: big, skipped: undefined },
+    {},
+  ];
+  for (const m of messages) {
+    const { chunks, bytes } = messageChunks(m);
+    const out = bytesOf(chunks);
+    assert.equal(out.toString('utf8'), JSON.stringify(m));
+    assert.equal(bytes, out.length, 'bytes: the exact UTF-8 length (the Content-Length)');
+  }
+  const first = messageChunks({ jsonrpc: '2.0', id: 1, result: big }).chunks;
+  const again = messageChunks({ jsonrpc: '2.0', id: 2, result: big }).chunks;
+  assert.equal(first.length, 3);
+  assert.ok(Buffer.isBuffer(first[1]));
+  assert.equal(again[1], first[1], 'the big list is encoded once, not per answer');
+  assert.deepEqual(
+    messageChunks({ jsonrpc: '2.0', id: 1, result: small }).chunks,
+    [JSON.stringify({ jsonrpc: '2.0', id: 1, result: small })],
+    'a small shared value is spliced as text (no Buffer keeping a pool slab)',
+  );
+  // A shared whole message (big) is its cached bytes too.
+  const whole = shareJson({ jsonrpc: '2.0', id: 9, result: big });
+  const w1 = messageChunks(whole).chunks;
+  assert.equal(w1.length, 1);
+  assert.equal(messageChunks(whole).chunks[0], w1[0]);
+  assert.equal(bytesOf(w1).toString('utf8'), JSON.stringify(whole));
+
+  // A rebuilt list is a new shared value: its own bytes, never the old list's.
+  const rebuilt = shareJson({ tools: [...big.tools.slice(1), tool(999)] });
+  const next = messageChunks({ jsonrpc: '2.0', id: 3, result: rebuilt }).chunks;
+  assert.notEqual(next[1], first[1]);
+  assert.equal(bytesOf(next).toString('utf8'), JSON.stringify({ jsonrpc: '2.0', id: 3, result: rebuilt }));
 });
