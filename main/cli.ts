@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './cli/args.js';
 import { packageVersion } from './common/package-version.js';
+import { trimWhenIdle } from './common/idle-trim.js';
 import { capYoungGeneration } from './common/young-generation.js';
 import { line, type CliIo } from './cli/io.js';
 import { USAGE, type CommandName } from './cli/usage.js';
@@ -58,6 +59,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         usage = 'serve';
         // A long-running gateway: before its modules load, so that loading them cannot grow it either.
         capYoungGeneration();
+        // And memory goes back once it is quiet after a load (common/idle-trim.ts).
+        trimWhenIdle();
         return await (await import('./cli/serve-command.js')).runServe(rest, io);
       case 'logs':
         usage = 'logs';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as electron from 'electron';
 import Store from 'electron-store';
 import { createTunnelgate } from '../bootstrap.js';
+import { trimWhenIdle } from '../common/idle-trim.js';
 import { capYoungGeneration } from '../common/young-generation.js';
 import { rendererDir } from '../bootstrap-ports.js';
 import { currentPlatform, loadConfig, resolveConfigPath } from '../config/index.js';
@@ -18,8 +19,10 @@ import type { ElectronPort } from './electron-port.js';
 import { appIconPath, resourcesDir } from './icons.js';
 import { createLoginItem, HIDDEN_FLAG } from './login-item.js';
 
-// The main process runs the gateway for as long as the app is open (common/young-generation.ts).
+// The main process runs the gateway for as long as the app is open (common/young-generation.ts), and
+// gives memory back once it is quiet after a load (common/idle-trim.ts).
 capYoungGeneration();
+trimWhenIdle();
 
 const here = dirname(fileURLToPath(import.meta.url));
 const port: ElectronPort = electron;
