@@ -107,9 +107,12 @@ function trimInChild(): Record<string, number | string> {
     old = undefined;
     const newBefore = space('new_space').phys;
     // The spaces right after the first trim (V8's own memory reducer may compact some seconds later).
+    // The trim's timer is unref'd (it never keeps a process alive): this one waits for it.
+    const alive = setInterval(() => {}, 1000);
     const after = await new Promise((resolve) =>
       m.trimWhenIdle({ quietMs: 20, onTrim: () => resolve({ young: space('new_space'), old: space('old_space') }) }),
     );
+    clearInterval(alive);
     console.log(JSON.stringify({
       newBefore,
       newAfter: after.young.phys,
