@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { jsonText, messageJson } from '../common/json-text.js';
+import { jsonText, messageChunks } from '../common/json-text.js';
 import type { ActivityCall, ActivityEvent, ActivitySink } from './types.js';
 import { createRedactor, type Redactor } from './redact.js';
 import { createRotatingWriter } from './rotating-writer.js';
@@ -168,10 +168,11 @@ export function createActivityLog(options: ActivityLogOptions): ActivityLog {
     record(input) {
       try {
         const event = scrub(input, nextId++);
-        // JSON.stringify's text, with a shared member's (the redacted tool list's) spliced in.
-        const line = messageJson(event as unknown as Record<string, unknown>).text;
-        hold(event, true, line.length);
-        writer.append(line);
+        // JSON.stringify's text as pieces: a shared member (the redacted tool list) is its cached
+        // bytes, neither serialised nor copied again per event (json-text.ts).
+        const line = messageChunks(event as unknown as Record<string, unknown>);
+        hold(event, true, line.bytes);
+        writer.append(line.chunks);
         publish(event);
       } catch (err) {
         // ActivitySink contract: recording must never break a call.

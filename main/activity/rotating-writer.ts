@@ -1,5 +1,6 @@
 import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Chunk } from '../common/json-text.js';
 import { activityFileName, listActivityFiles, utcDay } from './log-files.js';
 
 export interface RotatingWriterOptions {
@@ -21,11 +22,17 @@ export interface RotatingWriterOptions {
 }
 
 /**
+ * One JSONL line: its text, or its pieces in order (json-text.ts messageChunks: a shared member, such
+ * as the redacted tool list every tools/list event carries, is its cached bytes, written as they are).
+ */
+export type Line = string | readonly Chunk[];
+
+/**
  * Append-only JSONL files with rotation by size and by day, and retention by age. append() only
  * queues (the call path never waits on the disk); a timer writes batches in order.
  */
 export interface RotatingWriter {
-  append(line: string): void;
+  append(line: Line): void;
   /** New limits (settings edited while running); retention is applied at the next write. */
   setLimits(limits: { maxFileBytes?: number; retentionDays?: number; maxTotalBytes?: number }): void;
   /** Resolves once everything appended so far is on disk. */
@@ -36,6 +43,11 @@ export interface RotatingWriter {
 }
 
 const DAY_MS = 86_400_000;
+const NEWLINE = Buffer.from('\n');
+
+/** Characters (or bytes) a line holds while it waits: what the pending bounds count. */
+const sizeOf = (line: Line): number =>
+  typeof line === 'string' ? line.length : line.reduce((n, c) => n + c.length, 0);
 
 export function createRotatingWriter(options: RotatingWriterOptions): RotatingWriter {
   const { dir, clock } = options;
@@ -44,7 +56,7 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
   const flushDelay = options.flushDelayMs ?? 50;
   const maxPending = options.maxPendingLines ?? 100_000;
   const maxPendingBytes = options.maxPendingBytes ?? 16 * 1024 * 1024;
-  let pending: string[] = [];
+  let pending: Line[] = [];
   let pendingBytes = 0;
   let dropped = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -146,24 +158,29 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
       await pruneSize(activityFileName(current!.day, current!.index));
     }
     // Rotation happens between lines, never inside one; a line bigger than a file gets a file of its own.
-    let batch = '';
+    // Each piece is encoded once, a shared one not at all, and the batch goes out in one writev: no
+    // line (nor the whole batch) is first joined into one string.
+    let batch: Buffer[] = [];
     let batchBytes = 0;
     const writeOut = async (): Promise<void> => {
       if (batchBytes === 0) return;
-      await handle!.write(batch);
+      await handle!.writev(batch);
       current!.size += batchBytes;
-      batch = '';
+      batch = [];
       batchBytes = 0;
     };
     for (const line of lines) {
-      const text = `${line}\n`;
-      const bytes = Buffer.byteLength(text);
+      const pieces = (typeof line === 'string' ? [line] : line).map((c) =>
+        typeof c === 'string' ? Buffer.from(c) : c,
+      );
+      pieces.push(NEWLINE);
+      const bytes = pieces.reduce((n, b) => n + b.length, 0);
       const used = current!.size + batchBytes;
       if (used > 0 && used + bytes > fileCap()) {
         await writeOut();
         await rotate();
       }
-      batch += text;
+      batch.push(...pieces);
       batchBytes += bytes;
     }
     await writeOut();
@@ -195,9 +212,9 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
     append(line) {
       if (closed) return;
       pending.push(line);
-      pendingBytes += line.length;
+      pendingBytes += sizeOf(line);
       while (pending.length > 1 && (pending.length > maxPending || pendingBytes > maxPendingBytes)) {
-        pendingBytes -= pending.shift()!.length;
+        pendingBytes -= sizeOf(pending.shift()!);
         dropped++;
       }
       timer ??= setTimeout(() => {

@@ -16,6 +16,9 @@ test('messageJson gives exactly what JSON.stringify gives, shared members splice
     { jsonrpc: '2.0', id: 'x"y', result: plain },
     { jsonrpc: '2.0', id: null, error: { code: -1, message: 'no' } },
     { jsonrpc: '2.0', id: 1, result: list, skipped: undefined, fn: () => 1 },
+    // An activity event's shape: small members around a shared one, in insertion order.
+    { id: 3, time: 5, client: { name: 'é' }, gone: undefined, response: list, truncated: { response: 9 } },
+    { skipped: undefined, response: list, after: 'ü', also: list, ['__proto__']: 'own', 7: 'int key' },
     { only: undefined },
     {},
   ];
