@@ -8,13 +8,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../common/clock.js';
+import { isSharedJson } from '../common/json-text.js';
 import type { RawObject } from '../gateway/upstream/types.js';
 import { createSerialWriter, readJsonFile } from './json-file.js';
 
 /** What one grant last listed: exposed name -> hash of the tool's definition. */
 export interface ToolSnapshot {
   listedAt: number;
-  tools: Record<string, string>;
+  tools: Readonly<Record<string, string>>;
 }
 
 /** What a client still believes against the list it would get now. */
@@ -55,14 +56,26 @@ export function toolHash(tool: RawObject): string {
   return h;
 }
 
-export function snapshotTools(tools: readonly RawObject[]): Record<string, string> {
+/**
+ * Snapshots of the router's lists: final (json-text.ts shareJson) and the same array on every
+ * tools/list until the catalog rebuilds, so each is walked once, not per call (issue 16).
+ */
+const listSnapshots = new WeakMap<object, Readonly<Record<string, string>>>();
+
+export function snapshotTools(tools: readonly RawObject[]): Readonly<Record<string, string>> {
+  const known = listSnapshots.get(tools);
+  if (known !== undefined) return known;
   const out: Record<string, string> = {};
   for (const t of tools) if (typeof t['name'] === 'string') out[t['name']] = toolHash(t);
+  if (isSharedJson(tools)) listSnapshots.set(tools, Object.freeze(out));
   return out;
 }
 
 /** Compares a snapshot with the list the same client would get now. */
-export function diffTools(snapshot: Record<string, string>, current: readonly RawObject[]): ToolDiff {
+export function diffTools(
+  snapshot: Readonly<Record<string, string>>,
+  current: readonly RawObject[],
+): ToolDiff {
   const now = snapshotTools(current);
   const diff: ToolDiff = { added: [], removed: [], changed: [] };
   for (const [name, hash] of Object.entries(now)) {
@@ -92,11 +105,17 @@ export async function createToolSnapshotStore(deps: {
       ([, s]) => typeof s?.listedAt === 'number' && s.tools && typeof s.tools === 'object',
     ),
   );
-  const writer = createSerialWriter(path, (): SnapshotsFile => ({
-    version: 1,
-    grants: Object.fromEntries(snapshots),
-  }));
+  /** A write is queued that has not taken the snapshots yet: it will write the latest ones. */
+  let queued = false;
+  const writer = createSerialWriter(path, (): SnapshotsFile => {
+    // From here on this write holds what it writes: a later change needs a write of its own.
+    queued = false;
+    return { version: 1, grants: Object.fromEntries(snapshots) };
+  });
+  /** A client that lists in a loop queues one write at a time, not one per tools/list. */
   const save = (): void => {
+    if (queued) return;
+    queued = true;
     writer.save().catch((err: unknown) => deps.warn?.(`${path}: ${(err as Error).message}`));
   };
 

@@ -10,7 +10,9 @@ import {
   snapshotTools,
   toolHash,
 } from '../../../main/auth/tool-snapshots.js';
+import { shareJson } from '../../../main/common/json-text.js';
 import { ManualClock } from '../../fixtures/manual-clock.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const tool = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -67,5 +69,45 @@ describe('tool-list snapshots', () => {
     const third = await createToolSnapshotStore({ dataDir: dir, clock });
     assert.equal(third.get('g_1'), undefined, 'the drop was written');
     assert.ok(third.get('g_2'));
+  });
+
+  it('a shared list is walked once; a client listing in a loop queues one write at a time, the latest always lands', async () => {
+    const list = shareJson([tool('a'), tool('b')]);
+    const first = snapshotTools(list);
+    assert.equal(snapshotTools(list), first, "the router's list (final) is snapshotted once");
+    assert.ok(Object.isFrozen(first));
+    const plain = [tool('a')];
+    const before = snapshotTools(plain);
+    plain.push(tool('late'));
+    assert.notEqual(snapshotTools(plain), before, 'a list nobody marked final is walked every time');
+    assert.deepEqual(Object.keys(snapshotTools(plain)), ['a', 'late']);
+
+    const dir = await mkdtemp(join(tmpdir(), 'tg-snap-'));
+    dirs.push(dir);
+    const clock = new ManualClock(1_000);
+    const store = await createToolSnapshotStore({ dataDir: dir, clock });
+    const path = join(dir, 'auth', 'tool-lists.json');
+    const onDisk = async () => {
+      try {
+        return JSON.parse(await readFile(path, 'utf8')) as {
+          grants: Record<string, { listedAt: number; tools: object }>;
+        };
+      } catch {
+        return undefined;
+      }
+    };
+    for (let i = 0; i < 50; i++) store.record('g_1', list);
+    await waitUntil(async () => (await onDisk())?.grants['g_1'], 'the first write');
+    // Changes made while a write is under way get a write of their own: the file ends up current.
+    store.record('g_2', shareJson([tool('c')]));
+    await new Promise((r) => setImmediate(r));
+    clock.advance(500);
+    store.record('g_1', shareJson([tool('a'), tool('d')]));
+    const last = await waitUntil(async () => {
+      const f = await onDisk();
+      return f?.grants['g_2'] && Object.keys(f.grants['g_1']?.tools ?? {}).includes('d') ? f : undefined;
+    }, 'the latest snapshots on disk, without close()');
+    assert.equal(last.grants['g_1']!.listedAt, 1_500);
+    await store.close();
   });
 });
