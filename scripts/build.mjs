@@ -2,7 +2,7 @@
 // file, as sandboxed preloads must be), and the renderer (Vite -> dist/renderer).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync } from 'node:fs';
-import { build as esbuild } from 'esbuild';
+import { bundlePreload } from './preload-bundle.mjs';
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: 'inherit' });
 
@@ -11,16 +11,7 @@ run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.
 chmodSync('dist/main/cli.js', 0o755);
 
 if (existsSync('preload/index.ts')) {
-  await esbuild({
-    entryPoints: ['preload/index.ts'],
-    outfile: 'dist/preload/index.cjs',
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    external: ['electron'],
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  await bundlePreload('dist/preload/index.cjs');
 }
 if (existsSync('renderer/index.html')) {
   run(process.execPath, [

@@ -48,6 +48,10 @@ done
 if [ "${#files[@]}" -eq 0 ]; then echo "no test files found in: $*" >&2; exit 1; fi
 
 export NODE_ENV=test
+# Tests that start the CLI or the app's compiled entry run dist/, compiled first when older than the
+# sources (scripts/test-build.mjs says why); without it they run the TypeScript through tsx.
+dist="$(node scripts/test-build.mjs "${files[@]}")"
+if [ -n "$dist" ]; then export TUNNELGATE_TEST_DIST="$dist"; fi
 # Files share processes in groups and start longest first (scripts/test-plan.mjs says why and how).
 plan_dir="$(mktemp -d)"
 planned=()

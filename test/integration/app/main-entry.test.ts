@@ -1,17 +1,15 @@
 /**
- * The compiled Electron entry (dist/main/app/main.js, built here as scripts/build.mjs does) run under
+ * The compiled Electron entry (dist/main/app/main.js, as scripts/build.mjs builds it) run under
  * plain Node with a fake 'electron' module (no Electron binary can run here): it must wire the real
  * services, the preload and renderer paths, the tray icons, the renderer scheme, and quit cleanly.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, it } from 'node:test';
-import { promisify } from 'node:util';
-import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 // Inside the repository so that the compiled files find node_modules.
@@ -22,30 +20,18 @@ after(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-before(async () => {
-  // --noCheck: emit even while files of other parts are mid-edit; typechecking is a separate step.
-  await promisify(execFile)(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules/typescript/bin/tsc'),
-      '-p',
-      join(ROOT, 'tsconfig.build.json'),
-      '--outDir',
-      out,
-      '--noCheck',
-    ],
-    { cwd: ROOT, timeout: 180_000 },
-  );
-  await build({
-    entryPoints: [join(ROOT, 'preload/index.ts')],
-    outfile: join(out, 'preload/index.cjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    external: ['electron'],
-    target: 'node20',
-    logLevel: 'silent',
-  });
+before(() => {
+  // The build under test: dist/ as scripts/build.mjs makes it, compiled by scripts/test.sh when older
+  // than the sources (scripts/test-build.mjs; run here when this file runs alone). A copy, so that
+  // the renderer folder beside it can be a stub.
+  const dist =
+    process.env.TUNNELGATE_TEST_DIST ??
+    execFileSync(process.execPath, [join(ROOT, 'scripts/test-build.mjs'), import.meta.filename], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    }).trim();
+  cpSync(join(dist, 'main'), join(out, 'main'), { recursive: true });
+  cpSync(join(dist, 'preload'), join(out, 'preload'), { recursive: true });
   mkdirSync(join(out, 'renderer'), { recursive: true });
   writeFileSync(join(out, 'renderer', 'index.html'), '<!doctype html><title>Tunnelgate</title>');
 });
