@@ -25,8 +25,15 @@ export type Results = Map<string, [number, number]>;
  * Runs every active server scenario of one spec version against `url`; `requirements` instead runs
  * exactly the scenarios that revision requires (the suite's --requirements).
  */
-export async function runSuite(url: string, specVersion: string, requirements = false): Promise<Results> {
-  const select = requirements ? ['--requirements', specVersion] : ['--spec-version', specVersion];
+export function runSuite(url: string, specVersion: string, requirements = false): Promise<Results> {
+  return runConformance(
+    url,
+    requirements ? ['--requirements', specVersion] : ['--spec-version', specVersion],
+  );
+}
+
+/** Runs the suite's server scenarios against `url`, chosen by `select` (its options; none: the active suite). */
+export async function runConformance(url: string, select: string[]): Promise<Results> {
   const { stdout } = await run(node22(), [suite, 'server', '--url', url, ...select], {
     timeout: 240_000,
     maxBuffer: 32 * 1024 * 1024,
@@ -34,7 +41,7 @@ export async function runSuite(url: string, specVersion: string, requirements = 
     // The suite exits non-zero when any check fails; its summary is still on stdout.
     if (e.stdout?.includes('=== SUMMARY ===')) return { stdout: e.stdout };
     throw new Error(
-      `conformance ${specVersion} against ${url} did not run:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
+      `conformance ${select.join(' ')} against ${url} did not run:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`,
     );
   });
   const results: Results = new Map();
