@@ -123,6 +123,9 @@ describe(
       const page = await browser.newPage();
       const errors = collectErrors(page);
       const callback = cb.next();
+      // The page's long-poll for the owner's decision (approval-page.ts), so that approving below
+      // wakes a held request rather than racing the page's first poll.
+      const polling = page.waitForRequest((r) => /\/oauth\/approval\/status\?.*wait=1/.test(r.url()));
       await page.goto(authUrl.toString());
       await page.waitForSelector('#code');
       const shown = (await page.textContent('#code'))!.trim();
@@ -133,7 +136,7 @@ describe(
         (await page.textContent('body'))!,
         /SDK test client[\s\S]*127\.0\.0\.1[\s\S]*registered dynamically[\s\S]*Waiting for the owner to approve in Tunnelgate/,
       );
-      await new Promise((r) => setTimeout(r, 300)); // the page is now long-polling
+      await polling;
       await gw.auth.approve(pending[0]!.id, ['mcp:full']);
       const q = await callback;
       assert.equal(q.get('state'), authUrl.searchParams.get('state'));

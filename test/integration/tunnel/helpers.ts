@@ -48,7 +48,7 @@ export async function waitGone(pids: number[], ms = 8000): Promise<number[]> {
   const deadline = Date.now() + ms;
   let alive = pids.filter(isAlive);
   while (alive.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 20));
     alive = alive.filter(isAlive);
   }
   return alive;

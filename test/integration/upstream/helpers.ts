@@ -185,3 +185,37 @@ export function capturingFetch(wire: Raw[]): typeof fetch {
     return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }
+
+/**
+ * Starts server-everything's long-running operation (10 s, a progress notification every 100 ms)
+ * through `target`. `running` resolves at its first progress notification, when the call is surely
+ * in flight upstream (instead of a sleep that assumed it was), or when the call ends first: the
+ * caller's assertions then say so instead of a wait hanging.
+ */
+export function longCall(
+  target: {
+    request(
+      method: string,
+      params: Raw,
+      options?: { signal?: AbortSignal; onProgress?: () => void },
+    ): Promise<Raw>;
+  },
+  options: { signal?: AbortSignal } = {},
+): { call: Promise<Raw>; running: Promise<void> } {
+  let progressed!: () => void;
+  const first = new Promise<void>((r) => (progressed = r));
+  const call = target.request(
+    'tools/call',
+    {
+      name: 'trigger-long-running-operation',
+      arguments: { duration: 10, steps: 100 },
+      _meta: { progressToken: 'in-flight' },
+    },
+    { ...options, onProgress: () => progressed() },
+  );
+  const settled = call.then(
+    () => {},
+    () => {},
+  );
+  return { call, running: Promise.race([first, settled]) };
+}

@@ -11,7 +11,7 @@ import {
   UPSTREAM_ERROR,
   type UpstreamConnection,
 } from '../../../main/gateway/upstream/types.js';
-import { capturingFetch, freePort, startEverything, until, type Raw } from './helpers.js';
+import { capturingFetch, freePort, longCall, startEverything, until, type Raw } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startEverything>>;
 let up: UpstreamConnection;
@@ -75,12 +75,9 @@ test('http: progress on the POST stream; abort cancels', async () => {
     ],
   );
   const ac = new AbortController();
-  const p = up.request(
-    'tools/call',
-    { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
-    { signal: ac.signal },
-  );
-  setTimeout(() => ac.abort(), 150);
+  const { call: p, running } = longCall(up, { signal: ac.signal });
+  await running;
+  ac.abort();
   await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled);
 });
 
@@ -130,18 +127,14 @@ test('http: a server that goes away is reconnected with backoff when it comes ba
     await m.apply({ remote: { url: srv.url } });
     const r = m.get('remote')!;
     assert.equal(r.state().status, 'ready');
+    const { call, running } = longCall(r);
     // Settled handler attached now: the rejection may come before the assertion below runs.
-    const inflight = r
-      .request('tools/call', {
-        name: 'trigger-long-running-operation',
-        arguments: { duration: 10, steps: 10 },
-      })
-      .then(
-        () => Promise.reject(new Error('the call should have failed')),
-        (e: unknown) => Promise.reject(e),
-      );
+    const inflight = call.then(
+      () => Promise.reject(new Error('the call should have failed')),
+      (e: unknown) => Promise.reject(e),
+    );
     inflight.catch(() => {});
-    await new Promise((ok) => setTimeout(ok, 200));
+    await running;
     await srv.stop();
     await assert.rejects(
       inflight,

@@ -8,6 +8,7 @@ import {
   directStdioClient,
   EVERYTHING,
   freePort,
+  longCall,
   startEverything,
   until,
   type Raw,
@@ -47,12 +48,9 @@ test('sse: lists equal a direct connection; progress, cancel and sampling relay'
     );
 
     const ac = new AbortController();
-    const p = up.request(
-      'tools/call',
-      { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
-      { signal: ac.signal },
-    );
-    setTimeout(() => ac.abort(), 150);
+    const { call: p, running } = longCall(up, { signal: ac.signal });
+    await running;
+    ac.abort();
     await assert.rejects(
       p,
       (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled,
@@ -86,18 +84,14 @@ test(
       await m.apply({ legacy: { url: srv.url, type: 'sse' } });
       const r = m.get('legacy')!;
       assert.equal(r.state().status, 'ready');
+      const { call, running } = longCall(r);
       // Settled handler attached now: the rejection may come before the assertion below runs.
-      const inflight = r
-        .request('tools/call', {
-          name: 'trigger-long-running-operation',
-          arguments: { duration: 10, steps: 10 },
-        })
-        .then(
-          () => Promise.reject(new Error('the call should have failed')),
-          (e: unknown) => Promise.reject(e),
-        );
+      const inflight = call.then(
+        () => Promise.reject(new Error('the call should have failed')),
+        (e: unknown) => Promise.reject(e),
+      );
       inflight.catch(() => {});
-      await new Promise((ok) => setTimeout(ok, 200));
+      await running;
       await srv.stop();
       await assert.rejects(
         inflight,

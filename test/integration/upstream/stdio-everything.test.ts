@@ -8,7 +8,7 @@ import {
   type UpstreamConnection,
   type UpstreamState,
 } from '../../../main/gateway/upstream/types.js';
-import { directList, directStdioClient, EVERYTHING, isAlive, until, type Raw } from './helpers.js';
+import { directList, directStdioClient, EVERYTHING, isAlive, longCall, until, type Raw } from './helpers.js';
 
 const fast = { stdinGraceMs: 300, termGraceMs: 1000 };
 const everything = { command: process.execPath, args: [EVERYTHING, 'stdio'] };
@@ -80,12 +80,9 @@ test('stdio: progress reaches onProgress with the caller token; the call resolve
 test('stdio: abort cancels at once; the upstream keeps serving', { timeout: 20_000 }, async () => {
   const ac = new AbortController();
   const started = Date.now();
-  const p = up.request(
-    'tools/call',
-    { name: 'trigger-long-running-operation', arguments: { duration: 10, steps: 10 } },
-    { signal: ac.signal },
-  );
-  setTimeout(() => ac.abort('stop'), 200);
+  const { call: p, running } = longCall(up, { signal: ac.signal });
+  await running;
+  ac.abort('stop');
   await assert.rejects(p, (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.cancelled);
   assert.ok(Date.now() - started < 3000);
   assert.deepEqual(await up.request('tools/call', { name: 'echo', arguments: { message: 'still here' } }), {
@@ -197,11 +194,9 @@ test('stdio: killed mid-call => immediate clear rejection, restart with backoff,
   const ev = m.get('ev')!;
   const firstPid = ev.pid!;
   assert.ok(isAlive(firstPid));
-  const p = ev.request('tools/call', {
-    name: 'trigger-long-running-operation',
-    arguments: { duration: 20, steps: 20 },
-  });
-  setTimeout(() => process.kill(firstPid, 'SIGKILL'), 200);
+  const { call: p, running } = longCall(ev);
+  await running;
+  process.kill(firstPid, 'SIGKILL');
   const t0 = Date.now();
   await assert.rejects(
     p,
