@@ -54,6 +54,8 @@ dist="$(node scripts/test-build.mjs "${files[@]}")"
 if [ -n "$dist" ]; then export TUNNELGATE_TEST_DIST="$dist"; fi
 # Files share processes in groups and start longest first (scripts/test-plan.mjs says why and how).
 plan_dir="$(mktemp -d)"
+# The Chromium tests build the renderer once per run into this folder (test/e2e/renderer/browser.ts).
+export TUNNELGATE_TEST_CACHE="$plan_dir"
 planned=()
 while IFS= read -r f; do planned+=("$f"); done < <(node scripts/test-plan.mjs "$plan_dir" "${files[@]}")
 # Each process is one "test" to the runner: a group or a Chromium file takes about two minutes on a

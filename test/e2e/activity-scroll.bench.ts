@@ -59,7 +59,6 @@ export async function run(entries = 100_000): Promise<ScrollBenchResult> {
   } finally {
     await browser.close();
     await server.close();
-    await built.cleanup();
   }
 }
 

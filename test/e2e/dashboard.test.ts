@@ -32,7 +32,6 @@ async function freePort(): Promise<number> {
 
 describe('headless dashboard against a real gateway', { timeout: 300_000 }, () => {
   let dir: string;
-  let built: Awaited<ReturnType<typeof buildRenderer>>;
   let tg: Tunnelgate;
   let listener: ControlHttpListener;
   let browser: Browser;
@@ -49,7 +48,7 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'tg-e2e-'));
-    built = await buildRenderer();
+    const built = await buildRenderer();
     localPort = await freePort();
     const publicPort = await freePort();
     // The public listener plays the public URL (no tunnel here); the local MCP endpoint is separate.
@@ -87,7 +86,6 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
     await browser?.close();
     await listener?.close();
     await tg?.stop();
-    await built?.cleanup();
     if (dir) await rm(dir, { recursive: true, force: true });
     assert.deepEqual(errors ?? [], [], 'no page or console errors during the whole run');
   });

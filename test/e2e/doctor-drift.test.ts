@@ -25,7 +25,6 @@ import { buildRenderer, collectErrors, launchChromium, screenshot } from './rend
 
 describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 300_000 }, () => {
   let g: PublicGateway;
-  let built: Awaited<ReturnType<typeof buildRenderer>>;
   let listener: ControlHttpListener;
   let browser: Browser;
   let page: Page;
@@ -33,7 +32,7 @@ describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 30
   let chatgpt: ChatGptStandIn;
 
   before(async () => {
-    built = await buildRenderer();
+    const built = await buildRenderer();
     g = await startPublicGateway({
       config: {
         mcpServers: {
@@ -74,7 +73,6 @@ describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 30
     await browser?.close().catch(() => undefined);
     await listener?.close();
     await g?.close();
-    await built?.cleanup();
   });
 
   /** Resolves when every server reports ready (servers events, no polling). */

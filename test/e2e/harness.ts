@@ -86,7 +86,6 @@ export async function startHarness(
       await browser.close().catch(() => undefined);
       await listener.close();
       await tg.stop();
-      await built.cleanup();
       await rm(dir, { recursive: true, force: true });
     },
   };

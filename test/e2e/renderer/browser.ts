@@ -1,10 +1,11 @@
 /**
- * Test helpers shared by the renderer checks and the e2e test: build the renderer into a temp
- * folder, serve a folder on 127.0.0.1, launch Debian's Chromium (never a downloaded one), and
+ * Test helpers shared by the renderer checks and the e2e tests: build the renderer (once per test
+ * run), serve a folder on 127.0.0.1, launch Debian's Chromium (never a downloaded one), and
  * collect every page error and console error so a test can fail on them.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,10 +19,58 @@ export const ROOT = resolve(import.meta.dirname, '../../..');
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
 
-/** Builds the renderer with the project's Vite config into a fresh temp folder (not dist/). */
-export async function buildRenderer(): Promise<{ dir: string; cleanup(): Promise<void> }> {
-  const parent = await mkdtemp(join(tmpdir(), 'tg-renderer-'));
-  const dir = join(parent, 'renderer');
+/**
+ * Which React the bundle holds. 'production' is what `npm run build` ships (scripts/test.sh exports
+ * NODE_ENV=test, which Vite would otherwise take for a development build: twice the size, slower to
+ * load and render). 'development' keeps React's own checks (keys, DOM nesting, controlled inputs),
+ * which report through console.error, for the check that visits every page.
+ */
+export type RendererMode = 'production' | 'development';
+
+const builds = new Map<RendererMode, Promise<{ dir: string }>>();
+let processCache: string | undefined;
+
+/**
+ * The renderer built with the project's Vite config (never dist/): once per process, and once per
+ * test run where scripts/test.sh names a folder for the run (TUNNELGATE_TEST_CACHE), so that the
+ * Chromium files in other processes reuse it. Nothing to clean up: test.sh removes its folder, and
+ * a process without one removes its own when it exits.
+ */
+export function buildRenderer(mode: RendererMode = 'production'): Promise<{ dir: string }> {
+  let built = builds.get(mode);
+  if (!built) {
+    built = sharedBuild(mode);
+    builds.set(mode, built);
+    // A failed build is not remembered: the next file tries again and reports its own error.
+    built.catch(() => builds.delete(mode));
+  }
+  return built;
+}
+
+async function sharedBuild(mode: RendererMode): Promise<{ dir: string }> {
+  let cache = process.env.TUNNELGATE_TEST_CACHE;
+  if (!cache) {
+    if (!processCache) {
+      const own = (processCache = mkdtempSync(join(tmpdir(), 'tg-renderer-')));
+      process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+    }
+    cache = processCache;
+  }
+  const dir = join(cache, `renderer-${mode}`);
+  if (existsSync(join(dir, 'index.html'))) return { dir };
+  // Built aside, then renamed into place: a folder that exists is complete. Two processes may build
+  // at once; the second rename fails (the folder is there) and that build is dropped.
+  const aside = join(cache, `renderer-${mode}.${process.pid}`);
+  await viteBuild(mode, aside);
+  try {
+    await rename(aside, dir);
+  } catch {
+    await rm(aside, { recursive: true, force: true });
+  }
+  return { dir };
+}
+
+async function viteBuild(mode: RendererMode, dir: string): Promise<void> {
   await promisify(execFile)(
     process.execPath,
     [
@@ -35,9 +84,8 @@ export async function buildRenderer(): Promise<{ dir: string; cleanup(): Promise
       '--logLevel',
       'warn',
     ],
-    { cwd: ROOT, timeout: 120_000 },
+    { cwd: ROOT, timeout: 120_000, env: { ...process.env, NODE_ENV: mode } },
   );
-  return { dir, cleanup: () => rm(parent, { recursive: true, force: true }) };
 }
 
 /** A plain static server for the built renderer (the component checks use the stub bridge). */
@@ -58,8 +106,15 @@ export async function serveFolder(dir: string): Promise<{ url: string; close(): 
   };
 }
 
-/** The stub bridge as one script for page.addInitScript. */
-export async function stubBridgeScript(): Promise<string> {
+let stubScript: Promise<string> | undefined;
+
+/** The stub bridge as one script for page.addInitScript (bundled once per process). */
+export function stubBridgeScript(): Promise<string> {
+  stubScript ??= bundleStub();
+  return stubScript;
+}
+
+async function bundleStub(): Promise<string> {
   const out = await build({
     entryPoints: [join(ROOT, 'test/e2e/renderer/stub-bridge.ts')],
     bundle: true,

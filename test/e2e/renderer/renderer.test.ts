@@ -5,50 +5,30 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import {
-  buildRenderer,
-  collectErrors,
-  launchChromium,
-  screenshot,
-  serveFolder,
-  stubBridgeScript,
-} from './browser.js';
+import { buildRenderer, launchChromium, screenshot, serveFolder } from './browser.js';
 import { stubInit } from './fixtures.js';
 import type { StubInit } from './stub-bridge.js';
+import { createStubPages, type StubPages } from './stub-page.js';
 
 describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_000 }, () => {
   let browser: Browser;
-  let built: Awaited<ReturnType<typeof buildRenderer>>;
   let server: Awaited<ReturnType<typeof serveFolder>>;
-  let stub: string;
-  const opened: { page: Page; errors: string[] }[] = [];
+  let pages: StubPages;
 
   before(async () => {
-    built = await buildRenderer();
+    const built = await buildRenderer();
     server = await serveFolder(built.dir);
-    stub = await stubBridgeScript();
     browser = await launchChromium();
+    pages = createStubPages(browser, { url: server.url, viewport: { width: 1280, height: 820 } });
   });
   after(async () => {
     await browser?.close();
     await server?.close();
-    await built?.cleanup();
   });
 
-  async function open(
-    route: string,
-    init: StubInit = stubInit(),
-    colorScheme: 'light' | 'dark' = 'light',
-  ): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme });
-    const errors = collectErrors(page);
-    await page.addInitScript(`window.__stubInit = ${JSON.stringify(init)};`);
-    await page.addInitScript(stub);
-    await page.goto(`${server.url}#/${route}`);
-    const entry = { page, errors };
-    opened.push(entry);
-    return entry;
-  }
+  /** Each check in a fresh document of one page (stub-page.ts says why not a fresh page). */
+  const open = (route: string, init: StubInit = stubInit(), colorScheme: 'light' | 'dark' = 'light') =>
+    pages.open(route, init, colorScheme);
   const calls = (page: Page, method: string) =>
     page.evaluate(
       (m) =>
@@ -59,7 +39,6 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     );
   async function done({ page, errors }: { page: Page; errors: string[] }, shot?: string) {
     if (shot) await screenshot(page, `stub-${shot}`);
-    await page.close();
     assert.deepEqual(errors, [], 'no page or console errors');
   }
 

@@ -13,24 +13,20 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { createRendererHandler } from '../../../main/app/renderer-protocol.js';
 import { RENDERER_CSP } from '../../../main/app/window-options.js';
-import {
-  buildRenderer,
-  collectErrors,
-  launchChromium,
-  ROOT,
-  stubBridgeScript,
-} from '../../e2e/renderer/browser.js';
+import { buildRenderer, launchChromium, ROOT } from '../../e2e/renderer/browser.js';
 import { stubInit } from '../../e2e/renderer/fixtures.js';
+import { createStubPages, type StubPages } from '../../e2e/renderer/stub-page.js';
 
 describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
   let browser: Browser;
-  let built: Awaited<ReturnType<typeof buildRenderer>>;
   let server: Server;
   let base = '';
-  let stub = '';
+  let pages: StubPages;
 
   before(async () => {
-    built = await buildRenderer();
+    // The development build: React's own checks (keys, nesting, controlled inputs) then report
+    // through console.error, and every page below must render without one.
+    const built = await buildRenderer('development');
     const handler = createRendererHandler(built.dir);
     // http://127.0.0.1:P/x is answered exactly as tunnelgate://app/x would be.
     server = createServer(async (req, res) => {
@@ -40,24 +36,20 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    stub = await stubBridgeScript();
     browser = await launchChromium();
+    pages = createStubPages(browser, {
+      url: `${base}/index.html`,
+      viewport: { width: 1200, height: 800 },
+      prelude: `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`,
+    });
   });
   after(async () => {
     await browser?.close();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await built?.cleanup();
   });
 
   async function open(route: string) {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    const errors = collectErrors(page);
-    await page.addInitScript(
-      `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`,
-    );
-    await page.addInitScript(`window.__stubInit = ${JSON.stringify(stubInit())};`);
-    await page.addInitScript(stub);
-    const response = await page.goto(`${base}/index.html#/${route}`);
+    const { page, errors, response } = await pages.open(route, stubInit());
     assert.equal(response?.headers()['content-security-policy'], RENDERER_CSP);
     return { page, errors };
   }
@@ -66,13 +58,16 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
     it(`#/${route} renders with no CSP violation and no error`, async () => {
       const { page, errors } = await open(route);
       await page.waitForSelector('#root *', { timeout: 30_000 });
-      await page.waitForTimeout(300);
+      // Effects run after the first paint and load the page's data; what they trip is reported as
+      // a task after the frame. Two frames and a task later every one of them is in.
+      await page.evaluate(
+        'new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r))))',
+      );
       const violations = (await page.evaluate('window.__violations')) as string[];
       assert.deepEqual(violations, []);
       assert.deepEqual(errors, []);
       assert.ok(((await page.textContent('body')) ?? '').trim().length > 0);
       await page.screenshot({ path: join(ROOT, 'test-output', 'screenshots', `app-csp-${route}.png`) });
-      await page.close();
     });
   }
 
@@ -105,6 +100,5 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
       violations.some((v) => v.startsWith('script-src')),
       violations.join('; '),
     );
-    await page.close();
   });
 });
