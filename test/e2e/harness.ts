@@ -92,14 +92,15 @@ export async function startHarness(
 }
 
 /**
- * Screenshots of the current state: light and dark, 1280x800 and 420x800 (the narrow window).
- * Leaves the page light at 1280x800. Files: test-output/screenshots/<name>-<scheme>-<width>.png.
+ * Screenshots of the current state: light and dark, 1280x800 and 420x800 (the narrow window), or
+ * only the `widths` given. Leaves the page light at 1280x800.
+ * Files: test-output/screenshots/<name>-<scheme>-<width>.png.
  */
-export async function shots(page: Page, name: string): Promise<string[]> {
+export async function shots(page: Page, name: string, widths = [1280, 420]): Promise<string[]> {
   const files: string[] = [];
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    for (const width of [1280, 420]) {
+    for (const width of widths) {
       await page.setViewportSize({ width, height: 800 });
       // Two frames: layout and paint settle after the resize before the picture is taken.
       await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');

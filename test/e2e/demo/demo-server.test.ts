@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
   DEMO_WIDGET_SKYBRIDGE_URI,
   DEMO_WIDGET_URI,
@@ -11,6 +11,7 @@ import {
   SKYBRIDGE_MIME_TYPE,
   demoBuiltin,
 } from '../../../main/gateway/demo/demo-server.js';
+import { launchChromium } from '../renderer/browser.js';
 
 describe('built-in demo server', () => {
   let client: Client;
@@ -82,11 +83,7 @@ window.addEventListener('message', (e) => {
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
-    const browser: Browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox'],
-      timeout: 30_000,
-    });
+    const browser: Browser = await launchChromium();
     t.after(() => browser.close());
     const page = await browser.newPage();
     const errors: string[] = [];
