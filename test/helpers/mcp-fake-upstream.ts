@@ -3,6 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { UpstreamError } from '../../main/gateway/upstream/types.js';
+import { waitUntil } from './wait.js';
 import type {
   CallOptions,
   JsonRpcNotification,
@@ -111,6 +112,17 @@ export class FakeUpstream extends EventEmitter<UpstreamEvents> implements Upstre
       nextRetryAt: Date.now() + 4000,
       error: 'process exited with code 1',
     });
+  }
+
+  /**
+   * Resolves once a `method` request went to the server after the first `since` messages of `sent`:
+   * a call is then in flight (instead of a sleep that assumed it was).
+   */
+  async requested(method: string, since: number): Promise<void> {
+    await waitUntil(
+      () => this.sent.slice(since).some((m) => m['method'] === method),
+      `${method} sent to ${this.name}`,
+    );
   }
 
   private send(m: RawObject): void {

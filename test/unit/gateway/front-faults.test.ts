@@ -382,6 +382,7 @@ test('stateless era: closing the connection cancels the upstream call', async (t
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());
   const ac = new AbortController();
+  const since = fx.a.sent.length;
   const envelope = {
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
     'io.modelcontextprotocol/clientCapabilities': {},
@@ -402,7 +403,7 @@ test('stateless era: closing the connection cancels the upstream call', async (t
       params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 }, _meta: envelope },
     }),
   }).catch((e: Error) => e);
-  await new Promise((r) => setTimeout(r, 80));
+  await fx.a.requested('tools/call', since);
   ac.abort();
   await pending;
   for (let i = 0; i < 100 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++)

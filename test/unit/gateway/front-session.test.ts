@@ -80,11 +80,12 @@ test('progress streams over SSE; cancellation aborts the upstream call', async (
   assert.deepEqual(r.content, [{ type: 'text', text: 'done after 3 steps' }]);
 
   const ac = new AbortController();
+  const since = fx.a.sent.length;
   const call = client.callTool({ name: 'a__slow', arguments: { steps: 200, delayMs: 10 } }, undefined, {
     signal: ac.signal,
     onprogress: () => {},
   });
-  await new Promise((r) => setTimeout(r, 60));
+  await fx.a.requested('tools/call', since);
   ac.abort();
   await assert.rejects(call);
   for (let i = 0; i < 50 && !fx.a.sent.some((m) => m['method'] === 'notifications/cancelled'); i++)
@@ -163,6 +164,7 @@ test('notifications/cancelled alone (connection kept open) aborts the upstream c
   t.after(() => fx.gateway.close());
   const { sessionId } = await rawInitialize(fx.url);
   const h = { 'mcp-session-id': sessionId };
+  const since = fx.a.sent.length;
   const call = rawPost(
     fx.url,
     {
@@ -173,7 +175,7 @@ test('notifications/cancelled alone (connection kept open) aborts the upstream c
     },
     h,
   );
-  await new Promise((r) => setTimeout(r, 80));
+  await fx.a.requested('tools/call', since);
   const note = await rawPost(
     fx.url,
     { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'slow-1', reason: 'user' } },

@@ -7,6 +7,7 @@ import type { NotificationListener, RouteContext } from '../../../main/gateway/r
 import { UpstreamError } from '../../../main/gateway/upstream/types.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 import { FakeUpstream, FakeUpstreamSource } from '../../helpers/mcp-fake-upstream.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { buildTestServer } from '../../helpers/mcp-test-server.js';
 
 const local: Principal = { kind: 'local', scopes: ['mcp:full'] };
@@ -165,12 +166,13 @@ test(
     await router.request('tools/list', {}, ctx());
     await new Promise((r) => setImmediate(r));
     got.length = 0;
+    const since = a.sent.length;
     const inflight = router.request(
       'tools/call',
       { name: 'a__slow', arguments: { steps: 50, delayMs: 50 } },
       ctx(),
     );
-    await new Promise((r) => setTimeout(r, 30));
+    await a.requested('tools/call', since);
     a.crash();
     await assert.rejects(inflight, /exited while the call was in flight/);
     await new Promise((r) => setImmediate(r));
@@ -291,7 +293,11 @@ test('resource subscriptions are ref-counted and updates reach subscribers only;
     { name: 'a__touch', arguments: {} },
     ctx(local, { notify: (m) => void onCall.push(m) }),
   );
-  await new Promise((r) => setTimeout(r, 20));
+  // The update reaches the subscribers in one dispatch (s2, unsubscribed, would get it in the same one).
+  await waitUntil(
+    () => s1.includes('notifications/resources/updated') && s3.includes('notifications/resources/updated'),
+    'the resource update at s1 and s3',
+  );
   assert.ok(s1.includes('notifications/resources/updated'));
   // The log message belongs to the call that caused it: it rides that call's stream, no session's.
   assert.deepEqual(onCall, ['notifications/message']);
