@@ -31,11 +31,21 @@ export class StreamLog {
   resumable = false;
   /** It became an SSE stream (a call answered with plain JSON has nothing to resume). */
   started = false;
+  private readonly graceMs: number;
+  /**
+   * Let go once the call is answered: a finished stream is kept for its grace period (sessions.ts),
+   * and this callback's closure holds the whole call (its request, response and socket), which
+   * under load kept every SSE call of the last 30 s in memory (issue 16).
+   */
+  private onAbandoned: (() => void) | undefined;
 
   constructor(
     readonly key: string,
-    private readonly opts: { graceMs: number; onAbandoned(): void },
-  ) {}
+    opts: { graceMs: number; onAbandoned(): void },
+  ) {
+    this.graceMs = opts.graceMs;
+    this.onAbandoned = opts.onAbandoned;
+  }
 
   /** The priming event: an id and empty data, sent first so the client can resume from it. */
   prime(retryMs: number): string {
@@ -57,6 +67,7 @@ export class StreamLog {
     if (end) {
       this.finished = true;
       this.stopGrace();
+      this.onAbandoned = undefined;
     }
     const sink = this.sink;
     if (sink === undefined || sink.destroyed) return;
@@ -74,9 +85,9 @@ export class StreamLog {
       if (this.sink !== res) return;
       this.sink = undefined;
       if (this.finished) return;
-      if (!this.resumable) this.opts.onAbandoned();
+      if (!this.resumable) this.onAbandoned?.();
       else {
-        this.graceTimer = setTimeout(() => this.opts.onAbandoned(), this.opts.graceMs);
+        this.graceTimer = setTimeout(() => this.onAbandoned?.(), this.graceMs);
         this.graceTimer.unref();
       }
     });
