@@ -116,9 +116,12 @@ export async function observe(
   try {
     const pending = call();
     // The router names the target and upstream before its first await: the event can say them. The
-    // event itself waits for the next tick: the call has queued its request (node:http writes it on
-    // a nextTick) and that write must not wait behind the activity log's redaction and listeners.
-    // A call settled before then is simply recorded once, at the end.
+    // event itself waits for setImmediate, i.e. until this turn of the event loop has run all its
+    // ticks and microtasks: the upstream request is written in one of them (node:http writes on a
+    // nextTick, queued only after the call's own awaits, e.g. the upstream's Authorization lookup),
+    // and that write must not wait behind the activity log's redaction and listeners: at c=1 every
+    // microsecond before it is added to the call (issue 16). A process.nextTick here ran first. A
+    // call settled before then is simply recorded once, at the end.
     if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
       const begin = activity.begin.bind(activity);
       const input = {
@@ -131,7 +134,7 @@ export async function observe(
         requestBytes,
         request: params,
       };
-      process.nextTick(() => {
+      setImmediate(() => {
         if (!settled) inFlight = begin(input);
       });
     }

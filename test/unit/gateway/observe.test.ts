@@ -46,6 +46,24 @@ test('observe: the request a call queues goes out before the call is shown in fl
   assert.deepEqual(log, ['request written', 'begin', 'end ok']);
 });
 
+test('observe: the in-flight event waits for a request the call queues only after awaiting (the upstream Authorization lookup)', async () => {
+  const log: string[] = [];
+  let answer: (v: Record<string, unknown>) => void = () => {};
+  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, async () => {
+    // An HTTP upstream's call awaits its Authorization header (remote-fetch.ts) before node:http
+    // queues the write on a tick: that tick comes after any tick queued when the call began.
+    await Promise.resolve();
+    await Promise.resolve();
+    process.nextTick(() => log.push('request written'));
+    return new Promise((r) => (answer = r));
+  });
+  await turn();
+  assert.deepEqual(log, ['request written', 'begin']);
+  answer({ content: [] });
+  (await outcome).finish(20);
+  assert.deepEqual(log, ['request written', 'begin', 'end ok']);
+});
+
 test('observe: a call answered before its in-flight event was due is recorded once, with no in-flight event', async () => {
   const log: string[] = [];
   const s = sink(log);
