@@ -76,8 +76,10 @@ export function createLocalHandler(deps: LocalHandlerDeps) {
       sendRpcError(res, 403, TRANSPORT_ERROR, `Forbidden: Origin '${origin}' is not a page on this computer`);
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://local.invalid');
-    if (url.pathname !== '/mcp') {
+    // The path as the URL parser reads it; the exact path every client sends skips the parser, which
+    // is on each call's way to its upstream.
+    const path = req.url === '/mcp' ? '/mcp' : new URL(req.url ?? '/', 'http://local.invalid').pathname;
+    if (path !== '/mcp') {
       sendJson(res, 404, { error: 'not_found', message: 'Not found: the MCP endpoint is /mcp' });
       req.resume();
       return;
