@@ -14,6 +14,7 @@ import type { LoginItem } from '../../../main/app/login-item.js';
 import { API_METHODS } from '../../../preload/contract.js';
 import { baseStatus, createRecordingApi } from './fake-api.js';
 import { createFakeElectron, FakeBrowserWindow, FakeTray } from './fake-electron.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tg-app-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -156,7 +157,7 @@ describe('app controller', () => {
     const s = setup();
     await startApp(s.deps);
     assert.equal(s.f.app.tryQuit(), true, 'before-quit is held');
-    await new Promise((r) => setTimeout(r, 10));
+    await waitUntil(() => s.f.app.exitCodes.length > 0, 'the app to exit after stopping its services');
     assert.deepEqual(s.life, ['start', 'stop']);
     assert.deepEqual(s.f.app.exitCodes, [0]);
     assert.equal(s.f.ipcMain.handlers.size, 0);

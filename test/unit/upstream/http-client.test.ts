@@ -83,11 +83,14 @@ test('http client: aborting a handle or a signal stops the request with an Abort
   try {
     const handle = new RequestHandle();
     const pending = client.send(srv.url, { method: 'POST', headers: {}, body: 'x', handle });
-    setTimeout(() => handle.abort(), 50);
+    // Aborted once the server holds it: the request is then in flight.
+    await waitFor(() => held.length === 1);
+    handle.abort();
     await assert.rejects(pending, { name: 'AbortError' });
     const ctl = new AbortController();
     const viaSignal = client.send(srv.url, { method: 'POST', headers: {}, body: 'y', signal: ctl.signal });
-    setTimeout(() => ctl.abort(), 50);
+    await waitFor(() => held.length === 2);
+    ctl.abort();
     await assert.rejects(viaSignal, { name: 'AbortError' });
     assert.equal(handle.signal.aborted, true, 'the on-demand signal of an aborted handle is aborted');
   } finally {
