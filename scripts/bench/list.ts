@@ -8,14 +8,14 @@
  * alternating blocks with this checkout's, so that old and new see the same machine load.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { rawList } from './clients.js';
 import { quantile } from './measure.js';
-import { Children, cpuMs, freePort, loadAverage } from './processes.js';
+import { Children, cpuMs, loadAverage } from './processes.js';
 import { toolsServer } from './roles.js';
+import { startGateway } from './serve.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
@@ -126,45 +126,20 @@ async function main(): Promise<void> {
     );
     const paths: { key: string; pid: number; list: () => Promise<string[]> }[] = [];
     for (const [i, cli] of clis.entries()) {
-      const dir = mkdtempSync(join(tmpdir(), 'tg-bench-list-'));
-      temp.push(dir);
-      writeFileSync(join(dir, 'config.json'), JSON.stringify({ mcpServers: servers }));
-      const port = await freePort();
-      const proc = children.start(
-        `tunnelgate ${checkouts[i]}`,
-        node,
-        [
-          ...profile(i),
-          cli,
-          'serve',
-          '--config',
-          join(dir, 'config.json'),
-          '--no-tunnel',
-          '--port',
-          String(port),
-        ],
-        {
-          cwd: checkouts[i],
-          env: {
-            ...process.env,
-            TUNNELGATE_DATA_DIR: join(dir, 'data'),
-            XDG_CONFIG_HOME: dir,
-            DBUS_SESSION_BUS_ADDRESS: '',
-          },
-        },
-      );
-      await proc.waitFor(/MCP endpoint/);
-      const url = `http://127.0.0.1:${port}/mcp`;
-      const list = await rawList(url);
-      const end = Date.now() + 60_000;
-      while ((await list()).length < 300) {
-        if (Date.now() > end) throw new Error(`${checkouts[i]}: not all 300 tools listed within 60 s`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      const gw = await startGateway(children, {
+        cli,
+        name: `tunnelgate ${checkouts[i]}`,
+        servers,
+        expect: ['a__a_tool_99', 'b__b_tool_99', 'c__c_tool_99'],
+        cwd: checkouts[i]!,
+        nodeArgs: profile(i),
+      });
+      temp.push(gw.dir);
+      const { url, dir } = gw;
       paths.push({
         key: i === 0 ? 'gateway (this checkout)' : `gateway (${checkouts[i]})`,
-        pid: proc.pid,
-        list,
+        pid: gw.proc.pid,
+        list: gw.list,
       });
       if (i === 0) {
         const sid = await sessionOf(url);
@@ -184,16 +159,26 @@ async function main(): Promise<void> {
     for (const p of paths) for (let i = 0; i < 50; i++) await p.list();
     const samples = new Map(paths.map((p) => [p.key, [] as number[]]));
     const cpu = new Map(paths.map((p) => [p.key, 0]));
+    /** Each block's median, by round: paths are compared round by round (the load drifts between). */
+    const blocks = new Map(paths.map((p) => [p.key, [] as number[]]));
     const rounds = Math.max(2, Math.round(20 * SCALE));
     for (let r = 0; r < rounds; r++) {
       for (const p of [...paths.slice(r % paths.length), ...paths.slice(0, r % paths.length)]) {
         const s = samples.get(p.key)!;
         const c0 = cpuMs(p.pid);
+        const block: number[] = [];
         for (let i = 0; i < 30; i++) {
           const t = performance.now();
           await p.list();
-          s.push(performance.now() - t);
+          block.push(performance.now() - t);
         }
+        s.push(...block);
+        blocks.get(p.key)!.push(
+          quantile(
+            block.sort((a, b) => a - b),
+            0.5,
+          ),
+        );
         cpu.set(p.key, cpu.get(p.key)! + cpuMs(p.pid) - c0);
       }
     }
@@ -205,6 +190,20 @@ async function main(): Promise<void> {
         `${key}: p50 ${f(quantile(s, 0.5))} ms, p99 ${f(quantile(s, 0.99))} ms, server CPU ${f(cpu.get(key)! / s.length)} ms per call (n=${s.length})`,
       );
     }
+    // The median over rounds of the difference between two paths' blocks of the same round.
+    const paired = (a: string, b: string): number =>
+      quantile(
+        blocks
+          .get(a)!
+          .map((m, r) => m - blocks.get(b)![r]!)
+          .sort((x, y) => x - y),
+        0.5,
+      );
+    const [floor, mine, ...others] = paths.map((p) => p.key);
+    for (const key of [mine!, ...others])
+      console.log(`${key} - floor, paired by round: p50 ${paired(key, floor!).toFixed(2)} ms`);
+    for (const key of others)
+      console.log(`${key} - this checkout, paired by round: p50 ${paired(key, mine!).toFixed(2)} ms`);
   } finally {
     await children.stopAll();
     for (const d of temp) rmSync(d, { recursive: true, force: true });

@@ -13,12 +13,12 @@
  * BENCH_SCALE (default 1) multiplies the number of samples and the time per round.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { rawClient, rawList, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
+import { rawClient, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
 import { childrenOf, latency, quantile, throughput, warm, type Path } from './measure.js';
-import { Children, freePort, loadAverage, rssMiB, waitForPort, type Started } from './processes.js';
+import { Children, freePort, loadAverage, rssMiB, waitForPort } from './processes.js';
+import { startGateway } from './serve.js';
 import { floorProxy, jsonUpstream, toolsServer } from './roles.js';
 import { printReport, type Row } from './report.js';
 
@@ -61,47 +61,6 @@ async function bundle(): Promise<{ bench: string; cli: string }> {
   return { bench, cli: join(cliDir, 'cli.mjs') };
 }
 
-/** `tunnelgate serve` with `servers`; resolves once every tool in `expect` is listed. */
-async function startGateway(
-  children: Children,
-  cli: string,
-  name: string,
-  servers: Record<string, unknown>,
-  expect: string[],
-): Promise<{ proc: Started; url: string; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'tg-bench-'));
-  const config = join(dir, 'config.json');
-  writeFileSync(config, JSON.stringify({ mcpServers: servers }));
-  const port = await freePort();
-  const proc = children.start(
-    name,
-    node,
-    [cli, 'serve', '--config', config, '--no-tunnel', '--port', String(port)],
-    {
-      cwd: root,
-      // A private data folder; no keychain (no secrets in this config), so nothing of the user's is touched.
-      env: {
-        ...process.env,
-        TUNNELGATE_DATA_DIR: join(dir, 'data'),
-        XDG_CONFIG_HOME: dir,
-        DBUS_SESSION_BUS_ADDRESS: '',
-      },
-    },
-  );
-  await proc.waitFor(/MCP endpoint/);
-  const url = `http://127.0.0.1:${port}/mcp`;
-  const list = await rawList(url);
-  const end = Date.now() + 60_000;
-  for (;;) {
-    const names = await list();
-    if (expect.every((t) => names.includes(t))) break;
-    if (Date.now() > end)
-      throw new Error(`${name}: upstreams not ready (tools: ${names.slice(0, 10).join(', ')})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { proc, url, dir };
-}
-
 async function main(): Promise<void> {
   const children = new Children();
   const temp: string[] = [];
@@ -126,17 +85,17 @@ async function main(): Promise<void> {
     const proxySse = `http://127.0.0.1:${p0[1]}/mcp`;
     const proxyJson = `http://127.0.0.1:${p1[1]}/mcp`;
     const stdioCmd = [node, EVERYTHING, 'stdio'];
-    const gw = await startGateway(
-      children,
+    const gw = await startGateway(children, {
       cli,
-      'tunnelgate',
-      {
+      name: 'tunnelgate',
+      servers: {
         ev: { type: 'http', url: sseUrl },
         js: { type: 'http', url: jsonUrl },
         st: { command: stdioCmd[0], args: stdioCmd.slice(1) },
       },
-      ['ev__echo', 'js__echo', 'st__echo'],
-    );
+      expect: ['ev__echo', 'js__echo', 'st__echo'],
+      cwd: root,
+    });
     temp.push(gw.dir);
     const sgPort = await freePort();
     const sg = children.start(
@@ -392,17 +351,17 @@ async function main(): Promise<void> {
     const settleMs = Date.now() - settleStart;
 
     // tools/list over three upstreams of 100 tools each, through a gateway of its own.
-    const catalog = await startGateway(
-      children,
+    const catalog = await startGateway(children, {
       cli,
-      'tunnelgate (catalog)',
-      Object.fromEntries(
+      name: 'tunnelgate (catalog)',
+      servers: Object.fromEntries(
         ['a', 'b', 'c'].map((p) => [p, { command: node, args: [bench, '--role', 'tools-server', '100', p] }]),
       ),
-      ['a__a_tool_99', 'b__b_tool_99', 'c__c_tool_99'],
-    );
+      expect: ['a__a_tool_99', 'b__b_tool_99', 'c__c_tool_99'],
+      cwd: root,
+    });
     temp.push(catalog.dir);
-    const list = await rawList(catalog.url);
+    const { list } = catalog;
     const listed = (await list()).length;
     const listSamples: number[] = [];
     for (let i = 0; i < 30; i++) await list();
