@@ -13,7 +13,7 @@
 // Only when a test needs it: a file that reaches (through its relative imports under test/) one that
 // reads TUNNELGATE_TEST_DIST. A run of unit tests after an edit does not pay for a build.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -69,11 +69,18 @@ if (built < sources) {
   // The start time becomes the build's time: a source saved while tsc runs still counts as newer.
   const started = new Date();
   process.stderr.write('test: dist/ is older than main/ or preload/: compiling it (tsc --noCheck)\n');
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
+  try {
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--noCheck'],
+      // Its messages go to stderr: stdout is the answer scripts/test.sh reads.
+      { cwd: ROOT, stdio: ['ignore', 2, 2] },
+    );
+  } catch (err) {
+    // tsc emits despite a syntax error: without this the next run would take that output as current.
+    rmSync(cli, { force: true });
+    throw err;
+  }
   chmodSync(cli, 0o755);
   const { bundlePreload } = await import('./preload-bundle.mjs');
   await bundlePreload(preload);
