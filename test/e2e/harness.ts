@@ -98,16 +98,26 @@ export async function startHarness(
  */
 export async function shots(page: Page, name: string, widths = [1280, 420]): Promise<string[]> {
   const files: string[] = [];
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    for (const width of widths) {
-      await page.setViewportSize({ width, height: 800 });
-      // Two frames: layout and paint settle after the resize before the picture is taken.
-      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
-      files.push(await screenshot(page, `${name}-${colorScheme}-${width}`));
-    }
+  // Light at each width, then dark at each width going back: one relayout per change of width or
+  // scheme (each costs about as much as a picture).
+  const order = [
+    ...widths.map((width) => ['light', width] as const),
+    ...[...widths].reverse().map((width) => ['dark', width] as const),
+  ];
+  const size = page.viewportSize();
+  const dark = await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches");
+  let at = { colorScheme: dark ? 'dark' : 'light', width: size?.height === 800 ? size.width : 0 };
+  const go = async (colorScheme: 'light' | 'dark', width: number) => {
+    if (colorScheme !== at.colorScheme) await page.emulateMedia({ colorScheme });
+    if (width !== at.width) await page.setViewportSize({ width, height: 800 });
+    at = { colorScheme, width };
+  };
+  for (const [colorScheme, width] of order) {
+    await go(colorScheme, width);
+    // Two frames: layout and paint settle after the change before the picture is taken.
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+    files.push(await screenshot(page, `${name}-${colorScheme}-${width}`));
   }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await go('light', 1280);
   return files;
 }

@@ -5,14 +5,14 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import { serveStatic } from '../../../main/control/static-files.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -151,9 +151,27 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
+const sessions = new WeakMap<Page, Promise<CDPSession>>();
+
+/**
+ * A PNG of the viewport, taken by Chromium with its faster PNG encoding (optimizeForSpeed: a larger
+ * file, the same picture). The e2e files take about a hundred: 0.15 CPU-s each this way, 0.2
+ * through page.screenshot (measured on the 2-core machine).
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: false });
+  let session = sessions.get(page);
+  if (!session) {
+    session = page.context().newCDPSession(page);
+    sessions.set(page, session);
+  }
+  const { data } = await (
+    await session
+  ).send('Page.captureScreenshot', {
+    format: 'png',
+    optimizeForSpeed: true,
+  });
+  await writeFile(file, Buffer.from(data, 'base64'));
   return file;
 }
