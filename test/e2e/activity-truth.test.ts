@@ -131,6 +131,9 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
 
     const bad = page.locator('.log-row', { hasText: 'fs__read_text_file' }).first();
     await bad.waitFor({ timeout: 15_000 });
+    // Like the echo row below: the row can show the call in flight ("pending") before the settle
+    // event arrives (seen on a loaded machine), so wait for the outcome, then check it.
+    await bad.locator('.outcome:not([data-outcome="pending"])').waitFor();
     assert.equal(await bad.locator('.outcome').getAttribute('data-outcome'), 'tool_error');
     assert.equal((await bad.locator('.outcome').textContent())?.toLowerCase(), 'tool error');
     const good = page.locator('.log-row', { hasText: 'everything__echo' }).first();
