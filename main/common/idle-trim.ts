@@ -1,27 +1,19 @@
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Quiet time (no garbage collection) after which the process counts as idle. */
 const QUIET_MS = 1000;
 /** Heap growth since the last trim that is worth giving back (a last-resort GC costs tens of ms). */
 const GROWTH_BYTES = 16 * 1024 * 1024;
-/**
- * A young generation this big is worth shrinking too: a burst (startup, a load run) grows it to the
- * 8 MiB cap (young-generation.ts), a trim takes it to a fraction of 1 MiB, and V8 keeps it grown.
- */
-const YOUNG_BYTES = 4 * 1024 * 1024;
 
 export interface IdleTrimDeps {
   /** Gives memory back: a full, compacting collection that also shrinks the young generation. */
   collect(): void;
   /** Resident bytes of the V8 heap now. */
   heapBytes(): number;
-  /** Resident bytes of its young generation now. */
-  youngBytes(): number;
   quietMs?: number;
   growthBytes?: number;
-  youngLimitBytes?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
 }
@@ -39,15 +31,13 @@ export interface IdleTrim {
  * half full). Only a memory-reducing collection (what V8 does on a low-memory notification) compacts
  * the old generation, returns its free pages and shrinks the young generation: RSS 128 -> 88 MiB.
  * V8's own memory reducer did not run within those 30 s, so this does it: after `quietMs` without
- * activity, when the heap grew by `growthBytes` since the last trim (always the first time) or the
- * young generation holds `youngLimitBytes` (startup and every burst leave it grown: about 7 MiB of
- * the idle RSS). Activity re-arms the wait, so nothing runs mid-burst, and an idle process has no
- * timer.
+ * activity, when the heap grew by `growthBytes` since the last trim (always the first time: startup
+ * leaves a full young generation behind). Activity re-arms the wait, so nothing runs mid-burst, and
+ * an idle process has no timer.
  */
 export function createIdleTrim(deps: IdleTrimDeps): IdleTrim {
   const quietMs = deps.quietMs ?? QUIET_MS;
   const growth = deps.growthBytes ?? GROWTH_BYTES;
-  const youngLimit = deps.youngLimitBytes ?? YOUNG_BYTES;
   const setTimer = deps.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms).unref());
   const clearTimer = deps.clearTimer ?? ((t: unknown) => clearTimeout(t as NodeJS.Timeout));
   /** Heap bytes right after the last trim; undefined before the first. */
@@ -64,9 +54,7 @@ export function createIdleTrim(deps: IdleTrimDeps): IdleTrim {
       arm();
       return;
     }
-    const worth =
-      baseline === undefined || deps.heapBytes() - baseline >= growth || deps.youngBytes() >= youngLimit;
-    if (!worth) return;
+    if (baseline !== undefined && deps.heapBytes() - baseline < growth) return;
     deps.collect();
     baseline = deps.heapBytes();
   };
@@ -128,8 +116,6 @@ export function trimWhenIdle(
   const trim = createIdleTrim({
     quietMs: options.quietMs,
     growthBytes: options.growthBytes,
-    youngBytes: () =>
-      getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.physical_space_size ?? 0,
     collect() {
       const before = heapBytes();
       collect();

@@ -10,17 +10,15 @@ const MiB = 1024 * 1024;
 /** An idle trim on a hand-driven timer and heap: `fire()` runs the pending timer, if any. */
 function harness(growthBytes = 16 * MiB) {
   let pending: (() => void) | undefined;
-  const state = { heap: 20 * MiB, young: 0.5 * MiB, collections: 0, cleared: 0 };
+  const state = { heap: 20 * MiB, collections: 0, cleared: 0 };
   const trim = createIdleTrim({
     quietMs: 1000,
     growthBytes,
     collect: () => {
       state.collections++;
       state.heap = 20 * MiB;
-      state.young = 0.5 * MiB;
     },
     heapBytes: () => state.heap,
-    youngBytes: () => state.young,
     setTimer: (fn) => (pending = fn),
     clearTimer: () => {
       state.cleared++;
@@ -70,22 +68,6 @@ test('idle trim: later only when the heap grew past the threshold since the last
   h.fire();
   assert.equal(h.state.collections, 1);
   h.state.heap += 10 * MiB; // 20 MiB above what the last trim left
-  h.trim.activity();
-  h.fire();
-  assert.equal(h.state.collections, 2);
-});
-
-test('idle trim: a young generation grown by a burst is shrunk at the next quiet period', () => {
-  const h = harness(16 * MiB);
-  h.trim.activity();
-  h.fire();
-  assert.equal(h.state.collections, 1);
-  h.state.young = 3 * MiB; // a few calls
-  h.trim.activity();
-  h.fire();
-  assert.equal(h.state.collections, 1, 'not worth a trim yet');
-  h.state.young = 8 * MiB; // grown to the cap (young-generation.ts), the heap itself much the same
-  h.state.heap += 2 * MiB;
   h.trim.activity();
   h.fire();
   assert.equal(h.state.collections, 2);
