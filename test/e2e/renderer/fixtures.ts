@@ -1,4 +1,5 @@
 /** Stub states for the renderer checks: what a running gateway would report. */
+import type { AppStatus } from '../../../preload/contract.js';
 import type { StubInit } from './stub-bridge.js';
 
 export function stubInit(overrides: Partial<StubInit> = {}): StubInit {
@@ -134,4 +135,15 @@ export function stubInit(overrides: Partial<StubInit> = {}): StubInit {
     activityCount: 0,
     ...overrides,
   };
+}
+
+/** A gateway with no public URL: its quick tunnel in `phase`, with `extra` (an error, a download). */
+export function notPublicInit(
+  phase: AppStatus['tunnel']['phase'],
+  extra: Partial<AppStatus['tunnel']> = {},
+): StubInit {
+  const init = stubInit();
+  init.status.gateway.connectorUrl = null;
+  init.status.tunnel = { mode: 'quick', phase, url: null, reachable: 'unknown', ...extra };
+  return init;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { buildRenderer, launchChromium, screenshot, serveFolder } from './browser.js';
-import { stubInit } from './fixtures.js';
+import { notPublicInit, stubInit } from './fixtures.js';
 import type { StubInit } from './stub-bridge.js';
 import { createStubPages, type StubPages } from './stub-page.js';
 
@@ -168,15 +168,9 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
   });
 
   it('Connect: download progress, keychain missing, gateway stopped', async () => {
-    const init = stubInit();
-    init.status.gateway.connectorUrl = null;
-    init.status.tunnel = {
-      mode: 'quick',
-      phase: 'starting',
-      url: null,
-      reachable: 'unknown',
+    const init = notPublicInit('starting', {
       download: { receivedBytes: 5_000_000, totalBytes: 20_000_000 },
-    };
+    });
     init.status.checklist = {
       gatewayRunning: true,
       tunnelReady: false,
@@ -217,16 +211,10 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
   });
 
   it('Connect: cloudflared missing offers "Download cloudflared" with a progress bar, then Go public', async () => {
-    const init = stubInit();
-    init.status.gateway.connectorUrl = null;
-    init.status.tunnel = {
-      mode: 'quick',
-      phase: 'failed',
-      url: null,
-      reachable: 'unknown',
+    const init = notPublicInit('failed', {
       error: 'cloudflared was not found (CLOUDFLARED_BIN, PATH, the data folder).',
       errorCode: 'binary-missing',
-    };
+    });
     init.status.checklist = {
       gatewayRunning: true,
       tunnelReady: false,
@@ -774,15 +762,9 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
   });
 
   it('Connect: a failed retry says why once; a gateway without a tunnel says Off; a note is not an error', async () => {
-    const init = stubInit();
-    init.status.gateway.connectorUrl = null;
-    init.status.tunnel = {
-      mode: 'quick',
-      phase: 'failed',
-      url: null,
-      reachable: 'unknown',
+    const init = notPublicInit('failed', {
       error: 'cloudflared exited: no network',
-    };
+    });
     const p = await open('connect', init);
     const { page } = p;
     await page.getByText('cloudflared exited: no network').waitFor();
@@ -807,11 +789,9 @@ describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_
     );
     await done(p);
 
-    const local = stubInit();
-    local.status.gateway.connectorUrl = null;
+    const local = notPublicInit('stopped');
     local.status.gateway.cannotGoPublic =
       'This gateway serves this computer only: it was started without a tunnel.';
-    local.status.tunnel = { mode: 'quick', phase: 'stopped', url: null, reachable: 'unknown' };
     const q = await open('connect', local);
     await q.page.getByText('Off: this gateway serves this computer only').waitFor();
     assert.equal(await q.page.getByText('Not public (tunnel stopped)').count(), 0);

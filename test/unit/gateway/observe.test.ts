@@ -31,37 +31,40 @@ function sink(log: string[]): ActivitySink & { events: Omit<ActivityEvent, 'id'>
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-test('observe: the request a call queues goes out before the call is shown in flight', async () => {
+/**
+ * A call that first awaits `awaits` times (none: it queues at once), then queues its request's write
+ * on a tick as node:http does: the write must come before the in-flight event, the end after both.
+ */
+async function assertWrittenBeforeBegin(awaits: number): Promise<void> {
   const log: string[] = [];
   let answer: (v: Record<string, unknown>) => void = () => {};
-  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, () => {
-    // node:http writes a request on the next tick; the activity log must not delay that write.
+  const queue = (): Promise<Record<string, unknown>> => {
     process.nextTick(() => log.push('request written'));
     return new Promise((r) => (answer = r));
-  });
+  };
+  const call = async (): Promise<Record<string, unknown>> => {
+    for (let i = 0; i < awaits; i++) await Promise.resolve();
+    return queue();
+  };
+  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, () =>
+    awaits === 0 ? queue() : call(),
+  );
   await turn();
   assert.deepEqual(log, ['request written', 'begin']);
   answer({ content: [] });
   (await outcome).finish(20);
   assert.deepEqual(log, ['request written', 'begin', 'end ok']);
+}
+
+test('observe: the request a call queues goes out before the call is shown in flight', async () => {
+  // node:http writes a request on the next tick; the activity log must not delay that write.
+  await assertWrittenBeforeBegin(0);
 });
 
 test('observe: the in-flight event waits for a request the call queues only after awaiting (the upstream Authorization lookup)', async () => {
-  const log: string[] = [];
-  let answer: (v: Record<string, unknown>) => void = () => {};
-  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, async () => {
-    // An HTTP upstream's call awaits its Authorization header (remote-fetch.ts) before node:http
-    // queues the write on a tick: that tick comes after any tick queued when the call began.
-    await Promise.resolve();
-    await Promise.resolve();
-    process.nextTick(() => log.push('request written'));
-    return new Promise((r) => (answer = r));
-  });
-  await turn();
-  assert.deepEqual(log, ['request written', 'begin']);
-  answer({ content: [] });
-  (await outcome).finish(20);
-  assert.deepEqual(log, ['request written', 'begin', 'end ok']);
+  // An HTTP upstream's call awaits its Authorization header (remote-fetch.ts) before node:http
+  // queues the write on a tick: that tick comes after any tick queued when the call began.
+  await assertWrittenBeforeBegin(2);
 });
 
 test('observe: a call answered before its in-flight event was due is recorded once, with no in-flight event', async () => {
