@@ -35,10 +35,22 @@ export async function readJsonFile<T>(
 /** Writes atomically with mode 0600; callers serialize writes through `createSerialWriter`. */
 export function createSerialWriter(path: string, snapshot: () => unknown) {
   let chain: Promise<void> = Promise.resolve();
+  /** A queued write that has not taken its snapshot yet: it will write the state as it is by then. */
+  let waiting: Promise<void> | undefined;
   return {
-    /** Queues a write of the current snapshot; resolves when it is on disk. */
+    /**
+     * Queues a write of the current snapshot; resolves when it is on disk. Saves made while a write
+     * waits its turn share it, so a caller saving in a loop (a client listing tools over and over)
+     * queues one write at a time, not one per save.
+     */
     save(): Promise<void> {
-      const next = chain.then(() => writeFileAtomic(path, `${JSON.stringify(snapshot(), null, 2)}\n`));
+      if (waiting !== undefined) return waiting;
+      const next = chain.then(() => {
+        // From here on this write holds what it writes: a later change needs a write of its own.
+        waiting = undefined;
+        return writeFileAtomic(path, `${JSON.stringify(snapshot(), null, 2)}\n`);
+      });
+      waiting = next;
       chain = next.catch(() => undefined);
       return next;
     },

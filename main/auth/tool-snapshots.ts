@@ -105,17 +105,12 @@ export async function createToolSnapshotStore(deps: {
       ([, s]) => typeof s?.listedAt === 'number' && s.tools && typeof s.tools === 'object',
     ),
   );
-  /** A write is queued that has not taken the snapshots yet: it will write the latest ones. */
-  let queued = false;
-  const writer = createSerialWriter(path, (): SnapshotsFile => {
-    // From here on this write holds what it writes: a later change needs a write of its own.
-    queued = false;
-    return { version: 1, grants: Object.fromEntries(snapshots) };
-  });
-  /** A client that lists in a loop queues one write at a time, not one per tools/list. */
+  // A client that lists in a loop queues one write at a time, not one per tools/list (json-file.ts).
+  const writer = createSerialWriter(path, (): SnapshotsFile => ({
+    version: 1,
+    grants: Object.fromEntries(snapshots),
+  }));
   const save = (): void => {
-    if (queued) return;
-    queued = true;
     writer.save().catch((err: unknown) => deps.warn?.(`${path}: ${(err as Error).message}`));
   };
 
