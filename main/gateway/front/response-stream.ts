@@ -10,8 +10,12 @@ export const SSE_HEADERS = {
   Connection: 'keep-alive',
 };
 
+/** What comes before and after a message's JSON in its SSE event (one data line: JSON has no newline). */
+const SSE_HEAD = 'event: message\ndata: ';
+const SSE_TAIL = '\n\n';
+
 export function sseEvent(data: string, id?: number): string {
-  return `${id === undefined ? '' : `id: ${id}\n`}event: message\ndata: ${data}\n\n`;
+  return `${id === undefined ? '' : `id: ${id}\n`}${SSE_HEAD}${data}${SSE_TAIL}`;
 }
 
 /**
@@ -110,7 +114,7 @@ export function createResponseStream(
       if (sse) {
         const [first, ...rest] = chunks;
         if (rest.length === 0 && typeof first === 'string') res.end(sseEvent(first));
-        else endWith(res, ['event: message\ndata: ', ...chunks, '\n\n']);
+        else endWith(res, [SSE_HEAD, ...chunks, SSE_TAIL]);
       } else {
         res.writeHead(status, {
           'Content-Type': 'application/json',
