@@ -74,7 +74,11 @@ const out = units.map((u, i) => {
     file,
     [
       `// ${ordered.length} test files in one process (scripts/test-plan.mjs), about ${Math.round(u.seconds)} s.`,
-      "import { describe } from 'node:test';",
+      "import { after, describe } from 'node:test';",
+      // What the files of this process share (one Chromium: test/e2e/renderer/browser.ts) is put
+      // here to be torn down once, after the last file.
+      "const teardown = (globalThis[Symbol.for('tunnelgate.test.teardown')] = []);",
+      'after(() => Promise.all(teardown.map((down) => down())));',
       'const files = [',
       ...ordered.map((f) => `  ${JSON.stringify([f.path, pathToFileURL(f.abs).href])},`),
       '];',

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createTunnelgate, type Tunnelgate } from '../../main/bootstrap.js';
 import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
-import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from './renderer/browser.js';
+import { ROOT, buildRenderer, collectErrors, openContext, screenshot } from './renderer/browser.js';
 import { shots } from './harness.js';
 import { startAuthorization, type StartedAuthorization } from './oauth-client.js';
 
@@ -34,7 +34,7 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
   let dir: string;
   let tg: Tunnelgate;
   let listener: ControlHttpListener;
-  let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   let errors: string[];
   let origin: string;
@@ -76,14 +76,14 @@ describe('headless dashboard against a real gateway', { timeout: 300_000 }, () =
       staticDir: built.dir,
     });
     ({ dashboardUrl } = await listener.listen(0));
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+    context = await openContext({ viewport: { width: 1280, height: 820 } });
+    page = await context.newPage();
     errors = collectErrors(page);
   });
 
   after(async () => {
     await mcp?.close().catch(() => {});
-    await browser?.close();
+    await context?.close();
     await listener?.close();
     await tg?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
 import type { ChatGptStandIn } from '../fixtures/chatgpt/chatgpt-client.js';
@@ -21,12 +21,12 @@ import {
 import { pkg, ROOT, shots } from './harness.js';
 
 const SCRIPTED = join(ROOT, 'test/fixtures/upstream/scripted-stdio-server.mjs');
-import { buildRenderer, collectErrors, launchChromium, screenshot } from './renderer/browser.js';
+import { buildRenderer, collectErrors, openContext, screenshot } from './renderer/browser.js';
 
 describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 300_000 }, () => {
   let g: PublicGateway;
   let listener: ControlHttpListener;
-  let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   let errors: string[];
   let chatgpt: ChatGptStandIn;
@@ -63,14 +63,14 @@ describe('doctor, tool warnings and the drift banner in Chromium', { timeout: 30
       staticDir: built.dir,
     });
     const { dashboardUrl } = await listener.listen(0);
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    context = await openContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
     errors = collectErrors(page);
     await page.goto(dashboardUrl);
     await page.getByTestId('connector-url').waitFor();
   });
   after(async () => {
-    await browser?.close().catch(() => undefined);
+    await context?.close().catch(() => undefined);
     await listener?.close();
     await g?.close();
   });

@@ -7,12 +7,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../../main/bootstrap.js';
 import { generateControlToken } from '../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../main/control/http-listener.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
-import { ROOT, buildRenderer, collectErrors, launchChromium, screenshot } from './renderer/browser.js';
+import {
+  ROOT,
+  SCREENSHOTS_ON,
+  buildRenderer,
+  collectErrors,
+  openContext,
+  screenshot,
+} from './renderer/browser.js';
 
 export { ROOT };
 
@@ -33,7 +40,7 @@ export interface Harness {
   /** http://127.0.0.1:PORT (the gateway's MCP listener). */
   origin: string;
   dashboardUrl: string;
-  browser: Browser;
+  /** In a browser context of its own (renderer/browser.ts openContext). */
   page: Page;
   errors: string[];
   logs: string[];
@@ -70,20 +77,19 @@ export async function startHarness(
     staticDir: built.dir,
   });
   const { dashboardUrl } = await listener.listen(0);
-  const browser = await launchChromium();
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const context = await openContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
   const errors = collectErrors(page);
   return {
     dir,
     tg,
     origin: `http://127.0.0.1:${port}`,
     dashboardUrl,
-    browser,
     page,
     errors,
     logs,
     async close() {
-      await browser.close().catch(() => undefined);
+      await context.close().catch(() => undefined);
       await listener.close();
       await tg.stop();
       await rm(dir, { recursive: true, force: true });
@@ -93,11 +99,12 @@ export async function startHarness(
 
 /**
  * Screenshots of the current state: light and dark, 1280x800 and 420x800 (the narrow window), or
- * only the `widths` given. Leaves the page light at 1280x800.
+ * only the `widths` given. Leaves the page light at 1280x800. Only when screenshots are on
+ * (SCREENSHOTS_ON); otherwise nothing, and the page is left as it is.
  * Files: test-output/screenshots/<name>-<scheme>-<width>.png.
  */
-export async function shots(page: Page, name: string, widths = [1280, 420]): Promise<string[]> {
-  const files: string[] = [];
+export async function shots(page: Page, name: string, widths = [1280, 420]): Promise<void> {
+  if (!SCREENSHOTS_ON) return;
   // Light at each width, then dark at each width going back: one relayout per change of width or
   // scheme (each costs about as much as a picture).
   const order = [
@@ -116,8 +123,7 @@ export async function shots(page: Page, name: string, widths = [1280, 420]): Pro
     await go(colorScheme, width);
     // Two frames: layout and paint settle after the change before the picture is taken.
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
-    files.push(await screenshot(page, `${name}-${colorScheme}-${width}`));
+    await screenshot(page, `${name}-${colorScheme}-${width}`);
   }
   await go('light', 1280);
-  return files;
 }

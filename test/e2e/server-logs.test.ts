@@ -12,7 +12,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
 import { pkg, shots, startHarness, type Harness } from './harness.js';
-import { screenshot } from './renderer/browser.js';
+import { SCREENSHOTS_ON, screenshot } from './renderer/browser.js';
 
 const CRASHY = resolve(import.meta.dirname, '../fixtures/upstream/crashing-stdio-server.mjs');
 const TOKEN = 'sk-e2e-5f4e3d2c1b0a';
@@ -152,16 +152,18 @@ describe(
       await page.locator('[data-server="everything"]').getByRole('log').waitFor();
       await shots(page, 'e2e-servers-logs');
       // The crash tail itself, scrolled into view in the narrow window too.
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        for (const width of [1280, 420]) {
-          await page.setViewportSize({ width, height: 800 });
-          await card.getByTestId('crash-tail').evaluate((el) => el.scrollIntoView({ block: 'center' }));
-          await screenshot(page, `e2e-servers-crash-${colorScheme}-${width}`);
+      if (SCREENSHOTS_ON) {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme });
+          for (const width of [1280, 420]) {
+            await page.setViewportSize({ width, height: 800 });
+            await card.getByTestId('crash-tail').evaluate((el) => el.scrollIntoView({ block: 'center' }));
+            await screenshot(page, `e2e-servers-crash-${colorScheme}-${width}`);
+          }
         }
+        await page.emulateMedia({ colorScheme: 'light' });
+        await page.setViewportSize({ width: 1280, height: 800 });
       }
-      await page.emulateMedia({ colorScheme: 'light' });
-      await page.setViewportSize({ width: 1280, height: 800 });
     });
 
     it('names the client on each line of a per-client server (one process per client)', async () => {

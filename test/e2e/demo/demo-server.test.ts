@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Browser } from 'playwright-core';
 import {
   DEMO_WIDGET_SKYBRIDGE_URI,
   DEMO_WIDGET_URI,
@@ -11,7 +10,7 @@ import {
   SKYBRIDGE_MIME_TYPE,
   demoBuiltin,
 } from '../../../main/gateway/demo/demo-server.js';
-import { launchChromium } from '../renderer/browser.js';
+import { openContext } from '../renderer/browser.js';
 
 describe('built-in demo server', () => {
   let client: Client;
@@ -83,9 +82,9 @@ window.addEventListener('message', (e) => {
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     t.after(() => server.close());
-    const browser: Browser = await launchChromium();
-    t.after(() => browser.close());
-    const page = await browser.newPage();
+    const context = await openContext();
+    t.after(() => context.close());
+    const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -12,12 +12,26 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type CDPSession,
+  type Page,
+} from 'playwright-core';
 import { serveStatic } from '../../../main/control/static-files.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
+/**
+ * Whether the Chromium tests take their screenshots: only when asked (TUNNELGATE_SCREENSHOTS=1, as
+ * `npm run test:screenshots` does). They are for a person to look at, no assertion reads them, and
+ * they were a tenth of these files' CPU in every `npm test` (about a hundred pictures, each with a
+ * relayout for its width or colour scheme).
+ */
+export const SCREENSHOTS_ON = process.env.TUNNELGATE_SCREENSHOTS === '1';
 
 /**
  * Which React the bundle holds. 'production' is what `npm run build` ships (scripts/test.sh exports
@@ -126,19 +140,78 @@ async function bundleStub(): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
+const LAUNCH_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+/** A Chromium of its own, closed by the caller (the benches; the tests share one: openContext). */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-    timeout: 60_000,
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_FLAGS, timeout: 60_000 });
+}
+
+/**
+ * Where a group of test files in one process (scripts/test-plan.mjs) collects what is torn down once
+ * all of them are done.
+ */
+const TEARDOWN = Symbol.for('tunnelgate.test.teardown');
+let shared: Promise<Browser> | undefined;
+let contexts = 0;
+
+/**
+ * A fresh BrowserContext (its own cookies, storage, permissions and pages: nothing carries over from
+ * another file) in the one Chromium of this test process. Launching Chromium costs about 1.5 s and
+ * 1.7 CPU-s on the 2-core machine (measured), so the files of a group share it: launched on first
+ * use, closed with the group's teardown once every file is done. A process without that teardown (a
+ * file run with plain `node --test`) closes it when its last context closes. The caller closes the
+ * context. Should the process end any other way, Playwright kills the browsers it launched on exit
+ * (test/e2e/renderer/shared-browser.test.ts checks both).
+ */
+export async function openContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  contexts += 1;
+  try {
+    const context = await (await sharedChromium()).newContext(options);
+    context.once('close', release);
+    return context;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function sharedChromium(): Promise<Browser> {
+  if (!shared) {
+    const launched = (shared = launchChromium());
+    launched.then(
+      (browser) => {
+        // A crashed or closed browser is not handed out again.
+        browser.once('disconnected', () => {
+          if (shared === launched) shared = undefined;
+        });
+        const teardown = (globalThis as Record<symbol, unknown>)[TEARDOWN];
+        if (Array.isArray(teardown)) teardown.push(() => closeShared(launched));
+      },
+      () => {
+        if (shared === launched) shared = undefined;
+      },
+    );
+  }
+  return shared;
+}
+
+function release(): void {
+  contexts -= 1;
+  const teardown = (globalThis as Record<symbol, unknown>)[TEARDOWN];
+  if (contexts === 0 && !Array.isArray(teardown) && shared) void closeShared(shared);
+}
+
+async function closeShared(launched: Promise<Browser>): Promise<void> {
+  if (shared === launched) shared = undefined;
+  await (await launched).close().catch(() => undefined);
 }
 
 /** Every uncaught page error and console error, as text; a test asserts this stays empty. */
@@ -154,11 +227,13 @@ export function collectErrors(page: Page): string[] {
 const sessions = new WeakMap<Page, Promise<CDPSession>>();
 
 /**
- * A PNG of the viewport, taken by Chromium with its faster PNG encoding (optimizeForSpeed: a larger
- * file, the same picture). The e2e files take about a hundred: 0.15 CPU-s each this way, 0.2
- * through page.screenshot (measured on the 2-core machine).
+ * A PNG of the viewport when screenshots are on (SCREENSHOTS_ON; otherwise nothing), taken by
+ * Chromium with its faster PNG encoding (optimizeForSpeed: a larger file, the same picture). The
+ * e2e files take about a hundred: 0.15 CPU-s each this way, 0.2 through page.screenshot (measured
+ * on the 2-core machine).
  */
-export async function screenshot(page: Page, name: string): Promise<string> {
+export async function screenshot(page: Page, name: string): Promise<string | undefined> {
+  if (!SCREENSHOTS_ON) return undefined;
   await mkdir(SCREENSHOTS, { recursive: true });
   const file = join(SCREENSHOTS, `${name}.png`);
   let session = sessions.get(page);

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createControlService, type ControlService } from '../../../main/control/control-service.js';
 import { generateControlToken } from '../../../main/control/http-guard.js';
 import { createControlHttpListener, type ControlHttpListener } from '../../../main/control/http-listener.js';
 import { createFakes, type Fakes } from '../../unit/control/fakes.js';
-import { ROOT, collectErrors, launchChromium } from './browser.js';
+import { ROOT, collectErrors, openContext } from './browser.js';
 
 type Win = {
   bridge: Record<string, (...a: unknown[]) => Promise<unknown>> &
@@ -27,7 +27,7 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
   let fakes: Fakes;
   let service: ControlService;
   let listener: ControlHttpListener;
-  let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
   let errors: string[];
   let port: number;
@@ -62,14 +62,14 @@ describe('HTTP bridge in Chromium against the dashboard listener', { timeout: 12
     service = createControlService(fakes.deps);
     listener = createControlHttpListener({ service, token, staticDir: dir });
     ({ port } = await listener.listen(0));
-    browser = await launchChromium();
-    page = await browser.newPage();
+    context = await openContext();
+    page = await context.newPage();
     errors = collectErrors(page);
     await page.goto(`http://127.0.0.1:${port}/?token=${token}`);
     await page.waitForFunction(() => (globalThis as unknown as Win).connection?.includes(true));
   });
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await listener?.close();
     service?.close();
     if (dir) await rm(dir, { recursive: true, force: true });

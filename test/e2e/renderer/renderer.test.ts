@@ -4,25 +4,26 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { buildRenderer, launchChromium, screenshot, serveFolder } from './browser.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { buildRenderer, openContext, screenshot, serveFolder } from './browser.js';
 import { notPublicInit, stubInit } from './fixtures.js';
 import type { StubInit } from './stub-bridge.js';
 import { createStubPages, type StubPages } from './stub-page.js';
 
 describe('renderer pages (built bundle, stub bridge, Chromium)', { timeout: 240_000 }, () => {
-  let browser: Browser;
+  let context: BrowserContext;
   let server: Awaited<ReturnType<typeof serveFolder>>;
   let pages: StubPages;
 
   before(async () => {
     const built = await buildRenderer();
     server = await serveFolder(built.dir);
-    browser = await launchChromium();
-    pages = createStubPages(browser, { url: server.url, viewport: { width: 1280, height: 820 } });
+    const viewport = { width: 1280, height: 820 };
+    context = await openContext({ viewport });
+    pages = createStubPages(context, { url: server.url, viewport });
   });
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await server?.close();
   });
 

@@ -5,7 +5,7 @@
  * document of its own still gives each check a fresh app, a fresh stub and no state carried over:
  * the permissions, dialog handlers, colour scheme and viewport a check set are reset too.
  */
-import type { Browser, Disposable, Page, Response } from 'playwright-core';
+import type { BrowserContext, Disposable, Page, Response } from 'playwright-core';
 import { stubBridgeScript } from './browser.js';
 import type { StubInit } from './stub-bridge.js';
 
@@ -24,12 +24,12 @@ export interface OpenedStubPage {
   response: Response | null;
 }
 
-/** Closing the browser closes the page. */
+/** Closing the context closes the page. */
 export interface StubPages {
   open(route: string, init: StubInit, colorScheme?: 'light' | 'dark'): Promise<OpenedStubPage>;
 }
 
-export function createStubPages(browser: Browser, options: StubPageOptions): StubPages {
+export function createStubPages(context: BrowserContext, options: StubPageOptions): StubPages {
   let page: Page | undefined;
   let script: Disposable | undefined;
   let errors: string[] = [];
@@ -38,7 +38,7 @@ export function createStubPages(browser: Browser, options: StubPageOptions): Stu
 
   async function ready(): Promise<Page> {
     if (page) return page;
-    page = await browser.newPage({ viewport: options.viewport });
+    page = await context.newPage();
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
     page.on('console', (msg) => {
       if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);

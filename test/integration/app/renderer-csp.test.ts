@@ -8,17 +8,16 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { createRendererHandler } from '../../../main/app/renderer-protocol.js';
 import { RENDERER_CSP } from '../../../main/app/window-options.js';
-import { buildRenderer, launchChromium, ROOT } from '../../e2e/renderer/browser.js';
+import { buildRenderer, openContext, screenshot } from '../../e2e/renderer/browser.js';
 import { stubInit } from '../../e2e/renderer/fixtures.js';
 import { createStubPages, type StubPages } from '../../e2e/renderer/stub-page.js';
 
 describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
-  let browser: Browser;
+  let context: BrowserContext;
   let server: Server;
   let base = '';
   let pages: StubPages;
@@ -36,15 +35,16 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await launchChromium();
-    pages = createStubPages(browser, {
+    const viewport = { width: 1200, height: 800 };
+    context = await openContext({ viewport });
+    pages = createStubPages(context, {
       url: `${base}/index.html`,
-      viewport: { width: 1200, height: 800 },
+      viewport,
       prelude: `window.__violations = []; document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`,
     });
   });
   after(async () => {
-    await browser?.close();
+    await context?.close();
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
 
@@ -67,7 +67,7 @@ describe('renderer under the app CSP (Chromium)', { timeout: 240_000 }, () => {
       assert.deepEqual(violations, []);
       assert.deepEqual(errors, []);
       assert.ok(((await page.textContent('body')) ?? '').trim().length > 0);
-      await page.screenshot({ path: join(ROOT, 'test-output', 'screenshots', `app-csp-${route}.png`) });
+      await screenshot(page, `app-csp-${route}`);
     });
   }
 
