@@ -7,8 +7,10 @@
  * floor (also as the median of per-round differences, steadier on a loaded machine) and the middle
  * process's CPU per call. Everything on 127.0.0.1, bounded in time.
  *
- * Options: --rounds N, --block N (calls per path per round); --json adds the bench's JSON-answering
- * upstream with a floor of its own; --spin 100,200 adds floors that burn that many µs per request;
+ * Options: --rounds N, --block N (calls per path per round); --concurrency N runs each block's calls
+ * N at a time and prints calls/s (and its ratio to the floor's, per round) beside the CPU per call,
+ * the c=16 throughput question; --profile DIR has each gateway write a CPU profile there (node
+ * --cpu-prof) when it ends; --json adds the bench's JSON-answering upstream with a floor of its own; --spin 100,200 adds floors that burn that many µs per request;
  * --no-upstream-timer runs server-everything with @hono/node-server's one setTimeout (below) made a
  * setImmediate, a diagnostic only.
  *
@@ -48,6 +50,8 @@ function flag(name: string): boolean {
 }
 const ROUNDS = Number(option('rounds') ?? 20);
 const BLOCK = Number(option('block') ?? 40);
+const CONCURRENCY = Number(option('concurrency') ?? 1);
+const PROFILE = option('profile');
 const SPIN = (option('spin') ?? '').split(',').filter(Boolean);
 const JSON_UP = flag('json');
 const NO_TIMER = flag('no-upstream-timer');
@@ -214,6 +218,9 @@ async function main(): Promise<void> {
         `gateway ${i}`,
         node,
         [
+          ...(PROFILE
+            ? ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE), '--cpu-prof-name', `gateway-${i}.cpuprofile`]
+            : []),
           clis.get(g.root)!,
           'serve',
           '--config',
@@ -265,18 +272,32 @@ async function main(): Promise<void> {
     const load0 = loadAverage();
     const samples = new Map(paths.map((p) => [p.key, [] as number[]]));
     const roundMedians = new Map(paths.map((p) => [p.key, [] as number[]]));
+    const rates = new Map(paths.map((p) => [p.key, [] as number[]]));
     const cpu = new Map(paths.map((p) => [p.key, 0]));
+    /** The middle's CPU per call in each round's block: the median and spread over rounds. */
+    const cpuRounds = new Map(paths.map((p) => [p.key, [] as number[]]));
     for (let r = 0; r < ROUNDS; r++) {
       const k = r % paths.length;
       for (const p of [...paths.slice(k), ...paths.slice(0, k)]) {
         const s: number[] = [];
         const c0 = p.pid === undefined ? 0 : cpuMs(p.pid);
-        for (let n = 0; n < BLOCK; n++) {
-          const t = performance.now();
-          await p.call();
-          s.push(performance.now() - t);
+        const t0 = performance.now();
+        let left = BLOCK;
+        const worker = async (): Promise<void> => {
+          while (left > 0) {
+            left--;
+            const t = performance.now();
+            await p.call();
+            s.push(performance.now() - t);
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+        rates.get(p.key)!.push((BLOCK * 1000) / (performance.now() - t0));
+        if (p.pid !== undefined) {
+          const used = cpuMs(p.pid) - c0;
+          cpu.set(p.key, cpu.get(p.key)! + used);
+          cpuRounds.get(p.key)!.push(used / BLOCK);
         }
-        if (p.pid !== undefined) cpu.set(p.key, cpu.get(p.key)! + cpuMs(p.pid) - c0);
         samples.get(p.key)!.push(...s);
         roundMedians.get(p.key)!.push(
           quantile(
@@ -291,15 +312,37 @@ async function main(): Promise<void> {
         [...samples.get(key)!].sort((a, b) => a - b),
         0.5,
       );
-    console.log(`load ${load0} -> ${loadAverage()}; ${ROUNDS} rounds of ${BLOCK} calls per path`);
+    console.log(
+      `load ${load0} -> ${loadAverage()}; ${ROUNDS} rounds of ${BLOCK} calls per path, ${CONCURRENCY} at a time`,
+    );
     for (const p of paths) {
       const rounds = roundMedians.get(p.key)!;
       const diffs = rounds.map((m, i) => m - roundMedians.get(p.floor)![i]!).sort((a, b) => a - b);
       const f = (n: number): string => n.toFixed(3);
+      const perRound = [...cpuRounds.get(p.key)!].sort((a, b) => a - b);
+      const cpuText =
+        p.pid === undefined
+          ? ''
+          : `  CPU ${f(cpu.get(p.key)! / (ROUNDS * BLOCK))} ms/call (rounds: median ${f(quantile(perRound, 0.5))}, ` +
+            `${f(quantile(perRound, 0.1))}-${f(quantile(perRound, 0.9))})`;
+      if (CONCURRENCY > 1) {
+        // Calls/s per round, and its ratio to the floor's in the same round (the load drifts between rounds).
+        const own = rates.get(p.key)!;
+        const ratios = own.map((v, i) => v / rates.get(p.floor)![i]!).sort((a, b) => a - b);
+        const rate = quantile(
+          [...own].sort((a, b) => a - b),
+          0.5,
+        );
+        console.log(
+          `${p.key.padEnd(12)} ${rate.toFixed(0)} calls/s  vs floor ${f(quantile(ratios, 0.5))}x ` +
+            `(rounds ${f(quantile(ratios, 0.1))}-${f(quantile(ratios, 0.9))})  p50 ${f(p50(p.key))} ms${cpuText}`,
+        );
+        continue;
+      }
       console.log(
         `${p.key.padEnd(12)} p50 ${f(p50(p.key))} ms  vs direct ${f(p50(p.key) - p50(p.direct))}  ` +
           `vs floor ${f(p50(p.key) - p50(p.floor))} (rounds: ${f(quantile(diffs, 0.5))})` +
-          (p.pid === undefined ? '' : `  CPU ${f(cpu.get(p.key)! / (ROUNDS * BLOCK))} ms/call`),
+          cpuText,
       );
     }
   } finally {
