@@ -9,6 +9,20 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = process.env.TUNNELGATE_TEST_DIST;
 const CLI_ARGS = DIST ? [join(DIST, 'main/cli.js')] : ['--import', 'tsx', join(ROOT, 'main/cli.ts')];
 
+/**
+ * Node arguments that run a plain-JavaScript child (`args`: its script or `-e` code, then its own)
+ * that imports the product through test/helpers/main-module.mjs or mainFile: as is over dist/, or
+ * through tsx when the run has no dist/.
+ */
+export function nodeArgs(...args: string[]): string[] {
+  return DIST ? args : ['--import', 'tsx', ...args];
+}
+
+/** The file of main/<path> such a child imports: the compiled .js in dist/, or the .ts source. */
+export function mainFile(path: string): string {
+  return DIST ? join(DIST, 'main', `${path}.js`) : join(ROOT, 'main', `${path}.ts`);
+}
+
 /** A throw-away home: config folder, data folder and $HOME all under one temp dir. */
 export interface Sandbox {
   dir: string;

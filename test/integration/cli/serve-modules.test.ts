@@ -4,13 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+import { pathToFileURL } from 'node:url';
+import { mainFile, nodeArgs, ROOT } from '../../helpers/cli-harness.js';
 
 /**
  * Every module a fresh Node loads for `import(entries)`, recorded by a module-loader hook (the hooks
- * run on their own thread, so they append to a file).
+ * run on their own thread, so they append to a file). The entries are main/ paths, loaded as a
+ * CLI child loads them (mainFile: the compiled tree, or the sources through tsx).
  */
 function modulesLoadedBy(entries: string[]): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'tg-modules-'));
@@ -29,8 +29,8 @@ function modulesLoadedBy(entries: string[]): string[] {
     const script = `
       const { register } = await import('node:module');
       register(${JSON.stringify(pathToFileURL(hooks).href)});
-      for (const e of ${JSON.stringify(entries.map((e) => pathToFileURL(join(root, e)).href))}) await import(e);`;
-    execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root });
+      for (const e of ${JSON.stringify(entries.map((e) => pathToFileURL(mainFile(e)).href))}) await import(e);`;
+    execFileSync(process.execPath, nodeArgs('--input-type=module', '-e', script), { cwd: ROOT });
     return readFileSync(list, 'utf8').split('\n').filter(Boolean);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -40,16 +40,13 @@ function modulesLoadedBy(entries: string[]): string[] {
 // Issue 16: `serve` with three upstreams held 94 MiB; each of these costs several MB once loaded and
 // is needed only in some setups, so it is imported where it is used.
 test("serve's modules leave the SDK's schemas, the OAuth client, jose and the demo server unloaded", () => {
-  const loaded = modulesLoadedBy(['main/cli/serve-command.ts', 'main/app/app-controller.ts']);
-  assert.ok(
-    loaded.some((u) => u.endsWith('/main/bootstrap.ts')),
-    'the gateway itself is loaded',
-  );
+  const loaded = modulesLoadedBy(['cli/serve-command', 'app/app-controller']);
+  assert.ok(loaded.includes(pathToFileURL(mainFile('bootstrap')).href), 'the gateway itself is loaded');
   const lazy = [
     ['the SDK protocol schemas', '/@modelcontextprotocol/sdk/dist/esm/types.js'],
     ['the SDK OAuth client', '/@modelcontextprotocol/sdk/dist/esm/client/auth.js'],
     ['the SDK server (demo)', '/@modelcontextprotocol/sdk/dist/esm/server/mcp.js'],
-    ['the demo server', '/main/gateway/demo/demo-server.ts'],
+    ['the demo server', pathToFileURL(mainFile('gateway/demo/demo-server')).href],
     ['jose', '/node_modules/jose/'],
   ];
   for (const [what, path] of lazy)

@@ -39,42 +39,78 @@ interface Seen {
   toggles: string[];
 }
 
+interface PythonClient {
+  /** Does one run (a session in `mode`, `oauth` or not); `onLine` sees each stdout line meanwhile. */
+  run(
+    ask: { url: string; mode: string; oauth?: boolean },
+    onLine?: (line: string, stdin: NodeJS.WritableStream) => void,
+  ): Promise<Seen>;
+  close(): Promise<void>;
+}
+
 /**
- * Runs the Python client to its end. `onLine` sees each stdout line as it comes (the OAuth run
- * answers `AUTHORIZE <url>` on stdin). The SDK is missing? The test fails and says how to get it:
- * .ci/run installs it, so a skip would only hide a broken install.
+ * Starts the Python client in --runs mode: one interpreter for every run of this file (importing the
+ * SDK costs each Python start about 1.5 CPU-s), each run its own HTTP client, session and OAuth
+ * storage. The OAuth run answers `AUTHORIZE <url>` on stdin. The SDK is missing? The test fails and
+ * says how to get it: .ci/run installs it, so a skip would only hide a broken install.
  */
-async function runPython(
-  args: string[],
-  onLine?: (line: string, stdin: NodeJS.WritableStream) => void,
-): Promise<Seen> {
+function startPython(): PythonClient {
   if (!existsSync(PYTHON))
     assert.fail(
       `The MCP Python SDK is not installed (no ${PYTHON}). Run "bash scripts/install-python-sdk.sh" ` +
         '(needs python3 with venv and pip; .ci/run does it).',
     );
-  const child = spawn(PYTHON, ['-W', 'ignore::DeprecationWarning', SCRIPT, ...args], {
+  const child = spawn(PYTHON, ['-W', 'ignore::DeprecationWarning', SCRIPT, '--runs'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
   let pending = '';
+  let onLine: ((line: string) => void) | undefined;
   child.stdout.setEncoding('utf8').on('data', (d: string) => {
     out += d;
     pending += d;
     for (let i = pending.indexOf('\n'); i >= 0; i = pending.indexOf('\n')) {
-      onLine?.(pending.slice(0, i), child.stdin);
+      onLine?.(pending.slice(0, i));
       pending = pending.slice(i + 1);
     }
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  clearTimeout(timer);
-  const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-  assert.ok(code === 0 && line, `the Python client exited ${code}\nstdout:\n${out}\nstderr:\n${err}`);
-  return JSON.parse(line.slice('RESULT '.length)) as Seen;
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const failure = (why: string): Error =>
+    new Error(`the Python client ${why}\nstdout:\n${out}\nstderr:\n${err}`);
+  return {
+    run(ask, watch) {
+      return new Promise<Seen>((resolve, reject) => {
+        const timer = setTimeout(() => reject(failure('gave no result within 90 s')), 90_000);
+        const settle = (): void => {
+          clearTimeout(timer);
+          onLine = undefined;
+        };
+        onLine = (line) => {
+          if (line.startsWith('RESULT ')) {
+            settle();
+            resolve(JSON.parse(line.slice('RESULT '.length)) as Seen);
+          } else if (line.startsWith('ERROR ')) {
+            settle();
+            reject(failure(`failed: ${JSON.parse(line.slice('ERROR '.length)) as string}`));
+          } else watch?.(line, child.stdin);
+        };
+        void exited.then((code) => {
+          settle();
+          reject(failure(`exited ${code}`));
+        });
+        child.stdin.write(`${JSON.stringify(ask)}\n`);
+      });
+    },
+    async close() {
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** What every run must have seen, whichever era and authentication. */
@@ -108,8 +144,11 @@ describe('the official MCP Python SDK against tunnelgate serve', { timeout: 240_
   let local: string;
   let origin: string;
   let control: ControlClient;
+  let python: PythonClient | undefined;
 
   before(async () => {
+    // The interpreter loads the SDK while the gateway starts.
+    python = startPython();
     sandbox = await makeSandbox();
     const config = join(sandbox.dir, 'config.json');
     await writeFile(
@@ -144,6 +183,7 @@ describe('the official MCP Python SDK against tunnelgate serve', { timeout: 240_
     );
   });
   after(async () => {
+    await python?.close();
     if (cli) {
       cli.child.kill('SIGTERM');
       await cli.exited;
@@ -153,11 +193,11 @@ describe('the official MCP Python SDK against tunnelgate serve', { timeout: 240_
   });
 
   test('session era (initialize, 2025-11-25): tools, progress, resource, prompt and a log message', async () => {
-    assertFullSession(await runPython(['--url', local, '--mode', 'legacy']), '2025-11-25');
+    assertFullSession(await python!.run({ url: local, mode: 'legacy' }), '2025-11-25');
   });
 
   test('2026-07-28 era (server/discover, then stateless requests): the same, logs by per-request level', async () => {
-    assertFullSession(await runPython(['--url', local, '--mode', 'auto']), '2026-07-28');
+    assertFullSession(await python!.run({ url: local, mode: 'auto' }), '2026-07-28');
   });
 
   test('OAuth (DCR, PKCE, owner approval over the control API) through the public listener', async () => {
@@ -168,7 +208,7 @@ describe('the official MCP Python SDK against tunnelgate serve', { timeout: 240_
       return new URL(to, origin).href;
     };
     let browser: Promise<void> | undefined;
-    const seen = await runPython(['--url', `${origin}/mcp`, '--mode', 'auto', '--oauth'], (line, stdin) => {
+    const seen = await python!.run({ url: `${origin}/mcp`, mode: 'auto', oauth: true }, (line, stdin) => {
       if (!line.startsWith('AUTHORIZE ')) return;
       // The user's browser: authorization URL -> waiting page; the owner approves in the app; the page
       // then redirects to the client's callback, whose URL goes back to the client.

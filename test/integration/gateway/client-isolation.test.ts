@@ -14,9 +14,9 @@ import type { ServerConfig } from '../../../main/config/schema.js';
 import type { ActivityEvent } from '../../../main/activity/types.js';
 import { startHttpFixture } from '../../fixtures/upstream/http-fixture.js';
 import { buildTrafficServer } from '../../fixtures/upstream/traffic-server.js';
+import { tsFixtureArgs } from '../../helpers/ts-fixture.js';
 
 const root = resolve(import.meta.dirname, '../../..');
-const tsx = import.meta.resolve('tsx');
 const trafficScript = join(root, 'test/fixtures/upstream/traffic-server.ts');
 const everything = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 
@@ -75,7 +75,7 @@ describe('two clients on shared upstreams see only their own traffic', { timeout
   before(async () => {
     httpUpstream = await startHttpFixture({ build: buildTrafficServer });
     const servers: Record<string, ServerConfig> = {
-      stdio: { command: process.execPath, args: ['--import', tsx, trafficScript, '--stdio'] },
+      stdio: { command: process.execPath, args: tsFixtureArgs(trafficScript, '--stdio') },
       http: { url: httpUpstream.url },
       everything: { command: process.execPath, args: [everything, 'stdio'] },
     };

@@ -42,30 +42,40 @@ describe('the Inspector CLI against the gateway', { timeout: 180_000 }, () => {
     return JSON.parse(stdout.slice(stdout.indexOf('{')));
   };
 
+  // Three independent chains of calls, each its own Inspector CLI start, run side by side: the file
+  // then waits for two starts in a row instead of six.
   test('Inspector CLI: tools/list, tools/call, resources/read, prompts/get', async () => {
-    const tools = (await inspector('--method', 'tools/list')) as { tools: { name: string }[] };
-    assert.ok(tools.tools.some((t) => t.name === 'everything__get-sum'));
-    const sum = (await inspector(
-      '--method',
-      'tools/call',
-      '--tool-name',
-      'everything__get-sum',
-      '--tool-arg',
-      'a=19',
-      'b=23',
-    )) as { content: { text: string }[] };
-    assert.match(sum.content[0]!.text, /42/);
-    const resources = (await inspector('--method', 'resources/list')) as { resources: { uri: string }[] };
-    const uri = resources.resources[0]!.uri;
-    const read = (await inspector('--method', 'resources/read', '--uri', uri)) as {
-      contents: { uri: string }[];
-    };
-    assert.equal(read.contents[0]!.uri, uri);
-    const prompts = (await inspector('--method', 'prompts/list')) as { prompts: { name: string }[] };
-    const simple = prompts.prompts.find((p) => /simple/.test(p.name)) ?? prompts.prompts[0]!;
-    const got = (await inspector('--method', 'prompts/get', '--prompt-name', simple.name)) as {
-      messages: unknown[];
-    };
-    assert.ok(got.messages.length > 0);
+    await Promise.all([
+      (async () => {
+        const tools = (await inspector('--method', 'tools/list')) as { tools: { name: string }[] };
+        assert.ok(tools.tools.some((t) => t.name === 'everything__get-sum'));
+        const sum = (await inspector(
+          '--method',
+          'tools/call',
+          '--tool-name',
+          'everything__get-sum',
+          '--tool-arg',
+          'a=19',
+          'b=23',
+        )) as { content: { text: string }[] };
+        assert.match(sum.content[0]!.text, /42/);
+      })(),
+      (async () => {
+        const resources = (await inspector('--method', 'resources/list')) as { resources: { uri: string }[] };
+        const uri = resources.resources[0]!.uri;
+        const read = (await inspector('--method', 'resources/read', '--uri', uri)) as {
+          contents: { uri: string }[];
+        };
+        assert.equal(read.contents[0]!.uri, uri);
+      })(),
+      (async () => {
+        const prompts = (await inspector('--method', 'prompts/list')) as { prompts: { name: string }[] };
+        const simple = prompts.prompts.find((p) => /simple/.test(p.name)) ?? prompts.prompts[0]!;
+        const got = (await inspector('--method', 'prompts/get', '--prompt-name', simple.name)) as {
+          messages: unknown[];
+        };
+        assert.ok(got.messages.length > 0);
+      })(),
+    ]);
   });
 });

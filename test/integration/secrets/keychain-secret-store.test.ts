@@ -9,9 +9,10 @@ import {
   type KeychainSecretStore,
 } from '../../../main/secrets/keychain-secret-store.js';
 import { SecretStoreUnavailableError } from '../../../main/secrets/secret-store.js';
+import { nodeArgs } from '../../helpers/cli-harness.js';
 
 const exec = promisify(execFile);
-const child = join(import.meta.dirname, 'keychain-child.ts');
+const child = join(import.meta.dirname, 'keychain-child.mjs');
 const service = `tunnelgate-test-${randomBytes(6).toString('hex')}`;
 const secretA = `sk-A-${randomBytes(12).toString('hex')}`;
 const secretB = `sk-B-${randomBytes(12).toString('hex')}`;
@@ -19,7 +20,7 @@ const rotated = `sk-R-${randomBytes(12).toString('hex')}`;
 
 async function runChild(args: string[], env: NodeJS.ProcessEnv = process.env, stdin?: string) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+    const p = spawn(process.execPath, nodeArgs(child, ...args), {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });

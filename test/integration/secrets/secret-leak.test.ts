@@ -11,10 +11,10 @@ import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret
 import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-server.js';
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { tsFixtureArgs } from '../../helpers/ts-fixture.js';
 import { waitUntil } from '../../helpers/wait.js';
 
 const service = `tunnelgate-leak-test-${randomBytes(6).toString('hex')}`;
-const tsx = import.meta.resolve('tsx');
 const stdioServer = join(import.meta.dirname, '../../fixtures/oauth-upstream/secret-stdio-server.ts');
 const v = (p: string) => `${p}-${randomBytes(16).toString('hex')}`;
 const secrets = { fixture_api_key: v('hdr'), url_key: v('url'), env_key: v('env'), arg_key: v('arg') };
@@ -61,7 +61,7 @@ describe(
           },
           local: {
             command: process.execPath,
-            args: ['--import', tsx, stdioServer, '--token=${secret:arg_key}'],
+            args: tsFixtureArgs(stdioServer, '--token=${secret:arg_key}'),
             env: { FIXTURE_ENV_SECRET: '${secret:env_key}' },
           },
           oauthy: { url: fx.mcpUrl },

@@ -4,9 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
+import { nodeArgs } from '../../helpers/cli-harness.js';
 
 const service = `tunnelgate-tty-test-${randomBytes(6).toString('hex')}`;
-const child = join(import.meta.dirname, 'keychain-child.ts');
+const child = join(import.meta.dirname, 'keychain-child.mjs');
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 describe('tunnelgate secrets set on a real terminal', { timeout: 60_000 }, () => {
@@ -17,7 +18,7 @@ describe('tunnelgate secrets set on a real terminal', { timeout: 60_000 }, () =>
 
   it('reads the value with echo off (a pseudo-terminal from script(1)) and stores it in the keychain', async () => {
     const value = `tty-${randomBytes(12).toString('hex')}`;
-    const command = [process.execPath, '--import', 'tsx', child, 'cli', service, 'set', 'typed']
+    const command = [process.execPath, ...nodeArgs(child, 'cli', service, 'set', 'typed')]
       .map(quote)
       .join(' ');
     // script(1) runs the command on a new pty and copies our stdin to it, the pty's output to our stdout.

@@ -11,10 +11,10 @@ import { startApiKeyMcpServer } from '../../fixtures/oauth-upstream/api-key-serv
 import { startOAuthUpstreamFixture, type OAuthUpstreamFixture } from '../../fixtures/oauth-upstream/index.js';
 import { createLeapClock } from '../../fixtures/manual-clock.js';
 import { createFetchBrowserOpener } from '../../helpers/browser-opener.js';
+import { tsFixtureArgs } from '../../helpers/ts-fixture.js';
 import { waitUntil } from '../../helpers/wait.js';
 
 const service = `tunnelgate-mgr-test-${randomBytes(6).toString('hex')}`;
-const tsx = import.meta.resolve('tsx');
 const stdioServer = join(import.meta.dirname, '../../fixtures/oauth-upstream/secret-stdio-server.ts');
 const secrets = {
   fixture_api_key: `key-${randomBytes(16).toString('hex')}`,
@@ -72,7 +72,7 @@ describe('upstream manager with keychain secrets and upstream OAuth', { timeout:
       },
       local: {
         command: process.execPath,
-        args: ['--import', tsx, stdioServer, '--token=${secret:arg_key}'],
+        args: tsFixtureArgs(stdioServer, '--token=${secret:arg_key}'),
         env: { FIXTURE_ENV_SECRET: '${secret:env_key}' },
       },
       missing: { url: api.url, headers: { 'X-Api-Key': '${secret:not_there}' } },

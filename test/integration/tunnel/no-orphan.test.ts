@@ -5,9 +5,10 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, it } from 'node:test';
 import { installFakeCloudflared } from '../../fixtures/fake-cloudflared/install.js';
+import { nodeArgs } from '../../helpers/cli-harness.js';
 import { isAlive, tempDir, waitGone } from './helpers.js';
 
-const host = resolve(import.meta.dirname, 'gateway-host.ts');
+const host = resolve(import.meta.dirname, 'gateway-host.mjs');
 const { dir, cleanup } = tempDir();
 after(cleanup);
 
@@ -23,7 +24,7 @@ function parentOf(pid: number): number | null {
 
 it('leaves no cloudflared behind when the gateway process is SIGKILLed', { timeout: 30_000 }, async () => {
   const binary = installFakeCloudflared(dir);
-  const gateway = spawn(process.execPath, ['--import', 'tsx', host, binary, join(dir, 'state.json'), dir], {
+  const gateway = spawn(process.execPath, nodeArgs(host, binary, join(dir, 'state.json'), dir), {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

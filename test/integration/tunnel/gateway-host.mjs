@@ -1,7 +1,11 @@
+/* global setInterval */
 // A stand-in "gateway process" for the orphan test: serves an origin, starts a quick tunnel through
-// the fake cloudflared, prints {"pid": <cloudflared pid>} once ready, then idles until killed.
+// the fake cloudflared, prints {"pid": <cloudflared pid>} once ready, then idles until killed. Start it
+// with nodeArgs (test/helpers/cli-harness.ts): plain node over the compiled modules when the run has them.
 import { createServer } from 'node:http';
-import { createTunnelManager } from '../../../main/tunnel/index.js';
+import { mainModule } from '../../helpers/main-module.mjs';
+
+const { createTunnelManager } = await import(mainModule('tunnel/index'));
 
 const [binary, stateFile, dataDir] = process.argv.slice(2);
 const server = createServer((_req, res) => res.end('ok'));

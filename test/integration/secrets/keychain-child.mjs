@@ -1,10 +1,13 @@
 // A separate process using the keychain store: a restart, or a machine without a Secret Service
-// when started with DBUS_SESSION_BUS_ADDRESS pointing at nothing. Prints one JSON line.
-import { createKeychainSecretStore } from '../../../main/secrets/keychain-secret-store.js';
-import { runSecretsCommand } from '../../../main/secrets/secrets-cli.js';
+// when started with DBUS_SESSION_BUS_ADDRESS pointing at nothing. Prints one JSON line. Start it with
+// nodeArgs (test/helpers/cli-harness.ts): plain node over the compiled modules when the run has them.
+import { mainModule } from '../../helpers/main-module.mjs';
+
+const { createKeychainSecretStore } = await import(mainModule('secrets/keychain-secret-store'));
+const { runSecretsCommand } = await import(mainModule('secrets/secrets-cli'));
 
 const [mode, service, ...rest] = process.argv.slice(2);
-if (!mode || !service) throw new Error('usage: keychain-child.ts <read|probe|cli> SERVICE ...');
+if (!mode || !service) throw new Error('usage: keychain-child.mjs <read|probe|cli> SERVICE ...');
 const store = createKeychainSecretStore({ service, timeoutMs: 10_000 });
 
 if (mode === 'cli') {
@@ -16,11 +19,11 @@ if (mode === 'cli') {
     isTTY: Boolean(process.stdin.isTTY),
   });
 } else if (mode === 'read') {
-  const values: Record<string, string | null> = {};
+  const values = {};
   for (const name of rest) values[name] = (await store.get(name)) ?? null;
   console.log(JSON.stringify({ availability: await store.availability(), list: await store.list(), values }));
 } else {
-  let setError: { name: string; message: string } | undefined;
+  let setError;
   try {
     await store.set('probe-name', 'probe-value-should-never-be-stored');
   } catch (e) {
