@@ -1,7 +1,7 @@
 import { createTunnelgate, type Tunnelgate } from '../bootstrap.js';
 import { ConfigError } from '../config/config-error.js';
 import { resolveConfigPath, currentPlatform } from '../config/paths.js';
-import { DEFAULT_PUBLIC_PORT } from '../config/schema.js';
+import { DEFAULT_PUBLIC_PORT } from '../config/ports.js';
 import { ensureDashboardBuilt, packageRoot } from './dashboard-build.js';
 import { choiceOption, intOption, parseArgs, stringOption, UsageError } from './args.js';
 import { line, type CliIo } from './io.js';

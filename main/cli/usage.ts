@@ -1,4 +1,4 @@
-import { DEFAULT_PORT, DEFAULT_PUBLIC_PORT } from '../config/schema.js';
+import { DEFAULT_PORT, DEFAULT_PUBLIC_PORT } from '../config/ports.js';
 
 /** Help texts, one per command; printed for `--help` and after a usage error. */
 export const USAGE = {

@@ -1,10 +1,5 @@
 import { z } from 'zod';
 
-/** Default port of the local MCP endpoint (`tunnelgate serve --port`). Documented in README.md. */
-export const DEFAULT_PORT = 8740;
-/** The public listener's port when a public URL (your own proxy) is set without one (`serve`). */
-export const DEFAULT_PUBLIC_PORT = 8741;
-
 const toolFilter = z
   .object({
     /** Only these upstream tool names are exposed (glob `*` allowed). */

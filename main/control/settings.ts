@@ -3,7 +3,8 @@
  * edits. Secret values (the named-tunnel token) go to the keychain, never into the config.
  */
 import { DEFAULT_RETENTION_DAYS } from '../activity/activity-log.js';
-import { DEFAULT_PORT, type TunnelgateConfig } from '../config/schema.js';
+import { DEFAULT_PORT } from '../config/ports.js';
+import type { TunnelgateConfig } from '../config/schema.js';
 import type { SettingsView } from '../../preload/contract.js';
 
 /** Default keychain entry for the named-tunnel token when the config names none. */

@@ -52,3 +52,12 @@ test("serve's modules leave the SDK's schemas, the OAuth client, jose and the de
   for (const [what, path] of lazy)
     assert.ok(!loaded.some((u) => u.includes(path!)), `${what} (${path}) is loaded at start`);
 });
+
+// Every `tunnelgate` command pays for what cli.ts imports before it picks the command's own module;
+// the short ones (approvals, logs, secrets: about 60 starts in the test suite) never parse a config.
+test("the CLI's entry leaves zod (the config schema) unloaded: short commands start without it", () => {
+  const loaded = modulesLoadedBy(['cli']);
+  assert.ok(loaded.includes(pathToFileURL(mainFile('cli/usage')).href), 'the usage text is loaded');
+  const zod = loaded.filter((u) => u.includes('/node_modules/zod/'));
+  assert.deepEqual(zod, [], 'zod is loaded at start');
+});
