@@ -104,101 +104,106 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     await manager.stop();
   });
 
-  it('gives up after the last restart and says why, with the exit code and what cloudflared printed', async () => {
-    const { manager } = setup(
-      { FAKE_CLOUDFLARED_API_FAIL: '1' },
-      { restart: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } },
-    );
-    await manager.start();
-    const s = manager.state();
-    assert.equal(s.phase, 'failed');
-    assert.equal(s.errorCode, 'exited');
-    assert.match(s.error ?? '', /exited with code 1/);
-    assert.match(s.error ?? '', /could not get a quick tunnel from Cloudflare/);
-    assert.match(s.error ?? '', /failed to request quick Tunnel/);
-    assert.match(s.error ?? '', /Gave up after 1 restart/);
-    assert.equal(s.restarts, 1);
-  });
-
-  it('fails with a reason when cloudflared hangs and /ready never answers 200', async () => {
-    const { manager, stateFile } = setup(
-      { FAKE_CLOUDFLARED_HANG: '1' },
-      { timeouts: { urlMs: 5000, readyMs: 2500, pollMs: 100, stopGraceMs: 3000 } },
-    );
-    await manager.start();
-    const s = manager.state();
-    assert.equal(s.phase, 'failed');
-    assert.equal(s.errorCode, 'not-ready');
-    assert.match(
-      s.error ?? '',
-      /\/ready never answered 200 within 3 s|\/ready never answered 200 within 2 s/,
-    );
-    assert.match(s.error ?? '', /QUIC/, 'explains the dial errors cloudflared printed');
-    const pid = readFakeState(stateFile)?.pid;
-    assert.ok(pid);
-    assert.deepEqual(await waitGone([pid]), [], 'the hung cloudflared was ended');
-  });
-
-  it('fails with a reason when no URL is printed in time', async () => {
-    const { manager } = setup(
-      { FAKE_CLOUDFLARED_NO_URL: '1' },
-      { timeouts: { urlMs: 1500, readyMs: 8000, pollMs: 100, stopGraceMs: 3000 } },
-    );
-    await manager.start();
-    const s = manager.state();
-    assert.equal(s.phase, 'failed');
-    assert.equal(s.errorCode, 'no-url');
-    assert.match(s.error ?? '', /printed no tunnel URL within 2 s/);
-    assert.match(s.error ?? '', /Requesting new quick Tunnel/);
-  });
-
-  it('kills a cloudflared that ignores SIGTERM once the grace period is over', async () => {
-    const { manager, stateFile } = setup(
-      { FAKE_CLOUDFLARED_IGNORE_SIGTERM: '1' },
-      { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 800 } },
-    );
-    await manager.start();
-    assert.equal(manager.state().phase, 'ready');
-    const pid = readFakeState(stateFile)?.pid;
-    assert.ok(pid);
-    const t0 = Date.now();
-    await manager.stop();
-    assert.ok(Date.now() - t0 >= 700, 'the polite stop was tried first');
-    assert.deepEqual(await waitGone([pid], 3000), [], 'then the process was killed');
-  });
-
-  it('reports a missing binary in words and keeps nothing running', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const manager = createTunnelManager({
-      mode: 'quick',
-      localPort: origin.port,
-      dataDir: join(dir, 'data'),
-      env: { PATH: join(dir, 'empty') },
+  // The ways a start fails mostly wait out a timeout or a grace period, each with its own manager and
+  // fake cloudflared: they wait side by side. (The crash-and-restart test above runs alone: its first
+  // run must become ready within the fake's 1.5 s before its crash.)
+  describe('failures', { concurrency: true }, () => {
+    it('gives up after the last restart and says why, with the exit code and what cloudflared printed', async () => {
+      const { manager } = setup(
+        { FAKE_CLOUDFLARED_API_FAIL: '1' },
+        { restart: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } },
+      );
+      await manager.start();
+      const s = manager.state();
+      assert.equal(s.phase, 'failed');
+      assert.equal(s.errorCode, 'exited');
+      assert.match(s.error ?? '', /exited with code 1/);
+      assert.match(s.error ?? '', /could not get a quick tunnel from Cloudflare/);
+      assert.match(s.error ?? '', /failed to request quick Tunnel/);
+      assert.match(s.error ?? '', /Gave up after 1 restart/);
+      assert.equal(s.restarts, 1);
     });
-    managers.push(manager);
-    await manager.start();
-    const s = manager.state();
-    assert.equal(s.phase, 'failed');
-    assert.equal(s.errorCode, 'binary-missing');
-    assert.match(s.error ?? '', /cloudflared was not found/);
-    assert.match(s.error ?? '', /tunnel\.cloudflaredPath/);
-    assert.match(s.error ?? '', /keeps working on this computer/);
-  });
 
-  it('names the field when tunnel.cloudflaredPath points at nothing', async () => {
-    const { dir, cleanup } = tempDir();
-    cleanups.push(cleanup);
-    const manager = createTunnelManager({
-      mode: 'quick',
-      localPort: origin.port,
-      dataDir: dir,
-      cloudflaredPath: join(dir, 'nope', 'cloudflared'),
-      env: {},
+    it('fails with a reason when cloudflared hangs and /ready never answers 200', async () => {
+      const { manager, stateFile } = setup(
+        { FAKE_CLOUDFLARED_HANG: '1' },
+        { timeouts: { urlMs: 5000, readyMs: 2500, pollMs: 100, stopGraceMs: 3000 } },
+      );
+      await manager.start();
+      const s = manager.state();
+      assert.equal(s.phase, 'failed');
+      assert.equal(s.errorCode, 'not-ready');
+      assert.match(
+        s.error ?? '',
+        /\/ready never answered 200 within 3 s|\/ready never answered 200 within 2 s/,
+      );
+      assert.match(s.error ?? '', /QUIC/, 'explains the dial errors cloudflared printed');
+      const pid = readFakeState(stateFile)?.pid;
+      assert.ok(pid);
+      assert.deepEqual(await waitGone([pid]), [], 'the hung cloudflared was ended');
     });
-    managers.push(manager);
-    await manager.start();
-    assert.equal(manager.state().errorCode, 'binary-missing');
-    assert.match(manager.state().error ?? '', /tunnel\.cloudflaredPath points at '.*nope\/cloudflared'/);
+
+    it('fails with a reason when no URL is printed in time', async () => {
+      const { manager } = setup(
+        { FAKE_CLOUDFLARED_NO_URL: '1' },
+        { timeouts: { urlMs: 1500, readyMs: 8000, pollMs: 100, stopGraceMs: 3000 } },
+      );
+      await manager.start();
+      const s = manager.state();
+      assert.equal(s.phase, 'failed');
+      assert.equal(s.errorCode, 'no-url');
+      assert.match(s.error ?? '', /printed no tunnel URL within 2 s/);
+      assert.match(s.error ?? '', /Requesting new quick Tunnel/);
+    });
+
+    it('kills a cloudflared that ignores SIGTERM once the grace period is over', async () => {
+      const { manager, stateFile } = setup(
+        { FAKE_CLOUDFLARED_IGNORE_SIGTERM: '1' },
+        { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 800 } },
+      );
+      await manager.start();
+      assert.equal(manager.state().phase, 'ready');
+      const pid = readFakeState(stateFile)?.pid;
+      assert.ok(pid);
+      const t0 = Date.now();
+      await manager.stop();
+      assert.ok(Date.now() - t0 >= 700, 'the polite stop was tried first');
+      assert.deepEqual(await waitGone([pid], 3000), [], 'then the process was killed');
+    });
+
+    it('reports a missing binary in words and keeps nothing running', async () => {
+      const { dir, cleanup } = tempDir();
+      cleanups.push(cleanup);
+      const manager = createTunnelManager({
+        mode: 'quick',
+        localPort: origin.port,
+        dataDir: join(dir, 'data'),
+        env: { PATH: join(dir, 'empty') },
+      });
+      managers.push(manager);
+      await manager.start();
+      const s = manager.state();
+      assert.equal(s.phase, 'failed');
+      assert.equal(s.errorCode, 'binary-missing');
+      assert.match(s.error ?? '', /cloudflared was not found/);
+      assert.match(s.error ?? '', /tunnel\.cloudflaredPath/);
+      assert.match(s.error ?? '', /keeps working on this computer/);
+    });
+
+    it('names the field when tunnel.cloudflaredPath points at nothing', async () => {
+      const { dir, cleanup } = tempDir();
+      cleanups.push(cleanup);
+      const manager = createTunnelManager({
+        mode: 'quick',
+        localPort: origin.port,
+        dataDir: dir,
+        cloudflaredPath: join(dir, 'nope', 'cloudflared'),
+        env: {},
+      });
+      managers.push(manager);
+      await manager.start();
+      assert.equal(manager.state().errorCode, 'binary-missing');
+      assert.match(manager.state().error ?? '', /tunnel\.cloudflaredPath points at '.*nope\/cloudflared'/);
+    });
   });
 });
