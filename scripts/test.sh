@@ -61,8 +61,15 @@ while IFS= read -r f; do planned+=("$f"); done < <(node scripts/test-plan.mjs "$
 # Each process is one "test" to the runner: a group or a Chromium file takes about two minutes on a
 # loaded 2-core machine, so the limit per process is five minutes (a hang still ends).
 status=0
-node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
-  --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${planned[@]}" || status=$?
+# A plan that failed (a path that is neither a test file nor a folder) must not become `node --test`
+# with no file, which runs every test in the tree.
+if [ "${#planned[@]}" -eq 0 ]; then
+  echo "no test plan for: $*" >&2
+  status=1
+else
+  node --import tsx --test --test-concurrency="${TEST_CONCURRENCY:-2}" \
+    --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${planned[@]}" || status=$?
+fi
 rm -rf "$plan_dir"
 if [ -n "${keyring_dir:-}" ]; then
   # The daemon does not always exit with the bus: stop the one started here.
