@@ -1,6 +1,6 @@
 /** Config: schema, paths, loading with readable errors, hot reload, atomic edits, Claude import. */
 export * from './schema.js';
-export { DEFAULT_PORT, DEFAULT_PUBLIC_PORT } from './ports.js';
+export { DEFAULT_PORT } from './ports.js';
 export { ConfigError } from './config-error.js';
 export { loadConfig, parseConfigText, type LoadedConfig } from './load-config.js';
 export { watchConfig, type ConfigWatcher } from './watch-config.js';
