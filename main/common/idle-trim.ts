@@ -2,8 +2,17 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Quiet time (no garbage collection) after which the process counts as idle. */
+/** Quiet time (no garbage collection) after which the process counts as idle, for the startup trim. */
 const QUIET_MS = 1000;
+/**
+ * Quiet time before each later trim. A last-resort collection lets go of the maps V8 keeps alive for
+ * its optimized code (a memory-reducing GC skips "retained maps"), so every hot function that
+ * embeds one is deoptimized ("marking dependent code ... reason: weak objects" in --trace-deopt) and
+ * the next burst runs unoptimized while some 100-160 functions are compiled again. After 1 s of quiet,
+ * a client calling in bursts paid that on each burst: 1.4-1.6 ms of CPU per call in the block after a
+ * trim against 0.7-0.9 ms (c=16, issue 16). Startup has no hot code to lose, so it keeps 1 s.
+ */
+const LATER_QUIET_MS = 5000;
 /** Heap growth since the last trim that is worth giving back (a last-resort GC costs tens of ms). */
 const GROWTH_BYTES = 16 * 1024 * 1024;
 
@@ -12,7 +21,10 @@ export interface IdleTrimDeps {
   collect(): void;
   /** Resident bytes of the V8 heap now. */
   heapBytes(): number;
+  /** Quiet time before the first trim (startup). */
   quietMs?: number;
+  /** Quiet time before each later trim (after a load): longer, a trim costs the JIT's work. */
+  laterQuietMs?: number;
   growthBytes?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
@@ -31,12 +43,13 @@ export interface IdleTrim {
  * half full). Only a memory-reducing collection (what V8 does on a low-memory notification) compacts
  * the old generation, returns its free pages and shrinks the young generation: RSS 128 -> 88 MiB.
  * V8's own memory reducer did not run within those 30 s, so this does it: after `quietMs` without
- * activity, when the heap grew by `growthBytes` since the last trim (always the first time: startup
- * leaves a full young generation behind). Activity re-arms the wait, so nothing runs mid-burst, and
+ * activity (`laterQuietMs` once it trimmed), when the heap grew by `growthBytes` since the last trim
+ * (always the first time: startup leaves a full young generation behind). Activity re-arms the wait, so nothing runs mid-burst, and
  * an idle process has no timer.
  */
 export function createIdleTrim(deps: IdleTrimDeps): IdleTrim {
   const quietMs = deps.quietMs ?? QUIET_MS;
+  const laterQuietMs = deps.laterQuietMs ?? LATER_QUIET_MS;
   const growth = deps.growthBytes ?? GROWTH_BYTES;
   const setTimer = deps.setTimer ?? ((fn: () => void, ms: number) => setTimeout(fn, ms).unref());
   const clearTimer = deps.clearTimer ?? ((t: unknown) => clearTimeout(t as NodeJS.Timeout));
@@ -59,7 +72,7 @@ export function createIdleTrim(deps: IdleTrimDeps): IdleTrim {
     baseline = deps.heapBytes();
   };
   const arm = (): void => {
-    timer = setTimer(quiet, quietMs);
+    timer = setTimer(quiet, baseline === undefined ? quietMs : laterQuietMs);
   };
   const trim: IdleTrim = {
     activity() {
@@ -106,6 +119,7 @@ function lastResortCollector(): () => void {
 export function trimWhenIdle(
   options: {
     quietMs?: number;
+    laterQuietMs?: number;
     growthBytes?: number;
     /** After each trim, with the heap's resident bytes before and after it. */
     onTrim?: (before: number, after: number) => void;
@@ -115,6 +129,7 @@ export function trimWhenIdle(
   const heapBytes = (): number => getHeapStatistics().total_physical_size;
   const trim = createIdleTrim({
     quietMs: options.quietMs,
+    laterQuietMs: options.laterQuietMs,
     growthBytes: options.growthBytes,
     collect() {
       const before = heapBytes();

@@ -10,16 +10,20 @@ const MiB = 1024 * 1024;
 /** An idle trim on a hand-driven timer and heap: `fire()` runs the pending timer, if any. */
 function harness(growthBytes = 16 * MiB) {
   let pending: (() => void) | undefined;
-  const state = { heap: 20 * MiB, collections: 0, cleared: 0 };
+  const state = { heap: 20 * MiB, collections: 0, cleared: 0, waits: [] as number[] };
   const trim = createIdleTrim({
     quietMs: 1000,
+    laterQuietMs: 5000,
     growthBytes,
     collect: () => {
       state.collections++;
       state.heap = 20 * MiB;
     },
     heapBytes: () => state.heap,
-    setTimer: (fn) => (pending = fn),
+    setTimer: (fn, ms) => {
+      state.waits.push(ms);
+      return (pending = fn);
+    },
     clearTimer: () => {
       state.cleared++;
       pending = undefined;
@@ -71,6 +75,24 @@ test('idle trim: later only when the heap grew past the threshold since the last
   h.trim.activity();
   h.fire();
   assert.equal(h.state.collections, 2);
+});
+
+test('idle trim: after the first trim, a longer quiet period (a trim deoptimizes hot code)', () => {
+  const h = harness(16 * MiB);
+  h.trim.activity();
+  h.fire();
+  assert.equal(h.state.collections, 1);
+  h.state.heap += 20 * MiB; // a load run
+  h.trim.activity();
+  h.fire();
+  assert.equal(h.state.collections, 2);
+  h.state.heap += 20 * MiB;
+  h.trim.activity();
+  h.trim.activity(); // a burst goes on while it waits
+  h.fire();
+  h.fire();
+  assert.equal(h.state.collections, 3);
+  assert.deepEqual(h.state.waits, [1000, 5000, 5000, 5000]);
 });
 
 test('idle trim: stop() drops the pending timer and ignores later activity', () => {
