@@ -21,14 +21,15 @@ export interface HttpRequestInit {
 export class RequestHandle {
   aborted = false;
   private req: ClientRequest | undefined;
+  private res: IncomingMessage | undefined;
   private ctl: AbortController | undefined;
 
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;
-    // A request whose response ended has handed its socket back to the pool: destroyed is then true.
-    if (this.req && !this.req.destroyed) this.req.destroy(abortError());
+    if (this.req && stoppable(this.req, this.res)) this.req.destroy(abortError());
     this.req = undefined;
+    this.res = undefined;
     this.ctl?.abort();
   }
 
@@ -39,8 +40,9 @@ export class RequestHandle {
   }
 
   /** @internal the client's current request for this handle. */
-  attach(req: ClientRequest): void {
+  attach(req: ClientRequest, res?: IncomingMessage): void {
     this.req = req;
+    this.res = res;
   }
 }
 
@@ -150,13 +152,16 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
       }
       handle?.attach(req);
       let answered = false;
-      const onAbort = (): void => void req.destroy(abortError());
+      let response: IncomingMessage | undefined;
+      const onAbort = (): void => void (stoppable(req, response) && req.destroy(abortError()));
       if (signal) {
         signal.addEventListener('abort', onAbort, { once: true });
         req.once('close', () => signal.removeEventListener('abort', onAbort));
       }
       req.once('response', (res: IncomingMessage) => {
         answered = true;
+        response = res;
+        handle?.attach(req, res);
         resolve(wrap(res, opts.maxAnswerBytes ?? MAX_ANSWER_BYTES));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
@@ -180,6 +185,13 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     } catch (err) {
       return Promise.reject(err as Error);
     }
+    // A request sent right after an answer read ahead of its end (a caller awaiting one call and
+    // sending the next) would find that socket not yet back in the pool and open another: it waits
+    // for this loop turn's ticks instead, which return it. Calls that come from the network never
+    // wait: their predecessor's socket was returned long before.
+    const agent = t.secure ? https : http;
+    if (ending.size > 0 && agent !== undefined && !hasFreeSocket(agent))
+      return new Promise<void>((r) => setImmediate(r)).then(() => once(t, init, false));
     return once(t, init, false);
   };
 
@@ -195,6 +207,11 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
 }
 
 export type HttpClient = ReturnType<typeof createHttpClient>;
+
+function hasFreeSocket(agent: HttpAgent): boolean {
+  for (const name in agent.freeSockets) if ((agent.freeSockets[name]?.length ?? 0) > 0) return true;
+  return false;
+}
 
 interface Target {
   secure: boolean;
@@ -257,29 +274,69 @@ function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
-    res.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       bytes += c.length;
       if (bytes <= maxBytes) return void chunks.push(c);
       chunks.length = 0;
       // Rejected first: destroying emits 'aborted', whose reason would say less.
       reject(new Error(`the answer is larger than ${sizeText(maxBytes)}; the gateway stopped reading it`));
       res.destroy();
-    });
-    res.once('end', () => {
+    };
+    const onEnd = (): void => {
       try {
         resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
       } catch (err) {
         // Never thrown out of an event handler: that would end the process.
         reject(err instanceof Error ? err : new Error(String(err)));
       }
-    });
+    };
+    // A body that is all here already (the usual JSON answer: it came in the read that brought the
+    // headers; `complete` means the parser saw its end) is taken now, not over a 'data' and an 'end'
+    // event on later ticks: the caller's answer goes out before Node ends this response and frees its
+    // socket (issue 16). read() also lets the stream end, so the socket still goes back to the pool.
     res.once('error', reject);
     res.once('aborted', () => reject(new Error('the response was cut off')));
+    if (res.complete && !res.readableFlowing) {
+      const c = res.read() as Buffer | null;
+      if (c !== null) onData(c);
+      if (res.readableLength === 0 && !res.destroyed) {
+        // That read lets the stream end (and its socket go back to the pool) on the next ticks.
+        readAhead(res);
+        return onEnd();
+      }
+    }
+    res.on('data', onData);
+    res.once('end', onEnd);
   });
 }
 
 function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
+}
+
+/**
+ * Whether destroying `req` still stops something. A request whose response ended has handed its
+ * socket back to the pool (destroyed is then true). One whose response is all here, read ahead of its
+ * 'end' (readText, readSseAnswer), is about to: destroying it then would leave Node to emit the abort
+ * on a socket it has just taken its listeners off (an uncaught error), and would lose the socket.
+ */
+function stoppable(req: ClientRequest, res: IncomingMessage | undefined): boolean {
+  return !req.destroyed && res?.complete !== true;
+}
+
+/**
+ * Responses whose last byte was read ahead of their 'end' event (an answer taken in the turn it
+ * arrived): Node hands their socket back to the agent a few ticks later.
+ */
+const ending = new Set<IncomingMessage>();
+
+/** Notes that `res` was read to its end ahead of its 'end' event (see `ending`). */
+export function readAhead(res: IncomingMessage): void {
+  if (ending.has(res)) return;
+  ending.add(res);
+  const done = (): void => void ending.delete(res);
+  res.once('end', done);
+  res.once('close', done);
 }
 
 function abortError(): Error {

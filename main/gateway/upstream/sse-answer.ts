@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isResponse, plainError } from './messages.js';
-import type { HttpResponse } from './http-client.js';
+import { readAhead, type HttpResponse } from './http-client.js';
 import { MAX_EVENT_CHARS, readSseEvents, SseDecoder } from './sse-parser.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage } from './wire-transport.js';
@@ -50,8 +50,7 @@ export function readSseAnswer(
       hooks.onId,
       maxEventChars,
     );
-    body.setEncoding('utf8');
-    body.on('data', (text: string) => {
+    const onText = (text: string): void => {
       try {
         decoder.push(text);
       } catch (err) {
@@ -59,7 +58,19 @@ export function readSseAnswer(
         hooks.tooLong?.(err instanceof Error ? err.message : String(err));
         body.destroy();
       }
-    });
+    };
+    body.setEncoding('utf8');
+    // What already arrived (usually the whole answer: it came in the read that brought the headers)
+    // is decoded now rather than a 'data' event later. The answer is then delivered in this turn's
+    // microtasks, so the caller's answer goes out before Node ends this response and hands its
+    // socket back to the agent, which it does on the next ticks (issue 16: every µs there is on the
+    // call's critical path). One read: an ended body's last read() only schedules 'end'.
+    if (body.readableLength > 0 && !body.readableFlowing) {
+      const text = body.read() as string | null;
+      if (body.complete) readAhead(body);
+      if (text !== null) onText(text);
+    }
+    body.on('data', onText);
     // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
     body.once('close', () => resolve(answered));
     body.once('end', () => resolve(answered));
