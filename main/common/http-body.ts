@@ -43,7 +43,7 @@ export function readBody(
       }, options.timeoutMs);
       timer.unref();
     }
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (done) return;
       size += chunk.length;
       if (size > maxBytes) {
@@ -53,16 +53,35 @@ export function readBody(
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () =>
+    };
+    const onEnd = (): void =>
       finish({
         ok: true,
         text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
         bytes: size,
-      }),
-    );
+      });
     req.on('error', () => finish({ ok: false, reason: 'aborted' }));
     req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));
+    // A small body comes in the read that brought the headers: by the first tick after the
+    // request's handler the parser has pushed all of it (it reports the message complete only
+    // after that tick). A body whose declared length is all here is taken then, in one read(),
+    // instead of through flowing mode's 'data' event and an 'end' after the message completes
+    // (issue 16: an MCP call's body is on its way to its upstream). Anything else is read as it
+    // arrives.
+    process.nextTick(() => {
+      if (done) return;
+      if (req.readableFlowing === null && declared >= 0 && req.readableLength >= declared) {
+        const chunk = req.read() as Buffer | null;
+        if (chunk !== null) onData(chunk);
+        if (!done && size === declared) {
+          // Flowing, the request still ends (and is dumped of anything a client sent beyond its length).
+          req.resume();
+          return onEnd();
+        }
+      }
+      req.on('data', onData);
+      req.on('end', onEnd);
+    });
   });
 }
 

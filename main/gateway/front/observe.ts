@@ -121,21 +121,23 @@ export async function observe(
     // nextTick, queued only after the call's own awaits, e.g. the upstream's Authorization lookup),
     // and that write must not wait behind the activity log's redaction and listeners: at c=1 every
     // microsecond before it is added to the call (issue 16). A process.nextTick here ran first. A
-    // call settled before then is simply recorded once, at the end.
+    // call settled before then is simply recorded once, at the end. The event is built there too:
+    // nothing of it is needed before the write.
     if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
-      const begin = activity.begin.bind(activity);
-      const input = {
-        time,
-        kind: 'request' as const,
-        ...who(),
-        method,
-        target: ctx.target,
-        upstream: ctx.upstream,
-        requestBytes,
-        request: params,
-      };
+      const { begin } = activity;
+      const { target, upstream } = ctx;
       setImmediate(() => {
-        if (!settled) inFlight = begin(input);
+        if (settled) return;
+        inFlight = begin.call(activity, {
+          time,
+          kind: 'request' as const,
+          ...who(),
+          method,
+          target,
+          upstream,
+          requestBytes,
+          request: params,
+        });
       });
     }
     result = await pending;

@@ -6,7 +6,7 @@ import { sendCall } from './send-call.js';
 import { createTransport, createModernTransport } from './create-transport.js';
 import { describeFailure, isPermanent, StartError } from './messages.js';
 import type { ServerRequestHandler } from './server-requests.js';
-import { routeInbound } from './inbound.js';
+import { routeInbound, type InboundContext } from './inbound.js';
 import {
   EraCache,
   initializeParams,
@@ -333,7 +333,11 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
 
   /** Hooks one link's events to this connection. */
   private wire(t: WireTransport): WireTransport {
-    t.onmessage = (msg, origin) => this.onMessage(msg, origin, t);
+    const inbound = this.inboundContext(t);
+    t.onmessage = (msg, origin) => {
+      this.lastHeard = Date.now();
+      routeInbound(msg, origin, inbound);
+    };
     t.onclose = (reason, detail) => {
       if (t === this.transport || t === this.modern) this.onTransportClose(reason, detail);
     };
@@ -407,20 +411,24 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
     });
   }
 
-  private onMessage(msg: RawObject, origin: JsonRpcId | undefined, from: WireTransport): void {
-    this.lastHeard = Date.now();
-    routeInbound(msg, origin, {
+  /** How what link `from` receives is routed: made once per link, not per message (issue 16). */
+  private inboundContext(from: WireTransport): InboundContext {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the handler is read when a request comes
+    const self = this;
+    return {
       name: this.name,
       byOrigin: this.spec.kind === 'http',
       calls: this.calls,
       serverAborts: this.serverAborts,
-      handler: this.handler,
+      get handler() {
+        return self.handler;
+      },
       progressPrefix: PROGRESS_PREFIX,
       log: (params) => this.deps.log?.(logMessageEntry(params, this.redactLog)),
       listChanged: (kinds) => void this.refreshLists(kinds),
       unrelated: (n) => this.emit('notification', n),
       reply: (m) => from.send(m),
-    });
+    };
   }
 
   private async refreshLists(kinds: ListKind[]): Promise<void> {
