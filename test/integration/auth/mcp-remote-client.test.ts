@@ -49,18 +49,45 @@ function runClient(
   });
 }
 
+// One gateway for both flows (each start is a server-memory process and an auth service): it fetches
+// Client ID Metadata Documents through fake DNS and real TLS on 127.0.0.1, which the DCR flow never uses.
+let gw: Awaited<ReturnType<typeof startAuthGateway>>;
+let srv: Awaited<ReturnType<typeof startTlsServer>>;
+/** The CIMD flow's callback port, which its metadata document names. */
+let cimdCallbackPort = 0;
+before(async () => {
+  srv = await startTlsServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        client_id: `https://cimd.test:${srv.port}${req.url}`,
+        client_name: 'mcp-remote via CIMD',
+        redirect_uris: [`http://127.0.0.1:${cimdCallbackPort}/oauth/callback`],
+        token_endpoint_auth_method: 'none',
+      }),
+    );
+  });
+  const real = createHttpsCimdTransport({ ca: srv.ca });
+  const transport: CimdTransport = {
+    resolve: async () => [{ address: '93.184.216.34', family: 4 }],
+    get: (url, _address, family, limits) => real.get(url, '127.0.0.1', family, limits),
+  };
+  gw = await startAuthGateway({ cimdTransport: transport });
+});
+after(async () => {
+  await gw?.close();
+  await srv?.close();
+});
+
 describe(
   'mcp-remote-client (third-party OAuth client: DCR + PKCE) through the real gateway',
   { timeout: 120_000 },
   () => {
-    let gw: Awaited<ReturnType<typeof startAuthGateway>>;
     let home: string;
     before(async () => {
-      gw = await startAuthGateway();
       home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-'));
     });
     after(async () => {
-      await gw.close();
       await rm(home, { recursive: true, force: true });
     });
 
@@ -115,43 +142,24 @@ describe(
 
 describe('mcp-remote-client identified by a Client ID Metadata Document', { timeout: 120_000 }, () => {
   it('the gateway fetches the document (fake DNS, real TLS on 127.0.0.1) and the flow completes', async () => {
-    const callbackPort = await portForLater();
-    const srv = await startTlsServer((req, res) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          client_id: `https://cimd.test:${srv.port}${req.url}`,
-          client_name: 'mcp-remote via CIMD',
-          redirect_uris: [`http://127.0.0.1:${callbackPort}/oauth/callback`],
-          token_endpoint_auth_method: 'none',
-        }),
-      );
-    });
-    const real = createHttpsCimdTransport({ ca: srv.ca });
-    const transport: CimdTransport = {
-      resolve: async () => [{ address: '93.184.216.34', family: 4 }],
-      get: (url, _address, family, limits) => real.get(url, '127.0.0.1', family, limits),
-    };
-    const gw = await startAuthGateway({ cimdTransport: transport });
+    cimdCallbackPort = await portForLater();
     const home = await mkdtemp(join(tmpdir(), 'tg-mcpremote-cimd-'));
     try {
       const metadataUrl = `${srv.origin}/mcp-remote.json`;
       const owner = gw.autoApprove(['mcp:read']);
-      const { code, output } = await runClient(`${gw.base}/mcp`, callbackPort, home, [
+      const { code, output } = await runClient(`${gw.base}/mcp`, cimdCallbackPort, home, [
         '--client-metadata-url',
         metadataUrl,
       ]);
       owner.off();
       assert.equal(code, 0, output);
       assert.match(output, /memory__read_graph/);
-      const [grant] = gw.auth.listGrants();
-      assert.equal(grant?.clientId, metadataUrl);
-      assert.equal(grant?.clientName, 'mcp-remote via CIMD');
-      assert.deepEqual(grant?.scopes, ['mcp:read']);
+      const grant = gw.auth.listGrants().find((g) => g.clientId === metadataUrl);
+      assert.ok(grant, 'a grant for the document URL as client_id');
+      assert.equal(grant.clientName, 'mcp-remote via CIMD');
+      assert.deepEqual(grant.scopes, ['mcp:read']);
       assert.doesNotMatch(output, /memory__create_entities/, 'a read-only grant does not list write tools');
     } finally {
-      await gw.close();
-      await srv.close();
       await rm(home, { recursive: true, force: true });
     }
   });
