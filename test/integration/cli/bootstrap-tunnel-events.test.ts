@@ -13,7 +13,9 @@ import { waitUntil } from '../../helpers/wait.js';
  * Headless (`tunnelgate serve`), nobody watches the window: a tunnel that fails or drops after
  * start-up must show in the log lines and in the activity log, once per occurrence.
  */
-describe('bootstrap: tunnel trouble reaches the log and the activity', () => {
+// Each test has a Tunnelgate and a fake cloudflared of its own, kept until the end either way, and
+// mostly waits (a crash, a restart, the config watcher): they run side by side.
+describe('bootstrap: tunnel trouble reaches the log and the activity', { concurrency: true }, () => {
   const dirs: string[] = [];
   const running = new Set<Tunnelgate>();
   const pids: number[] = [];
