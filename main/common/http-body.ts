@@ -74,8 +74,8 @@ export function readBody(
         const chunk = req.read() as Buffer | null;
         if (chunk !== null) onData(chunk);
         if (!done && size === declared) {
-          // Flowing, the request still ends (and is dumped of anything a client sent beyond its length).
-          req.resume();
+          // Flowing, the request still ends, after the caller's work on this turn (issue 16).
+          setImmediate(() => req.resume());
           return onEnd();
         }
       }

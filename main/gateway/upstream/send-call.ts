@@ -32,6 +32,8 @@ export function sendCall(job: SendJob): Promise<RawObject> {
   const mapped = calls.mapProgressToken(job.params);
   return new Promise<RawObject>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    let listening = false;
     const onAbort = () =>
       abandon(
         cancelledError(name, method, opts.signal?.reason),
@@ -80,13 +82,12 @@ export function sendCall(job: SendJob): Promise<RawObject> {
           );
       },
       dispose() {
+        settled = true;
         clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
+        if (listening) opts.signal?.removeEventListener('abort', onAbort);
       },
     };
     calls.add(call);
-    call.touch();
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
     const message: RawObject = { jsonrpc: '2.0', id, method };
     if (mapped.params !== undefined) message.params = mapped.params;
     link.send(message).catch((err: unknown) => {
@@ -96,6 +97,19 @@ export function sendCall(job: SendJob): Promise<RawObject> {
         ? text
         : `Could not send ${method} to upstream '${name}': ${text}`;
       if (calls.take(id)) reject(new UpstreamError(UPSTREAM_ERROR.connectionClosed, words));
+    });
+    // The timeout and the abort listener are armed once this turn's work is done: an HTTP upstream's
+    // request is written on a later tick of this turn, and at c=1 every µs before that write is
+    // added to the call (issue 16). Nothing can answer or cancel it sooner (both come as I/O); an
+    // abort that came first anyway is seen here, and progress arms the timer itself.
+    setImmediate(() => {
+      if (settled) return;
+      if (timer === undefined) call.touch();
+      const { signal } = opts;
+      if (signal === undefined) return;
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      listening = true;
     });
   });
 }

@@ -50,25 +50,31 @@ export function readSseAnswer(
       hooks.onId,
       maxEventChars,
     );
-    const onText = (text: string): void => {
+    const onText = (text: string | Buffer): void => {
       try {
-        decoder.push(text);
+        decoder.push(typeof text === 'string' ? text : text.toString('utf8'));
       } catch (err) {
         // Thrown out of a 'data' handler it would end the process; the stream ends here instead.
         hooks.tooLong?.(err instanceof Error ? err.message : String(err));
         body.destroy();
       }
     };
-    body.setEncoding('utf8');
     // What already arrived (usually the whole answer: it came in the read that brought the headers)
     // is decoded now rather than a 'data' event later. The answer is then delivered in this turn's
     // microtasks, so the caller's answer goes out before Node ends this response and hands its
     // socket back to the agent, which it does on the next ticks (issue 16: every µs there is on the
     // call's critical path). One read: an ended body's last read() only schedules 'end'.
-    if (body.readableLength > 0 && !body.readableFlowing) {
-      const text = body.read() as string | null;
-      if (body.complete) readAhead(body);
-      if (text !== null) onText(text);
+    if (body.complete && !body.readableFlowing && body.readableEncoding === null) {
+      // All of it: decoded in one piece (no character can be cut), without a stream decoder.
+      const bytes = body.read() as Buffer | null;
+      readAhead(body);
+      if (bytes !== null) onText(bytes);
+    } else {
+      body.setEncoding('utf8');
+      if (body.readableLength > 0 && !body.readableFlowing) {
+        const text = body.read() as string | null;
+        if (text !== null) onText(text);
+      }
     }
     body.on('data', onText);
     // 'close' also follows an error or an abort: the caller resumes or reports the call lost.

@@ -40,7 +40,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 /** Until the parser has seen the whole body. */
 const whole = (res: HttpResponse): Promise<void> => until(() => res.body.complete, 'the body is complete');
 
-const ANSWER = { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'hi' }] } };
+// Characters of 2, 3 and 4 bytes: a body decoded in one piece must not cut any.
+const ANSWER = { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'hé → 🙂' }] } };
 
 test('text() of an answer that has fully arrived resolves before the response ends; the socket is reused', async () => {
   const srv = await serve((_req, res) => {
