@@ -137,7 +137,13 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
 
   test('the control plane goes away and comes back: backoff with full jitter, then ready again', async () => {
     const clock = new ManualClock();
-    const p = make({ clock, random: () => 0.5, backoff: { baseMs: 500, maxMs: 4000 } });
+    // Ready again takes a poll's answer: a short long-poll gives it without waiting out 2 s of hold.
+    const p = make({
+      clock,
+      random: () => 0.5,
+      backoff: { baseMs: 500, maxMs: 4000 },
+      poll: { timeoutMs: 200 },
+    });
     await p.start();
     assert.equal(p.state().phase, 'ready');
     await fake.goAway();
@@ -170,7 +176,7 @@ describe('OpenAI tunnel failure cases', { timeout: 90_000 }, () => {
 
   test('503 with Retry-After: waits at least that long before polling again', async () => {
     const clock = new ManualClock();
-    const p = make({ clock, random: () => 0 });
+    const p = make({ clock, random: () => 0, poll: { timeoutMs: 200 } });
     await p.start();
     fake.setPollStatus({ status: 503, retryAfter: '7' });
     await stateWhere((s) => s.phase === 'reconnecting');
