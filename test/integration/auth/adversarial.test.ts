@@ -280,10 +280,13 @@ describe('approval long-polls cannot pile up', () => {
         ),
       );
       // Held polls answer after 20 s (or the owner's decision): those beyond the cap come well before.
+      let timer: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
         Promise.all(answers.slice(2)),
-        new Promise<null>((r) => setTimeout(() => r(null), 10_000)),
+        new Promise<null>((r) => (timer = setTimeout(() => r(null), 10_000))),
       ]);
+      // (A pending 10 s timer would keep the test process alive that long after its last test.)
+      clearTimeout(timer);
       assert.ok(settled, 'polls beyond the cap answered without waiting');
       for (const a of settled) {
         assert.equal(a?.body.status, 'pending');
