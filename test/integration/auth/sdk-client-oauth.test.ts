@@ -10,7 +10,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { collectErrors, openContext } from '../../e2e/renderer/browser.js';
 import { startAuthGateway } from '../../fixtures/auth/gateway-harness.js';
 
 /** A minimal OAuthClientProvider for the official SDK client, with a loopback redirect URI. */
@@ -75,39 +75,23 @@ async function startCallback(): Promise<{
   };
 }
 
-function collectErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
-  });
-  return errors;
-}
-
 describe(
   'official SDK client OAuth + real Chromium on the approval page, through the real gateway',
   { timeout: 120_000 },
   () => {
     let gw: Awaited<ReturnType<typeof startAuthGateway>>;
-    let browser: Browser;
     let cb: Awaited<ReturnType<typeof startCallback>>;
     before(async () => {
       gw = await startAuthGateway();
       cb = await startCallback();
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-        timeout: 60_000,
-      });
     });
     after(async () => {
-      await browser?.close();
       cb.server.closeAllConnections();
       await new Promise<void>((r) => cb.server.close(() => r()));
       await gw.close();
     });
 
-    it('discovers, registers, waits on the page for the owner, exchanges the code, lists and calls tools; revocation stops it', async () => {
+    it('discovers, registers, waits on the page for the owner, exchanges the code, lists and calls tools; revocation stops it', async (t) => {
       const provider = new LoopbackProvider(cb.url);
       const mcpUrl = new URL(`${gw.base}/mcp`);
       const first = new Client({ name: 'sdk-oauth', version: '1.0.0' });
@@ -120,7 +104,10 @@ describe(
       assert.equal(authUrl.searchParams.get('code_challenge_method'), 'S256');
       assert.equal(authUrl.searchParams.get('resource'), `${gw.base}/mcp`);
 
-      const page = await browser.newPage();
+      // A fresh context for each flow (the shared Chromium: browser.ts openContext).
+      const context = await openContext();
+      t.after(() => context.close());
+      const page = await context.newPage();
       const errors = collectErrors(page);
       const callback = cb.next();
       // The page's long-poll for the owner's decision (approval-page.ts), so that approving below
@@ -143,7 +130,6 @@ describe(
       const code = q.get('code')!;
       assert.ok(code);
       assert.deepEqual(errors, [], 'no page errors or CSP violations');
-      await page.close();
 
       const transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider });
       await transport.finishAuth(code);
@@ -172,14 +158,16 @@ describe(
       }
     });
 
-    it('shows the denial in the browser and returns access_denied to the client', async () => {
+    it('shows the denial in the browser and returns access_denied to the client', async (t) => {
       const provider = new LoopbackProvider(cb.url);
       await assert.rejects(
         new Client({ name: 'sdk-deny', version: '1.0.0' }).connect(
           new StreamableHTTPClientTransport(new URL(`${gw.base}/mcp`), { authProvider: provider }),
         ),
       );
-      const page = await browser.newPage();
+      const context = await openContext();
+      t.after(() => context.close());
+      const page = await context.newPage();
       const errors = collectErrors(page);
       const callback = cb.next();
       await page.goto(provider.authorizationUrl!.toString());
@@ -195,7 +183,6 @@ describe(
       const q = await callback;
       assert.equal(q.get('error'), 'access_denied');
       assert.deepEqual(errors, []);
-      await page.close();
     });
   },
 );
