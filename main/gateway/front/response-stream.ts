@@ -61,13 +61,18 @@ export function createResponseStream(
   };
   // Cloudflare drops a request that sends no first byte for about 100 s (PROTOCOL.md): a slow call
   // switches to SSE and sends comment lines, which every SSE parser ignores.
-  const heartbeat =
-    opts.heartbeatMs !== undefined && opts.sseAllowed
-      ? setInterval(() => {
-          if (!finished && startSse()) out(': keep-alive\n\n');
-        }, opts.heartbeatMs)
-      : undefined;
-  heartbeat?.unref();
+  let heartbeat: NodeJS.Timeout | undefined;
+  const every = opts.heartbeatMs;
+  if (every !== undefined && opts.sseAllowed)
+    // Armed after this turn's work, so that a call's upstream request is written first (issue 16);
+    // an answer given by then (a list from the merged view) needs none.
+    setImmediate(() => {
+      if (finished) return;
+      heartbeat = setInterval(() => {
+        if (!finished && startSse()) out(': keep-alive\n\n');
+      }, every);
+      heartbeat.unref();
+    });
   function startSse(): boolean {
     if (sse) return true;
     if (!opts.sseAllowed || res.headersSent || res.destroyed) return false;

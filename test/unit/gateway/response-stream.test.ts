@@ -97,3 +97,27 @@ test('a resumable SSE answer (session era log) keeps the result as an event with
     `id: p1-1\nevent: message\ndata: ${JSON.stringify(progress)}\n\nid: p1-2\nevent: message\ndata: ${JSON.stringify(reply)}\n\n`,
   );
 });
+
+test('the keep-alive timer is armed after the turn: an answer given at once arms none, a slow one gets comments', async (t) => {
+  const made = t.mock.method(globalThis, 'setInterval');
+  const quick = await exchange((res) => {
+    const stream = createResponseStream(res, { sseAllowed: true, heartbeatMs: 20 });
+    stream.finish({ jsonrpc: '2.0', id: 1, result: {} });
+  });
+  assert.equal(quick.headers['content-type'], 'application/json');
+  assert.equal(made.mock.callCount(), 0, 'no timer for an answer given in the turn its request came');
+
+  const slow = await exchange((res) => {
+    const stream = createResponseStream(res, { sseAllowed: true, heartbeatMs: 20 });
+    // Answered once the client has had a comment: the stream switched to SSE for it.
+    const poll = setInterval(() => {
+      if (res.headersSent) {
+        clearInterval(poll);
+        stream.finish({ jsonrpc: '2.0', id: 2, result: {} });
+      }
+    }, 5);
+  });
+  assert.equal(slow.headers['content-type'], 'text/event-stream');
+  assert.match(slow.body.toString(), /^: keep-alive\n\n/);
+  assert.match(slow.body.toString(), /"id":2/);
+});
