@@ -5,26 +5,15 @@
 // an SSE event that never ends grew one string the same way. Limits are lowered here so the test
 // moves kilobytes, not gigabytes: the code path is the production one.
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
+import { listenLocal } from './local-server.js';
 import { createHttpClient, MAX_ANSWER_BYTES } from '../../../main/gateway/upstream/http-client.js';
 import { readSseAnswer } from '../../../main/gateway/upstream/sse-answer.js';
 import { MAX_EVENT_CHARS, SseDecoder } from '../../../main/gateway/upstream/sse-parser.js';
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const server: Server = createServer(handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    },
-  };
-}
+const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+  listenLocal(createServer(handler));
 
 /** Writes `kib` KiB of 'a' (after `head`), 16 KiB a write, then `tail`. */
 function pour(res: ServerResponse, head: string, kib: number, tail: string): void {

@@ -1,39 +1,23 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
+import { listenLocal } from './local-server.js';
 import { createHttpClient, RequestHandle } from '../../../main/gateway/upstream/http-client.js';
 import { createHttpTransport } from '../../../main/gateway/upstream/http-transport.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 
 /** A real node:http server on 127.0.0.1 that counts the TCP connections it accepted. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  const server: Server = createServer((req, res) => {
+  const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d: string) => (body += d));
     req.on('end', () => handler(req, res, body));
   });
-  server.on('connection', (s: Socket) => {
-    connections++;
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    connections: () => connections,
+    ...(await listenLocal(server)),
     /** Closes every idle keep-alive socket, as a server does when its keepAliveTimeout passes. */
     dropIdle: () => server.closeIdleConnections(),
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
   };
 }
 

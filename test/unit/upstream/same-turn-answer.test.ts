@@ -4,29 +4,15 @@
 // the work Node does to end that response and hand its socket back to the agent (issue 16: at c=1
 // everything between the upstream's answer and the client's is added to the call).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
+import { listenLocal } from './local-server.js';
 import { createHttpClient, type HttpResponse } from '../../../main/gateway/upstream/http-client.js';
 import { readSseAnswer } from '../../../main/gateway/upstream/sse-answer.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 
-async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  let connections = 0;
-  const server: Server = createServer(handler);
-  server.on('connection', () => connections++);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    connections: () => connections,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    },
-  };
-}
+const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
+  listenLocal(createServer(handler));
 
 /** Waits a loop turn at a time (reading nothing) until `cond` holds; fails after 5 s. */
 async function until(cond: () => boolean, what: string): Promise<void> {
