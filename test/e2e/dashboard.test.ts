@@ -2,8 +2,8 @@
  * The headless dashboard end to end: a real gateway (createTunnelgate) with a real stdio upstream
  * added from the UI, the real dashboard listener serving the freshly built renderer, Debian's
  * Chromium driving it, an OAuth client asking for access, and an MCP client whose call shows up
- * live in the Activity log. Any page or console error fails the run. Screenshots of every page go
- * to test-output/screenshots/e2e-*.png.
+ * live in the Activity log. Any page or console error fails the run. With TUNNELGATE_SCREENSHOTS=1
+ * (npm run test:screenshots), screenshots of every page go to test-output/screenshots/e2e-*.png.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

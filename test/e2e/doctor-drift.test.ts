@@ -4,7 +4,7 @@
  * ChatGPT stand-in connects and lists tools; the owner switches a tool off; the drift banner names
  * that client and what it still believes; "Check as ChatGPT" shows the doctor report with the drift
  * step; the Servers page shows the per-tool warnings and the owner's hint override. The banner goes
- * when the client lists again. Screenshots: test-output/screenshots/e2e-doctor-*.png.
+ * when the client lists again. Screenshots (TUNNELGATE_SCREENSHOTS=1): test-output/screenshots/e2e-doctor-*.png.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -100,17 +100,19 @@ export async function startHarness(
 /**
  * Screenshots of the current state: light and dark, 1280x800 and 420x800 (the narrow window), or
  * only the `widths` given. Leaves the page light at 1280x800. Only when screenshots are on
- * (SCREENSHOTS_ON); otherwise nothing, and the page is left as it is.
+ * (SCREENSHOTS_ON). Otherwise the page still renders once dark at the narrowest width, without a
+ * picture, so that the files' "no page or console error" checks cover the narrow and dark layouts too.
  * Files: test-output/screenshots/<name>-<scheme>-<width>.png.
  */
 export async function shots(page: Page, name: string, widths = [1280, 420]): Promise<void> {
-  if (!SCREENSHOTS_ON) return;
   // Light at each width, then dark at each width going back: one relayout per change of width or
   // scheme (each costs about as much as a picture).
-  const order = [
-    ...widths.map((width) => ['light', width] as const),
-    ...[...widths].reverse().map((width) => ['dark', width] as const),
-  ];
+  const order = SCREENSHOTS_ON
+    ? [
+        ...widths.map((width) => ['light', width] as const),
+        ...[...widths].reverse().map((width) => ['dark', width] as const),
+      ]
+    : [['dark', Math.min(...widths)] as const];
   const size = page.viewportSize();
   const dark = await page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches");
   let at = { colorScheme: dark ? 'dark' : 'light', width: size?.height === 800 ? size.width : 0 };

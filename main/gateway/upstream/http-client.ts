@@ -253,7 +253,13 @@ function wrap(res: IncomingMessage, maxBytes: number): HttpResponse {
     },
     text: () => readText(res, maxBytes),
     discard() {
-      if (res.complete) return;
+      // A body that is all here (a 202's or a 404's, usually) is read out, so the response ends and
+      // its socket goes back to the pool; left unread, it would hold that socket for good.
+      // A request sent right after waits this turn's ticks for it (see `ending`).
+      if (res.complete) {
+        readAhead(res);
+        return void res.resume();
+      }
       const h = res.headers;
       const length = h['content-length'];
       // An event stream may never end; a body without length or chunking ends only when the socket does.

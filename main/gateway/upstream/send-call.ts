@@ -100,8 +100,9 @@ export function sendCall(job: SendJob): Promise<RawObject> {
     });
     // The timeout and the abort listener are armed once this turn's work is done: an HTTP upstream's
     // request is written on a later tick of this turn, and at c=1 every µs before that write is
-    // added to the call (issue 16). Nothing can answer or cancel it sooner (both come as I/O); an
-    // abort that came first anyway is seen here, and progress arms the timer itself.
+    // added to the call (issue 16). An answer or an abort may still come first (both come as I/O,
+    // which a setImmediate queued from inside another one lets run first): an answered call is
+    // settled and arms nothing, an abort already made is seen here, and progress arms the timer itself.
     setImmediate(() => {
       if (settled) return;
       if (timer === undefined) call.touch();

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian's Chromium as the tests start it (browser.ts): Playwright passes its own --disable-features
 # list and the tests add theirs, but Chromium keeps only the last --disable-features it is given, so
-# the lists are merged into one here. exec: Playwright's pid is Chromium's. (CHROMIUM_BIN: for its test.)
+# the lists are merged into one here. exec: Playwright's pid is Chromium's. (TUNNELGATE_TEST_CHROMIUM_BIN: for its test.)
 set -euo pipefail
 features=()
 args=()
@@ -12,6 +12,6 @@ for arg in "$@"; do
   esac
 done
 if [ "${#features[@]}" -gt 0 ]; then
-  args+=("--disable-features=$(IFS=,; echo "${features[*]}")")
+  args+=("--disable-features=$(IFS=,; printf %s "${features[*]}")")
 fi
-exec "${CHROMIUM_BIN:-/usr/bin/chromium}" "${args[@]}"
+exec "${TUNNELGATE_TEST_CHROMIUM_BIN:-/usr/bin/chromium}" "${args[@]}"

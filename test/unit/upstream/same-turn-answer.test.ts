@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { test } from 'node:test';
 import { listenLocal } from './local-server.js';
-import { createHttpClient, type HttpResponse } from '../../../main/gateway/upstream/http-client.js';
+import {
+  createHttpClient,
+  RequestHandle,
+  type HttpResponse,
+} from '../../../main/gateway/upstream/http-client.js';
 import { readSseAnswer } from '../../../main/gateway/upstream/sse-answer.js';
 import type { RawObject } from '../../../main/gateway/upstream/types.js';
 
@@ -101,6 +105,66 @@ test('an SSE answer that comes after its priming event is still read from the st
     release!();
     assert.equal(await answered, true);
     assert.deepEqual(delivered, [ANSWER]);
+  } finally {
+    client.close();
+    await srv.close();
+  }
+});
+
+// On the old code the second request waits for a socket that never comes back: fail in 10 s, not 300.
+test(
+  'a discarded answer that has fully arrived (a 202, a 404) hands its socket back to the pool',
+  { timeout: 10_000 },
+  async () => {
+    const srv = await serve((req, res) => {
+      if (req.headers['x-status'] === '404')
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such session');
+      else res.writeHead(202).end();
+    });
+    // One socket: a socket held by an unread body would leave the next request waiting for good.
+    const client = createHttpClient({ maxSockets: 1 });
+    try {
+      for (let i = 0; i < 10; i++) {
+        const headers = { 'x-status': i % 2 === 0 ? '202' : '404' };
+        const res = await client.send(srv.url, { method: 'POST', headers, body: '{}' });
+        await whole(res);
+        res.discard();
+      }
+      assert.equal(srv.connections(), 1, 'ten answered notifications on one connection');
+    } finally {
+      client.close();
+      await srv.close();
+    }
+  },
+);
+
+test('aborting a call whose answer was taken is harmless: no uncaught error, the socket is reused', async () => {
+  const srv = await serve((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(ANSWER));
+  });
+  const client = createHttpClient();
+  // An abort Node emits on the socket it took back is an uncaught error, which the runner fails.
+  try {
+    for (let i = 0; i < 4; i++) {
+      // By handle (the per-call path) and by AbortSignal (everything else), each right after text().
+      const handle = i % 2 === 0 ? new RequestHandle() : undefined;
+      const ctl = i % 2 === 0 ? undefined : new AbortController();
+      const res = await client.send(srv.url, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        handle,
+        signal: ctl?.signal,
+      });
+      await whole(res);
+      assert.deepEqual(JSON.parse(await res.text()), ANSWER);
+      handle?.abort();
+      ctl?.abort();
+      await until(() => res.body.destroyed, 'the response is done');
+    }
+    await new Promise((r) => setImmediate(r));
+    assert.equal(srv.connections(), 1, 'an abort after the answer does not cost the socket');
   } finally {
     client.close();
     await srv.close();
