@@ -25,7 +25,9 @@ describe('chromium.sh', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   const run = async (...args: string[]) =>
-    (await promisify(execFile)(SCRIPT, args, { env: { ...process.env, TUNNELGATE_TEST_CHROMIUM_BIN: fake } })).stdout
+    (
+      await promisify(execFile)(SCRIPT, args, { env: { ...process.env, TUNNELGATE_TEST_CHROMIUM_BIN: fake } })
+    ).stdout
       .trimEnd()
       .split('\n');
 
