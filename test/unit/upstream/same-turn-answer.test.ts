@@ -18,6 +18,25 @@ import type { RawObject } from '../../../main/gateway/upstream/types.js';
 const serve = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
   listenLocal(createServer(handler));
 
+/**
+ * A local server answering with `handler` and a client of it (`clientOptions`), both closed once
+ * `run` is done, whatever happens in it.
+ */
+async function withLocal(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  run: (srv: Awaited<ReturnType<typeof serve>>, client: ReturnType<typeof createHttpClient>) => Promise<void>,
+  clientOptions?: Parameters<typeof createHttpClient>[0],
+): Promise<void> {
+  const srv = await serve(handler);
+  const client = createHttpClient(clientOptions);
+  try {
+    await run(srv, client);
+  } finally {
+    client.close();
+    await srv.close();
+  }
+}
+
 /** Waits a loop turn at a time (reading nothing) until `cond` holds; fails after 5 s. */
 async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 5000;
@@ -33,13 +52,14 @@ const whole = (res: HttpResponse): Promise<void> => until(() => res.body.complet
 // Characters of 2, 3 and 4 bytes: a body decoded in one piece must not cut any.
 const ANSWER = { jsonrpc: '2.0', id: 7, result: { content: [{ type: 'text', text: 'hé → 🙂' }] } };
 
+/** An upstream that answers every request with ANSWER as JSON. */
+const answerJson = (_req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(ANSWER));
+};
+
 test('text() of an answer that has fully arrived resolves before the response ends; the socket is reused', async () => {
-  const srv = await serve((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(ANSWER));
-  });
-  const client = createHttpClient();
-  try {
+  await withLocal(answerJson, async (srv, client) => {
     for (let i = 0; i < 3; i++) {
       const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
       await whole(res);
@@ -52,63 +72,56 @@ test('text() of an answer that has fully arrived resolves before the response en
       assert.deepEqual(order, ['text', 'end'], 'the answer is taken before the response ends');
     }
     assert.equal(srv.connections(), 1, 'the response still ends, so its socket goes back to the pool');
-  } finally {
-    client.close();
-    await srv.close();
-  }
+  });
 });
 
 test('an SSE answer that has fully arrived is delivered before readSseAnswer returns', async () => {
-  const srv = await serve((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    // The 2025-11-25 priming event (an id, empty data), then the answer, in one write.
-    res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
-  });
-  const client = createHttpClient();
-  try {
-    const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
-    await whole(res);
-    const delivered: RawObject[] = [];
-    const ids: string[] = [];
-    const answered = readSseAnswer(res.body, 7, {
-      deliver: (m) => delivered.push(m),
-      onId: (id) => ids.push(id),
-      onRetry: () => {},
-    });
-    assert.deepEqual(delivered, [ANSWER], 'delivered in this turn, not on a later data event');
-    assert.deepEqual(ids, ['p1', 'e7']);
-    assert.equal(await answered, true);
-  } finally {
-    client.close();
-    await srv.close();
-  }
+  await withLocal(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      // The 2025-11-25 priming event (an id, empty data), then the answer, in one write.
+      res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
+    },
+    async (srv, client) => {
+      const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
+      await whole(res);
+      const delivered: RawObject[] = [];
+      const ids: string[] = [];
+      const answered = readSseAnswer(res.body, 7, {
+        deliver: (m) => delivered.push(m),
+        onId: (id) => ids.push(id),
+        onRetry: () => {},
+      });
+      assert.deepEqual(delivered, [ANSWER], 'delivered in this turn, not on a later data event');
+      assert.deepEqual(ids, ['p1', 'e7']);
+      assert.equal(await answered, true);
+    },
+  );
 });
 
 test('an SSE answer that comes after its priming event is still read from the stream', async () => {
   let release: (() => void) | undefined;
-  const srv = await serve((_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream' });
-    res.write('id: p1\ndata:\n\n');
-    release = () => res.end(`event: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
-  });
-  const client = createHttpClient();
-  try {
-    const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
-    await until(() => res.body.readableLength > 0, 'the priming event is buffered');
-    const delivered: RawObject[] = [];
-    const answered = readSseAnswer(res.body, 7, {
-      deliver: (m) => delivered.push(m),
-      onId: () => {},
-      onRetry: () => {},
-    });
-    assert.deepEqual(delivered, [], 'only the priming event is there yet');
-    release!();
-    assert.equal(await answered, true);
-    assert.deepEqual(delivered, [ANSWER]);
-  } finally {
-    client.close();
-    await srv.close();
-  }
+  await withLocal(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: p1\ndata:\n\n');
+      release = () => res.end(`event: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
+    },
+    async (srv, client) => {
+      const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
+      await until(() => res.body.readableLength > 0, 'the priming event is buffered');
+      const delivered: RawObject[] = [];
+      const answered = readSseAnswer(res.body, 7, {
+        deliver: (m) => delivered.push(m),
+        onId: () => {},
+        onRetry: () => {},
+      });
+      assert.deepEqual(delivered, [], 'only the priming event is there yet');
+      release!();
+      assert.equal(await answered, true);
+      assert.deepEqual(delivered, [ANSWER]);
+    },
+  );
 });
 
 // On the old code the second request waits for a socket that never comes back: fail in 10 s, not 300.
@@ -116,36 +129,30 @@ test(
   'a discarded answer that has fully arrived (a 202, a 404) hands its socket back to the pool',
   { timeout: 10_000 },
   async () => {
-    const srv = await serve((req, res) => {
-      if (req.headers['x-status'] === '404')
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('no such session');
-      else res.writeHead(202).end();
-    });
     // One socket: a socket held by an unread body would leave the next request waiting for good.
-    const client = createHttpClient({ maxSockets: 1 });
-    try {
-      for (let i = 0; i < 10; i++) {
-        const headers = { 'x-status': i % 2 === 0 ? '202' : '404' };
-        const res = await client.send(srv.url, { method: 'POST', headers, body: '{}' });
-        await whole(res);
-        res.discard();
-      }
-      assert.equal(srv.connections(), 1, 'ten answered notifications on one connection');
-    } finally {
-      client.close();
-      await srv.close();
-    }
+    await withLocal(
+      (req, res) => {
+        if (req.headers['x-status'] === '404')
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('no such session');
+        else res.writeHead(202).end();
+      },
+      async (srv, client) => {
+        for (let i = 0; i < 10; i++) {
+          const headers = { 'x-status': i % 2 === 0 ? '202' : '404' };
+          const res = await client.send(srv.url, { method: 'POST', headers, body: '{}' });
+          await whole(res);
+          res.discard();
+        }
+        assert.equal(srv.connections(), 1, 'ten answered notifications on one connection');
+      },
+      { maxSockets: 1 },
+    );
   },
 );
 
 test('aborting a call whose answer was taken is harmless: no uncaught error, the socket is reused', async () => {
-  const srv = await serve((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(ANSWER));
-  });
-  const client = createHttpClient();
   // An abort Node emits on the socket it took back is an uncaught error, which the runner fails.
-  try {
+  await withLocal(answerJson, async (srv, client) => {
     for (let i = 0; i < 4; i++) {
       // By handle (the per-call path) and by AbortSignal (everything else), each right after text().
       const handle = i % 2 === 0 ? new RequestHandle() : undefined;
@@ -165,8 +172,5 @@ test('aborting a call whose answer was taken is harmless: no uncaught error, the
     }
     await new Promise((r) => setImmediate(r));
     assert.equal(srv.connections(), 1, 'an abort after the answer does not cost the socket');
-  } finally {
-    client.close();
-    await srv.close();
-  }
+  });
 });
