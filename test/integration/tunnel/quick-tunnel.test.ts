@@ -107,16 +107,27 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
   // The ways a start fails mostly wait out a timeout or a grace period, each with its own manager and
   // fake cloudflared: they wait side by side. (The crash-and-restart test above runs alone: its first
   // run must become ready within the fake's 1.5 s before its crash.)
+  /** Starts a manager over a fake cloudflared that fails as `extraEnv` says; its state once start() gave up. */
+  async function failedStart(
+    extraEnv: Record<string, string>,
+    overrides: Partial<TunnelManagerDeps>,
+    errorCode: string,
+  ) {
+    const { manager, stateFile } = setup(extraEnv, overrides);
+    await manager.start();
+    const s = manager.state();
+    assert.equal(s.phase, 'failed');
+    assert.equal(s.errorCode, errorCode);
+    return { s, stateFile };
+  }
+
   describe('failures', { concurrency: true }, () => {
     it('gives up after the last restart and says why, with the exit code and what cloudflared printed', async () => {
-      const { manager } = setup(
+      const { s } = await failedStart(
         { FAKE_CLOUDFLARED_API_FAIL: '1' },
         { restart: { initialDelayMs: 50, maxDelayMs: 100, maxAttempts: 1 } },
+        'exited',
       );
-      await manager.start();
-      const s = manager.state();
-      assert.equal(s.phase, 'failed');
-      assert.equal(s.errorCode, 'exited');
       assert.match(s.error ?? '', /exited with code 1/);
       assert.match(s.error ?? '', /could not get a quick tunnel from Cloudflare/);
       assert.match(s.error ?? '', /failed to request quick Tunnel/);
@@ -125,16 +136,13 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     });
 
     it('fails with a reason when cloudflared hangs and /ready never answers 200', async () => {
-      const { manager, stateFile } = setup(
+      const { s, stateFile } = await failedStart(
         { FAKE_CLOUDFLARED_HANG: '1' },
         // Long enough for a loaded machine to start the fake and print a dial error or two: the
         // failure tests run side by side, each waiting out its own timeout.
         { timeouts: { urlMs: 5000, readyMs: 5000, pollMs: 100, stopGraceMs: 3000 } },
+        'not-ready',
       );
-      await manager.start();
-      const s = manager.state();
-      assert.equal(s.phase, 'failed');
-      assert.equal(s.errorCode, 'not-ready');
       assert.match(s.error ?? '', /\/ready never answered 200 within 5 s/);
       assert.match(s.error ?? '', /QUIC/, 'explains the dial errors cloudflared printed');
       const pid = readFakeState(stateFile)?.pid;
@@ -143,16 +151,13 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     });
 
     it('fails with a reason when no URL is printed in time', async () => {
-      const { manager } = setup(
+      const { s } = await failedStart(
         { FAKE_CLOUDFLARED_NO_URL: '1' },
         // Long enough for a loaded machine to start the fake and print its first line (it never prints
         // a URL), which the reason quotes.
         { timeouts: { urlMs: 5000, readyMs: 8000, pollMs: 100, stopGraceMs: 3000 } },
+        'no-url',
       );
-      await manager.start();
-      const s = manager.state();
-      assert.equal(s.phase, 'failed');
-      assert.equal(s.errorCode, 'no-url');
       assert.match(s.error ?? '', /printed no tunnel URL within 5 s/);
       assert.match(s.error ?? '', /Requesting new quick Tunnel/);
     });
