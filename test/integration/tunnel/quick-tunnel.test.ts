@@ -104,9 +104,6 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     await manager.stop();
   });
 
-  // The ways a start fails mostly wait out a timeout or a grace period, each with its own manager and
-  // fake cloudflared: they wait side by side. (The crash-and-restart test above runs alone: its first
-  // run must become ready within the fake's 1.5 s before its crash.)
   /** Starts a manager over a fake cloudflared that fails as `extraEnv` says; its state once start() gave up. */
   async function failedStart(
     extraEnv: Record<string, string>,
@@ -121,6 +118,27 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     return { s, stateFile };
   }
 
+  /** Starts a manager with no fake cloudflared at all (`deps` for its folder); its failed state. */
+  async function failedWithoutBinary(deps: (dir: string) => Partial<TunnelManagerDeps>) {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const manager = createTunnelManager({
+      mode: 'quick',
+      localPort: origin.port,
+      dataDir: dir,
+      ...deps(dir),
+    });
+    managers.push(manager);
+    await manager.start();
+    const s = manager.state();
+    assert.equal(s.phase, 'failed');
+    assert.equal(s.errorCode, 'binary-missing');
+    return s;
+  }
+
+  // The ways a start fails mostly wait out a timeout or a grace period, each with its own manager and
+  // fake cloudflared: they wait side by side. (The crash-and-restart test above runs alone: its first
+  // run must become ready within the fake's 1.5 s before its crash.)
   describe('failures', { concurrency: true }, () => {
     it('gives up after the last restart and says why, with the exit code and what cloudflared printed', async () => {
       const { s } = await failedStart(
@@ -178,38 +196,21 @@ describe('quick tunnel through the fake cloudflared', { timeout: 60_000 }, () =>
     });
 
     it('reports a missing binary in words and keeps nothing running', async () => {
-      const { dir, cleanup } = tempDir();
-      cleanups.push(cleanup);
-      const manager = createTunnelManager({
-        mode: 'quick',
-        localPort: origin.port,
+      const s = await failedWithoutBinary((dir) => ({
         dataDir: join(dir, 'data'),
         env: { PATH: join(dir, 'empty') },
-      });
-      managers.push(manager);
-      await manager.start();
-      const s = manager.state();
-      assert.equal(s.phase, 'failed');
-      assert.equal(s.errorCode, 'binary-missing');
+      }));
       assert.match(s.error ?? '', /cloudflared was not found/);
       assert.match(s.error ?? '', /tunnel\.cloudflaredPath/);
       assert.match(s.error ?? '', /keeps working on this computer/);
     });
 
     it('names the field when tunnel.cloudflaredPath points at nothing', async () => {
-      const { dir, cleanup } = tempDir();
-      cleanups.push(cleanup);
-      const manager = createTunnelManager({
-        mode: 'quick',
-        localPort: origin.port,
-        dataDir: dir,
+      const s = await failedWithoutBinary((dir) => ({
         cloudflaredPath: join(dir, 'nope', 'cloudflared'),
         env: {},
-      });
-      managers.push(manager);
-      await manager.start();
-      assert.equal(manager.state().errorCode, 'binary-missing');
-      assert.match(manager.state().error ?? '', /tunnel\.cloudflaredPath points at '.*nope\/cloudflared'/);
+      }));
+      assert.match(s.error ?? '', /tunnel\.cloudflaredPath points at '.*nope\/cloudflared'/);
     });
   });
 });
