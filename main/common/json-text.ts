@@ -67,7 +67,11 @@ function pieces(
   // The usual message (a call's answer) has no shared member: it is one JSON.stringify, not one per
   // member plus the joins (it is written on the way from the upstream's answer to the client's).
   let anyShared = false;
-  for (const key in message) if (isSharedJson(message[key])) anyShared = true;
+  for (const key in message)
+    if (isSharedJson(message[key])) {
+      anyShared = true;
+      break;
+    }
   if (!anyShared) {
     const text = JSON.stringify(message);
     return { chunks: [text], bytes: Buffer.byteLength(text) };

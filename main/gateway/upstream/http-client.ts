@@ -302,14 +302,11 @@ function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
     // socket (issue 16). read() also lets the stream end, so the socket still goes back to the pool.
     res.once('error', reject);
     res.once('aborted', () => reject(new Error('the response was cut off')));
-    if (res.complete && !res.readableFlowing) {
-      const c = res.read() as Buffer | null;
-      if (c !== null) onData(c);
-      if (res.readableLength === 0 && !res.destroyed) {
-        // That read lets the stream end (and its socket go back to the pool) on the next ticks.
-        readAhead(res);
-        return onEnd();
-      }
+    const whole = takeWhole(res);
+    if (whole !== undefined) {
+      if (whole !== null) onData(whole);
+      // (Unless it was too large: then it is rejected and destroyed.)
+      if (!res.destroyed) return onEnd();
     }
     res.on('data', onData);
     res.once('end', onEnd);
@@ -336,8 +333,20 @@ function stoppable(req: ClientRequest, res: IncomingMessage | undefined): boolea
  */
 const ending = new Set<IncomingMessage>();
 
+/**
+ * The whole body, in one Buffer (null: empty), when all of it has arrived and it is not flowing nor
+ * decoded to text; undefined otherwise. That read lets the stream end, and its socket go back to
+ * the pool, on the next ticks (noted in `ending`).
+ */
+export function takeWhole(res: IncomingMessage): Buffer | null | undefined {
+  if (!res.complete || res.readableFlowing === true || res.readableEncoding !== null) return undefined;
+  const bytes = res.read() as Buffer | null;
+  readAhead(res);
+  return bytes;
+}
+
 /** Notes that `res` was read to its end ahead of its 'end' event (see `ending`). */
-export function readAhead(res: IncomingMessage): void {
+function readAhead(res: IncomingMessage): void {
   if (ending.has(res)) return;
   ending.add(res);
   const done = (): void => void ending.delete(res);

@@ -33,7 +33,6 @@ export function sendCall(job: SendJob): Promise<RawObject> {
   return new Promise<RawObject>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
-    let listening = false;
     const onAbort = () =>
       abandon(
         cancelledError(name, method, opts.signal?.reason),
@@ -84,7 +83,8 @@ export function sendCall(job: SendJob): Promise<RawObject> {
       dispose() {
         settled = true;
         clearTimeout(timer);
-        if (listening) opts.signal?.removeEventListener('abort', onAbort);
+        // A listener not added yet (see below) is simply not there to remove.
+        opts.signal?.removeEventListener('abort', onAbort);
       },
     };
     calls.add(call);
@@ -110,7 +110,6 @@ export function sendCall(job: SendJob): Promise<RawObject> {
       if (signal === undefined) return;
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      listening = true;
     });
   });
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { isResponse, plainError } from './messages.js';
-import { readAhead, type HttpResponse } from './http-client.js';
+import { takeWhole, type HttpResponse } from './http-client.js';
 import { MAX_EVENT_CHARS, readSseEvents, SseDecoder } from './sse-parser.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage } from './wire-transport.js';
@@ -64,11 +64,10 @@ export function readSseAnswer(
     // microtasks, so the caller's answer goes out before Node ends this response and hands its
     // socket back to the agent, which it does on the next ticks (issue 16: every µs there is on the
     // call's critical path). One read: an ended body's last read() only schedules 'end'.
-    if (body.complete && !body.readableFlowing && body.readableEncoding === null) {
+    const whole = takeWhole(body);
+    if (whole !== undefined) {
       // All of it: decoded in one piece (no character can be cut), without a stream decoder.
-      const bytes = body.read() as Buffer | null;
-      readAhead(body);
-      if (bytes !== null) onText(bytes);
+      if (whole !== null) onText(whole);
     } else {
       body.setEncoding('utf8');
       if (body.readableLength > 0 && !body.readableFlowing) {
