@@ -15,15 +15,24 @@
 //
 // Order: the runner starts files in the order given, --test-concurrency at a time. Longest first
 // (test/durations.txt, seconds measured per file on a quiet machine) keeps a long file from starting
-// last while the other slot idles. A file missing from that list counts as DEFAULT_SECONDS.
+// last while the other slots idle. A file missing from that list counts as DEFAULT_SECONDS.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DEFAULT_SECONDS = 3;
-/** A group holds files until their recorded time reaches this (the runner's timeout is per process). */
-const GROUP_SECONDS = Number(process.env.TEST_GROUP_SECONDS ?? 35);
+/**
+ * How long a group may be (recorded seconds): fixed by TEST_GROUP_SECONDS, or else the size among
+ * these whose plan finishes first on the run's slots (below). The runner's timeout is per process.
+ */
+const GROUP_SIZES = process.env.TEST_GROUP_SECONDS
+  ? [Number(process.env.TEST_GROUP_SECONDS)]
+  : [20, 25, 30, 35, 40, 45];
+/** Processes the runner keeps going at once (scripts/test.sh passes its --test-concurrency). */
+const SLOTS = Number(process.env.TEST_CONCURRENCY ?? 2);
+/** What a process costs before its first test (Node, the tsx loader, node:test), in seconds. */
+const START_SECONDS = 1.5;
 const grouping = process.env.TEST_GROUPING !== '0';
 
 /** What makes a file unsafe to share a process with others: it changes process-wide state. */
@@ -48,22 +57,47 @@ const files = args.map((f) => {
   return { path, abs: resolve(f), seconds: recorded.get(path) ?? DEFAULT_SECONDS, own };
 });
 
-/** Each unit: one process. */
-const units = files.filter((f) => f.own).map((f) => ({ seconds: f.seconds, files: [f] }));
 const shared = files
   .filter((f) => !f.own)
   .sort((a, b) => b.seconds - a.seconds || (a.path < b.path ? -1 : 1));
-const total = shared.reduce((s, f) => s + f.seconds, 0);
-const count = Math.min(shared.length, Math.max(1, Math.ceil(total / GROUP_SECONDS)));
-// Longest file into the emptiest group: the groups come out about even.
-const groups = Array.from({ length: count }, () => ({ seconds: 0, files: [] }));
-for (const f of shared) {
-  const g = groups.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  g.files.push(f);
-  g.seconds += f.seconds;
+
+/** The processes (units) when groups hold about `size` seconds, longest first. */
+function unitsFor(size) {
+  const units = files.filter((f) => f.own).map((f) => ({ seconds: f.seconds, files: [f] }));
+  const total = shared.reduce((s, f) => s + f.seconds, 0);
+  const count = Math.min(shared.length, Math.max(1, Math.ceil(total / size)));
+  // Longest file into the emptiest group: the groups come out about even.
+  const groups = Array.from({ length: count }, () => ({ seconds: 0, files: [] }));
+  for (const f of shared) {
+    const g = groups.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    g.files.push(f);
+    g.seconds += f.seconds;
+  }
+  units.push(...groups.filter((g) => g.files.length > 0));
+  return units.sort((a, b) => b.seconds - a.seconds);
 }
-units.push(...groups.filter((g) => g.files.length > 0));
-units.sort((a, b) => b.seconds - a.seconds);
+
+/**
+ * When the last process of `units` ends if the runner starts them in order, SLOTS at a time. The
+ * group count decides how evenly the slots finish: 19 processes on 3 slots left one slot 20 s
+ * behind the others where 21 came out even (recorded times). Fewer, longer groups start fewer
+ * processes; more, shorter ones fill the slots' tails.
+ */
+function finish(units) {
+  const slots = new Array(Math.max(1, SLOTS)).fill(0);
+  for (const u of units) {
+    const i = slots.indexOf(Math.min(...slots));
+    slots[i] += u.seconds + START_SECONDS;
+  }
+  return Math.max(...slots);
+}
+
+// The size whose plan ends soonest; a smaller size must win by more than 0.5 s (fewer processes).
+let units = unitsFor(GROUP_SIZES[GROUP_SIZES.length - 1]);
+for (const size of [...GROUP_SIZES].reverse()) {
+  const candidate = unitsFor(size);
+  if (finish(candidate) < finish(units) - 0.5) units = candidate;
+}
 
 const out = units.map((u, i) => {
   // A file of its own is wrapped too: every file's time then shows as one top-level suite in the

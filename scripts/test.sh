@@ -52,7 +52,13 @@ export NODE_ENV=test
 # sources (scripts/test-build.mjs says why); without it they run the TypeScript through tsx.
 dist="$(node scripts/test-build.mjs "${files[@]}")"
 if [ -n "$dist" ]; then export TUNNELGATE_TEST_DIST="$dist"; fi
-# Files share processes in groups and start longest first (scripts/test-plan.mjs says why and how).
+# One process more than the machine has cores: a test process spends about a third of its time
+# waiting on its children (servers, clients, Chromium, the keychain), and a third process fills those
+# gaps. Measured on 2 cores, quiet, 950 tests: 2 at a time 193.6 s, 3 173.9 s, 4 207.6 s (CPU-bound:
+# every file slows down more than the overlap gains).
+export TEST_CONCURRENCY="${TEST_CONCURRENCY:-$(node -p 'require("node:os").availableParallelism() + 1')}"
+# Files share processes in groups and start longest first; the plan sizes its groups for that many
+# processes at a time (scripts/test-plan.mjs says why and how).
 plan_dir="$(mktemp -d)"
 # The Chromium tests build the renderer once per run into this folder (test/e2e/renderer/browser.ts).
 export TUNNELGATE_TEST_CACHE="$plan_dir"
@@ -60,11 +66,6 @@ planned=()
 while IFS= read -r f; do planned+=("$f"); done < <(node scripts/test-plan.mjs "$plan_dir" "${files[@]}")
 # Each process is one "test" to the runner: a group or a Chromium file takes about two minutes on a
 # loaded 2-core machine, so the limit per process is five minutes (a hang still ends).
-# One process more than the machine has cores: a test process spends about a third of its time
-# waiting on its children (servers, clients, Chromium, the keychain), and a third process fills those
-# gaps. Measured on 2 cores, quiet, 950 tests: 2 at a time 193.6 s, 3 173.9 s, 4 207.6 s (CPU-bound:
-# every file slows down more than the overlap gains).
-concurrency="${TEST_CONCURRENCY:-$(node -p 'require("node:os").availableParallelism() + 1')}"
 status=0
 # A plan that failed (a path that is neither a test file nor a folder) must not become `node --test`
 # with no file, which runs every test in the tree.
@@ -72,7 +73,7 @@ if [ "${#planned[@]}" -eq 0 ]; then
   echo "no test plan for: $*" >&2
   status=1
 else
-  node --import tsx --test --test-concurrency="$concurrency" \
+  node --import tsx --test --test-concurrency="$TEST_CONCURRENCY" \
     --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${planned[@]}" || status=$?
 fi
 rm -rf "$plan_dir"
