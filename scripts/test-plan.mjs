@@ -16,8 +16,12 @@
 // Order: the runner starts files in the order given, --test-concurrency at a time. Longest first
 // (test/durations.txt, seconds measured per file on a quiet machine) keeps a long file from starting
 // last while the other slots idle. A file missing from that list counts as DEFAULT_SECONDS.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+//
+// Chromium: the files that use it (they import test/e2e/renderer/browser.ts) share one browser per
+// process, launched on first use: about 1.6 CPU-s each time on the 2-core machine (measured), so
+// they go into as few groups as their times allow, rather than one launch in nearly every group.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -51,10 +55,30 @@ for (const line of readFileSync(join(ROOT, 'test/durations.txt'), 'utf8').split(
   if (m) recorded.set(m[2], Number(m[1]));
 }
 
+const BROWSER = join(ROOT, 'test/e2e/renderer/browser.ts');
+
+/** Whether `file` imports (relatively, transitively, within test/) the shared Chromium's module. */
+function usesChromium(file) {
+  const seen = new Set();
+  const queue = [file];
+  while (queue.length > 0) {
+    const f = queue.pop();
+    if (f === BROWSER) return true;
+    if (seen.has(f) || !existsSync(f)) continue;
+    seen.add(f);
+    for (const m of readFileSync(f, 'utf8').matchAll(/from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g)) {
+      const spec = resolve(dirname(f), m[1] ?? m[2]);
+      if (spec.startsWith(join(ROOT, 'test'))) queue.push(spec, spec.replace(/\.js$/, '.ts'));
+    }
+  }
+  return false;
+}
+
 const files = args.map((f) => {
   const path = relative(ROOT, resolve(f)).split('\\').join('/');
   const own = !grouping || PROCESS_WIDE.test(readFileSync(resolve(f), 'utf8'));
-  return { path, abs: resolve(f), seconds: recorded.get(path) ?? DEFAULT_SECONDS, own };
+  const seconds = recorded.get(path) ?? DEFAULT_SECONDS;
+  return { path, abs: resolve(f), seconds, own, chromium: !own && usesChromium(resolve(f)) };
 });
 
 const shared = files
@@ -66,13 +90,18 @@ function unitsFor(size) {
   const units = files.filter((f) => f.own).map((f) => ({ seconds: f.seconds, files: [f] }));
   const total = shared.reduce((s, f) => s + f.seconds, 0);
   const count = Math.min(shared.length, Math.max(1, Math.ceil(total / size)));
-  // Longest file into the emptiest group: the groups come out about even.
+  // Longest file into the emptiest group: the groups come out about even. The Chromium files first,
+  // into the fewest groups that hold their time; then the others into any group.
   const groups = Array.from({ length: count }, () => ({ seconds: 0, files: [] }));
-  for (const f of shared) {
-    const g = groups.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const chromium = shared.filter((f) => f.chromium);
+  const browserGroups = Math.min(count, Math.ceil(chromium.reduce((s, f) => s + f.seconds, 0) / size));
+  const place = (f, among) => {
+    const g = among.reduce((a, b) => (b.seconds < a.seconds ? b : a));
     g.files.push(f);
     g.seconds += f.seconds;
-  }
+  };
+  for (const f of chromium) place(f, groups.slice(0, browserGroups));
+  for (const f of shared) if (!f.chromium) place(f, groups);
   units.push(...groups.filter((g) => g.files.length > 0));
   return units.sort((a, b) => b.seconds - a.seconds);
 }
