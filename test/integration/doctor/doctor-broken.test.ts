@@ -43,32 +43,40 @@ describe('the doctor against broken set-ups: the right step turns red', () => {
     await g.close();
   });
 
+  // One gateway serves the scripted tools and the CIMD check (each start is a whole Tunnelgate, a fake
+  // cloudflared and a certificate): the CIMD and registration steps do not touch the tools.
+  let scriptedGateway: Promise<PublicGateway> | undefined;
+  const withScriptedTools = (): Promise<PublicGateway> =>
+    (scriptedGateway ??= startPublicGateway({
+      config: scripted(
+        [
+          { name: 'good', description: 'Fine.', inputSchema: { type: 'object' }, annotations: hints },
+          {
+            name: 'bad',
+            description: 'Broken schema.',
+            inputSchema: { type: 'object', properties: { q: { type: 'text' } } },
+            annotations: hints,
+          },
+          {
+            name: 'show',
+            description: 'Shows a widget.',
+            inputSchema: { type: 'object' },
+            annotations: hints,
+            _meta: { ui: { resourceUri: 'ui://s/w.html' } },
+          },
+        ],
+        { 'ui://s/w.html': [{ uri: 'ui://s/w.html', text: '<p>hi</p>' }] },
+      ),
+    }).then((g) => {
+      open.push(g);
+      return g;
+    }));
+
   it(
     'a tool with an invalid input schema fails tools/list, and a widget without its MIME type fails the widget read',
     { timeout: 60_000 },
     async () => {
-      const g = await startPublicGateway({
-        config: scripted(
-          [
-            { name: 'good', description: 'Fine.', inputSchema: { type: 'object' }, annotations: hints },
-            {
-              name: 'bad',
-              description: 'Broken schema.',
-              inputSchema: { type: 'object', properties: { q: { type: 'text' } } },
-              annotations: hints,
-            },
-            {
-              name: 'show',
-              description: 'Shows a widget.',
-              inputSchema: { type: 'object' },
-              annotations: hints,
-              _meta: { ui: { resourceUri: 'ui://s/w.html' } },
-            },
-          ],
-          { 'ui://s/w.html': [{ uri: 'ui://s/w.html', text: '<p>hi</p>' }] },
-        ),
-      });
-      open.push(g);
+      const g = await withScriptedTools();
       const report = await g.tg.services.control.runDoctor();
       const tools = step(report, 'tools-list');
       assert.equal(tools.level, 'failure');
@@ -85,13 +93,11 @@ describe('the doctor against broken set-ups: the right step turns red', () => {
       assert.equal(widget.level, 'failure');
       assert.match(widget.detail, /ui:\/\/s\/w\.html has MIME type null/);
       assert.deepEqual(red(report), ['tools-list', 'widget'], 'only these two steps are red');
-      await g.close();
     },
   );
 
   it('CIMD refused: a metadata document the gateway will not accept', { timeout: 60_000 }, async () => {
-    const g = await startPublicGateway();
-    open.push(g);
+    const g = await withScriptedTools();
     const auth = g.tg.services.auth!;
     // ChatGPT's document, but with a client secret method no metadata document may use.
     const report = await runDoctor({
@@ -111,6 +117,5 @@ describe('the doctor against broken set-ups: the right step turns red', () => {
       [],
       'a dry run creates no approval request',
     );
-    await g.close();
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { createUpstream } from '../../../main/gateway/upstream/connection.js';
 import { createUpstreamManager } from '../../../main/gateway/upstream/manager.js';
 import { UpstreamError, UPSTREAM_ERROR } from '../../../main/gateway/upstream/types.js';
@@ -14,8 +14,17 @@ import {
   type Raw,
 } from './helpers.js';
 
+// One SSE server-everything for the file: the first test uses it, the second stops it and starts it
+// again on its port (one start less than a server of its own).
+let srv: Awaited<ReturnType<typeof startEverything>>;
+before(async () => {
+  srv = await startEverything('sse', await freePort());
+});
+after(async () => {
+  await srv?.stop();
+});
+
 test('sse: lists equal a direct connection; progress, cancel and sampling relay', async () => {
-  const srv = await startEverything('sse', await freePort());
   const up = createUpstream({ name: 'evs', kind: 'sse', config: { url: srv.url, type: 'sse' } });
   const seen: { method: string; callKey?: string }[] = [];
   up.setServerRequestHandler(async (req, ctx) => {
@@ -69,18 +78,16 @@ test('sse: lists equal a direct connection; progress, cancel and sampling relay'
   } finally {
     await direct.close();
     await up.close();
-    await srv.stop();
   }
 });
 
 test(
   'sse: the stream dropping fails calls in flight at once and the upstream reconnects',
-  // Two starts of server-everything and a reconnect: 5-8 s at load 13-15, and once over 20 s in a
-  // group at load 16 (its own waits are bounded at 10 and 15 s).
+  // A start of server-everything and a reconnect: 5-8 s at load 13-15 with two starts, and once over
+  // 20 s in a group at load 16 (its own waits are bounded at 10 and 15 s).
   { timeout: 45_000 },
   async () => {
-    const port = await freePort();
-    let srv = await startEverything('sse', port);
+    const port = Number(new URL(srv.url).port);
     const m = createUpstreamManager({ backoff: { baseMs: 100, maxMs: 400 }, random: () => 1 });
     try {
       await m.apply({ legacy: { url: srv.url, type: 'sse' } });
@@ -105,14 +112,13 @@ test(
       assert.ok(r.tools().length > 0);
     } finally {
       await m.close();
-      await srv.stop();
     }
   },
 );
 
 test('sse: a URL that is not an SSE endpoint fails with advice', async () => {
-  const srv = await startEverything('streamableHttp', await freePort());
-  const up = createUpstream({ name: 'wrong', kind: 'sse', config: { url: srv.url, type: 'sse' } });
+  const mcp = await startEverything('streamableHttp', await freePort());
+  const up = createUpstream({ name: 'wrong', kind: 'sse', config: { url: mcp.url, type: 'sse' } });
   try {
     await assert.rejects(
       up.start(),
@@ -121,12 +127,12 @@ test('sse: a URL that is not an SSE endpoint fails with advice', async () => {
     assert.equal(up.state().status, 'failed');
     // Supervised, a client error is not retried in a loop: it stays 'failed' until the config changes.
     const m = createUpstreamManager();
-    await m.apply({ wrong: { url: srv.url, type: 'sse' } });
+    await m.apply({ wrong: { url: mcp.url, type: 'sse' } });
     assert.equal(m.get('wrong')!.state().status, 'failed');
     assert.equal(m.get('wrong')!.state().nextRetryAt, undefined);
     await m.close();
   } finally {
     await up.close();
-    await srv.stop();
+    await mcp.stop();
   }
 });
