@@ -16,14 +16,20 @@ describe('real CIMD transport over TLS on 127.0.0.1', () => {
         res.end();
       } else if (req.url === '/redirect.json')
         res.writeHead(302, { Location: 'https://cimd.test/ok.json' }).end();
-      else if (req.url === '/slow.json') setTimeout(() => res.writeHead(200).end('{}'), 3000).unref();
+      // Never answers: only the transport's own time limit can end the request.
+      else if (req.url === '/slow.json') return;
       else res.writeHead(404).end();
     });
   });
   after(async () => srv.close());
-  const limits = { timeoutMs: 500, maxBytes: 5120 };
-  const get = (path: string) =>
-    createHttpsCimdTransport({ ca: srv.ca }).get(new URL(srv.origin + path), '127.0.0.1', 4, limits);
+  // The time limit is short only where it is the subject: a first TLS handshake on a loaded machine
+  // took longer than 500 ms (CI, load 24), and the other checks are not about time.
+  const limits = { timeoutMs: 30_000, maxBytes: 5120 };
+  const get = (path: string, timeoutMs = limits.timeoutMs) =>
+    createHttpsCimdTransport({ ca: srv.ca }).get(new URL(srv.origin + path), '127.0.0.1', 4, {
+      ...limits,
+      timeoutMs,
+    });
 
   it('fetches from the pinned address with TLS checked against the URL host', async () => {
     const res = await get('/ok.json');
@@ -44,9 +50,7 @@ describe('real CIMD transport over TLS on 127.0.0.1', () => {
     const res = await get('/redirect.json');
     assert.equal(res.status, 302);
   });
-  it('gives up after the time limit', async () => {
-    const started = Date.now();
-    await assert.rejects(get('/slow.json'), /within 500 ms/);
-    assert.ok(Date.now() - started < 2500);
+  it('gives up after the time limit', { timeout: 20_000 }, async () => {
+    await assert.rejects(get('/slow.json', 500), /within 500 ms/);
   });
 });
