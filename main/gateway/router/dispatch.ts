@@ -62,7 +62,9 @@ export function createDispatch(deps: DispatchDeps) {
             `Tool '${exposed}' can change things, and this client was granted read-only access (mcp:read). Reconnect it with full access to call this tool.`,
           );
         }
-        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+        // Awaited: returning the promise itself would cost two more microtask turns on the way
+        // back (the async function's promise is then resolved with a thenable; issue 16).
+        return await forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'prompts/list':
         return catalog.get(eraOf(ctx)).results.prompts;
@@ -71,7 +73,7 @@ export function createDispatch(deps: DispatchDeps) {
         ctx.target = exposed;
         const entry = catalog.get(eraOf(ctx)).prompts.get(exposed);
         if (entry === undefined) throw missing('prompt', exposed);
-        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+        return await forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'resources/list':
         return catalog.get(eraOf(ctx)).results.resources;

@@ -139,14 +139,22 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
    * upstream (its `input_required` results included); a session-era caller's to the session, or, on an
    * upstream without one, in 2026-07-28 with the input rounds answered on the caller's behalf.
    */
-  async request(
-    method: string,
-    params: RawObject | undefined,
-    options: CallOptions = {},
-  ): Promise<RawObject> {
+  request(method: string, params: RawObject | undefined, options: CallOptions = {}): Promise<RawObject> {
     const era = options.client?.era ?? 'session';
     const channel = this.channelFor(era);
+    // Not an async function: its promise would be resolved with send()'s, a thenable, which costs
+    // two more microtask turns and a promise on each answer's way back to its client (issue 16).
     if (channel === 'session') return this.send(method, params, options);
+    return this.requestModern(method, params, options, era, channel);
+  }
+
+  private async requestModern(
+    method: string,
+    params: RawObject | undefined,
+    options: CallOptions,
+    era: ProtocolEra,
+    channel: ProtocolEra,
+  ): Promise<RawObject> {
     const envelope = {
       ...(options.client?.info ? { clientInfo: options.client.info } : {}),
       ...(options.client?.capabilities ? { clientCapabilities: options.client.capabilities } : {}),
@@ -154,7 +162,7 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
     };
     const call = (p: RawObject | undefined) =>
       this.send(method, withEnvelope(p, envelope, this.deps), { ...options, channel });
-    if (era === 'modern') return call(params);
+    if (era === 'modern') return await call(params);
     return answerInputRequests(call, params, {
       name: this.name,
       method,
