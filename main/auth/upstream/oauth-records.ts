@@ -62,6 +62,10 @@ export function createOAuthRecords(
   return {
     tokensName,
     clientName,
+    /** The tokens loadTokens() would give, when they are in memory already; null before the first load. */
+    tokensInMemory(): StoredTokens | undefined | null {
+      return memo === undefined ? null : memo.tokens;
+    },
     async loadTokens(): Promise<StoredTokens | undefined> {
       if (memo) return memo.tokens;
       const t = await read<StoredTokens>(tokensName);

@@ -162,6 +162,18 @@ export function createUpstreamOAuth(
     return `Bearer ${t.accessToken}`;
   }
 
+  /** authorization() without waiting, when the tokens are in memory and fresh (UpstreamAuth). */
+  function authorizationNow(): string | undefined | null {
+    if (refreshing) return null;
+    const known = records.tokensInMemory();
+    if (known === null) return null;
+    const t = known && known.serverUrl === serverUrl ? known : undefined;
+    if (!t) return undefined;
+    if (needsRefresh(t)) return null;
+    handedOut = t.accessToken;
+    return `Bearer ${t.accessToken}`;
+  }
+
   async function unauthorized(info: {
     url: string;
     wwwAuthenticate?: string;
@@ -323,6 +335,7 @@ export function createUpstreamOAuth(
 
   return {
     authorization,
+    authorizationNow,
     unauthorized,
     signIn() {
       signingIn ??= doSignIn().finally(() => (signingIn = undefined));

@@ -7,6 +7,12 @@ export interface UpstreamAuth {
   /** Authorization header value to send (e.g. "Bearer ..."), refreshed before expiry; undefined if none yet. */
   authorization(): Promise<string | undefined>;
   /**
+   * The same value when it is known without waiting (tokens in memory, no refresh due or running):
+   * the header, or undefined for none. null when only authorization() can tell. Lets a request be
+   * sent in the turn it is made (issue 16).
+   */
+  authorizationNow?(): string | undefined | null;
+  /**
    * The upstream answered 401 (or 403 insufficient_scope). Try a silent fix (refresh, re-discovery).
    * 'retry': send the request again once. 'needs-sign-in': the user must sign in; the connection goes
    * to status 'needs-auth' and the 401 never reaches the client as a 401.

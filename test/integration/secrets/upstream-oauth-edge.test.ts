@@ -57,6 +57,33 @@ describe('upstream OAuth: registration choices, refusals and failures', { timeou
     }
   });
 
+  it('authorizationNow() gives the header without waiting only when authorization() would give it at once', async () => {
+    const clock = createLeapClock();
+    const short = await startOAuthUpstreamFixture({ accessTokenTtlSec: 600, now: clock.now });
+    try {
+      const auth = createUpstreamOAuth(
+        { store: createMemorySecretStore(), opener: createFetchBrowserOpener(), now: clock.now },
+        'sync',
+        short.mcpUrl,
+      );
+      assert.equal(auth.authorizationNow?.(), null, 'tokens not loaded yet: only authorization() can tell');
+      assert.equal(await auth.authorization(), undefined);
+      assert.equal(auth.authorizationNow?.(), undefined, 'loaded, and there are none');
+      await auth.signIn();
+      const header = await auth.authorization();
+      assert.match(header ?? '', /^Bearer /);
+      assert.equal(auth.authorizationNow?.(), header, 'in memory and fresh: the same header, now');
+      clock.advance(570_000); // inside the refresh margin
+      assert.equal(auth.authorizationNow?.(), null, 'a refresh is due: only authorization() does it');
+      const refreshed = await auth.authorization();
+      assert.notEqual(refreshed, header);
+      assert.equal(short.auth.stats.refreshes, 1);
+      assert.equal(auth.authorizationNow?.(), refreshed);
+    } finally {
+      await short.close();
+    }
+  });
+
   it('uses a Client ID Metadata Document when the server supports it and we have one', async () => {
     const clock = createLeapClock();
     const cimd = await startOAuthUpstreamFixture({
