@@ -11,6 +11,14 @@ export interface HttpRequestInit {
   signal?: AbortSignal;
   /** The same as `signal` for the per-call path, without the cost of an AbortSignal per request. */
   handle?: RequestHandle;
+  /**
+   * Called in the 'response' event itself. A reader started from here in a microtask meets the body
+   * that came with the headers without waiting for the promise chain (issue 16). Returning true says it
+   * does: the returned promise then settles after this turn (setImmediate), so that what the reader
+   * sets off (a call's answer on its way to its client) does not share this turn's microtasks with
+   * the caller's continuation.
+   */
+  onResponse?(res: HttpResponse): boolean;
 }
 
 /**
@@ -135,19 +143,29 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     return new Promise((resolve, reject) => {
       const { signal, handle } = init;
       if (signal?.aborted || handle?.aborted) return reject(abortError());
-      const options = {
-        method: init.method,
-        hostname: t.hostname,
-        port: t.port,
-        path: t.path,
-        headers: headerList(t, init),
-        agent: t.secure ? (https ??= new HttpsAgent(agentOptions)) : (http ??= new HttpAgent(agentOptions)),
-      };
+      const headers = headerList(t, init);
       let req: ClientRequest;
-      if (t.secure) req = httpsRequest(options);
-      else {
+      if (t.secure) {
+        req = httpsRequest({
+          method: init.method,
+          hostname: t.hostname,
+          port: t.port,
+          path: t.path,
+          headers,
+          agent: (https ??= new HttpsAgent(agentOptions)),
+        });
+      } else {
         // Plain HTTP has no SNI: an empty servername spares the agent deriving one on every request.
-        const plain = { ...options, servername: '' };
+        // (One literal, not a copy of the options with it added.)
+        const plain = {
+          method: init.method,
+          hostname: t.hostname,
+          port: t.port,
+          path: t.path,
+          headers,
+          agent: (http ??= new HttpAgent(agentOptions)),
+          servername: '',
+        };
         req = httpRequest(plain);
       }
       handle?.attach(req);
@@ -162,7 +180,9 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
         answered = true;
         response = res;
         handle?.attach(req, res);
-        resolve(wrap(res, opts.maxAnswerBytes ?? MAX_ANSWER_BYTES));
+        const answer = new Answer(res, opts.maxAnswerBytes ?? MAX_ANSWER_BYTES);
+        if (init.onResponse?.(answer) === true) setImmediate(resolve, answer);
+        else resolve(answer);
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (answered) return; // the body reader sees the failure through the response
@@ -241,35 +261,46 @@ function headerList(t: Target, init: HttpRequestInit): string[] {
   return list;
 }
 
-function wrap(res: IncomingMessage, maxBytes: number): HttpResponse {
-  const status = res.statusCode ?? 0;
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    body: res,
-    header(name) {
-      const v = res.headers[name];
-      return Array.isArray(v) ? v.join(', ') : v;
-    },
-    text: () => readText(res, maxBytes),
-    discard() {
-      // A body that is all here (a 202's or a 404's, usually) is read out, so the response ends and
-      // its socket goes back to the pool; left unread, it would hold that socket for good.
-      // A request sent right after waits this turn's ticks for it (see `ending`).
-      if (res.complete) {
-        readAhead(res);
-        return void res.resume();
-      }
-      const h = res.headers;
-      const length = h['content-length'];
-      // An event stream may never end; a body without length or chunking ends only when the socket does.
-      const drain =
-        !(h['content-type'] ?? '').includes('text/event-stream') &&
-        (length !== undefined ? Number(length) <= DRAIN_LIMIT : h['transfer-encoding'] !== undefined);
-      if (drain) res.resume();
-      else res.destroy();
-    },
-  };
+/** An answer as HttpResponse: one object per response, its methods on the prototype (issue 16). */
+class Answer implements HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+
+  constructor(
+    readonly body: IncomingMessage,
+    private readonly maxBytes: number,
+  ) {
+    this.status = body.statusCode ?? 0;
+    this.ok = this.status >= 200 && this.status < 300;
+  }
+
+  header(name: string): string | undefined {
+    const v = this.body.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  }
+
+  text(): Promise<string> {
+    return readText(this.body, this.maxBytes);
+  }
+
+  discard(): void {
+    const res = this.body;
+    // A body that is all here (a 202's or a 404's, usually) is read out, so the response ends and
+    // its socket goes back to the pool; left unread, it would hold that socket for good.
+    // A request sent right after waits this turn's ticks for it (see `ending`).
+    if (res.complete) {
+      readAhead(res);
+      return void res.resume();
+    }
+    const h = res.headers;
+    const length = h['content-length'];
+    // An event stream may never end; a body without length or chunking ends only when the socket does.
+    const drain =
+      !(h['content-type'] ?? '').includes('text/event-stream') &&
+      (length !== undefined ? Number(length) <= DRAIN_LIMIT : h['transfer-encoding'] !== undefined);
+    if (drain) res.resume();
+    else res.destroy();
+  }
 }
 
 /**
@@ -349,9 +380,8 @@ export function takeWhole(res: IncomingMessage): Buffer | null | undefined {
 function readAhead(res: IncomingMessage): void {
   if (ending.has(res)) return;
   ending.add(res);
-  const done = (): void => void ending.delete(res);
-  res.once('end', done);
-  res.once('close', done);
+  // One listener: 'close' follows 'end' (the response destroys itself once read), and an abort.
+  res.once('close', () => void ending.delete(res));
 }
 
 function abortError(): Error {

@@ -34,6 +34,24 @@ export interface HttpTransportOptions {
 }
 
 const MAX_RESUMES = 3;
+
+/** What reading one call's SSE answer learnt, for resuming it (spec: "Resumability"). */
+interface StreamState {
+  lastEventId?: string;
+  retryMs: number;
+  /** Why an event was too long to read: then the answer is not asked for again. */
+  tooLong?: string;
+}
+
+/** A call's SSE answer, read from the response event on (http-transport earlyReader). */
+interface EarlyRead {
+  st: StreamState;
+  /** Passed to the request: starts the reader when the answer is an event stream (then true). */
+  onResponse: ((res: HttpResponse) => boolean) | undefined;
+  /** Set once the answer is an event stream: starts reading it (at most once) and gives the result. */
+  start: (() => Promise<boolean>) | undefined;
+  read?: Promise<boolean>;
+}
 /** How long an answered SSE stream may stay open before we close it (and lose its keep-alive socket). */
 const LINGER_MS = 1000;
 
@@ -77,20 +95,37 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /** Reads a POST's SSE answer (or a resumed stream) for call `id`; true once its answer arrived. */
-  function consume(
-    body: IncomingMessage,
-    id: JsonRpcId,
-    onId: (eventId: string) => void,
-    onRetry: (ms: number) => void,
-    tooLong?: (reason: string) => void,
-  ): Promise<boolean> {
+  function consume(body: IncomingMessage, id: JsonRpcId, st: StreamState, first: boolean): Promise<boolean> {
     return readSseAnswer(body, id, {
       deliver: (msg) => deliver(msg, id),
-      onId,
-      onRetry,
-      tooLong,
+      onId: (e) => (st.lastEventId = e),
+      onRetry: (ms) => (st.retryMs = ms),
+      // An answer too long to read is not asked for again (resuming would replay it).
+      tooLong: first ? (reason) => (st.tooLong = reason) : undefined,
       linger: (b) => lingering.add(b),
     });
+  }
+
+  /**
+   * The SSE answer to call `id`, read from a microtask queued in the response event (it runs once
+   * the parser is done with the read that brought the headers): the body that came with them (the
+   * usual case) is decoded and delivered there, and the call's answer goes on to its client in the
+   * same microtasks, before post() even resumes (it does after this turn: http-client onResponse)
+   * and before the ticks in which Node ends the response. Issue 16: the promise chain to post(),
+   * answer() and the reader's setup were on that path. Not for initialize, whose session id post()
+   * must note before anything is sent on it.
+   */
+  function earlyReader(id: JsonRpcId, method: string) {
+    const early: EarlyRead = { st: { retryMs: 500 }, onResponse: undefined, start: undefined };
+    if (method === 'initialize') return early;
+    early.onResponse = (res) => {
+      if (!res.ok || !(res.header('content-type') ?? '').includes('text/event-stream')) return false;
+      const start = (): Promise<boolean> => (early.read ??= consume(res.body, id, early.st, true));
+      early.start = start;
+      queueMicrotask(start);
+      return true;
+    };
+    return early;
   }
 
   async function post(message: RawObject, retried: boolean): Promise<void> {
@@ -100,14 +135,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     requests.add(ctl);
     if (id !== undefined) streams.set(id, ctl);
     let streaming = false;
+    const early = id === undefined ? undefined : earlyReader(id, method);
     try {
       const res = await remoteFetch(
         url,
-        { method: 'POST', body: JSON.stringify(message), handle: ctl },
+        { method: 'POST', body: JSON.stringify(message), handle: ctl, onResponse: early?.onResponse },
         opts.stateless === undefined ? session.postHeaders() : statelessHeaders(opts.stateless, message),
       );
       if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
-      streaming = await answer(res, message, id, method, retried, ctl);
+      streaming = await answer(res, message, id, method, retried, ctl, early);
     } finally {
       if (!streaming) {
         if (id !== undefined && streams.get(id) === ctl) streams.delete(id);
@@ -124,6 +160,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     method: string,
     retried: boolean,
     ctl: RequestHandle,
+    early: EarlyRead | undefined,
   ): Promise<boolean> {
     if (res.status === 404 && session.id && !retried && method !== 'initialize') {
       res.discard();
@@ -153,7 +190,11 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     }
     const type = res.header('content-type') ?? '';
     if (type.includes('text/event-stream')) {
-      void streamAnswer(res.body, id, method, ctl).finally(() => {
+      // The reader the response event started (or one started now, for an answer that came some
+      // other way): the same state, so a resumption knows the last event id it saw.
+      const st = early?.start !== undefined ? early.st : { retryMs: 500 };
+      const first = early?.start?.() ?? consume(res.body, id, st, true);
+      void streamAnswer(id, method, ctl, st, first).finally(() => {
         if (streams.get(id) === ctl) streams.delete(id);
         requests.release(ctl);
       });
@@ -183,42 +224,31 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
   async function streamAnswer(
-    body: IncomingMessage,
     id: JsonRpcId,
     method: string,
     forgotten: RequestHandle,
+    st: StreamState,
+    first: Promise<boolean>,
   ): Promise<void> {
-    let lastEventId: string | undefined;
-    let retryMs = 500;
-    let tooLong: string | undefined;
-    if (
-      await consume(
-        body,
-        id,
-        (e) => (lastEventId = e),
-        (ms) => (retryMs = ms),
-        (reason) => (tooLong = reason),
-      )
-    )
-      return;
+    if (await first) return;
     // An answer too long to read is not asked for again (resuming would replay it).
-    if (tooLong !== undefined) {
+    if (st.tooLong !== undefined) {
       if (!closed && !dead && !forgotten.aborted)
-        transport.onrequestlost?.(id, `the answer to ${method}: ${tooLong}`);
+        transport.onrequestlost?.(id, `the answer to ${method}: ${st.tooLong}`);
       return;
     }
     for (
       let i = 0;
-      i < MAX_RESUMES && lastEventId !== undefined && !closed && !dead && !forgotten.aborted;
+      i < MAX_RESUMES && st.lastEventId !== undefined && !closed && !dead && !forgotten.aborted;
       i++
     ) {
-      await sleep(Math.min(retryMs, 5000), forgotten.signal);
+      await sleep(Math.min(st.retryMs, 5000), forgotten.signal);
       let res: HttpResponse;
       try {
         res = await remoteFetch(
           url,
           { method: 'GET', handle: forgotten },
-          { ...session.headers(), accept: 'text/event-stream', 'last-event-id': lastEventId },
+          { ...session.headers(), accept: 'text/event-stream', 'last-event-id': st.lastEventId },
         );
       } catch (err) {
         if (err instanceof UnreachableError) die(err.message);
@@ -228,15 +258,7 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         res.discard();
         break;
       }
-      if (
-        await consume(
-          res.body,
-          id,
-          (e) => (lastEventId = e),
-          (ms) => (retryMs = ms),
-        )
-      )
-        return;
+      if (await consume(res.body, id, st, false)) return;
     }
     if (!closed && !dead && !forgotten.aborted)
       transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);

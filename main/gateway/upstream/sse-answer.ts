@@ -68,6 +68,8 @@ export function readSseAnswer(
     if (whole !== undefined) {
       // All of it: decoded in one piece (no character can be cut), without a stream decoder.
       if (whole !== null) onText(whole);
+      // Answered, and nothing more can come: no listeners to add (and take off again) per call.
+      if (answered) return;
     } else {
       body.setEncoding('utf8');
       if (body.readableLength > 0 && !body.readableFlowing) {

@@ -99,6 +99,62 @@ test('an SSE answer that has fully arrived is delivered before readSseAnswer ret
   );
 });
 
+test('an SSE answer taken whole leaves no listener on its body, and its socket still goes back to the pool', async () => {
+  await withLocal(
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
+    },
+    async (srv, client) => {
+      for (let i = 0; i < 3; i++) {
+        const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
+        await whole(res);
+        const before = { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') };
+        const answered = readSseAnswer(res.body, 7, { deliver: () => {}, onId: () => {}, onRetry: () => {} });
+        assert.equal(await answered, true);
+        // Nothing more can come: a 'data', 'end' or 'close' listener per call would be work for nothing.
+        assert.deepEqual(
+          { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') },
+          before,
+          'no data or end listener added',
+        );
+        await until(() => res.body.readableEnded, 'the response ended');
+      }
+      assert.equal(srv.connections(), 1, 'each response still ended and handed its socket back');
+    },
+  );
+});
+
+test('the response hook runs in the response event; when it reads the body itself, send() settles after this turn', async () => {
+  await withLocal(answerJson, async (srv, client) => {
+    for (const takes of [false, true]) {
+      const order: string[] = [];
+      const sent = client.send(srv.url, {
+        method: 'POST',
+        headers: {},
+        body: '{}',
+        onResponse: (r) => {
+          // In the event itself: the body that came with the headers is not parsed yet; in a microtask it is.
+          order.push(`hook ${r.status} ${r.body.complete ? 'complete' : 'headers only'}`);
+          queueMicrotask(() => order.push(`microtask ${r.body.complete ? 'complete' : 'headers only'}`));
+          setImmediate(() => order.push('next phase'));
+          return takes;
+        },
+      });
+      void sent.then(() => order.push('resolved'));
+      const res = await sent;
+      await until(() => order.length === 4, 'the next phase ran');
+      const rest = takes ? ['next phase', 'resolved'] : ['resolved', 'next phase'];
+      assert.deepEqual(
+        order,
+        ['hook 200 headers only', 'microtask complete', ...rest],
+        `hook returned ${takes}`,
+      );
+      assert.deepEqual(JSON.parse(await res.text()), ANSWER);
+    }
+  });
+});
+
 test('an SSE answer that comes after its priming event is still read from the stream', async () => {
   let release: (() => void) | undefined;
   await withLocal(
