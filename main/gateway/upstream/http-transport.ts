@@ -43,12 +43,12 @@ interface StreamState {
   tooLong?: string;
 }
 
-/** A call's SSE answer, read from the response event on (http-transport earlyReader). */
+/** A call's answer, read from the response event on (http-transport earlyReader). */
 interface EarlyRead {
   st: StreamState;
-  /** Passed to the request: starts the reader when the answer is an event stream (then true). */
+  /** Passed to the request: starts the reader of a 2xx answer (then true). */
   onResponse: ((res: HttpResponse) => boolean) | undefined;
-  /** Set once the answer is an event stream: starts reading it (at most once) and gives the result. */
+  /** Set for a 2xx answer: starts reading it (at most once); for SSE, whether the answer came. */
   start: (() => Promise<boolean>) | undefined;
   read?: Promise<boolean>;
 }
@@ -107,9 +107,9 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   }
 
   /**
-   * The SSE answer to call `id`, read from a microtask queued in the response event (it runs once
-   * the parser is done with the read that brought the headers): the body that came with them (the
-   * usual case) is decoded and delivered there, and the call's answer goes on to its client in the
+   * The answer to call `id` (SSE or JSON), read from a microtask queued in the response event (it
+   * runs once the parser is done with the read that brought the headers): the body that came with
+   * them (the usual case) is decoded and delivered there, and the call's answer goes on to its client in the
    * same microtasks, before post() even resumes (it does after this turn: http-client onResponse)
    * and before the ticks in which Node ends the response. Issue 16: the promise chain to post(),
    * answer() and the reader's setup were on that path. Not for initialize, whose session id post()
@@ -119,8 +119,23 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     const early: EarlyRead = { st: { retryMs: 500 }, onResponse: undefined, start: undefined };
     if (method === 'initialize') return early;
     early.onResponse = (res) => {
-      if (!res.ok || !(res.header('content-type') ?? '').includes('text/event-stream')) return false;
-      const start = (): Promise<boolean> => (early.read ??= consume(res.body, id, early.st, true));
+      if (!res.ok) return false;
+      const sse = (res.header('content-type') ?? '').includes('text/event-stream');
+      const read = (): Promise<boolean> =>
+        sse
+          ? consume(res.body, id, early.st, true)
+          : res.text().then((text) => {
+              takeJson(text, id, method, res.status);
+              return false;
+            });
+      const start = (): Promise<boolean> => {
+        if (early.read === undefined) {
+          early.read = read();
+          // Awaited by answer() unless the call was forgotten first: never an unhandled rejection.
+          early.read.catch(() => {});
+        }
+        return early.read;
+      };
       early.start = start;
       queueMicrotask(start);
       return true;
@@ -200,7 +215,13 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       });
       return true;
     }
-    const text = await res.text();
+    if (early?.start !== undefined) await early.start();
+    else takeJson(await res.text(), id, method, res.status);
+    return false;
+  }
+
+  /** A JSON answer (one message or a batch): each message delivered; the call lost without its response. */
+  function takeJson(text: string, id: JsonRpcId, method: string, status: number): void {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -217,9 +238,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     if (!answered)
       transport.onrequestlost?.(
         id,
-        `the server answered ${method} with HTTP ${res.status} but no JSON-RPC response`,
+        `the server answered ${method} with HTTP ${status} but no JSON-RPC response`,
       );
-    return false;
   }
 
   /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
