@@ -60,7 +60,8 @@ export TEST_CONCURRENCY="${TEST_CONCURRENCY:-$(node -p 'require("node:os").avail
 # Files share processes in groups and start longest first; the plan sizes its groups for that many
 # processes at a time (scripts/test-plan.mjs says why and how).
 plan_dir="$(mktemp -d)"
-# The Chromium tests build the renderer once per run into this folder (test/e2e/renderer/browser.ts).
+# The Chromium tests build the renderer once per run into this folder, unless dist/renderer is the
+# current production build (test/e2e/renderer/browser.ts, current-build.ts).
 export TUNNELGATE_TEST_CACHE="$plan_dir"
 planned=()
 while IFS= read -r f; do planned+=("$f"); done < <(node scripts/test-plan.mjs "$plan_dir" "${files[@]}")
