@@ -75,54 +75,48 @@ test('text() of an answer that has fully arrived resolves before the response en
   });
 });
 
+/** An upstream that answers every request with ANSWER as an SSE stream. */
+const answerSse = (_req: IncomingMessage, res: ServerResponse): void => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  // The 2025-11-25 priming event (an id, empty data), then the answer, in one write.
+  res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
+};
+
 test('an SSE answer that has fully arrived is delivered before readSseAnswer returns', async () => {
-  await withLocal(
-    (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      // The 2025-11-25 priming event (an id, empty data), then the answer, in one write.
-      res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
-    },
-    async (srv, client) => {
-      const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
-      await whole(res);
-      const delivered: RawObject[] = [];
-      const ids: string[] = [];
-      const answered = readSseAnswer(res.body, 7, {
-        deliver: (m) => delivered.push(m),
-        onId: (id) => ids.push(id),
-        onRetry: () => {},
-      });
-      assert.deepEqual(delivered, [ANSWER], 'delivered in this turn, not on a later data event');
-      assert.deepEqual(ids, ['p1', 'e7']);
-      assert.equal(await answered, true);
-    },
-  );
+  await withLocal(answerSse, async (srv, client) => {
+    const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
+    await whole(res);
+    const delivered: RawObject[] = [];
+    const ids: string[] = [];
+    const answered = readSseAnswer(res.body, 7, {
+      deliver: (m) => delivered.push(m),
+      onId: (id) => ids.push(id),
+      onRetry: () => {},
+    });
+    assert.deepEqual(delivered, [ANSWER], 'delivered in this turn, not on a later data event');
+    assert.deepEqual(ids, ['p1', 'e7']);
+    assert.equal(await answered, true);
+  });
 });
 
 test('an SSE answer taken whole leaves no listener on its body, and its socket still goes back to the pool', async () => {
-  await withLocal(
-    (_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(`id: p1\ndata:\n\nevent: message\nid: e7\ndata: ${JSON.stringify(ANSWER)}\n\n`);
-    },
-    async (srv, client) => {
-      for (let i = 0; i < 3; i++) {
-        const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
-        await whole(res);
-        const before = { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') };
-        const answered = readSseAnswer(res.body, 7, { deliver: () => {}, onId: () => {}, onRetry: () => {} });
-        assert.equal(await answered, true);
-        // Nothing more can come: a 'data', 'end' or 'close' listener per call would be work for nothing.
-        assert.deepEqual(
-          { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') },
-          before,
-          'no data or end listener added',
-        );
-        await until(() => res.body.readableEnded, 'the response ended');
-      }
-      assert.equal(srv.connections(), 1, 'each response still ended and handed its socket back');
-    },
-  );
+  await withLocal(answerSse, async (srv, client) => {
+    for (let i = 0; i < 3; i++) {
+      const res = await client.send(srv.url, { method: 'POST', headers: {}, body: '{}' });
+      await whole(res);
+      const before = { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') };
+      const answered = readSseAnswer(res.body, 7, { deliver: () => {}, onId: () => {}, onRetry: () => {} });
+      assert.equal(await answered, true);
+      // Nothing more can come: a 'data', 'end' or 'close' listener per call would be work for nothing.
+      assert.deepEqual(
+        { data: res.body.listenerCount('data'), end: res.body.listenerCount('end') },
+        before,
+        'no data or end listener added',
+      );
+      await until(() => res.body.readableEnded, 'the response ended');
+    }
+    assert.equal(srv.connections(), 1, 'each response still ended and handed its socket back');
+  });
 });
 
 test('the response hook runs in the response event; when it reads the body itself, send() settles after this turn', async () => {
