@@ -3,11 +3,27 @@ import { after, it } from 'node:test';
 import { makeSandbox, runCli, type Sandbox } from '../../helpers/cli-harness.js';
 import { startPublicGateway, type PublicGateway } from './doctor-harness.js';
 
-let g: PublicGateway | undefined;
+// One gateway whose tunnel holds SSE back serves both checks, the report in this process and the
+// CLI's (each start is a whole Tunnelgate, a fake cloudflared and a certificate).
+let started: Promise<PublicGateway> | undefined;
+const sseHeldBack = (): Promise<PublicGateway> =>
+  (started ??= startPublicGateway({ dashboard: true, fakeEnv: { FAKE_CLOUDFLARED_BUFFER_SSE: '1' } }));
 let sandbox: Sandbox | undefined;
 after(async () => {
-  await g?.close();
+  await (await started?.catch(() => undefined))?.close();
   await sandbox?.cleanup();
+});
+
+it('SSE held back by the tunnel turns the streaming step red', { timeout: 60_000 }, async () => {
+  const g = await sseHeldBack();
+  const report = await g.tg.services.control.runDoctor();
+  const stream = report.steps.find((s) => s.id === 'stream')!;
+  assert.equal(stream.level, 'failure', stream.detail);
+  assert.match(stream.detail, /arrived together/);
+  assert.match(stream.fix ?? '', /buffering/);
+  const toolsList = report.steps.find((s) => s.id === 'tools-list')!;
+  assert.equal(toolsList.level, 'pass', 'only the streaming step is red');
+  assert.equal(report.level, 'failure');
 });
 
 it(
@@ -15,7 +31,7 @@ it(
   { timeout: 90_000 },
   async () => {
     // The gateway (with its control listener) runs here; the CLI finds it through control.json.
-    g = await startPublicGateway({ dashboard: true, fakeEnv: { FAKE_CLOUDFLARED_BUFFER_SSE: '1' } });
+    const g = await sseHeldBack();
     sandbox = await makeSandbox();
     const env = { ...sandbox.env, TUNNELGATE_DATA_DIR: g.dataDir };
     const r = await runCli(['doctor'], env, undefined, 60_000);
