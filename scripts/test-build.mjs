@@ -13,32 +13,18 @@
 // Only when a test needs it: a file that reaches (through its relative imports under test/) one that
 // reads TUNNELGATE_TEST_DIST. A run of unit tests after an edit does not pay for a build.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { chmodSync, existsSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reaches } from './test-imports.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DIST = join(ROOT, 'dist');
 const MARK = 'TUNNELGATE_TEST_DIST';
 
-/** Whether `file` or a test-tree file it imports (relatively, transitively) reads MARK. */
+/** Whether one of `entries` or a test-tree file it imports reads MARK. */
 function needsDist(entries) {
-  const seen = new Set();
-  const queue = entries.map((f) => resolve(f));
-  while (queue.length > 0) {
-    const file = queue.pop();
-    if (seen.has(file) || !existsSync(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    if (text.includes(MARK)) return true;
-    for (const m of text.matchAll(/from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g)) {
-      const spec = resolve(dirname(file), m[1] ?? m[2]);
-      // Only the test tree's helpers: main/ never reads the mark.
-      if (!spec.startsWith(join(ROOT, 'test'))) continue;
-      queue.push(spec, spec.replace(/\.js$/, '.ts'), spec.replace(/\.js$/, '.tsx'));
-    }
-  }
-  return false;
+  return reaches(entries, (_, text) => text.includes(MARK));
 }
 
 /** Newest modification time (ms) of the files below `dir` (or of `dir` itself, a file). */

@@ -20,9 +20,10 @@
 // Chromium: the files that use it (they import test/e2e/renderer/browser.ts) share one browser per
 // process, launched on first use: about 1.6 CPU-s each time on the 2-core machine (measured), so
 // they go into as few groups as their times allow, rather than one launch in nearly every group.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { reaches } from './test-imports.mjs';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const DEFAULT_SECONDS = 3;
@@ -59,19 +60,7 @@ const BROWSER = join(ROOT, 'test/e2e/renderer/browser.ts');
 
 /** Whether `file` imports (relatively, transitively, within test/) the shared Chromium's module. */
 function usesChromium(file) {
-  const seen = new Set();
-  const queue = [file];
-  while (queue.length > 0) {
-    const f = queue.pop();
-    if (f === BROWSER) return true;
-    if (seen.has(f) || !existsSync(f)) continue;
-    seen.add(f);
-    for (const m of readFileSync(f, 'utf8').matchAll(/from\s+'(\.[^']+)'|import\(\s*'(\.[^']+)'\s*\)/g)) {
-      const spec = resolve(dirname(f), m[1] ?? m[2]);
-      if (spec.startsWith(join(ROOT, 'test'))) queue.push(spec, spec.replace(/\.js$/, '.ts'));
-    }
-  }
-  return false;
+  return reaches([file], (path) => path === BROWSER);
 }
 
 const files = args.map((f) => {
