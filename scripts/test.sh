@@ -52,11 +52,12 @@ export NODE_ENV=test
 # sources (scripts/test-build.mjs says why); without it they run the TypeScript through tsx.
 dist="$(node scripts/test-build.mjs "${files[@]}")"
 if [ -n "$dist" ]; then export TUNNELGATE_TEST_DIST="$dist"; fi
-# One process more than the machine has cores: a test process spends about a third of its time
-# waiting on its children (servers, clients, Chromium, the keychain), and a third process fills those
-# gaps. Measured on 2 cores, quiet, 950 tests: 2 at a time 193.6 s, 3 173.9 s, 4 207.6 s (CPU-bound:
-# every file slows down more than the overlap gains).
-export TEST_CONCURRENCY="${TEST_CONCURRENCY:-$(node -p 'require("node:os").availableParallelism() + 1')}"
+# Two test processes at a time by default. A third used to fill the gaps while a process waits on
+# its children, but with the Chromium files packed into few processes it no longer pays: quiet,
+# 962 tests, 2 at a time 172.2 s, 3 179.2 and 181.4 s. And in one of six runs at 3 or 4 at a time
+# the test keyring's gnome-keyring-daemon crashed (SIGTRAP in GLib), failing every keychain test
+# after it; in some fifteen runs at 2 it never has.
+export TEST_CONCURRENCY="${TEST_CONCURRENCY:-2}"
 # Files share processes in groups and start longest first; the plan sizes its groups for that many
 # processes at a time (scripts/test-plan.mjs says why and how).
 plan_dir="$(mktemp -d)"
@@ -80,7 +81,14 @@ fi
 rm -rf "$plan_dir"
 if [ -n "${keyring_dir:-}" ]; then
   # The daemon does not always exit with the bus: stop the one started here.
-  if [ -n "${keyring_pid:-}" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
+  if [ -n "${keyring_pid:-}" ]; then
+    # A daemon that died during the run explains the keychain failures after it: say so.
+    if ! kill -0 "$keyring_pid" 2>/dev/null; then
+      echo "test.sh: the test keyring's gnome-keyring-daemon (pid $keyring_pid) died during the run;" \
+        "keychain tests after that failed for that reason" >&2
+    fi
+    kill "$keyring_pid" 2>/dev/null || true
+  fi
   rm -rf "$keyring_dir"
 fi
 exit "$status"
