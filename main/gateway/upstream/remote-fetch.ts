@@ -55,33 +55,49 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     return headers;
   }
 
-  function request(url: string, init: RemoteInit, headers: Record<string, string>): Promise<HttpResponse> {
-    return send(url, {
-      method: init.method,
-      headers,
-      body: init.body,
-      signal: init.signal,
-      handle: init.handle,
-      onResponse: init.onResponse,
-    });
-  }
-
   /**
-   * One request, after asking UpstreamAuth for its header (it may have to load or refresh tokens);
-   * also returns the Authorization header it carried, so a 401 can say which token was refused.
+   * One request carrying Authorization `value`; a failure to reach the server as UnreachableError.
+   * With `recovering`, a 401 (or 403 insufficient_scope) goes to recover(), which is told the refused
+   * header. One `then` between the answer and the caller (issue 16).
    */
-  async function once(
+  function attempt(
     url: string,
     init: RemoteInit,
     extra: Record<string, string>,
-  ): Promise<[HttpResponse, string | undefined]> {
-    const value = auth ? await auth.authorization() : undefined;
+    value: string | undefined,
+    recovering: boolean,
+  ): Promise<HttpResponse> {
+    // The header it carries may also be a configured one: that is the one a 401 refused.
     const headers = headersFor(extra, value);
+    let sent: Promise<HttpResponse>;
     try {
-      return [await request(url, init, headers), headers.authorization];
+      sent = send(url, {
+        method: init.method,
+        headers,
+        body: init.body,
+        signal: init.signal,
+        handle: init.handle,
+        onResponse: init.onResponse,
+      });
     } catch (err) {
-      throw unreachable(url, err);
+      return Promise.reject(unreachable(url, err));
     }
+    return sent.then(
+      (res) => (recovering && needsAuth(res) ? recover(url, init, extra, res, headers.authorization) : res),
+      (err: unknown) => {
+        throw unreachable(url, err);
+      },
+    );
+  }
+
+  /** A request after asking UpstreamAuth for its header (it may have to load or refresh tokens). */
+  async function afterLookup(
+    url: string,
+    init: RemoteInit,
+    extra: Record<string, string>,
+    recovering: boolean,
+  ): Promise<HttpResponse> {
+    return attempt(url, init, extra, await auth?.authorization(), recovering);
   }
 
   /** A 401 (or 403 insufficient_scope): a silent fix and one more try, or the sign-in error. */
@@ -108,7 +124,7 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
       ...(refused ? { authorization: refused } : {}),
     });
     if (verdict === 'retry') {
-      [res] = await once(url, init, extra);
+      res = await afterLookup(url, init, extra, false);
       if (!needsAuth(res)) return res;
       res.discard();
     }
@@ -127,23 +143,8 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     // microsecond before the upstream write is added to the call).
     const now =
       auth === undefined ? undefined : auth.authorizationNow === undefined ? null : auth.authorizationNow();
-    if (now === null)
-      return once(url, init, extra).then(([res, sent]) =>
-        needsAuth(res) ? recover(url, init, extra, res, sent) : res,
-      );
-    const headers = headersFor(extra, now);
-    let sent: Promise<HttpResponse>;
-    try {
-      sent = request(url, init, headers);
-    } catch (err) {
-      return Promise.reject(unreachable(url, err));
-    }
-    return sent.then(
-      (res) => (needsAuth(res) ? recover(url, init, extra, res, headers.authorization) : res),
-      (err: unknown) => {
-        throw unreachable(url, err);
-      },
-    );
+    if (now === null) return afterLookup(url, init, extra, true);
+    return attempt(url, init, extra, now, true);
   };
 }
 
