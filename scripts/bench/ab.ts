@@ -9,8 +9,9 @@
  *
  * Options: --rounds N, --block N (calls per path per round); --concurrency N runs each block's calls
  * N at a time and prints calls/s (and its ratio to the floor's, per round) beside the CPU per call,
- * the c=16 throughput question; --profile DIR has each gateway write a CPU profile there (node
- * --cpu-prof) when it ends; --json adds the bench's JSON-answering upstream with a floor of its own; --spin 100,200 adds floors that burn that many µs per request;
+ * the c=16 throughput question; --profile DIR has each gateway and the floor write a CPU profile
+ * there (node --cpu-prof, every PROF_INTERVAL µs, default 1000) when it ends; AB_NODE_ARGS adds Node
+ * options to them (e.g. `--perf-basic-prof` for `perf record -g -p PID`); --json adds the bench's JSON-answering upstream with a floor of its own; --spin 100,200 adds floors that burn that many µs per request;
  * --no-upstream-timer runs server-everything with @hono/node-server's one setTimeout (below) made a
  * setImmediate, a diagnostic only.
  *
@@ -69,6 +70,7 @@ const FLOOR = `
 const http = require('node:http');
 const target = new URL(process.argv[1]);
 const spin = Number(process.argv[2] || 0);
+process.on('SIGTERM', () => process.exit(0));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
 http.createServer({ keepAliveTimeout: 65000, noDelay: true }, (req, res) => {
   if (spin) { const t = performance.now() + spin / 1000; while (performance.now() < t); }
@@ -157,7 +159,25 @@ async function main(): Promise<void> {
     const sseUrl = `http://127.0.0.1:${upPort}/mcp`;
     const echo = { tool: 'echo', args: { message: 'hi' } };
     const floorOf = async (url: string, spin = '0'): Promise<{ url: string; pid: number }> => {
-      const f = children.start('floor', node, ['-e', FLOOR, url, spin]);
+      const prof = PROFILE
+        ? [
+            '--cpu-prof',
+            '--cpu-prof-interval',
+            process.env['PROF_INTERVAL'] ?? '1000',
+            '--cpu-prof-dir',
+            resolve(PROFILE),
+            '--cpu-prof-name',
+            `floor-${spin}.cpuprofile`,
+          ]
+        : [];
+      const f = children.start('floor', node, [
+        ...prof,
+        ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+        '-e',
+        FLOOR,
+        url,
+        spin,
+      ]);
       return { url: `http://127.0.0.1:${(await f.waitFor(/^PORT (\d+)$/))[1]}/mcp`, pid: f.pid };
     };
     const floor = await floorOf(sseUrl);
@@ -219,8 +239,17 @@ async function main(): Promise<void> {
         node,
         [
           ...(PROFILE
-            ? ['--cpu-prof', '--cpu-prof-dir', resolve(PROFILE), '--cpu-prof-name', `gateway-${i}.cpuprofile`]
+            ? [
+                '--cpu-prof',
+                '--cpu-prof-interval',
+                process.env['PROF_INTERVAL'] ?? '1000',
+                '--cpu-prof-dir',
+                resolve(PROFILE),
+                '--cpu-prof-name',
+                `gateway-${i}.cpuprofile`,
+              ]
             : []),
+          ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
           clis.get(g.root)!,
           'serve',
           '--config',

@@ -1,0 +1,275 @@
+/**
+ * `npx tsx scripts/bench/profile.ts [--seconds N] [--concurrency N] [--top N] [--out FILE] <checkout> [heap|cpu|none]`:
+ * where the gateway's CPU and allocations go on the HTTP upstream path (issue 16). Builds `tunnelgate
+ * serve` from the checkout, puts it in front of server-everything (Streamable HTTP, SSE answers),
+ * warms it up, then calls `ev__echo` N at a time for the given seconds while the gateway's own
+ * inspector samples it:
+ * - heap: every allocation (including those the GC has already taken), so the table is bytes
+ *   allocated per call by function, self and inclusive: what the scavenger has to deal with;
+ * - cpu: a JS CPU profile (50 µs sampling);
+ * - none: only calls/s and the gateway's CPU per call.
+ * The raw profile goes to --out (default /tmp/tunnelgate-<mode>.json, open it in Chrome DevTools).
+ * Loopback only, bounded in time; Node 22 (the inspector client is Node's WebSocket).
+ */
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { rawClient } from './clients.js';
+import { Children, cpuMs, freePort } from './processes.js';
+
+const argv = process.argv.slice(2);
+function option(name: string, fallback: string): string {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  return argv.splice(i, 2)[1]!;
+}
+const SECONDS = Number(option('seconds', '6'));
+const CONCURRENCY = Number(option('concurrency', '16'));
+const TOP = Number(option('top', '40'));
+const [checkout, mode = 'heap'] = argv;
+const OUT = option('out', `/tmp/tunnelgate-${mode}.json`);
+if (!checkout || !['heap', 'cpu', 'none'].includes(mode)) {
+  console.error('usage: profile.ts [--seconds N] [--concurrency N] [--top N] <checkout> [heap|cpu|none]');
+  process.exit(2);
+}
+const root = resolve(checkout);
+const node = process.execPath;
+
+interface ProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: ProfileNode[];
+}
+
+/** A minimal Chrome DevTools Protocol client on the gateway's inspector port. */
+async function inspector(port: number): Promise<{
+  send: (method: string, params?: object) => Promise<Record<string, unknown>>;
+  close: () => void;
+}> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+    webSocketDebuggerUrl: string;
+  }[];
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((ok, fail) => {
+    ws.addEventListener('open', ok);
+    ws.addEventListener('error', fail);
+  });
+  let next = 0;
+  const pending = new Map<number, (m: Record<string, unknown>) => void>();
+  ws.addEventListener('message', (e) => {
+    const m = JSON.parse(String(e.data)) as {
+      id?: number;
+      result?: Record<string, unknown>;
+      error?: unknown;
+    };
+    if (m.id === undefined) return;
+    if (m.error) throw new Error(`inspector: ${JSON.stringify(m.error)}`);
+    pending.get(m.id)?.(m.result ?? {});
+    pending.delete(m.id);
+  });
+  return {
+    send: (method, params = {}) =>
+      new Promise((ok) => {
+        const id = ++next;
+        pending.set(id, ok);
+        ws.send(JSON.stringify({ id, method, params }));
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/** For a bundle line, the source file esbuild marked above it (`// main/x.ts`), else the bundle's name. */
+function sourceOf(dir: string): (url: string, line: number) => string {
+  const marks = new Map<string, { line: number; file: string }[]>();
+  return (url, line) => {
+    const base = url.replace(/^.*\//, '');
+    if (!url.startsWith('file://') || !url.includes(dir)) return `${base}:${line + 1}`;
+    let list = marks.get(url);
+    if (list === undefined) {
+      list = [];
+      readFileSync(new URL(url), 'utf8')
+        .split('\n')
+        .forEach((text, i) => {
+          const m = /^\/\/ ((?:main|node_modules)\/\S+)$/.exec(text);
+          if (m) list!.push({ line: i, file: m[1]! });
+        });
+      marks.set(url, list);
+    }
+    const mark = list.findLast((m) => m.line <= line);
+    return `${mark ? mark.file.replace(/^main\//, '') : base}:${line + 1}`;
+  };
+}
+
+/** Bytes allocated per call by function: self, and inclusive of what it calls. */
+function allocationTable(
+  head: ProfileNode,
+  calls: number,
+  where: (url: string, line: number) => string,
+): string {
+  const self = new Map<string, number>();
+  const incl = new Map<string, number>();
+  let total = 0;
+  const name = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${where(n.callFrame.url, n.callFrame.lineNumber)}`;
+  const walk = (n: ProfileNode, stack: string[]): void => {
+    const k = name(n);
+    total += n.selfSize;
+    self.set(k, (self.get(k) ?? 0) + n.selfSize);
+    const here = stack.includes(k) ? stack : [...stack, k];
+    for (const s of here) incl.set(s, (incl.get(s) ?? 0) + n.selfSize);
+    for (const c of n.children) walk(c, here);
+  };
+  walk(head, []);
+  const rows = (m: Map<string, number>): string =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, TOP)
+      .map(
+        ([k, v]) =>
+          `${String(Math.round(v / calls)).padStart(7)} B  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`,
+      )
+      .join('\n');
+  return [
+    `allocated: ${(total / calls / 1024).toFixed(1)} KiB per call (sampled)`,
+    '--- self',
+    rows(self),
+    '--- inclusive',
+    rows(incl),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const children = new Children();
+  const work = mkdtempSync(join(tmpdir(), 'tg-profile-'));
+  setTimeout(() => {
+    console.error('profile: still running after 5 minutes; stopped');
+    process.exit(1);
+  }, 5 * 60_000).unref();
+  try {
+    const { build } = await import('esbuild');
+    await build({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'warning',
+      entryPoints: [join(root, 'main/cli.ts')],
+      outdir: join(work, 'cli'),
+      splitting: true,
+      outExtension: { '.js': '.mjs' },
+      absWorkingDir: root,
+    });
+    symlinkSync(join(root, 'node_modules'), join(work, 'cli', 'node_modules'));
+    const upPort = await freePort();
+    const ev = children.start(
+      'server-everything',
+      node,
+      [join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'streamableHttp'],
+      { env: { ...process.env, PORT: String(upPort) }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    await ev.waitFor(/listening|running/i);
+    const config = join(work, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ mcpServers: { ev: { type: 'http', url: `http://127.0.0.1:${upPort}/mcp` } } }),
+    );
+    const port = await freePort();
+    const inspectPort = await freePort();
+    const gw = children.start(
+      'gateway',
+      node,
+      [
+        `--inspect=127.0.0.1:${inspectPort}`,
+        join(work, 'cli/cli.mjs'),
+        'serve',
+        '--config',
+        config,
+        '--no-tunnel',
+        '--port',
+        String(port),
+      ],
+      // A private data folder and no keychain: nothing of the user's is touched.
+      {
+        env: {
+          ...process.env,
+          TUNNELGATE_DATA_DIR: join(work, 'data'),
+          XDG_CONFIG_HOME: work,
+          DBUS_SESSION_BUS_ADDRESS: '',
+        },
+      },
+    );
+    await gw.waitFor(/MCP endpoint/);
+    const url = `http://127.0.0.1:${port}/mcp`;
+    let call: (() => Promise<void>) | undefined;
+    for (let tries = 0; call === undefined; tries++) {
+      call = await rawClient(url, 'session', { tool: 'ev__echo', args: { message: 'hi' } })
+        .then(async (c) => (await c(), c))
+        .catch(async (err: unknown) => {
+          if (tries > 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+          return undefined;
+        });
+    }
+    const load = async (ms: number): Promise<number> => {
+      let n = 0;
+      const end = performance.now() + ms;
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (performance.now() < end) {
+            await call();
+            n++;
+          }
+        }),
+      );
+      return n;
+    };
+    await load(8000); // JIT warm-up
+    const ins = mode === 'none' ? undefined : await inspector(inspectPort);
+    if (mode === 'heap') {
+      await ins!.send('HeapProfiler.enable');
+      await ins!.send('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    } else if (mode === 'cpu') {
+      await ins!.send('Profiler.enable');
+      await ins!.send('Profiler.setSamplingInterval', { interval: 50 });
+      await ins!.send('Profiler.start');
+    }
+    const cpu0 = cpuMs(gw.pid);
+    const t0 = performance.now();
+    const calls = await load(SECONDS * 1000);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = cpuMs(gw.pid) - cpu0;
+    let table = '';
+    if (mode === 'heap') {
+      const { profile } = (await ins!.send('HeapProfiler.stopSampling')) as {
+        profile: { head: ProfileNode };
+      };
+      writeFileSync(OUT, JSON.stringify(profile));
+      table = allocationTable(profile.head, calls, sourceOf(work));
+    } else if (mode === 'cpu') {
+      const { profile } = await ins!.send('Profiler.stop');
+      writeFileSync(OUT, JSON.stringify(profile));
+    }
+    ins?.close();
+    console.log(
+      `${calls} calls in ${seconds.toFixed(1)} s at concurrency ${CONCURRENCY}: ${(calls / seconds).toFixed(0)}/s, ` +
+        `gateway CPU ${(cpu / calls).toFixed(3)} ms/call${mode === 'none' ? '' : ` (while profiled; profile: ${OUT})`}`,
+    );
+    if (table) console.log(table);
+  } finally {
+    await children.stopAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+void main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
