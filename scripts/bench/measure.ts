@@ -23,6 +23,8 @@ export interface Latency {
 
 export interface Throughput {
   rate: number;
+  /** calls/s in each round (the paths take their turns within a round, so a round's rates compare). */
+  rounds: number[];
   /** ms of CPU per call: the middle process, and everything (client + middle + upstream). */
   middleCpu: number;
   upstreamCpu: number;
@@ -77,7 +79,9 @@ export async function throughput(
   rounds: number,
   roundMs: number,
 ): Promise<Map<string, Throughput>> {
-  const totals = new Map(paths.map((p) => [p.key, { calls: 0, ms: 0, middle: 0, upstream: 0, client: 0 }]));
+  const totals = new Map(
+    paths.map((p) => [p.key, { calls: 0, ms: 0, middle: 0, upstream: 0, client: 0, rounds: [] as number[] }]),
+  );
   for (let r = 0; r < rounds; r++) {
     for (const p of rotate(paths, r)) {
       const t = totals.get(p.key)!;
@@ -102,6 +106,7 @@ export async function throughput(
       const after = cpu();
       t.calls += calls;
       t.ms += ms;
+      t.rounds.push((calls * 1000) / ms);
       t.middle += after[0] - before[0];
       t.upstream += after[1] - before[1];
       t.client += after[2] - before[2];
@@ -111,6 +116,7 @@ export async function throughput(
   for (const [key, t] of totals)
     out.set(key, {
       rate: (t.calls * 1000) / t.ms,
+      rounds: t.rounds,
       middleCpu: t.middle / t.calls,
       upstreamCpu: t.upstream / t.calls,
       clientCpu: t.client / t.calls,
