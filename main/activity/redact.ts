@@ -27,7 +27,10 @@ export interface RedactorOptions {
  */
 export interface Redactor {
   redact(value: unknown): unknown;
-  /** As redact(), and whether anything was cut (the caller then records the full size). */
+  /**
+   * As redact(), and whether anything was cut (the caller then records the full size). A value that
+   * redaction leaves as it is comes back itself, not a copy: the caller must not change it later.
+   */
   redactCapped(value: unknown): { value: unknown; truncated: boolean };
   /** Replaces registered secret values inside free text (error messages, targets). */
   redactText(text: string): string;
@@ -79,6 +82,9 @@ const DEFAULT_MAX_VALUE_CHARS = 8_000;
 
 // Shorter values would redact ordinary words and numbers everywhere; a real secret is longer.
 const MIN_SECRET_LENGTH = 6;
+
+/** asIs()'s answer for a value redaction would change (a budget is finite, this is not). */
+const CHANGED = Number.NEGATIVE_INFINITY;
 
 /** Creates a redactor; secret values are held in memory only and never written anywhere. */
 export function createRedactor(options: RedactorOptions = {}): Redactor {
@@ -157,12 +163,57 @@ export function createRedactor(options: RedactorOptions = {}): Redactor {
   };
 
   /**
+   * The budget left after `v` when redactFresh's walk would give it back as it is (no secret key
+   * with a value, no secret inside a string, nothing to cut, only what JSON holds as it is), else
+   * CHANGED. The same walk and the same arithmetic, without building a copy: the usual call's
+   * arguments and result are small and hold no credential, and copying them (and their Object.entries
+   * arrays) was most of what the activity log allocated per call (issue 16).
+   */
+  const asIs = (v: unknown, depth: number, budget: number): number => {
+    if (budget <= 0) return CHANGED;
+    if (typeof v === 'string') {
+      if (v.length > maxString || v.length > budget) return CHANGED;
+      for (const s of ordered) if (v.includes(s)) return CHANGED;
+      return budget - v.length;
+    }
+    if (v === null || typeof v !== 'object') {
+      const t = typeof v;
+      return t === 'bigint' || t === 'function' || t === 'symbol' ? CHANGED : budget - 8;
+    }
+    if (depth >= maxDepth) return CHANGED;
+    if (Array.isArray(v)) {
+      if (v.length > maxItems) return CHANGED;
+      for (let i = 0; i < v.length; i++) {
+        budget = asIs(v[i], depth + 1, budget);
+        if (budget === CHANGED) return CHANGED;
+      }
+      return budget;
+    }
+    // Anything but a plain object (a Map, a Date, a class) is copied by the walk as its own entries.
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (proto !== Object.prototype && proto !== null) return CHANGED;
+    let n = 0;
+    for (const key in v) {
+      // The copy sets `__proto__` as the prototype, not as a key: it differs from the value.
+      if (n >= maxKeys || budget <= 0 || key === '__proto__') return CHANGED;
+      n++;
+      budget -= key.length + 4;
+      const val = (v as Record<string, unknown>)[key];
+      if (val !== null && val !== undefined && val !== '' && isSecretKey(key)) return CHANGED;
+      budget = asIs(val, depth + 1, budget);
+      if (budget === CHANGED) return CHANGED;
+    }
+    return budget;
+  };
+
+  /**
    * Shared values (json-text.ts: the merged lists, the same object on every tools/list) are redacted
    * once per set of secrets: the result is final too, and is shared in turn.
    */
   let redactedShared = new WeakMap<object, { value: unknown; truncated: boolean }>();
   const redactCapped = (value: unknown): { value: unknown; truncated: boolean } => {
-    if (!isSharedJson(value)) return redactFresh(value);
+    if (!isSharedJson(value))
+      return asIs(value, 0, maxTotal) === CHANGED ? redactFresh(value) : { value, truncated: false };
     let out = redactedShared.get(value);
     if (out === undefined) {
       const fresh = redactFresh(value);

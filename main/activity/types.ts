@@ -59,7 +59,7 @@ export type ActivityOutcome = (typeof ACTIVITY_OUTCOMES)[number];
 /** A call in flight, started with ActivitySink.begin: progress updates it, end() settles it. */
 export interface ActivityCall {
   progress(p: NonNullable<ActivityEvent['progress']>): void;
-  /** The finished event (same id); `request` is kept from begin(). */
+  /** The finished event (the same id if it was shown); `request` is kept from begin(). */
   end(event: Omit<ActivityEvent, 'id' | 'request'>): void;
 }
 
@@ -68,8 +68,10 @@ export interface ActivitySink {
   /** Assigns `id` and publishes; must never throw or block the call path. */
   record(event: Omit<ActivityEvent, 'id'>): void;
   /**
-   * Publishes a call as `pending` at once (the window shows it in flight); optional, so a sink that
-   * only records finished events still works (observe() then calls record at the end).
+   * Notes a call in flight: the log shows it as `pending` (the window's spinner) once it has run a
+   * short while, and records a call that ends sooner once, when it ends. Cheap: it is called on the
+   * call path before the upstream request is written. Optional, so a sink that only records finished
+   * events still works (observe() then calls record at the end).
    */
   begin?(event: Omit<ActivityEvent, 'id' | 'outcome'>): ActivityCall;
   /**

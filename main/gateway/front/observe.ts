@@ -92,19 +92,9 @@ export async function observe(
   const started = performance.now();
   let result: RawObject | undefined;
   let error: JsonRpcErrorObject | undefined;
-  const who = (): Pick<ActivityEvent, 'client' | 'sessionId' | 'protocolVersion'> => {
-    const p = ctx.client.principal;
-    return {
-      client: {
-        id: p.clientId ?? p.kind,
-        name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined),
-      },
-      sessionId: ctx.client.sessionId,
-      protocolVersion: ctx.client.protocolVersion,
-    };
-  };
+  const begin = SHOWN_IN_FLIGHT.has(method) ? activity?.begin : undefined;
   let inFlight: ActivityCall | undefined;
-  if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
+  if (begin !== undefined) {
     // Progress is reported by wrapping the request's own notify (CONVENTIONS.md 7).
     const notify = ctx.notify;
     ctx.notify = (m, p) => {
@@ -112,32 +102,27 @@ export async function observe(
       notify(m, p);
     };
   }
-  let settled = false;
+  // Who asked, once per call: the same for the call in flight and its end.
+  let client: ActivityEvent['client'];
   try {
     const pending = call();
-    // The router names the target and upstream before its first await: the event can say them. The
-    // event itself waits for setImmediate, i.e. until this turn of the event loop has run all its
-    // ticks and microtasks: the upstream request is written in one of them (node:http writes on a
-    // nextTick, queued only after the call's own awaits, e.g. the upstream's Authorization lookup),
-    // and that write must not wait behind the activity log's redaction and listeners: at c=1 every
-    // microsecond before it is added to the call (issue 16). A process.nextTick here ran first. A
-    // call settled before then is simply recorded once, at the end. The event is built there too:
-    // nothing of it is needed before the write.
-    if (activity?.begin !== undefined && SHOWN_IN_FLIGHT.has(method)) {
-      const { begin } = activity;
-      const { target, upstream } = ctx;
-      setImmediate(() => {
-        if (settled) return;
-        inFlight = begin.call(activity, {
-          time,
-          kind: 'request' as const,
-          ...who(),
-          method,
-          target,
-          upstream,
-          requestBytes,
-          request: params,
-        });
+    // The router names the target and upstream before its first await: the call in flight can say
+    // them. begin() only notes the call (the log shows it once it has run a while, by one shared
+    // ticker: activity/in-flight.ts): nothing is redacted, serialised or published here, ahead of the
+    // upstream request's write (node:http writes it on a tick after this turn's code; issue 16).
+    if (begin !== undefined) {
+      client = clientOf(ctx);
+      inFlight = begin.call(activity, {
+        time,
+        kind: 'request',
+        client,
+        sessionId: ctx.client.sessionId,
+        protocolVersion: ctx.client.protocolVersion,
+        method,
+        target: ctx.target,
+        upstream: ctx.upstream,
+        requestBytes,
+        request: params,
       });
     }
     result = await pending;
@@ -152,12 +137,14 @@ export async function observe(
     finish(responseBytes) {
       if (recorded || activity === undefined) return;
       recorded = true;
-      settled = true;
       const outcome = classify(ctx, method, result, error);
-      const event = {
+      // One object: the log takes the request from begin() for a call in flight, else from here.
+      const event: Omit<ActivityEvent, 'id'> = {
         time,
-        kind: 'request' as const,
-        ...who(),
+        kind: 'request',
+        client: client ?? clientOf(ctx),
+        sessionId: ctx.client.sessionId,
+        protocolVersion: ctx.client.protocolVersion,
         method,
         target: ctx.target,
         upstream: ctx.upstream,
@@ -171,11 +158,21 @@ export async function observe(
               : undefined,
         requestBytes,
         responseBytes,
+        request: params,
         response: result,
       };
       if (inFlight) inFlight.end(event);
-      else activity.record({ ...event, request: params });
+      else activity.record(event);
     },
+  };
+}
+
+/** Who asked: the OAuth client (id and name), or the kind of principal; the client's own name. */
+function clientOf(ctx: RouteContext): ActivityEvent['client'] {
+  const p = ctx.client.principal;
+  return {
+    id: p.clientId ?? p.kind,
+    name: p.clientName ?? (ctx.client.clientInfo?.['name'] as string | undefined),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type ActivityEvent,
   type ActivityLog,
 } from '../../../main/activity/index.js';
+import { ManualClock } from '../../fixtures/manual-clock.js';
 
 type Input = Omit<ActivityEvent, 'id'>;
 const DAY = Date.UTC(2026, 10, 22, 12, 0, 0);
@@ -84,10 +85,13 @@ describe('activity log bounds (issue 10)', () => {
   });
 
   it('a call in flight keeps the size of its cut request when it ends', () => {
-    log = createActivityLog({ dir, clock: () => DAY });
+    const clock = new ManualClock(DAY);
+    log = createActivityLog({ dir, clock: () => clock.now(), timers: clock, inFlightDelayMs: 100 });
     const { response: _r, outcome: _o, ...start } = bigCall(1);
     const fullRequest = Buffer.byteLength(JSON.stringify(start.request));
     const call = log.begin(start);
+    clock.advance(200);
+    assert.equal(log.recent()[0]!.outcome, 'pending');
     assert.equal(log.recent()[0]!.truncated?.request, fullRequest);
     const { request: _q, ...end } = bigCall(1);
     call.end(end);

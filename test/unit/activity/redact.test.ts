@@ -87,7 +87,83 @@ describe('redaction', () => {
     assert.notEqual(second, first);
     assert.deepEqual(second.value, { tools: [{ name: 'a__x', description: `uses ${REDACTED} inside` }] });
     // Values nobody marked are walked every time (they may be changed between events).
-    const plain = { a: 1 };
-    assert.notEqual(r.redactCapped(plain).value, r.redactCapped(plain).value);
+    const plain: Record<string, unknown> = { a: 1 };
+    assert.deepEqual(r.redactCapped(plain).value, { a: 1 });
+    plain['token'] = 'abc';
+    assert.deepEqual(r.redactCapped(plain).value, { a: 1, token: REDACTED });
+  });
+
+  it('gives back a value redaction leaves as it is, not a copy', () => {
+    const r = createRedactor();
+    const args = { name: 'echo', arguments: { message: 'hi', n: [1, 2, { ok: true }], none: null } };
+    assert.equal(r.redactCapped(args).value, args);
+    assert.equal(r.redactCapped(args).truncated, false);
+    r.addSecretValues(['hunter2-secret']);
+    assert.equal(r.redactCapped(args).value, args, 'no registered secret in it');
+    const withSecret = { arguments: { message: 'pw hunter2-secret' } };
+    assert.notEqual(r.redactCapped(withSecret).value, withSecret);
+    assert.deepEqual(
+      withSecret,
+      { arguments: { message: 'pw hunter2-secret' } },
+      'the caller’s value is not changed',
+    );
+  });
+
+  it('keeps a value as it is exactly when the walk would copy it unchanged (fuzzed at the limits)', () => {
+    // The walk itself runs for shared values (redacted once): it is the reference for the same value
+    // unmarked. Small, random limits so that the budget, string, key, item and depth caps are all met.
+    let seed = 7;
+    /** mulberry32: an LCG's low bits repeat too soon for `% n`. */
+    const rand = (n: number): number => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * n);
+    };
+    const words = [
+      '',
+      'a',
+      'hello',
+      'x'.repeat(8),
+      'y'.repeat(13),
+      's3cret-value',
+      'a s3cret-value',
+      'ünïcode',
+    ];
+    const keys = ['name', 'args', 'token', 'progressToken', 'k', 'a_long_key_name', 'password'];
+    const make = (depth: number): unknown => {
+      const kind = rand(depth >= 4 ? 3 : 6);
+      if (kind === 0) return words[rand(words.length)];
+      if (kind === 1) return rand(1000) - 10;
+      if (kind === 2) return [null, true, false, undefined][rand(4)];
+      if (kind === 3) return Array.from({ length: rand(5) }, () => make(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let i = rand(5); i > 0; i--) o[keys[rand(keys.length)]!] = make(depth + 1);
+      return o;
+    };
+    let kept = 0;
+    let changed = 0;
+    for (let i = 0; i < 10_000; i++) {
+      const r = createRedactor({
+        maxStringLength: 1 + rand(20),
+        maxTotalChars: 1 + rand(80),
+        maxKeys: 1 + rand(4),
+        maxArrayItems: 1 + rand(4),
+        maxDepth: 1 + rand(4),
+      });
+      if (rand(2) === 1) r.addSecretValues(['s3cret-value']);
+      const value = make(0);
+      const fast = r.redactCapped(value);
+      const walked = r.redactCapped(
+        typeof value === 'object' && value !== null ? shareJson(structuredClone(value)) : value,
+      );
+      assert.equal(JSON.stringify(fast.value), JSON.stringify(walked.value), JSON.stringify(value));
+      assert.equal(fast.truncated, walked.truncated, JSON.stringify(value));
+      if (typeof value === 'object' && value !== null) {
+        if (fast.value === value) kept++;
+        else changed++;
+      }
+    }
+    assert.ok(kept > 100 && changed > 100, `kept ${kept}, changed ${changed}: both paths are exercised`);
   });
 });

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { createActivityLog } from '../../../main/activity/activity-log.js';
 import type { ActivityEvent, ActivitySink } from '../../../main/activity/types.js';
 import { observe } from '../../../main/gateway/front/observe.js';
 import type { RouteContext } from '../../../main/gateway/router/types.js';
+import { ManualClock } from '../../fixtures/manual-clock.js';
 
 function context(): RouteContext {
   return {
@@ -31,56 +36,86 @@ function sink(log: string[]): ActivitySink & { events: Omit<ActivityEvent, 'id'>
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/**
- * A call that first awaits `awaits` times (none: it queues at once), then queues its request's write
- * on a tick as node:http does: the write must come before the in-flight event, the end after both.
- */
-async function assertWrittenBeforeBegin(awaits: number): Promise<void> {
+test('observe: begin() is told of a call at once, with the target and upstream the router named before its first await', async () => {
+  // begin() only notes the call (the log shows it later, by its one ticker): observe schedules no
+  // tick or immediate of its own per call, and a call answered at once is still ended, not recorded.
   const log: string[] = [];
-  let answer: (v: Record<string, unknown>) => void = () => {};
-  const queue = (): Promise<Record<string, unknown>> => {
-    process.nextTick(() => log.push('request written'));
-    return new Promise((r) => (answer = r));
+  const begun: Omit<ActivityEvent, 'id' | 'outcome'>[] = [];
+  const s: ActivitySink = {
+    record: (e) => void log.push(`record ${e.outcome}`),
+    begin(e) {
+      log.push('begin');
+      begun.push(e);
+      return { progress: () => {}, end: (e) => void log.push(`end ${e.outcome} ${e.target}`) };
+    },
   };
-  const call = async (): Promise<Record<string, unknown>> => {
-    for (let i = 0; i < awaits; i++) await Promise.resolve();
-    return queue();
-  };
-  const outcome = observe(sink(log), 'tools/call', { name: 'a__echo' }, context(), 10, () =>
-    awaits === 0 ? queue() : call(),
-  );
-  await turn();
-  assert.deepEqual(log, ['request written', 'begin']);
-  answer({ content: [] });
+  const ctx = context();
+  const params = { name: 'a__echo', arguments: { message: 'hi' } };
+  const outcome = observe(s, 'tools/call', params, ctx, 10, async () => {
+    ctx.target = 'a__echo';
+    ctx.upstream = 'a';
+    await Promise.resolve();
+    return { content: [] };
+  });
+  assert.deepEqual(log, ['begin'], 'noted in the same turn, before the call’s first await resolves');
+  assert.equal(begun[0]?.target, 'a__echo');
+  assert.equal(begun[0]?.upstream, 'a');
+  assert.equal(begun[0]?.request, params);
   (await outcome).finish(20);
-  assert.deepEqual(log, ['request written', 'begin', 'end ok']);
-}
-
-test('observe: the request a call queues goes out before the call is shown in flight', async () => {
-  // node:http writes a request on the next tick; the activity log must not delay that write.
-  await assertWrittenBeforeBegin(0);
+  assert.deepEqual(log, ['begin', 'end ok a__echo']);
+  // Methods that do not reach an upstream are recorded at the end only.
+  (await observe(s, 'tools/list', undefined, context(), 10, async () => ({ tools: [] }))).finish(30);
+  assert.deepEqual(log.slice(2), ['record ok']);
 });
 
-test('observe: the in-flight event waits for a request the call queues only after awaiting (the upstream Authorization lookup)', async () => {
-  // An HTTP upstream's call awaits its Authorization header (remote-fetch.ts) before node:http
-  // queues the write on a tick: that tick comes after any tick queued when the call began.
-  await assertWrittenBeforeBegin(2);
-});
-
-test('observe: a call answered before its in-flight event was due is recorded once, with no in-flight event', async () => {
-  const log: string[] = [];
-  const s = sink(log);
-  // Inside a chain of promise reactions (as after reading a request body), an answer without I/O
-  // (a builtin server) settles and is finished before any next tick runs.
-  await Promise.resolve().then(async () => {
-    const o = await observe(s, 'tools/call', { name: 'demo__echo' }, context(), 10, async () => ({
+test('observe with the activity log: a quick call is one event; a slow one shows as pending after the delay, then settles under its id', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-observe-'));
+  const clock = new ManualClock(Date.now());
+  const activity = createActivityLog({ dir, clock: () => clock.now(), timers: clock, inFlightDelayMs: 100 });
+  try {
+    const seen: ActivityEvent[] = [];
+    activity.subscribe((e) => seen.push(e));
+    const quick = await observe(activity, 'tools/call', { name: 'a__echo' }, context(), 10, async () => ({
       content: [],
     }));
-    o.finish(20);
-  });
-  await turn();
-  assert.deepEqual(log, ['record ok']);
-  assert.equal(s.events[0]?.method, 'tools/call');
+    quick.finish(20);
+    clock.advance(500);
+    assert.deepEqual(
+      seen.map((e) => [e.id, e.outcome]),
+      [[1, 'ok']],
+      'no pending event for a call that ended first',
+    );
+
+    let answer: (v: Record<string, unknown>) => void = () => {};
+    const ctx = context();
+    const slow = observe(activity, 'tools/call', { name: 'a__slow' }, ctx, 10, () => {
+      ctx.target = 'a__slow';
+      return new Promise((r) => (answer = r));
+    });
+    await turn();
+    assert.equal(seen.length, 1, 'not shown before the delay');
+    clock.advance(150);
+    assert.deepEqual(
+      seen.slice(1).map((e) => [e.id, e.outcome, e.target]),
+      [[2, 'pending', 'a__slow']],
+    );
+    answer({ content: [{ type: 'text', text: 'done' }] });
+    (await slow).finish(40);
+    assert.deepEqual(
+      seen.slice(2).map((e) => [e.id, e.outcome, e.responseBytes]),
+      [[2, 'ok', 40]],
+    );
+    assert.deepEqual(
+      activity.recent().map((e) => [e.id, e.outcome]),
+      [
+        [1, 'ok'],
+        [2, 'ok'],
+      ],
+    );
+  } finally {
+    await activity.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('observe: an error sent to the client has the secrets the sink knows masked, data included', async () => {
