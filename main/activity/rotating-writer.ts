@@ -43,11 +43,47 @@ export interface RotatingWriter {
 }
 
 const DAY_MS = 86_400_000;
-const NEWLINE = Buffer.from('\n');
 
 /** Characters (or bytes) a line holds while it waits: what the pending bounds count. */
 const sizeOf = (line: Line): number =>
   typeof line === 'string' ? line.length : line.reduce((n, c) => n + c.length, 0);
+
+/** Bytes of a line in the file, its newline included. */
+function lineBytes(line: Line): number {
+  if (typeof line === 'string') return Buffer.byteLength(line) + 1;
+  let n = 1;
+  for (const c of line) n += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+  return n;
+}
+
+/**
+ * `lines` (of `bytes` in all) as UTF-8, each with its newline: their text encoded into one Buffer,
+ * split only around a shared piece, which goes out as the bytes it already is (json-text.ts).
+ */
+function encode(lines: readonly Line[], bytes: number): Buffer[] {
+  let own = bytes;
+  for (const line of lines)
+    if (typeof line !== 'string') for (const c of line) if (typeof c !== 'string') own -= c.length;
+  const text = Buffer.allocUnsafe(own);
+  const out: Buffer[] = [];
+  let from = 0;
+  let at = 0;
+  for (const line of lines) {
+    if (typeof line === 'string') at += text.write(line, at);
+    else
+      for (const c of line) {
+        if (typeof c === 'string') at += text.write(c, at);
+        else {
+          if (at > from) out.push(text.subarray(from, at));
+          out.push(c);
+          from = at;
+        }
+      }
+    text[at++] = 0x0a;
+  }
+  if (at > from) out.push(text.subarray(from, at));
+  return out;
+}
 
 export function createRotatingWriter(options: RotatingWriterOptions): RotatingWriter {
   const { dir, clock } = options;
@@ -158,30 +194,26 @@ export function createRotatingWriter(options: RotatingWriterOptions): RotatingWr
       await pruneSize(activityFileName(current!.day, current!.index));
     }
     // Rotation happens between lines, never inside one; a line bigger than a file gets a file of its own.
-    // Each piece is encoded once, a shared one not at all, and the batch goes out in one writev: no
-    // line (nor the whole batch) is first joined into one string.
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
+    // What goes into one file is written in one writev of few Buffers (encode()): no Buffer per line,
+    // nor the whole batch first joined into one string.
+    let part: Line[] = [];
+    let partBytes = 0;
     const writeOut = async (): Promise<void> => {
-      if (batchBytes === 0) return;
-      await handle!.writev(batch);
-      current!.size += batchBytes;
-      batch = [];
-      batchBytes = 0;
+      if (partBytes === 0) return;
+      await handle!.writev(encode(part, partBytes));
+      current!.size += partBytes;
+      part = [];
+      partBytes = 0;
     };
     for (const line of lines) {
-      const pieces = (typeof line === 'string' ? [line] : line).map((c) =>
-        typeof c === 'string' ? Buffer.from(c) : c,
-      );
-      pieces.push(NEWLINE);
-      const bytes = pieces.reduce((n, b) => n + b.length, 0);
-      const used = current!.size + batchBytes;
+      const bytes = lineBytes(line);
+      const used = current!.size + partBytes;
       if (used > 0 && used + bytes > fileCap()) {
         await writeOut();
         await rotate();
       }
-      batch.push(...pieces);
-      batchBytes += bytes;
+      part.push(line);
+      partBytes += bytes;
     }
     await writeOut();
   };

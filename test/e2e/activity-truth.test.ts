@@ -1,7 +1,7 @@
 /**
  * The dashboard against a real local-only gateway (`serve --no-tunnel`) with real stdio upstreams
  * (server-everything, server-filesystem): a tool's own error shows as "tool error" (row, filter,
- * detail, export), a slow call shows at once with a spinner, elapsed time and its progress, no
+ * detail, export), a slow call shows while it runs with a spinner, elapsed time and its progress, no
  * "Go public" is offered, the Settings form keeps what was saved, and Claude import takes a path.
  */
 import assert from 'node:assert/strict';
@@ -181,7 +181,7 @@ describe('dashboard: outcomes, calls in flight, fixes (real gateway, Chromium)',
     assert.equal(lines.find((e) => e.target === 'fs__read_text_file')?.outcome, 'tool_error');
   });
 
-  it('shows a slow call at once with a spinner, elapsed time and its last progress', async () => {
+  it('shows a slow call while it runs with a spinner, elapsed time and its last progress', async () => {
     const { page } = h;
     const steps: number[] = [];
     const call = mcp.callTool(

@@ -1,8 +1,8 @@
 /**
  * Outcomes that tell the truth, through a real gateway, real upstreams and the real activity log:
  * a tool's own failure (`isError: true`) is `tool_error` (not `ok`) in the events, the files and
- * `tunnelgate logs`' line; a slow call is published as `pending` at once, with its progress, and
- * settles under the same id.
+ * `tunnelgate logs`' line; a slow call is published as `pending` while it runs (the log shows a
+ * call once it has run 100 ms), with its progress, and settles under the same id.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,7 +67,7 @@ describe('activity outcomes over real upstreams', { timeout: 120_000 }, () => {
     assert.equal(events.findLast((e) => e.target === 'everything__echo')?.outcome, 'ok');
   });
 
-  test('a slow call shows as pending at once, with progress, then settles under the same id', async () => {
+  test('a slow call shows as pending while it runs, with progress, then settles under the same id', async () => {
     const progress: number[] = [];
     const pending = new Promise<ActivityEvent>((resolve) => {
       const off = activity.subscribe((e) => {
