@@ -17,72 +17,96 @@ export type BodyResult =
 export function readBody(
   req: IncomingMessage,
   maxBytes: number,
-  options: { timeoutMs?: number } = {},
+  options?: { timeoutMs?: number },
 ): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
     return Promise.resolve({ ok: false, reason: 'too-large' });
   }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (r: BodyResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    if (options.timeoutMs !== undefined) {
-      timer = setTimeout(() => {
-        // Stop reading; the answer goes out with Connection: close and Node drops the rest.
-        req.pause();
-        finish({ ok: false, reason: 'timeout' });
-      }, options.timeoutMs);
-      timer.unref();
+  // A small body comes in the read that brought the headers: by the first tick after the
+  // request's handler the parser has pushed all of it (it reports the message complete only
+  // after that tick). A body whose declared length is all here is taken then, in one read(),
+  // instead of through flowing mode's 'data' event and an 'end' after the message completes
+  // (issue 16: an MCP call's body is on its way to its upstream). Anything else is read as it
+  // arrives. The tick's arguments are passed, not closed over: the usual body costs no closure.
+  return new Promise((resolve) =>
+    process.nextTick(takeBody, req, maxBytes, declared, options?.timeoutMs, resolve),
+  );
+}
+
+function takeBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  declared: number,
+  timeoutMs: number | undefined,
+  resolve: (r: BodyResult) => void,
+): void {
+  if (req.readableFlowing !== null || !(declared >= 0) || req.readableLength < declared)
+    return streamBody(req, maxBytes, timeoutMs, resolve, null);
+  const chunk = req.read() as Buffer | null;
+  const size = chunk === null ? 0 : chunk.length;
+  if (size !== declared || size > maxBytes) return streamBody(req, maxBytes, timeoutMs, resolve, chunk);
+  // Flowing, the request still ends, after the caller's work on this turn (issue 16).
+  setImmediate(resumeRequest, req);
+  resolve({ ok: true, text: chunk === null ? '' : chunk.toString('utf8'), bytes: size });
+}
+
+function resumeRequest(req: IncomingMessage): void {
+  req.resume();
+}
+
+/** Reads the body as it arrives, after `first` (what a read() has already taken, if anything). */
+function streamBody(
+  req: IncomingMessage,
+  maxBytes: number,
+  timeoutMs: number | undefined,
+  resolve: (r: BodyResult) => void,
+  first: Buffer | null,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const finish = (r: BodyResult): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    resolve(r);
+  };
+  if (timeoutMs !== undefined) {
+    timer = setTimeout(() => {
+      // Stop reading; the answer goes out with Connection: close and Node drops the rest.
+      req.pause();
+      finish({ ok: false, reason: 'timeout' });
+    }, timeoutMs);
+    timer.unref();
+  }
+  const onData = (chunk: Buffer): void => {
+    if (done) return;
+    size += chunk.length;
+    if (size > maxBytes) {
+      chunks.length = 0;
+      req.resume();
+      finish({ ok: false, reason: 'too-large' });
+      return;
     }
-    const onData = (chunk: Buffer): void => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        chunks.length = 0;
-        req.resume();
-        finish({ ok: false, reason: 'too-large' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = (): void =>
-      finish({
-        ok: true,
-        text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
-        bytes: size,
-      });
-    req.on('error', () => finish({ ok: false, reason: 'aborted' }));
-    req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));
-    // A small body comes in the read that brought the headers: by the first tick after the
-    // request's handler the parser has pushed all of it (it reports the message complete only
-    // after that tick). A body whose declared length is all here is taken then, in one read(),
-    // instead of through flowing mode's 'data' event and an 'end' after the message completes
-    // (issue 16: an MCP call's body is on its way to its upstream). Anything else is read as it
-    // arrives.
-    process.nextTick(() => {
-      if (done) return;
-      if (req.readableFlowing === null && declared >= 0 && req.readableLength >= declared) {
-        const chunk = req.read() as Buffer | null;
-        if (chunk !== null) onData(chunk);
-        if (!done && size === declared) {
-          // Flowing, the request still ends, after the caller's work on this turn (issue 16).
-          setImmediate(() => req.resume());
-          return onEnd();
-        }
-      }
-      req.on('data', onData);
-      req.on('end', onEnd);
-    });
-  });
+    chunks.push(chunk);
+  };
+  if (first !== null) onData(first);
+  if (done) return;
+  // Gone before the first tick after readBody() (its 'error' or 'aborted' came without a listener).
+  if (req.destroyed) return finish({ ok: false, reason: 'aborted' });
+  req.on('error', () => finish({ ok: false, reason: 'aborted' }));
+  req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));
+  req.on('data', onData);
+  req.on('end', () =>
+    finish({
+      ok: true,
+      text: chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+      bytes: size,
+    }),
+  );
 }
 
 /**

@@ -178,7 +178,7 @@ export function createGateway(deps: GatewayDeps) {
         return Promise.resolve();
       }
       holdUntilDone(res, slot.release);
-      return remote.endpoint.handle(req, res, principal);
+      return Promise.resolve(remote.endpoint.handle(req, res, principal));
     },
     /** Requests being served right now on both listeners. */
     inFlight(): number {

@@ -41,8 +41,10 @@ export function createConcurrencyCap(options: { max?: number; retryAfterSeconds?
         res.end(body);
         return false;
       }
-      res.once('finish', release);
-      res.once('close', release);
+      // on(), not once(): each fires once per response, and release() is idempotent, so the
+      // per-call wrappers once() makes are not needed (issue 16: allocations per call).
+      res.on('finish', release);
+      res.on('close', release);
       return true;
     },
     inFlight(): number {

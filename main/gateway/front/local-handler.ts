@@ -32,7 +32,9 @@ const FORWARDING_HEADERS = [
 export interface LocalHandlerDeps {
   /** This listener's policy: loopback Host names of its own port only, never a public host. */
   policy: HostOriginPolicy;
-  endpoint: { handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> };
+  endpoint: {
+    handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> | void;
+  };
   cap?: Pick<ConcurrencyCap, 'guard'>;
   /** When it returns a value, requests need `Authorization: Bearer <value>` (gateway.localTokenSecret). */
   token?: () => string | undefined;
@@ -48,7 +50,8 @@ export interface LocalHandlerDeps {
 export function createLocalHandler(deps: LocalHandlerDeps) {
   const { policy } = deps;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** Answers a refused request itself; else hands it to the endpoint (its promise while it runs). */
+  function handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
     const host = req.headers.host;
     if (!policy.isLoopbackHost(host)) {
       sendRpcError(
@@ -60,7 +63,7 @@ export function createLocalHandler(deps: LocalHandlerDeps) {
       );
       return;
     }
-    const forwarded = FORWARDING_HEADERS.find((h) => req.headers[h] !== undefined);
+    const forwarded = forwardingHeaderOf(req.headers);
     if (forwarded !== undefined) {
       sendRpcError(
         res,
@@ -102,15 +105,18 @@ export function createLocalHandler(deps: LocalHandlerDeps) {
         return;
       }
     }
-    await deps.endpoint.handle(req, res, LOCAL_PRINCIPAL);
+    return deps.endpoint.handle(req, res, LOCAL_PRINCIPAL);
   }
 
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    if (deps.cap && !deps.cap.guard(res)) {
-      req.resume();
-      return;
-    }
-    handle(req, res).catch((err: unknown) => {
+  /**
+   * One async frame per request, which catches what went wrong anywhere below it (rather than an
+   * async handle() and a catch callback: a closure and a promise more per call, issue 16).
+   */
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const pending = handle(req, res);
+      if (pending !== undefined) await pending;
+    } catch (err) {
       if (!res.headersSent)
         sendRpcError(
           res,
@@ -119,6 +125,20 @@ export function createLocalHandler(deps: LocalHandlerDeps) {
           `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
         );
       else res.destroy();
-    });
+    }
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    if (deps.cap && !deps.cap.guard(res)) {
+      req.resume();
+      return;
+    }
+    void serve(req, res);
   };
+}
+
+/** The first proxy or tunnel header the request carries, if any. */
+function forwardingHeaderOf(headers: IncomingMessage['headers']): string | undefined {
+  for (const h of FORWARDING_HEADERS) if (headers[h] !== undefined) return h;
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { classifyMessage, metaOf } from './messages.js';
 import type { Classified } from './messages.js';
 import { createModernEra } from './modern-era.js';
 import { observeRouter, type ObservedRouter } from './observed-router.js';
+import { Heartbeats } from './heartbeats.js';
 import { createSessionEra } from './session-era.js';
 import type { SessionStore } from './sessions.js';
 import {
@@ -38,11 +39,18 @@ export interface EndpointDeps {
 }
 
 /** Streamable HTTP at the MCP path: POST (both eras, chosen per request), GET and DELETE (sessions). */
-/** What the eras get: the router already observed, and no activity sink of their own. */
-export type EraDeps = Omit<EndpointDeps, 'router' | 'activity'> & { router: ObservedRouter };
+/**
+ * What the eras get: the router already observed, no activity sink of their own, and one keep-alive
+ * timer for all their answers (heartbeats.ts).
+ */
+export type EraDeps = Omit<EndpointDeps, 'router' | 'activity' | 'heartbeatMs'> & {
+  router: ObservedRouter;
+  heartbeats: Heartbeats;
+};
 
 export function createMcpEndpoint(deps: EndpointDeps) {
-  const eraDeps: EraDeps = { ...deps, router: observeRouter(deps.router, deps.activity) };
+  const heartbeats = new Heartbeats(deps.heartbeatMs ?? 25_000);
+  const eraDeps: EraDeps = { ...deps, router: observeRouter(deps.router, deps.activity), heartbeats };
   const sessionEra = createSessionEra(eraDeps);
   const modernEra = createModernEra(eraDeps);
 
@@ -92,7 +100,9 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       sendRpcError(res, 400, INVALID_REQUEST, `Invalid Request: ${m.reason}`);
       return;
     }
-    await route(m, req, res, principal, body.bytes);
+    // Awaited only when there is something to wait for (most answers to a notification are given).
+    const pending = route(m, req, res, principal, body.bytes);
+    if (pending !== undefined) await pending;
   }
 
   /**
@@ -126,14 +136,18 @@ export function createMcpEndpoint(deps: EndpointDeps) {
     await sessionEra.batch(session, messages, res);
   }
 
-  /** Chooses the era per request, as the 2026-07-28 transport describes: the body's envelope decides. */
-  async function route(
+  /**
+   * Chooses the era per request, as the 2026-07-28 transport describes: the body's envelope decides.
+   * Not async: it returns the era's promise while a request runs, without an async frame of its own
+   * (issue 16: a promise and its microtask turns per call on every level).
+   */
+  function route(
     m: Exclude<Classified, { kind: 'invalid' }>,
     req: IncomingMessage,
     res: ServerResponse,
     principal: Principal,
     bytes: number,
-  ): Promise<void> {
+  ): Promise<void> | void {
     const headerVersion = headerValue(req.headers['mcp-protocol-version'])?.trim();
     const params = m.kind === 'response' ? undefined : m.msg.params;
     const meta = metaOf(params);
@@ -141,10 +155,7 @@ export function createMcpEndpoint(deps: EndpointDeps) {
       meta !== undefined && META_PROTOCOL_VERSION in meta ? meta[META_PROTOCOL_VERSION] : undefined;
     const id = m.kind === 'request' ? m.msg.id : null;
 
-    if (claim !== undefined) {
-      await modernEra.handle(m, claim, headerVersion, req, res, principal, bytes);
-      return;
-    }
+    if (claim !== undefined) return modernEra.handle(m, claim, headerVersion, req, res, principal, bytes);
     if (headerVersion !== undefined && isModernVersion(headerVersion) && m.kind !== 'response') {
       sendRpcError(
         res,
@@ -176,11 +187,12 @@ export function createMcpEndpoint(deps: EndpointDeps) {
     }
     const session = sessionEra.lookup(req, res, principal, id);
     if (session === undefined) return;
-    await sessionEra.handle(session, m, req, res, bytes);
+    return sessionEra.handle(session, m, req, res, bytes);
   }
 
   return {
-    async handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    /** Answers one request at the MCP path; its promise while the answer is still to come. */
+    handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> | void {
       switch (req.method) {
         case 'POST':
           return post(req, res, principal);
@@ -201,6 +213,7 @@ export function createMcpEndpoint(deps: EndpointDeps) {
     },
     close(): void {
       modernEra.close();
+      heartbeats.stop();
     },
   };
 }

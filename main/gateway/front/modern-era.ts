@@ -157,10 +157,7 @@ export function createModernEra(deps: EraDeps) {
     if (method === 'server/discover') return discover(msg, res);
     if (method === 'subscriptions/listen') return listen(msg, client, req, res);
     const owner = principalKey(client.principal);
-    const stream = createResponseStream(res, {
-      sseAllowed: acceptsSse(req),
-      heartbeatMs: deps.heartbeatMs ?? 25_000,
-    });
+    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), heartbeats: deps.heartbeats });
     const state = msg.params?.['requestState'];
     let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
     if (typeof state === 'string' && isGatewayState(state)) {
@@ -196,7 +193,8 @@ export function createModernEra(deps: EraDeps) {
     const key = `${owner}\u0000${String(msg.id)}`;
     inflight.set(key, ex.ctrl);
     const current = ex;
-    res.once('close', () => {
+    // on(): 'close' comes once.
+    res.on('close', () => {
       if (!stream.finished) current.abandon('the client closed the connection');
     });
     const step = await ex.next();
@@ -220,7 +218,8 @@ export function createModernEra(deps: EraDeps) {
 
   return {
     discover,
-    async handle(
+    /** A request's promise while it runs; anything refused or a notification is answered at once. */
+    handle(
       m: Exclude<Classified, { kind: 'invalid' }>,
       claim: unknown,
       headerVersion: string | undefined,
@@ -228,7 +227,7 @@ export function createModernEra(deps: EraDeps) {
       res: ServerResponse,
       principal: Principal,
       bytes: number,
-    ): Promise<void> {
+    ): Promise<void> | void {
       const id = m.kind === 'request' ? m.msg.id : null;
       if (m.kind === 'response') {
         sendRpcError(
@@ -284,7 +283,7 @@ export function createModernEra(deps: EraDeps) {
         clientInfo:
           typeof clientInfo === 'object' && clientInfo !== null ? (clientInfo as RawObject) : undefined,
       };
-      await request(m.msg, client, req, res, bytes);
+      return request(m.msg, client, req, res, bytes);
     },
     close(): void {
       for (const end of [...listenStreams.values()]) end();

@@ -12,7 +12,9 @@ export interface PublicHandlerDeps {
   policy: HostOriginPolicy;
   /** Always present: every request on the public listener is authenticated (OAuth or the secret path). */
   auth: PublicAuthHook;
-  endpoint: { handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> };
+  endpoint: {
+    handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> | void;
+  };
   budgets: EdgeBudgets;
   /** Whether Cf-Connecting-Ip names the client (a Cloudflare tunnel forwards here); default true. */
   trustCloudflare?: () => boolean;

@@ -101,19 +101,20 @@ export function createSessionEra(deps: EraDeps) {
     const ctrl = new AbortController();
     s.inflight.set(msg.id, ctrl);
     const sseAllowed = acceptsSse(req);
-    const log = sseAllowed ? sessions.streamLog(s, () => ctrl.abort()) : undefined;
     const stream = createResponseStream(res, {
       sseAllowed,
-      headers: { 'Mcp-Session-Id': s.id },
-      heartbeatMs: deps.heartbeatMs ?? 25_000,
-      log,
+      headers: s.headers,
+      heartbeats: deps.heartbeats,
+      // The log is made only when the answer turns into SSE: a plain JSON answer has nothing to
+      // resume (issue 16: most calls; it was a log, its key and a table entry per call).
+      openLog: sseAllowed ? () => sessions.streamLog(s, () => ctrl.abort()) : undefined,
       // Empty-data events are new in 2025-11-25; older clients' SSE parsers may choke on them.
       primeRetryMs:
         s.client.protocolVersion >= '2025-11-25' ? (deps.holdGetStreams ? 1000 : 3000) : undefined,
     });
     // A client that saw an event id may resume the stream (its log then decides when to give up);
-    // before that, a closed connection leaves the answer nowhere to go.
-    res.once('close', () => {
+    // before that, a closed connection leaves the answer nowhere to go. (on(): 'close' comes once.)
+    res.on('close', () => {
       if (!stream.finished && !stream.resumable) ctrl.abort();
     });
     const ctx: RouteContext = {
@@ -121,6 +122,9 @@ export function createSessionEra(deps: EraDeps) {
       signal: ctrl.signal,
       notify: (method, params) => void stream.event({ jsonrpc: '2.0', method, params }),
       ask: (method, params) => sessions.ask(s, stream, method, params, ctrl.signal),
+      // Set by the router: present from the start, so every call's context has one shape.
+      target: undefined,
+      upstream: undefined,
     };
     const o = await router.call(msg.method, msg.params, ctx, bytes);
     s.inflight.delete(msg.id);
@@ -129,7 +133,7 @@ export function createSessionEra(deps: EraDeps) {
         ? { jsonrpc: '2.0', id: msg.id, result: o.result }
         : { jsonrpc: '2.0', id: msg.id, error: o.error };
     o.finish(stream.finish(reply));
-    if (log !== undefined) sessions.settleStream(s, log);
+    if (stream.log !== undefined) sessions.settleStream(s, stream.log);
   }
 
   /** A client notification or a response to one of our server-to-client requests. */
@@ -197,13 +201,14 @@ export function createSessionEra(deps: EraDeps) {
     lookup,
     initialize,
     batch,
-    async handle(
+    /** A request's promise while it runs; a notification or response is answered at once. */
+    handle(
       s: Session,
       m: Exclude<Classified, { kind: 'invalid' }>,
       req: IncomingMessage,
       res: ServerResponse,
       bytes: number,
-    ): Promise<void> {
+    ): Promise<void> | void {
       if (m.kind === 'request') return request(s, m.msg, req, res, bytes);
       clientMessage(s, m);
       // Notifications and responses are accepted with 202 and no body (Streamable HTTP).

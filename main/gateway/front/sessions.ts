@@ -19,6 +19,8 @@ interface PendingAsk {
 /** One session-era client (MCP 2025-03-26..2025-11-25): created by initialize, ended by DELETE. */
 export interface Session {
   readonly id: string;
+  /** Mcp-Session-Id as writeHead's raw list, made once for every answer on the session. */
+  readonly headers: readonly string[];
   readonly client: ClientView;
   readonly listener: NotificationListener;
   lastSeen: number;
@@ -142,6 +144,7 @@ export function createSessionStore(
       };
       const s: Session & { owner: string } = {
         id,
+        headers: ['Mcp-Session-Id', id],
         owner,
         client,
         listener: {
@@ -164,7 +167,9 @@ export function createSessionStore(
     /** The session, if it exists and belongs to this principal. */
     get(id: string, principal: Principal): Session | undefined {
       const s = sessions.get(id);
-      if (s === undefined || s.owner !== principalKey(principal)) return undefined;
+      // The principal that opened it needs no key made to compare (the local one is a constant).
+      if (s === undefined || (s.client.principal !== principal && s.owner !== principalKey(principal)))
+        return undefined;
       s.lastSeen = Date.now();
       return s;
     },

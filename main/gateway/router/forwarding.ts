@@ -35,16 +35,17 @@ export const eraOf = (ctx: RouteContext): ProtocolEra =>
 export function createForwarding(deps: ForwardingDeps) {
   const { attachments, relay, logLevels, delivery } = deps;
 
-  /** The client behind a call as an upstream connection needs it (era, capabilities, info, level). */
-  const callerOf = (ctx: RouteContext): CallerInfo => {
-    const logLevel = logLevels.clientLevel(ctx);
-    return {
-      era: eraOf(ctx),
-      capabilities: ctx.client.capabilities,
-      ...(ctx.client.clientInfo ? { info: ctx.client.clientInfo } : {}),
-      ...(logLevel !== undefined ? { logLevel } : {}),
-    };
-  };
+  /**
+   * The client behind a call as an upstream connection needs it (era, capabilities, info, level).
+   * Absent ones are undefined rather than left out: one literal of one shape, not two spreads per
+   * call (the connection treats both alike).
+   */
+  const callerOf = (ctx: RouteContext): CallerInfo => ({
+    era: eraOf(ctx),
+    capabilities: ctx.client.capabilities,
+    info: ctx.client.clientInfo,
+    logLevel: logLevels.clientLevel(ctx),
+  });
 
   /** The upstream by server name, or the error that says why it cannot take a request now. */
   const readyUpstream = (name: string): Upstream => {

@@ -414,6 +414,41 @@ test('stateless era: closing the connection cancels the upstream call', async (t
   );
 });
 
+test('session era: closing the connection of a call that has sent nothing yet cancels the upstream call', async (t) => {
+  // The call's answer would be plain JSON (no progress asked for), so no stream log was made for it:
+  // the connection's close alone must still abort it, with either Accept.
+  const fx = await startFakeGateway();
+  t.after(() => fx.gateway.close());
+  const { sessionId } = await rawInitialize(fx.url);
+  for (const [id, accept] of [
+    [8, 'application/json, text/event-stream'],
+    [9, 'application/json'],
+  ] as const) {
+    const ac = new AbortController();
+    const since = fx.a.sent.length;
+    const pending = fetch(fx.url, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { ...json, accept, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'a__slow', arguments: { steps: 500, delayMs: 10 } },
+      }),
+    }).catch((e: Error) => e);
+    await fx.a.requested('tools/call', since);
+    ac.abort();
+    await pending;
+    const cancelled = () => fx.a.sent.slice(since).some((m) => m['method'] === 'notifications/cancelled');
+    for (let i = 0; i < 100 && !cancelled(); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(cancelled(), `upstream told to cancel (Accept: ${accept})`);
+  }
+  for (let i = 0; i < 100 && fx.events.filter((e) => e.outcome === 'cancelled').length < 2; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.equal(fx.events.filter((e) => e.method === 'tools/call' && e.outcome === 'cancelled').length, 2);
+});
+
 test('JSON-RPC batches: answered on 2025-03-26 sessions, refused clearly on later revisions', async (t) => {
   const fx = await startFakeGateway();
   t.after(() => fx.gateway.close());

@@ -4,6 +4,7 @@ import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { shareJson } from '../../../main/common/json-text.js';
 import { createResponseStream } from '../../../main/gateway/front/response-stream.js';
+import { Heartbeats } from '../../../main/gateway/front/heartbeats.js';
 import { StreamLog } from '../../../main/gateway/front/stream-log.js';
 
 // The final answer of a POST goes out as JSON or as the last SSE event; a big shared result (the
@@ -55,9 +56,7 @@ test('a JSON answer with a big shared result: exact bytes, Content-Length in byt
     const reply = { jsonrpc: '2.0', id, result };
     let sent = 0;
     const r = await exchange((res) => {
-      sent = createResponseStream(res, { sseAllowed: true, headers: { 'Mcp-Session-Id': 's1' } }).finish(
-        reply,
-      );
+      sent = createResponseStream(res, { sseAllowed: true, headers: ['Mcp-Session-Id', 's1'] }).finish(reply);
     });
     assert.equal(r.status, 200);
     assert.equal(r.headers['content-type'], 'application/json');
@@ -88,7 +87,7 @@ test('a resumable SSE answer (session era log) keeps the result as an event with
   const reply = { jsonrpc: '2.0', id: 6, result: bigList() };
   const log = new StreamLog('p1', { graceMs: 1000, onAbandoned: () => {} });
   const r = await exchange((res) => {
-    const stream = createResponseStream(res, { sseAllowed: true, log });
+    const stream = createResponseStream(res, { sseAllowed: true, openLog: () => log });
     stream.event(progress);
     stream.finish(reply);
   });
@@ -98,26 +97,98 @@ test('a resumable SSE answer (session era log) keeps the result as an event with
   );
 });
 
-test('the keep-alive timer is armed after the turn: an answer given at once arms none, a slow one gets comments', async (t) => {
-  const made = t.mock.method(globalThis, 'setInterval');
+test('a JSON answer makes no log; one that turns into SSE makes its log then, once', async () => {
+  let made = 0;
+  const openLog = () => (made++, new StreamLog('p1', { graceMs: 1000, onAbandoned: () => {} }));
   const quick = await exchange((res) => {
-    const stream = createResponseStream(res, { sseAllowed: true, heartbeatMs: 20 });
+    const stream = createResponseStream(res, { sseAllowed: true, openLog });
     stream.finish({ jsonrpc: '2.0', id: 1, result: {} });
+    assert.equal(stream.log, undefined);
   });
   assert.equal(quick.headers['content-type'], 'application/json');
-  assert.equal(made.mock.callCount(), 0, 'no timer for an answer given in the turn its request came');
+  assert.equal(made, 0, 'a plain JSON answer has nothing to resume');
+  await exchange((res) => {
+    const stream = createResponseStream(res, { sseAllowed: true, openLog, primeRetryMs: 1000 });
+    stream.event(progress);
+    stream.event(progress);
+    stream.finish({ jsonrpc: '2.0', id: 2, result: {} });
+    assert.ok(stream.log?.started);
+  });
+  assert.equal(made, 1);
+});
+
+test('keep-alive comments: one timer for all answers, none per answer; a slow answer gets comments', async (t) => {
+  const heartbeats = new Heartbeats(20);
+  const timeouts = t.mock.method(globalThis, 'setTimeout');
+  const intervals = t.mock.method(globalThis, 'setInterval');
+  for (const id of [1, 2, 3]) {
+    const quick = await exchange((res) => {
+      const stream = createResponseStream(res, { sseAllowed: true, heartbeats });
+      stream.finish({ jsonrpc: '2.0', id, result: {} });
+    });
+    assert.equal(quick.headers['content-type'], 'application/json');
+  }
+  const armed = timeouts.mock.calls.filter((c) => c.arguments[1] !== undefined && c.arguments[1] <= 20);
+  assert.ok(armed.length <= 1, `${armed.length} keep-alive timers for three answers`);
+  assert.equal(intervals.mock.callCount(), 0, 'no interval per answer');
 
   const slow = await exchange((res) => {
-    const stream = createResponseStream(res, { sseAllowed: true, heartbeatMs: 20 });
+    const stream = createResponseStream(res, { sseAllowed: true, heartbeats });
     // Answered once the client has had a comment: the stream switched to SSE for it.
     const poll = setInterval(() => {
       if (res.headersSent) {
         clearInterval(poll);
-        stream.finish({ jsonrpc: '2.0', id: 2, result: {} });
+        stream.finish({ jsonrpc: '2.0', id: 4, result: {} });
       }
     }, 5);
   });
   assert.equal(slow.headers['content-type'], 'text/event-stream');
   assert.match(slow.body.toString(), /^: keep-alive\n\n/);
-  assert.match(slow.body.toString(), /"id":2/);
+  assert.match(slow.body.toString(), /"id":4/);
+  heartbeats.stop();
+});
+
+test('keep-alive comments keep coming while an answer is due', async () => {
+  const heartbeats = new Heartbeats(15);
+  const r = await exchange((res) => {
+    const stream = createResponseStream(res, { sseAllowed: true, heartbeats });
+    let beats = 0;
+    const beat = stream.beat.bind(stream);
+    stream.beat = () => {
+      beat();
+      if (++beats === 3) stream.finish({ jsonrpc: '2.0', id: 9, result: {} });
+    };
+  });
+  assert.equal(r.body.toString().match(/: keep-alive\n\n/g)?.length, 3);
+  assert.match(r.body.toString(), /"id":9/);
+  heartbeats.stop();
+});
+
+test('heartbeats: each waiting answer beats, a removed one never', async () => {
+  const heartbeats = new Heartbeats(10);
+  const counts = { a: 0, b: 0, c: 0 };
+  let done: () => void = () => {};
+  const finished = new Promise<void>((ok) => (done = ok));
+  const a = {
+    beat: () => {
+      if (++counts.a === 3) {
+        heartbeats.remove(a);
+        heartbeats.remove(c);
+        done();
+      }
+    },
+  };
+  const b = { beat: () => counts.b++ };
+  const c = { beat: () => counts.c++ };
+  heartbeats.add(a);
+  heartbeats.add(b);
+  heartbeats.add(c);
+  heartbeats.remove(b);
+  // The heartbeat timer does not hold the process open (unref), so this test does.
+  const alive = setInterval(() => {}, 1000);
+  await finished;
+  clearInterval(alive);
+  assert.equal(counts.b, 0, 'removed before it was due');
+  assert.ok(counts.c >= 2, `the other waiting answer beat too (${counts.c})`);
+  heartbeats.stop();
 });
