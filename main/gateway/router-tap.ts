@@ -72,15 +72,21 @@ export function createRouterTap(deps: RouterTapDeps): FrontRouter {
     return { events: count, sentAt: Date.now() };
   }
 
-  async function request(
-    method: string,
-    params: RawObject | undefined,
-    ctx: RouteContext,
-  ): Promise<RawObject> {
+  /**
+   * Not async: a call goes on as the router's own promise, without an async frame around it on the
+   * way back (issue 16); only a whole tools/list is waited for here, to note it.
+   */
+  function request(method: string, params: RawObject | undefined, ctx: RouteContext): Promise<RawObject> {
     if (method === DOCTOR_STREAM_METHOD) return streamProbe(params ?? {}, ctx);
     if (method === 'tools/call' && typeof params?.['name'] === 'string') {
       const old = params['name'];
-      const target = aliasTarget(old);
+      let target: string | undefined;
+      try {
+        target = aliasTarget(old);
+      } catch (err) {
+        // Rejected, as from an async function: callers take failures from the promise.
+        return Promise.reject(err as Error);
+      }
       if (target !== undefined) {
         // ChatGPT calls by its frozen snapshot's names: serve the old one, and say so in the log.
         deps.activity?.record({
@@ -94,10 +100,13 @@ export function createRouterTap(deps: RouterTapDeps): FrontRouter {
         return router.request(method, { ...params, name: target }, ctx);
       }
     }
-    const result = await router.request(method, params, ctx);
-    if (method === 'tools/list' && params?.['cursor'] === undefined && Array.isArray(result['tools']))
-      deps.onToolsList?.(ctx.client.principal, result['tools'] as RawObject[]);
-    return result;
+    if (method !== 'tools/list' || params?.['cursor'] !== undefined || deps.onToolsList === undefined)
+      return router.request(method, params, ctx);
+    return router.request(method, params, ctx).then((result) => {
+      if (Array.isArray(result['tools']))
+        deps.onToolsList?.(ctx.client.principal, result['tools'] as RawObject[]);
+      return result;
+    });
   }
 
   return {

@@ -32,11 +32,29 @@ export function createDispatch(deps: DispatchDeps) {
   const { catalog, forwarding, resources } = deps;
   const { forward, missing } = forwarding;
 
-  return async function request(
+  /**
+   * Not async: a call's answer is forward()'s own promise, with no async frame (a promise and its
+   * microtask turns) around it on the way back (issue 16); a list is answered at once, and anything
+   * thrown on the way comes back rejected, as from an async function.
+   */
+  return function request(
     method: string,
     params: RawObject | undefined,
     ctx: RouteContext,
   ): Promise<RawObject> {
+    try {
+      const answer = answerOf(method, params, ctx);
+      return answer instanceof Promise ? answer : Promise.resolve(answer);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  };
+
+  function answerOf(
+    method: string,
+    params: RawObject | undefined,
+    ctx: RouteContext,
+  ): RawObject | Promise<RawObject> {
     const p = params ?? {};
     switch (method) {
       case 'ping':
@@ -62,9 +80,7 @@ export function createDispatch(deps: DispatchDeps) {
             `Tool '${exposed}' can change things, and this client was granted read-only access (mcp:read). Reconnect it with full access to call this tool.`,
           );
         }
-        // Awaited: returning the promise itself would cost two more microtask turns on the way
-        // back (the async function's promise is then resolved with a thenable; issue 16).
-        return await forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'prompts/list':
         return catalog.get(eraOf(ctx)).results.prompts;
@@ -73,7 +89,7 @@ export function createDispatch(deps: DispatchDeps) {
         ctx.target = exposed;
         const entry = catalog.get(eraOf(ctx)).prompts.get(exposed);
         if (entry === undefined) throw missing('prompt', exposed);
-        return await forward(ctx, entry.upstream, method, { ...p, name: entry.name });
+        return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'resources/list':
         return catalog.get(eraOf(ctx)).results.resources;
@@ -107,5 +123,5 @@ export function createDispatch(deps: DispatchDeps) {
       default:
         throw new UpstreamError(ERR_METHOD_NOT_FOUND, `Method not found: '${method}'`);
     }
-  };
+  }
 }
