@@ -14,7 +14,7 @@ export type BodyResult =
  * server without a request timeout (long-lived MCP streams) would otherwise let a client hold a
  * connection open by sending slowly. The caller answers a failure (with Connection: close).
  */
-export function readBody(
+export async function readBody(
   req: IncomingMessage,
   maxBytes: number,
   options?: { timeoutMs?: number },
@@ -22,34 +22,27 @@ export function readBody(
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     req.resume();
-    return Promise.resolve({ ok: false, reason: 'too-large' });
+    return { ok: false, reason: 'too-large' };
   }
-  // A small body comes in the read that brought the headers: by the first tick after the
-  // request's handler the parser has pushed all of it (it reports the message complete only
-  // after that tick). A body whose declared length is all here is taken then, in one read(),
+  // A small body comes in the read that brought the headers: once the request's handler has
+  // returned, the parser pushes all of it (it reports the message complete only after that). A
+  // body whose declared length is all here one microtask turn later is taken then, in one read(),
   // instead of through flowing mode's 'data' event and an 'end' after the message completes
-  // (issue 16: an MCP call's body is on its way to its upstream). Anything else is read as it
-  // arrives. The tick's arguments are passed, not closed over: the usual body costs no closure.
-  return new Promise((resolve) =>
-    process.nextTick(takeBody, req, maxBytes, declared, options?.timeoutMs, resolve),
-  );
-}
-
-function takeBody(
-  req: IncomingMessage,
-  maxBytes: number,
-  declared: number,
-  timeoutMs: number | undefined,
-  resolve: (r: BodyResult) => void,
-): void {
-  if (req.readableFlowing !== null || !(declared >= 0) || req.readableLength < declared)
-    return streamBody(req, maxBytes, timeoutMs, resolve, null);
-  const chunk = req.read() as Buffer | null;
-  const size = chunk === null ? 0 : chunk.length;
-  if (size !== declared || size > maxBytes) return streamBody(req, maxBytes, timeoutMs, resolve, chunk);
-  // Flowing, the request still ends, after the caller's work on this turn (issue 16).
-  setImmediate(resumeRequest, req);
-  resolve({ ok: true, text: chunk === null ? '' : chunk.toString('utf8'), bytes: size });
+  // (issue 16: an MCP call's body is on its way to its upstream; a turn of this async function
+  // rather than a process.nextTick, whose tick object and closure cost more). Anything else is
+  // read as it arrives.
+  await Promise.resolve();
+  let first: Buffer | null = null;
+  if (req.readableFlowing === null && declared >= 0 && req.readableLength >= declared) {
+    first = req.read() as Buffer | null;
+    const size = first === null ? 0 : first.length;
+    if (size === declared) {
+      // Flowing, the request still ends, after the caller's work on this turn (issue 16).
+      setImmediate(resumeRequest, req);
+      return { ok: true, text: first === null ? '' : first.toString('utf8'), bytes: size };
+    }
+  }
+  return new Promise((resolve) => streamBody(req, maxBytes, options?.timeoutMs, resolve, first));
 }
 
 function resumeRequest(req: IncomingMessage): void {

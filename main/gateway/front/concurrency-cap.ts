@@ -24,7 +24,8 @@ export function createConcurrencyCap(options: { max?: number; retryAfterSeconds?
     },
     /**
      * For the front: enters, or answers 503 and returns null. The slot is released when the response
-     * finishes or the connection closes, whichever comes first.
+     * is done: its 'close', which node:http emits once for every response, after 'finish' or when the
+     * connection went first (one listener per call instead of two; issue 16).
      */
     guard(res: ServerResponse): boolean {
       const release = this.tryEnter();
@@ -41,9 +42,7 @@ export function createConcurrencyCap(options: { max?: number; retryAfterSeconds?
         res.end(body);
         return false;
       }
-      // on(), not once(): each fires once per response, and release() is idempotent, so the
-      // per-call wrappers once() makes are not needed (issue 16: allocations per call).
-      res.on('finish', release);
+      // on(), not once(): it comes once, so the wrapper once() makes per call is not needed.
       res.on('close', release);
       return true;
     },

@@ -67,5 +67,31 @@ describe('gateway: concurrency cap on the local MCP endpoint', () => {
     );
     for (const r of again) assert.equal(r.status, 200);
     assert.ok(JSON.stringify(again[0]!.body).includes('a__slow'));
+
+    // A client that goes away before its answer frees its slot too.
+    const ac = new AbortController();
+    const gone = fetch(g.url, {
+      method: 'POST',
+      signal: ac.signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 20,
+        method: 'tools/call',
+        params: { name: 'a__slow', arguments: { steps: 1, delayMs: 60_000 } },
+      }),
+    }).catch((e: Error) => e);
+    const deadline3 = Date.now() + 5000;
+    while (g.gateway.inFlight() < 1) {
+      assert.ok(Date.now() < deadline3, 'the call did not reach the gateway');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    ac.abort();
+    await gone;
+    const deadline4 = Date.now() + 5000;
+    while (g.gateway.inFlight() > 0) {
+      assert.ok(Date.now() < deadline4, 'the slot of a call whose client went away was not released');
+      await new Promise((r) => setTimeout(r, 10));
+    }
   });
 });
