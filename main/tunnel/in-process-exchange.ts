@@ -44,6 +44,10 @@ class TunnelRequest extends Readable {
   override _read(): void {}
 }
 
+function isRawList(headers: unknown): headers is readonly string[] {
+  return Array.isArray(headers);
+}
+
 class TunnelResponse extends EventEmitter {
   statusCode = 200;
   headersSent = false;
@@ -74,9 +78,15 @@ class TunnelResponse extends EventEmitter {
   removeHeader(name: string): void {
     this.head.delete(name.toLowerCase());
   }
-  writeHead(status: number, headers?: Record<string, string | number | readonly string[]>): this {
+  /** As node:http's: headers as an object, or as a raw list `[name, value, name, value, ...]`. */
+  writeHead(
+    status: number,
+    headers?: Record<string, string | number | readonly string[]> | readonly string[],
+  ): this {
     this.statusCode = status;
-    for (const [k, v] of Object.entries(headers ?? {})) this.setHeader(k, v);
+    if (isRawList(headers))
+      for (let i = 0; i + 1 < headers.length; i += 2) this.setHeader(headers[i]!, headers[i + 1]!);
+    else for (const [k, v] of Object.entries(headers ?? {})) this.setHeader(k, v);
     this.headersSent = true;
     this.isSse = /text\/event-stream/i.test(String(this.head.get('content-type') ?? ''));
     return this;

@@ -54,6 +54,42 @@ describe('serving a tunnel request in process', () => {
     assert.ok(events.some((e) => e.client?.id === 'openai-tunnel:tunnel_x'));
   });
 
+  it('a session-era call answers with its JSON headers and the session id (raw header lists too)', async () => {
+    const principal = openAiTunnelPrincipal('tunnel_y', false);
+    const post = (body: unknown, headers: Record<string, string> = {}) =>
+      runExchange(
+        (req, res) => gateway.serveAuthenticated(req, res, principal),
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            ...headers,
+          },
+          body: JSON.stringify(body),
+        },
+        () => undefined,
+        new AbortController().signal,
+      );
+    const init = await post({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
+    const sid = init?.headers['mcp-session-id'];
+    assert.equal(typeof sid, 'string');
+    const call = await post(
+      { jsonrpc: '2.0', id: 1, method: 'tools/list' },
+      { 'mcp-session-id': sid as string, 'mcp-protocol-version': '2025-11-25' },
+    );
+    assert.equal(call?.status, 200, call?.body);
+    assert.equal(call?.headers['content-type'], 'application/json');
+    assert.equal(call?.headers['mcp-session-id'], sid);
+    assert.equal(Number(call?.headers['content-length']), Buffer.byteLength(call!.body));
+    assert.deepEqual(Object.keys(call!.headers).sort(), ['content-length', 'content-type', 'mcp-session-id']);
+  });
+
   it('an aborted exchange closes the response and resolves undefined', async () => {
     const ctrl = new AbortController();
     let closed = false;
