@@ -157,9 +157,20 @@ export function createUpstreamOAuth(
       t = await refresh(t);
       if (!t) return undefined;
     }
+    return bearer(t);
+  }
+
+  /** The header value of the last token handed out, made once per token rather than per request. */
+  let bearerHeader = { token: '', value: '' };
+
+  function bearer(t: StoredTokens): string {
     handedOut = t.accessToken;
+    // The same string each time: the transport reuses its request headers while the value is the
+    // same one, and compares it on every request (issue 16).
     // RFC 6750 §2.1: the scheme is "Bearer" whatever case token_type came in.
-    return `Bearer ${t.accessToken}`;
+    if (bearerHeader.token !== t.accessToken)
+      bearerHeader = { token: t.accessToken, value: `Bearer ${t.accessToken}` };
+    return bearerHeader.value;
   }
 
   /** authorization() without waiting, when the tokens are in memory and fresh (UpstreamAuth). */
@@ -170,8 +181,7 @@ export function createUpstreamOAuth(
     const t = known && known.serverUrl === serverUrl ? known : undefined;
     if (!t) return undefined;
     if (needsRefresh(t)) return null;
-    handedOut = t.accessToken;
-    return `Bearer ${t.accessToken}`;
+    return bearer(t);
   }
 
   async function unauthorized(info: {

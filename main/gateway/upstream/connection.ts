@@ -87,6 +87,8 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
   private readonly eraKey: string;
   private lastHeard = Date.now();
   private healthTimer: NodeJS.Timeout | undefined;
+  /** Given to every call (one function, not one per call). */
+  private readonly noteStartBlocker = (err: StartError): void => void (this.startBlocker = err);
 
   constructor(
     private readonly spec: UpstreamSpec,
@@ -391,7 +393,7 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
       timeoutMs:
         opts.timeoutMs ?? this.spec.config.timeoutMs ?? this.deps.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS,
       stateless: opts.channel === 'modern',
-      onStartError: (err) => (this.startBlocker = err),
+      onStartError: this.noteStartBlocker,
     });
   }
 

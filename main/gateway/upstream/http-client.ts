@@ -1,30 +1,31 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { afterTurn } from './after-turn.js';
 
 /** One HTTP request to a remote upstream. Header names must be lower case. */
 export interface HttpRequestInit {
   method: string;
+  /**
+   * Not changed once sent: the client keeps the list form of the last headers object it sent, and
+   * reuses it when the next request passes the same object (as a transport's POSTs do).
+   */
   headers: OutgoingHttpHeaders;
   body?: string;
   /** Aborting destroys the request and its response body (the caller stops waiting for the answer). */
   signal?: AbortSignal;
-  /** The same as `signal` for the per-call path, without the cost of an AbortSignal per request. */
-  handle?: RequestHandle;
   /**
-   * Called in the 'response' event itself. A reader started from here in a microtask meets the body
-   * that came with the headers without waiting for the promise chain (issue 16). Returning true says it
-   * does: the returned promise then settles after this turn (setImmediate), so that what the reader
-   * sets off (a call's answer on its way to its client) does not share this turn's microtasks with
-   * the caller's continuation.
+   * The same as `signal` for the per-call path, without the cost of an AbortSignal per request; it
+   * also hears of the response first (RequestHandle.onResponse).
    */
-  onResponse?(res: HttpResponse): boolean;
+  handle?: RequestHandle;
 }
 
 /**
  * Stops one request (and its response body) at a time. An AbortController per call costs an
  * EventTarget, a listener and its removal; this is a field and a method. `signal` is made on demand
- * for the slow paths that need one (waiting before a resumption).
+ * for the slow paths that need one (waiting before a resumption). A subclass may read the response
+ * from its event (onResponse).
  */
 export class RequestHandle {
   aborted = false;
@@ -51,6 +52,18 @@ export class RequestHandle {
   attach(req: ClientRequest, res?: IncomingMessage): void {
     this.req = req;
     this.res = res;
+  }
+
+  /**
+   * Called in the 'response' event itself. A reader started from here in a microtask meets the body
+   * that came with the headers without waiting for the promise chain (issue 16). Returning true says it
+   * does: the send() promise then settles after this turn (afterTurn), so that what the reader
+   * sets off (a call's answer on its way to its client) does not share this turn's microtasks with
+   * the caller's continuation.
+   */
+  onResponse(res: HttpResponse): boolean {
+    void res;
+    return false;
   }
 }
 
@@ -103,11 +116,13 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
   // are closed ahead of the server by the agent itself when the server sends a Keep-Alive timeout
   // hint (Node servers do), and a reused socket that was closed anyway is retried (below).
   // noDelay: a request is one write; Nagle could only hold back the rest of a large body.
+  // Only what differs from Node's defaults (scheduling is 'lifo' already; the agent adds noDelay
+  // itself when it is missing): every request copies these options into a dictionary-mode object in
+  // Agent.addRequest, which costs about 100 bytes per property (issue 16).
   const agentOptions = {
     keepAlive: true,
     maxSockets: opts.maxSockets ?? 128,
     maxFreeSockets: 64,
-    scheduling: 'lifo' as const,
     noDelay: true,
   };
   let http: HttpAgent | undefined;
@@ -115,6 +130,24 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
   let closed = false;
   /** Parsed request targets by URL string: a transport talks to one or two URLs for its whole life. */
   const targets = new Map<string, Target>();
+  /** The header list of the last headers object and target sent: a transport repeats them (issue 16). */
+  let listOf:
+    | { headers: OutgoingHttpHeaders; target: Target; list: readonly string[]; sized: readonly string[] }
+    | undefined;
+
+  /** The request's headers as a flat list, content-length included (see headerList). */
+  function headersOf(t: Target, init: HttpRequestInit): readonly string[] {
+    if (listOf?.headers !== init.headers || listOf.target !== t) {
+      const list = headerList(t, init.headers);
+      listOf = { headers: init.headers, target: t, list, sized: [...list, 'content-length', ''] };
+    }
+    if (init.body === undefined) return listOf.list;
+    // A copy per request with a body, its length filled in: the cached lists are never changed
+    // (node:http keeps a reference to what it is given, in the agent's queue and a new socket's options).
+    const sized = listOf.sized.slice();
+    sized[sized.length - 1] = String(Buffer.byteLength(init.body));
+    return sized;
+  }
 
   function target(url: string): Target {
     let t = targets.get(url);
@@ -143,12 +176,14 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
     return new Promise((resolve, reject) => {
       const { signal, handle } = init;
       if (signal?.aborted || handle?.aborted) return reject(abortError());
-      const headers = headerList(t, init);
+      const headers = headersOf(t, init);
       let req: ClientRequest;
+      // `host`, not `hostname`: node:http copies the options twice into dictionary-mode objects,
+      // and adds `host` to them anyway (issue 16).
       if (t.secure) {
         req = httpsRequest({
           method: init.method,
-          hostname: t.hostname,
+          host: t.hostname,
           port: t.port,
           path: t.path,
           headers,
@@ -159,7 +194,7 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
         // (One literal, not a copy of the options with it added.)
         const plain = {
           method: init.method,
-          hostname: t.hostname,
+          host: t.hostname,
           port: t.port,
           path: t.path,
           headers,
@@ -171,17 +206,18 @@ export function createHttpClient(opts: HttpClientOptions = {}) {
       handle?.attach(req);
       let answered = false;
       let response: IncomingMessage | undefined;
-      const onAbort = (): void => void (stoppable(req, response) && req.destroy(abortError()));
       if (signal) {
+        const onAbort = (): void => void (stoppable(req, response) && req.destroy(abortError()));
         signal.addEventListener('abort', onAbort, { once: true });
         req.once('close', () => signal.removeEventListener('abort', onAbort));
       }
-      req.once('response', (res: IncomingMessage) => {
+      // `on`: 'response' comes once, and once() would wrap the listener in two more objects.
+      req.on('response', (res: IncomingMessage) => {
         answered = true;
         response = res;
         handle?.attach(req, res);
         const answer = new Answer(res, opts.maxAnswerBytes ?? MAX_ANSWER_BYTES);
-        if (init.onResponse?.(answer) === true) setImmediate(resolve, answer);
+        if (handle?.onResponse(answer) === true) afterTurn(resolve, answer);
         else resolve(answer);
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
@@ -242,22 +278,21 @@ interface Target {
 }
 
 /**
- * The request's headers as a flat [name, value, ...] list, Host and Content-Length included. node:http
- * writes such a list as it is (each name and value still validated), instead of storing every header
- * through setHeader() first: less work on every call.
+ * The headers as a flat [name, value, ...] list, Host included (Content-Length is added per request).
+ * node:http writes such a list as it is (each name and value still validated), instead of storing
+ * every header through setHeader() first: less work on every call.
  */
-function headerList(t: Target, init: HttpRequestInit): string[] {
+function headerList(t: Target, headers: OutgoingHttpHeaders): readonly string[] {
   const list: string[] = [];
   let host = false;
-  for (const name in init.headers) {
-    const value = init.headers[name];
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     if (name === 'host') host = true;
     if (Array.isArray(value)) for (const v of value) list.push(name, v);
     else list.push(name, String(value));
   }
   if (!host) list.push('host', t.host);
-  if (init.body !== undefined) list.push('content-length', String(Buffer.byteLength(init.body)));
   return list;
 }
 
@@ -308,6 +343,23 @@ class Answer implements HttpResponse {
  * rejects (and its socket is dropped) instead of growing without bound.
  */
 function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
+  // A body that is all here already (the usual JSON answer: it came in the read that brought the
+  // headers; `complete` means the parser saw its end) is taken now, not over a 'data' and an 'end'
+  // event on later ticks: the caller's answer goes out before Node ends this response and frees its
+  // socket (issue 16). read() also lets the stream end, so the socket still goes back to the pool.
+  // No listeners then: a complete response is never cut off, and nothing more comes.
+  const whole = takeWhole(res);
+  if (whole !== undefined) {
+    if (whole !== null && whole.length > maxBytes) {
+      res.destroy();
+      return Promise.reject(tooLarge(maxBytes));
+    }
+    try {
+      return Promise.resolve(whole === null ? '' : whole.toString('utf8'));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -316,7 +368,7 @@ function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
       if (bytes <= maxBytes) return void chunks.push(c);
       chunks.length = 0;
       // Rejected first: destroying emits 'aborted', whose reason would say less.
-      reject(new Error(`the answer is larger than ${sizeText(maxBytes)}; the gateway stopped reading it`));
+      reject(tooLarge(maxBytes));
       res.destroy();
     };
     const onEnd = (): void => {
@@ -327,21 +379,15 @@ function readText(res: IncomingMessage, maxBytes: number): Promise<string> {
         reject(err instanceof Error ? err : new Error(String(err)));
       }
     };
-    // A body that is all here already (the usual JSON answer: it came in the read that brought the
-    // headers; `complete` means the parser saw its end) is taken now, not over a 'data' and an 'end'
-    // event on later ticks: the caller's answer goes out before Node ends this response and frees its
-    // socket (issue 16). read() also lets the stream end, so the socket still goes back to the pool.
     res.once('error', reject);
     res.once('aborted', () => reject(new Error('the response was cut off')));
-    const whole = takeWhole(res);
-    if (whole !== undefined) {
-      if (whole !== null) onData(whole);
-      // (Unless it was too large: then it is rejected and destroyed.)
-      if (!res.destroyed) return onEnd();
-    }
     res.on('data', onData);
     res.once('end', onEnd);
   });
+}
+
+function tooLarge(maxBytes: number): Error {
+  return new Error(`the answer is larger than ${sizeText(maxBytes)}; the gateway stopped reading it`);
 }
 
 function sizeText(bytes: number): string {
@@ -381,7 +427,12 @@ function readAhead(res: IncomingMessage): void {
   if (ending.has(res)) return;
   ending.add(res);
   // One listener: 'close' follows 'end' (the response destroys itself once read), and an abort.
-  res.once('close', () => void ending.delete(res));
+  // 'close' comes once: on() with one shared function, no closure nor once() wrapper per call.
+  res.on('close', endedReading);
+}
+
+function endedReading(this: IncomingMessage): void {
+  ending.delete(this);
 }
 
 function abortError(): Error {

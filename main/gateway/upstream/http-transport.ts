@@ -7,15 +7,15 @@ import {
   UnreachableError,
 } from './remote-fetch.js';
 import { AbortGroup, sleep } from './abort-group.js';
+import { CallExchange, isEventStream, type ExchangeLink } from './call-exchange.js';
 import { createHttpClient, RequestHandle, type HttpResponse } from './http-client.js';
 import { listenForServerMessages } from './http-get-stream.js';
 import { HttpSession, INIT_HEADERS } from './http-session.js';
 import { LingerSweep } from './linger-sweep.js';
-import { readInitAnswer, readSseAnswer } from './sse-answer.js';
+import { readInitAnswer } from './sse-answer.js';
 import type { UpstreamAuth } from './upstream-auth.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage, type WireTransport } from './wire-transport.js';
-import type { IncomingMessage } from 'node:http';
 
 export interface HttpTransportOptions {
   name: string;
@@ -35,23 +35,6 @@ export interface HttpTransportOptions {
 
 const MAX_RESUMES = 3;
 
-/** What reading one call's SSE answer learnt, for resuming it (spec: "Resumability"). */
-interface StreamState {
-  lastEventId?: string;
-  retryMs: number;
-  /** Why an event was too long to read: then the answer is not asked for again. */
-  tooLong?: string;
-}
-
-/** A call's answer, read from the response event on (http-transport earlyReader). */
-interface EarlyRead {
-  st: StreamState;
-  /** Passed to the request: starts the reader of a 2xx answer (then true). */
-  onResponse: ((res: HttpResponse) => boolean) | undefined;
-  /** Set for a 2xx answer: starts reading it (at most once); for SSE, whether the answer came. */
-  start: (() => Promise<boolean>) | undefined;
-  read?: Promise<boolean>;
-}
 /** How long an answered SSE stream may stay open before we close it (and lose its keep-alive socket). */
 const LINGER_MS = 1000;
 
@@ -73,11 +56,15 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   let getStream: AbortController | undefined;
   let closed = false;
   let dead = false;
-  /** Open response streams by request id, so a cancelled or timed-out call's stream can be closed. */
-  const streams = new Map<JsonRpcId, RequestHandle>();
+  /**
+   * Calls in flight (their POST, then their response stream) by request id, so a cancelled or
+   * timed-out call's stream can be closed, and every one when the transport stops.
+   */
+  const streams = new Map<JsonRpcId, CallExchange>();
 
   function stopAll(): void {
     requests.abortAll();
+    for (const ex of streams.values()) ex.abort();
     lingering.closeAll();
   }
 
@@ -94,88 +81,49 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     transport.onmessage?.(msg, origin);
   }
 
-  /** Reads a POST's SSE answer (or a resumed stream) for call `id`; true once its answer arrived. */
-  function consume(body: IncomingMessage, id: JsonRpcId, st: StreamState, first: boolean): Promise<boolean> {
-    return readSseAnswer(body, id, {
-      deliver: (msg) => deliver(msg, id),
-      onId: (e) => (st.lastEventId = e),
-      onRetry: (ms) => (st.retryMs = ms),
-      // An answer too long to read is not asked for again (resuming would replay it).
-      tooLong: first ? (reason) => (st.tooLong = reason) : undefined,
-      linger: (b) => lingering.add(b),
-    });
-  }
-
-  /**
-   * The answer to call `id` (SSE or JSON), read from a microtask queued in the response event (it
-   * runs once the parser is done with the read that brought the headers): the body that came with
-   * them (the usual case) is decoded and delivered there, and the call's answer goes on to its client in the
-   * same microtasks, before post() even resumes (it does after this turn: http-client onResponse)
-   * and before the ticks in which Node ends the response. Issue 16: the promise chain to post(),
-   * answer() and the reader's setup were on that path. Not for initialize, whose session id post()
-   * must note before anything is sent on it.
-   */
-  function earlyReader(id: JsonRpcId, method: string) {
-    const early: EarlyRead = { st: { retryMs: 500 }, onResponse: undefined, start: undefined };
-    if (method === 'initialize') return early;
-    early.onResponse = (res) => {
-      if (!res.ok) return false;
-      const sse = (res.header('content-type') ?? '').includes('text/event-stream');
-      const read = (): Promise<boolean> =>
-        sse
-          ? consume(res.body, id, early.st, true)
-          : res.text().then((text) => {
-              takeJson(text, id, method, res.status);
-              return false;
-            });
-      const start = (): Promise<boolean> => {
-        if (early.read === undefined) {
-          early.read = read();
-          // Awaited by answer() unless the call was forgotten first: never an unhandled rejection.
-          early.read.catch(() => {});
-        }
-        return early.read;
-      };
-      early.start = start;
-      queueMicrotask(start);
-      return true;
-    };
-    return early;
-  }
+  /** What each call's exchange needs of this transport (made once, not per call). */
+  const link: ExchangeLink = {
+    deliver,
+    linger: (body) => lingering.add(body),
+    lost: (id, reason) => transport.onrequestlost?.(id, reason),
+  };
 
   async function post(message: RawObject, retried: boolean): Promise<void> {
     const id = isRequest(message) ? (message.id as JsonRpcId) : undefined;
     const method = typeof message.method === 'string' ? message.method : 'a response';
-    const ctl = new RequestHandle();
-    requests.add(ctl);
-    if (id !== undefined) streams.set(id, ctl);
+    // A request's exchange also reads its answer from the response event on (call-exchange.ts).
+    const ex = id === undefined ? undefined : new CallExchange(link, id, method);
+    const ctl = ex ?? new RequestHandle();
+    // A call's exchange is stopped through `streams` (forget, stopAll); the rest through `requests`.
+    if (ex === undefined) requests.add(ctl);
+    else if (requests.aborted) ex.abort();
+    else streams.set(ex.id, ex);
     let streaming = false;
-    const early = id === undefined ? undefined : earlyReader(id, method);
     try {
       const res = await remoteFetch(
         url,
-        { method: 'POST', body: JSON.stringify(message), handle: ctl, onResponse: early?.onResponse },
+        { method: 'POST', body: JSON.stringify(message), handle: ctl },
         opts.stateless === undefined ? session.postHeaders() : statelessHeaders(opts.stateless, message),
       );
-      if (id !== undefined && ctl.aborted) return; // forgotten while the headers were on their way (the abort closed it)
-      streaming = await answer(res, message, id, method, retried, ctl, early);
+      if (ex !== undefined && ex.aborted) return; // forgotten while the headers were on their way (the abort closed it)
+      // Answered already, in the response's own turn (the usual case): nothing left to do.
+      if (ex?.finished === true && res.ok) return;
+      streaming = await answer(res, message, method, retried, ex);
     } finally {
       if (!streaming) {
-        if (id !== undefined && streams.get(id) === ctl) streams.delete(id);
-        requests.release(ctl);
+        if (ex === undefined) requests.release(ctl);
+        else if (streams.get(ex.id) === ex) streams.delete(ex.id);
       }
     }
   }
 
-  /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ctl` itself). */
+  /** Handles the POST's response; true when an SSE answer keeps streaming (it releases `ex` itself). */
   async function answer(
     res: HttpResponse,
     message: RawObject,
-    id: JsonRpcId | undefined,
     method: string,
     retried: boolean,
-    ctl: RequestHandle,
-    early: EarlyRead | undefined,
+    ex: CallExchange | undefined,
   ): Promise<boolean> {
     if (res.status === 404 && session.id && !retried && method !== 'initialize') {
       res.discard();
@@ -188,8 +136,8 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
       const text = await res.text().catch(() => '');
       const reply = parseMessage(text);
       // A JSON-RPC error in an HTTP error (e.g. 400) is still the answer to this request.
-      if (id !== undefined && reply && isResponse(reply) && reply.id === id) {
-        deliver(reply, id);
+      if (ex !== undefined && reply && isResponse(reply) && reply.id === ex.id) {
+        deliver(reply, ex.id);
         return false;
       }
       const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, 200);
@@ -199,89 +147,63 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
         throw new StartError(`${words}. Check mcpServers.${name}.url (and "type").`, true);
       throw new Error(words);
     }
-    if (id === undefined) {
+    if (ex === undefined) {
       res.discard();
       return false;
     }
-    const type = res.header('content-type') ?? '';
-    if (type.includes('text/event-stream')) {
-      // The reader the response event started (or one started now, for an answer that came some
-      // other way): the same state, so a resumption knows the last event id it saw.
-      const st = early?.start !== undefined ? early.st : { retryMs: 500 };
-      const first = early?.start?.() ?? consume(res.body, id, st, true);
-      void streamAnswer(id, method, ctl, st, first).finally(() => {
-        if (streams.get(id) === ctl) streams.delete(id);
-        requests.release(ctl);
-      });
+    if (isEventStream(res)) {
+      // The reader the response event started (or one started now: initialize's).
+      void streamAnswer(ex, ex.read ?? ex.consume(res.body));
       return true;
     }
-    if (early?.start !== undefined) await early.start();
-    else takeJson(await res.text(), id, method, res.status);
+    if (ex.read !== undefined) await ex.read;
+    else ex.takeJson(await res.text(), res.status);
     return false;
   }
 
-  /** A JSON answer (one message or a batch): each message delivered; the call lost without its response. */
-  function takeJson(text: string, id: JsonRpcId, method: string, status: number): void {
-    let parsed: unknown;
+  /**
+   * An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability").
+   * Releases the call's exchange when done.
+   */
+  async function streamAnswer(ex: CallExchange, first: Promise<boolean>): Promise<void> {
+    const { id, method } = ex;
     try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const messages = Array.isArray(parsed) ? parsed : [parsed];
-    let answered = false;
-    for (const m of messages) {
-      if (m === null || typeof m !== 'object') continue;
-      deliver(m as RawObject, id);
-      if (isResponse(m as RawObject) && (m as RawObject).id === id) answered = true;
-    }
-    if (!answered)
-      transport.onrequestlost?.(
-        id,
-        `the server answered ${method} with HTTP ${status} but no JSON-RPC response`,
-      );
-  }
-
-  /** An SSE answer; if it breaks before the answer, resume with Last-Event-ID (spec: "Resumability"). */
-  async function streamAnswer(
-    id: JsonRpcId,
-    method: string,
-    forgotten: RequestHandle,
-    st: StreamState,
-    first: Promise<boolean>,
-  ): Promise<void> {
-    if (await first) return;
-    // An answer too long to read is not asked for again (resuming would replay it).
-    if (st.tooLong !== undefined) {
-      if (!closed && !dead && !forgotten.aborted)
-        transport.onrequestlost?.(id, `the answer to ${method}: ${st.tooLong}`);
-      return;
-    }
-    for (
-      let i = 0;
-      i < MAX_RESUMES && st.lastEventId !== undefined && !closed && !dead && !forgotten.aborted;
-      i++
-    ) {
-      await sleep(Math.min(st.retryMs, 5000), forgotten.signal);
-      let res: HttpResponse;
-      try {
-        res = await remoteFetch(
-          url,
-          { method: 'GET', handle: forgotten },
-          { ...session.headers(), accept: 'text/event-stream', 'last-event-id': st.lastEventId },
-        );
-      } catch (err) {
-        if (err instanceof UnreachableError) die(err.message);
-        break;
+      if (await first) return;
+      // An answer too long to read is not asked for again (resuming would replay it).
+      if (ex.tooLongReason !== undefined) {
+        if (!closed && !dead && !ex.aborted)
+          transport.onrequestlost?.(id, `the answer to ${method}: ${ex.tooLongReason}`);
+        return;
       }
-      if (!res.ok) {
-        res.discard();
-        break;
+      ex.resumed = true;
+      for (
+        let i = 0;
+        i < MAX_RESUMES && ex.lastEventId !== undefined && !closed && !dead && !ex.aborted;
+        i++
+      ) {
+        await sleep(Math.min(ex.retryMs, 5000), ex.signal);
+        let res: HttpResponse;
+        try {
+          res = await remoteFetch(
+            url,
+            { method: 'GET', handle: ex },
+            { ...session.headers(), accept: 'text/event-stream', 'last-event-id': ex.lastEventId },
+          );
+        } catch (err) {
+          if (err instanceof UnreachableError) die(err.message);
+          break;
+        }
+        if (!res.ok) {
+          res.discard();
+          break;
+        }
+        if (await ex.consume(res.body)) return;
       }
-      if (await consume(res.body, id, st, false)) return;
+      if (!closed && !dead && !ex.aborted)
+        transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
+    } finally {
+      if (streams.get(id) === ex) streams.delete(id);
     }
-    if (!closed && !dead && !forgotten.aborted)
-      transport.onrequestlost?.(id, `the server closed the response stream of ${method} before answering`);
   }
 
   /** The optional GET stream (spec: "Listening for Messages from the Server"). */
@@ -337,26 +259,29 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
     return reinit;
   }
 
+  /** A message could not be sent: an unreachable server takes the link down, a 401 asks for sign-in. */
+  function failed(err: unknown): never {
+    if (err instanceof UnreachableError) die(err.message);
+    else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
+    throw err;
+  }
+
   const transport: WireTransport = {
     async start() {
       if (!URL.canParse(url)) throw new Error(`mcpServers.${name}.url: not a URL`);
     },
-    async send(message) {
-      if (closed || dead) throw new Error(`Upstream '${name}' is not connected`);
+    send(message) {
+      if (closed || dead) return Promise.reject(new Error(`Upstream '${name}' is not connected`));
       if (message.method === 'initialize') session.init = message;
-      try {
-        await post(message, false);
-      } catch (err) {
-        if (err instanceof UnreachableError) die(err.message);
-        else if (err instanceof NeedsSignInError) transport.onneedsauth?.(err.message);
-        throw err;
-      }
+      // Not an async function: a call's message is one promise and no await on its way (issue 16).
+      const sent = post(message, false).then(undefined, failed);
       if (
         message.method === 'notifications/initialized' &&
         opts.openGetStream !== false &&
         opts.stateless === undefined
       )
-        void runGetStream();
+        return sent.then(() => void runGetStream());
+      return sent;
     },
     forget(id) {
       streams.get(id)?.abort();

@@ -32,9 +32,8 @@ export interface RemoteInit {
   method: string;
   body?: string;
   signal?: AbortSignal;
+  /** Also hears of each response first (RequestHandle.onResponse), a 401 that is then retried too. */
   handle?: RequestHandle;
-  /** See HttpRequestInit.onResponse (also called for an answer that a 401 then replaces). */
-  onResponse?(res: HttpResponse): boolean;
 }
 
 /**
@@ -48,10 +47,20 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
   const base: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.headers ?? {})) base[k.toLowerCase()] = v;
 
-  /** The request's headers: configured ones, then the transport's, then the Authorization value. */
+  /** The last headers made, for the `extra` object and Authorization value they were made of. */
+  let last:
+    { extra: Record<string, string>; value: string | undefined; headers: Record<string, string> } | undefined;
+
+  /**
+   * The request's headers: configured ones, then the transport's, then the Authorization value. The
+   * same object as last time for the same `extra` object and value (a transport's POSTs), so that the
+   * HTTP client can reuse its list form too (issue 16).
+   */
   function headersFor(extra: Record<string, string>, value: string | undefined): Record<string, string> {
+    if (last !== undefined && last.extra === extra && last.value === value) return last.headers;
     const headers: Record<string, string> = { ...base, ...extra };
     if (value) headers.authorization = value;
+    last = { extra, value, headers };
     return headers;
   }
 
@@ -77,7 +86,6 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
         body: init.body,
         signal: init.signal,
         handle: init.handle,
-        onResponse: init.onResponse,
       });
     } catch (err) {
       return Promise.reject(unreachable(url, err));
@@ -133,10 +141,11 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     );
   }
 
+  /** `extra`: the transport's headers, not changed once passed (a transport reuses one object). */
   return function remoteFetch(
     url: string,
     init: RemoteInit,
-    extra: Record<string, string> = {},
+    extra: Record<string, string> = NO_HEADERS,
   ): Promise<HttpResponse> {
     // The header known without waiting (no OAuth, or tokens in memory and fresh): the request is
     // made now, in this turn, instead of after the awaits of a token lookup (issue 16: at c=1 every
@@ -147,6 +156,8 @@ export function createRemoteFetch(opts: RemoteFetchOptions) {
     return attempt(url, init, extra, now, true);
   };
 }
+
+const NO_HEADERS: Record<string, string> = Object.freeze({});
 
 /** A failed request (refused, reset, DNS) as UnreachableError; an abort stays an abort. */
 function unreachable(url: string, err: unknown): Error {

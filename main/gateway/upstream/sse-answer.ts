@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isResponse, plainError } from './messages.js';
 import { takeWhole, type HttpResponse } from './http-client.js';
-import { MAX_EVENT_CHARS, readSseEvents, SseDecoder } from './sse-parser.js';
+import { MAX_EVENT_CHARS, readSseEvents, SseDecoder, type SseEvent, type SseSink } from './sse-parser.js';
 import type { JsonRpcId, RawObject } from './types.js';
 import { parseMessage } from './wire-transport.js';
 
@@ -19,6 +19,9 @@ export interface SseHooks {
   linger?(body: IncomingMessage): void;
 }
 
+/** An answer already delivered: one promise for every call answered in the turn it was read. */
+const ANSWERED = Promise.resolve(true);
+
 /**
  * Reads an SSE response body. Resolves true as soon as the answer to `id` arrived: the call is done
  * at its message, not when the server ends the stream (the rest is drained, not delivered). Resolves
@@ -31,57 +34,81 @@ export function readSseAnswer(
   hooks: SseHooks,
   maxEventChars = MAX_EVENT_CHARS,
 ): Promise<boolean> {
-  return new Promise((resolve) => {
-    let answered = false;
-    const decoder = new SseDecoder(
-      (ev) => {
-        if (answered) return;
-        if (ev.retry !== undefined) hooks.onRetry(ev.retry);
-        if (ev.event !== 'message') return;
-        const msg = parseMessage(ev.data);
-        if (!msg) return;
-        hooks.deliver(msg);
-        if (id !== undefined && isResponse(msg) && msg.id === id) {
-          answered = true;
-          resolve(true);
-          hooks.linger?.(body);
-        }
-      },
-      hooks.onId,
-      maxEventChars,
-    );
-    const onText = (text: string | Buffer): void => {
-      try {
-        decoder.push(typeof text === 'string' ? text : text.toString('utf8'));
-      } catch (err) {
-        // Thrown out of a 'data' handler it would end the process; the stream ends here instead.
-        hooks.tooLong?.(err instanceof Error ? err.message : String(err));
-        body.destroy();
-      }
-    };
-    // What already arrived (usually the whole answer: it came in the read that brought the headers)
-    // is decoded now rather than a 'data' event later. The answer is then delivered in this turn's
-    // microtasks, so the caller's answer goes out before Node ends this response and hands its
-    // socket back to the agent, which it does on the next ticks (issue 16: every µs there is on the
-    // call's critical path). One read: an ended body's last read() only schedules 'end'.
-    const whole = takeWhole(body);
-    if (whole !== undefined) {
-      // All of it: decoded in one piece (no character can be cut), without a stream decoder.
-      if (whole !== null) onText(whole);
-      // Answered, and nothing more can come: no listeners to add (and take off again) per call.
-      if (answered) return;
-    } else {
-      body.setEncoding('utf8');
-      if (body.readableLength > 0 && !body.readableFlowing) {
-        const text = body.read() as string | null;
-        if (text !== null) onText(text);
-      }
+  const reader = new AnswerReader(body, id, hooks, maxEventChars);
+  // What already arrived (usually the whole answer: it came in the read that brought the headers)
+  // is decoded now rather than a 'data' event later. The answer is then delivered in this turn's
+  // microtasks, so the caller's answer goes out before Node ends this response and hands its
+  // socket back to the agent, which it does on the next ticks (issue 16: every µs there is on the
+  // call's critical path). One read: an ended body's last read() only schedules 'end'.
+  const whole = takeWhole(body);
+  if (whole !== undefined) {
+    // All of it: decoded in one piece (no character can be cut), without a stream decoder.
+    if (whole !== null) reader.push(whole);
+    // Answered, and nothing more can come: no listeners to add (and take off again), no promise.
+    if (reader.answered) return ANSWERED;
+  } else {
+    body.setEncoding('utf8');
+    if (body.readableLength > 0 && !body.readableFlowing) {
+      const text = body.read() as string | null;
+      if (text !== null) reader.push(text);
     }
-    body.on('data', onText);
+  }
+  return new Promise((resolve) => {
+    // Answered already (by the part that was buffered) or not, the rest is read: an answered stream
+    // is drained to its end, so its socket goes back to the pool.
+    if (reader.answered) resolve(true);
+    else reader.resolve = resolve;
+    body.on('data', (text: string | Buffer) => reader.push(text));
     // 'close' also follows an error or an abort: the caller resumes or reports the call lost.
-    body.once('close', () => resolve(answered));
-    body.once('end', () => resolve(answered));
+    body.once('close', () => resolve(reader.answered));
+    body.once('end', () => resolve(reader.answered));
   });
+}
+
+/** One SSE body's reading: the decoder's sink, until the answer to `id` came. */
+class AnswerReader implements SseSink {
+  answered = false;
+  /** Set once the stream has to be waited for. */
+  resolve: ((answered: boolean) => void) | undefined;
+  private readonly decoder: SseDecoder;
+
+  constructor(
+    private readonly body: IncomingMessage,
+    private readonly id: JsonRpcId | undefined,
+    private readonly hooks: SseHooks,
+    maxEventChars: number,
+  ) {
+    this.decoder = new SseDecoder(this, maxEventChars);
+  }
+
+  push(text: string | Buffer): void {
+    try {
+      this.decoder.push(typeof text === 'string' ? text : text.toString('utf8'));
+    } catch (err) {
+      // Thrown out of a 'data' handler it would end the process; the stream ends here instead.
+      this.hooks.tooLong?.(err instanceof Error ? err.message : String(err));
+      this.body.destroy();
+    }
+  }
+
+  onId(eventId: string): void {
+    this.hooks.onId(eventId);
+  }
+
+  onEvent(ev: SseEvent): void {
+    if (this.answered) return;
+    const { hooks } = this;
+    if (ev.retry !== undefined) hooks.onRetry(ev.retry);
+    if (ev.event !== 'message') return;
+    const msg = parseMessage(ev.data);
+    if (!msg) return;
+    hooks.deliver(msg);
+    if (this.id !== undefined && isResponse(msg) && msg.id === this.id) {
+      this.answered = true;
+      this.resolve?.(true);
+      hooks.linger?.(this.body);
+    }
+  }
 }
 
 /** The initialize result from its HTTP answer (JSON or SSE); throws with the reason otherwise. */

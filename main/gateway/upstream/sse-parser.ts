@@ -8,6 +8,8 @@ export interface SseEvent {
 
 const LF = 10;
 const CR = 13;
+const COLON = 58;
+const SPACE = 32;
 
 /**
  * Most characters one event may hold (its data lines plus an unfinished line). An upstream that never
@@ -16,27 +18,37 @@ const CR = 13;
  */
 export const MAX_EVENT_CHARS = 128 * 1024 * 1024;
 
+/** Where a decoder's events go: one object (an answer's reader), not a closure per stream. */
+export interface SseSink {
+  onEvent(ev: SseEvent): void;
+  /** Every `id` field that a blank line completes, whether or not its event is dispatched. */
+  onId?(id: string): void;
+}
+
 /**
- * Push parser for an SSE body: feed decoded text with push(), events come out through `onEvent`.
+ * Push parser for an SSE body: feed decoded text with push(), events come out through `sink`.
  * Lines end in CRLF, LF or CR; `data` lines join with "\n"; comment lines (":") are skipped; an event
  * is dispatched at a blank line and only if it had data (per spec, an event without data lines is not
  * dispatched, but its `id` still updates the last event id, which is why `onId` exists: 2025-11-25
- * servers send such "priming" events for resumption).
+ * servers send such "priming" events for resumption). Lines are read in place in the text: only the
+ * values kept are cut out of it (issue 16: a string per line, field and value cost more than the
+ * event itself).
  */
 export class SseDecoder {
   /** An incomplete last line; it holds no line end, so scanning resumes after it. */
   private buf = '';
-  private data: string[] = [];
+  /** The event's data lines joined with "\n" (valid when `lines` > 0). */
+  private data = '';
+  private lines = 0;
   private event = '';
   private id: string | undefined;
   private retry: number | undefined;
   private sawCr = false;
-  /** Characters in `data` so far. */
+  /** Characters in `data` so far (a line end counted after each line). */
   private held = 0;
 
   constructor(
-    private readonly onEvent: (ev: SseEvent) => void,
-    private readonly onId?: (id: string) => void,
+    private readonly sink: SseSink,
     private readonly maxEventChars = MAX_EVENT_CHARS,
   ) {}
 
@@ -54,7 +66,7 @@ export class SseDecoder {
     while (lf !== -1 || cr !== -1) {
       const end = cr !== -1 && (lf === -1 || cr < lf) ? cr : lf;
       const next = end === cr && buf.charCodeAt(cr + 1) === LF ? cr + 2 : end + 1;
-      this.line(buf.slice(start, end));
+      this.line(buf, start, end);
       start = next;
       if (lf !== -1 && lf < next) lf = buf.indexOf('\n', next);
       if (cr !== -1 && cr < next) cr = buf.indexOf('\r', next);
@@ -63,7 +75,8 @@ export class SseDecoder {
     // Chunks are small (a socket read), so the check after each keeps every string far below the limit.
     if (this.held + this.buf.length > this.maxEventChars) {
       this.buf = '';
-      this.data = [];
+      this.data = '';
+      this.lines = 0;
       this.held = 0;
       throw new Error(
         `an event of the stream is longer than ${this.maxEventChars} characters; the gateway stopped reading it`,
@@ -71,40 +84,58 @@ export class SseDecoder {
     }
   }
 
-  private line(line: string): void {
-    if (line === '') {
-      const { id, retry } = this;
-      if (id !== undefined) this.onId?.(id);
-      if (this.data.length > 0) {
-        const ev: SseEvent = {
-          event: this.event || 'message',
-          data: this.data.length === 1 ? this.data[0]! : this.data.join('\n'),
-        };
-        if (id !== undefined) ev.id = id;
-        if (retry !== undefined) ev.retry = retry;
-        this.data = [];
-        this.held = 0;
-        this.event = '';
-        this.retry = undefined;
-        this.onEvent(ev);
-        return;
-      }
-      this.event = '';
-      this.retry = undefined;
-      return;
-    }
-    if (line.charCodeAt(0) === 58 /* ':' */) return;
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32 /* ' ' */) value = value.slice(1);
-    if (field === 'data') {
-      this.data.push(value);
+  /** The line buf[start, end), without its line end. */
+  private line(buf: string, start: number, end: number): void {
+    if (start === end) return this.dispatch();
+    // The field name is what comes before the first colon (the whole line without one); a comment
+    // starts with a colon. Only four names mean something, so the name is compared in place.
+    let at: number;
+    if ((at = valueAt(buf, start, end, 'data')) >= 0) {
+      const value = buf.slice(at, end);
+      this.data = this.lines === 0 ? value : `${this.data}\n${value}`;
+      this.lines++;
       this.held += value.length + 1;
-    } else if (field === 'event') this.event = value;
-    else if (field === 'id' && !value.includes('\0')) this.id = value;
-    else if (field === 'retry' && /^\d+$/.test(value)) this.retry = Number(value);
+    } else if ((at = valueAt(buf, start, end, 'event')) >= 0) {
+      this.event = end - at === 7 && buf.startsWith('message', at) ? 'message' : buf.slice(at, end);
+    } else if ((at = valueAt(buf, start, end, 'id')) >= 0) {
+      const value = buf.slice(at, end);
+      if (!value.includes('\0')) this.id = value;
+    } else if ((at = valueAt(buf, start, end, 'retry')) >= 0) {
+      const value = buf.slice(at, end);
+      if (/^\d+$/.test(value)) this.retry = Number(value);
+    }
   }
+
+  /** A blank line: the event is dispatched if it had data; its id counts either way. */
+  private dispatch(): void {
+    const { id, retry } = this;
+    if (id !== undefined) this.sink.onId?.(id);
+    const had = this.lines > 0;
+    const event = this.event || 'message';
+    const data = this.data;
+    this.data = '';
+    this.lines = 0;
+    this.held = 0;
+    this.event = '';
+    this.retry = undefined;
+    if (!had) return;
+    const ev: SseEvent = { event, data };
+    if (id !== undefined) ev.id = id;
+    if (retry !== undefined) ev.retry = retry;
+    this.sink.onEvent(ev);
+  }
+}
+
+/**
+ * Where the value of field `name` starts on the line buf[start, end), or -1 when the line is not that
+ * field: "name" alone (an empty value), or "name:" and the value, without one leading space.
+ */
+function valueAt(buf: string, start: number, end: number, name: string): number {
+  const after = start + name.length;
+  if (after > end || !buf.startsWith(name, start)) return -1;
+  if (after === end) return end;
+  if (buf.charCodeAt(after) !== COLON) return -1;
+  return after + 1 < end && buf.charCodeAt(after + 1) === SPACE ? after + 2 : after + 1;
 }
 
 /**
@@ -117,7 +148,7 @@ export async function* readSseEvents(
 ): AsyncGenerator<SseEvent> {
   const textDecoder = new TextDecoder();
   let ready: SseEvent[] = [];
-  const decoder = new SseDecoder((ev) => ready.push(ev), onId);
+  const decoder = new SseDecoder({ onEvent: (ev) => ready.push(ev), onId });
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
     decoder.push(typeof chunk === 'string' ? chunk : textDecoder.decode(chunk, { stream: true }));
     if (ready.length === 0) continue;

@@ -82,6 +82,8 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
   /** Bumped by every restart() and stop(): work of an older generation finds it stale and quits. */
   private generation = 0;
   private extra: ReadyInfo = {};
+  /** What state() returns until set() changes something. */
+  private snapshot: UpstreamState | undefined;
 
   constructor(private readonly opts: SupervisedOptions) {
     super();
@@ -97,9 +99,14 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
     return this.conn;
   }
 
+  /**
+   * One frozen object until the state changes: the router asks for it on every call it forwards
+   * (issue 16: it was made anew each time).
+   */
   state(): UpstreamState {
+    if (this.snapshot !== undefined) return this.snapshot;
     const { status, error, nextRetryAt } = this;
-    return {
+    this.snapshot = Object.freeze({
       name: this.name,
       transport: this.opts.kind,
       status,
@@ -108,7 +115,8 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
       restarts: this.restarts,
       ...(nextRetryAt !== undefined ? { nextRetryAt } : {}),
       ...(status === 'ready' ? this.extra : {}),
-    };
+    });
+    return this.snapshot;
   }
 
   request(method: string, params: RawObject | undefined, options?: CallOptions): Promise<RawObject> {
@@ -159,6 +167,7 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
 
   private set(next: UpstreamStatus, err?: string, retryAt?: number): void {
     const wasReady = this.status === 'ready';
+    this.snapshot = undefined;
     this.status = next;
     this.error = err === undefined || !this.opts.maskText ? err : this.opts.maskText(err);
     this.nextRetryAt = retryAt;
@@ -250,6 +259,7 @@ class Supervisor extends EventEmitter<UpstreamEvents> implements SupervisedUpstr
     this.timer = clock.setTimeout(() => {
       if (gen !== this.generation) return;
       this.restarts++;
+      this.snapshot = undefined;
       void this.attempt(gen);
     }, delay);
   }

@@ -56,20 +56,43 @@ test('text() of an answer over maxAnswerBytes rejects with what happened; the cl
   }
 });
 
+test('an answer over maxAnswerBytes that arrived whole (one read) is refused the same way', async () => {
+  let huge = true;
+  const srv = await serve((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      huge ? `{"jsonrpc":"2.0","id":1,"result":{"x":"${'a'.repeat(2000)}"}}` : '{"jsonrpc":"2.0","id":2}',
+    );
+  });
+  const client = createHttpClient({ maxAnswerBytes: 1000 });
+  try {
+    const res = await client.send(srv.url, { method: 'POST', body: '{}', headers: {} });
+    while (!res.body.complete) await new Promise((r) => setImmediate(r));
+    await assert.rejects(res.text(), /the answer is larger than 1000 bytes; the gateway stopped reading it/);
+    huge = false;
+    const ok = await client.send(srv.url, { method: 'POST', body: '{}', headers: {} });
+    assert.equal(await ok.text(), '{"jsonrpc":"2.0","id":2}');
+  } finally {
+    client.close();
+    await srv.close();
+  }
+});
+
 test('an SSE event longer than the limit is refused: a line that never ends, or endless data lines', () => {
   const events: string[] = [];
-  const d = new SseDecoder((ev) => events.push(ev.data), undefined, 1000);
+  const d = new SseDecoder({ onEvent: (ev) => events.push(ev.data) }, 1000);
   d.push('data: small\n\n');
   assert.deepEqual(events, ['small']);
   assert.throws(() => {
     for (let i = 0; i < 10; i++) d.push('x'.repeat(200));
   }, /an event of the stream is longer than 1000 characters; the gateway stopped reading it/);
-  const lines = new SseDecoder(() => {}, undefined, 1000);
+  const lines = new SseDecoder({ onEvent: () => {} }, 1000);
   assert.throws(() => {
     for (let i = 0; i < 100; i++) lines.push(`data: ${'y'.repeat(50)}\n`);
   }, /longer than 1000 characters/);
   // Many events that are each small are fine, however long the stream.
-  const many = new SseDecoder((ev) => events.push(ev.data), undefined, 1000);
+  const many = new SseDecoder({ onEvent: (ev) => events.push(ev.data) }, 1000);
   for (let i = 0; i < 100; i++) many.push(`data: ${'z'.repeat(50)}\n\n`);
   assert.equal(events.length, 101);
 });

@@ -162,3 +162,48 @@ test('http client: a URL with credentials or another scheme is refused, not sent
     client.close();
   }
 });
+
+test("http transport: forget(id) closes that call's POST, and close() every call still in flight", async () => {
+  const held = new Map<number, IncomingMessage>();
+  const closedIds: number[] = [];
+  const srv = await serve((req, res, body) => {
+    if (req.method !== 'POST') return void res.writeHead(405).end(); // the DELETE of close()
+    const msg = JSON.parse(body) as RawObject;
+    if (msg.method === 'initialize') {
+      res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'S1' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: { protocolVersion: '2025-11-25' } }));
+      return;
+    }
+    if (msg.id === undefined) return void res.writeHead(202).end();
+    // A call is held until the client gives up on it.
+    held.set(msg.id as number, req);
+    res.once('close', () => closedIds.push(msg.id as number));
+  });
+  const t = createHttpTransport({ name: 'x', url: srv.url, openGetStream: false });
+  try {
+    await t.start();
+    await t.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: {} });
+    const calls = [2, 3, 4].map((id) => t.send({ jsonrpc: '2.0', id, method: 'tools/call', params: {} }));
+    for (const c of calls) c.catch(() => {});
+    await waitFor(() => held.size === 3);
+    t.forget?.(3);
+    await assert.rejects(soon(calls[1]!), { name: 'AbortError' });
+    await waitFor(() => closedIds.includes(3));
+    assert.deepEqual(closedIds, [3], 'only the forgotten call was closed');
+    await t.close();
+    await assert.rejects(soon(calls[0]!), { name: 'AbortError' });
+    await assert.rejects(soon(calls[2]!), { name: 'AbortError' });
+    await waitFor(() => closedIds.length === 3);
+  } finally {
+    await t.close();
+    await srv.close();
+  }
+});
+
+/** `p`, or a failure when it has not settled within 5 s (so that the test ends and cleans up). */
+function soon<T>(p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('still pending after 5 s')), 5000);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}

@@ -123,18 +123,16 @@ test('the response hook runs in the response event; when it reads the body itsel
   await withLocal(answerJson, async (srv, client) => {
     for (const takes of [false, true]) {
       const order: string[] = [];
-      const sent = client.send(srv.url, {
-        method: 'POST',
-        headers: {},
-        body: '{}',
-        onResponse: (r) => {
+      class Hooked extends RequestHandle {
+        override onResponse(r: HttpResponse): boolean {
           // In the event itself: the body that came with the headers is not parsed yet; in a microtask it is.
           order.push(`hook ${r.status} ${r.body.complete ? 'complete' : 'headers only'}`);
           queueMicrotask(() => order.push(`microtask ${r.body.complete ? 'complete' : 'headers only'}`));
           setImmediate(() => order.push('next phase'));
           return takes;
-        },
-      });
+        }
+      }
+      const sent = client.send(srv.url, { method: 'POST', headers: {}, body: '{}', handle: new Hooked() });
       void sent.then(() => order.push('resolved'));
       const res = await sent;
       await until(() => order.length === 4, 'the next phase ran');

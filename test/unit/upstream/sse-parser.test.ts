@@ -46,3 +46,25 @@ test('ids and retry are reported; a priming event with no data still sets the la
   ]);
   assert.deepEqual(ids, ['7', '8', '9']);
 });
+
+test('a field is known by its exact name (before the first colon); its value loses one leading space', async () => {
+  const { events, ids } = await collect([
+    // Not data: a longer name, a space before the colon, a shorter name, a comment.
+    'datax: 1\ndata :2\ndat: 3\n:data: 4\n',
+    // "data" alone is an empty line of data; two spaces keep one; a colon in the value stays.
+    'data\ndata:  two\ndata: a:b\n\n',
+    // A name cut by a chunk border, an empty event name, an id with NUL (ignored), retry not a number.
+    'ev',
+    'ent: custom\nid: 5\ndata: x\n\nevent\nid: 6\0\nretry: 12ms\nda',
+    'ta: y\n\n',
+    // "id" alone empties the last event id; "event:message" without a space.
+    'id\nevent:message\ndata: z\n\n',
+  ]);
+  assert.deepEqual(events, [
+    { event: 'message', data: '\n two\na:b' },
+    { event: 'custom', data: 'x', id: '5' },
+    { event: 'message', data: 'y', id: '5' },
+    { event: 'message', data: 'z', id: '' },
+  ]);
+  assert.deepEqual(ids, ['5', '5', '']);
+});
