@@ -5,8 +5,8 @@
 import type { AuthService } from './auth/auth-service.js';
 import { joinUrl } from './control/status-view.js';
 import type { ControlDoctorPort } from './control/ports.js';
-import { runDoctor, type DoctorDeps } from './doctor/doctor.js';
-import { systemNetwork, type DoctorNetwork } from './doctor/network.js';
+import type { DoctorDeps } from './doctor/doctor.js';
+import type { DoctorNetwork } from './doctor/network.js';
 import type { TunnelState } from './tunnel/types.js';
 
 export interface DoctorWiring {
@@ -23,11 +23,19 @@ export interface DoctorWiring {
   tunnelState(): TunnelState;
 }
 
+/**
+ * The doctor's modules (its checks, a TLS and DNS client) are loaded on its first run (issue 16,
+ * idle memory): a gateway may run for weeks without anyone asking for one.
+ */
 export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
-  const network: DoctorNetwork = { ...systemNetwork, ...w.network };
   return {
-    run: () =>
-      runDoctor({
+    run: async () => {
+      const [{ runDoctor }, { systemNetwork }] = await Promise.all([
+        import('./doctor/doctor.js'),
+        import('./doctor/network.js'),
+      ]);
+      const network: DoctorNetwork = { ...systemNetwork, ...w.network };
+      return runDoctor({
         connectorUrl: () => {
           const origin = w.localOnly ? null : w.publicOrigin();
           return origin ? joinUrl(origin, w.mcpPath()) : null;
@@ -37,6 +45,7 @@ export function createDoctorPort(w: DoctorWiring): ControlDoctorPort {
         network,
         ...(w.clients ? { clients: w.clients } : {}),
         publicSide: () => ({ localOnly: w.localOnly, tunnel: w.tunnelState() }),
-      }),
+      });
+    },
   };
 }

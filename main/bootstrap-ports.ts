@@ -11,17 +11,9 @@ import type { ControlDeps, ControlTunnelPort } from './control/ports.js';
 import type { Gateway } from './gateway/gateway.js';
 import type { UpstreamManager } from './gateway/upstream/index.js';
 import type { SecretStore } from './secrets/secret-store.js';
-import {
-  createTunnelManager,
-  type CloudflaredTunnelManager,
-  type TunnelManagerDeps,
-} from './tunnel/index.js';
+import type { CloudflaredTunnelManager, TunnelManagerDeps } from './tunnel/index.js';
 import type { TunnelState } from './tunnel/tunnel-state.js';
-import {
-  createOpenAiTunnelProvider,
-  type OpenAiTunnelDeps,
-  type OpenAiTunnelProvider,
-} from './tunnel/openai-tunnel-provider.js';
+import type { OpenAiTunnelDeps, OpenAiTunnelProvider } from './tunnel/openai-tunnel-provider.js';
 
 /** Either tunnel provider: cloudflared (a public URL) or OpenAI's Secure MCP Tunnel (long-poll). */
 export type AnyTunnel = CloudflaredTunnelManager | OpenAiTunnelProvider;
@@ -70,7 +62,7 @@ export interface PortsInputs {
   tunnel: TunnelHolder;
   makeTunnel(mode: 'quick' | 'named'): TunnelManagerDeps;
   /** tunnel.mode "openai": the provider's dependencies (bootstrap-openai-tunnel.ts). */
-  makeOpenAiTunnel(): OpenAiTunnelDeps;
+  makeOpenAiTunnel(): Promise<OpenAiTunnelDeps>;
   tunnelMode(): 'quick' | 'named' | 'openai';
   /** The tunnel's public origin became known or changed (null: gone). */
   onTunnelUrl(url: string | null): void;
@@ -110,8 +102,8 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
   /** What the current manager was made with: Settings may change the mode, hostname or binary. */
   let madeWith: string | undefined;
   let pending: Promise<AnyTunnel> | undefined;
-  const create = (make: () => AnyTunnel): AnyTunnel => {
-    const m = make();
+  const create = async (make: () => Promise<AnyTunnel>): Promise<AnyTunnel> => {
+    const m = await make();
     let lastUrl: string | null = null;
     let previous: TunnelState | undefined;
     m.on('state', (s: TunnelState) => {
@@ -141,15 +133,20 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
     if (i.tunnel.localOnly && mode !== 'openai') throw new Error(LOCAL_ONLY);
     while (pending) await pending.catch(() => undefined);
     let key: string;
-    let make: () => AnyTunnel;
+    // The tunnel providers (some 25 modules) are loaded when a tunnel is first wanted (issue 16, idle
+    // memory): a gateway without one, or before the user goes public in the app, never needs them.
+    let make: () => Promise<AnyTunnel>;
     if (mode === 'openai') {
       const t = i.currentConfig().tunnel;
       key = JSON.stringify(['openai', t?.tunnelId ?? null, t?.readOnly ?? false, t?.apiKeySecret ?? null]);
-      make = () => createOpenAiTunnelProvider(i.makeOpenAiTunnel());
+      make = async () => {
+        const { createOpenAiTunnelProvider } = await import('./tunnel/openai-tunnel-provider.js');
+        return createOpenAiTunnelProvider(await i.makeOpenAiTunnel());
+      };
     } else {
       const deps = i.makeTunnel(mode);
       key = JSON.stringify([deps.mode, deps.localPort, deps.cloudflaredPath ?? null, deps.hostname ?? null]);
-      make = () => createTunnelManager(deps);
+      make = async () => (await import('./tunnel/index.js')).createTunnelManager(deps);
     }
     const current = i.tunnel.manager;
     if (current && (key === madeWith || !['stopped', 'failed'].includes(current.state().phase)))
@@ -159,7 +156,7 @@ function tunnelPort(i: PortsInputs): ControlTunnelPort {
         await current.stop();
         await current.close();
       }
-      const m = create(make);
+      const m = await create(make);
       i.tunnel.manager = m;
       madeWith = key;
       return m;

@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { createActivityLog } from './activity/index.js';
-import { createAuthService } from './auth/auth-service.js';
 import { createSystemBrowserOpener, createUpstreamAuthFactory } from './auth/upstream/index.js';
 import {
   DEFAULT_PORT,
@@ -28,7 +27,6 @@ import { createKeychainSecretStore } from './secrets/keychain-secret-store.js';
 import { resolveSecretRefs } from './secrets/secret-refs.js';
 import { buildPorts, rendererDir, trustsCloudflareHeader, type TunnelHolder } from './bootstrap-ports.js';
 import { createMcpPathProbe } from './bootstrap-reachability.js';
-import { openAiTunnelDeps } from './bootstrap-openai-tunnel.js';
 import { createLocalTokenSource } from './bootstrap-local-token.js';
 import type { TunnelManagerDeps } from './tunnel/index.js';
 import { createDoctorPort } from './bootstrap-doctor.js';
@@ -118,15 +116,13 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
     const s = tunnel.manager?.state();
     return s?.phase === 'ready' && s.url ? s.url : null;
   };
+  // The OAuth server (some 40 modules) is loaded only where something is public: a gateway for this
+  // computer alone never needs it (issue 16, idle memory).
   const auth = localOnly
     ? undefined
-    : await createAuthService({
-        mode: authMode,
-        publicOrigin,
-        secrets,
-        dataDir,
-        ...options.authDeps,
-      });
+    : await import('./auth/auth-service.js').then(({ createAuthService }) =>
+        createAuthService({ mode: authMode, publicOrigin, secrets, dataDir, ...options.authDeps }),
+      );
   for (const w of auth?.warnings ?? []) log.warn(w);
   // Tunnelgate revoking a grant by itself is news for the owner: serve's output and the activity log.
   auth?.on('grant-revoked', (r) => {
@@ -235,8 +231,8 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       return m === 'named' || m === 'openai' ? m : 'quick';
     },
     // OpenAI's Secure MCP Tunnel: requests arrive by long-poll, served as the tunnel's own client.
-    makeOpenAiTunnel: () =>
-      openAiTunnelDeps({
+    makeOpenAiTunnel: async () =>
+      (await import('./bootstrap-openai-tunnel.js')).openAiTunnelDeps({
         config: currentConfig(),
         secrets,
         gateway: gateway.current,

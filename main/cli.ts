@@ -9,6 +9,7 @@ import { UsageError } from './cli/args.js';
 import { packageVersion } from './common/package-version.js';
 import { trimWhenIdle } from './common/idle-trim.js';
 import { capYoungGeneration } from './common/young-generation.js';
+import { deferOptimizingCompiler } from './common/startup-tiering.js';
 import { line, type CliIo } from './cli/io.js';
 import { USAGE, type CommandName } from './cli/usage.js';
 
@@ -55,13 +56,21 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       case 'version':
         line(io.stdout, `tunnelgate ${packageVersion()}`);
         return 0;
-      case 'serve':
+      case 'serve': {
         usage = 'serve';
         // A long-running gateway: before its modules load, so that loading them cannot grow it either.
         capYoungGeneration();
-        // And memory goes back once it is quiet after a load (common/idle-trim.ts).
-        trimWhenIdle();
-        return await (await import('./cli/serve-command.js')).runServe(rest, io);
+        // Startup's run-once code is not worth TurboFan (common/startup-tiering.ts): on once started.
+        const optimize = deferOptimizingCompiler();
+        // And memory goes back once it is quiet after its startup, and after a load (common/idle-trim.ts).
+        let trimAfterStart!: () => void;
+        trimWhenIdle({ startup: new Promise<void>((ok) => (trimAfterStart = ok)) });
+        const onStarted = (): void => {
+          optimize();
+          trimAfterStart();
+        };
+        return await (await import('./cli/serve-command.js')).runServe(rest, io, { onStarted });
+      }
       case 'logs':
         usage = 'logs';
         return await (await import('./cli/logs-command.js')).runLogs(rest, io);

@@ -29,11 +29,16 @@ function checkPublicUrl(value: string | undefined): string | undefined {
   return url.origin;
 }
 
+export interface ServeHooks {
+  /** The gateway has started: listening, its upstreams ready or failed (cli.ts: the idle trim's cue). */
+  onStarted?: () => void;
+}
+
 /**
  * `tunnelgate serve`: runs until SIGINT/SIGTERM, then stops every upstream process and exits 0.
  * Resolves with the exit code (on a start failure) or never (the signal handler exits).
  */
-export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runServe(argv: readonly string[], io: CliIo, hooks: ServeHooks = {}): Promise<number> {
   const args = parseArgs(argv, {
     flags: {
       config: 'string',
@@ -110,6 +115,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
       return 0;
     }
     await tg.start();
+    hooks.onStarted?.();
   } catch (err) {
     await tg?.stop().catch(() => undefined);
     if (err instanceof ConfigError) {

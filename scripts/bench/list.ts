@@ -7,10 +7,10 @@
  * With checkouts given (e.g. a worktree of main), each one's `tunnelgate serve` is measured too, in
  * alternating blocks with this checkout's, so that old and new see the same machine load.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { bundle } from './bundle.js';
 import { rawList } from './clients.js';
 import { quantile } from './measure.js';
 import { Children, cpuMs, loadAverage } from './processes.js';
@@ -20,29 +20,6 @@ import { startGateway } from './serve.js';
 const root = resolve(import.meta.dirname, '../..');
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
 const node = process.execPath;
-
-async function bundle(checkout: string, entry: string, name: string): Promise<string> {
-  const { build } = await import('esbuild');
-  const tag = createHash('sha256').update(checkout).digest('hex').slice(0, 8);
-  // Beside node_modules, so that the bundle's external packages resolve as in `npm run bench`.
-  const dir = join(root, `node_modules/.cache/tunnelgate-bench-list-${tag}`);
-  mkdirSync(dir, { recursive: true });
-  const outdir = join(dir, name);
-  rmSync(outdir, { recursive: true, force: true });
-  await build({
-    entryPoints: [entry],
-    outdir,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-    outExtension: { '.js': '.mjs' },
-  });
-  return join(outdir, `${basename(entry, '.ts')}.mjs`);
-}
 
 /** The gateway's answer to one tools/list, as sent: its headers (names as written) and body bytes. */
 async function capture(url: string, sid: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
@@ -116,9 +93,9 @@ async function main(): Promise<void> {
   const temp: string[] = [];
   const checkouts = [root, ...process.argv.slice(2).map((p) => resolve(p))];
   try {
-    const self = await bundle(root, import.meta.filename, 'list');
+    const self = await bundle(root, import.meta.filename, 'list', 'list');
     const clis = await Promise.all(
-      checkouts.map((c, i) => bundle(c, join(c, 'main/cli.ts'), i === 0 ? 'cli' : `cli${i}`)),
+      checkouts.map((c, i) => bundle(c, join(c, 'main/cli.ts'), i === 0 ? 'cli' : `cli${i}`, 'list')),
     );
     const load0 = loadAverage();
     const servers = Object.fromEntries(

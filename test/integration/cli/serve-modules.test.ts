@@ -39,7 +39,7 @@ function modulesLoadedBy(entries: string[]): string[] {
 
 // Issue 16: `serve` with three upstreams held 94 MiB; each of these costs several MB once loaded and
 // is needed only in some setups, so it is imported where it is used.
-test("serve's modules leave the SDK's schemas, the OAuth client, jose and the demo server unloaded", () => {
+test("serve's modules leave the SDK's schemas, the OAuth client and server, jose, the tunnels, the doctor and the demo server unloaded", () => {
   const loaded = modulesLoadedBy(['cli/serve-command', 'app/app-controller']);
   assert.ok(loaded.includes(pathToFileURL(mainFile('bootstrap')).href), 'the gateway itself is loaded');
   const lazy = [
@@ -48,6 +48,13 @@ test("serve's modules leave the SDK's schemas, the OAuth client, jose and the de
     ['the SDK server (demo)', '/@modelcontextprotocol/sdk/dist/esm/server/mcp.js'],
     ['the demo server', pathToFileURL(mainFile('gateway/demo/demo-server')).href],
     ['jose', '/node_modules/jose/'],
+    // Issue 16 (idle RSS): loaded where they are first used; tests of each through a running
+    // gateway: bootstrap-tunnel-events, serve-tunnel (tunnel), doctor-cli (doctor), serve (OAuth).
+    ['the OAuth server', pathToFileURL(mainFile('auth/auth-service')).href],
+    ['the cloudflared tunnel', pathToFileURL(mainFile('tunnel/cloudflared-manager')).href],
+    ["OpenAI's tunnel", pathToFileURL(mainFile('tunnel/openai-tunnel-provider')).href],
+    ['the doctor', pathToFileURL(mainFile('doctor/doctor')).href],
+    ["the doctor's network", pathToFileURL(mainFile('doctor/network')).href],
   ];
   for (const [what, path] of lazy)
     assert.ok(!loaded.some((u) => u.includes(path!)), `${what} (${path}) is loaded at start`);

@@ -8,13 +8,14 @@ const module = fileURLToPath(new URL('../../../main/common/idle-trim.ts', import
 const MiB = 1024 * 1024;
 
 /** An idle trim on a hand-driven timer and heap: `fire()` runs the pending timer, if any. */
-function harness(growthBytes = 16 * MiB) {
+function harness(growthBytes = 16 * MiB, waitForStartup = false) {
   let pending: (() => void) | undefined;
   const state = { heap: 20 * MiB, collections: 0, cleared: 0, waits: [] as number[] };
   const trim = createIdleTrim({
     quietMs: 1000,
     laterQuietMs: 5000,
     growthBytes,
+    waitForStartup,
     collect: () => {
       state.collections++;
       state.heap = 20 * MiB;
@@ -93,6 +94,23 @@ test('idle trim: after the first trim, a longer quiet period (a trim deoptimizes
   h.fire();
   assert.equal(h.state.collections, 3);
   assert.deepEqual(h.state.waits, [1000, 5000, 5000, 5000]);
+});
+
+test('idle trim: waiting for startup, no trim until started(), then after its quiet period', () => {
+  const h = harness(16 * MiB, true);
+  h.trim.activity(); // GCs while modules load and upstreams connect
+  h.trim.activity();
+  assert.equal(h.armed, false, 'startup is still going on');
+  h.trim.started();
+  assert.equal(h.armed, true);
+  h.trim.activity(); // the first client's calls
+  h.fire();
+  assert.equal(h.state.collections, 0, 'not while the first calls run');
+  h.fire();
+  assert.equal(h.state.collections, 1);
+  assert.deepEqual(h.state.waits, [1000, 1000]);
+  h.trim.started(); // a second call changes nothing
+  assert.equal(h.armed, false);
 });
 
 test('idle trim: stop() drops the pending timer and ignores later activity', () => {
