@@ -31,3 +31,16 @@ export async function bundle(checkout: string, entry: string, name: string, benc
   });
   return join(outdir, `${basename(entry, '.ts')}.mjs`);
 }
+
+/** The bench's own script (for its child roles) and each checkout's CLI, for a side-by-side bench. */
+export async function bundleSideBySide(
+  bench: string,
+  script: string,
+  checkouts: readonly string[],
+): Promise<{ self: string; clis: string[] }> {
+  const self = await bundle(root, script, bench, bench);
+  const clis = await Promise.all(
+    checkouts.map((c, i) => bundle(c, join(c, 'main/cli.ts'), i === 0 ? 'cli' : `cli${i}`, bench)),
+  );
+  return { self, clis };
+}

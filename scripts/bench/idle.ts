@@ -11,7 +11,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundle } from './bundle.js';
+import { bundleSideBySide } from './bundle.js';
 import { quantile } from './measure.js';
 import { Children, cpuMs, freePort, loadAverage, rssMiB } from './processes.js';
 import { jsonUpstream } from './roles.js';
@@ -46,10 +46,7 @@ async function main(): Promise<void> {
   const temp: string[] = [];
   const checkouts = [root, ...process.argv.slice(2).map((p) => resolve(p))];
   try {
-    const self = await bundle(root, import.meta.filename, 'idle', 'idle');
-    const clis = await Promise.all(
-      checkouts.map((c, i) => bundle(c, join(c, 'main/cli.ts'), i === 0 ? 'cli' : `cli${i}`, 'idle')),
-    );
+    const { self, clis } = await bundleSideBySide('idle', import.meta.filename, checkouts);
     const upPort = await freePort();
     const everything = children.start('server-everything', node, [EVERYTHING, 'streamableHttp'], {
       env: { ...process.env, PORT: String(upPort) },

@@ -10,7 +10,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request } from 'node:http';
 import { join, resolve } from 'node:path';
-import { bundle } from './bundle.js';
+import { bundleSideBySide } from './bundle.js';
 import { rawList } from './clients.js';
 import { quantile } from './measure.js';
 import { Children, cpuMs, loadAverage } from './processes.js';
@@ -93,10 +93,7 @@ async function main(): Promise<void> {
   const temp: string[] = [];
   const checkouts = [root, ...process.argv.slice(2).map((p) => resolve(p))];
   try {
-    const self = await bundle(root, import.meta.filename, 'list', 'list');
-    const clis = await Promise.all(
-      checkouts.map((c, i) => bundle(c, join(c, 'main/cli.ts'), i === 0 ? 'cli' : `cli${i}`, 'list')),
-    );
+    const { self, clis } = await bundleSideBySide('list', import.meta.filename, checkouts);
     const load0 = loadAverage();
     const servers = Object.fromEntries(
       ['a', 'b', 'c'].map((p) => [p, { command: node, args: [self, '--role', 'tools-server', '100', p] }]),
