@@ -15,9 +15,13 @@ export interface PendingCall {
   mappedToken?: string;
   onProgress?: (params: RawObject) => void;
   onNotification?: (message: JsonRpcNotification) => void;
+  /** When the call times out (performance.now() ms; Infinity: not set, or never). */
+  readonly deadline: number;
   /** Restarts the per-call timeout (called on each progress notification). */
   touch(): void;
-  /** Clears the timer and the abort listener. */
+  /** The deadline passed: the call gives up. */
+  expire(): void;
+  /** Clears the abort listener (the call is settled). */
   dispose(): void;
 }
 
@@ -31,6 +35,10 @@ export class PendingCalls {
   private nextToken = 1;
   private readonly byId = new Map<number, PendingCall>();
   private readonly byToken = new Map<string, PendingCall>();
+  /** One timer for every call's timeout, set for the earliest deadline (issue 16: not one per call). */
+  private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires (Infinity: not set). */
+  private timerAt = Infinity;
 
   constructor(private readonly tokenPrefix: string) {}
 
@@ -75,7 +83,36 @@ export class PendingCalls {
     this.byId.delete(call.id);
     if (call.mappedToken !== undefined) this.byToken.delete(call.mappedToken);
     call.dispose();
+    // No call left to time out: no timer to keep the process awake.
+    if (this.byId.size === 0 && this.timer !== undefined) this.setTimer(Infinity);
     return call;
+  }
+
+  /** A call's deadline was set or moved: the timer fires by then (a later one is checked when it fires). */
+  due(deadline: number): void {
+    if (deadline < this.timerAt) this.setTimer(deadline);
+  }
+
+  private setTimer(at: number): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at !== Infinity)
+      this.timer = setTimeout(() => this.expire(), Math.max(0, Math.ceil(at - performance.now())));
+  }
+
+  /** Expires the calls whose deadline has passed, and sets the timer for the next one. */
+  private expire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    // A copy: an expiring call takes itself out.
+    for (const call of [...this.byId.values()]) {
+      if (call.deadline <= now) call.expire();
+      else if (call.deadline < next) next = call.deadline;
+    }
+    if (next < this.timerAt) this.setTimer(next);
   }
 
   byProgressToken(token: unknown): PendingCall | undefined {

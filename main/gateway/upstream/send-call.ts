@@ -71,7 +71,7 @@ class Call implements PendingCall {
   readonly onNotification: ((message: JsonRpcNotification) => void) | undefined;
   resolve: (result: RawObject) => void = settledAlready;
   reject: (err: UpstreamError) => void = settledAlready;
-  private timer: NodeJS.Timeout | undefined = undefined;
+  deadline = Infinity;
   private settled = false;
 
   constructor(
@@ -91,23 +91,21 @@ class Call implements PendingCall {
   touch(): void {
     // A listen stream runs until closed: no timeout.
     if (!Number.isFinite(this.job.timeoutMs)) return;
-    // refresh() re-arms the same Timeout (no new object per progress notification). Timers of
-    // one duration share one list and one native timer in Node, so a timer per call is cheap.
-    if (this.timer) this.timer.refresh();
-    else this.timer = setTimeout(timedOut, this.job.timeoutMs, this);
+    // The connection's one timer for all its calls fires by then (PendingCalls.due).
+    this.deadline = performance.now() + this.job.timeoutMs;
+    this.job.calls.due(this.deadline);
   }
 
   dispose(): void {
     this.settled = true;
-    clearTimeout(this.timer);
     // A listener not added yet (see arm) is simply not there to remove.
     this.job.opts.signal?.removeEventListener('abort', this);
   }
 
-  /** After the sending turn: the timeout, and the caller's abort. */
+  /** After the sending turn: the timeout (unless progress set it already), and the caller's abort. */
   arm(): void {
     if (this.settled) return;
-    if (this.timer === undefined) this.touch();
+    if (this.deadline === Infinity) this.touch();
     const { signal } = this.job.opts;
     if (signal === undefined) return;
     if (signal.aborted) return this.handleEvent();
@@ -123,7 +121,7 @@ class Call implements PendingCall {
     );
   }
 
-  timedOut(): void {
+  expire(): void {
     const { name, method, timeoutMs } = this.job;
     this.abandon(
       new UpstreamError(UPSTREAM_ERROR.timeout, timeoutText(name, method, timeoutMs, this.internal)),
@@ -154,10 +152,6 @@ class Call implements PendingCall {
     link.forget?.(this.id);
     this.reject(err);
   }
-}
-
-function timedOut(call: Call): void {
-  call.timedOut();
 }
 
 function settledAlready(): void {}

@@ -16,7 +16,9 @@ function call(calls: PendingCalls, internal = false, callKey?: string, params?: 
     reject: (e) => errors.push(e),
     originalToken: mapped.original,
     mappedToken: mapped.mapped,
+    deadline: Infinity,
     touch: () => {},
+    expire: () => {},
     dispose: () => disposed++,
   };
   calls.add(c);

@@ -22,7 +22,8 @@ function fakeLink() {
 
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-function call(link: WireTransport, calls: PendingCalls, signal: AbortSignal) {
+/** A call of `link` that the caller may abort with `signal`, timing out after `timeoutMs`. */
+function call(link: WireTransport, calls: PendingCalls, signal?: AbortSignal, timeoutMs = 60_000) {
   return sendCall({
     name: 'up',
     link,
@@ -30,7 +31,7 @@ function call(link: WireTransport, calls: PendingCalls, signal: AbortSignal) {
     method: 'tools/call',
     params: { name: 'echo' },
     opts: { signal },
-    timeoutMs: 60_000,
+    timeoutMs,
     stateless: false,
     onStartError: () => {},
   });
@@ -78,3 +79,36 @@ test('a call answered in its own turn arms nothing', async () => {
   await turn();
   assert.equal(getEventListeners(ctrl.signal, 'abort').length, 0);
 });
+
+const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+test('one timer times out every call at its own deadline, and none is left once no call waits', async () => {
+  const { link, sent } = fakeLink();
+  const calls = new PendingCalls('tg-');
+  const before = timers();
+  const timedOut = (e: unknown) => e instanceof UpstreamError && e.code === UPSTREAM_ERROR.timeout;
+  // The earliest deadline is answered first: the later ones must still time out.
+  const first = call(link, calls, undefined, 30);
+  const second = call(link, calls, undefined, 60);
+  const third = call(link, calls, undefined, 90);
+  await turn();
+  assert.equal(timers(), before + 1, 'one timer for three calls');
+  calls.take(sent[0]!.id as number)!.resolve({});
+  assert.deepEqual(await first, {});
+  await assert.rejects(soon(second), timedOut);
+  await assert.rejects(soon(third), timedOut);
+  // Each timed-out call was cancelled upstream.
+  assert.deepEqual(
+    sent.filter((m) => m.method === 'notifications/cancelled').map((m) => (m.params as RawObject).requestId),
+    [sent[1]!.id, sent[2]!.id],
+  );
+  assert.equal(timers(), before, 'no timer once no call waits');
+});
+
+/** `p`, or a failure when it has not settled within 5 s. */
+function soon<T>(p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('still pending after 5 s')), 5000);
+    p.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
