@@ -7,11 +7,11 @@
  * With checkouts given (e.g. a worktree of main), each one's `tunnelgate serve` is measured too, in
  * alternating blocks with this checkout's, so that old and new see the same machine load.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, createServer, request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { bundleSideBySide } from './bundle.js';
 import { rawList } from './clients.js';
+import { floorServer, startListFloor } from './list-floor.js';
 import { quantile } from './measure.js';
 import { Children, cpuMs, loadAverage } from './processes.js';
 import { toolsServer } from './roles.js';
@@ -20,73 +20,6 @@ import { startGateway } from './serve.js';
 const root = resolve(import.meta.dirname, '../..');
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
 const node = process.execPath;
-
-/** The gateway's answer to one tools/list, as sent: its headers (names as written) and body bytes. */
-async function capture(url: string, sid: string): Promise<{ headers: Record<string, string>; body: Buffer }> {
-  return new Promise((ok, fail) => {
-    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-session-id': sid,
-          'mcp-protocol-version': '2025-11-25',
-          'content-length': String(Buffer.byteLength(body)),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (let i = 0; i < res.rawHeaders.length; i += 2)
-            headers[res.rawHeaders[i]!] = res.rawHeaders[i + 1]!;
-          ok({ headers, body: Buffer.concat(chunks) });
-        });
-        res.on('error', fail);
-      },
-    );
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
-/**
- * The floor: answers initialize with a session id, a notification with 202, and tools/list with the
- * gateway's captured answer (its id spliced in, as any server must), from a Buffer held in memory.
- */
-function floorServer(file: string): void {
-  const { headers, body } = JSON.parse(readFileSync(file, 'utf8')) as {
-    headers: Record<string, string>;
-    body: string;
-  };
-  const prefix = '{"jsonrpc":"2.0","id":1,';
-  if (!body.startsWith(prefix)) throw new Error(`unexpected answer: ${body.slice(0, 80)}`);
-  const rest = Buffer.from(body.slice(prefix.length - 1)); // from the "," after the id
-  const keep = Object.fromEntries(
-    Object.entries(headers).filter(([k]) => !/^(date|connection|keep-alive|content-length)$/i.test(k)),
-  );
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const msg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown; method: string };
-      if (msg.id === undefined) return void res.writeHead(202).end();
-      if (msg.method === 'initialize') {
-        const init = JSON.stringify({ jsonrpc: '2.0', id: msg.id, result: {} });
-        return void res.writeHead(200, keep).end(init);
-      }
-      const head = Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)}`);
-      res.writeHead(200, { ...keep, 'Content-Length': String(head.length + rest.length) });
-      res.write(head);
-      res.end(rest);
-    });
-  });
-  server.listen(0, '127.0.0.1', () => console.log(`PORT ${(server.address() as { port: number }).port}`));
-}
 
 async function main(): Promise<void> {
   const children = new Children();
@@ -116,18 +49,13 @@ async function main(): Promise<void> {
         list: gw.list,
       });
       if (i === 0) {
-        const sid = await sessionOf(url);
-        const answer = await capture(url, sid);
-        const file = join(dir, 'answer.json');
-        writeFileSync(file, JSON.stringify({ headers: answer.headers, body: answer.body.toString('utf8') }));
-        const floor = children.start('floor', node, [self, '--role', 'floor', file]);
-        const floorUrl = `http://127.0.0.1:${(await floor.waitFor(/^PORT (\d+)$/))[1]}/mcp`;
+        const floor = await startListFloor(children, self, url, dir);
         paths.unshift({
           key: 'floor (same bytes from memory)',
           pid: floor.pid,
-          list: await rawList(floorUrl),
+          list: await rawList(floor.url),
         });
-        console.log(`answer: ${answer.body.length} bytes; headers: ${JSON.stringify(answer.headers)}`);
+        console.log(`answer: ${floor.bytes} bytes`);
       }
     }
     for (const p of paths) for (let i = 0; i < 50; i++) await p.list();
@@ -192,43 +120,8 @@ function profile(i: number): string[] {
     : [];
 }
 
-/** A session of its own for capturing one answer. */
-async function sessionOf(url: string): Promise<string> {
-  const agent = new Agent();
-  return new Promise((ok, fail) => {
-    const body = JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'bench', version: '1' },
-      },
-    });
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'content-length': String(Buffer.byteLength(body)),
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => ok(String(res.headers['mcp-session-id'])));
-      },
-    );
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
 const role = process.argv[2] === '--role' ? process.argv[3] : undefined;
-if (role === 'floor') floorServer(process.argv[4]!);
+if (role === 'list-floor') floorServer(process.argv[4]!);
 else if (role === 'tools-server') toolsServer(Number(process.argv[4]), process.argv[5] ?? 'x');
 else
   void main().then(

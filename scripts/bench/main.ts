@@ -10,12 +10,18 @@
  * back-to-back calls (measure.ts); CPU is read per process from /proc (all threads), so that ratios
  * and CPU per call stay comparable within one run on a shared machine.
  *
+ * tools/list over 300 tools runs on a gateway of its own, in alternating blocks with its floor (a bare
+ * server sending the same answer from memory, list-floor.ts). The raw client takes some 0.5 ms to
+ * JSON.parse the 88 KiB answer, a third of what it measured: the time at the gateway is taken to the
+ * answer's last byte, with the client's parse shown beside it.
+ *
  * BENCH_SCALE (default 1) multiplies the number of samples and the time per round.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { rawClient, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
+import { rawClient, rawListTimed, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
+import { floorServer as listFloor, startListFloor } from './list-floor.js';
 import { childrenOf, latency, quantile, throughput, warm, type Path } from './measure.js';
 import { Children, freePort, loadAverage, rssMiB, waitForPort } from './processes.js';
 import { startGateway } from './serve.js';
@@ -369,23 +375,50 @@ async function main(): Promise<void> {
       cwd: root,
     });
     temp.push(catalog.dir);
-    const { list } = catalog;
-    const listed = (await list()).length;
-    const listSamples: number[] = [];
-    for (let i = 0; i < 30; i++) await list();
-    for (let i = 0; i < Math.round(150 * SCALE); i++) {
-      const t = performance.now();
-      await list();
-      listSamples.push(performance.now() - t);
+    // Beside it, in alternating blocks, its floor: a bare server sending the same answer from memory.
+    const floor = await startListFloor(children, bench, catalog.url, catalog.dir);
+    const lists = { gateway: await rawListTimed(catalog.url), floor: await rawListTimed(floor.url) };
+    const listed = (await lists.gateway()).names.length;
+    const listSamples = { total: [] as number[], wire: [] as number[], floor: [] as number[] };
+    /** Each round's block medians (wire), gateway minus floor: the gateway's own part, paired. */
+    const added: number[] = [];
+    for (let i = 0; i < 30; i++) for (const l of Object.values(lists)) await l();
+    const median = (xs: number[]): number =>
+      quantile(
+        [...xs].sort((a, b) => a - b),
+        0.5,
+      );
+    for (let r = 0; r < Math.max(2, Math.round(10 * SCALE)); r++) {
+      const block = { gateway: [] as number[], floor: [] as number[] };
+      for (const which of r % 2 === 0 ? (['gateway', 'floor'] as const) : (['floor', 'gateway'] as const)) {
+        for (let i = 0; i < 15; i++) {
+          const t = performance.now();
+          const { wireMs } = await lists[which]();
+          if (which === 'gateway') listSamples.total.push(performance.now() - t);
+          block[which].push(wireMs);
+        }
+      }
+      listSamples.wire.push(...block.gateway);
+      listSamples.floor.push(...block.floor);
+      added.push(median(block.gateway) - median(block.floor));
     }
-    listSamples.sort((a, b) => a - b);
+    for (const xs of Object.values(listSamples)) xs.sort((a, b) => a - b);
 
     printReport({
       rows,
       lat,
       tput,
       rss: { idle: rssIdle, loaded: rssLoaded, settled: rssSettled, settleMs },
-      toolsList: { tools: listed, p50: quantile(listSamples, 0.5), p99: quantile(listSamples, 0.99) },
+      toolsList: {
+        tools: listed,
+        bytes: floor.bytes,
+        p50: quantile(listSamples.total, 0.5),
+        p99: quantile(listSamples.total, 0.99),
+        wireP50: quantile(listSamples.wire, 0.5),
+        wireP99: quantile(listSamples.wire, 0.99),
+        floorP50: quantile(listSamples.floor, 0.5),
+        addedP50: median(added),
+      },
       load: [load0, loadAverage()],
       seconds: (Date.now() - started) / 1000,
     });
@@ -400,6 +433,7 @@ const role = process.argv[2] === '--role' ? process.argv[3] : undefined;
 if (role === 'floor-proxy') floorProxy(process.argv.slice(4));
 else if (role === 'json-upstream') void jsonUpstream();
 else if (role === 'tools-server') toolsServer(Number(process.argv[4]), process.argv[5] ?? 'x');
+else if (role === 'list-floor') listFloor(process.argv[4]!);
 else {
   setTimeout(() => {
     console.error(`bench: still running after ${DEADLINE_MS / 60_000} minutes; stopped`);
