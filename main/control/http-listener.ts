@@ -6,7 +6,7 @@
  * Every request needs the random token; the first page load carries it as ?token= and trades it for
  * an HttpOnly, SameSite=Strict cookie.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   API_EVENTS,
@@ -16,6 +16,7 @@ import {
   type Unsubscribe,
 } from '../../preload/contract.js';
 import { readBody, sendJson as sendJsonBody } from '../common/http-body.js';
+import { createServer } from '../common/node-http.js';
 import { secretEquals } from '../auth/secret-equals.js';
 import { isAllowedHost, isAllowedOrigin, presentedToken, sessionCookie } from './http-guard.js';
 import { serveStatic } from './static-files.js';

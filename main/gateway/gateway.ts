@@ -1,11 +1,6 @@
-import {
-  createServer,
-  type IncomingMessage,
-  type RequestListener,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer } from '../common/node-http.js';
 import type { ActivitySink } from '../activity/types.js';
 import type { Principal, PublicAuthHook } from '../auth/types.js';
 import type { ServerConfig } from '../config/schema.js';

@@ -1,5 +1,5 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer } from '../../common/node-http.js';
 
 export interface LoopbackReceiverOptions {
   /** 0 = any free port. */
