@@ -79,7 +79,7 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
       return r.missingSecrets ? { missingSecrets: r.missingSecrets } : { config: r.config };
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
-    // Keychain values wherever they appear in a server's stderr or log messages (args, URLs, "Bearer …").
+    // Keychain values wherever they appear in a server's stderr or log messages (args, URLs, "Bearer ...").
     maskSecrets: (text) => activity.redactText(text),
     callTimeoutMs: initial.gateway?.callTimeoutMs,
     // stdin close, then SIGTERM, then SIGKILL: at most 2.3 s, inside the 5 s a signal allows.
