@@ -1,6 +1,9 @@
 import type { UpstreamError } from './types.js';
 import { type JsonRpcId, type JsonRpcNotification, type RawObject } from './types.js';
 
+/** setTimeout's longest delay (a signed 32-bit millisecond count). */
+const MAX_DELAY = 2 ** 31 - 1;
+
 /** One request we sent upstream and wait on. */
 export interface PendingCall {
   id: number;
@@ -97,8 +100,13 @@ export class PendingCalls {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = at;
+    // Node sets a delay past MAX_DELAY to 1 ms: a later deadline (a timeoutMs of weeks) waits in
+    // steps, each firing finding it not due yet and setting the timer again.
     if (at !== Infinity)
-      this.timer = setTimeout(() => this.expire(), Math.max(0, Math.ceil(at - performance.now())));
+      this.timer = setTimeout(
+        () => this.expire(),
+        Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - performance.now()))),
+      );
   }
 
   /** Expires the calls whose deadline has passed, and sets the timer for the next one. */

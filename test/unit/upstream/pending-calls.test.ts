@@ -74,3 +74,29 @@ test('rejectAll rejects and disposes every call', () => {
   assert.equal(a.disposed() + b.disposed(), 2);
   assert.equal(calls.size, 0);
 });
+
+test('a deadline past setTimeout range (a timeoutMs of weeks) waits, instead of a timer every millisecond', async () => {
+  // Node sets a delay over 2^31-1 ms to 1 ms (TimeoutOverflowWarning): the one timer would fire
+  // every millisecond, find the call not due yet and set itself again, a busy loop for the call's life.
+  const overflow: Error[] = [];
+  const onWarning = (w: Error): void => void (w.name === 'TimeoutOverflowWarning' && overflow.push(w));
+  process.on('warning', onWarning);
+  const calls = new PendingCalls('tg-');
+  const { c } = call(calls);
+  try {
+    let expired = 0;
+    Object.assign(c, { deadline: performance.now() + 40 * 86_400_000, expire: () => expired++ });
+    calls.due(c.deadline);
+    // The warning is emitted on a later tick than setTimeout's.
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      overflow.map((w) => w.message),
+      [],
+    );
+    assert.equal(expired, 0);
+  } finally {
+    // Taken: no timer left behind, whichever way the test went.
+    calls.take(c.id);
+    process.off('warning', onWarning);
+  }
+});
