@@ -24,38 +24,52 @@ export async function readBody(
     req.resume();
     return { ok: false, reason: 'too-large' };
   }
-  // A small body comes in the read that brought the headers: once the request's handler has
-  // returned, the parser pushes all of it (it reports the message complete only after that). A
-  // body whose declared length is all here one microtask turn later is taken then, in one read(),
-  // instead of through flowing mode's 'data' event and an 'end' after the message completes
-  // (issue 16: an MCP call's body is on its way to its upstream; a turn of this async function
-  // rather than a process.nextTick, whose tick object and closure cost more). Anything else is
-  // read as it arrives.
-  await Promise.resolve();
-  let first: Buffer | null = null;
-  if (req.readableFlowing === null && declared >= 0 && req.readableLength >= declared) {
-    first = req.read() as Buffer | null;
-    const size = first === null ? 0 : first.length;
-    if (size === declared) {
-      // Flowing, the request still ends, after the caller's work on this turn (issue 16).
-      setImmediate(resumeRequest, req);
-      return { ok: true, text: first === null ? '' : first.toString('utf8'), bytes: size };
-    }
-  }
-  return new Promise((resolve) => streamBody(req, maxBytes, options?.timeoutMs, resolve, first));
+  await BODY_TURN;
+  return (
+    wholeBody(req, maxBytes) ??
+    new Promise((resolve) => streamBody(req, maxBytes, options?.timeoutMs, resolve))
+  );
+}
+
+/**
+ * Settled: awaiting it is the one microtask turn after a request's handler in which the body that
+ * came with the headers has all arrived (wholeBody). No promise is made per request for it.
+ */
+export const BODY_TURN: Promise<void> = Promise.resolve();
+
+/**
+ * The body, when its declared length is all here and nothing has read it yet; else undefined (and
+ * nothing is taken). A small body comes in the read that brought the headers: once the request's
+ * handler has returned, the parser pushes all of it (it reports the message complete only after
+ * that), so a turn later (BODY_TURN) it is taken in one read(), instead of through flowing mode's
+ * 'data' event and an 'end' after the message completes (issue 16: an MCP call's body is on its way
+ * to its upstream). The caller that awaits BODY_TURN itself and calls this needs no async frame of
+ * readBody's (the MCP endpoint; readBody() for anything else).
+ */
+export function wholeBody(req: IncomingMessage, maxBytes: number): BodyResult | undefined {
+  const declared = Number(req.headers['content-length']);
+  if (
+    !(declared >= 0 && declared <= maxBytes) ||
+    req.readableFlowing !== null ||
+    req.readableLength !== declared
+  )
+    return undefined;
+  const chunk = req.read() as Buffer | null;
+  // Flowing, the request still ends, after the caller's work on this turn (issue 16).
+  setImmediate(resumeRequest, req);
+  return { ok: true, text: chunk === null ? '' : chunk.toString('utf8'), bytes: declared };
 }
 
 function resumeRequest(req: IncomingMessage): void {
   req.resume();
 }
 
-/** Reads the body as it arrives, after `first` (what a read() has already taken, if anything). */
+/** Reads the body as it arrives. */
 function streamBody(
   req: IncomingMessage,
   maxBytes: number,
   timeoutMs: number | undefined,
   resolve: (r: BodyResult) => void,
-  first: Buffer | null,
 ): void {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -86,9 +100,7 @@ function streamBody(
     }
     chunks.push(chunk);
   };
-  if (first !== null) onData(first);
-  if (done) return;
-  // Gone before the first tick after readBody() (its 'error' or 'aborted' came without a listener).
+  // Gone before the turn after readBody() (its 'error' or 'aborted' came without a listener).
   if (req.destroyed) return finish({ ok: false, reason: 'aborted' });
   req.on('error', () => finish({ ok: false, reason: 'aborted' }));
   req.on('aborted', () => finish({ ok: false, reason: 'aborted' }));

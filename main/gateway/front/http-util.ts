@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { JsonRpcId } from '../upstream/types.js';
 import { sendJson } from '../../common/http-body.js';
+import { INTERNAL_ERROR } from './protocol.js';
 
 // The front's handlers import it from here beside the JSON-RPC error helpers.
 export { sendJson };
@@ -29,4 +30,24 @@ export function sendRpcError(
 
 export function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * Answers a failure inside the gateway (a bug) on one request: a 500 whose JSON-RPC error says so,
+ * ending the connection, or the connection cut when an answer is already under way. One request
+ * fails; the listener goes on.
+ */
+export function answerInternalError(res: ServerResponse, err: unknown): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendRpcError(
+    res,
+    500,
+    INTERNAL_ERROR,
+    `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
+    null,
+    { Connection: 'close' },
+  );
 }

@@ -4,8 +4,8 @@ import type { Principal } from '../../auth/types.js';
 import { SCOPE_FULL } from '../../../preload/contract.js';
 import type { ConcurrencyCap } from './concurrency-cap.js';
 import type { HostOriginPolicy } from './host-origin.js';
-import { headerValue, sendJson, sendRpcError } from './http-util.js';
-import { INTERNAL_ERROR, TRANSPORT_ERROR } from './protocol.js';
+import { answerInternalError, headerValue, sendJson, sendRpcError } from './http-util.js';
+import { TRANSPORT_ERROR } from './protocol.js';
 
 /** The principal of the local MCP endpoint: clients on this computer, trusted like the owner. */
 const LOCAL_PRINCIPAL: Principal = Object.freeze({
@@ -32,6 +32,7 @@ const FORWARDING_HEADERS = [
 export interface LocalHandlerDeps {
   /** This listener's policy: loopback Host names of its own port only, never a public host. */
   policy: HostOriginPolicy;
+  /** A promise it returns never rejects (mcp-endpoint.ts answers failures inside itself). */
   endpoint: {
     handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> | void;
   };
@@ -108,32 +109,18 @@ export function createLocalHandler(deps: LocalHandlerDeps) {
     return deps.endpoint.handle(req, res, LOCAL_PRINCIPAL);
   }
 
-  /**
-   * One async frame per request, which catches what went wrong anywhere below it (rather than an
-   * async handle() and a catch callback: a closure and a promise more per call, issue 16).
-   */
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    try {
-      const pending = handle(req, res);
-      if (pending !== undefined) await pending;
-    } catch (err) {
-      if (!res.headersSent)
-        sendRpcError(
-          res,
-          500,
-          INTERNAL_ERROR,
-          `Internal error in the gateway: ${err instanceof Error ? err.message : String(err)}`,
-        );
-      else res.destroy();
-    }
-  }
-
   return (req: IncomingMessage, res: ServerResponse): void => {
     if (deps.cap && !deps.cap.guard(res)) {
       req.resume();
       return;
     }
-    void serve(req, res);
+    // The endpoint answers a failure inside its own promise; what throws at once is answered here
+    // (no async frame per request to wait for it; issue 16).
+    try {
+      void handle(req, res);
+    } catch (err) {
+      answerInternalError(res, err);
+    }
   };
 }
 

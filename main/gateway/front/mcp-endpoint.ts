@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ActivitySink } from '../../activity/types.js';
 import type { Principal } from '../../auth/types.js';
 import type { FrontRouter } from '../router-tap.js';
-import { readBody } from '../../common/http-body.js';
-import { headerValue, sendRpcError } from './http-util.js';
+import { BODY_TURN, readBody, wholeBody } from '../../common/http-body.js';
+import { answerInternalError, headerValue, sendRpcError } from './http-util.js';
 import { classifyMessage, metaOf } from './messages.js';
 import type { Classified } from './messages.js';
 import { createModernEra } from './modern-era.js';
@@ -54,55 +54,65 @@ export function createMcpEndpoint(deps: EndpointDeps) {
   const sessionEra = createSessionEra(eraDeps);
   const modernEra = createModernEra(eraDeps);
 
+  /**
+   * A POST: its body, then its message routed. It answers its own failures (answerInternalError),
+   * and so does the request it starts, so neither promise rejects and nobody waits for them (issue
+   * 16: no async frames above the request's own per call).
+   */
   async function post(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
-    const type = headerValue(req.headers['content-type']);
-    if (type !== undefined && !/^application\/json\b/i.test(type)) {
-      sendRpcError(
-        res,
-        415,
-        TRANSPORT_ERROR,
-        `Unsupported Media Type: POST bodies must be application/json (got '${type}')`,
-      );
-      return;
-    }
-    const body = await readBody(req, deps.maxBodyBytes);
-    if (!body.ok) {
-      if (body.reason === 'too-large')
+    try {
+      const type = headerValue(req.headers['content-type']);
+      if (type !== undefined && !/^application\/json\b/i.test(type)) {
         sendRpcError(
           res,
-          413,
+          415,
           TRANSPORT_ERROR,
-          `Request body too large: the limit is ${deps.maxBodyBytes} bytes (gateway.maxBodyBytes in the config)`,
-          null,
-          { Connection: 'close' },
+          `Unsupported Media Type: POST bodies must be application/json (got '${type}')`,
         );
-      else res.destroy();
-      return;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.text);
+        return;
+      }
+      // A turn later the body that came with the headers is all here, taken whole (http-body.ts);
+      // readBody() reads anything else.
+      await BODY_TURN;
+      const body = wholeBody(req, deps.maxBodyBytes) ?? (await readBody(req, deps.maxBodyBytes));
+      if (!body.ok) {
+        if (body.reason === 'too-large')
+          sendRpcError(
+            res,
+            413,
+            TRANSPORT_ERROR,
+            `Request body too large: the limit is ${deps.maxBodyBytes} bytes (gateway.maxBodyBytes in the config)`,
+            null,
+            { Connection: 'close' },
+          );
+        else res.destroy();
+        return;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body.text);
+      } catch (err) {
+        sendRpcError(
+          res,
+          400,
+          PARSE_ERROR,
+          `Parse error: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
+        );
+        return;
+      }
+      if (Array.isArray(parsed)) {
+        await batch(parsed, req, res, principal);
+        return;
+      }
+      const m = classifyMessage(parsed);
+      if (m.kind === 'invalid') {
+        sendRpcError(res, 400, INVALID_REQUEST, `Invalid Request: ${m.reason}`);
+        return;
+      }
+      void route(m, req, res, principal, body.bytes);
     } catch (err) {
-      sendRpcError(
-        res,
-        400,
-        PARSE_ERROR,
-        `Parse error: the request body is not valid JSON (${err instanceof Error ? err.message : String(err)})`,
-      );
-      return;
+      answerInternalError(res, err);
     }
-    if (Array.isArray(parsed)) {
-      await batch(parsed, req, res, principal);
-      return;
-    }
-    const m = classifyMessage(parsed);
-    if (m.kind === 'invalid') {
-      sendRpcError(res, 400, INVALID_REQUEST, `Invalid Request: ${m.reason}`);
-      return;
-    }
-    // Awaited only when there is something to wait for (most answers to a notification are given).
-    const pending = route(m, req, res, principal, body.bytes);
-    if (pending !== undefined) await pending;
   }
 
   /**
@@ -191,7 +201,10 @@ export function createMcpEndpoint(deps: EndpointDeps) {
   }
 
   return {
-    /** Answers one request at the MCP path; its promise while the answer is still to come. */
+    /**
+     * Answers one request at the MCP path. A promise it returns never rejects: a failure inside is
+     * answered here (a 500, or the connection cut); only what throws at once is the caller's.
+     */
     handle(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> | void {
       switch (req.method) {
         case 'POST':

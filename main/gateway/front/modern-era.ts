@@ -4,7 +4,7 @@ import type { Principal } from '../../auth/types.js';
 import type { JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { ClientView, RouteContext } from '../router/types.js';
 import type { EraDeps } from './mcp-endpoint.js';
-import { sendJson, sendRpcError } from './http-util.js';
+import { answerInternalError, sendJson, sendRpcError } from './http-util.js';
 import { createExchangeTable, InputExchange, isGatewayState } from './input-exchange.js';
 import type { Classified } from './messages.js';
 import { metaOf, withoutEnvelope } from './messages.js';
@@ -146,6 +146,7 @@ export function createModernEra(deps: EraDeps) {
     });
   }
 
+  /** One request; answers its own failures (its promise never rejects). */
   async function request(
     msg: JsonRpcRequest,
     client: ClientView,
@@ -153,67 +154,71 @@ export function createModernEra(deps: EraDeps) {
     res: ServerResponse,
     bytes: number,
   ): Promise<void> {
-    const method = msg.method;
-    if (method === 'server/discover') return discover(msg, res);
-    if (method === 'subscriptions/listen') return listen(msg, client, req, res);
-    const owner = principalKey(client.principal);
-    const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), heartbeats: deps.heartbeats });
-    const state = msg.params?.['requestState'];
-    let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
-    if (typeof state === 'string' && isGatewayState(state)) {
-      ex = exchanges.take(state, owner, method);
-      if (ex === undefined) {
+    try {
+      const method = msg.method;
+      if (method === 'server/discover') return discover(msg, res);
+      if (method === 'subscriptions/listen') return listen(msg, client, req, res);
+      const owner = principalKey(client.principal);
+      const stream = createResponseStream(res, { sseAllowed: acceptsSse(req), heartbeats: deps.heartbeats });
+      const state = msg.params?.['requestState'];
+      let ex: (InputExchange & { stream?: ResponseStream }) | undefined;
+      if (typeof state === 'string' && isGatewayState(state)) {
+        ex = exchanges.take(state, owner, method);
+        if (ex === undefined) {
+          stream.finish({
+            jsonrpc: '2.0',
+            id: msg.id,
+            error: {
+              code: INVALID_PARAMS,
+              message:
+                'Invalid params: requestState is unknown or expired; send the request again without requestState and inputResponses',
+            },
+          });
+          return;
+        }
+        ex.answer((msg.params?.['inputResponses'] as RawObject | undefined) ?? {});
+      } else {
+        const fresh: InputExchange & { stream?: ResponseStream } = new InputExchange(owner, method);
+        ex = fresh;
+        const level = metaOf(msg.params)?.[META_LOG_LEVEL];
+        const ctx: RouteContext = {
+          client,
+          ...(typeof level === 'string' ? { logLevel: level } : {}),
+          signal: fresh.ctrl.signal,
+          notify: (m, p) => void fresh.stream?.event({ jsonrpc: '2.0', method: m, params: p }),
+          ask: (m, p) => fresh.ask(m, p),
+        };
+        const params = withoutEnvelope(msg.params);
+        fresh.track(router.call(method, params, ctx, bytes));
+      }
+      ex.stream = stream;
+      const key = `${owner}\u0000${String(msg.id)}`;
+      inflight.set(key, ex.ctrl);
+      const current = ex;
+      // on(): 'close' comes once.
+      res.on('close', () => {
+        if (!stream.finished) current.abandon('the client closed the connection');
+      });
+      const step = await ex.next();
+      inflight.delete(key);
+      if (step.kind === 'input') {
+        const requestState = exchanges.park(ex);
         stream.finish({
           jsonrpc: '2.0',
           id: msg.id,
-          error: {
-            code: INVALID_PARAMS,
-            message:
-              'Invalid params: requestState is unknown or expired; send the request again without requestState and inputResponses',
-          },
+          result: { resultType: 'input_required', inputRequests: step.requests, requestState },
         });
         return;
       }
-      ex.answer((msg.params?.['inputResponses'] as RawObject | undefined) ?? {});
-    } else {
-      const fresh: InputExchange & { stream?: ResponseStream } = new InputExchange(owner, method);
-      ex = fresh;
-      const level = metaOf(msg.params)?.[META_LOG_LEVEL];
-      const ctx: RouteContext = {
-        client,
-        ...(typeof level === 'string' ? { logLevel: level } : {}),
-        signal: fresh.ctrl.signal,
-        notify: (m, p) => void fresh.stream?.event({ jsonrpc: '2.0', method: m, params: p }),
-        ask: (m, p) => fresh.ask(m, p),
-      };
-      const params = withoutEnvelope(msg.params);
-      fresh.track(router.call(method, params, ctx, bytes));
+      const o = step.outcome;
+      const reply =
+        o.error === undefined
+          ? { jsonrpc: '2.0', id: msg.id, result: completeResult(method, o.result ?? {}) }
+          : { jsonrpc: '2.0', id: msg.id, error: o.error };
+      o.finish(stream.finish(reply));
+    } catch (err) {
+      answerInternalError(res, err);
     }
-    ex.stream = stream;
-    const key = `${owner}\u0000${String(msg.id)}`;
-    inflight.set(key, ex.ctrl);
-    const current = ex;
-    // on(): 'close' comes once.
-    res.on('close', () => {
-      if (!stream.finished) current.abandon('the client closed the connection');
-    });
-    const step = await ex.next();
-    inflight.delete(key);
-    if (step.kind === 'input') {
-      const requestState = exchanges.park(ex);
-      stream.finish({
-        jsonrpc: '2.0',
-        id: msg.id,
-        result: { resultType: 'input_required', inputRequests: step.requests, requestState },
-      });
-      return;
-    }
-    const o = step.outcome;
-    const reply =
-      o.error === undefined
-        ? { jsonrpc: '2.0', id: msg.id, result: completeResult(method, o.result ?? {}) }
-        : { jsonrpc: '2.0', id: msg.id, error: o.error };
-    o.finish(stream.finish(reply));
   }
 
   return {

@@ -4,7 +4,7 @@ import { UpstreamError } from '../upstream/types.js';
 import type { JsonRpcId, JsonRpcRequest, RawObject } from '../upstream/types.js';
 import type { RouteContext } from '../router/types.js';
 import type { EraDeps } from './mcp-endpoint.js';
-import { headerValue, sendJson, sendRpcError } from './http-util.js';
+import { answerInternalError, headerValue, sendJson, sendRpcError } from './http-util.js';
 import type { Classified } from './messages.js';
 import {
   GET_NEEDS_SSE_MESSAGE,
@@ -81,6 +81,7 @@ export function createSessionEra(deps: EraDeps) {
     });
   }
 
+  /** A request on the session; answers its own failures (its promise never rejects). */
   async function request(
     s: Session,
     msg: JsonRpcRequest,
@@ -88,52 +89,56 @@ export function createSessionEra(deps: EraDeps) {
     res: ServerResponse,
     bytes: number,
   ): Promise<void> {
-    if (msg.method === 'initialize') {
-      sendRpcError(
-        res,
-        400,
-        INVALID_REQUEST,
-        'Invalid Request: this session is already initialized; to start over, send initialize without Mcp-Session-Id',
-        msg.id,
-      );
-      return;
+    try {
+      if (msg.method === 'initialize') {
+        sendRpcError(
+          res,
+          400,
+          INVALID_REQUEST,
+          'Invalid Request: this session is already initialized; to start over, send initialize without Mcp-Session-Id',
+          msg.id,
+        );
+        return;
+      }
+      const ctrl = new AbortController();
+      s.inflight.set(msg.id, ctrl);
+      const sseAllowed = acceptsSse(req);
+      const stream = createResponseStream(res, {
+        sseAllowed,
+        headers: s.headers,
+        heartbeats: deps.heartbeats,
+        // The log is made only when the answer turns into SSE: a plain JSON answer has nothing to
+        // resume (issue 16: most calls; it was a log, its key and a table entry per call).
+        openLog: sseAllowed ? () => sessions.streamLog(s, () => ctrl.abort()) : undefined,
+        // Empty-data events are new in 2025-11-25; older clients' SSE parsers may choke on them.
+        primeRetryMs:
+          s.client.protocolVersion >= '2025-11-25' ? (deps.holdGetStreams ? 1000 : 3000) : undefined,
+      });
+      // A client that saw an event id may resume the stream (its log then decides when to give up);
+      // before that, a closed connection leaves the answer nowhere to go. (on(): 'close' comes once.)
+      res.on('close', () => {
+        if (!stream.finished && !stream.resumable) ctrl.abort();
+      });
+      const ctx: RouteContext = {
+        client: s.client,
+        signal: ctrl.signal,
+        notify: (method, params) => void stream.event({ jsonrpc: '2.0', method, params }),
+        ask: (method, params) => sessions.ask(s, stream, method, params, ctrl.signal),
+        // Set by the router: present from the start, so every call's context has one shape.
+        target: undefined,
+        upstream: undefined,
+      };
+      const o = await router.call(msg.method, msg.params, ctx, bytes);
+      s.inflight.delete(msg.id);
+      const reply =
+        o.error === undefined
+          ? { jsonrpc: '2.0', id: msg.id, result: o.result }
+          : { jsonrpc: '2.0', id: msg.id, error: o.error };
+      o.finish(stream.finish(reply));
+      if (stream.log !== undefined) sessions.settleStream(s, stream.log);
+    } catch (err) {
+      answerInternalError(res, err);
     }
-    const ctrl = new AbortController();
-    s.inflight.set(msg.id, ctrl);
-    const sseAllowed = acceptsSse(req);
-    const stream = createResponseStream(res, {
-      sseAllowed,
-      headers: s.headers,
-      heartbeats: deps.heartbeats,
-      // The log is made only when the answer turns into SSE: a plain JSON answer has nothing to
-      // resume (issue 16: most calls; it was a log, its key and a table entry per call).
-      openLog: sseAllowed ? () => sessions.streamLog(s, () => ctrl.abort()) : undefined,
-      // Empty-data events are new in 2025-11-25; older clients' SSE parsers may choke on them.
-      primeRetryMs:
-        s.client.protocolVersion >= '2025-11-25' ? (deps.holdGetStreams ? 1000 : 3000) : undefined,
-    });
-    // A client that saw an event id may resume the stream (its log then decides when to give up);
-    // before that, a closed connection leaves the answer nowhere to go. (on(): 'close' comes once.)
-    res.on('close', () => {
-      if (!stream.finished && !stream.resumable) ctrl.abort();
-    });
-    const ctx: RouteContext = {
-      client: s.client,
-      signal: ctrl.signal,
-      notify: (method, params) => void stream.event({ jsonrpc: '2.0', method, params }),
-      ask: (method, params) => sessions.ask(s, stream, method, params, ctrl.signal),
-      // Set by the router: present from the start, so every call's context has one shape.
-      target: undefined,
-      upstream: undefined,
-    };
-    const o = await router.call(msg.method, msg.params, ctx, bytes);
-    s.inflight.delete(msg.id);
-    const reply =
-      o.error === undefined
-        ? { jsonrpc: '2.0', id: msg.id, result: o.result }
-        : { jsonrpc: '2.0', id: msg.id, error: o.error };
-    o.finish(stream.finish(reply));
-    if (stream.log !== undefined) sessions.settleStream(s, stream.log);
   }
 
   /** A client notification or a response to one of our server-to-client requests. */
@@ -214,7 +219,7 @@ export function createSessionEra(deps: EraDeps) {
       // Notifications and responses are accepted with 202 and no body (Streamable HTTP).
       res.writeHead(202).end();
     },
-    async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    get(req: IncomingMessage, res: ServerResponse, principal: Principal): void {
       if (!acceptsSse(req)) {
         sendRpcError(res, 406, TRANSPORT_ERROR, GET_NEEDS_SSE_MESSAGE);
         return;
@@ -226,7 +231,7 @@ export function createSessionEra(deps: EraDeps) {
       const hold = deps.holdGetStreams;
       sessions.openGetStream(s, res, headerValue(req.headers['last-event-id']), hold, hold ? 1000 : 3000);
     },
-    async delete(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    delete(req: IncomingMessage, res: ServerResponse, principal: Principal): void {
       const s = lookup(req, res, principal, null);
       if (s === undefined) return;
       sessions.end(s);
