@@ -1,6 +1,6 @@
 import type { ServerConfig } from '../../config/schema.js';
 import { UpstreamError } from '../upstream/types.js';
-import type { CallerInfo, ProtocolEra, RawObject, Upstream } from '../upstream/types.js';
+import type { CallOptions, CallerInfo, ProtocolEra, RawObject, Upstream } from '../upstream/types.js';
 import { defaultPrefix, type Attachments } from './attachments.js';
 import type { CatalogView } from './catalog-view.js';
 import { clientKeyOf, clientNameOf } from './client-key.js';
@@ -74,39 +74,89 @@ export function createForwarding(deps: ForwardingDeps) {
     );
   };
 
-  const forward = async (
+  /** What one call to an upstream carries: its timeout, progress, client, and routing key. */
+  const callOptions = (
+    ctx: RouteContext,
+    upstreamName: string,
+    params: RawObject | undefined,
+    callKey: string,
+  ): CallOptions => {
+    const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
+    return {
+      signal: ctx.signal,
+      timeoutMs: deps.servers()[upstreamName]?.timeoutMs ?? deps.callTimeoutMs,
+      onProgress:
+        token === undefined
+          ? undefined
+          : (p: RawObject) =>
+              ctx.notify(
+                'notifications/progress',
+                p['progressToken'] === token ? p : { ...p, progressToken: token },
+              ),
+      callKey,
+      clientKey: clientKeyOf(ctx.client),
+      client: callerOf(ctx),
+      clientName: clientNameOf(ctx.client),
+      onNotification: (n) => delivery.toCall(ctx, n),
+    };
+  };
+
+  /**
+   * Sends a call on to its upstream. Not async for the usual call (no log level of its own): the
+   * upstream's promise and one then() that lets go of the call's routing key, rather than an async
+   * frame with try/finally around it (issue 16); failures come back rejected either way.
+   */
+  const forward = (
     ctx: RouteContext,
     upstreamName: string,
     method: string,
     params: RawObject | undefined,
   ): Promise<RawObject> => {
-    const up = readyUpstream(upstreamName);
-    ctx.upstream = upstreamName;
-    const token = (params?.['_meta'] as RawObject | undefined)?.['progressToken'];
-    const callKey = relay.register(ctx);
-    const level = ctx.logLevel;
-    if (level !== undefined) await logLevels.enterRequest(up, level);
+    let up: Upstream;
     try {
-      return await up.request(method, params, {
-        signal: ctx.signal,
-        timeoutMs: deps.servers()[upstreamName]?.timeoutMs ?? deps.callTimeoutMs,
-        onProgress:
-          token === undefined
-            ? undefined
-            : (p: RawObject) =>
-                ctx.notify(
-                  'notifications/progress',
-                  p['progressToken'] === token ? p : { ...p, progressToken: token },
-                ),
-        callKey,
-        clientKey: clientKeyOf(ctx.client),
-        client: callerOf(ctx),
-        clientName: clientNameOf(ctx.client),
-        onNotification: (n) => delivery.toCall(ctx, n),
-      });
+      up = readyUpstream(upstreamName);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    ctx.upstream = upstreamName;
+    const level = ctx.logLevel;
+    if (level !== undefined) return forwardAtLevel(ctx, up, upstreamName, method, params, level);
+    const callKey = relay.register(ctx);
+    let answer: Promise<RawObject>;
+    try {
+      answer = up.request(method, params, callOptions(ctx, upstreamName, params, callKey));
+    } catch (err) {
+      relay.unregister(callKey);
+      return Promise.reject(err as Error);
+    }
+    return answer.then(
+      (result) => {
+        relay.unregister(callKey);
+        return result;
+      },
+      (err: unknown) => {
+        relay.unregister(callKey);
+        return Promise.reject(err as Error);
+      },
+    );
+  };
+
+  /** A call with its own log level (2026-07-28): the upstream is told the level first, if it must be. */
+  const forwardAtLevel = async (
+    ctx: RouteContext,
+    up: Upstream,
+    upstreamName: string,
+    method: string,
+    params: RawObject | undefined,
+    level: string,
+  ): Promise<RawObject> => {
+    const callKey = relay.register(ctx);
+    await logLevels.enterRequest(up, level);
+    try {
+      return await up.request(method, params, callOptions(ctx, upstreamName, params, callKey));
     } finally {
       relay.unregister(callKey);
-      if (level !== undefined) logLevels.leaveRequest(level);
+      logLevels.leaveRequest(level);
     }
   };
 
