@@ -39,6 +39,26 @@ const headers = { 'content-type': 'application/json', accept: 'application/json,
 const call = (id: number) =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'x', arguments: {} } });
 
+/** Initializes a session; the headers of its later requests. */
+async function openSession(url: string): Promise<Record<string, string>> {
+  const init = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    }),
+  });
+  await init.text();
+  return {
+    ...headers,
+    'mcp-session-id': init.headers.get('mcp-session-id')!,
+    'mcp-protocol-version': '2025-11-25',
+  };
+}
+
 test('a failure before the answer: 500 with the reason and Connection: close; the next request is served', async (t) => {
   const sessions = createSessionStore();
   t.after(() => sessions.close());
@@ -50,19 +70,7 @@ test('a failure before the answer: 500 with the reason and Connection: close; th
   };
   const s = await serve(createMcpEndpoint({ router, sessions, holdGetStreams: true, maxBodyBytes: 1 << 20 }));
   t.after(() => s.close());
-  const init = await fetch(s.url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-    }),
-  });
-  const sid = init.headers.get('mcp-session-id')!;
-  await init.text();
-  const session = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  const session = await openSession(s.url);
 
   const failed = await fetch(s.url, { method: 'POST', headers: session, body: call(1) });
   assert.equal(failed.status, 500);
@@ -92,19 +100,7 @@ test('a failure after the answer went out (the activity sink throws): the client
     createMcpEndpoint({ router, sessions, activity, holdGetStreams: true, maxBodyBytes: 1 << 20 }),
   );
   t.after(() => s.close());
-  const init = await fetch(s.url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-    }),
-  });
-  const sid = init.headers.get('mcp-session-id')!;
-  await init.text();
-  const session = { ...headers, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' };
+  const session = await openSession(s.url);
   for (const id of [1, 2]) {
     const r = await fetch(s.url, { method: 'POST', headers: session, body: call(id) });
     assert.equal(r.status, 200);
