@@ -65,8 +65,11 @@ test('reused request headers still carry each request its own length, Authorizat
     await a.close();
     await b.close();
   }
+  // Each went to its own server (on one keep-alive socket per server).
+  assert.equal(a.seen.length, sent.filter((r) => r.url === a.url).length);
+  assert.equal(b.seen.length, 1);
+  assert.deepEqual([a.connections(), b.connections()], [1, 1]);
   const got = [...a.seen, ...b.seen];
-  assert.equal(got.length, sent.length);
   for (const [i, r] of sent.entries()) {
     const { headers, bytes } = got[i]!;
     const what = `request ${i}`;
