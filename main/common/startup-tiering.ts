@@ -1,7 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 
-/** Node options under which V8's tiering is the user's choice (or TurboFan cannot run): left alone. */
-const USER_TIERING = /--(no-)?(turbofan|opt\b|max-opt|jitless)/;
+/**
+ * Node options under which V8's tiering is the user's choice (or TurboFan cannot run): left alone.
+ * V8 reads `_` in a flag's name as `-` (`--no_turbofan`, `--max_opt=2`).
+ */
+const USER_TIERING = /--(no[-_])?(turbofan|opt\b|max[-_]opt|jitless)/;
 
 /**
  * Holds V8's optimizing compiler (TurboFan) back while a long-running process starts (issue 16).

@@ -41,3 +41,11 @@ test("deferOptimizingCompiler: leaves V8's tiering alone when the user set it (N
   assert.ok(before.includes('TURBOFAN'), `TurboFan runs as V8 decides: ${before.join(', ')}`);
   assert.ok(tiersSeen(`{}, ['--jitless']`).before.includes('TURBOFAN'));
 });
+
+test("deferOptimizingCompiler: a tiering flag spelt with underscores is the user's choice too", () => {
+  // V8 takes --no_turbofan as --no-turbofan: releasing would turn TurboFan on against it.
+  for (const flags of ['--no_turbofan', '--max_opt=2']) {
+    const { before } = tiersSeen(`{ NODE_OPTIONS: ${JSON.stringify(flags)} }, []`);
+    assert.ok(before.includes('TURBOFAN'), `${flags}: TurboFan runs as V8 decides: ${before.join(', ')}`);
+  }
+});
