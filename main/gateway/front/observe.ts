@@ -52,12 +52,16 @@ function isToolError(method: string, result: RawObject | undefined): boolean {
   return method === 'tools/call' && result?.['isError'] === true;
 }
 
-/** The tool's first text block, as the error message of a `tool_error` event. */
-function toolErrorText(result: RawObject): string {
+/**
+ * The tool's first text block, as the error message of a `tool_error` event: secrets out before the
+ * cut, which could otherwise split one and leave a half the log's redaction does not know.
+ */
+function toolErrorText(result: RawObject, redactText: ((text: string) => string) | undefined): string {
   const content = Array.isArray(result['content']) ? (result['content'] as unknown[]) : [];
   for (const c of content) {
     const text = (c as RawObject | null)?.['text'];
-    if (typeof text === 'string' && text.trim() !== '') return text.slice(0, 500);
+    if (typeof text === 'string' && text.trim() !== '')
+      return (redactText === undefined ? text : redactText(text)).slice(0, 500);
   }
   return 'The tool reported an error (isError: true) without a text message.';
 }
@@ -154,7 +158,7 @@ export async function observe(
           error !== undefined
             ? { code: error.code, message: error.message }
             : outcome === 'tool_error'
-              ? { message: toolErrorText(result!) }
+              ? { message: toolErrorText(result!, activity.redactText?.bind(activity)) }
               : undefined,
         requestBytes,
         responseBytes,
@@ -181,6 +185,8 @@ function progressOf(p: RawObject): NonNullable<ActivityEvent['progress']> {
   const out: NonNullable<ActivityEvent['progress']> = {};
   if (typeof p['progress'] === 'number') out.progress = p['progress'];
   if (typeof p['total'] === 'number') out.total = p['total'];
-  if (typeof p['message'] === 'string') out.message = p['message'].slice(0, 300);
+  // Whole: the log takes the secrets out first, then cuts it (MAX_TEXT.progress); a cut made here
+  // could split a secret, and the half left would not be found.
+  if (typeof p['message'] === 'string') out.message = p['message'];
   return out;
 }

@@ -140,3 +140,53 @@ test('observe: an error sent to the client has the secrets the sink knows masked
   );
   assert.equal(plain.error?.data, clean, 'data without a secret passes as it came');
 });
+
+test('observe with the activity log: a secret across the progress message cap leaves no part of it behind', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tg-observe-'));
+  const clock = new ManualClock(Date.now());
+  const activity = createActivityLog({ dir, clock: () => clock.now(), timers: clock, inFlightDelayMs: 100 });
+  const secret = 'sk-live-0123456789abcdef';
+  activity.addSecretValues([secret]);
+  try {
+    const seen: ActivityEvent[] = [];
+    activity.subscribe((e) => seen.push(e));
+    let answer: (v: Record<string, unknown>) => void = () => {};
+    const ctx = context();
+    const slow = observe(
+      activity,
+      'tools/call',
+      { name: 'a__slow' },
+      ctx,
+      10,
+      () => new Promise((r) => (answer = r)),
+    );
+    await turn();
+    // The secret's first 10 characters fall inside the message's 300-character cap, the rest past it.
+    ctx.notify('notifications/progress', { progress: 1, message: `${'x'.repeat(290)}${secret} done` });
+    clock.advance(150);
+    answer({ content: [] });
+    (await slow).finish(40);
+    await activity.flush();
+    const messages = [...seen, ...activity.recent()].map((e) => e.progress?.message ?? '');
+    assert.ok(messages.length >= 2 && messages.every((m) => m.length > 0), 'the progress was recorded');
+    for (const m of messages)
+      assert.ok(!m.includes(secret.slice(0, 10)), `part of the secret in: ${m.slice(280)}`);
+    // Likewise a tool's error text, cut to 500 characters for the event's error message.
+    const failed = await observe(activity, 'tools/call', { name: 'a__fail' }, context(), 10, async () => ({
+      isError: true,
+      content: [{ type: 'text', text: `${'y'.repeat(490)}${secret}` }],
+    }));
+    failed.finish(40);
+    const error = activity.recent().at(-1)?.error?.message ?? '';
+    assert.ok(
+      error.startsWith('yyy') && !error.includes(secret.slice(0, 10)),
+      `tool error: ${error.slice(480)}`,
+    );
+    await activity.flush();
+    const file = await activity.exportJsonl();
+    assert.ok(!file.includes(secret.slice(0, 10)), 'nor in the files');
+  } finally {
+    await activity.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
