@@ -7,4 +7,4 @@
  * module of serve imports node:http that way (measured with `npm run bench:idle`).
  * process.getBuiltinModule returns the CommonJS exports as they are. Types: `import type` as usual.
  */
-export const { createServer } = process.getBuiltinModule('node:http');
+export const { createServer, Agent, request } = process.getBuiltinModule('node:http');

@@ -26,8 +26,9 @@ function option(name: string, fallback: string): string {
 const SECONDS = Number(option('seconds', '6'));
 const CONCURRENCY = Number(option('concurrency', '16'));
 const TOP = Number(option('top', '40'));
+const OUT_OPTION = option('out', '');
 const [checkout, mode = 'heap'] = argv;
-const OUT = option('out', `/tmp/tunnelgate-${mode}.json`);
+const OUT = OUT_OPTION || `/tmp/tunnelgate-${mode}.json`;
 if (!checkout || !['heap', 'cpu', 'none'].includes(mode)) {
   console.error('usage: profile.ts [--seconds N] [--concurrency N] [--top N] <checkout> [heap|cpu|none]');
   process.exit(2);

@@ -1,5 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { ClientRequest, ClientRequestArgs, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type {
+  Agent as HttpAgent,
+  ClientRequest,
+  ClientRequestArgs,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+} from 'node:http';
+import { Agent as HttpAgentClass, request as httpRequest } from '../../common/node-http.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { afterTurn } from './after-turn.js';
 
@@ -271,7 +277,7 @@ export type HttpClient = ReturnType<typeof createHttpClient>;
  * request). The same key as Node's for the options our requests have (no local address, family or
  * socket path: those go to Node's own).
  */
-class PlainAgent extends HttpAgent {
+class PlainAgent extends HttpAgentClass {
   private last:
     { host: string | null | undefined; port: string | number | null | undefined; name: string } | undefined;
 

@@ -68,3 +68,18 @@ test("the CLI's entry leaves zod (the config schema) unloaded: short commands st
   const zod = loaded.filter((u) => u.includes('/node_modules/zod/'));
   assert.deepEqual(zod, [], 'zod is loaded at start');
 });
+
+// Issue 16 (idle RSS): `import ... from 'node:http'` builds that module's ESM namespace, whose lazy
+// WebSocket getters load undici (fetch's client, with tls, http2, zlib and web streams): 4.6 MiB of
+// serve's idle memory and some 70 ms of its start. Its modules take node:http's values from
+// common/node-http.ts (process.getBuiltinModule) instead.
+test("serve's modules leave undici (Node's fetch client) unloaded", () => {
+  const script = `
+    for (const e of ${JSON.stringify(['cli/serve-command', 'bootstrap'].map((e) => pathToFileURL(mainFile(e)).href))}) await import(e);
+    console.log(JSON.stringify(process.moduleLoadList.filter((m) => /undici/.test(m))));`;
+  const out = execFileSync(process.execPath, nodeArgs('--input-type=module', '-e', script), {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), [], 'undici is loaded');
+});
