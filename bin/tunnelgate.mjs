@@ -3,12 +3,13 @@
 // its TypeScript source through tsx, so `npx tunnelgate` in a clone is always the code you are reading.
 import { existsSync } from 'node:fs';
 
-const MIN_NODE_MAJOR = 22;
-const major = Number(process.versions.node.split('.')[0]);
-if (!(major >= MIN_NODE_MAJOR)) {
+// package.json's engines (>=22.12): the gateway uses process.getBuiltinModule (22.3) and require(esm).
+const MIN_NODE = [22, 12];
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (!(major > MIN_NODE[0] || (major === MIN_NODE[0] && minor >= MIN_NODE[1]))) {
   process.stderr.write(
-    `tunnelgate: Node.js ${MIN_NODE_MAJOR} LTS or newer is needed (this is ${process.version}, at ${process.execPath}).\n` +
-      `Install Node.js ${MIN_NODE_MAJOR} LTS (https://nodejs.org, or your package manager) and run the command again.\n`,
+    `tunnelgate: Node.js ${MIN_NODE.join('.')} or newer (${MIN_NODE[0]} LTS) is needed (this is ${process.version}, at ${process.execPath}).\n` +
+      `Install Node.js ${MIN_NODE[0]} LTS (https://nodejs.org, or your package manager) and run the command again.\n`,
   );
   process.exit(1);
 }

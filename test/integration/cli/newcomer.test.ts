@@ -51,7 +51,7 @@ describe('the tunnelgate launcher', () => {
     if (!old) return t.skip('no Node.js older than 22 on this machine');
     const r = spawnSync(old, [BIN, '--version'], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /Node\.js 22 LTS or newer is needed \(this is v\d+/);
+    assert.match(r.stderr, /Node\.js 22\.12 or newer \(22 LTS\) is needed \(this is v\d+/);
     assert.equal(r.stdout, '');
   });
 });
