@@ -65,6 +65,15 @@ const gateways = argv.map((a) => {
   };
 });
 
+/** Node options of a middle process: its CPU profile (--profile) and AB_NODE_ARGS. */
+function nodeArgs(name: string): string[] {
+  const profile = PROFILE
+    ? ['--cpu-prof', '--cpu-prof-interval', process.env['PROF_INTERVAL'] ?? '1000']
+    : [];
+  if (PROFILE) profile.push('--cpu-prof-dir', resolve(PROFILE), '--cpu-prof-name', `${name}.cpuprofile`);
+  return [...profile, ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean)];
+}
+
 /** The floor proxy (as roles.ts), optionally burning `argv[2]` µs per request first. */
 const FLOOR = `
 const http = require('node:http');
@@ -159,25 +168,7 @@ async function main(): Promise<void> {
     const sseUrl = `http://127.0.0.1:${upPort}/mcp`;
     const echo = { tool: 'echo', args: { message: 'hi' } };
     const floorOf = async (url: string, spin = '0'): Promise<{ url: string; pid: number }> => {
-      const prof = PROFILE
-        ? [
-            '--cpu-prof',
-            '--cpu-prof-interval',
-            process.env['PROF_INTERVAL'] ?? '1000',
-            '--cpu-prof-dir',
-            resolve(PROFILE),
-            '--cpu-prof-name',
-            `floor-${spin}.cpuprofile`,
-          ]
-        : [];
-      const f = children.start('floor', node, [
-        ...prof,
-        ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
-        '-e',
-        FLOOR,
-        url,
-        spin,
-      ]);
+      const f = children.start('floor', node, [...nodeArgs(`floor-${spin}`), '-e', FLOOR, url, spin]);
       return { url: `http://127.0.0.1:${(await f.waitFor(/^PORT (\d+)$/))[1]}/mcp`, pid: f.pid };
     };
     const floor = await floorOf(sseUrl);
@@ -238,18 +229,7 @@ async function main(): Promise<void> {
         `gateway ${i}`,
         node,
         [
-          ...(PROFILE
-            ? [
-                '--cpu-prof',
-                '--cpu-prof-interval',
-                process.env['PROF_INTERVAL'] ?? '1000',
-                '--cpu-prof-dir',
-                resolve(PROFILE),
-                '--cpu-prof-name',
-                `gateway-${i}.cpuprofile`,
-              ]
-            : []),
-          ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean),
+          ...nodeArgs(`gateway-${i}`),
           clis.get(g.root)!,
           'serve',
           '--config',
