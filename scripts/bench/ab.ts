@@ -12,6 +12,7 @@
  * the c=16 throughput question; --profile DIR has each gateway and the floor write a CPU profile
  * there (node --cpu-prof, every PROF_INTERVAL µs, default 1000) when it ends; AB_NODE_ARGS adds Node
  * options to them (e.g. `--perf-basic-prof` for `perf record -g -p PID`); --json adds the bench's JSON-answering upstream with a floor of its own; --spin 100,200 adds floors that burn that many µs per request;
+ * --client fetch uses the bench's fetch client instead of node:http on every path;
  * --no-upstream-timer runs server-everything with @hono/node-server's one setTimeout (below) made a
  * setImmediate, a diagnostic only.
  *
@@ -55,6 +56,8 @@ const CONCURRENCY = Number(option('concurrency') ?? 1);
 const PROFILE = option('profile');
 const SPIN = (option('spin') ?? '').split(',').filter(Boolean);
 const JSON_UP = flag('json');
+/** The raw client: node:http (default) or fetch (--client fetch), the bench's two. */
+const CLIENT = option('client') === 'fetch' ? 'fetch' : 'node';
 const NO_TIMER = flag('no-upstream-timer');
 const gateways = argv.map((a) => {
   const [path, env] = a.split('@');
@@ -173,10 +176,15 @@ async function main(): Promise<void> {
     };
     const floor = await floorOf(sseUrl);
     const paths: Path[] = [
-      { key: 'direct', call: await rawClient(sseUrl, 'session', echo), direct: 'direct', floor: 'floor' },
+      {
+        key: 'direct',
+        call: await rawClient(sseUrl, 'session', echo, CLIENT),
+        direct: 'direct',
+        floor: 'floor',
+      },
       {
         key: 'floor',
-        call: await rawClient(floor.url, 'session', echo),
+        call: await rawClient(floor.url, 'session', echo, CLIENT),
         pid: floor.pid,
         direct: 'direct',
         floor: 'floor',
@@ -186,7 +194,7 @@ async function main(): Promise<void> {
       const f = await floorOf(sseUrl, us);
       paths.push({
         key: `floor+${us}`,
-        call: await rawClient(f.url, 'session', echo),
+        call: await rawClient(f.url, 'session', echo, CLIENT),
         pid: f.pid,
         direct: 'direct',
         floor: 'floor',
@@ -205,13 +213,13 @@ async function main(): Promise<void> {
       paths.push(
         {
           key: 'direct-json',
-          call: await rawClient(jsonUrl, 'session', echo),
+          call: await rawClient(jsonUrl, 'session', echo, CLIENT),
           direct: 'direct-json',
           floor: 'floor-json',
         },
         {
           key: 'floor-json',
-          call: await rawClient(fj.url, 'session', echo),
+          call: await rawClient(fj.url, 'session', echo, CLIENT),
           pid: fj.pid,
           direct: 'direct-json',
           floor: 'floor-json',
@@ -263,7 +271,7 @@ async function main(): Promise<void> {
       }
       paths.push({
         key: `gw${i}`,
-        call: await rawClient(url, 'session', { ...echo, tool: 'ev__echo' }),
+        call: await rawClient(url, 'session', { ...echo, tool: 'ev__echo' }, CLIENT),
         pid: gw.pid,
         direct: 'direct',
         floor: 'floor',
@@ -271,7 +279,7 @@ async function main(): Promise<void> {
       if (JSON_UP)
         paths.push({
           key: `gw${i}-json`,
-          call: await rawClient(url, 'session', { ...echo, tool: 'js__echo' }),
+          call: await rawClient(url, 'session', { ...echo, tool: 'js__echo' }, CLIENT),
           pid: gw.pid,
           direct: 'direct-json',
           floor: 'floor-json',
