@@ -22,7 +22,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { rawClient, rawListTimed, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
 import { floorServer as listFloor, startListFloor } from './list-floor.js';
-import { childrenOf, latency, quantile, throughput, warm, type Path } from './measure.js';
+import { childrenOf, interleaved, latency, quantile, throughput, warm, type Path } from './measure.js';
 import { Children, freePort, loadAverage, rssMiB, waitForPort } from './processes.js';
 import { startGateway } from './serve.js';
 import { floorProxy, jsonUpstream, toolsServer } from './roles.js';
@@ -338,6 +338,12 @@ async function main(): Promise<void> {
     await warm(paths, Math.round(30 * SCALE));
     // Ten rounds: the fetch-vs-node:http agreement (0.3 ms) compares two differences of p50s, each noisy.
     const lat = await latency(paths, Math.max(2, Math.round(10 * SCALE)), 30);
+    // The fetch/node:http agreement: both clients, direct and through the gateway, call by call.
+    const byKey = new Map(paths.map((p) => [p.key, p]));
+    const agreement = await interleaved(
+      ['direct', 'tg-http', 'fetch-direct', 'fetch-tg'].map((k) => byKey.get(k)!),
+      Math.round(400 * SCALE),
+    );
     const levels = [1, 16, 64];
     const tput = new Map<number, Awaited<ReturnType<typeof throughput>>>();
     // c=16 holds a target (issue 16): more, shorter rounds, so that the machine's slow and fast
@@ -407,6 +413,7 @@ async function main(): Promise<void> {
     printReport({
       rows,
       lat,
+      agreement,
       tput,
       rss: { idle: rssIdle, loaded: rssLoaded, settled: rssSettled, settleMs },
       toolsList: {

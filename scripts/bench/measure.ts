@@ -86,6 +86,29 @@ export async function latency(paths: Path[], rounds: number, block: number): Pro
   return out;
 }
 
+/**
+ * p50/p99 of a few paths called one call each in turn (in a shuffled order per turn), `turns` times:
+ * every path is sampled at the same moments, so the machine's drift falls on all of them alike. For
+ * comparisons of differences (the fetch/node:http agreement), where whole-run blocks left each
+ * client's rows measured at different moments.
+ */
+export async function interleaved(paths: Path[], turns: number): Promise<Map<string, Latency>> {
+  const samples = new Map(paths.map((p) => [p.key, [] as number[]]));
+  for (let r = 0; r < turns; r++) {
+    for (const p of orderOf(paths, r)) {
+      const t = performance.now();
+      await named(p);
+      samples.get(p.key)!.push(performance.now() - t);
+    }
+  }
+  const out = new Map<string, Latency>();
+  for (const [key, s] of samples) {
+    s.sort((a, b) => a - b);
+    out.set(key, { p50: quantile(s, 0.5), p99: quantile(s, 0.99), n: s.length });
+  }
+  return out;
+}
+
 export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }
