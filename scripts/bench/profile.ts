@@ -11,11 +11,12 @@
  * The raw profile goes to --out (default /tmp/tunnelgate-<mode>.json, open it in Chrome DevTools).
  * Loopback only, bounded in time; Node 22 (the inspector client is Node's WebSocket).
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { bundle } from './bundle.js';
 import { rawClient } from './clients.js';
 import { Children, cpuMs, freePort } from './processes.js';
+import { startGateway } from './serve.js';
 
 const argv = process.argv.slice(2);
 function option(name: string, fallback: string): string {
@@ -141,27 +142,13 @@ function allocationTable(
 
 async function main(): Promise<void> {
   const children = new Children();
-  const work = mkdtempSync(join(tmpdir(), 'tg-profile-'));
+  let gatewayDir: string | undefined;
   setTimeout(() => {
     console.error('profile: still running after 5 minutes; stopped');
     process.exit(1);
   }, 5 * 60_000).unref();
   try {
-    const { build } = await import('esbuild');
-    await build({
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'warning',
-      entryPoints: [join(root, 'main/cli.ts')],
-      outdir: join(work, 'cli'),
-      splitting: true,
-      outExtension: { '.js': '.mjs' },
-      absWorkingDir: root,
-    });
-    symlinkSync(join(root, 'node_modules'), join(work, 'cli', 'node_modules'));
+    const cli = await bundle(root, join(root, 'main/cli.ts'), 'cli', 'profile');
     const upPort = await freePort();
     const ev = children.start(
       'server-everything',
@@ -170,48 +157,17 @@ async function main(): Promise<void> {
       { env: { ...process.env, PORT: String(upPort) }, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     await ev.waitFor(/listening|running/i);
-    const config = join(work, 'config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({ mcpServers: { ev: { type: 'http', url: `http://127.0.0.1:${upPort}/mcp` } } }),
-    );
-    const port = await freePort();
     const inspectPort = await freePort();
-    const gw = children.start(
-      'gateway',
-      node,
-      [
-        `--inspect=127.0.0.1:${inspectPort}`,
-        join(work, 'cli/cli.mjs'),
-        'serve',
-        '--config',
-        config,
-        '--no-tunnel',
-        '--port',
-        String(port),
-      ],
-      // A private data folder and no keychain: nothing of the user's is touched.
-      {
-        env: {
-          ...process.env,
-          TUNNELGATE_DATA_DIR: join(work, 'data'),
-          XDG_CONFIG_HOME: work,
-          DBUS_SESSION_BUS_ADDRESS: '',
-        },
-      },
-    );
-    await gw.waitFor(/MCP endpoint/);
-    const url = `http://127.0.0.1:${port}/mcp`;
-    let call: (() => Promise<void>) | undefined;
-    for (let tries = 0; call === undefined; tries++) {
-      call = await rawClient(url, 'session', { tool: 'ev__echo', args: { message: 'hi' } })
-        .then(async (c) => (await c(), c))
-        .catch(async (err: unknown) => {
-          if (tries > 50) throw err;
-          await new Promise((r) => setTimeout(r, 200));
-          return undefined;
-        });
-    }
+    const gw = await startGateway(children, {
+      cli,
+      name: 'gateway',
+      servers: { ev: { type: 'http', url: `http://127.0.0.1:${upPort}/mcp` } },
+      expect: ['ev__echo'],
+      cwd: root,
+      nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
+    });
+    gatewayDir = gw.dir;
+    const call = await rawClient(gw.url, 'session', { tool: 'ev__echo', args: { message: 'hi' } });
     const load = async (ms: number): Promise<number> => {
       let n = 0;
       const end = performance.now() + ms;
@@ -239,18 +195,18 @@ async function main(): Promise<void> {
       await ins!.send('Profiler.setSamplingInterval', { interval: 50 });
       await ins!.send('Profiler.start');
     }
-    const cpu0 = cpuMs(gw.pid);
+    const cpu0 = cpuMs(gw.proc.pid);
     const t0 = performance.now();
     const calls = await load(SECONDS * 1000);
     const seconds = (performance.now() - t0) / 1000;
-    const cpu = cpuMs(gw.pid) - cpu0;
+    const cpu = cpuMs(gw.proc.pid) - cpu0;
     let table = '';
     if (mode === 'heap') {
       const { profile } = (await ins!.send('HeapProfiler.stopSampling')) as {
         profile: { head: ProfileNode };
       };
       writeFileSync(OUT, JSON.stringify(profile));
-      table = allocationTable(profile.head, calls, sourceOf(work));
+      table = allocationTable(profile.head, calls, sourceOf(dirname(cli)));
     } else if (mode === 'cpu') {
       const { profile } = await ins!.send('Profiler.stop');
       writeFileSync(OUT, JSON.stringify(profile));
@@ -263,7 +219,7 @@ async function main(): Promise<void> {
     if (table) console.log(table);
   } finally {
     await children.stopAll();
-    rmSync(work, { recursive: true, force: true });
+    if (gatewayDir) rmSync(gatewayDir, { recursive: true, force: true });
   }
 }
 
