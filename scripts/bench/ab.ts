@@ -7,7 +7,10 @@
  * floor (also as the median of per-round differences, steadier on a loaded machine) and the middle
  * process's CPU per call. Everything on 127.0.0.1, bounded in time.
  *
- * Options: --rounds N, --block N (calls per path per round); --concurrency N runs each block's calls
+ * Options: --rounds N, --block N (calls per path per round); --warm N calls per path before the
+ * rounds (default 200), made `--concurrency` at a time: the gateway's JIT is still compiling after a
+ * few thousand calls (TurboFan was 14% of its CPU samples 8 s into a c=16 run, under 1% at 30 s),
+ * while the floor proxy is warm at once, so a c=16 comparison wants some 20000; --concurrency N runs each block's calls
  * N at a time and prints calls/s (and its ratio to the floor's, per round) beside the CPU per call,
  * the c=16 throughput question; --profile DIR has each gateway and the floor write a CPU profile
  * there (node --cpu-prof, every PROF_INTERVAL µs, default 1000) when it ends; AB_NODE_ARGS adds Node
@@ -51,6 +54,7 @@ function flag(name: string): boolean {
   return i >= 0;
 }
 const ROUNDS = Number(option('rounds') ?? 20);
+const WARM = Number(option('warm') ?? 200);
 const BLOCK = Number(option('block') ?? 40);
 const CONCURRENCY = Number(option('concurrency') ?? 1);
 const PROFILE = option('profile');
@@ -285,7 +289,13 @@ async function main(): Promise<void> {
           floor: 'floor-json',
         });
     }
-    for (const p of paths) for (let k = 0; k < 200; k++) await p.call();
+    for (const p of paths) {
+      let left = WARM;
+      const warmer = async (): Promise<void> => {
+        while (left-- > 0) await p.call();
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, warmer));
+    }
     const load0 = loadAverage();
     const samples = new Map(paths.map((p) => [p.key, [] as number[]]));
     const roundMedians = new Map(paths.map((p) => [p.key, [] as number[]]));
