@@ -35,10 +35,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rawClient, rawList, type Call } from './clients.js';
 import { quantile } from './measure.js';
-import { Children, cpuMs, freePort, loadAverage } from './processes.js';
+import { Children, cpuMs, freePort, loadAverage, startEverything } from './processes.js';
 
 const here = resolve(import.meta.dirname, '../..');
-const EVERYTHING = join(here, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
 const node = process.execPath;
 
 const argv = process.argv.slice(2);
@@ -166,13 +165,7 @@ async function main(): Promise<void> {
       );
       upArgs.push('--import', reg);
     }
-    const upPort = await freePort();
-    const ev = children.start('server-everything', node, [...upArgs, EVERYTHING, 'streamableHttp'], {
-      env: { ...process.env, PORT: String(upPort) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await ev.waitFor(/listening|running/i);
-    const sseUrl = `http://127.0.0.1:${upPort}/mcp`;
+    const { url: sseUrl } = await startEverything(children, { nodeArgs: upArgs });
     const echo = { tool: 'echo', args: { message: 'hi' } };
     const floorOf = async (url: string, spin = '0'): Promise<{ url: string; pid: number }> => {
       const f = children.start('floor', node, [...nodeArgs(`floor-${spin}`), '-e', FLOOR, url, spin]);

@@ -10,15 +10,15 @@
  * afresh for every reading (idle memory is about what startup leaves behind).
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { bundleSideBySide } from './bundle.js';
 import { quantile } from './measure.js';
-import { Children, cpuMs, freePort, loadAverage, rssMiB } from './processes.js';
+import { Children, cpuMs, everythingEntry, loadAverage, rssMiB, startEverything } from './processes.js';
 import { jsonUpstream } from './roles.js';
 import { startGateway } from './serve.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const EVERYTHING = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const EVERYTHING = everythingEntry();
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
 const node = process.execPath;
 
@@ -47,16 +47,11 @@ async function main(): Promise<void> {
   const checkouts = [root, ...process.argv.slice(2).map((p) => resolve(p))];
   try {
     const { self, clis } = await bundleSideBySide('idle', import.meta.filename, checkouts);
-    const upPort = await freePort();
-    const everything = children.start('server-everything', node, [EVERYTHING, 'streamableHttp'], {
-      env: { ...process.env, PORT: String(upPort) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await everything.waitFor(/listening|running/i);
+    const { url: sseUrl } = await startEverything(children);
     const json = children.start('json upstream', node, [self, '--role', 'json-upstream']);
     const jsonUrl = `http://127.0.0.1:${(await json.waitFor(/^PORT (\d+)$/))[1]}/mcp`;
     const servers = {
-      ev: { type: 'http', url: `http://127.0.0.1:${upPort}/mcp` },
+      ev: { type: 'http', url: sseUrl },
       js: { type: 'http', url: jsonUrl },
       st: { command: node, args: [EVERYTHING, 'stdio'] },
     };

@@ -23,13 +23,21 @@ import { join, resolve } from 'node:path';
 import { rawClient, rawListTimed, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
 import { floorServer as listFloor, startListFloor } from './list-floor.js';
 import { childrenOf, interleaved, latency, quantile, throughput, warm, type Path } from './measure.js';
-import { Children, freePort, loadAverage, rssMiB, waitForPort } from './processes.js';
+import {
+  Children,
+  everythingEntry,
+  freePort,
+  loadAverage,
+  rssMiB,
+  startEverything,
+  waitForPort,
+} from './processes.js';
 import { startGateway } from './serve.js';
 import { floorProxy, jsonUpstream, toolsServer } from './roles.js';
 import { printReport, type Row } from './report.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const EVERYTHING = join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+const EVERYTHING = everythingEntry();
 const SCALE = Math.max(0.2, Number(process.env['BENCH_SCALE'] ?? 1));
 const node = process.execPath;
 /** The whole run is bounded: past this the bench stops (its children with it) and fails. */
@@ -77,13 +85,7 @@ async function main(): Promise<void> {
     const load0 = loadAverage();
 
     // Upstreams, the floor proxy and the peers.
-    const upPort = await freePort();
-    const everything = children.start('server-everything', node, [EVERYTHING, 'streamableHttp'], {
-      env: { ...process.env, PORT: String(upPort) },
-      stdio: ['ignore', 'ignore', 'pipe'], // it logs every request on stdout
-    });
-    await everything.waitFor(/listening|running/i);
-    const sseUrl = `http://127.0.0.1:${upPort}/mcp`;
+    const { proc: everything, url: sseUrl } = await startEverything(children);
     const json = children.start('json upstream', node, [bench, '--role', 'json-upstream']);
     const jsonUrl = `http://127.0.0.1:${(await json.waitFor(/^PORT (\d+)$/))[1]}/mcp`;
     const proxy = children.start('floor proxy', node, [bench, '--role', 'floor-proxy', sseUrl, jsonUrl]);

@@ -5,7 +5,33 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+
+/** server-everything's entry point in a checkout (this one by default). */
+export function everythingEntry(root = resolve(import.meta.dirname, '../..')): string {
+  return join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js');
+}
+
+/**
+ * server-everything over Streamable HTTP (SSE answers) on a free port, once it listens: the upstream
+ * every bench puts its paths in front of. `nodeArgs` go before its script (a module hook).
+ */
+export async function startEverything(
+  children: Children,
+  opts: { root?: string; nodeArgs?: string[] } = {},
+): Promise<{ proc: Started; url: string }> {
+  const port = await freePort();
+  const proc = children.start(
+    'server-everything',
+    process.execPath,
+    [...(opts.nodeArgs ?? []), everythingEntry(opts.root), 'streamableHttp'],
+    // It logs every request on stdout.
+    { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  await proc.waitFor(/listening|running/i);
+  return { proc, url: `http://127.0.0.1:${port}/mcp` };
+}
 
 export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {

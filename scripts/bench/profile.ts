@@ -20,7 +20,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { bundle } from './bundle.js';
 import { rawClient } from './clients.js';
-import { Children, cpuMs, freePort } from './processes.js';
+import { Children, cpuMs, freePort, startEverything } from './processes.js';
 import { startGateway } from './serve.js';
 
 const argv = process.argv.slice(2);
@@ -42,7 +42,6 @@ if (!checkout || !['heap', 'survivors', 'cpu', 'none'].includes(mode)) {
   process.exit(2);
 }
 const root = resolve(checkout);
-const node = process.execPath;
 
 interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -157,19 +156,12 @@ async function main(): Promise<void> {
   }, 5 * 60_000).unref();
   try {
     const cli = await bundle(root, join(root, 'main/cli.ts'), 'cli', 'profile');
-    const upPort = await freePort();
-    const ev = children.start(
-      'server-everything',
-      node,
-      [join(root, 'node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'streamableHttp'],
-      { env: { ...process.env, PORT: String(upPort) }, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    await ev.waitFor(/listening|running/i);
+    const { url: upstreamUrl } = await startEverything(children, { root });
     const inspectPort = await freePort();
     const gw = await startGateway(children, {
       cli,
       name: 'gateway',
-      servers: { ev: { type: 'http', url: `http://127.0.0.1:${upPort}/mcp` } },
+      servers: { ev: { type: 'http', url: upstreamUrl } },
       expect: ['ev__echo'],
       cwd: root,
       nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
