@@ -1,3 +1,4 @@
+import { CallSet } from '../common/call-tables.js';
 import type { Clock } from '../common/clock.js';
 import type { EventInput, Progress } from './scrub-event.js';
 import type { ActivityCall, ActivityEvent } from './types.js';
@@ -108,10 +109,13 @@ class Flight implements ActivityCall {
 }
 
 class Calls implements InFlight {
-  /** Calls not shown yet, in the order they began (so, oldest first). */
-  readonly waiting = new Set<Flight>();
+  /**
+   * Calls not shown yet, in the order they began (so, oldest first). CallSets, not Sets: a call must
+   * not outlive its entry (call-tables.ts).
+   */
+  readonly waiting = new CallSet<Flight>();
   /** Shown calls whose progress waits for its interval. */
-  readonly throttled = new Set<Flight>();
+  readonly throttled = new CallSet<Flight>();
   private ticker: unknown = undefined;
   private closed = false;
   /** A call is shown between delayMs and 1.5 × delayMs after it began. */
@@ -136,7 +140,7 @@ class Calls implements InFlight {
   private readonly tick = (): void => {
     this.ticker = undefined;
     const now = this.options.clock();
-    for (const flight of this.waiting) {
+    for (let flight = this.waiting.first(); flight !== undefined; flight = this.waiting.first()) {
       if (now - flight.started < this.options.delayMs) break;
       this.waiting.delete(flight);
       flight.show();
@@ -149,7 +153,7 @@ class Calls implements InFlight {
     this.closed = true;
     if (this.ticker !== undefined) this.options.timers.clearTimeout(this.ticker);
     this.ticker = undefined;
-    for (const flight of this.throttled) {
+    for (const flight of this.throttled.keys()) {
       this.options.timers.clearTimeout(flight.timer);
       flight.timer = undefined;
     }

@@ -1,16 +1,18 @@
 /**
- * `npx tsx scripts/bench/profile.ts [--seconds N] [--concurrency N] [--top N] [--out FILE] <checkout> [heap|survivors|cpu|none]`:
+ * `npx tsx scripts/bench/profile.ts [--seconds N] [--concurrency N] [--top N] [--out FILE] [--upstream http|stdio] <checkout> [heap|survivors|cpu|gc|none]`:
  * where the gateway's CPU and allocations go on the HTTP upstream path (issue 16). Builds `tunnelgate
- * serve` from the checkout, puts it in front of server-everything (Streamable HTTP, SSE answers),
- * warms it up, then calls `ev__echo` N at a time for the given seconds while the gateway's own
- * inspector samples it:
+ * serve` from the checkout, puts it in front of server-everything (Streamable HTTP, SSE answers; or
+ * over stdio with `--upstream stdio`), warms it up, then calls `ev__echo` N at a time for the given
+ * seconds while the gateway's own inspector samples it:
  * - heap: every allocation (including those the GC has already taken), so the table is bytes
  *   allocated per call by function, self and inclusive: what the scavenger has to deal with;
  * - survivors: only what outlived a scavenge (kept alive across one, then promoted or still live):
  *   what the scavenger copies and the major GC later collects, by where it was allocated. A call's
  *   objects should die with it; the floor proxy's do (`--trace-gc-nvp` shows it promoting nothing),
- *   while the gateway's promoted some 4-5 KiB per call on 2 December, whatever the young
- *   generation's size, and a heap snapshot under load held none of them;
+ *   while the gateway's promoted 4-8 KiB per call until its per-call tables let go of their calls
+ *   (common/call-tables.ts);
+ * - gc: no inspector; V8's trace of every collection (--trace-gc-nvp) summed over the window: the
+ *   scavenges' pause and what they promoted per call (the floor's is nil), and the major GCs;
  * - cpu: a JS CPU profile (50 µs sampling);
  * - none: only calls/s and the gateway's CPU per call.
  * The raw profile goes to --out (default /tmp/tunnelgate-<mode>.json, open it in Chrome DevTools).
@@ -20,7 +22,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { bundle } from './bundle.js';
 import { rawClient } from './clients.js';
-import { Children, cpuMs, freePort, startEverything } from './processes.js';
+import { createInterface } from 'node:readline';
+import { Children, cpuMs, everythingEntry, freePort, startEverything } from './processes.js';
 import { startGateway } from './serve.js';
 
 const argv = process.argv.slice(2);
@@ -33,11 +36,16 @@ const SECONDS = Number(option('seconds', '6'));
 const CONCURRENCY = Number(option('concurrency', '16'));
 const TOP = Number(option('top', '40'));
 const OUT_OPTION = option('out', '');
+const UPSTREAM = option('upstream', 'http');
 const [checkout, mode = 'heap'] = argv;
 const OUT = OUT_OPTION || `/tmp/tunnelgate-${mode}.json`;
-if (!checkout || !['heap', 'survivors', 'cpu', 'none'].includes(mode)) {
+if (
+  !checkout ||
+  !['heap', 'survivors', 'cpu', 'gc', 'none'].includes(mode) ||
+  !['http', 'stdio'].includes(UPSTREAM)
+) {
   console.error(
-    'usage: profile.ts [--seconds N] [--concurrency N] [--top N] <checkout> [heap|survivors|cpu|none]',
+    'usage: profile.ts [--seconds N] [--concurrency N] [--top N] [--upstream http|stdio] <checkout> [heap|survivors|cpu|gc|none]',
   );
   process.exit(2);
 }
@@ -156,17 +164,37 @@ async function main(): Promise<void> {
   }, 5 * 60_000).unref();
   try {
     const cli = await bundle(root, join(root, 'main/cli.ts'), 'cli', 'profile');
-    const { url: upstreamUrl } = await startEverything(children, { root });
+    const servers =
+      UPSTREAM === 'http'
+        ? { ev: { type: 'http', url: (await startEverything(children, { root })).url } }
+        : { ev: { command: process.execPath, args: [everythingEntry(root), 'stdio'] } };
     const inspectPort = await freePort();
     const gw = await startGateway(children, {
       cli,
       name: 'gateway',
-      servers: { ev: { type: 'http', url: upstreamUrl } },
+      servers,
       expect: ['ev__echo'],
       cwd: root,
-      nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
+      nodeArgs: mode === 'gc' ? ['--trace-gc-nvp'] : [`--inspect=127.0.0.1:${inspectPort}`],
     });
     gatewayDir = gw.dir;
+    // gc: V8's line per collection (--trace-gc-nvp), summed over the measured window only.
+    const gc = { on: false, scavenges: 0, promoted: 0, survived: 0, scavengeMs: 0, majors: 0, majorMs: 0 };
+    if (mode === 'gc')
+      createInterface({ input: gw.proc.child.stdout! }).on('line', (line) => {
+        if (!gc.on) return;
+        const field = (k: string): number => Number(new RegExp(`\\b${k}=([\\d.]+)`).exec(line)?.[1] ?? 0);
+        const kind = /\bgc=(\w+)/.exec(line)?.[1];
+        if (kind === 's') {
+          gc.scavenges++;
+          gc.promoted += field('promoted');
+          gc.survived += field('new_space_survived');
+          gc.scavengeMs += field('pause');
+        } else if (kind) {
+          gc.majors++;
+          gc.majorMs += field('pause');
+        }
+      });
     const call = await rawClient(gw.url, 'session', { tool: 'ev__echo', args: { message: 'hi' } });
     const load = async (ms: number): Promise<number> => {
       let n = 0;
@@ -182,7 +210,8 @@ async function main(): Promise<void> {
       return n;
     };
     await load(8000); // JIT warm-up
-    const ins = mode === 'none' ? undefined : await inspector(inspectPort);
+    const ins = mode === 'none' || mode === 'gc' ? undefined : await inspector(inspectPort);
+    gc.on = true;
     const heap = mode === 'heap' || mode === 'survivors';
     if (heap) {
       await ins!.send('HeapProfiler.enable');
@@ -202,7 +231,14 @@ async function main(): Promise<void> {
     const calls = await load(SECONDS * 1000);
     const seconds = (performance.now() - t0) / 1000;
     const cpu = cpuMs(gw.proc.pid) - cpu0;
+    gc.on = false;
     let table = '';
+    if (mode === 'gc')
+      table = [
+        `scavenges: ${gc.scavenges}, ${((gc.scavengeMs / calls) * 1000).toFixed(1)} ms pause per 1000 calls`,
+        `  promoted ${(gc.promoted / calls / 1024).toFixed(2)} KiB per call, copied (still young) ${(gc.survived / calls / 1024).toFixed(2)} KiB per call`,
+        `major GCs: ${gc.majors}, ${((gc.majorMs / calls) * 1000).toFixed(1)} ms pause per 1000 calls`,
+      ].join('\n');
     if (heap) {
       const { profile } = (await ins!.send('HeapProfiler.stopSampling')) as {
         profile: { head: ProfileNode };
@@ -221,7 +257,7 @@ async function main(): Promise<void> {
     ins?.close();
     console.log(
       `${calls} calls in ${seconds.toFixed(1)} s at concurrency ${CONCURRENCY}: ${(calls / seconds).toFixed(0)}/s, ` +
-        `gateway CPU ${(cpu / calls).toFixed(3)} ms/call${mode === 'none' ? '' : ` (while profiled; profile: ${OUT})`}`,
+        `gateway CPU ${(cpu / calls).toFixed(3)} ms/call${mode === 'none' || mode === 'gc' ? '' : ` (while profiled; profile: ${OUT})`}`,
     );
     if (table) console.log(table);
   } finally {

@@ -1,3 +1,5 @@
+import { CallSet } from '../../common/call-tables.js';
+
 /** What Heartbeats keeps alive: an answer still due (response-stream.ts). */
 export interface Beating {
   /** Sends one keep-alive comment (switching the answer to SSE first). */
@@ -16,13 +18,14 @@ export interface Beating {
  */
 export class Heartbeats {
   /** Each answer still due, with the time (performance.now()) of its next comment; oldest first. */
-  private readonly due = new Map<Beating, number>();
+  // A CallSet, not a Map: an answer must not outlive its entry (call-tables.ts).
+  private readonly due = new CallSet<Beating, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(readonly everyMs: number) {}
 
   add(answer: Beating): void {
-    this.due.set(answer, performance.now() + this.everyMs);
+    this.due.add(answer, performance.now() + this.everyMs);
     // Armed once for many answers: one answered before it fires leaves it nothing to do, and it is
     // armed again only for the first answer still due then.
     if (this.timer === undefined) this.arm(this.everyMs);
@@ -49,14 +52,16 @@ export class Heartbeats {
     // A timer may fire within a millisecond before performance.now() says it is due (libuv's loop
     // clock has millisecond steps): those answers are due.
     const now = performance.now() + 1;
-    for (const [answer, at] of this.due) {
+    // Each answer beaten goes to the back, due a period later: the loop ends at the first not due.
+    for (let answer = this.due.first(); answer !== undefined; answer = this.due.first()) {
+      const at = this.due.get(answer)!;
       if (at > now) {
         this.arm(at - now + 1);
         return;
       }
       // To the back, due again a period from now (before beat(), which may finish the answer).
       this.due.delete(answer);
-      this.due.set(answer, now + this.everyMs);
+      this.due.add(answer, now + this.everyMs);
       answer.beat();
     }
   };

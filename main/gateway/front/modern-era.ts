@@ -23,6 +23,7 @@ import {
 import { createResponseStream, SSE_HEADERS, sseEvent } from './response-stream.js';
 import type { ResponseStream } from './response-stream.js';
 import { acceptsSse } from './session-era.js';
+import { CallMap } from '../../common/call-tables.js';
 import { isSharedJson, shareJson } from '../../common/json-text.js';
 import { principalKey } from './sessions.js';
 
@@ -61,7 +62,8 @@ function completeResult(method: string, result: RawObject): RawObject {
 /** The stateless era: no session, every request carries its protocol version and client in `_meta`. */
 export function createModernEra(deps: EraDeps) {
   const { router } = deps;
-  const inflight = new Map<string, AbortController>();
+  // A CallMap: it lets go of a call when it ends (call-tables.ts).
+  const inflight = new CallMap<string, AbortController>();
   const exchanges = createExchangeTable();
   const listenStreams = new Map<ServerResponse, () => void>();
 

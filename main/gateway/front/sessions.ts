@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Principal } from '../../auth/types.js';
+import { CallMap } from '../../common/call-tables.js';
 import type { JsonRpcId, RawObject } from '../upstream/types.js';
 import type { ClientView, NotificationListener } from '../router/types.js';
 import { SSE_HEADERS, sseEvent } from './response-stream.js';
@@ -24,8 +25,11 @@ export interface Session {
   readonly client: ClientView;
   readonly listener: NotificationListener;
   lastSeen: number;
-  /** Requests in flight by JSON-RPC id, so notifications/cancelled can abort them. */
-  readonly inflight: Map<JsonRpcId, AbortController>;
+  /**
+   * Requests in flight by JSON-RPC id, so notifications/cancelled can abort them. A CallMap: it lets
+   * go of a call when it ends (call-tables.ts).
+   */
+  readonly inflight: CallMap<JsonRpcId, AbortController>;
   readonly pendingAsks: Map<string, PendingAsk>;
   /** Notifications not tied to a request, kept for the GET stream (with ids for Last-Event-ID). */
   readonly events: { id: number; text: string }[];
@@ -33,7 +37,7 @@ export interface Session {
   delivered: number;
   getStream?: ServerResponse;
   /** POST SSE streams by key (`p<n>`), kept so Last-Event-ID can resume them (stream-log.ts). */
-  readonly streams: Map<string, StreamLog>;
+  readonly streams: CallMap<string, StreamLog>;
   nextStream: number;
   detach?: () => void;
 }
@@ -153,12 +157,12 @@ export function createSessionStore(
             push(s, p === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params: p }),
         },
         lastSeen: Date.now(),
-        inflight: new Map(),
+        inflight: new CallMap(),
         pendingAsks: new Map(),
         events: [],
         nextEventId: 0,
         delivered: 0,
-        streams: new Map(),
+        streams: new CallMap(),
         nextStream: 0,
       };
       sessions.set(id, s);

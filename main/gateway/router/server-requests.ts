@@ -1,4 +1,5 @@
 import type { ActivitySink } from '../../activity/types.js';
+import { CallMap } from '../../common/call-tables.js';
 import { UpstreamError } from '../upstream/types.js';
 import type { JsonRpcRequest, RawObject, ServerRequestContext } from '../upstream/types.js';
 import { ERR_INTERNAL, ERR_METHOD_NOT_FOUND } from './errors.js';
@@ -18,7 +19,8 @@ export type ServerRequestRelay = ReturnType<typeof createServerRequestRelay>;
  * registers its context under a callKey that the upstream connection hands back with the request.
  */
 export function createServerRequestRelay(deps: { activity?: ActivitySink }) {
-  const calls = new Map<string, RouteContext>();
+  // A CallMap: a call's context must not outlive its entry (call-tables.ts).
+  const calls = new CallMap<string, RouteContext>();
   let seq = 0;
 
   return {

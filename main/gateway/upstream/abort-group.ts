@@ -1,10 +1,13 @@
+import { CallSet } from '../../common/call-tables.js';
+
 /**
  * Short-lived AbortControllers that one abortAll() stops together. Each request gets its own
  * controller instead of sharing one long-lived signal, because listeners added to a shared signal
  * (by fetch or AbortSignal.any) pile up over thousands of calls.
  */
 export class AbortGroup {
-  private readonly live = new Set<{ abort(): void }>();
+  /** A CallSet: each request's entry comes and goes, and must not keep it past its end (call-tables.ts). */
+  private readonly live = new CallSet<{ abort(): void }>();
   private done = false;
 
   get aborted(): boolean {
@@ -31,7 +34,7 @@ export class AbortGroup {
 
   abortAll(): void {
     this.done = true;
-    for (const c of this.live) c.abort();
+    for (const c of this.live.keys()) c.abort();
     this.live.clear();
   }
 }

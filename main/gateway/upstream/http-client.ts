@@ -7,6 +7,7 @@ import type {
 } from 'node:http';
 import { Agent as HttpAgentClass, request as httpRequest } from '../../common/node-http.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { CallSet } from '../../common/call-tables.js';
 import { afterTurn } from './after-turn.js';
 
 /** One HTTP request to a remote upstream. Header names must be lower case. */
@@ -433,9 +434,10 @@ function stoppable(req: ClientRequest, res: IncomingMessage | undefined): boolea
 
 /**
  * Responses whose last byte was read ahead of their 'end' event (an answer taken in the turn it
- * arrived): Node hands their socket back to the agent a few ticks later.
+ * arrived): Node hands their socket back to the agent a few ticks later. A CallSet: it lets go of a
+ * response once it is deleted (call-tables.ts).
  */
-const ending = new Set<IncomingMessage>();
+const ending = new CallSet<IncomingMessage>();
 
 /**
  * The whole body, in one Buffer (null: empty), when all of it has arrived and it is not flowing nor

@@ -1,3 +1,4 @@
+import { CallMap } from '../../common/call-tables.js';
 import { isRequest, isResponse, StartError } from './messages.js';
 import {
   bodyExcerpt,
@@ -58,9 +59,10 @@ export function createHttpTransport(opts: HttpTransportOptions): WireTransport {
   let dead = false;
   /**
    * Calls in flight (their POST, then their response stream) by request id, so a cancelled or
-   * timed-out call's stream can be closed, and every one when the transport stops.
+   * timed-out call's stream can be closed, and every one when the transport stops. A CallMap: it lets
+   * go of a call when it ends (call-tables.ts).
    */
-  const streams = new Map<JsonRpcId, CallExchange>();
+  const streams = new CallMap<JsonRpcId, CallExchange>();
 
   function stopAll(): void {
     requests.abortAll();

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { CallSet } from '../../common/call-tables.js';
 
 /**
  * Answered SSE streams the server has not ended yet. The spec says the server SHOULD end the stream
@@ -6,7 +7,8 @@ import type { IncomingMessage } from 'node:http';
  * (not a timer per call) closes the streams that stay open longer than `lingerMs`.
  */
 export class LingerSweep {
-  private readonly open = new Map<IncomingMessage, number>();
+  /** When each was added; a CallSet, which lets go of a stream once it is deleted (call-tables.ts). */
+  private readonly open = new CallSet<IncomingMessage, number>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -17,7 +19,7 @@ export class LingerSweep {
   /** Keeps reading `body` (its owner no longer needs it) until it ends or lingers too long. */
   add(body: IncomingMessage): void {
     if (body.complete || body.destroyed) return;
-    this.open.set(body, this.now());
+    this.open.add(body, this.now());
     body.once('close', () => this.open.delete(body));
     this.timer ??= setInterval(() => this.sweep(), this.lingerMs).unref();
   }

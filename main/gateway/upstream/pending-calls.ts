@@ -1,3 +1,4 @@
+import { CallMap } from '../../common/call-tables.js';
 import type { UpstreamError } from './types.js';
 import { type JsonRpcId, type JsonRpcNotification, type RawObject } from './types.js';
 
@@ -36,8 +37,9 @@ export interface PendingCall {
 export class PendingCalls {
   private nextId = 1;
   private nextToken = 1;
-  private readonly byId = new Map<number, PendingCall>();
-  private readonly byToken = new Map<string, PendingCall>();
+  // CallMap, not Map: a table of calls that come and go must not keep them past their end (call-tables.ts).
+  private readonly byId = new CallMap<number, PendingCall>();
+  private readonly byToken = new CallMap<string, PendingCall>();
   /** One timer for every call's timeout, set for the earliest deadline (issue 16: not one per call). */
   private timer: NodeJS.Timeout | undefined;
   /** When `timer` fires (Infinity: not set). */
