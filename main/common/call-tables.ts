@@ -22,7 +22,7 @@ interface Box<V> {
 }
 
 /** A Map from ids (numbers or strings) to per-call values; delete() lets go of the value at once. */
-export class CallMap<K extends string | number, V> {
+export class CallMap<K extends string | number, V extends object | string | number | boolean> {
   private readonly map = new Map<K, Box<V>>();
 
   get size(): number {
@@ -71,9 +71,11 @@ interface Link<K, V> {
 
 /**
  * Objects in insertion order, each with a value (a Set when V is left `true`): add at the back,
- * delete anywhere, oldest first. Iterating goes over a copy, so the loop may add and delete.
+ * delete anywhere, oldest first. keys() and for...of go over a copy: the loop may add and delete,
+ * and still visits an entry deleted during the loop (unlike a Set); drain with first() to see the
+ * table as it is now.
  */
-export class CallSet<K extends object, V = true> {
+export class CallSet<K extends object, V extends object | string | number | boolean = true> {
   private readonly links = new WeakMap<K, Link<K, V>>();
   private head: Link<K, V> | undefined;
   private tail: Link<K, V> | undefined;

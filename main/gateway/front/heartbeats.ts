@@ -11,8 +11,8 @@ export interface Beating {
  * sends no first byte for about 100 s (PROTOCOL.md), so an answer still due after `everyMs` (and
  * every `everyMs` after that) gets a comment line, which every SSE parser ignores.
  *
- * All periods are the same, so the answers wait in the order they are due (a Map keeps insertion
- * order) and the timer is armed for the first of them. Adding and removing an answer is a map entry
+ * All periods are the same, so the answers wait in the order they are due (a CallSet keeps insertion
+ * order) and the timer is armed for the first of them. Adding and removing an answer is an entry
  * instead of a timer of its own per call (and an Immediate to arm it after the call's upstream write;
  * issue 16: two timer operations and their closures per call at every concurrency).
  */

@@ -29,6 +29,17 @@ test('CallMap: get, has, set (replace keeps the place), delete, size', () => {
   assert.deepEqual([...m.values()], []);
 });
 
+test('CallMap: a loop over its values sees entries set meanwhile, as a Map does', () => {
+  const m = new CallMap<number, string>();
+  m.set(1, 'v1');
+  const seen: string[] = [];
+  for (const v of m.values()) {
+    seen.push(v);
+    if (v === 'v1') m.set(2, 'v2');
+  }
+  assert.deepEqual(seen, ['v1', 'v2']);
+});
+
 test('CallMap: deleting while iterating its values goes on with the rest', () => {
   const m = new CallMap<number, string>();
   for (let i = 1; i <= 5; i++) m.set(i, `v${i}`);
@@ -43,8 +54,9 @@ test('CallMap: deleting while iterating its values goes on with the rest', () =>
 });
 
 test('CallSet: insertion order, first(), add of a member keeps its place, delete anywhere', () => {
-  const s = new CallSet<object, number>();
-  const [a, b, c, d] = [{}, {}, {}, {}];
+  const s = new CallSet<{ id: string }, number>();
+  // Distinct contents: deepEqual compares structure, so `{}`s would pass in any order.
+  const [a, b, c, d] = [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }];
   s.add(a, 1).add(b, 2).add(c, 3);
   assert.equal(s.size, 3);
   assert.equal(s.first(), a);
