@@ -20,7 +20,7 @@ function harness(growthBytes = 16 * MiB, waitForStartup = false) {
       state.collections++;
       state.heap = 20 * MiB;
     },
-    heapBytes: () => state.heap,
+    residentBytes: () => state.heap,
     setTimer: (fn, ms) => {
       state.waits.push(ms);
       return (pending = fn);
