@@ -80,7 +80,7 @@ function nodeArgs(name: string): string[] {
   return [...profile, ...(process.env['AB_NODE_ARGS'] ?? '').split(' ').filter(Boolean)];
 }
 
-/** The floor proxy (as roles.ts), optionally burning `argv[2]` µs per request first. */
+/** The floor proxy (as roles.ts: the body whole, then sent; once more on a stale socket), optionally burning `argv[2]` µs per request first. */
 const FLOOR = `
 const http = require('node:http');
 const target = new URL(process.argv[1]);
@@ -89,13 +89,22 @@ process.on('SIGTERM', () => process.exit(0));
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
 http.createServer({ keepAliveTimeout: 65000, noDelay: true }, (req, res) => {
   if (spin) { const t = performance.now() + spin / 1000; while (performance.now() < t); }
-  const up = http.request({ hostname: target.hostname, port: target.port, path: target.pathname,
-    method: req.method, headers: req.headers, agent }, (upRes) => {
-    res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-    upRes.pipe(res);
-  });
-  up.on('error', () => res.destroy());
-  req.pipe(up);
+  const chunks = [];
+  const send = (retried) => {
+    const up = http.request({ hostname: target.hostname, port: target.port, path: target.pathname,
+      method: req.method, headers: req.headers, agent }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    up.on('error', (err) => {
+      const stale = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+      if (!retried && stale && up.reusedSocket && !res.headersSent) send(true);
+      else res.destroy();
+    });
+    up.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  };
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => send(false));
 }).listen(0, '127.0.0.1', function () { console.log('PORT ' + this.address().port); });
 `;
 

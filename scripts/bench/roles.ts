@@ -10,29 +10,42 @@ import { createInterface } from 'node:readline';
 /**
  * The floor for any node:http proxy on this machine: one listener per upstream URL, forwarding
  * requests and answers as bytes over a keep-alive agent, parsing nothing (a gateway also parses
- * JSON-RPC, routes and logs).
+ * JSON-RPC, routes and logs). Like the gateway, it takes a request's body whole before sending it.
  */
 export function floorProxy(urls: string[]): void {
   const agent = new Agent({ keepAlive: true, maxSockets: 256, noDelay: true });
   for (const [i, url] of urls.entries()) {
     const target = new URL(url);
     const server = createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
-      const up = request(
-        {
-          hostname: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: req.method,
-          headers: req.headers,
-          agent,
-        },
-        (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      req.pipe(up);
+      const chunks: Buffer[] = [];
+      const send = (retried: boolean): void => {
+        const up = request(
+          {
+            hostname: target.hostname,
+            port: target.port,
+            path: target.pathname,
+            method: req.method,
+            headers: req.headers,
+            agent,
+          },
+          (upRes) => {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+          },
+        );
+        up.on('error', (err: NodeJS.ErrnoException) => {
+          // A reused keep-alive socket the upstream had just closed fails before any answer: the
+          // upstream never saw the request, so it goes once more on a fresh socket, as the gateway,
+          // undici and browsers do (without it a bench run failed with "floor: socket hang up").
+          const stale = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+          if (!retried && stale && up.reusedSocket && !res.headersSent) send(true);
+          else res.destroy();
+        });
+        up.end(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+      };
+      // The body whole first (an MCP request is one small JSON), so that it can be sent again.
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => send(false));
     });
     server.listen(0, '127.0.0.1', () =>
       console.log(`PORT ${i} ${(server.address() as { port: number }).port}`),
