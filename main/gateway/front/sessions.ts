@@ -198,9 +198,10 @@ export function createSessionStore(
         s.streams.delete(log.key);
         return;
       }
-      setTimeout(() => {
-        if (s.streams.get(log.key) === log) s.streams.delete(log.key);
-      }, resumeGraceMs).unref();
+      // By key, which no other stream of the session gets: a timer holding the log itself would keep
+      // every SSE answer of the last 30 s (and its call) alive, also those MAX_STREAM_LOGS let go.
+      const key = log.key;
+      setTimeout(() => s.streams.delete(key), resumeGraceMs).unref();
     },
     /**
      * Opens the session's GET stream: a priming event (id + retry, SSE spec), then what the client has

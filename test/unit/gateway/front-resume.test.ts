@@ -185,3 +185,41 @@ test('2025-06-18: events carry ids, and no empty priming event is sent to an old
     events.map((e) => e.id).join(' '),
   );
 });
+
+test('a finished stream is replayed within the grace period, and let go after it', async (t) => {
+  const fx = await startFakeGateway({ resumeGraceMs: 300 });
+  t.after(() => fx.gateway.close());
+  const { sessionId } = await rawInitialize(fx.url, '2025-11-25');
+  const steps = 2;
+  const reader = await postSlowCall(fx.url, sessionId, '2025-11-25', steps, new AbortController().signal);
+  const stream = (await reader.next())!.id!.split('-')[0]!;
+  while ((await reader.next()) !== undefined); // to the answer and the end of the stream
+  const resume = async (): Promise<SseEvent[]> => {
+    const ac = new AbortController();
+    const res = await fetch(fx.url, {
+      signal: ac.signal,
+      headers: {
+        accept: 'text/event-stream',
+        'mcp-session-id': sessionId,
+        'last-event-id': `${stream}-${steps}`,
+      },
+    });
+    const events = sseReader(res.body!);
+    const out: SseEvent[] = [];
+    // A replay ends by itself; the session's own GET stream (no log to resume) stays open.
+    const stop = setTimeout(() => ac.abort(), 500);
+    try {
+      for (let e = await events.next(); e !== undefined; e = await events.next()) out.push(e);
+    } catch {
+      // aborted: the GET stream did not end
+    } finally {
+      clearTimeout(stop);
+    }
+    return out;
+  };
+  const answered = (events: SseEvent[]): boolean =>
+    events.some((e) => e.data !== '' && (JSON.parse(e.data) as { id?: number }).id === 42);
+  assert.ok(answered(await resume()), 'replayed within the grace period');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(answered(await resume()), false, 'the log was let go after the grace period');
+});
