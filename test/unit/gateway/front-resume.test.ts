@@ -187,7 +187,8 @@ test('2025-06-18: events carry ids, and no empty priming event is sent to an old
 });
 
 test('a finished stream is replayed within the grace period, and let go after it', async (t) => {
-  const fx = await startFakeGateway({ resumeGraceMs: 300 });
+  // A grace period long enough that a slow machine reaches the first resume well within it.
+  const fx = await startFakeGateway({ resumeGraceMs: 2000 });
   t.after(() => fx.gateway.close());
   const { sessionId } = await rawInitialize(fx.url, '2025-11-25');
   const steps = 2;
@@ -220,6 +221,6 @@ test('a finished stream is replayed within the grace period, and let go after it
   const answered = (events: SseEvent[]): boolean =>
     events.some((e) => e.data !== '' && (JSON.parse(e.data) as { id?: number }).id === 42);
   assert.ok(answered(await resume()), 'replayed within the grace period');
-  await new Promise((r) => setTimeout(r, 600));
+  await new Promise((r) => setTimeout(r, 2500));
   assert.equal(answered(await resume()), false, 'the log was let go after the grace period');
 });
