@@ -95,6 +95,7 @@ http.createServer({ keepAliveTimeout: 65000, noDelay: true }, (req, res) => {
       method: req.method, headers: req.headers, agent }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
       upRes.pipe(res);
+      upRes.on('close', () => void (upRes.complete || res.destroy()));
     });
     up.on('error', (err) => {
       const stale = err.code === 'ECONNRESET' || err.code === 'EPIPE';

@@ -23,7 +23,16 @@ import { join, resolve } from 'node:path';
 import { rawClient, sdkClient, type Call, type CallSpec, type Era } from './clients.js';
 import { listClient, type ListResult } from './list-client.js';
 import { floorServer as listFloor, startListFloor } from './list-floor.js';
-import { childrenOf, interleaved, latency, quantile, throughput, warm, type Path } from './measure.js';
+import {
+  childrenOf,
+  interleaved,
+  latency,
+  pairedGap,
+  quantile,
+  throughput,
+  warm,
+  type Path,
+} from './measure.js';
 import {
   Children,
   everythingEntry,
@@ -341,15 +350,18 @@ async function main(): Promise<void> {
     await warm(paths, Math.round(30 * SCALE));
     // Ten rounds: the fetch-vs-node:http agreement (0.3 ms) compares two differences of p50s, each noisy.
     const lat = await latency(paths, Math.max(2, Math.round(10 * SCALE)), 30);
-    // Call by call, taking turns: the fetch/node:http agreement (both clients, direct and through the
-    // gateway), and the p50 target (the gateway against the floor proxy): a difference of two p50s
-    // from blocks taken seconds apart carries the machine's drift between them (the same gateway
-    // read +0.14 to +0.26 ms over the floor in three runs); taking turns, both see the same moments.
+    // The fetch/node:http agreement: both clients, direct and through the gateway, call by call; the
+    // floor takes turns with them too (its p50 there is printed beside the target's).
     const byKey = new Map(paths.map((p) => [p.key, p]));
     const agreement = await interleaved(
       ['direct', 'floor', 'tg-http', 'fetch-direct', 'fetch-tg'].map((k) => byKey.get(k)!),
       Math.round(400 * SCALE),
     );
+    // The p50 target (the gateway against the floor proxy) in pairs of short back-to-back blocks: a
+    // difference of two p50s from blocks taken seconds apart carries the machine's drift between
+    // them (the same gateway read +0.14 to +0.26 ms over the floor in three runs).
+    const pairs = Math.max(10, Math.round(60 * SCALE));
+    const p50Gap = { gap: await pairedGap(byKey.get('tg-http')!, byKey.get('floor')!, pairs, 10), pairs };
     const levels = [1, 16, 64];
     const tput = new Map<number, Awaited<ReturnType<typeof throughput>>>();
     // c=16 holds a target (issue 16): more, shorter rounds, so that the machine's slow and fast
@@ -409,6 +421,7 @@ async function main(): Promise<void> {
       rows,
       lat,
       agreement,
+      p50Gap,
       tput,
       rss: { idle: rssIdle, loaded: rssLoaded, settled: rssSettled, settleMs },
       toolsList: {

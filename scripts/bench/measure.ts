@@ -109,6 +109,38 @@ export async function interleaved(paths: Path[], turns: number): Promise<Map<str
   return out;
 }
 
+/**
+ * What `path` adds to p50 over `base`, paired in time: `pairs` times a block of `block` back-to-back
+ * calls to each (which one goes first alternates), then the median over the pairs of the difference
+ * of the two blocks' medians. Back to back, so that work a path leaves behind after answering delays
+ * its own next call (as in latency(), unlike interleaved()); paired, so that the machine's drift
+ * between blocks taken seconds apart falls on both alike.
+ */
+export async function pairedGap(path: Path, base: Path, pairs: number, block: number): Promise<number> {
+  const median = (xs: number[]): number =>
+    quantile(
+      xs.sort((a, b) => a - b),
+      0.5,
+    );
+  const blockOf = async (p: Path): Promise<number> => {
+    const s: number[] = [];
+    for (let i = 0; i < block; i++) {
+      const t = performance.now();
+      await named(p);
+      s.push(performance.now() - t);
+    }
+    return median(s);
+  };
+  const gaps: number[] = [];
+  for (let r = 0; r < pairs; r++) {
+    const [a, b] = r % 2 === 0 ? [path, base] : [base, path];
+    const first = await blockOf(a);
+    const second = await blockOf(b);
+    gaps.push(a === path ? first - second : second - first);
+  }
+  return median(gaps);
+}
+
 export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!;
 }

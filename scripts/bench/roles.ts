@@ -31,6 +31,8 @@ export function floorProxy(urls: string[]): void {
           (upRes) => {
             res.writeHead(upRes.statusCode ?? 502, upRes.headers);
             upRes.pipe(res);
+            // An answer cut off upstream ends the client's too (pipe() would leave it waiting).
+            upRes.on('close', () => void (upRes.complete || res.destroy()));
           },
         );
         up.on('error', (err: NodeJS.ErrnoException) => {
