@@ -37,8 +37,9 @@ type Post = (headers: Record<string, string>, body: string) => Promise<Answer>;
 
 function nodePost(url: string): Post {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  return (headers, body) =>
+  const post = (headers: Record<string, string>, body: string, retried: boolean): Promise<Answer> =>
     new Promise((resolve, reject) => {
+      let answered = false;
       const req = request(
         url,
         {
@@ -47,6 +48,7 @@ function nodePost(url: string): Post {
           headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
         },
         (res) => {
+          answered = true;
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (d: string) => (text += d));
@@ -61,9 +63,19 @@ function nodePost(url: string): Post {
           res.on('error', reject);
         },
       );
-      req.on('error', reject);
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A keep-alive socket the server closed as this request went out (a socket left idle past
+        // its keep-alive timeout, after a phase at higher concurrency): it never saw the request,
+        // which goes once more on a fresh socket, as the gateway and browsers do. A run failed with
+        // "direct-sse: read ECONNRESET" without it.
+        const stale = err.code === 'ECONNRESET' || err.code === 'EPIPE';
+        if (!retried && stale && req.reusedSocket && !answered)
+          post(headers, body, true).then(resolve, reject);
+        else reject(err);
+      });
       req.end(body);
     });
+  return (headers, body) => post(headers, body, false);
 }
 
 function fetchPost(url: string): Post {
