@@ -7,7 +7,7 @@
  * `RESULT <json>` (ListResult).
  */
 import { rawListTimed } from './clients.js';
-import { quantile } from './measure.js';
+import { median } from './measure.js';
 
 export interface ListResult {
   listed: number;
@@ -23,11 +23,6 @@ export async function listClient(gatewayUrl: string, floorUrl: string, rounds: n
   const lists = { gateway: await rawListTimed(gatewayUrl), floor: await rawListTimed(floorUrl) };
   const listed = (await lists.gateway()).names.length;
   const out: ListResult = { listed, total: [], wire: [], floor: [], added: [] };
-  const median = (xs: number[]): number =>
-    quantile(
-      [...xs].sort((a, b) => a - b),
-      0.5,
-    );
   for (let i = 0; i < 30; i++) for (const l of Object.values(lists)) await l();
   for (let r = 0; r < rounds; r++) {
     const block = { gateway: [] as number[], floor: [] as number[] };

@@ -27,6 +27,7 @@ import {
   childrenOf,
   interleaved,
   latency,
+  median,
   pairedGap,
   quantile,
   throughput,
@@ -411,11 +412,6 @@ async function main(): Promise<void> {
       String(Math.max(2, Math.round(10 * SCALE))),
     ]);
     const listed = JSON.parse((await listing.waitFor(/^RESULT (.*)$/, 120_000))[1]!) as ListResult;
-    const median = (xs: number[]): number =>
-      quantile(
-        [...xs].sort((a, b) => a - b),
-        0.5,
-      );
 
     printReport({
       rows,

@@ -117,11 +117,6 @@ export async function interleaved(paths: Path[], turns: number): Promise<Map<str
  * between blocks taken seconds apart falls on both alike.
  */
 export async function pairedGap(path: Path, base: Path, pairs: number, block: number): Promise<number> {
-  const median = (xs: number[]): number =>
-    quantile(
-      xs.sort((a, b) => a - b),
-      0.5,
-    );
   const blockOf = async (p: Path): Promise<number> => {
     const s: number[] = [];
     for (let i = 0; i < block; i++) {
@@ -139,6 +134,14 @@ export async function pairedGap(path: Path, base: Path, pairs: number, block: nu
     gaps.push(a === path ? first - second : second - first);
   }
   return median(gaps);
+}
+
+/** The median of `xs` (left unsorted). */
+export function median(xs: readonly number[]): number {
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function quantile(sorted: number[], q: number): number {
