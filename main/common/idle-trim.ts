@@ -1,5 +1,5 @@
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /** Quiet time (no garbage collection) after which the process counts as idle, for the startup trim. */
@@ -124,7 +124,20 @@ function lastResortCollector(): () => void {
     }
   }
   const collect = gc;
-  return () => collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  return () => {
+    collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+    // A marking V8 had already started (concurrently, under load) is finished by the first pass
+    // with the compaction it chose at its start, often none: under CPU load 3 trims in 8 left the
+    // old generation 50-58 MiB resident for 37 MiB live, the same as an ordinary full GC. The
+    // second pass starts its own marking, for memory, and compacts.
+    if (fragmented()) collect({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  };
+}
+
+/** The old generation's pages are more than a fifth empty (beyond a page's worth). */
+function fragmented(): boolean {
+  const old = getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
+  return old !== undefined && old.physical_space_size > 1.2 * old.space_used_size + 256 * 1024;
 }
 
 /**
