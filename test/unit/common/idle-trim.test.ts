@@ -7,10 +7,14 @@ import { createIdleTrim } from '../../../main/common/idle-trim.js';
 const module = fileURLToPath(new URL('../../../main/common/idle-trim.ts', import.meta.url));
 const MiB = 1024 * 1024;
 
-/** An idle trim on a hand-driven timer and resident set: `fire()` runs the pending timer, if any. */
+/**
+ * An idle trim on a hand-driven clock, timer and resident set: `at(ms)` sets the clock, `fire()` moves
+ * it to when the pending timer is due and runs it, if any.
+ */
 function harness(growthBytes = 16 * MiB, waitForStartup = false) {
   let pending: (() => void) | undefined;
-  const state = { resident: 20 * MiB, collections: 0, cleared: 0, waits: [] as number[] };
+  let due = 0;
+  const state = { resident: 20 * MiB, collections: 0, cleared: 0, waits: [] as number[], now: 0 };
   const trim = createIdleTrim({
     quietMs: 1000,
     laterQuietMs: 5000,
@@ -21,8 +25,10 @@ function harness(growthBytes = 16 * MiB, waitForStartup = false) {
       state.resident = 20 * MiB;
     },
     residentBytes: () => state.resident,
+    now: () => state.now,
     setTimer: (fn, ms) => {
       state.waits.push(ms);
+      due = state.now + ms;
       return (pending = fn);
     },
     clearTimer: () => {
@@ -36,10 +42,15 @@ function harness(growthBytes = 16 * MiB, waitForStartup = false) {
     get armed() {
       return pending !== undefined;
     },
+    at(ms: number) {
+      state.now = ms;
+    },
     fire() {
       const fn = pending;
       pending = undefined;
-      fn?.();
+      if (fn === undefined) return;
+      state.now = Math.max(state.now, due);
+      fn();
     },
   };
 }
@@ -52,15 +63,18 @@ test('idle trim: the first quiet period after startup trims once', () => {
   assert.equal(h.armed, false, 'an idle process keeps no timer');
 });
 
-test('idle trim: activity during the wait postpones the trim to a quiet period', () => {
+test('idle trim: activity during the wait postpones the trim to a quiet period after the last of it', () => {
   const h = harness();
   h.trim.activity();
+  h.at(600);
   h.trim.activity(); // a GC while waiting
   h.fire();
   assert.equal(h.state.collections, 0, 'not in the middle of a burst');
   assert.equal(h.armed, true);
   h.fire();
   assert.equal(h.state.collections, 1);
+  assert.equal(h.state.now, 1600, 'a quiet period after the last activity, not a whole one more');
+  assert.deepEqual(h.state.waits, [1000, 600]);
 });
 
 test('idle trim: later only when the resident set grew past the threshold since the last trim', () => {
@@ -88,12 +102,14 @@ test('idle trim: after the first trim, a longer quiet period (a trim deoptimizes
   h.fire();
   assert.equal(h.state.collections, 2);
   h.state.resident += 20 * MiB;
-  h.trim.activity();
+  h.trim.activity(); // at 6000
+  h.at(8000);
   h.trim.activity(); // a burst goes on while it waits
   h.fire();
+  assert.equal(h.state.collections, 2);
   h.fire();
   assert.equal(h.state.collections, 3);
-  assert.deepEqual(h.state.waits, [1000, 5000, 5000, 5000]);
+  assert.deepEqual(h.state.waits, [1000, 5000, 5000, 2000]);
 });
 
 test('idle trim: waiting for startup, no trim until started(), then after its quiet period', () => {
@@ -103,12 +119,13 @@ test('idle trim: waiting for startup, no trim until started(), then after its qu
   assert.equal(h.armed, false, 'startup is still going on');
   h.trim.started();
   assert.equal(h.armed, true);
+  h.at(500);
   h.trim.activity(); // the first client's calls
   h.fire();
   assert.equal(h.state.collections, 0, 'not while the first calls run');
   h.fire();
   assert.equal(h.state.collections, 1);
-  assert.deepEqual(h.state.waits, [1000, 1000]);
+  assert.deepEqual(h.state.waits, [1000, 500]);
   h.trim.started(); // a second call changes nothing
   assert.equal(h.armed, false);
 });
