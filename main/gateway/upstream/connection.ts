@@ -215,12 +215,17 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
       await this.startModern();
       // The probe already met a 401 the user must resolve: asking initialize would only repeat it.
       if ((this.status as UpstreamStatus) === 'needs-auth') throw new Error(this.error);
+      // A probe that could not reach the server took its link down: not a server without the new
+      // era. Going on, a session could get through to a server that came up meanwhile, and the
+      // upstream showed 'ready' on this connection already marked failed (every call failed).
+      this.stillStarting();
       const session = this.openSession();
       await session.start();
       if (this.modern === undefined) await this.initialize();
       else await this.initializeIfSpoken();
       if (this.transport !== undefined) await this.fetchLists();
       if (this.modern !== undefined) await this.fetchModernLists();
+      this.stillStarting();
     } catch (err) {
       const wasNeedsAuth = (this.status as UpstreamStatus) === 'needs-auth';
       const message = this.startBlocker?.message ?? describeFailure(this.name, err, this.error);
@@ -239,6 +244,12 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
     if (this.modern === undefined && this.deps.discover !== false && this.spec.kind === 'http')
       this.eras.set(this.eraKey, false);
     this.finishStart();
+  }
+
+  /** A link died while the start was under way (onTransportClose marked it): the start fails. */
+  private stillStarting(): void {
+    if ((this.status as UpstreamStatus) !== 'starting')
+      throw new Error(this.error ?? `Upstream '${this.name}' lost its connection while starting`);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -116,6 +118,53 @@ test('http: sampling and elicitation are tied to the call whose stream carried t
     );
   } finally {
     up.setServerRequestHandler(roots);
+  }
+});
+
+// A start whose era probe found the server unreachable fails and is retried, even when the session
+// after it gets through (the server came up in between). It once went on: the upstream showed
+// 'ready' on a connection the dead probe had marked failed, and every call to it failed (a CI flake
+// of the test below: "is not available (status: failed; ... ECONNREFUSED)" right after 'ready').
+test('http: an era probe that cannot reach the server fails the start instead of leaving a ready upstream that fails every call', async () => {
+  const target = new URL(server.url);
+  let resets = 0;
+  const proxy = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (resets === 0 && body.includes('server/discover')) {
+        resets++;
+        req.socket.destroy(); // the probe meets a reset connection: unreachable
+        return;
+      }
+      const up = http.request(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode!, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as AddressInfo).port;
+  const m = createUpstreamManager({ backoff: { baseMs: 50, maxMs: 100 }, random: () => 1 });
+  try {
+    await m.apply({ remote: { url: `http://127.0.0.1:${port}${target.pathname}` } });
+    const r = m.get('remote')!;
+    await until(() => r.state().status === 'ready', 15_000, 'ready');
+    assert.equal(resets, 1);
+    assert.ok(r.state().restarts >= 1, 'the start that met the reset was retried');
+    assert.deepEqual(await r.request('tools/call', { name: 'echo', arguments: { message: 'hi' } }), {
+      content: [{ type: 'text', text: 'Echo: hi' }],
+    });
+  } finally {
+    await m.close();
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
   }
 });
 
