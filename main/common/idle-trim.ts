@@ -140,10 +140,10 @@ function lastResortCollector(): () => void {
   };
 }
 
-/** The old generation's pages are more than a fifth empty (beyond a page's worth). */
+/** The old generation is resident at more than 1.25x what it holds (beyond a page's worth). */
 function fragmented(): boolean {
   const old = getHeapSpaceStatistics().find((s) => s.space_name === 'old_space');
-  return old !== undefined && old.physical_space_size > 1.2 * old.space_used_size + 256 * 1024;
+  return old !== undefined && old.physical_space_size > 1.25 * old.space_used_size + 256 * 1024;
 }
 
 /**

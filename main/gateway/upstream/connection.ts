@@ -249,7 +249,10 @@ class Connection extends EventEmitter<ConnectionEvents> implements UpstreamConne
   /** A link died while the start was under way (onTransportClose marked it): the start fails. */
   private stillStarting(): void {
     if ((this.status as UpstreamStatus) !== 'starting')
-      throw new Error(this.error ?? `Upstream '${this.name}' lost its connection while starting`);
+      throw new Error(
+        this.error ??
+          `Upstream '${this.name}' ${this.status === 'stopped' ? 'was stopped' : 'lost its connection'} while starting`,
+      );
   }
 
   async close(): Promise<void> {

@@ -146,6 +146,7 @@ test('http: an era probe that cannot reach the server fails the start instead of
         },
       );
       up.on('error', () => res.destroy());
+      res.on('close', () => up.destroy()); // the client went: so does the proxied request (GET stream)
       up.end(body);
     });
   });
