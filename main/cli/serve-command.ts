@@ -35,6 +35,25 @@ export interface ServeHooks {
 }
 
 /**
+ * Under `npm run serve` the gateway is npm's grandchild (npm, then `sh -c`, then node). A SIGTERM to
+ * npm (`kill <pid>`, a service manager) ends npm and the shell, and Debian's sh does not pass it on:
+ * the gateway went on serving with no parent (newcomer check). Run from an npm script, it stops when
+ * its parent is gone. Not otherwise: `nohup tunnelgate serve &` must outlive its terminal.
+ */
+function stopWithParent(stop: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop();
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
+/** How often a gateway started by npm looks for its parent. */
+const PARENT_CHECK_MS = 500;
+
+/**
  * `tunnelgate serve`: runs until SIGINT/SIGTERM, then stops every upstream process and exits 0.
  * Resolves with the exit code (on a start failure) or never (the signal handler exits).
  */
@@ -88,6 +107,7 @@ export async function runServe(argv: readonly string[], io: CliIo, hooks: ServeH
   // Installed before anything starts, so a signal during start-up still stops the children.
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  if (io.env.npm_lifecycle_event !== undefined) stopWithParent(() => shutdown('npm run exited'));
 
   if (io.env.TUNNELGATE_DASHBOARD_BUILD !== '0') {
     try {

@@ -9,6 +9,11 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 const DIST = process.env.TUNNELGATE_TEST_DIST;
 const CLI_ARGS = DIST ? [join(DIST, 'main/cli.js')] : ['--import', 'tsx', join(ROOT, 'main/cli.ts')];
 
+/** The command line that runs the CLI with `args`, as startCli() does: node and its arguments. */
+export function cliCommand(args: string[]): string[] {
+  return [process.execPath, ...CLI_ARGS, ...args];
+}
+
 /**
  * Node arguments that run a plain-JavaScript child (`args`: its script or `-e` code, then its own)
  * that imports the product through test/helpers/main-module.mjs or mainFile: as is over dist/, or
@@ -87,7 +92,8 @@ function installReaper(): void {
 /** Runs `tunnelgate ...args` as a real child process (the compiled CLI, or the source through tsx). */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, input?: string): CliProcess {
   installReaper();
-  const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
+  const [node, ...argv] = cliCommand(args);
+  const child = spawn(node!, argv, {
     cwd: ROOT,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,11 +4,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn } from 'node:child_process';
 import {
+  cliCommand,
   descendants,
   isAlive,
   killTree,
   makeSandbox,
+  ROOT,
   runCli,
   serverMemoryEntry,
   startCli,
@@ -166,6 +169,43 @@ describe('tunnelgate serve (real child process)', () => {
     cli.child.kill('SIGINT');
     assert.equal((await cli.exited).code, 0);
     assert.match(cli.stderr(), /^SIGINT: stopping Tunnelgate\.\.\.\nTunnelgate stopped\.\n$/m);
+  });
+
+  // `npm run serve` is npm, then `sh -c`, then node. A SIGTERM to npm ends npm and the shell only: a
+  // newcomer found the gateway still serving, re-parented. Here the shell is the parent that goes.
+  it('started by an npm script, stops with its upstreams when its parent is killed', async () => {
+    sandbox = await makeSandbox();
+    const configFile = join(sandbox.dir, 'config.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({ mcpServers: { mem: { command: process.execPath, args: [serverMemoryEntry()] } } }),
+    );
+    // `; :` keeps sh from exec-ing node (as Debian's sh does for npm's script line).
+    const shell = spawn(
+      'sh',
+      ['-c', '"$@"; :', 'sh', ...cliCommand(['serve', '--port', '0', '--no-tunnel', '--config', configFile])],
+      { cwd: ROOT, env: { ...sandbox.env, npm_lifecycle_event: 'serve' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    shell.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    shell.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    let left: number[] = [];
+    try {
+      await waitUntil(() => /^MCP endpoint: /m.test(out), 'the MCP endpoint line', { timeoutMs: 30_000 });
+      const [gateway] = descendants(shell.pid!);
+      assert.ok(gateway !== undefined, 'the gateway runs under the shell');
+      left = [gateway, ...descendants(gateway)];
+      assert.ok(left.length > 1, 'the memory server runs under the gateway');
+      shell.kill('SIGTERM'); // only the shell: what npm's death leaves behind
+      await waitUntil(() => !isAlive(gateway), 'the gateway to exit', { timeoutMs: 10_000 });
+      await waitUntil(() => left.every((pid) => !isAlive(pid)), 'its children to exit', { timeoutMs: 5_000 });
+      await waitUntil(() => /Tunnelgate stopped\./.test(err), 'the last line', { timeoutMs: 5_000 });
+      assert.match(err, /^npm run exited: stopping Tunnelgate\.\.\.$/m);
+    } finally {
+      shell.kill('SIGKILL');
+      for (const pid of left) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   it('refuses a bad config naming the field and the file, with a non-zero exit', async () => {
