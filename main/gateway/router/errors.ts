@@ -1,5 +1,6 @@
 import { UPSTREAM_ERROR, UpstreamError } from '../upstream/types.js';
 import type { UpstreamState } from '../upstream/types.js';
+import { RETRY_NOTE } from '../upstream/supervised-upstream.js';
 
 /** JSON-RPC error codes the router uses (server-defined range, JSON-RPC 2.0 section 5.1). */
 export const ERR_METHOD_NOT_FOUND = -32601;
@@ -16,13 +17,19 @@ export const ERR_FORBIDDEN = -32005;
 export function unavailableError(state: UpstreamState, now = Date.now()): UpstreamError {
   const name = state.name;
   let text: string;
+  let error = state.error;
   switch (state.status) {
     case 'restarting': {
       const wait =
         state.nextRetryAt === undefined
           ? undefined
           : Math.max(0, Math.ceil((state.nextRetryAt - now) / 1000));
-      text = `Upstream '${name}' is restarting${wait === undefined ? '' : ` (next attempt in ${wait} s)`}`;
+      // The supervisor's own note ("retrying in about 28 s (attempt 8)") was right when the attempt
+      // failed, and contradicts the countdown here seconds later: only its count stays.
+      const note = state.error?.match(RETRY_NOTE);
+      if (note) error = state.error!.slice(0, note.index) + '.';
+      const failed = note ? `, after ${note[1]} failed` : '';
+      text = `Upstream '${name}' is restarting${wait === undefined ? '' : ` (next attempt in ${wait} s${failed})`}`;
       break;
     }
     case 'starting':
@@ -38,8 +45,8 @@ export function unavailableError(state: UpstreamState, now = Date.now()): Upstre
     default:
       text = `Upstream '${name}' is not available (${state.status})`;
   }
-  if (state.error !== undefined && state.status !== 'restarting') text += `: ${state.error}`;
-  else if (state.error !== undefined) text += `; last error: ${state.error}`;
+  if (error !== undefined && state.status !== 'restarting') text += `: ${error}`;
+  else if (error !== undefined) text += `; last error: ${error}`;
   const code = state.status === 'needs-auth' ? UPSTREAM_ERROR.needsAuth : UPSTREAM_ERROR.unavailable;
   return new UpstreamError(code, text, {
     upstream: name,

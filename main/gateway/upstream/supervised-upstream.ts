@@ -56,6 +56,13 @@ export interface SupervisedUpstream extends Upstream {
 const LIST_EVENTS = ['tools', 'prompts', 'resources'] as const;
 
 /**
+ * The retry note scheduleRetry() appends to a restarting upstream's error ("; retrying in about 28 s
+ * (attempt 8)."): what it says is true when written, so a later message that counts down by itself
+ * takes it off (router/errors.ts). Groups: the attempt number.
+ */
+export const RETRY_NOTE = /; (?:retrying|restarting) in about \d+ s \(attempt (\d+)\)\.$/;
+
+/**
  * Keeps one upstream alive: restarts a crashed stdio server and reconnects a remote one with
  * exponential backoff and full jitter; stays down on permanent errors ('failed'), missing secrets
  * ('misconfigured') and sign-in ('needs-auth') until asked again. While down, its lists are empty and
