@@ -72,7 +72,7 @@ export function createDispatch(deps: DispatchDeps) {
             `Tool '${exposed}' was called as a task (params.task), and the gateway does not relay tasks: call it without 'task' to get its result directly.`,
           );
         const entry = catalog.get(eraOf(ctx)).tools.get(exposed);
-        if (entry === undefined) throw missing('tool', exposed);
+        if (entry === undefined) throw missing('tool', exposed, ctx);
         if (!entry.readOnly && !hasFullAccess(ctx.client.principal)) {
           ctx.denied = true;
           throw new UpstreamError(
@@ -88,7 +88,7 @@ export function createDispatch(deps: DispatchDeps) {
         const exposed = String(p['name']);
         ctx.target = exposed;
         const entry = catalog.get(eraOf(ctx)).prompts.get(exposed);
-        if (entry === undefined) throw missing('prompt', exposed);
+        if (entry === undefined) throw missing('prompt', exposed, ctx);
         return forward(ctx, entry.upstream, method, { ...p, name: entry.name });
       }
       case 'resources/list':
@@ -104,7 +104,7 @@ export function createDispatch(deps: DispatchDeps) {
         const ref = (p['ref'] ?? {}) as RawObject;
         if (ref['type'] === 'ref/prompt') {
           const entry = catalog.get(eraOf(ctx)).prompts.get(String(ref['name']));
-          if (entry === undefined) throw missing('prompt', String(ref['name']));
+          if (entry === undefined) throw missing('prompt', String(ref['name']), ctx);
           ctx.target = entry.exposed;
           return forward(ctx, entry.upstream, method, { ...p, ref: { ...ref, name: entry.name } });
         }

@@ -56,8 +56,11 @@ export function createForwarding(deps: ForwardingDeps) {
     return up;
   };
 
-  /** The error for a name not in the merged view: its server is down, or the name is unknown. */
-  const missing = (kind: 'tool' | 'prompt', exposed: string): UpstreamError => {
+  /**
+   * The error for a name not in the merged view: its server is down, or the name is unknown. A down
+   * server is the one the call was meant for: the request's activity entry names it too.
+   */
+  const missing = (kind: 'tool' | 'prompt', exposed: string, ctx?: RouteContext): UpstreamError => {
     let owner = deps.catalog.lastOwner(kind, exposed);
     if (owner === undefined) {
       const servers = deps.servers();
@@ -67,7 +70,10 @@ export function createForwarding(deps: ForwardingDeps) {
       }
     }
     const up = owner === undefined ? undefined : attachments.get(owner);
-    if (up !== undefined && up.state().status !== 'ready') return unavailableError(up.state());
+    if (up !== undefined && up.state().status !== 'ready') {
+      if (ctx !== undefined) ctx.upstream = owner;
+      return unavailableError(up.state());
+    }
     return new UpstreamError(
       ERR_INVALID_PARAMS,
       `Unknown ${kind} '${exposed}'. Call ${kind}s/list to see what is on offer.`,
@@ -112,13 +118,15 @@ export function createForwarding(deps: ForwardingDeps) {
     method: string,
     params: RawObject | undefined,
   ): Promise<RawObject> => {
+    // Named before the readiness check: a call refused because its upstream is down is still logged
+    // against the upstream it was meant for (the error names it too).
+    ctx.upstream = upstreamName;
     let up: Upstream;
     try {
       up = readyUpstream(upstreamName);
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    ctx.upstream = upstreamName;
     const level = ctx.logLevel;
     if (level !== undefined) return forwardAtLevel(ctx, up, upstreamName, method, params, level);
     const callKey = relay.register(ctx);

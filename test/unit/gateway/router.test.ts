@@ -488,3 +488,33 @@ test('resources/subscribe for a URI no list names goes to a server that offers s
   assert.ok(a.sent.some((m) => m['method'] === 'resources/unsubscribe'));
   router.close();
 });
+
+// A newcomer saw a call to 'eh__echo' while 'evhttp' was restarting logged with Server "—", though
+// the error named the upstream: the entry names the upstream the call was meant for.
+test('a call to a tool or prompt of a restarting upstream is logged with that upstream', async () => {
+  const { observe } = await import('../../../main/gateway/front/observe.js');
+  const { a, router } = await setup();
+  await router.request('tools/list', {}, ctx());
+  a.crash();
+  const logged: Omit<ActivityEvent, 'id'>[] = [];
+  const sink = { record: (e: Omit<ActivityEvent, 'id'>) => void logged.push(e) };
+  const calls: [string, RawObject][] = [
+    ['tools/call', { name: 'a__echo', arguments: { text: 'x' } }],
+    ['prompts/get', { name: 'a__greet', arguments: { name: 'Ann' } }],
+  ];
+  for (const [method, params] of calls) {
+    const c = ctx();
+    const outcome = await observe(sink, method, params, c, undefined, () =>
+      router.request(method, params, c),
+    );
+    assert.match(outcome.error?.message ?? '', /Upstream 'a' is restarting/);
+    outcome.finish(undefined);
+    assert.equal(logged.at(-1)?.upstream, 'a', `${method} names the upstream it was meant for`);
+    assert.equal(logged.at(-1)?.outcome, 'error');
+  }
+  // A name no server ever offered stays without one.
+  const c = ctx();
+  await assert.rejects(router.request('tools/call', { name: 'nope', arguments: {} }, c), /Unknown tool/);
+  assert.equal(c.upstream, undefined);
+  router.close();
+});
