@@ -31,7 +31,7 @@ export type CatalogView = ReturnType<typeof createCatalogView>;
 
 /**
  * The merged view per protocol era, built lazily and dropped on any change; after a change it tells
- * listeners (and the router's events) which lists really changed, and records new naming warnings.
+ * listeners (and the router's events) which lists really changed, and records new naming notes.
  */
 export function createCatalogView(deps: CatalogViewDeps) {
   const { listeners, events } = deps;
@@ -42,6 +42,8 @@ export function createCatalogView(deps: CatalogViewDeps) {
     modern: { tools: '', prompts: '', resources: '' },
   };
   let publishedWarnings = '';
+  /** The naming notes recorded and still holding ("server\nmessage"), so each is recorded once. */
+  let recordedNotes = new Set<string>();
   let checkScheduled = false;
   let closed = false;
   /** Which server last offered a tool or prompt name ("tool:x"), to say why a call misses. */
@@ -52,6 +54,15 @@ export function createCatalogView(deps: CatalogViewDeps) {
     for (const upstream of deps.upstreams()) {
       const st = upstream.state();
       if (st.status === 'ready' && (st.protocolVersion ?? '') >= '2026-07-28') return true;
+    }
+    return false;
+  };
+
+  /** Whether an upstream is on its way up (starting, or restarting after a failure). */
+  const settling = (): boolean => {
+    for (const upstream of deps.upstreams()) {
+      const { status } = upstream.state();
+      if (status === 'starting' || status === 'restarting') return true;
     }
     return false;
   };
@@ -88,19 +99,37 @@ export function createCatalogView(deps: CatalogViewDeps) {
     if (w !== publishedWarnings) {
       publishedWarnings = w;
       events.emit('warnings', cat.warnings);
-      for (const [server, list] of cat.warnings) {
-        for (const message of list)
-          deps.activity?.record({
-            time: Date.now(),
-            kind: 'system',
-            method: 'gateway/naming',
-            upstream: server,
-            // The gateway chose a name or hid a tool; every client's list is served: not an error.
-            outcome: 'note',
-            error: { message },
-          });
+    }
+    recordNewNotes(cat.warnings);
+  };
+
+  /**
+   * Records each naming note once while it holds, not again on every rebuild: a flapping upstream
+   * rebuilt the view on each reconnect and every note was recorded anew (30 in 2 minutes). A note
+   * that stopped being true and comes back is recorded again; one that went only because an
+   * upstream is (re)starting (its own notes, and those it caused on others) comes back with it and
+   * is not new: notes are forgotten only while no upstream is starting or restarting.
+   */
+  const recordNewNotes = (warnings: ReadonlyMap<string, readonly string[]>): void => {
+    const holding = new Set<string>();
+    for (const [server, list] of warnings) {
+      for (const message of list) {
+        const key = `${server}\n${message}`;
+        holding.add(key);
+        if (recordedNotes.has(key)) continue;
+        deps.activity?.record({
+          time: Date.now(),
+          kind: 'system',
+          method: 'gateway/naming',
+          upstream: server,
+          // The gateway chose a name or hid a tool; every client's list is served: not an error.
+          outcome: 'note',
+          error: { message },
+        });
       }
     }
+    if (!settling()) recordedNotes = holding;
+    else for (const key of holding) recordedNotes.add(key);
   };
 
   return {

@@ -518,3 +518,40 @@ test('a call to a tool or prompt of a restarting upstream is logged with that up
   assert.equal(c.upstream, undefined);
   router.close();
 });
+
+// A newcomer counted 30 'gateway/naming' notes in 2 minutes while an upstream flapped: each
+// reconnect rebuilt the catalog, and every note was recorded again.
+test('naming notes are recorded once while they hold, not again on every reconnect', async () => {
+  const sameNames = { a: { command: 'x', prefix: '' }, b: { command: 'x', prefix: '' } };
+  const { a, b, router, events } = await setup(sameNames);
+  const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
+  const notes = (): string[] =>
+    events.filter((e) => e.method === 'gateway/naming').map((e) => `${e.upstream}: ${e.error?.message}`);
+  await router.request('tools/list', {}, ctx());
+  await waitUntil(() => notes().length > 0, 'the first naming notes');
+  const first = notes();
+  assert.ok(first.some((n) => n.startsWith("b: resource 'test://doc' is also offered by server 'a'")));
+  assert.ok(first.some((n) => n.startsWith("b: tool name 'echo' is already used by server 'a'")));
+  assert.equal(new Set(first).size, first.length, 'each note once');
+  // Each reconnect rebuilds the catalog: b's notes go with b, and with a (nothing collides then).
+  for (let i = 0; i < 3; i++)
+    for (const up of [b, a]) {
+      up.crash();
+      await turn();
+      await up.start();
+      await turn();
+    }
+  assert.deepEqual(notes(), first, 'no note again after six reconnects');
+  assert.equal(router.warnings().get('b')?.length, first.length, 'the notes still hold');
+  // A note that stopped being true (a prefix ends the collisions) and comes back is recorded again;
+  // the one that held all along (the resource) is not.
+  router.setServers({ ...sameNames, b: { command: 'x', prefix: 'b' } } as never);
+  await turn();
+  router.setServers(sameNames as never);
+  await turn();
+  const again = notes().slice(first.length);
+  assert.ok(again.some((n) => n.startsWith("b: tool name 'echo' is already used by server 'a'")));
+  assert.ok(!again.some((n) => n.includes("resource 'test://doc'")));
+  assert.equal(again.length, first.length - 1);
+  router.close();
+});
