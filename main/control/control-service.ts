@@ -140,7 +140,10 @@ export function createControlService(deps: ControlDeps): ControlService {
     return buildSettingsView({
       config: readConfig(),
       gatewayPort: deps.gateway.port(),
-      gatewayAuthMode: deps.gateway.authMode(),
+      // Settings are what applies when the gateway runs with a tunnel. One started without (serve
+      // --no-tunnel) runs with no client authentication, but restarted with a tunnel and no auth in
+      // the config it has OAuth (bootstrap.ts): that, not this run's "none", is what the form shows.
+      gatewayAuthMode: deps.tunnel.cannotStart?.() ? 'oauth' : deps.gateway.authMode(),
       tunnelMode: deps.tunnel.state().mode,
       secretNames: await secretNames(),
       launchAtLogin: deps.platform?.getLaunchAtLogin() ?? false,

@@ -107,7 +107,7 @@ export function App() {
         {route === 'playground' && <PlaygroundPage />}
         {route === 'activity' && <ActivityPage />}
         {route === 'approvals' && <ApprovalsPage />}
-        {route === 'settings' && <SettingsPage />}
+        {route === 'settings' && <SettingsPage status={status.data} />}
       </main>
     </div>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { SettingsView } from '../../../preload/contract';
+import type { AppStatus, SettingsView } from '../../../preload/contract';
 import { api } from '../api';
 import { ErrorBanner, Loading, Notice, PageHeader } from '../components/bits';
 import { useAction } from '../hooks/use-action';
@@ -44,7 +44,27 @@ function patchOf(saved: SettingsView, d: Draft): Patch {
   return patch;
 }
 
-export function SettingsPage() {
+/**
+ * On a gateway started without a tunnel (`serve --no-tunnel`, or tunnel.mode "off"; the status's
+ * cannotGoPublic, as on the Connect page), what this form holds applies only when it runs with one:
+ * said at the top of the form, in the words of the Connect page and the doctor, with how to get one.
+ */
+function LocalOnlyNotice({ savedMode }: { savedMode: SettingsView['tunnelMode'] }) {
+  return (
+    <Notice tone="info">
+      <div className="notice-body" data-testid="settings-local-only">
+        <strong>This gateway was started without a tunnel (serves this computer only)</strong>: nothing is
+        public now, and MCP clients on this computer use the local endpoint without sign-in. The tunnel and
+        authentication settings below apply when it runs with a tunnel:{' '}
+        {savedMode === 'off'
+          ? 'choose a tunnel mode below, save, and restart "tunnelgate serve" (without --no-tunnel) to get a public URL.'
+          : 'restart "tunnelgate serve" without --no-tunnel to get a public URL.'}
+      </div>
+    </Notice>
+  );
+}
+
+export function SettingsPage({ status }: { status: AppStatus | null }) {
   const settings = useLive(() => api().getSettings(), null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [savedAt, setSavedAt] = useState<number | null>(null);
@@ -62,6 +82,8 @@ export function SettingsPage() {
     );
   }
   const saved = settings.data;
+  /** Started without a tunnel: the tunnel and auth settings apply at a run with one, not now. */
+  const localOnly = status?.gateway.cannotGoPublic !== undefined;
   const patch = patchOf(saved, draft);
   const dirty = Object.keys(patch).length > 0;
   const set = <K extends keyof Draft>(k: K, v: Draft[K]) => {
@@ -84,10 +106,12 @@ export function SettingsPage() {
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {savedAt && (
         <Notice tone="good">
-          Settings saved. A new port or auth mode applies when the gateway restarts.
+          Settings saved. A new port or auth mode applies when the gateway restarts
+          {localOnly ? '; the tunnel and authentication settings, when it runs with a tunnel.' : '.'}
         </Notice>
       )}
       <form className="card settings" onSubmit={submit} aria-label="Settings">
+        {localOnly && <LocalOnlyNotice savedMode={saved.tunnelMode} />}
         <h2>Gateway</h2>
         <div className="form-grid">
           <label htmlFor="set-port">Port</label>
@@ -121,26 +145,39 @@ export function SettingsPage() {
               />{' '}
               No authentication: a secret URL
             </label>
-            {draft.authMode === 'none' && (
-              <p className="warn-text">
-                With no authentication the URL is the key: anyone who has it can call your tools.
-              </p>
-            )}
+            {draft.authMode === 'none' &&
+              (localOnly ? (
+                <p className="hint" data-testid="auth-none-hint">
+                  Nothing is public now. But once it runs with a tunnel, with no authentication the URL is the
+                  key: anyone who has it can call your tools.
+                </p>
+              ) : (
+                <p className="warn-text">
+                  With no authentication the URL is the key: anyone who has it can call your tools.
+                </p>
+              ))}
           </div>
         </div>
         <h2>Tunnel</h2>
         <div className="form-grid">
           <label htmlFor="set-tunnel">Mode</label>
-          <select
-            id="set-tunnel"
-            value={draft.tunnelMode}
-            onChange={(e) => set('tunnelMode', e.target.value as Draft['tunnelMode'])}
-          >
-            <option value="quick">Quick tunnel (no account; new URL at each start)</option>
-            <option value="named">Named tunnel (your Cloudflare account; stable URL)</option>
-            <option value="openai">OpenAI Secure MCP Tunnel (no public URL; stable tunnel id)</option>
-            <option value="off">Off (local only)</option>
-          </select>
+          <div>
+            <select
+              id="set-tunnel"
+              value={draft.tunnelMode}
+              onChange={(e) => set('tunnelMode', e.target.value as Draft['tunnelMode'])}
+            >
+              <option value="quick">Quick tunnel (no account; new URL at each start)</option>
+              <option value="named">Named tunnel (your Cloudflare account; stable URL)</option>
+              <option value="openai">OpenAI Secure MCP Tunnel (no public URL; stable tunnel id)</option>
+              <option value="off">Off (local only)</option>
+            </select>
+            {localOnly && (
+              <p className="hint" data-testid="tunnel-mode-now">
+                Off for this run: this gateway was started without a tunnel.
+              </p>
+            )}
+          </div>
           {draft.tunnelMode === 'named' && (
             <>
               <label htmlFor="set-host">Public hostname</label>

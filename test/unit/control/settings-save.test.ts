@@ -50,4 +50,19 @@ describe('control service: saved settings and local-only status', () => {
     assert.equal((await svc.getStatus()).gateway.cannotGoPublic, 'started without a tunnel');
     svc.close();
   });
+
+  it('shows the auth a run with a tunnel has when this one was started without (no auth in the config)', async () => {
+    const f = createFakes();
+    const local = { ...f.deps.tunnel, cannotStart: () => 'started without a tunnel' };
+    const gateway = { ...f.deps.gateway, authMode: () => 'none' as const };
+    const svc = createControlService({ ...f.deps, gateway, tunnel: local });
+    assert.equal((await svc.getSettings()).authMode, 'oauth', 'restarted with a tunnel, OAuth is on');
+    f.config.change(configSchema.parse({ mcpServers: {}, gateway: { auth: 'none' } }));
+    assert.equal((await svc.getSettings()).authMode, 'none', 'what the config says wins');
+    svc.close();
+    const g = createFakes();
+    const plain = createControlService({ ...g.deps, gateway: { ...g.deps.gateway, authMode: () => 'none' } });
+    assert.equal((await plain.getSettings()).authMode, 'none', 'a public gateway: its own mode');
+    plain.close();
+  });
 });
