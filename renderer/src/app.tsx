@@ -103,7 +103,7 @@ export function App() {
       <main className="content" ref={content}>
         <ConnectorNotices status={status.data} />
         {route === 'connect' && <ConnectPage status={status.data} error={status.error} />}
-        {route === 'servers' && <ServersPage />}
+        {route === 'servers' && <ServersPage status={status.data} />}
         {route === 'playground' && <PlaygroundPage />}
         {route === 'activity' && <ActivityPage />}
         {route === 'approvals' && <ApprovalsPage />}

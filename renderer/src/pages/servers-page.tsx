@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { ImportResult } from '../../../preload/contract';
+import type { AppStatus, ImportResult } from '../../../preload/contract';
 import { api } from '../api';
 import { EmptyState, ErrorBanner, Loading, Notice, PageHeader } from '../components/bits';
 import { useAction } from '../hooks/use-action';
@@ -7,7 +7,13 @@ import { useLive } from '../hooks/use-live';
 import { ServerCard } from './server-card';
 import { ServerEditor, type EditorTarget } from './server-editor';
 
-function SecretsPanel() {
+/**
+ * Names of the stored secrets and a form to store one. With no OS keychain (status.keychain, as on
+ * the Connect page) the form says so and is off: nothing can be stored, so nothing is typed in vain.
+ */
+function SecretsPanel({ keychain }: { keychain: AppStatus['keychain'] | undefined }) {
+  // Until the status arrives the form stays usable: a save would still be refused with the reason.
+  const unavailable = keychain !== undefined && !keychain.available;
   const secrets = useLive(() => api().listSecrets(), null);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
@@ -28,6 +34,16 @@ function SecretsPanel() {
         Tokens and keys live in the OS keychain, never in the config file. Refer to one in a server&apos;s
         environment or headers as <code>{'${secret:NAME}'}</code>.
       </p>
+      {unavailable && (
+        <Notice tone="warn">
+          <div className="notice-body" data-testid="secrets-keychain-unavailable">
+            <strong>The OS keychain is not available</strong>
+            {keychain.reason ? `: ${keychain.reason}` : ''}. Secrets cannot be saved (they are never stored in
+            plain text), so this form is off; servers that need no secret keep working. Once a keychain is
+            running, restart Tunnelgate to store secrets here.
+          </div>
+        </Notice>
+      )}
       <ErrorBanner message={secrets.error ?? action.error} onDismiss={action.clearError} />
       {secrets.data && secrets.data.length > 0 ? (
         <ul className="secret-list">
@@ -52,15 +68,16 @@ function SecretsPanel() {
           ))}
         </ul>
       ) : (
-        secrets.data && <p className="muted small">No secrets stored yet.</p>
+        secrets.data && !unavailable && <p className="muted small">No secrets stored yet.</p>
       )}
-      <form className="inline-form" onSubmit={submit}>
+      <form className="inline-form" onSubmit={submit} aria-label="Store a secret">
         <input
           aria-label="Secret name"
           value={name}
           onChange={(e) => setName(e.target.value)}
           placeholder="name, e.g. github"
           autoComplete="off"
+          disabled={unavailable}
         />
         <input
           aria-label="Secret value"
@@ -69,8 +86,13 @@ function SecretsPanel() {
           onChange={(e) => setValue(e.target.value)}
           placeholder="value"
           autoComplete="off"
+          disabled={unavailable}
         />
-        <button type="submit" className="btn btn-primary" disabled={action.busy || !name.trim() || !value}>
+        <button
+          type="submit"
+          className="btn btn-primary"
+          disabled={unavailable || action.busy || !name.trim() || !value}
+        >
           Save secret
         </button>
       </form>
@@ -143,7 +165,7 @@ function ImportPanel({ onImported, onClose }: { onImported(r: ImportResult): voi
   );
 }
 
-export function ServersPage() {
+export function ServersPage({ status }: { status: AppStatus | null }) {
   const servers = useLive(
     () => api().listServers(),
     (l) => api().onServers(l),
@@ -215,7 +237,7 @@ export function ServersPage() {
           <ServerCard key={s.name} server={s} onEdit={() => setEditing({ name: s.name, config: s.config })} />
         ))}
       </div>
-      <SecretsPanel />
+      <SecretsPanel keychain={status?.keychain} />
     </section>
   );
 }
