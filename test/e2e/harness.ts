@@ -3,10 +3,12 @@
  * listener serving a freshly built renderer, and Debian's Chromium: what the dashboard e2e files
  * share. `shots()` takes a page state in light and dark, at 1280x800 and at a narrow 420 px.
  */
+import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after } from 'node:test';
 import type { Page } from 'playwright-core';
 import { createTunnelgate, type Tunnelgate, type TunnelgateOptions } from '../../main/bootstrap.js';
 import { generateControlToken } from '../../main/control/http-guard.js';
@@ -45,6 +47,22 @@ export interface Harness {
   errors: string[];
   logs: string[];
   close(): Promise<void>;
+}
+
+/**
+ * The harnesses a describe block starts (push each): closed after the block, and each must have
+ * seen no page or console error.
+ */
+export function closedAfterAll(): Harness[] {
+  const harnesses: Harness[] = [];
+  after(async () => {
+    for (const h of harnesses) {
+      const errors = h.errors;
+      await h.close();
+      assert.deepEqual(errors, [], 'no page or console errors');
+    }
+  });
+  return harnesses;
 }
 
 /**

@@ -7,10 +7,10 @@
  *   narrow width, not in the middle of the row after a short description.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { createMemorySecretStore } from '../../main/secrets/memory-secret-store.js';
-import { pkg, shots, startHarness, type Harness } from './harness.js';
+import { pkg, shots, closedAfterAll, startHarness } from './harness.js';
 
 /** Set to paths to keep pictures of the page (e.g. /tmp/polish-secrets.png, /tmp/polish-servers.png). */
 const SECRETS_SHOT = process.env.TUNNELGATE_SECRETS_SHOT;
@@ -45,14 +45,7 @@ describe(
   'Servers page: Secrets without a keychain, tool rows (real gateway, Chromium)',
   { timeout: 180_000 },
   () => {
-    const harnesses: Harness[] = [];
-    after(async () => {
-      for (const h of harnesses) {
-        const errors = h.errors;
-        await h.close();
-        assert.deepEqual(errors, [], 'no page or console errors');
-      }
-    });
+    const harnesses = closedAfterAll();
 
     it('with no keychain, the Secrets form says so and is off; servers without secrets run; Try links sit at the right edge', async () => {
       const h = await startHarness(

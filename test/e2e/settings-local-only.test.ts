@@ -6,9 +6,9 @@
  * (OAuth), not this run's "none"; with `gateway.auth: "none"` saved, the warning speaks of that time.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { shots, startHarness, type Harness } from './harness.js';
+import { shots, closedAfterAll, startHarness, type Harness } from './harness.js';
 import { screenshot } from './renderer/browser.js';
 
 /** Set to a path to keep a picture of the page (e.g. /tmp/settings-notunnel.png). */
@@ -18,14 +18,7 @@ describe(
   'Settings on a gateway started without a tunnel (real gateway, Chromium)',
   { timeout: 120_000 },
   () => {
-    const harnesses: Harness[] = [];
-    after(async () => {
-      for (const h of harnesses) {
-        const errors = h.errors;
-        await h.close();
-        assert.deepEqual(errors, [], 'no page or console errors');
-      }
-    });
+    const harnesses = closedAfterAll();
 
     async function openSettings(config: Record<string, unknown>): Promise<{ h: Harness; page: Page }> {
       const h = await startHarness(() => ({ mcpServers: {}, ...config }));
