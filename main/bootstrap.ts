@@ -76,7 +76,13 @@ export async function createTunnelgate(options: TunnelgateOptions = {}): Promise
         serverName: name,
         onSecretValues: (v) => activity.addSecretValues(v),
       });
-      return r.missingSecrets ? { missingSecrets: r.missingSecrets } : { config: r.config };
+      if (!r.missingSecrets) return { config: r.config };
+      // With no keychain, "run `tunnelgate secrets set`" would only be refused: say why instead.
+      const store = await secrets.availability();
+      return {
+        missingSecrets: r.missingSecrets,
+        ...(store.available ? {} : { keychainOff: store.reason ?? '' }),
+      };
     },
     builtins: { [DEMO_SERVER_NAME]: demoBuiltin },
     // Keychain values wherever they appear in a server's stderr or log messages (args, URLs, "Bearer ...").

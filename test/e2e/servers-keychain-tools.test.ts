@@ -52,6 +52,12 @@ describe(
         () => ({
           mcpServers: {
             everything: { command: process.execPath, args: [pkg('server-everything'), 'stdio'] },
+            // Needs a secret the (absent) keychain cannot hold: its card asks for it, and cannot save it.
+            needy: {
+              command: process.execPath,
+              args: ['-e', ''],
+              env: { TOKEN: '$' + '{secret:NEEDY_TOKEN}' },
+            },
           },
         }),
         { secretStore: createMemorySecretStore({ unavailableReason: REASON }) },
@@ -79,6 +85,18 @@ describe(
         0,
         'no claim about stored secrets',
       );
+
+      // The card of a server missing a secret asks for it, and with no keychain says it cannot save it.
+      const needy = page.locator('[data-server="needy"]');
+      await needy.getByTestId('secret-prompt-keychain-off').waitFor({ timeout: 30_000 });
+      await needy.getByText(/needs the secret 'NEEDY_TOKEN', and the OS keychain is not available/).waitFor();
+      assert.equal(
+        await needy.getByText(/not found in the keychain/).count(),
+        0,
+        'no advice the keychain would refuse',
+      );
+      assert.equal(await needy.getByLabel('Secret NEEDY_TOKEN').isDisabled(), true, 'the card input is off');
+      assert.equal(await needy.getByRole('button', { name: 'Save to keychain' }).isDisabled(), true);
 
       // A server that needs no secret runs as ever.
       const card = page.locator('[data-server="everything"]');

@@ -21,7 +21,10 @@ import type {
 } from './types.js';
 import type { ShutdownTiming } from './wire-transport.js';
 
-export type ResolveResult = { config: ServerConfig } | { missingSecrets: string[] };
+export type ResolveResult =
+  | { config: ServerConfig }
+  /** `keychainOff`: there is no OS keychain to take them (why, in words for the user; may be empty). */
+  | { missingSecrets: string[]; keychainOff?: string };
 
 export interface UpstreamManagerDeps {
   /** Resolves `${secret:NAME}` references; called before every start attempt. */

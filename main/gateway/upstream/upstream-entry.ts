@@ -48,10 +48,13 @@ function kindOf(config: ServerConfig): UpstreamKind {
   return config.type === 'sse' ? 'sse' : 'http';
 }
 
-function missingSecretsText(name: string, missing: string[]): string {
+function missingSecretsText(name: string, missing: string[], keychainOff?: string): string {
   const list = missing.map((m) => `'${m}'`).join(', ');
   const cmds = missing.map((m) => `\`tunnelgate secrets set ${m}\``).join(', then ');
-  return `Upstream '${name}' needs the secret${missing.length > 1 ? 's' : ''} ${list}, not found in the keychain. Run ${cmds} (or add it in Settings), then retry the server.`;
+  const needs = `Upstream '${name}' needs the secret${missing.length > 1 ? 's' : ''} ${list}`;
+  if (keychainOff !== undefined)
+    return `${needs}, and the OS keychain is not available${keychainOff ? ` (${keychainOff.replace(/\.$/, '')})` : ''}: secrets are never kept in plain text. Once a keychain is running, restart Tunnelgate and run ${cmds}.`;
+  return `${needs}, not found in the keychain. Run ${cmds} (or add it in Settings), then retry the server.`;
 }
 
 function authFor(deps: UpstreamManagerDeps, name: string, config: ServerConfig): UpstreamAuth | undefined {
@@ -94,7 +97,8 @@ export function makeEntry(ctx: EntryContext, name: string, config: ServerConfig 
     let resolved = config;
     if (deps.resolve) {
       const r = await deps.resolve(name, config);
-      if ('missingSecrets' in r) return { misconfigured: missingSecretsText(name, r.missingSecrets) };
+      if ('missingSecrets' in r)
+        return { misconfigured: missingSecretsText(name, r.missingSecrets, r.keychainOff) };
       resolved = r.config;
     }
     return { spec: { name, kind, config: resolved }, deps: connDeps(ctx, name, auth) };

@@ -8,7 +8,11 @@ import { ServerTools } from '../components/server-tools';
 import { useAction } from '../hooks/use-action';
 import { findingsSummary } from '../components/tool-findings';
 
-function SecretPrompt({ name }: { name: string }) {
+/**
+ * Asks for a secret the server's config refers to and the keychain lacks. With no OS keychain
+ * (`keychainOff`) it says so and is off, as the Secrets panel is: a value typed would only be refused.
+ */
+function SecretPrompt({ name, keychainOff }: { name: string; keychainOff: boolean }) {
   const [value, setValue] = useState('');
   const action = useAction();
   const submit = (e: FormEvent) => {
@@ -30,10 +34,20 @@ function SecretPrompt({ name }: { name: string }) {
         onChange={(e) => setValue(e.target.value)}
         placeholder="Paste the token or key"
         autoComplete="off"
+        disabled={keychainOff}
       />
-      <button type="submit" className="btn btn-small btn-primary" disabled={action.busy || value === ''}>
+      <button
+        type="submit"
+        className="btn btn-small btn-primary"
+        disabled={keychainOff || action.busy || value === ''}
+      >
         Save to keychain
       </button>
+      {keychainOff && (
+        <span className="muted" data-testid="secret-prompt-keychain-off">
+          The OS keychain is not available, so it cannot be saved here (see Secrets below).
+        </span>
+      )}
       {action.error && <span className="text-bad">{action.error}</span>}
     </form>
   );
@@ -91,7 +105,16 @@ const TRANSPORT: Record<ServerView['transport'], string> = {
 };
 
 /** One upstream: status in words, actions, secrets it lacks, and its tools with switches. */
-export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): void }) {
+export function ServerCard({
+  server,
+  onEdit,
+  keychainOff = false,
+}: {
+  server: ServerView;
+  onEdit(): void;
+  /** No OS keychain: a missing secret cannot be saved from the card. */
+  keychainOff?: boolean;
+}) {
   const [panel, setPanel] = useState<Panel | null>(null);
   const toggle = (p: Panel) => setPanel(panel === p ? null : p);
   const resourceCount = server.resources.length + server.resourceTemplates.length;
@@ -173,7 +196,7 @@ export function ServerCard({ server, onEdit }: { server: ServerView; onEdit(): v
       )}
       <ErrorBanner message={action.error} onDismiss={action.clearError} />
       {server.missingSecrets.map((n) => (
-        <SecretPrompt key={n} name={n} />
+        <SecretPrompt key={n} name={n} keychainOff={keychainOff} />
       ))}
       <div className="server-foot" role="group" aria-label={`Details of ${server.name}`}>
         <PanelButton panel="tools" open={panel} onToggle={toggle} disabled={server.tools.length === 0}>

@@ -234,7 +234,12 @@ export function ServersPage({ status }: { status: AppStatus | null }) {
       )}
       <div className="server-list">
         {servers.data?.map((s) => (
-          <ServerCard key={s.name} server={s} onEdit={() => setEditing({ name: s.name, config: s.config })} />
+          <ServerCard
+            key={s.name}
+            server={s}
+            onEdit={() => setEditing({ name: s.name, config: s.config })}
+            keychainOff={status?.keychain !== undefined && !status.keychain.available}
+          />
         ))}
       </div>
       <SecretsPanel keychain={status?.keychain} />

@@ -172,6 +172,22 @@ test('repeated start failures back off exponentially up to the cap', async () =>
   assert.equal(clock.pending, 0, 'close cancels the scheduled restart');
 });
 
+// A newcomer with no keychain read "not found in the keychain. Run `tunnelgate secrets set`, then retry",
+// which the missing keychain would only refuse.
+test('missing secrets with no OS keychain: the error says there is none and why, not to retry', async () => {
+  const { manager } = setup({
+    resolve: async () => ({ missingSecrets: ['GITHUB_TOKEN'], keychainOff: 'No Secret Service is running.' }),
+  });
+  await manager.apply({ gh: cfg({ env: { T: '${secret:GITHUB_TOKEN}' } }) });
+  const s = manager.get('gh')!.state();
+  assert.equal(s.status, 'misconfigured');
+  assert.equal(
+    s.error,
+    "Upstream 'gh' needs the secret 'GITHUB_TOKEN', and the OS keychain is not available (No Secret Service is running): secrets are never kept in plain text. Once a keychain is running, restart Tunnelgate and run `tunnelgate secrets set GITHUB_TOKEN`.",
+  );
+  await manager.close();
+});
+
 test('missing secrets: misconfigured, names each secret and the command; retry after setting it', async () => {
   let missing = ['GITHUB_TOKEN', 'OTHER'];
   const { manager } = setup({
