@@ -7,13 +7,17 @@ import { useLive } from '../hooks/use-live';
 import { ServerCard } from './server-card';
 import { ServerEditor, type EditorTarget } from './server-editor';
 
+/** No OS keychain to store secrets in. Until the status arrives, false: a save would still be refused with the reason. */
+function keychainOff(keychain: AppStatus['keychain'] | undefined): boolean {
+  return keychain !== undefined && !keychain.available;
+}
+
 /**
  * Names of the stored secrets and a form to store one. With no OS keychain (status.keychain, as on
  * the Connect page) the form says so and is off: nothing can be stored, so nothing is typed in vain.
  */
 function SecretsPanel({ keychain }: { keychain: AppStatus['keychain'] | undefined }) {
-  // Until the status arrives the form stays usable: a save would still be refused with the reason.
-  const unavailable = keychain !== undefined && !keychain.available;
+  const unavailable = keychainOff(keychain);
   const secrets = useLive(() => api().listSecrets(), null);
   const [name, setName] = useState('');
   const [value, setValue] = useState('');
@@ -38,8 +42,8 @@ function SecretsPanel({ keychain }: { keychain: AppStatus['keychain'] | undefine
         <Notice tone="warn">
           <div className="notice-body" data-testid="secrets-keychain-unavailable">
             <strong>The OS keychain is not available</strong>
-            {keychain.reason ? `: ${keychain.reason}` : ''}. Secrets cannot be saved (they are never stored in
-            plain text), so this form is off; servers that need no secret keep working. Once a keychain is
+            {keychain?.reason ? `: ${keychain.reason}` : ''}. Secrets cannot be saved (they are never stored
+            in plain text), so this form is off; servers that need no secret keep working. Once a keychain is
             running, restart Tunnelgate to store secrets here.
           </div>
         </Notice>
@@ -238,7 +242,7 @@ export function ServersPage({ status }: { status: AppStatus | null }) {
             key={s.name}
             server={s}
             onEdit={() => setEditing({ name: s.name, config: s.config })}
-            keychainOff={status?.keychain !== undefined && !status.keychain.available}
+            keychainOff={keychainOff(status?.keychain)}
           />
         ))}
       </div>
